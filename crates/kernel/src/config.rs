@@ -1,0 +1,127 @@
+//! Configuration, from flags or environment variables (every flag has one).
+
+use std::net::SocketAddr;
+
+/// The database used when `DATABASE_URL` is not set: a SQLite file under `./data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/canopy.db?mode=rwc";
+
+/// Everything Canopy can be told at start-up.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Config {
+    /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    /// Unset: a SQLite file in `./data/`, migrated and seeded with demo data.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Most database connections in the pool.
+    #[arg(long, env = "CANOPY_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// Address to listen on.
+    #[arg(long, env = "CANOPY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Secret that signs access tokens (at least 32 bytes). Unset: one is generated and kept in
+    /// the database, shared by every replica.
+    #[arg(long, env = "CANOPY_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "CANOPY_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+
+    /// Lifetime of a refresh token (and so of an idle session), in seconds.
+    #[arg(long, env = "CANOPY_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Lifetime of a password-reset token, in seconds.
+    #[arg(long, env = "CANOPY_PASSWORD_RESET_TTL", default_value_t = 3600)]
+    pub password_reset_ttl_secs: u64,
+
+    /// Memory cost of argon2id password hashes, in KiB (OWASP: 19456).
+    #[arg(long, env = "CANOPY_ARGON2_MEMORY_KIB", default_value_t = 19456)]
+    pub argon2_memory_kib: u32,
+
+    /// Iterations of argon2id password hashes (OWASP: 2).
+    #[arg(long, env = "CANOPY_ARGON2_ITERATIONS", default_value_t = 2)]
+    pub argon2_iterations: u32,
+
+    /// Sign-in attempts allowed per account per minute (bursts up to this many).
+    #[arg(long, env = "CANOPY_LOGIN_PER_ACCOUNT_PER_MIN", default_value_t = 10)]
+    pub login_attempts_per_account: u32,
+
+    /// Sign-in attempts allowed per client IP per minute (bursts up to this many).
+    #[arg(long, env = "CANOPY_LOGIN_PER_IP_PER_MIN", default_value_t = 30)]
+    pub login_attempts_per_ip: u32,
+
+    /// Trust the `X-Forwarded-For` header for the client IP (only behind a proxy you run).
+    #[arg(long, env = "CANOPY_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// Serve GraphiQL at `/`.
+    #[arg(long, env = "CANOPY_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+
+    /// Answer introspection queries (turn off in production if the schema is private).
+    #[arg(long, env = "CANOPY_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Suggest field names in validation errors.
+    #[arg(long, env = "CANOPY_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub suggestions: bool,
+
+    /// Deepest query accepted.
+    #[arg(long, env = "CANOPY_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+
+    /// Highest query complexity accepted (each field costs 1, lists multiply by page size).
+    #[arg(long, env = "CANOPY_MAX_COMPLEXITY", default_value_t = 5000)]
+    pub max_complexity: usize,
+
+    /// Most aliased fields in one query.
+    #[arg(long, env = "CANOPY_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CANOPY_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Requests taking longer than this many seconds are cut off.
+    #[arg(long, env = "CANOPY_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Origins allowed for cross-site browser requests (comma-separated).
+    #[arg(long, env = "CANOPY_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Seed the demo platform on start if the database has none. Default: on for the embedded
+    /// SQLite default, off when `DATABASE_URL` is set.
+    #[arg(long, env = "CANOPY_SEED_DEMO", action = clap::ArgAction::Set)]
+    pub seed_demo: Option<bool>,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "CANOPY_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+impl Config {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+
+    /// Whether to seed demo data.
+    pub fn seed_demo(&self) -> bool {
+        self.seed_demo.unwrap_or(self.database_url.is_none())
+    }
+
+    /// A configuration with every default, for tests and tools.
+    pub fn defaults() -> Self {
+        use clap::{Args, FromArgMatches};
+        let cmd = Self::augment_args(clap::Command::new("canopy").no_binary_name(true));
+        let matches = cmd
+            .try_get_matches_from(std::iter::empty::<String>())
+            .unwrap_or_default();
+        Self::from_arg_matches(&matches).unwrap_or_else(|_| unreachable!("defaults always parse"))
+    }
+}

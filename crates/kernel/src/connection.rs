@@ -1,0 +1,226 @@
+//! Relay connections: cursors, page arguments with a default and a maximum size, and
+//! [`connection_types!`](crate::connection_types) to declare a connection's GraphQL types.
+//!
+//! Lists are keyset-paginated on the UUIDv7 primary key (time-ordered), newest last.
+
+use crate::error::Error;
+use async_graphql::SimpleObject;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use uuid::Uuid;
+
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// Largest page size accepted.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// Where a page lies in its list.
+#[derive(SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    /// Whether there are items before this page.
+    pub has_previous_page: bool,
+    /// Whether there are items after this page.
+    pub has_next_page: bool,
+    /// The cursor of the first item of this page.
+    pub start_cursor: Option<String>,
+    /// The cursor of the last item of this page.
+    pub end_cursor: Option<String>,
+}
+
+/// The opaque cursor of a row.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(field: &str, cursor: &str) -> Result<Uuid, Error> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| Error::bad_input(Some(field), format!("`{cursor}` is not a valid cursor")))
+}
+
+/// Validated Relay page arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// How many items to return.
+    pub limit: u64,
+    /// Return items after this id.
+    pub after: Option<Uuid>,
+    /// Return items before this id.
+    pub before: Option<Uuid>,
+    /// Whether the page counts from the end (`last`).
+    pub backward: bool,
+}
+
+impl Page {
+    /// Validates `first/after/last/before`.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Self, Error> {
+        if first.is_some() && last.is_some() {
+            return Err(Error::bad_input(
+                Some("first"),
+                "pass `first` or `last`, not both",
+            ));
+        }
+        let check = |name: &str, n: i32| -> Result<u64, Error> {
+            match u64::try_from(n) {
+                Ok(n) if n <= MAX_PAGE_SIZE => Ok(n),
+                _ => Err(Error::bad_input(
+                    Some(name),
+                    format!("`{name}` must be between 0 and {MAX_PAGE_SIZE}"),
+                )),
+            }
+        };
+        let (limit, backward) = match (first, last) {
+            (Some(n), _) => (check("first", n)?, false),
+            (_, Some(n)) => (check("last", n)?, true),
+            _ => (DEFAULT_PAGE_SIZE, false),
+        };
+        Ok(Self {
+            limit,
+            after: after.map(|c| decode_cursor("after", &c)).transpose()?,
+            before: before.map(|c| decode_cursor("before", &c)).transpose()?,
+            backward,
+        })
+    }
+
+    /// Applies the page to a query ordered by `id_col` (one more row than the page is fetched
+    /// to know whether another page follows).
+    pub fn apply<E: EntityTrait>(&self, mut select: Select<E>, id_col: E::Column) -> Select<E>
+    where
+        E::Column: ColumnTrait,
+    {
+        if let Some(after) = self.after {
+            select = select.filter(id_col.gt(after));
+        }
+        if let Some(before) = self.before {
+            select = select.filter(id_col.lt(before));
+        }
+        let select = if self.backward {
+            select.order_by_desc(id_col)
+        } else {
+            select.order_by_asc(id_col)
+        };
+        select.limit(self.limit + 1)
+    }
+
+    /// Turns the fetched rows into the page's rows and its [`PageInfo`].
+    pub fn finish<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, PageInfo) {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
+        if self.backward {
+            rows.reverse();
+        }
+        let info = PageInfo {
+            has_previous_page: if self.backward {
+                more
+            } else {
+                self.after.is_some()
+            },
+            has_next_page: if self.backward {
+                self.before.is_some()
+            } else {
+                more
+            },
+            start_cursor: rows.first().map(|r| encode_cursor(id(r))),
+            end_cursor: rows.last().map(|r| encode_cursor(id(r))),
+        };
+        (rows, info)
+    }
+}
+
+/// Declares a Relay connection and edge type for a node type (`Clone` + `OutputType`).
+///
+/// ```ignore
+/// kernel::connection_types!(ApiKeyConnection, ApiKeyEdge, ApiKey, "API keys");
+/// ```
+#[macro_export]
+macro_rules! connection_types {
+    ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
+        #[doc = concat!("A page of ", $what, ".")]
+        #[derive(async_graphql::SimpleObject, Clone)]
+        pub struct $conn {
+            /// The items of this page with their cursors.
+            pub edges: Vec<$edge>,
+            /// The items of this page.
+            pub nodes: Vec<$node>,
+            /// Where this page lies in the list.
+            pub page_info: $crate::connection::PageInfo,
+            /// How many items the list holds across all pages.
+            pub total_count: u64,
+        }
+
+        #[doc = concat!("One of ", $what, " with its cursor.")]
+        #[derive(async_graphql::SimpleObject, Clone)]
+        pub struct $edge {
+            /// The cursor to pass as `after` or `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        impl $conn {
+            /// Builds the connection from a page's items.
+            pub fn build(
+                items: Vec<$node>,
+                page_info: $crate::connection::PageInfo,
+                total_count: u64,
+                id: impl Fn(&$node) -> uuid::Uuid,
+            ) -> Self {
+                Self {
+                    edges: items
+                        .iter()
+                        .map(|n| $edge {
+                            cursor: $crate::connection::encode_cursor(id(n)),
+                            node: n.clone(),
+                        })
+                        .collect(),
+                    nodes: items,
+                    page_info,
+                    total_count,
+                }
+            }
+        }
+    };
+}
+
+/// Whether the client asked for `totalCount` (it costs a query, so it is computed only then).
+pub fn wants_total_count(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_limits() {
+        assert_eq!(Page::new(None, None, None, None).map(|p| p.limit).ok(), Some(DEFAULT_PAGE_SIZE));
+        assert!(Page::new(Some(101), None, None, None).is_err());
+        assert!(Page::new(Some(-1), None, None, None).is_err());
+        assert!(Page::new(Some(1), None, Some(1), None).is_err());
+        assert!(Page::new(None, Some("!!".into()), None, None).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_pages_finish() {
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let page = Page::new(Some(2), Some(encode_cursor(ids[0])), None, None).expect("page");
+        assert_eq!(page.after, Some(ids[0]));
+        let (rows, info) = page.finish(ids[1..].to_vec(), |u| *u);
+        assert_eq!(rows.len(), 2);
+        assert!(!info.has_next_page);
+        assert!(info.has_previous_page);
+        let page = Page::new(Some(1), None, None, None).expect("page");
+        let (rows, info) = page.finish(ids.clone(), |u| *u);
+        assert_eq!(rows, vec![ids[0]]);
+        assert!(info.has_next_page);
+        assert_eq!(info.end_cursor, Some(encode_cursor(ids[0])));
+    }
+}

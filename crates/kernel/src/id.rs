@@ -1,0 +1,174 @@
+//! Typed, opaque global ids: a short type prefix and the row's UUIDv7 (`usr_0193…`).
+
+use crate::error::Error;
+use uuid::Uuid;
+
+/// The kinds of object that have a global id. The prefix is part of the public API: never change one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    /// The platform (one per deployment).
+    Platform,
+    /// A white-label reseller.
+    Reseller,
+    /// An agency (the tenant).
+    Agency,
+    /// A sub-account of an agency.
+    SubAccount,
+    /// A user.
+    User,
+    /// A login session.
+    Session,
+    /// An API key.
+    ApiKey,
+    /// A membership of a user in a scope.
+    Membership,
+    /// An invitation.
+    Invitation,
+    /// An event of the event log.
+    Event,
+}
+
+impl NodeKind {
+    /// Every kind, for lookups by prefix.
+    pub const ALL: [NodeKind; 10] = [
+        NodeKind::Platform,
+        NodeKind::Reseller,
+        NodeKind::Agency,
+        NodeKind::SubAccount,
+        NodeKind::User,
+        NodeKind::Session,
+        NodeKind::ApiKey,
+        NodeKind::Membership,
+        NodeKind::Invitation,
+        NodeKind::Event,
+    ];
+
+    /// The id prefix of this kind.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            NodeKind::Platform => "plt",
+            NodeKind::Reseller => "rsl",
+            NodeKind::Agency => "agc",
+            NodeKind::SubAccount => "sub",
+            NodeKind::User => "usr",
+            NodeKind::Session => "ses",
+            NodeKind::ApiKey => "key",
+            NodeKind::Membership => "mbr",
+            NodeKind::Invitation => "inv",
+            NodeKind::Event => "evt",
+        }
+    }
+
+    /// The GraphQL type name of this kind.
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            NodeKind::Platform => "Platform",
+            NodeKind::Reseller => "Reseller",
+            NodeKind::Agency => "Agency",
+            NodeKind::SubAccount => "SubAccount",
+            NodeKind::User => "User",
+            NodeKind::Session => "Session",
+            NodeKind::ApiKey => "ApiKey",
+            NodeKind::Membership => "Membership",
+            NodeKind::Invitation => "Invitation",
+            NodeKind::Event => "Event",
+        }
+    }
+
+    fn from_prefix(prefix: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.prefix() == prefix)
+    }
+}
+
+/// A typed global id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GlobalId {
+    /// What the id names.
+    pub kind: NodeKind,
+    /// The row's primary key.
+    pub uuid: Uuid,
+}
+
+impl GlobalId {
+    /// The global id of a row of the given kind.
+    pub const fn new(kind: NodeKind, uuid: Uuid) -> Self {
+        Self { kind, uuid }
+    }
+
+    /// Parses any global id. A malformed id is `BAD_USER_INPUT`.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let bad = || Error::bad_input(None, format!("`{s}` is not a valid id"));
+        let (prefix, rest) = s.split_once('_').ok_or_else(bad)?;
+        let kind = NodeKind::from_prefix(prefix).ok_or_else(bad)?;
+        if rest.len() != 32 {
+            return Err(bad());
+        }
+        let uuid = Uuid::try_parse(rest).map_err(|_| bad())?;
+        Ok(Self { kind, uuid })
+    }
+
+    /// Parses a global id that must be of `kind`. Another kind is `BAD_USER_INPUT`.
+    pub fn parse_as(s: &str, kind: NodeKind) -> Result<Uuid, Error> {
+        let id = Self::parse(s)?;
+        if id.kind != kind {
+            return Err(Error::bad_input(
+                None,
+                format!("`{s}` is not a {} id", kind.type_name()),
+            ));
+        }
+        Ok(id.uuid)
+    }
+
+    /// The GraphQL `ID` of this global id.
+    pub fn to_id(self) -> async_graphql::ID {
+        async_graphql::ID(self.to_string())
+    }
+}
+
+impl std::fmt::Display for GlobalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.kind.prefix(), self.uuid.simple())
+    }
+}
+
+/// A new time-ordered primary key (UUIDv7).
+pub fn new_uuid() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Shorthand: the GraphQL `ID` of a row.
+pub fn gid(kind: NodeKind, uuid: Uuid) -> async_graphql::ID {
+    GlobalId::new(kind, uuid).to_id()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_wrong_kind() {
+        let uuid = new_uuid();
+        let s = GlobalId::new(NodeKind::User, uuid).to_string();
+        assert!(s.starts_with("usr_"));
+        assert_eq!(GlobalId::parse(&s).map(|g| g.uuid).ok(), Some(uuid));
+        assert_eq!(GlobalId::parse_as(&s, NodeKind::User).ok(), Some(uuid));
+        assert!(GlobalId::parse_as(&s, NodeKind::ApiKey).is_err());
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in ["", "usr", "usr_", "xyz_0193", "usr_not-a-uuid-at-all-000000000000", "usr_0193"] {
+            assert!(GlobalId::parse(bad).is_err(), "{bad}");
+        }
+        let hyphenated = format!("usr_{}", new_uuid());
+        assert!(GlobalId::parse(&hyphenated).is_err(), "only the simple form is accepted");
+    }
+
+    #[test]
+    fn prefixes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for k in NodeKind::ALL {
+            assert!(seen.insert(k.prefix()), "{k:?}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Canopy's shared vocabulary: typed global ids, actors and permissions, the error type and its
+//! GraphQL codes, Relay connections, the event log (outbox), the request context and config.
+//!
+//! Every other crate depends on this one; it depends on no other Canopy crate.
+
+pub mod auth;
+pub mod config;
+pub mod connection;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod event;
+pub mod id;
+pub mod secret;
+
+pub use auth::{Actor, Membership, Permission, PermissionSet, Principal, Role, Scope, ScopeKind};
+pub use config::Config;
+pub use context::{RequestContext, TenantContext};
+pub use error::{Error, Result, UserError};
+pub use id::{GlobalId, NodeKind};

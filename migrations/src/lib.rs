@@ -1,0 +1,25 @@
+//! Canopy's database migrations: one module per domain, portable across SQLite and PostgreSQL.
+//!
+//! PostgreSQL-only statements (row-level security, later) check the backend and run with
+//! `execute_unprepared`. `DeriveMigrationName` names a migration after its file, so each file
+//! holds exactly one migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_kernel;
+mod m20261122_000002_identity;
+mod m20261122_000003_tenancy;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_kernel::Migration),
+            Box::new(m20261122_000002_identity::Migration),
+            Box::new(m20261122_000003_tenancy::Migration),
+        ]
+    }
+}

@@ -1,1 +1,13 @@
-//! placeholder
+//! Canopy identity: users and their argon2id passwords, sessions with rotating refresh tokens,
+//! access tokens (JWT), API keys, password reset, and sign-in throttling.
+//!
+//! Offers [`IdentityQuery`] and [`IdentityMutation`] for the gateway's merged schema,
+//! [`authenticate`] for the gateway's edge, and the service functions in [`service`].
+
+pub mod entity;
+pub mod graphql;
+pub mod service;
+
+pub use graphql::{ApiKey, IdentityMutation, IdentityQuery, User, UserAgent};
+pub use service::Identity;
+pub use service::auth::authenticate;

@@ -161,7 +161,9 @@ impl PermissionSet {
 
     /// The permissions, in declaration order.
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 
     /// The dotted names, for storage.
@@ -434,11 +436,7 @@ impl Scope {
     }
 
     /// Rebuilds a scope from its stored columns.
-    pub fn from_parts(
-        kind: ScopeKind,
-        id: Option<Uuid>,
-        agency_id: Option<Uuid>,
-    ) -> Option<Self> {
+    pub fn from_parts(kind: ScopeKind, id: Option<Uuid>, agency_id: Option<Uuid>) -> Option<Self> {
         Some(match kind {
             ScopeKind::Platform => Scope::Platform,
             ScopeKind::Reseller => Scope::Reseller(id?),
@@ -590,8 +588,7 @@ impl Actor {
                 .memberships
                 .iter()
                 .filter(|m| {
-                    m.scope == scope
-                        || (m.scope.contains(scope) && m.reaches_all_sub_accounts())
+                    m.scope == scope || (m.scope.contains(scope) && m.reaches_all_sub_accounts())
                 })
                 .fold(PermissionSet::EMPTY, |acc, m| acc.union(m.permissions())),
         }
@@ -609,6 +606,35 @@ impl Actor {
             Ok(())
         } else {
             Err(Error::Forbidden)
+        }
+    }
+
+    /// Resolves the scope a global id names, as far as the actor can see it: the platform,
+    /// a reseller or agency by id, or a sub-account the actor belongs to (directly or through
+    /// an API key). Anything else is `NOT_FOUND`.
+    pub fn resolve_scope(&self, id: crate::id::GlobalId) -> Result<Scope, Error> {
+        use crate::id::NodeKind;
+        match id.kind {
+            NodeKind::Platform if id.uuid == crate::id::PLATFORM_ID => Ok(Scope::Platform),
+            NodeKind::Reseller => Ok(Scope::Reseller(id.uuid)),
+            NodeKind::Agency => Ok(Scope::Agency(id.uuid)),
+            NodeKind::SubAccount => {
+                let from_key = match &self.principal {
+                    Principal::ApiKey { scope, .. } => Some(*scope),
+                    _ => None,
+                };
+                self.memberships
+                    .iter()
+                    .map(|m| m.scope)
+                    .chain(from_key)
+                    .find(|s| s.kind() == ScopeKind::SubAccount && s.id() == Some(id.uuid))
+                    .ok_or(Error::NotFound)
+            }
+            NodeKind::Platform => Err(Error::NotFound),
+            _ => Err(Error::bad_input(
+                None,
+                format!("`{id}` is not the id of a platform, reseller, agency or sub-account"),
+            )),
         }
     }
 
@@ -696,9 +722,11 @@ mod tests {
             member(Scope::Reseller(Uuid::now_v7()), Role::ResellerOwner),
         ]);
         assert!(!actor.can(Permission::ContactsRead, agency));
-        assert!(!Role::PlatformAdmin
-            .default_permissions()
-            .contains(Permission::ContactsRead));
+        assert!(
+            !Role::PlatformAdmin
+                .default_permissions()
+                .contains(Permission::ContactsRead)
+        );
     }
 
     #[test]

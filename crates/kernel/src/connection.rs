@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn page_limits() {
-        assert_eq!(Page::new(None, None, None, None).map(|p| p.limit).ok(), Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(
+            Page::new(None, None, None, None).map(|p| p.limit).ok(),
+            Some(DEFAULT_PAGE_SIZE)
+        );
         assert!(Page::new(Some(101), None, None, None).is_err());
         assert!(Page::new(Some(-1), None, None, None).is_err());
         assert!(Page::new(Some(1), None, Some(1), None).is_err());

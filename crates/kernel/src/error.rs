@@ -202,9 +202,7 @@ impl From<Error> for async_graphql::Error {
                 Error::BadInput {
                     field: Some(field), ..
                 } => ext.set("field", field.as_str()),
-                Error::RateLimited { retry_after_secs } => {
-                    ext.set("retryAfter", *retry_after_secs)
-                }
+                Error::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
                 _ => {}
             }
         })
@@ -258,6 +256,46 @@ mod tests {
     fn user_error_field_paths_split() {
         let e = UserError::new("input.email", UserErrorCode::Taken, "taken");
         assert_eq!(e.field, vec!["input", "email"]);
-        assert!(UserError::new("", UserErrorCode::Invalid, "x").field.is_empty());
+        assert!(
+            UserError::new("", UserErrorCode::Invalid, "x")
+                .field
+                .is_empty()
+        );
     }
+}
+
+/// Declares a mutation payload holding one changed object and `userErrors`.
+///
+/// ```ignore
+/// kernel::payload!(ApiKeyRevokePayload, api_key: ApiKey, "The revoked key.");
+/// ```
+#[macro_export]
+macro_rules! payload {
+    ($name:ident, $field:ident : $ty:ty, $doc:literal) => {
+        #[doc = concat!("The result of a mutation: ", $doc)]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            #[doc = $doc]
+            #[doc = " Null when `userErrors` is not empty."]
+            pub $field: Option<$ty>,
+            /// Problems with the input that a person can fix; empty on success.
+            pub user_errors: Vec<$crate::UserError>,
+        }
+
+        impl $crate::error::Payload for $name {
+            type Value = $ty;
+            fn ok(value: $ty) -> Self {
+                Self {
+                    $field: Some(value),
+                    user_errors: Vec::new(),
+                }
+            }
+            fn user_errors(errors: Vec<$crate::UserError>) -> Self {
+                Self {
+                    $field: None,
+                    user_errors: errors,
+                }
+            }
+        }
+    };
 }

@@ -131,6 +131,20 @@ impl std::fmt::Display for GlobalId {
     }
 }
 
+/// The id of the platform: one per deployment.
+pub const PLATFORM_ID: Uuid = Uuid::nil();
+
+/// The global id of a scope.
+pub fn scope_gid(scope: crate::auth::Scope) -> async_graphql::ID {
+    use crate::auth::Scope;
+    match scope {
+        Scope::Platform => gid(NodeKind::Platform, PLATFORM_ID),
+        Scope::Reseller(id) => gid(NodeKind::Reseller, id),
+        Scope::Agency(id) => gid(NodeKind::Agency, id),
+        Scope::SubAccount { id, .. } => gid(NodeKind::SubAccount, id),
+    }
+}
+
 /// A new time-ordered primary key (UUIDv7).
 pub fn new_uuid() -> Uuid {
     Uuid::now_v7()
@@ -157,11 +171,21 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "usr", "usr_", "xyz_0193", "usr_not-a-uuid-at-all-000000000000", "usr_0193"] {
+        for bad in [
+            "",
+            "usr",
+            "usr_",
+            "xyz_0193",
+            "usr_not-a-uuid-at-all-000000000000",
+            "usr_0193",
+        ] {
             assert!(GlobalId::parse(bad).is_err(), "{bad}");
         }
         let hyphenated = format!("usr_{}", new_uuid());
-        assert!(GlobalId::parse(&hyphenated).is_err(), "only the simple form is accepted");
+        assert!(
+            GlobalId::parse(&hyphenated).is_err(),
+            "only the simple form is accepted"
+        );
     }
 
     #[test]

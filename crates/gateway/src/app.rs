@@ -1,0 +1,86 @@
+//! Building the application: database, identity state, schema, router; and serving it.
+
+use crate::schema::{self, CanopySchema};
+use axum::Router;
+use kernel::Config;
+use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The GraphQL schema.
+    pub schema: CanopySchema,
+    /// Identity state (token keys, hasher, throttles).
+    pub identity: Arc<identity::Identity>,
+    /// The configuration.
+    pub config: Arc<Config>,
+}
+
+/// A ready-to-serve application.
+pub struct App {
+    /// Shared state.
+    pub state: AppState,
+    /// The router.
+    pub router: Router,
+}
+
+impl App {
+    /// Connects to an already migrated database and builds the router.
+    pub async fn build(config: Config, db: DatabaseConnection) -> Result<Self, String> {
+        let identity = identity::Identity::new(&db, &config)
+            .await
+            .map_err(|e| format!("identity set-up failed: {}", e.public_message()))?;
+        let schema = schema::build(&config, identity.clone());
+        let state = AppState {
+            db,
+            schema,
+            identity,
+            config: Arc::new(config),
+        };
+        let router = crate::http::router(state.clone());
+        Ok(Self { state, router })
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then drains in-flight requests.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

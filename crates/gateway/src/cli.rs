@@ -1,0 +1,97 @@
+//! The command line: `canopy [serve|migrate|seed-demo|print-schema]`.
+
+use crate::{App, db, seed};
+use clap::{Parser, Subcommand};
+use kernel::Config;
+use tracing_subscriber::EnvFilter;
+
+/// Canopy: the multi-tenant agency platform backend.
+#[derive(Parser, Debug)]
+#[command(name = "canopy", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Configuration (every flag also reads an environment variable).
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum Command {
+    /// Migrate the database, seed demo data if configured, and serve (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Seed the demo platform (once; a second run changes nothing) and exit.
+    SeedDemo,
+    /// Print the GraphQL schema (SDL) and exit.
+    PrintSchema,
+}
+
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::PrintSchema = command {
+        print!("{}", crate::schema::sdl());
+        return Ok(());
+    }
+    let config = cli.config;
+    init_tracing(&config);
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    match command {
+        Command::Migrate => {
+            println!("migrations applied ({})", db::backend_name(&conn));
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let app = App::build(config, conn).await?;
+            seed::seed_demo(&app.state).await?;
+            seed::print_logins();
+            Ok(())
+        }
+        Command::Serve | Command::PrintSchema => serve(config, conn).await,
+    }
+}
+
+async fn serve(config: Config, conn: sea_orm::DatabaseConnection) -> Result<(), String> {
+    let listen = config.listen;
+    let seed = config.seed_demo();
+    let graphiql = config.graphiql;
+    let backend = db::backend_name(&conn);
+    let app = App::build(config, conn).await?;
+    if seed {
+        seed::seed_demo(&app.state).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, backend, "canopy is serving");
+    println!();
+    println!("  Canopy is running on {backend}.");
+    if graphiql {
+        println!("  GraphiQL:  http://{addr}/");
+    }
+    println!("  GraphQL:   http://{addr}/graphql");
+    if seed {
+        seed::print_logins();
+    }
+    println!();
+    app.serve(listener, crate::app::shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}

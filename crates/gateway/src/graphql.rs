@@ -1,0 +1,81 @@
+//! Gateway-level GraphQL: the `Node` interface over every crate's types, `node` and `nodes`.
+//!
+//! Architecture Invariant: `node(id:)` resolves through the owning crate's service, which
+//! applies the same authorization as the object's own query: an interface never bypasses it.
+
+use async_graphql::{Context, ID, Interface, Object};
+use identity::{ApiKey, User};
+use kernel::Error;
+use kernel::id::{GlobalId, NodeKind};
+
+/// Most ids accepted by `nodes`.
+pub const MAX_NODES: usize = 100;
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The object's global id."))]
+pub enum Node {
+    /// A user.
+    User(User),
+    /// An API key.
+    ApiKey(ApiKey),
+}
+
+/// Gateway queries.
+#[derive(Default)]
+pub struct CoreQuery;
+
+async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
+    let (tx, rc) = kernel::db::request(ctx)?;
+    let gid = GlobalId::parse(id)?;
+    match gid.kind {
+        NodeKind::User => Ok(Node::User(User(
+            identity::service::user::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::ApiKey => Ok(Node::ApiKey(ApiKey(
+            identity::service::api_key::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        _ => Err(Error::NotFound),
+    }
+}
+
+#[Object]
+impl CoreQuery {
+    /// Any object by its global id, if you may see it; `NOT_FOUND` otherwise.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: ID,
+    ) -> async_graphql::Result<Node> {
+        Ok(load(ctx, &id).await?)
+    }
+
+    /// Objects by their global ids, in the same order; null (with an error) for each one that
+    /// does not exist or that you may not see. At most 100 ids.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(
+                Error::bad_input(Some("ids"), format!("pass at most {MAX_NODES} ids")).into(),
+            );
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            match load(ctx, id).await {
+                Ok(n) => out.push(Some(n)),
+                Err(e) => {
+                    let err: async_graphql::Error = e.into();
+                    ctx.add_error(err.into_server_error(ctx.item.pos).with_path(vec![
+                        async_graphql::PathSegment::Field("nodes".into()),
+                        async_graphql::PathSegment::Index(i),
+                    ]));
+                    out.push(None);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,522 @@
+//! HTTP: the `/graphql` endpoint (GraphQL over HTTP), GraphiQL, health checks, and the
+//! middleware stack (request ids, tracing, body and time limits, CORS, compression, panics).
+//!
+//! Architecture Invariant: every GraphQL request runs in one database transaction, begun here
+//! after authentication and committed here after execution; services open savepoints inside it.
+//! Mutations never run from a GET, and only `application/json` bodies are accepted, so a
+//! "simple" cross-site form or text request can never reach a resolver.
+
+use crate::AppState;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{Positioned, ServerError, Value};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use identity::UserAgent;
+use kernel::db::RequestTx;
+use kernel::error::INTERNAL_MESSAGE;
+use kernel::{Actor, Principal, RequestContext};
+use sea_orm::{
+    ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The header naming the agency a request acts in (a global id).
+pub const AGENCY_HEADER: &str = "canopy-agency";
+/// The header naming the sub-account a request acts in (a global id).
+pub const SUB_ACCOUNT_HEADER: &str = "canopy-sub-account";
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// The router with every route and layer.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let mut router = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
+    if config.graphiql {
+        router = router.route("/", get(graphiql));
+    }
+    let origins: Vec<HeaderValue> = config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static(AGENCY_HEADER),
+            header::HeaderName::from_static(SUB_ACCOUNT_HEADER),
+        ])
+        .max_age(Duration::from_secs(600));
+    router.with_state(state).layer(
+        ServiceBuilder::new()
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+            ]))
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }),
+            )
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(cors)
+            .layer(CompressionLayer::new())
+            .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(config.request_timeout_secs),
+            )),
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Media::Json,
+        INTERNAL_MESSAGE,
+        "INTERNAL",
+    )
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Canopy GraphiQL")
+            .finish(),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// The response media type the client accepts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Media {
+    /// `application/graphql-response+json`: status codes follow the GraphQL over HTTP spec.
+    GraphqlResponse,
+    /// `application/json` for older clients: 200 for every well-formed request.
+    Json,
+}
+
+impl Media {
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(Media::Json);
+        };
+        let accept = accept.to_ascii_lowercase();
+        if accept.contains(GRAPHQL_RESPONSE_JSON) {
+            Some(Media::GraphqlResponse)
+        } else if accept.contains("application/json")
+            || accept.contains("*/*")
+            || accept.contains("application/*")
+            || accept.trim().is_empty()
+        {
+            Some(Media::Json)
+        } else {
+            None
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        Json(body).0.to_string(),
+    )
+        .into_response()
+}
+
+async fn graphql_get(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let Some(media) = Media::negotiate(&headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+            "BAD_USER_INPUT",
+        );
+    };
+    let request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("malformed query string: {e}"),
+                "BAD_USER_INPUT",
+            );
+        }
+    };
+    execute(state, headers, addr, request, media, true).await
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = Media::negotiate(&headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+            "BAD_USER_INPUT",
+        );
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some("application/json") {
+        // Form, text and multipart bodies are what a cross-site page can send without a CORS
+        // preflight: refusing them keeps mutations safe from CSRF.
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "send the request as application/json",
+            "BAD_USER_INPUT",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("malformed JSON body: {e}"),
+                "BAD_USER_INPUT",
+            );
+        }
+    };
+    execute(state, headers, addr, request, media, false).await
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
+    if state.config.trust_forwarded_for {
+        if let Some(ip) = header_str(headers, "x-forwarded-for")
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return ip;
+        }
+    }
+    addr.ip()
+}
+
+/// The operation a request will run, if the document names one unambiguously.
+fn operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    }
+}
+
+/// Counts aliased fields, fragments included (each fragment counted once per spread).
+fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+    if depth > 64 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|sel| match &sel.node {
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some())
+                    + count_aliases(doc, &f.node.selection_set.node, depth + 1)
+            }
+            Selection::InlineFragment(fr) => {
+                count_aliases(doc, &fr.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(sp) => doc
+                .fragments
+                .get(&sp.node.fragment_name.node)
+                .map_or(0, |fr| {
+                    count_aliases(doc, &fr.node.selection_set.node, depth + 1)
+                }),
+        })
+        .sum()
+}
+
+async fn execute(
+    state: AppState,
+    headers: HeaderMap,
+    addr: SocketAddr,
+    mut request: async_graphql::Request,
+    media: Media,
+    is_get: bool,
+) -> Response {
+    let request_id = header_str(&headers, "x-request-id")
+        .unwrap_or("-")
+        .to_owned();
+
+    // Parse once (async-graphql keeps the parsed document) to learn the operation type.
+    let operation_name = request.operation_name.clone();
+    let (is_mutation, aliases) = match request.parsed_query() {
+        Ok(doc) => {
+            let op = operation(doc, operation_name.as_deref());
+            let ty = op.map(|o| o.node.ty);
+            let aliases = op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node, 0));
+            (
+                ty == Some(OperationType::Mutation) || ty == Some(OperationType::Subscription),
+                aliases,
+            )
+        }
+        // Let execution report the syntax error in the usual shape.
+        Err(_) => (false, 0),
+    };
+    if is_get && is_mutation {
+        let mut resp = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "mutations must be sent with POST",
+            "BAD_USER_INPUT",
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return resp;
+    }
+    if aliases > state.config.max_aliases {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            &format!(
+                "the query has {aliases} aliases; at most {} are allowed",
+                state.config.max_aliases
+            ),
+            "BAD_USER_INPUT",
+        );
+    }
+
+    // Authenticate at the edge.
+    let principal = match header_str(&headers, header::AUTHORIZATION.as_str()) {
+        None => Principal::Anonymous,
+        Some(value) => {
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .map(str::trim);
+            let result = match token {
+                Some(t) if !t.is_empty() => {
+                    identity::authenticate(&state.db, &state.identity, t).await
+                }
+                _ => Err(kernel::Error::Unauthenticated(
+                    "use `Authorization: Bearer <token>`".into(),
+                )),
+            };
+            match result {
+                Ok(p) => p,
+                Err(e) => return rejected(e, media, &request_id),
+            }
+        }
+    };
+
+    // One transaction per request. SQLite takes the write lock up front for mutations, so two
+    // writers queue instead of failing on a lock upgrade.
+    let backend = state.db.get_database_backend();
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (backend == DbBackend::Sqlite).then_some(if is_mutation {
+            SqliteTransactionMode::Immediate
+        } else {
+            SqliteTransactionMode::Deferred
+        }),
+        ..Default::default()
+    };
+    let tx = match state.db.begin_with_options(options).await {
+        Ok(tx) => tx,
+        Err(e) => return rejected(kernel::Error::Db(e), media, &request_id),
+    };
+
+    let memberships = match &principal {
+        Principal::User { user_id, .. } => match tenancy::memberships_of(&tx, *user_id).await {
+            Ok(m) => m,
+            Err(e) => return rejected(e, media, &request_id),
+        },
+        _ => Vec::new(),
+    };
+    let actor = Actor {
+        principal,
+        memberships,
+    };
+    let tenant = match tenancy::resolve_tenant(
+        &actor,
+        header_str(&headers, AGENCY_HEADER),
+        header_str(&headers, SUB_ACCOUNT_HEADER),
+    ) {
+        Ok(t) => t,
+        Err(e) => return rejected(e, media, &request_id),
+    };
+    if let (Some(t), DbBackend::Postgres) = (tenant, backend) {
+        // Transaction-local: it cannot leak to the next user of the pooled connection.
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT set_config('app.agency_id', $1, true)",
+            [t.agency_id.to_string().into()],
+        );
+        if let Err(e) = tx.execute_raw(stmt).await {
+            return rejected(kernel::Error::Db(e), media, &request_id);
+        }
+    }
+
+    let tx = Arc::new(tx);
+    let mut request = request.data(RequestTx(tx.clone())).data(RequestContext {
+        actor,
+        tenant,
+        request_id: request_id.clone(),
+        client_ip: Some(client_ip(&state, &headers, addr)),
+    });
+    if let Some(ua) = header_str(&headers, header::USER_AGENT.as_str()) {
+        request = request.data(UserAgent(ua.to_owned()));
+    }
+    let mut response = state.schema.execute(request).await;
+
+    // Commit whatever the operations did: each mutation is atomic on its own (savepoints), and
+    // some failures must persist (a replayed refresh token revokes its session).
+    match Arc::try_unwrap(tx) {
+        Ok(tx) => {
+            if let Err(e) = tx.commit().await {
+                return rejected(kernel::Error::Db(e), media, &request_id);
+            }
+        }
+        Err(_) => {
+            return rejected(
+                kernel::Error::internal("request transaction still shared after execution"),
+                media,
+                &request_id,
+            );
+        }
+    }
+
+    finish_errors(&mut response.errors, &request_id);
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if media == Media::GraphqlResponse && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            return rejected(
+                kernel::Error::internal(format!("cannot serialize response: {e}")),
+                media,
+                &request_id,
+            );
+        }
+    };
+    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+}
+
+/// Gives every error a code (errors from parsing, validation and limits get `BAD_USER_INPUT`)
+/// and every `INTERNAL` error the request id.
+fn finish_errors(errors: &mut [ServerError], request_id: &str) {
+    for e in errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+        if ext.get("code") == Some(&Value::from("INTERNAL")) {
+            ext.set("requestId", request_id);
+        }
+    }
+}
+
+/// A request refused before or after execution.
+fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response {
+    let code = err.code();
+    let status = match code {
+        kernel::error::ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        kernel::error::ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        kernel::error::ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        kernel::error::ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        kernel::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        kernel::error::ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
+    };
+    let gql: async_graphql::Error = err.into();
+    let mut server = gql.into_server_error(async_graphql::Pos::default());
+    finish_errors(std::slice::from_mut(&mut server), request_id);
+    let body = serde_json::json!({ "errors": [server] });
+    let mut resp = (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    resp
+}

@@ -1,0 +1,50 @@
+//! The merged GraphQL schema: each crate's query and mutation roots, plus `node`/`nodes`.
+
+use crate::graphql::CoreQuery;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use identity::{IdentityMutation, IdentityQuery};
+use kernel::Config;
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(CoreQuery, IdentityQuery);
+
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(IdentityMutation);
+
+/// The schema type.
+pub type CanopySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema with the configured limits. Per-request state (the transaction, the
+/// actor, loaders) is added to each request, never to the schema.
+pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> CanopySchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(identity)
+    .limit_depth(config.max_depth)
+    .limit_complexity(config.max_complexity)
+    .limit_recursive_depth(64)
+    .limit_directives(16);
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !config.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}

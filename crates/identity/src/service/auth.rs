@@ -1,0 +1,166 @@
+//! Access tokens (HS256 JWT) and authentication of a bearer credential at the edge.
+
+use crate::entity::api_key;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use kernel::auth::{PermissionSet, Principal, Scope, ScopeKind};
+use kernel::error::Error;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The prefix of every API key secret.
+pub const API_KEY_PREFIX: &str = "ck_";
+/// Length of the visible part of an API key after `ck_`.
+pub const API_KEY_ID_LEN: usize = 12;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: Uuid,
+    sid: Uuid,
+    iat: i64,
+    exp: i64,
+    typ: String,
+}
+
+/// Signs and checks access tokens.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: chrono::Duration,
+}
+
+impl TokenKeys {
+    /// Keys from a shared secret.
+    pub fn new(secret: &[u8], ttl: chrono::Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    /// A new access token for a session, and when it expires.
+    pub fn issue(&self, user_id: Uuid, session_id: Uuid) -> Result<(String, DateTime<Utc>), Error> {
+        let now = Utc::now();
+        let exp = now + self.ttl;
+        let claims = Claims {
+            sub: user_id,
+            sid: session_id,
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            typ: "access".into(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| Error::internal(format!("signing failed: {e}")))?;
+        Ok((token, exp))
+    }
+
+    fn check(&self, token: &str) -> Result<Claims, Error> {
+        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+            Ok(data) if data.claims.typ == "access" => Ok(data.claims),
+            Ok(_) => Err(Error::Unauthenticated("not an access token".into())),
+            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(
+                Error::Unauthenticated("the access token has expired; refresh it".into()),
+            ),
+            Err(_) => Err(Error::Unauthenticated(
+                "the access token is not valid".into(),
+            )),
+        }
+    }
+}
+
+/// Authenticates a bearer credential: an access token or an API key.
+///
+/// Access tokens are checked without the database (they live for minutes; revoking a session
+/// stops its refresh); API keys are looked up by their visible prefix and compared by hash.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    identity: &crate::Identity,
+    bearer: &str,
+) -> Result<Principal, Error> {
+    if let Some(rest) = bearer.strip_prefix(API_KEY_PREFIX) {
+        return authenticate_api_key(db, rest).await;
+    }
+    let claims = identity.tokens.check(bearer)?;
+    Ok(Principal::User {
+        user_id: claims.sub,
+        session_id: claims.sid,
+    })
+}
+
+async fn authenticate_api_key(db: &impl ConnectionTrait, rest: &str) -> Result<Principal, Error> {
+    let invalid = || Error::Unauthenticated("the API key is not valid".into());
+    let (prefix, secret) = rest.split_once('_').ok_or_else(invalid)?;
+    if prefix.len() != API_KEY_ID_LEN || secret.is_empty() {
+        return Err(invalid());
+    }
+    let key = api_key::Entity::find()
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    if key.secret_hash != kernel::secret::hash_token(secret) {
+        return Err(invalid());
+    }
+    if key.revoked_at.is_some() {
+        return Err(Error::Unauthenticated(
+            "the API key has been revoked".into(),
+        ));
+    }
+    if key.expires_at.is_some_and(|t| t <= Utc::now()) {
+        return Err(Error::Unauthenticated("the API key has expired".into()));
+    }
+    let scope = ScopeKind::parse(&key.scope_kind)
+        .and_then(|k| {
+            Scope::from_parts(
+                k,
+                (k != ScopeKind::Platform).then_some(key.scope_id),
+                key.agency_id,
+            )
+        })
+        .ok_or_else(|| Error::internal(format!("api key {} has a bad scope", key.id)))?;
+    let names: Vec<String> = serde_json::from_value(key.permissions).unwrap_or_default();
+    Ok(Principal::ApiKey {
+        key_id: key.id,
+        scope,
+        permissions: PermissionSet::from_names(&names),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_expire() {
+        let keys = TokenKeys::new(&[7u8; 32], chrono::Duration::minutes(5));
+        let (u, s) = (Uuid::now_v7(), Uuid::now_v7());
+        let (token, _) = keys.issue(u, s).expect("issue");
+        let claims = keys.check(&token).expect("valid");
+        assert_eq!((claims.sub, claims.sid), (u, s));
+
+        let expired = TokenKeys::new(&[7u8; 32], chrono::Duration::minutes(-10));
+        let (old, _) = expired.issue(u, s).expect("issue");
+        assert!(keys.check(&old).is_err());
+
+        let other = TokenKeys::new(&[8u8; 32], chrono::Duration::minutes(5));
+        assert!(
+            other.check(&token).is_err(),
+            "another secret must not verify"
+        );
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let keys = TokenKeys::new(&[7u8; 32], chrono::Duration::minutes(5));
+        // header {"alg":"none","typ":"JWT"}, a valid-looking payload, no signature
+        let forged = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIwMTkzMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDAiLCJzaWQiOiIwMTkzMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDAiLCJpYXQiOjAsImV4cCI6OTk5OTk5OTk5OSwidHlwIjoiYWNjZXNzIn0.";
+        assert!(keys.check(forged).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! The identity operations: `(db, &Actor, input) -> Result`.
+
+pub mod api_key;
+pub mod auth;
+pub mod password;
+pub mod reset;
+pub mod session;
+pub mod throttle;
+pub mod user;
+
+use kernel::Config;
+use kernel::error::Error;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder};
+use std::sync::Arc;
+
+/// The identity crate's state: token keys, hashing parameters, throttles. Built once at start.
+pub struct Identity {
+    pub(crate) tokens: auth::TokenKeys,
+    pub(crate) hasher: password::Hasher,
+    pub(crate) throttle: throttle::LoginThrottle,
+    pub(crate) refresh_ttl: chrono::Duration,
+    pub(crate) reset_ttl: chrono::Duration,
+}
+
+impl Identity {
+    /// Builds the identity state. Without a configured secret, the access-token secret is read
+    /// from the database (and generated on first start), so every replica shares it.
+    pub async fn new(db: &impl ConnectionTrait, config: &Config) -> Result<Arc<Self>, Error> {
+        let secret = match &config.jwt_secret {
+            Some(s) if s.len() >= 32 => s.clone(),
+            Some(_) => {
+                return Err(Error::internal(
+                    "CANOPY_JWT_SECRET must be at least 32 bytes long",
+                ));
+            }
+            None => stored_signing_secret(db).await?,
+        };
+        let ttl =
+            |secs: u64| chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+        Ok(Arc::new(Self {
+            tokens: auth::TokenKeys::new(secret.as_bytes(), ttl(config.access_token_ttl_secs)),
+            hasher: password::Hasher::new(config.argon2_memory_kib, config.argon2_iterations)?,
+            throttle: throttle::LoginThrottle::new(
+                config.login_attempts_per_account,
+                config.login_attempts_per_ip,
+            ),
+            refresh_ttl: ttl(config.refresh_token_ttl_secs),
+            reset_ttl: ttl(config.password_reset_ttl_secs),
+        }))
+    }
+
+    /// Signs an access token (for tests and tools that need one without signing in).
+    pub fn access_token_for(
+        &self,
+        user_id: uuid::Uuid,
+        session_id: uuid::Uuid,
+    ) -> Result<String, Error> {
+        self.tokens.issue(user_id, session_id).map(|(t, _)| t)
+    }
+}
+
+async fn stored_signing_secret(db: &impl ConnectionTrait) -> Result<String, Error> {
+    use crate::entity::signing_key;
+    if let Some(k) = signing_key::Entity::find()
+        .order_by_asc(signing_key::Column::Id)
+        .one(db)
+        .await?
+    {
+        return Ok(k.secret);
+    }
+    let secret = kernel::secret::random_token(48);
+    // Two replicas starting at once may both insert; the oldest row wins for everyone.
+    signing_key::Entity::insert(signing_key::ActiveModel {
+        id: Set(kernel::id::new_uuid()),
+        secret: Set(secret),
+        created_at: Set(chrono::Utc::now()),
+    })
+    .exec(db)
+    .await?;
+    let first = signing_key::Entity::find()
+        .order_by_asc(signing_key::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::internal("signing key vanished"))?;
+    Ok(first.secret)
+}

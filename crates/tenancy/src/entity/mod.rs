@@ -1,0 +1,3 @@
+//! SeaORM entities of the tenancy crate, one file per table.
+
+pub mod membership;

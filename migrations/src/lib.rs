@@ -10,6 +10,9 @@ mod m20261122_000001_kernel;
 mod m20261122_000002_identity;
 mod m20261122_000003_tenancy;
 
+/// A hash of every migration's source: changes whenever a migration is added or edited.
+pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
+
 /// Every migration, in order.
 pub struct Migrator;
 

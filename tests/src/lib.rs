@@ -1,1 +1,377 @@
-//! placeholder
+//! Canopy's end-to-end test harness: [`spawn_app`] starts the real router on port 0 against a
+//! fresh database: a temporary SQLite file, or, when `TEST_DATABASE_URL` names a PostgreSQL
+//! server, a new database cloned from a migrated template and dropped afterwards.
+
+use gateway::App;
+use kernel::{Actor, Config, Role, Scope};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Once;
+use uuid::Uuid;
+
+/// The access-token secret of test apps (tests mint expired tokens with it).
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+/// The password [`TestApp::user`] gives the users it creates.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running Canopy for one test.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// `http://addr`.
+    pub url: String,
+    /// A direct connection to the test's database (for assertions and fixtures).
+    pub db: DatabaseConnection,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    pg: Option<PgTestDb>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+struct PgTestDb {
+    admin_url: String,
+    name: String,
+}
+
+/// Options for [`spawn_app_with`].
+pub type Configure = fn(&mut Config);
+
+/// A test configuration: cheap password hashing, a fixed token secret, no demo data.
+pub fn test_config() -> Config {
+    let mut c = Config::defaults();
+    c.argon2_memory_kib = 1024;
+    c.argon2_iterations = 1;
+    c.jwt_secret = Some(TEST_JWT_SECRET.into());
+    c.seed_demo = Some(false);
+    c.db_max_connections = 5;
+    c
+}
+
+/// Starts Canopy on a fresh database with the test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+static INIT: Once = Once::new();
+
+/// Starts Canopy on a fresh database, after `configure` has adjusted the test configuration.
+pub async fn spawn_app_with(configure: Configure) -> TestApp {
+    INIT.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+    let mut config = test_config();
+    configure(&mut config);
+    let (url, pg) = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = create_pg_database(&admin_url).await;
+            (
+                with_database(&admin_url, &name),
+                Some(PgTestDb { admin_url, name }),
+            )
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("canopy-test-{}", Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            (
+                format!("sqlite://{}/canopy.db?mode=rwc", dir.display()),
+                None,
+            )
+        }
+    };
+    config.database_url = Some(url);
+    let db = gateway::db::connect(&config).await.expect("connect");
+    if pg.is_none() {
+        gateway::db::migrate(&db).await.expect("migrate");
+    }
+    let app = App::build(config, db.clone()).await.expect("build app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve(listener, async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        url: format!("http://{addr}"),
+        db,
+        http: reqwest::Client::new(),
+        pg,
+        shutdown: Some(tx),
+    }
+}
+
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Creates a fresh database from a template migrated once per migration fingerprint.
+async fn create_pg_database(admin_url: &str) -> String {
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    let template = format!("canopy_tmpl_{}", migrations::FINGERPRINT);
+    let exec = |sql: String| Statement::from_string(DbBackend::Postgres, sql);
+    // Serialise template builds across test processes.
+    admin
+        .execute_raw(exec("SELECT pg_advisory_lock(727274)".into()))
+        .await
+        .expect("lock");
+    let exists = admin
+        .query_one_raw(exec(format!(
+            "SELECT 1 AS x FROM pg_database WHERE datname = '{template}'"
+        )))
+        .await
+        .expect("query")
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        admin
+            .execute_raw(exec(format!(
+                "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+            )))
+            .await
+            .expect("drop");
+        admin
+            .execute_raw(exec(format!("CREATE DATABASE {building}")))
+            .await
+            .expect("create template");
+        let tdb = Database::connect(with_database(admin_url, &building))
+            .await
+            .expect("connect template");
+        gateway::db::migrate(&tdb).await.expect("migrate template");
+        tdb.close().await.expect("close template");
+        admin
+            .execute_raw(exec(format!(
+                "ALTER DATABASE {building} RENAME TO {template}"
+            )))
+            .await
+            .expect("rename template");
+    }
+    admin
+        .execute_raw(exec("SELECT pg_advisory_unlock(727274)".into()))
+        .await
+        .expect("unlock");
+    let name = format!("canopy_test_{}", Uuid::now_v7().simple());
+    admin
+        .execute_raw(exec(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    name
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(pg) = self.pg.take() {
+            // Drop the database from a thread with its own runtime: Drop cannot await. The test's
+            // pool is not touched there (its runtime is the one blocked here); `WITH (FORCE)`
+            // ends its connections.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) = Database::connect(&pg.admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                                pg.name
+                            ))
+                            .await;
+                        admin.close().await.ok();
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A GraphQL response.
+#[derive(Debug, Clone)]
+pub struct Gql {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Gql {
+    /// `data.<path>` (dotted).
+    pub fn data(&self, path: &str) -> &Value {
+        let mut v = &self.body["data"];
+        for p in path.split('.').filter(|p| !p.is_empty()) {
+            v = &v[p];
+        }
+        v
+    }
+
+    /// The `extensions.code` of the first top-level error, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["code"].as_str()
+    }
+
+    /// The message of the first top-level error, if any.
+    pub fn error_message(&self) -> Option<&str> {
+        self.body["errors"][0]["message"].as_str()
+    }
+
+    /// Panics unless the response has no errors.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        self
+    }
+
+    /// The `userErrors` of the mutation payload at `path`, as `code` strings.
+    pub fn user_error_codes(&self, path: &str) -> Vec<String> {
+        self.data(path)["userErrors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A signed-in user's tokens.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The user's global id.
+    pub user_id: String,
+    /// Bearer access token.
+    pub access: String,
+    /// Refresh token.
+    pub refresh: String,
+}
+
+impl TestApp {
+    /// Posts a GraphQL request, optionally with a bearer token.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        self.gql_with_headers(token, query, variables, &[]).await
+    }
+
+    /// Posts a GraphQL request with extra headers.
+    pub async fn gql_with_headers(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Gql {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.url))
+            .header("content-type", "application/json")
+            .body(json!({ "query": query, "variables": variables }).to_string());
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
+        Gql { status, body }
+    }
+
+    /// Registers a user through the API.
+    pub async fn register(&self, email: &str) -> String {
+        let r = self
+            .gql(
+                None,
+                "mutation($i: UserRegisterInput!) { userRegister(input: $i) { user { id } userErrors { code } } }",
+                json!({ "i": { "email": email, "name": "Test User", "password": PASSWORD } }),
+            )
+            .await
+            .ok();
+        r.data("userRegister.user.id")
+            .as_str()
+            .expect("user id")
+            .to_owned()
+    }
+
+    /// Signs in through the API.
+    pub async fn login(&self, email: &str, password: &str) -> Gql {
+        self.gql(
+            None,
+            "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { session { accessToken refreshToken user { id } } userErrors { field code message } } }",
+            json!({ "i": { "email": email, "password": password } }),
+        )
+        .await
+    }
+
+    /// Registers and signs in a new user.
+    pub async fn user(&self, email: &str) -> Session {
+        let id = self.register(email).await;
+        let r = self.login(email, PASSWORD).await.ok();
+        Session {
+            user_id: id,
+            access: r
+                .data("sessionCreate.session.accessToken")
+                .as_str()
+                .expect("access")
+                .to_owned(),
+            refresh: r
+                .data("sessionCreate.session.refreshToken")
+                .as_str()
+                .expect("refresh")
+                .to_owned(),
+        }
+    }
+
+    /// Gives a user (by global id) a role in a scope, as Canopy itself would (a fixture).
+    pub async fn grant(&self, user_gid: &str, scope: Scope, role: Role) {
+        let uuid = kernel::GlobalId::parse_as(user_gid, kernel::NodeKind::User).expect("user id");
+        tenancy::grant(&self.db, &Actor::system(), uuid, scope, role)
+            .await
+            .expect("grant");
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}

@@ -10,6 +10,7 @@ use kernel::id::{NodeKind, gid, scope_gid};
 #[derive(Clone)]
 pub struct User(pub user::Model);
 
+/// A person with a Canopy login. What they may do comes from their memberships.
 #[Object]
 impl User {
     /// The user's global id.
@@ -67,6 +68,8 @@ pub enum ApiKeyStatus {
 #[derive(Clone)]
 pub struct ApiKey(pub api_key::Model);
 
+/// A key a partner integration authenticates with (`Authorization: Bearer ck_…`). The secret
+/// is shown once, when the key is created.
 #[Object]
 impl ApiKey {
     /// The key's global id.

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real router over HTTP, a fresh database per test.
+//! Run on SQLite by default; set `TEST_DATABASE_URL=postgres://…` for PostgreSQL.
+
+mod api_keys;
+mod http;
+mod identity;
+mod node;
+mod schema;
+mod tenant;

@@ -259,15 +259,17 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
-    if state.config.trust_forwarded_for {
-        if let Some(ip) = header_str(headers, "x-forwarded-for")
+    let forwarded = || {
+        header_str(headers, "x-forwarded-for")
             .and_then(|v| v.split(',').next())
             .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
-    }
-    addr.ip()
+    };
+    state
+        .config
+        .trust_forwarded_for
+        .then(forwarded)
+        .flatten()
+        .unwrap_or_else(|| addr.ip())
 }
 
 /// The operation a request will run, if the document names one unambiguously.

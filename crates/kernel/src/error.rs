@@ -236,34 +236,6 @@ impl<P: Payload> IntoPayload<P> for Result<P::Value> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn db_errors_hide_their_text() {
-        let err: async_graphql::Error =
-            Error::Db(sea_orm::DbErr::Custom("relation \"users\" secret".into())).into();
-        assert_eq!(err.message, INTERNAL_MESSAGE);
-        let ext = err.extensions.expect("extensions");
-        assert_eq!(
-            ext.get("code"),
-            Some(&async_graphql::Value::from("INTERNAL"))
-        );
-    }
-
-    #[test]
-    fn user_error_field_paths_split() {
-        let e = UserError::new("input.email", UserErrorCode::Taken, "taken");
-        assert_eq!(e.field, vec!["input", "email"]);
-        assert!(
-            UserError::new("", UserErrorCode::Invalid, "x")
-                .field
-                .is_empty()
-        );
-    }
-}
-
 /// Declares a mutation payload holding one changed object and `userErrors`.
 ///
 /// ```ignore
@@ -298,4 +270,32 @@ macro_rules! payload {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_errors_hide_their_text() {
+        let err: async_graphql::Error =
+            Error::Db(sea_orm::DbErr::Custom("relation \"users\" secret".into())).into();
+        assert_eq!(err.message, INTERNAL_MESSAGE);
+        let ext = err.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("INTERNAL"))
+        );
+    }
+
+    #[test]
+    fn user_error_field_paths_split() {
+        let e = UserError::new("input.email", UserErrorCode::Taken, "taken");
+        assert_eq!(e.field, vec!["input", "email"]);
+        assert!(
+            UserError::new("", UserErrorCode::Invalid, "x")
+                .field
+                .is_empty()
+        );
+    }
 }

@@ -68,8 +68,10 @@ impl CoreQuery {
                 Ok(n) => out.push(Some(n)),
                 Err(e) => {
                     let err: async_graphql::Error = e.into();
+                    // The path names the field as the client did (its alias, if any).
+                    let key = ctx.item.node.response_key().node.to_string();
                     ctx.add_error(err.into_server_error(ctx.item.pos).with_path(vec![
-                        async_graphql::PathSegment::Field("nodes".into()),
+                        async_graphql::PathSegment::Field(key),
                         async_graphql::PathSegment::Index(i),
                     ]));
                     out.push(None);

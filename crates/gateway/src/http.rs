@@ -24,6 +24,7 @@ use kernel::{Actor, Principal, RequestContext};
 use sea_orm::{
     ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -259,9 +260,11 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
+    // The rightmost entry is the one our proxy appended; entries to its left are whatever the
+    // client sent, and could be forged to dodge per-IP throttles.
     let forwarded = || {
         header_str(headers, "x-forwarded-for")
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
     };
     state
@@ -285,29 +288,44 @@ fn operation<'a>(
     }
 }
 
-/// Counts aliased fields, fragments included (each fragment counted once per spread).
-fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
-    if depth > 64 {
-        return 0;
+/// Counts aliased fields, each fragment's aliases once per spread. Each fragment is walked
+/// once (memoised), so a document of nested spreads costs time linear in its size; a cycle
+/// counts zero here and is rejected by validation.
+fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet) -> usize {
+    fn walk<'a>(
+        doc: &'a ExecutableDocument,
+        set: &'a SelectionSet,
+        memo: &mut HashMap<&'a str, Option<usize>>,
+    ) -> usize {
+        let mut n = 0usize;
+        for sel in &set.items {
+            let add =
+                match &sel.node {
+                    Selection::Field(f) => usize::from(f.node.alias.is_some())
+                        .saturating_add(walk(doc, &f.node.selection_set.node, memo)),
+                    Selection::InlineFragment(fr) => walk(doc, &fr.node.selection_set.node, memo),
+                    Selection::FragmentSpread(sp) => {
+                        let name = sp.node.fragment_name.node.as_str();
+                        match memo.get(name) {
+                            Some(Some(count)) => *count,
+                            Some(None) => 0, // a cycle: validation rejects it
+                            None => match doc.fragments.get(&sp.node.fragment_name.node) {
+                                Some(fr) => {
+                                    memo.insert(name, None);
+                                    let count = walk(doc, &fr.node.selection_set.node, memo);
+                                    memo.insert(name, Some(count));
+                                    count
+                                }
+                                None => 0,
+                            },
+                        }
+                    }
+                };
+            n = n.saturating_add(add);
+        }
+        n
     }
-    set.items
-        .iter()
-        .map(|sel| match &sel.node {
-            Selection::Field(f) => {
-                usize::from(f.node.alias.is_some())
-                    + count_aliases(doc, &f.node.selection_set.node, depth + 1)
-            }
-            Selection::InlineFragment(fr) => {
-                count_aliases(doc, &fr.node.selection_set.node, depth + 1)
-            }
-            Selection::FragmentSpread(sp) => doc
-                .fragments
-                .get(&sp.node.fragment_name.node)
-                .map_or(0, |fr| {
-                    count_aliases(doc, &fr.node.selection_set.node, depth + 1)
-                }),
-        })
-        .sum()
+    walk(doc, set, &mut HashMap::new())
 }
 
 async fn execute(
@@ -328,7 +346,7 @@ async fn execute(
         Ok(doc) => {
             let op = operation(doc, operation_name.as_deref());
             let ty = op.map(|o| o.node.ty);
-            let aliases = op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node, 0));
+            let aliases = op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node));
             (
                 ty == Some(OperationType::Mutation) || ty == Some(OperationType::Subscription),
                 aliases,
@@ -399,12 +417,18 @@ async fn execute(
         Err(e) => return rejected(kernel::Error::Db(e), media, &request_id),
     };
 
-    let memberships = match &principal {
-        Principal::User { user_id, .. } => match tenancy::memberships_of(&tx, *user_id).await {
+    // The user's memberships, or the API key owner's (a key never outreaches its owner).
+    let member = match &principal {
+        Principal::User { user_id, .. } => Some(*user_id),
+        Principal::ApiKey { owner, .. } => Some(*owner),
+        _ => None,
+    };
+    let memberships = match member {
+        Some(user_id) => match tenancy::memberships_of(&tx, user_id).await {
             Ok(m) => m,
             Err(e) => return rejected(e, media, &request_id),
         },
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     let actor = Actor {
         principal,
@@ -468,7 +492,13 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let body = match serde_json::to_vec(&response) {
+    // A request error (nothing executed) has no `data` entry at all, per GraphQL over HTTP.
+    let body = match serde_json::to_value(&response).and_then(|mut v| {
+        if request_error && let Some(obj) = v.as_object_mut() {
+            obj.remove("data");
+        }
+        serde_json::to_vec(&v)
+    }) {
         Ok(b) => b,
         Err(e) => {
             return rejected(

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod db;
 pub mod graphql;
 pub mod http;
+pub mod savepoint;
 pub mod schema;
 pub mod seed;
 

@@ -25,6 +25,7 @@ pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> C
         EmptySubscription,
     )
     .data(identity)
+    .extension(crate::savepoint::MutationSavepoints)
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .limit_recursive_depth(64)

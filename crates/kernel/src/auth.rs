@@ -148,6 +148,12 @@ impl PermissionSet {
         Self(self.0 | other.0)
     }
 
+    /// The permissions in both sets.
+    #[must_use]
+    pub const fn intersect(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
     /// This set without the permissions of `other`.
     #[must_use]
     pub const fn minus(self, other: Self) -> Self {
@@ -503,6 +509,8 @@ pub enum Principal {
     ApiKey {
         /// The key.
         key_id: Uuid,
+        /// The user who created the key: it never does more than they still may.
+        owner: Uuid,
         /// The scope the key belongs to.
         scope: Scope,
         /// What the key may do there.
@@ -512,12 +520,13 @@ pub enum Principal {
     System,
 }
 
-/// The actor of a request: a principal and, for users, their memberships.
+/// The actor of a request: a principal and the memberships of the user behind it (the user,
+/// or an API key's owner).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// Who.
     pub principal: Principal,
-    /// The user's memberships (empty for other principals).
+    /// The memberships of the user, or of the API key's owner (empty otherwise).
     pub memberships: Vec<Membership>,
 }
 
@@ -578,20 +587,25 @@ impl Actor {
                 permissions,
                 ..
             } => {
+                // A key works within its scope, and never beyond what its owner may still do
+                // there (an owner who is demoted or removed takes the key's reach along).
                 if key_scope.contains(scope) {
-                    *permissions
+                    permissions.intersect(self.membership_permissions(scope))
                 } else {
                     PermissionSet::EMPTY
                 }
             }
-            Principal::User { .. } => self
-                .memberships
-                .iter()
-                .filter(|m| {
-                    m.scope == scope || (m.scope.contains(scope) && m.reaches_all_sub_accounts())
-                })
-                .fold(PermissionSet::EMPTY, |acc, m| acc.union(m.permissions())),
+            Principal::User { .. } => self.membership_permissions(scope),
         }
+    }
+
+    fn membership_permissions(&self, scope: Scope) -> PermissionSet {
+        self.memberships
+            .iter()
+            .filter(|m| {
+                m.scope == scope || (m.scope.contains(scope) && m.reaches_all_sub_accounts())
+            })
+            .fold(PermissionSet::EMPTY, |acc, m| acc.union(m.permissions()))
     }
 
     /// Whether the actor may do `permission` in `scope`.
@@ -747,10 +761,11 @@ mod tests {
         let key = Actor {
             principal: Principal::ApiKey {
                 key_id: Uuid::nil(),
+                owner: Uuid::nil(),
                 scope: Scope::Agency(agency),
                 permissions: PermissionSet::of(&[Permission::ContactsRead]),
             },
-            memberships: vec![],
+            memberships: vec![member(Scope::Agency(agency), Role::AgencyOwner)],
         };
         let sub = Scope::SubAccount {
             agency_id: agency,
@@ -759,6 +774,17 @@ mod tests {
         assert!(key.can(Permission::ContactsRead, sub));
         assert!(!key.can(Permission::ContactsWrite, sub));
         assert!(!key.can(Permission::ContactsRead, Scope::Agency(Uuid::now_v7())));
+
+        // The owner loses reach: so does the key.
+        let mut demoted = key.clone();
+        demoted.memberships = vec![member(Scope::Agency(agency), Role::AgencyUser)];
+        assert!(demoted.can(Permission::ContactsRead, Scope::Agency(agency)));
+        assert!(
+            !demoted.can(Permission::ContactsRead, sub),
+            "an agency user does not reach every sub-account"
+        );
+        demoted.memberships.clear();
+        assert!(!demoted.can(Permission::ContactsRead, Scope::Agency(agency)));
     }
 
     #[test]

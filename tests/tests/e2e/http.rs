@@ -80,6 +80,11 @@ async fn malformed_requests_get_clear_errors() {
 
     let r = app.gql(None, "{ viewer { id ", json!({})).await;
     assert_eq!((r.status, r.error_code()), (200, Some("BAD_USER_INPUT")));
+    assert!(
+        r.body.get("data").is_none(),
+        "a request error has no data entry: {}",
+        r.body
+    );
     let r = app.gql(None, "{ nosuchfield }", json!({})).await;
     assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
 

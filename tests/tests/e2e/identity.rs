@@ -198,12 +198,18 @@ async fn refresh_rotates_and_a_replay_revokes_the_family() {
     app.gql(Some(&access2), VIEWER, json!({})).await.ok();
 
     // Replaying the first refresh token: refused, and the whole session is revoked...
-    let replay = app.gql(None, REFRESH, json!({ "t": s.refresh })).await;
-    assert_eq!(replay.error_code(), Some("UNAUTHENTICATED"));
-    assert!(replay.data("sessionRefresh").is_null());
+    let replay = app.gql(None, REFRESH, json!({ "t": s.refresh })).await.ok();
+    assert_eq!(
+        replay.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
+    assert!(replay.data("sessionRefresh.session").is_null());
     // ...so the newest token of the family no longer works either.
-    let after = app.gql(None, REFRESH, json!({ "t": refresh2 })).await;
-    assert_eq!(after.error_code(), Some("UNAUTHENTICATED"));
+    let after = app.gql(None, REFRESH, json!({ "t": refresh2 })).await.ok();
+    assert_eq!(
+        after.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
     assert_eq!(
         app.count("sessions WHERE revoked_reason = 'refresh_token_reuse'")
             .await,
@@ -215,8 +221,14 @@ async fn refresh_rotates_and_a_replay_revokes_the_family() {
         1
     );
 
-    let garbage = app.gql(None, REFRESH, json!({ "t": "rt_nonsense" })).await;
-    assert_eq!(garbage.error_code(), Some("UNAUTHENTICATED"));
+    let garbage = app
+        .gql(None, REFRESH, json!({ "t": "rt_nonsense" }))
+        .await
+        .ok();
+    assert_eq!(
+        garbage.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
 }
 
 #[tokio::test]
@@ -281,8 +293,21 @@ async fn session_revoke_current_named_and_everywhere() {
 
     let r = app.gql(Some(&a.access), REVOKE, json!({})).await.ok();
     assert_eq!(r.data("sessionRevoke.revokedCount"), 1);
-    let refused = app.gql(None, REFRESH, json!({ "t": a.refresh })).await;
-    assert_eq!(refused.error_code(), Some("UNAUTHENTICATED"));
+    let refused = app.gql(None, REFRESH, json!({ "t": a.refresh })).await.ok();
+    assert_eq!(
+        refused.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
+    // A dead refresh token names no session.
+    let r = app
+        .gql(
+            None,
+            REVOKE,
+            json!({ "i": { "refreshToken": a.refresh, "everywhere": true } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("sessionRevoke"), vec!["INVALID_TOKEN"]);
 
     // Named by refresh token, without an access token.
     let b = app.login("sam@example.com", PASSWORD).await.ok();
@@ -319,8 +344,11 @@ async fn session_revoke_current_named_and_everywhere() {
         .await
         .ok();
     assert_eq!(r.data("sessionRevoke.revokedCount"), 2);
-    let refused = app.gql(None, REFRESH, json!({ "t": d_refresh })).await;
-    assert_eq!(refused.error_code(), Some("UNAUTHENTICATED"));
+    let refused = app.gql(None, REFRESH, json!({ "t": d_refresh })).await.ok();
+    assert_eq!(
+        refused.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
     assert_eq!(app.count("sessions WHERE revoked_at IS NULL").await, 0);
 }
 
@@ -383,8 +411,12 @@ async fn password_change_checks_the_current_one_and_ends_other_sessions() {
     // The other device is signed out; this one is not.
     let other = app
         .gql(None, REFRESH, json!({ "t": elsewhere_refresh }))
-        .await;
-    assert_eq!(other.error_code(), Some("UNAUTHENTICATED"));
+        .await
+        .ok();
+    assert_eq!(
+        other.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
     app.gql(None, REFRESH, json!({ "t": here.refresh }))
         .await
         .ok();
@@ -409,7 +441,15 @@ async fn password_reset_by_emailed_code() {
         unknown.body, known.body,
         "the answer must not tell whether the account exists"
     );
-    assert_eq!(app.count("email_outbox").await, 1);
+    assert_eq!(app.count("email_outbox").await, 2);
+    assert_eq!(app.count("password_resets").await, 1);
+    assert_eq!(
+        app.count(
+            "email_outbox WHERE to_address = 'nobody@example.com' AND body_text LIKE '%no account%'"
+        )
+        .await,
+        1
+    );
 
     // The code travels only by email.
     use sea_orm::{EntityTrait, QueryOrder};
@@ -463,8 +503,11 @@ async fn password_reset_by_emailed_code() {
         .await
         .ok();
     // Every earlier session is over, and the code works once.
-    let refused = app.gql(None, REFRESH, json!({ "t": s.refresh })).await;
-    assert_eq!(refused.error_code(), Some("UNAUTHENTICATED"));
+    let refused = app.gql(None, REFRESH, json!({ "t": s.refresh })).await.ok();
+    assert_eq!(
+        refused.user_error_codes("sessionRefresh"),
+        vec!["INVALID_TOKEN"]
+    );
     let again = app
         .gql(
             None,
@@ -511,4 +554,55 @@ async fn password_reset_codes_expire() {
         r.user_error_codes("passwordResetConfirm"),
         vec!["INVALID_TOKEN"]
     );
+}
+
+#[tokio::test]
+async fn each_mutation_of_a_document_stands_alone() {
+    let app = spawn_app().await;
+    let s = app.user("doc@example.com").await;
+    let random_key =
+        kernel::GlobalId::new(kernel::NodeKind::ApiKey, uuid::Uuid::now_v7()).to_string();
+    let doc = format!(
+        r#"mutation {{
+            a: userRegister(input: {{ email: "first@example.com", name: "F", password: "{PASSWORD}" }}) {{ user {{ id }} }}
+            b: apiKeyRevoke(id: "{random_key}") {{ apiKey {{ id }} }}
+            c: userRegister(input: {{ email: "third@example.com", name: "T", password: "{PASSWORD}" }}) {{ user {{ id }} }}
+        }}"#
+    );
+    let r = app.gql(Some(&s.access), &doc, json!({})).await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    assert!(r.body["data"]["a"]["user"]["id"].is_string());
+    assert!(r.body["data"]["c"]["user"]["id"].is_string());
+    assert_eq!(
+        app.count("users").await,
+        3,
+        "the failure between them undoes neither"
+    );
+}
+
+#[tokio::test]
+async fn a_mutation_failing_inside_the_database_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let s = app.user("fail@example.com").await;
+    app.grant(
+        &s.user_id,
+        kernel::Scope::Platform,
+        kernel::Role::PlatformAdmin,
+    )
+    .await;
+    // The key row can be written, its event cannot: the key must not survive either.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("DROP TABLE events")
+        .await
+        .expect("drop");
+    let r = app
+        .gql(
+            Some(&s.access),
+            "mutation { apiKeyCreate(input: { scopeId: \"plt_00000000000000000000000000000000\", name: \"k\", permissions: [AGENCIES_MANAGE] }) { secret } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("INTERNAL"));
+    assert_eq!(app.count("api_keys").await, 0);
 }

@@ -59,6 +59,15 @@ async fn nodes_keeps_order_and_nulls_what_is_hidden() {
     assert_eq!(r.error_code(), Some("NOT_FOUND"));
     assert_eq!(r.body["errors"][0]["path"], json!(["nodes", 1]));
 
+    let aliased = app
+        .gql(
+            Some(&me.access),
+            "query($ids: [ID!]!) { found: nodes(ids: $ids) { id } }",
+            json!({ "ids": [other.user_id] }),
+        )
+        .await;
+    assert_eq!(aliased.body["errors"][0]["path"], json!(["found", 0]));
+
     let many: Vec<String> = (0..101).map(|_| me.user_id.clone()).collect();
     let r = app
         .gql(

@@ -62,3 +62,107 @@ async fn a_named_agency_must_be_one_of_the_actors() {
         .await;
     assert_eq!(r.error_code(), Some("NOT_FOUND"));
 }
+
+#[tokio::test]
+async fn members_cannot_raise_themselves_or_outrank_their_superiors() {
+    let app = spawn_app().await;
+    let agency = Uuid::now_v7();
+    let scope = Scope::Agency(agency);
+    let owner = app.user("owner@t.test").await;
+    let admin = app.user("admin@t.test").await;
+    let staff = app.user("staff@t.test").await;
+    app.grant(&owner.user_id, scope, Role::AgencyOwner).await;
+    app.grant(&admin.user_id, scope, Role::AgencyAdmin).await;
+    app.grant(&staff.user_id, scope, Role::AgencyUser).await;
+    let uuid = |gid: &str| kernel::GlobalId::parse(gid).expect("gid").uuid;
+    let actor = |gid: &str, role: Role| kernel::Actor {
+        principal: kernel::Principal::User {
+            user_id: uuid(gid),
+            session_id: Uuid::nil(),
+        },
+        memberships: vec![kernel::Membership {
+            id: Uuid::nil(),
+            scope,
+            role,
+            granted: kernel::PermissionSet::EMPTY,
+            withheld: kernel::PermissionSet::EMPTY,
+            all_sub_accounts: false,
+        }],
+    };
+    let as_admin = actor(&admin.user_id, Role::AgencyAdmin);
+    let code = |r: Result<kernel::Membership, kernel::Error>| r.map(|_| ()).map_err(|e| e.code());
+    use kernel::error::ErrorCode::Forbidden;
+    // An admin cannot demote the owner, promote themselves, or make someone an owner.
+    assert_eq!(
+        code(
+            tenancy::grant(
+                &app.db,
+                &as_admin,
+                uuid(&owner.user_id),
+                scope,
+                Role::AgencyUser
+            )
+            .await
+        ),
+        Err(Forbidden)
+    );
+    assert_eq!(
+        code(
+            tenancy::grant(
+                &app.db,
+                &as_admin,
+                uuid(&admin.user_id),
+                scope,
+                Role::AgencyOwner
+            )
+            .await
+        ),
+        Err(Forbidden)
+    );
+    assert_eq!(
+        code(
+            tenancy::grant(
+                &app.db,
+                &as_admin,
+                uuid(&staff.user_id),
+                scope,
+                Role::AgencyOwner
+            )
+            .await
+        ),
+        Err(Forbidden)
+    );
+    // ...but can make staff an admin.
+    assert_eq!(
+        code(
+            tenancy::grant(
+                &app.db,
+                &as_admin,
+                uuid(&staff.user_id),
+                scope,
+                Role::AgencyAdmin
+            )
+            .await
+        ),
+        Ok(())
+    );
+    // Staff hold no MEMBERS_MANAGE at all.
+    let as_staff = actor(&staff.user_id, Role::AgencyUser);
+    assert_eq!(
+        code(
+            tenancy::grant(
+                &app.db,
+                &as_staff,
+                uuid(&owner.user_id),
+                scope,
+                Role::AgencyUser
+            )
+            .await
+        ),
+        Err(Forbidden)
+    );
+    assert_eq!(
+        app.count("memberships WHERE role = 'AGENCY_OWNER'").await,
+        1
+    );
+}

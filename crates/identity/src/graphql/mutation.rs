@@ -126,10 +126,26 @@ payload!(SessionPayload, session: SessionTokens, "The session's tokens.");
 /// The result of `sessionRevoke`.
 #[derive(SimpleObject)]
 pub struct SessionRevokePayload {
-    /// How many sessions were ended.
+    /// How many sessions were ended (0 when `userErrors` is not empty).
     pub revoked_count: u64,
     /// Problems with the input that a person can fix; empty on success.
     pub user_errors: Vec<UserError>,
+}
+
+impl Payload for SessionRevokePayload {
+    type Value = u64;
+    fn ok(revoked_count: u64) -> Self {
+        Self {
+            revoked_count,
+            user_errors: Vec::new(),
+        }
+    }
+    fn user_errors(errors: Vec<UserError>) -> Self {
+        Self {
+            revoked_count: 0,
+            user_errors: errors,
+        }
+    }
 }
 
 /// The result of `passwordResetRequest`. It reads the same whether or not the address is known.
@@ -219,8 +235,8 @@ impl IdentityMutation {
         .into_payload()
     }
 
-    /// Trades a refresh token for a new access and refresh token. Replaying a used refresh
-    /// token ends the whole session (`UNAUTHENTICATED`).
+    /// Trades a refresh token for a new access and refresh token. An unknown, expired or used
+    /// token is a user error `INVALID_TOKEN`; replaying a used one also ends the whole session.
     async fn session_refresh(
         &self,
         ctx: &Context<'_>,
@@ -233,7 +249,8 @@ impl IdentityMutation {
             .into_payload()
     }
 
-    /// Signs out: ends the current session, the one named by a refresh token, or all of them.
+    /// Signs out: ends the current session, the one named by a live refresh token, or all of
+    /// them.
     async fn session_revoke(
         &self,
         ctx: &Context<'_>,
@@ -243,17 +260,14 @@ impl IdentityMutation {
     ) -> async_graphql::Result<SessionRevokePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let input = input.unwrap_or_default();
-        let n = service::session::revoke(
+        service::session::revoke(
             &**tx,
             &rc.actor,
             input.refresh_token.as_deref(),
             input.everywhere,
         )
-        .await?;
-        Ok(SessionRevokePayload {
-            revoked_count: n,
-            user_errors: Vec::new(),
-        })
+        .await
+        .into_payload()
     }
 
     /// Changes the signed-in user's password and ends their other sessions.

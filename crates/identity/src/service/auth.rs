@@ -128,6 +128,7 @@ async fn authenticate_api_key(db: &impl ConnectionTrait, rest: &str) -> Result<P
     let names: Vec<String> = serde_json::from_value(key.permissions).unwrap_or_default();
     Ok(Principal::ApiKey {
         key_id: key.id,
+        owner: key.created_by,
         scope,
         permissions: PermissionSet::from_names(&names),
     })

@@ -10,7 +10,7 @@ pub mod user;
 
 use kernel::Config;
 use kernel::error::Error;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use std::sync::Arc;
 
 /// The identity crate's state: token keys, hashing parameters, throttles. Built once at start.
@@ -61,26 +61,20 @@ impl Identity {
 
 async fn stored_signing_secret(db: &impl ConnectionTrait) -> Result<String, Error> {
     use crate::entity::signing_key;
-    if let Some(k) = signing_key::Entity::find()
-        .order_by_asc(signing_key::Column::Id)
-        .one(db)
-        .await?
-    {
-        return Ok(k.secret);
-    }
-    let secret = kernel::secret::random_token(48);
-    // Two replicas starting at once may both insert; the oldest row wins for everyone.
+    // One row with a fixed id: replicas starting at once all insert, one insert wins, and
+    // everyone reads that one back.
+    let id = uuid::Uuid::nil();
     signing_key::Entity::insert(signing_key::ActiveModel {
-        id: Set(kernel::id::new_uuid()),
-        secret: Set(secret),
+        id: Set(id),
+        secret: Set(kernel::secret::random_token(48)),
         created_at: Set(chrono::Utc::now()),
     })
+    .on_conflict_do_nothing_on([signing_key::Column::Id])
     .exec(db)
     .await?;
-    let first = signing_key::Entity::find()
-        .order_by_asc(signing_key::Column::Id)
+    let key = signing_key::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| Error::internal("signing key vanished"))?;
-    Ok(first.secret)
+        .ok_or_else(|| Error::internal("signing key missing after insert"))?;
+    Ok(key.secret)
 }

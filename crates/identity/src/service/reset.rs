@@ -16,7 +16,8 @@ use sea_orm::{
 };
 use std::net::IpAddr;
 
-/// Asks for a reset email. The answer is the same whether or not the address is registered.
+/// Asks for a reset email. The answer is the same whether or not the address is registered,
+/// and so is the work: an unknown address gets an email saying it has no account.
 pub async fn request<C>(
     db: &C,
     identity: &Identity,
@@ -26,18 +27,36 @@ pub async fn request<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let email = email.trim().to_lowercase();
+    let email: String = email.trim().to_lowercase().chars().take(254).collect();
     identity.throttle.check(&format!("reset:{email}"), ip)?;
-    let Some(user) = user::Entity::find()
+    let now = Utc::now();
+    let user = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(db)
-        .await?
-    else {
+        .await?;
+    let txn = db.begin().await?;
+    let Some(user) = user else {
+        if email_address::EmailAddress::is_valid(&email) {
+            email_outbox::ActiveModel {
+                id: Set(new_uuid()),
+                to_address: Set(email),
+                subject: Set("Your Canopy password reset request".into()),
+                body_text: Set(
+                    "Someone asked to reset the password of a Canopy account with this \
+                     address, but there is no account with it. If it was not you, ignore this \
+                     email.\n"
+                        .into(),
+                ),
+                created_at: Set(now),
+                sent_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
         return Ok(());
     };
     let token = random_token(32);
-    let now = Utc::now();
-    let txn = db.begin().await?;
     password_reset::ActiveModel {
         id: Set(new_uuid()),
         user_id: Set(user.id),

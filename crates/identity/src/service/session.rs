@@ -63,7 +63,8 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let email = email.trim().to_lowercase();
+    // Capped, so throttle keys cannot be made arbitrarily large.
+    let email: String = email.trim().to_lowercase().chars().take(254).collect();
     identity.throttle.check(&email, client.ip)?;
     let user = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -138,12 +139,19 @@ async fn issue(
 }
 
 fn invalid_refresh() -> Error {
-    Error::Unauthenticated("the refresh token is not valid; sign in again".into())
+    refresh_error("the refresh token is not valid; sign in again")
+}
+
+/// Refresh failures are `userErrors` (`INVALID_TOKEN`): the client's remedy is to sign in
+/// again. Being a payload, not a top-level error, also keeps what the failure wrote (the
+/// revocation of a session whose token was replayed).
+fn refresh_error(message: &str) -> Error {
+    Error::user("input.refreshToken", UserErrorCode::InvalidToken, message)
 }
 
 /// Trades a refresh token for a new pair. Each refresh token works once: presenting a used one
 /// means it was stolen or replayed, and the whole session (every token of the family) is
-/// revoked. That revocation is kept even though the call fails.
+/// revoked. That revocation is kept: the failure is a user error, not a rolled-back one.
 pub async fn refresh<C>(
     db: &C,
     identity: &Identity,
@@ -190,14 +198,12 @@ where
         )
         .await?;
         tracing::warn!(session = %session.id, "refresh token replayed; session revoked");
-        return Err(Error::Unauthenticated(
-            "this refresh token was already used; the session has been revoked for safety".into(),
+        return Err(refresh_error(
+            "this refresh token was already used; the session has been revoked for safety",
         ));
     }
     if row.expires_at <= now || session.expires_at <= now {
-        return Err(Error::Unauthenticated(
-            "the session has expired; sign in again".into(),
-        ));
+        return Err(refresh_error("the session has expired; sign in again"));
     }
     let user = user::Entity::find_by_id(session.user_id)
         .one(db)
@@ -235,14 +241,18 @@ pub async fn revoke(
 ) -> Result<u64, Error> {
     let (user_id, session_id) = match (refresh_token, &actor.principal) {
         (Some(token), _) => {
+            // Only a live token names a session: an old, used or expired one proves nothing.
+            let now = Utc::now();
             let row = refresh_token::Entity::find()
                 .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
                 .one(db)
                 .await?
+                .filter(|t| t.used_at.is_none() && t.expires_at > now)
                 .ok_or_else(invalid_refresh)?;
             let s = session::Entity::find_by_id(row.session_id)
                 .one(db)
                 .await?
+                .filter(|s| s.revoked_at.is_none())
                 .ok_or_else(invalid_refresh)?;
             (s.user_id, s.id)
         }

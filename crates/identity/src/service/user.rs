@@ -157,6 +157,10 @@ where
     let kernel::auth::Principal::User { session_id, .. } = actor.principal else {
         return Err(Error::Forbidden);
     };
+    // Guessing the current password with a stolen access token is throttled like sign-in.
+    identity
+        .throttle
+        .check(&format!("password:{user_id}"), None)?;
     let user = user::Entity::find_by_id(user_id)
         .one(db)
         .await?

@@ -63,14 +63,6 @@ pub async fn grant(
         ));
     }
     actor.require(Permission::MembersManage, scope)?;
-    if actor.principal != kernel::Principal::System
-        && actor
-            .role_at(scope)
-            .is_none_or(|own| own.rank() < role.rank())
-    {
-        return Err(Error::Forbidden);
-    }
-    let now = Utc::now();
     let scope_id = scope.id().unwrap_or(kernel::id::PLATFORM_ID);
     let existing = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
@@ -78,6 +70,19 @@ pub async fn grant(
         .filter(membership::Column::ScopeId.eq(scope_id))
         .one(db)
         .await?;
+    if actor.principal != kernel::Principal::System {
+        // Nobody changes their own role, gives a role above their own, or changes the role of
+        // someone who ranks above them.
+        let own = actor.role_at(scope).map_or(0, Role::rank);
+        let theirs = existing
+            .as_ref()
+            .and_then(|m| Role::parse(&m.role))
+            .map_or(0, Role::rank);
+        if actor.user_id() == Some(user_id) || role.rank() > own || theirs > own {
+            return Err(Error::Forbidden);
+        }
+    }
+    let now = Utc::now();
     let model = match existing {
         Some(m) => {
             let mut a: membership::ActiveModel = m.into();

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_kernel;
 mod m20261122_000002_identity;
 mod m20261122_000003_tenancy;
+mod m20261122_000004_tenancy_tree;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_kernel::Migration),
             Box::new(m20261122_000002_identity::Migration),
             Box::new(m20261122_000003_tenancy::Migration),
+            Box::new(m20261122_000004_tenancy_tree::Migration),
         ]
     }
 }

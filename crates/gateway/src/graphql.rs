@@ -5,6 +5,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use identity::{ApiKey, User};
+use tenancy::{Agency, SubAccount};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
 
@@ -19,6 +20,10 @@ pub enum Node {
     User(User),
     /// An API key.
     ApiKey(ApiKey),
+    /// An agency.
+    Agency(Agency),
+    /// A sub-account.
+    SubAccount(SubAccount),
 }
 
 /// Gateway queries.
@@ -34,6 +39,14 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::ApiKey => Ok(Node::ApiKey(ApiKey(
             identity::service::api_key::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Agency => Ok(Node::Agency(Agency(
+            tenancy::service::agency::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::SubAccount => Ok(Node::SubAccount(SubAccount(
+            tenancy::service::sub_account::get(&**tx, &rc.actor, gid.uuid)
+                .await?
+                .1,
         ))),
         _ => Err(Error::NotFound),
     }

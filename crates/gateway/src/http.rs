@@ -435,10 +435,13 @@ async fn execute(
         memberships,
     };
     let tenant = match tenancy::resolve_tenant(
+        &tx,
         &actor,
         header_str(&headers, AGENCY_HEADER),
         header_str(&headers, SUB_ACCOUNT_HEADER),
-    ) {
+    )
+    .await
+    {
         Ok(t) => t,
         Err(e) => return rejected(e, media, &request_id),
     };

@@ -3,15 +3,16 @@
 use crate::graphql::CoreQuery;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use identity::{IdentityMutation, IdentityQuery};
+use tenancy::{TenancyMutation, TenancyQuery};
 use kernel::Config;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, IdentityQuery);
+pub struct QueryRoot(CoreQuery, IdentityQuery, TenancyQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation);
+pub struct MutationRoot(IdentityMutation, TenancyMutation);
 
 /// The schema type.
 pub type CanopySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -25,6 +26,7 @@ pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> C
         EmptySubscription,
     )
     .data(identity)
+    .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
     .extension(crate::savepoint::MutationSavepoints)
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)

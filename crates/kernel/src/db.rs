@@ -37,3 +37,42 @@ pub fn request<'a>(
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// Finds which agency a sub-account belongs to. Implemented by the tenancy crate and put into
+/// the schema data by the gateway, so crates below tenancy can resolve sub-account scopes.
+#[async_graphql::async_trait::async_trait]
+pub trait ScopeDirectory: Send + Sync {
+    /// The agency of a live sub-account, or `None`.
+    async fn sub_account_agency(
+        &self,
+        db: &DatabaseTransaction,
+        sub_account_id: uuid::Uuid,
+    ) -> Result<Option<uuid::Uuid>, Error>;
+}
+
+/// Resolves the scope a global id names (platform, reseller, agency or sub-account). It says
+/// nothing about whether the actor may act there: services check that, and a scope the actor
+/// holds nothing in is `NOT_FOUND` to them.
+pub async fn resolve_scope(
+    ctx: &async_graphql::Context<'_>,
+    id: &str,
+) -> Result<crate::auth::Scope, Error> {
+    use crate::auth::Scope;
+    use crate::id::{GlobalId, NodeKind};
+    let (tx, rc) = request(ctx)?;
+    let gid = GlobalId::parse(id)?;
+    if gid.kind != NodeKind::SubAccount {
+        return rc.actor.resolve_scope(gid);
+    }
+    let directory = ctx
+        .data::<std::sync::Arc<dyn ScopeDirectory>>()
+        .map_err(|_| Error::internal("scope directory missing from the schema"))?;
+    let agency_id = directory
+        .sub_account_agency(tx, gid.uuid)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Scope::SubAccount {
+        agency_id,
+        id: gid.uuid,
+    })
+}

@@ -100,6 +100,8 @@ pub enum Error {
     Unauthenticated(String),
     /// Authenticated, but not allowed.
     Forbidden,
+    /// Not allowed, for a reason the actor may know (they can see the object).
+    ForbiddenWith(String),
     /// Missing, or not visible to the actor: the two are indistinguishable on purpose.
     NotFound,
     /// Malformed input that the schema could not catch.
@@ -146,6 +148,7 @@ impl Error {
         match self {
             Error::Unauthenticated(m) => m.clone(),
             Error::Forbidden => "you are not allowed to do this".into(),
+            Error::ForbiddenWith(m) => m.clone(),
             Error::NotFound => "not found".into(),
             Error::BadInput { message, .. } => message.clone(),
             Error::User(errors) => errors
@@ -164,7 +167,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            Error::Forbidden => ErrorCode::Forbidden,
+            Error::Forbidden | Error::ForbiddenWith(_) => ErrorCode::Forbidden,
             Error::NotFound => ErrorCode::NotFound,
             Error::BadInput { .. } | Error::User(_) => ErrorCode::BadUserInput,
             Error::RateLimited { .. } => ErrorCode::RateLimited,

@@ -1,9 +1,36 @@
-//! Canopy tenancy: the platform, resellers, agencies and sub-accounts, and the memberships
-//! that give users roles in them. (This first increment holds memberships and the request's
-//! tenant context; the tree's own tables come with the Tenancy issue.)
+//! Canopy tenancy: the tree below the platform (agencies and their sub-accounts; resellers
+//! next), the memberships that give users roles in it, and the request's tenant context.
 
 pub mod entity;
+pub mod graphql;
 pub mod service;
 
+pub use graphql::{Agency, SubAccount, TenancyMutation, TenancyQuery};
 pub use service::context::resolve_tenant;
 pub use service::membership::{grant, memberships_of};
+
+use kernel::error::Error;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+/// Resolves sub-account scopes for the crates below tenancy (see `kernel::db::ScopeDirectory`).
+pub struct Directory;
+
+#[async_graphql::async_trait::async_trait]
+impl kernel::db::ScopeDirectory for Directory {
+    async fn sub_account_agency(
+        &self,
+        db: &DatabaseTransaction,
+        sub_account_id: Uuid,
+    ) -> Result<Option<Uuid>, Error> {
+        use entity::sub_account;
+        Ok(sub_account::Entity::find()
+            .select_only()
+            .column(sub_account::Column::AgencyId)
+            .filter(sub_account::Column::Id.eq(sub_account_id))
+            .filter(sub_account::Column::DeletedAt.is_null())
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?)
+    }
+}

@@ -331,7 +331,7 @@ impl IdentityMutation {
         #[graphql(desc = "The key to create.")] input: ApiKeyCreateInput,
     ) -> async_graphql::Result<ApiKeyCreatePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let scope = rc.actor.resolve_scope(GlobalId::parse(&input.scope_id)?)?;
+        let scope = kernel::db::resolve_scope(ctx, &input.scope_id).await?;
         service::api_key::create(
             &**tx,
             &rc.actor,

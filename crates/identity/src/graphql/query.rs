@@ -33,7 +33,7 @@ impl IdentityQuery {
         #[graphql(desc = "Return keys before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ApiKeyConnection> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let scope = rc.actor.resolve_scope(GlobalId::parse(&scope_id)?)?;
+        let scope = kernel::db::resolve_scope(ctx, &scope_id).await?;
         let page = Page::new(first, after, last, before)?;
         let (rows, info, total) =
             service::api_key::list(&**tx, &rc.actor, scope, page, wants_total_count(ctx)).await?;

@@ -82,6 +82,25 @@ pub async fn grant(
             return Err(Error::Forbidden);
         }
     }
+    upsert_membership(db, actor, user_id, scope, role).await
+}
+
+/// Gives `user_id` the role in `scope`, replacing a role they held there, without checking the
+/// actor (callers have: creating an agency makes its owner). Records `membership.granted`.
+pub(crate) async fn upsert_membership(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+    scope: Scope,
+    role: Role,
+) -> Result<Membership, Error> {
+    let scope_id = scope.id().unwrap_or(kernel::id::PLATFORM_ID);
+    let existing = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::ScopeKind.eq(scope.kind().as_str()))
+        .filter(membership::Column::ScopeId.eq(scope_id))
+        .one(db)
+        .await?;
     let now = Utc::now();
     let model = match existing {
         Some(m) => {

@@ -1,4 +1,8 @@
 //! The tenancy operations: `(db, &Actor, input) -> Result`.
 
+pub mod access;
+pub mod agency;
 pub mod context;
 pub mod membership;
+pub mod sub_account;
+pub mod validate;

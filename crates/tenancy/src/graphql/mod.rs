@@ -1,0 +1,9 @@
+//! The tenancy crate's GraphQL: agencies and sub-accounts.
+
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::TenancyMutation;
+pub use query::TenancyQuery;
+pub use types::{Agency, Money, SubAccount, TenantStatus};

@@ -1,0 +1,291 @@
+//! The tenancy crate's mutation root.
+
+use super::types::{Agency, SubAccount};
+use crate::service::agency::{AgencyChanges, Lifecycle, NewAgency};
+use crate::service::sub_account::SubAccountFields;
+use crate::service::{agency, sub_account};
+use async_graphql::{Context, ID, InputObject, Object};
+use kernel::error::IntoPayload;
+use kernel::id::{GlobalId, NodeKind};
+use kernel::payload;
+
+/// Tenancy mutations.
+#[derive(Default)]
+pub struct TenancyMutation;
+
+/// Input of `agencyCreate`.
+#[derive(InputObject)]
+pub struct AgencyCreateInput {
+    /// Display name (1 to 200 characters).
+    pub name: String,
+    /// Email address of the registered user who will own the agency.
+    pub owner_email: String,
+    /// Subdomain of the platform domain (lowercase letters, digits, inner hyphens).
+    pub subdomain: Option<String>,
+    /// The agency's own domain, such as `crm.example.com`.
+    pub custom_domain: Option<String>,
+    /// IANA time zone. Default: `UTC`.
+    #[graphql(default_with = "String::from(\"UTC\")")]
+    pub timezone: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Turn on the marketplace feature.
+    #[graphql(default)]
+    pub marketplace_enabled: bool,
+    /// Turn on the AI suite.
+    #[graphql(default)]
+    pub ai_suite_enabled: bool,
+    /// What the agency charges per sub-account, in minor units. Default: 0.
+    #[graphql(default)]
+    pub sub_account_price: i64,
+    /// What the agency charges for white-label credits, in minor units. Default: 0.
+    #[graphql(default)]
+    pub white_label_price: i64,
+    /// ISO 4217 currency of the prices. Default: `USD`.
+    #[graphql(default_with = "String::from(\"USD\")")]
+    pub currency: String,
+}
+
+/// Input of `agencyUpdate`: omitted fields stay as they are; an empty string clears an optional
+/// text field.
+#[derive(InputObject, Default)]
+pub struct AgencyUpdateInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// Subdomain of the platform domain.
+    pub subdomain: Option<String>,
+    /// The agency's own domain.
+    pub custom_domain: Option<String>,
+    /// IANA time zone.
+    pub timezone: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Marketplace feature (platform and reseller staff only).
+    pub marketplace_enabled: Option<bool>,
+    /// AI suite (platform and reseller staff only).
+    pub ai_suite_enabled: Option<bool>,
+    /// Price per sub-account, minor units.
+    pub sub_account_price: Option<i64>,
+    /// Price of white-label credits, minor units.
+    pub white_label_price: Option<i64>,
+    /// ISO 4217 currency of the prices.
+    pub currency: Option<String>,
+}
+
+/// Input of `subAccountCreate`.
+#[derive(InputObject)]
+pub struct SubAccountCreateInput {
+    /// The agency to create it in.
+    pub agency_id: ID,
+    /// Display name (1 to 200 characters).
+    pub name: String,
+    /// Short URL-safe name, unique in the agency. Default: made from the name.
+    pub slug: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// IANA time zone. Default: the agency's.
+    pub timezone: Option<String>,
+    /// Logo URL (http or https).
+    pub logo_url: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+}
+
+/// Input of `subAccountUpdate`: omitted fields stay as they are; an empty string clears an
+/// optional text field.
+#[derive(InputObject, Default)]
+pub struct SubAccountUpdateInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// Short URL-safe name, unique in the agency.
+    pub slug: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// IANA time zone.
+    pub timezone: Option<String>,
+    /// Logo URL (http or https).
+    pub logo_url: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+}
+
+payload!(AgencyPayload, agency: Agency, "The agency.");
+payload!(SubAccountPayload, sub_account: SubAccount, "The sub-account.");
+
+async fn agency_change(ctx: &Context<'_>, id: &ID, change: Lifecycle) -> async_graphql::Result<AgencyPayload> {
+    let (tx, rc) = kernel::db::request(ctx)?;
+    let id = GlobalId::parse_as(id, NodeKind::Agency)?;
+    agency::lifecycle(&**tx, &rc.actor, id, change).await.map(Agency).into_payload()
+}
+
+async fn sub_change(ctx: &Context<'_>, id: &ID, change: Lifecycle) -> async_graphql::Result<SubAccountPayload> {
+    let (tx, rc) = kernel::db::request(ctx)?;
+    let id = GlobalId::parse_as(id, NodeKind::SubAccount)?;
+    sub_account::lifecycle(&**tx, &rc.actor, id, change)
+        .await
+        .map(SubAccount)
+        .into_payload()
+}
+
+#[Object]
+impl TenancyMutation {
+    /// Creates a direct agency (platform admins) owned by a registered user.
+    async fn agency_create(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agency to create.")] input: AgencyCreateInput,
+    ) -> async_graphql::Result<AgencyPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        agency::create(
+            &**tx,
+            &rc.actor,
+            NewAgency {
+                name: input.name,
+                owner_email: input.owner_email,
+                subdomain: input.subdomain,
+                custom_domain: input.custom_domain,
+                timezone: input.timezone,
+                address: input.address,
+                marketplace_enabled: input.marketplace_enabled,
+                ai_suite_enabled: input.ai_suite_enabled,
+                sub_account_price: input.sub_account_price,
+                white_label_price: input.white_label_price,
+                currency: input.currency,
+            },
+        )
+        .await
+        .map(Agency)
+        .into_payload()
+    }
+
+    /// Changes an agency: its own admins (`SETTINGS_MANAGE`) change its settings and prices;
+    /// platform and reseller staff also its feature flags.
+    async fn agency_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agency's global id.")] id: ID,
+        #[graphql(desc = "The changes.")] input: AgencyUpdateInput,
+    ) -> async_graphql::Result<AgencyPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Agency)?;
+        agency::update(
+            &**tx,
+            &rc.actor,
+            id,
+            AgencyChanges {
+                name: input.name,
+                subdomain: input.subdomain,
+                custom_domain: input.custom_domain,
+                timezone: input.timezone,
+                address: input.address,
+                marketplace_enabled: input.marketplace_enabled,
+                ai_suite_enabled: input.ai_suite_enabled,
+                sub_account_price: input.sub_account_price,
+                white_label_price: input.white_label_price,
+                currency: input.currency,
+            },
+        )
+        .await
+        .map(Agency)
+        .into_payload()
+    }
+
+    /// Suspends an agency: its members cannot work in it until it is reactivated.
+    async fn agency_suspend(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+        agency_change(ctx, &id, Lifecycle::Suspend).await
+    }
+
+    /// Reactivates a suspended agency.
+    async fn agency_reactivate(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+        agency_change(ctx, &id, Lifecycle::Reactivate).await
+    }
+
+    /// Deletes an agency: hidden at once, restorable for 30 days.
+    async fn agency_delete(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+        agency_change(ctx, &id, Lifecycle::Delete).await
+    }
+
+    /// Restores an agency deleted less than 30 days ago.
+    async fn agency_restore(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+        agency_change(ctx, &id, Lifecycle::Restore).await
+    }
+
+    /// Creates a sub-account in an agency (`SUB_ACCOUNTS_MANAGE` there).
+    async fn sub_account_create(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account to create.")] input: SubAccountCreateInput,
+    ) -> async_graphql::Result<SubAccountPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let agency_id = GlobalId::parse_as(&input.agency_id, NodeKind::Agency)?;
+        sub_account::create(
+            &**tx,
+            &rc.actor,
+            agency_id,
+            SubAccountFields {
+                name: Some(input.name),
+                slug: input.slug,
+                email: input.email,
+                phone: input.phone,
+                timezone: input.timezone,
+                logo_url: input.logo_url,
+                address: input.address,
+            },
+        )
+        .await
+        .map(SubAccount)
+        .into_payload()
+    }
+
+    /// Changes a sub-account (the agency's `SUB_ACCOUNTS_MANAGE`, or `SETTINGS_MANAGE` in it).
+    async fn sub_account_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account's global id.")] id: ID,
+        #[graphql(desc = "The changes.")] input: SubAccountUpdateInput,
+    ) -> async_graphql::Result<SubAccountPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::SubAccount)?;
+        sub_account::update(
+            &**tx,
+            &rc.actor,
+            id,
+            SubAccountFields {
+                name: input.name,
+                slug: input.slug,
+                email: input.email,
+                phone: input.phone,
+                timezone: input.timezone,
+                logo_url: input.logo_url,
+                address: input.address,
+            },
+        )
+        .await
+        .map(SubAccount)
+        .into_payload()
+    }
+
+    /// Suspends a sub-account: its members cannot work in it until it is reactivated.
+    async fn sub_account_suspend(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+        sub_change(ctx, &id, Lifecycle::Suspend).await
+    }
+
+    /// Reactivates a suspended sub-account.
+    async fn sub_account_reactivate(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+        sub_change(ctx, &id, Lifecycle::Reactivate).await
+    }
+
+    /// Deletes a sub-account: hidden at once, restorable for 30 days.
+    async fn sub_account_delete(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+        sub_change(ctx, &id, Lifecycle::Delete).await
+    }
+
+    /// Restores a sub-account deleted less than 30 days ago.
+    async fn sub_account_restore(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+        sub_change(ctx, &id, Lifecycle::Restore).await
+    }
+}

@@ -1,0 +1,35 @@
+//! The tenancy crate's query root.
+
+use super::types::{Agency, AgencyConnection};
+use crate::service;
+use async_graphql::{Context, Object};
+use kernel::connection::{Page, wants_total_count};
+
+/// Tenancy queries.
+#[derive(Default)]
+pub struct TenancyQuery;
+
+#[Object]
+impl TenancyQuery {
+    /// The agencies you can see, oldest first: all of them for platform admins, a reseller's
+    /// for its staff, your own for agency and sub-account members.
+    async fn agencies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n agencies (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return agencies after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n agencies (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return agencies before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AgencyConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) =
+            service::agency::list(&**tx, &rc.actor, page, wants_total_count(ctx)).await?;
+        Ok(AgencyConnection::build(
+            rows.into_iter().map(Agency).collect(),
+            info,
+            total,
+            |a| a.0.id,
+        ))
+    }
+}

@@ -1,0 +1,110 @@
+//! Who reaches which part of the tree. Reading an agency's CRM data is for its own members;
+//! the platform and an agency's reseller manage the agency itself (its tree rows), not its data.
+
+use crate::entity::{agency, sub_account};
+use kernel::auth::{Actor, Permission, Principal, Scope, ScopeKind};
+use uuid::Uuid;
+
+/// Whether the actor manages the agency from above: the platform's `AGENCIES_MANAGE`, or the
+/// same permission in the agency's reseller.
+pub fn above_agency(actor: &Actor, a: &agency::Model) -> bool {
+    actor.can(Permission::AgenciesManage, Scope::Platform)
+        || a
+            .reseller_id
+            .is_some_and(|r| actor.can(Permission::AgenciesManage, Scope::Reseller(r)))
+}
+
+/// Whether the actor belongs inside the agency: a membership of it or of one of its
+/// sub-accounts (for an API key: its scope).
+pub fn inside_agency(actor: &Actor, agency_id: Uuid) -> bool {
+    match &actor.principal {
+        Principal::User { .. } => actor
+            .memberships
+            .iter()
+            .any(|m| m.scope.agency_id() == Some(agency_id)),
+        Principal::ApiKey { scope, .. } => {
+            scope.agency_id() == Some(agency_id) && !actor.permissions_in(*scope).is_empty()
+        }
+        Principal::System => true,
+        Principal::Anonymous => false,
+    }
+}
+
+/// Whether the actor may see the agency at all (anything else gets `NOT_FOUND`).
+pub fn agency_visible(actor: &Actor, a: &agency::Model) -> bool {
+    above_agency(actor, a) || inside_agency(actor, a.id)
+}
+
+/// The sub-account's scope.
+pub fn sub_scope(s: &sub_account::Model) -> Scope {
+    Scope::SubAccount {
+        agency_id: s.agency_id,
+        id: s.id,
+    }
+}
+
+/// Whether the actor may see the sub-account: from above its agency, or with any permission in
+/// it (its own members, and agency members who reach every sub-account).
+pub fn sub_account_visible(actor: &Actor, a: &agency::Model, s: &sub_account::Model) -> bool {
+    above_agency(actor, a) || !actor.permissions_in(sub_scope(s)).is_empty()
+}
+
+/// Whether the actor reaches every sub-account of the agency (so lists need no filter).
+pub fn reaches_all_sub_accounts(actor: &Actor, a: &agency::Model) -> bool {
+    above_agency(actor, a)
+        || match &actor.principal {
+            Principal::ApiKey { scope, .. } => *scope == Scope::Agency(a.id),
+            Principal::System => true,
+            _ => actor
+                .memberships
+                .iter()
+                .any(|m| m.scope == Scope::Agency(a.id) && m.reaches_all_sub_accounts()),
+        }
+}
+
+/// The sub-accounts of an agency the actor holds memberships in (or its key's sub-account).
+pub fn own_sub_accounts(actor: &Actor, agency_id: Uuid) -> Vec<Uuid> {
+    let from_key = match &actor.principal {
+        Principal::ApiKey { scope, .. } => Some(*scope),
+        _ => None,
+    };
+    match &actor.principal {
+        Principal::ApiKey { .. } => from_key.into_iter().collect::<Vec<_>>(),
+        _ => actor.memberships.iter().map(|m| m.scope).collect(),
+    }
+    .into_iter()
+    .filter(|s| s.kind() == ScopeKind::SubAccount && s.agency_id() == Some(agency_id))
+    .filter_map(Scope::sub_account_id)
+    .collect()
+}
+
+/// The resellers whose agencies the actor manages, and the agencies it belongs inside.
+pub fn reach(actor: &Actor) -> (Vec<Uuid>, Vec<Uuid>) {
+    match &actor.principal {
+        Principal::ApiKey { scope, .. } => (
+            match scope {
+                Scope::Reseller(r) if actor.can(Permission::AgenciesManage, *scope) => vec![*r],
+                _ => Vec::new(),
+            },
+            scope.agency_id().into_iter().collect(),
+        ),
+        _ => {
+            let resellers = actor
+                .memberships
+                .iter()
+                .filter_map(|m| match m.scope {
+                    Scope::Reseller(r) if actor.can(Permission::AgenciesManage, m.scope) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            let mut agencies: Vec<Uuid> = actor
+                .memberships
+                .iter()
+                .filter_map(|m| m.scope.agency_id())
+                .collect();
+            agencies.sort_unstable();
+            agencies.dedup();
+            (resellers, agencies)
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Sub-accounts: an agency's client businesses, managed by the agency (`SUB_ACCOUNTS_MANAGE`)
+//! or from above it; their own admins (`SETTINGS_MANAGE` in the sub-account) may edit them.
+
+use super::access;
+use super::agency::Lifecycle;
+use super::validate::{Check, slugify};
+use crate::entity::{agency, sub_account};
+use chrono::Utc;
+use kernel::auth::{Actor, Permission, Scope};
+use kernel::connection::{Page, PageInfo};
+use kernel::error::{Error, UserErrorCode};
+use kernel::event::{self, NewEvent};
+use kernel::id::{NodeKind, new_uuid};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// Input of [`create`] and the fields of [`update`] (`None`: unchanged; `Some("")` clears).
+#[derive(Debug, Clone, Default)]
+pub struct SubAccountFields {
+    /// Display name.
+    pub name: Option<String>,
+    /// URL-safe short name, unique in the agency (default: from the name).
+    pub slug: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// IANA time zone (default: the agency's).
+    pub timezone: Option<String>,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+}
+
+/// A visible sub-account with its agency, else `NOT_FOUND`.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(agency::Model, sub_account::Model), Error> {
+    let s = sub_account::Entity::find()
+        .filter(sub_account::Column::Id.eq(id))
+        .filter(sub_account::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let a = agency::Entity::find_by_id(s.agency_id)
+        .one(db)
+        .await?
+        .filter(|a| a.deleted_at.is_none())
+        .ok_or(Error::NotFound)?;
+    if !access::sub_account_visible(actor, &a, &s) {
+        return Err(Error::NotFound);
+    }
+    Ok((a, s))
+}
+
+fn may_manage(actor: &Actor, a: &agency::Model) -> bool {
+    access::above_agency(actor, a) || actor.can(Permission::SubAccountsManage, Scope::Agency(a.id))
+}
+
+fn apply(
+    c: &mut Check,
+    m: &mut sub_account::ActiveModel,
+    f: &SubAccountFields,
+) -> Option<String> {
+    if let Some(v) = &f.name {
+        m.name = Set(c.name("input.name", v, 200));
+    }
+    let slug = f.slug.as_ref().map(|v| c.slug("input.slug", v));
+    if let Some(v) = &slug {
+        m.slug = Set(v.clone());
+    }
+    if let Some(v) = &f.email {
+        m.email = Set(c.email("input.email", Some(v)));
+    }
+    if let Some(v) = &f.phone {
+        m.phone = Set(c.text("input.phone", Some(v), 32));
+    }
+    if let Some(v) = &f.timezone {
+        m.timezone = Set(c.timezone("input.timezone", v));
+    }
+    if let Some(v) = &f.logo_url {
+        m.logo_url = Set(c.url("input.logoUrl", Some(v)));
+    }
+    if let Some(v) = &f.address {
+        m.address = Set(c.text("input.address", Some(v), 500));
+    }
+    slug
+}
+
+async fn slug_taken(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    slug: &str,
+    except: Option<Uuid>,
+) -> Result<bool, Error> {
+    let mut q = sub_account::Entity::find()
+        .filter(sub_account::Column::AgencyId.eq(agency_id))
+        .filter(sub_account::Column::Slug.eq(slug));
+    if let Some(id) = except {
+        q = q.filter(sub_account::Column::Id.ne(id));
+    }
+    Ok(q.count(db).await? > 0)
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    s: &sub_account::Model,
+    event_type: &'static str,
+) -> Result<(), Error> {
+    event::record(
+        db,
+        actor,
+        NewEvent {
+            event_type,
+            scope: access::sub_scope(s),
+            subject: (NodeKind::SubAccount, s.id),
+            payload: serde_json::json!({ "name": s.name }),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Creates a sub-account in an agency.
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    agency_id: Uuid,
+    f: SubAccountFields,
+) -> Result<sub_account::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let a = super::agency::get(db, actor, agency_id).await?;
+    if !may_manage(actor, &a) {
+        return Err(Error::Forbidden);
+    }
+    let mut c = Check::default();
+    let name = c.name("input.name", f.name.as_deref().unwrap_or_default(), 200);
+    let now = Utc::now();
+    let mut m = sub_account::ActiveModel {
+        agency_id: Set(a.id),
+        id: Set(new_uuid()),
+        name: Set(name.clone()),
+        slug: Set(slugify(&name)),
+        email: Set(None),
+        phone: Set(None),
+        timezone: Set(a.timezone.clone()),
+        logo_url: Set(None),
+        address: Set(None),
+        status: Set("active".into()),
+        deleted_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let f = SubAccountFields { name: None, ..f };
+    let slug = apply(&mut c, &mut m, &f).unwrap_or_else(|| slugify(&name));
+    if slug_taken(db, a.id, &slug, None).await? {
+        c.0.push(kernel::UserError::new(
+            "input.slug",
+            UserErrorCode::Taken,
+            "another sub-account of this agency has this slug",
+        ));
+    }
+    c.finish()?;
+    let txn = db.begin().await?;
+    let s = m.insert(&txn).await?;
+    record(&txn, actor, &s, "sub_account.created").await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// Changes a sub-account.
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    f: SubAccountFields,
+) -> Result<sub_account::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let (a, s) = get(db, actor, id).await?;
+    if !may_manage(actor, &a) && !actor.can(Permission::SettingsManage, access::sub_scope(&s)) {
+        return Err(Error::Forbidden);
+    }
+    let mut c = Check::default();
+    let mut m: sub_account::ActiveModel = s.clone().into();
+    let slug = apply(&mut c, &mut m, &f);
+    if let Some(slug) = slug
+        && slug_taken(db, a.id, &slug, Some(s.id)).await?
+    {
+        c.0.push(kernel::UserError::new(
+            "input.slug",
+            UserErrorCode::Taken,
+            "another sub-account of this agency has this slug",
+        ));
+    }
+    c.finish()?;
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let s = m.update(&txn).await?;
+    record(&txn, actor, &s, "sub_account.updated").await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// Suspends, reactivates, deletes or restores a sub-account.
+pub async fn lifecycle<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    change: Lifecycle,
+) -> Result<sub_account::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let s = sub_account::Entity::find()
+        .filter(sub_account::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let a = agency::Entity::find_by_id(s.agency_id)
+        .one(db)
+        .await?
+        .filter(|a| a.deleted_at.is_none())
+        .ok_or(Error::NotFound)?;
+    let manage = may_manage(actor, &a);
+    if s.deleted_at.is_some() && (!manage || change != Lifecycle::Restore) {
+        return Err(Error::NotFound);
+    }
+    if !manage {
+        return Err(if access::sub_account_visible(actor, &a, &s) {
+            Error::Forbidden
+        } else {
+            Error::NotFound
+        });
+    }
+    let (status, deleted_at) = change.apply(&s.status, s.deleted_at)?;
+    let mut m: sub_account::ActiveModel = s.into();
+    m.status = Set(status);
+    m.deleted_at = Set(deleted_at);
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let s = m.update(&txn).await?;
+    let event_type = match change {
+        Lifecycle::Suspend => "sub_account.suspended",
+        Lifecycle::Reactivate => "sub_account.reactivated",
+        Lifecycle::Delete => "sub_account.deleted",
+        Lifecycle::Restore => "sub_account.restored",
+    };
+    record(&txn, actor, &s, event_type).await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// A page of an agency's sub-accounts that the actor can see.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    a: &agency::Model,
+    page: Page,
+    with_total: bool,
+) -> Result<(Vec<sub_account::Model>, PageInfo, u64), Error> {
+    let mut q = sub_account::Entity::find()
+        .filter(sub_account::Column::AgencyId.eq(a.id))
+        .filter(sub_account::Column::DeletedAt.is_null());
+    if !access::reaches_all_sub_accounts(actor, a) {
+        q = q.filter(sub_account::Column::Id.is_in(access::own_sub_accounts(actor, a.id)));
+    }
+    let total = if with_total { q.clone().count(db).await? } else { 0 };
+    let rows = page.apply(q, sub_account::Column::Id).all(db).await?;
+    let (rows, info) = page.finish(rows, |s| s.id);
+    Ok((rows, info, total))
+}

@@ -5,9 +5,9 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use identity::{ApiKey, User};
-use tenancy::{Agency, SubAccount};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
+use tenancy::{Agency, SubAccount};
 
 /// Most ids accepted by `nodes`.
 pub const MAX_NODES: usize = 100;

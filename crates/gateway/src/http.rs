@@ -541,6 +541,7 @@ fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response {
     };
     let gql: async_graphql::Error = err.into();
     let mut server = gql.into_server_error(async_graphql::Pos::default());
+    server.locations.clear(); // not about a place in the document
     finish_errors(std::slice::from_mut(&mut server), request_id);
     let body = serde_json::json!({ "errors": [server] });
     let mut resp = (

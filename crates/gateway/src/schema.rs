@@ -3,8 +3,8 @@
 use crate::graphql::CoreQuery;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use identity::{IdentityMutation, IdentityQuery};
-use tenancy::{TenancyMutation, TenancyQuery};
 use kernel::Config;
+use tenancy::{TenancyMutation, TenancyQuery};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]

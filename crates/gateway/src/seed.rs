@@ -9,6 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 pub const DEMO_ADMIN_EMAIL: &str = "admin@canopy.demo";
 /// The demo platform admin's password.
 pub const DEMO_ADMIN_PASSWORD: &str = "canopy-demo-admin";
+/// The password of every other demo user.
+pub const DEMO_PASSWORD: &str = "canopy-demo";
 
 /// Seeds the demo platform unless it is already there. Safe to run any number of times.
 pub async fn seed_demo(state: &AppState) -> Result<(), String> {
@@ -24,6 +26,18 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
         return Ok(());
     }
     let system = Actor::system();
+    let register = |email: &str, name: &str| {
+        identity::service::user::register(
+            &tx,
+            &state.identity,
+            &system,
+            identity::service::user::NewUser {
+                email: email.into(),
+                name: name.into(),
+                password: DEMO_PASSWORD.into(),
+            },
+        )
+    };
     let admin = identity::service::user::register(
         &tx,
         &state.identity,
@@ -39,6 +53,68 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
     tenancy::grant(&tx, &system, admin.id, Scope::Platform, Role::PlatformAdmin)
         .await
         .map_err(err)?;
+
+    // A direct agency with two sub-accounts and staff at each level.
+    let owner = register("owner@acme.demo", "Olivia Owner")
+        .await
+        .map_err(err)?;
+    let agency_admin = register("admin@acme.demo", "Adam Admin")
+        .await
+        .map_err(err)?;
+    let dental_staff = register("staff@dental.demo", "Sam Staff")
+        .await
+        .map_err(err)?;
+    let acme = tenancy::service::agency::create(
+        &tx,
+        &system,
+        tenancy::service::agency::NewAgency {
+            name: "Acme Marketing".into(),
+            owner_email: owner.email.clone(),
+            subdomain: Some("acme".into()),
+            timezone: "Europe/London".into(),
+            sub_account_price: 9_900,
+            white_label_price: 4_900,
+            currency: "USD".into(),
+            marketplace_enabled: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    tenancy::grant(
+        &tx,
+        &system,
+        agency_admin.id,
+        Scope::Agency(acme.id),
+        Role::AgencyAdmin,
+    )
+    .await
+    .map_err(err)?;
+    for (name, staff) in [
+        ("Bright Dental", Some(&dental_staff)),
+        ("Green Gardens", None),
+    ] {
+        let sub = tenancy::service::sub_account::create(
+            &tx,
+            &system,
+            acme.id,
+            tenancy::service::sub_account::SubAccountFields {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        if let Some(staff) = staff {
+            let scope = Scope::SubAccount {
+                agency_id: acme.id,
+                id: sub.id,
+            };
+            tenancy::grant(&tx, &system, staff.id, scope, Role::SubaccountUser)
+                .await
+                .map_err(err)?;
+        }
+    }
     sea_orm::TransactionSession::commit(tx)
         .await
         .map_err(|e| e.to_string())?;
@@ -49,5 +125,8 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
 /// Prints the demo logins.
 pub fn print_logins() {
     println!("  Demo logins (password in parentheses):");
-    println!("    platform admin  {DEMO_ADMIN_EMAIL}  ({DEMO_ADMIN_PASSWORD})");
+    println!("    platform admin       {DEMO_ADMIN_EMAIL}  ({DEMO_ADMIN_PASSWORD})");
+    println!("    agency owner         owner@acme.demo    ({DEMO_PASSWORD})  Acme Marketing");
+    println!("    agency admin         admin@acme.demo    ({DEMO_PASSWORD})  Acme Marketing");
+    println!("    sub-account staff    staff@dental.demo  ({DEMO_PASSWORD})  Bright Dental");
 }

@@ -6,4 +6,5 @@ mod http;
 mod identity;
 mod node;
 mod schema;
+mod tenancy;
 mod tenant;

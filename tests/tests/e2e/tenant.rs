@@ -8,12 +8,26 @@ use uuid::Uuid;
 #[tokio::test]
 async fn a_named_agency_must_be_one_of_the_actors() {
     let app = spawn_app().await;
-    let agency = Uuid::now_v7();
+    let admin = app.platform_admin("root@platform.test").await;
+    app.user("owner@other.test").await;
     let s = app.user("m@example.com").await;
-    app.grant(&s.user_id, Scope::Agency(agency), Role::AgencyUser)
-        .await;
-    let own = kernel::GlobalId::new(kernel::NodeKind::Agency, agency).to_string();
+    let own = app.agency(&admin, "Own", "owner@other.test").await;
+    app.grant_in(&s.user_id, &own, Role::AgencyUser).await;
+    // Another agency that exists: as invisible as one that does not.
+    let other = app.agency(&admin, "Other", "owner@other.test").await;
     let foreign = kernel::GlobalId::new(kernel::NodeKind::Agency, Uuid::now_v7()).to_string();
+    for id in [&other, &foreign] {
+        let r = app
+            .gql_with_headers(
+                Some(&s.access),
+                "{ viewer { id } }",
+                json!({}),
+                &[("canopy-agency", id)],
+            )
+            .await;
+        assert_eq!(r.body["errors"][0]["message"], "not found");
+        assert!(r.body["errors"][0].get("locations").is_none());
+    }
 
     app.gql_with_headers(
         Some(&s.access),

@@ -4,7 +4,6 @@ use super::types::{ApiKeyConnection, User};
 use crate::service;
 use async_graphql::{Context, ID, Object};
 use kernel::connection::{Page, wants_total_count};
-use kernel::id::GlobalId;
 
 /// Identity queries.
 #[derive(Default)]

@@ -116,13 +116,24 @@ pub struct SubAccountUpdateInput {
 payload!(AgencyPayload, agency: Agency, "The agency.");
 payload!(SubAccountPayload, sub_account: SubAccount, "The sub-account.");
 
-async fn agency_change(ctx: &Context<'_>, id: &ID, change: Lifecycle) -> async_graphql::Result<AgencyPayload> {
+async fn agency_change(
+    ctx: &Context<'_>,
+    id: &ID,
+    change: Lifecycle,
+) -> async_graphql::Result<AgencyPayload> {
     let (tx, rc) = kernel::db::request(ctx)?;
     let id = GlobalId::parse_as(id, NodeKind::Agency)?;
-    agency::lifecycle(&**tx, &rc.actor, id, change).await.map(Agency).into_payload()
+    agency::lifecycle(&**tx, &rc.actor, id, change)
+        .await
+        .map(Agency)
+        .into_payload()
 }
 
-async fn sub_change(ctx: &Context<'_>, id: &ID, change: Lifecycle) -> async_graphql::Result<SubAccountPayload> {
+async fn sub_change(
+    ctx: &Context<'_>,
+    id: &ID,
+    change: Lifecycle,
+) -> async_graphql::Result<SubAccountPayload> {
     let (tx, rc) = kernel::db::request(ctx)?;
     let id = GlobalId::parse_as(id, NodeKind::SubAccount)?;
     sub_account::lifecycle(&**tx, &rc.actor, id, change)
@@ -195,22 +206,38 @@ impl TenancyMutation {
     }
 
     /// Suspends an agency: its members cannot work in it until it is reactivated.
-    async fn agency_suspend(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+    async fn agency_suspend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agency's global id.")] id: ID,
+    ) -> async_graphql::Result<AgencyPayload> {
         agency_change(ctx, &id, Lifecycle::Suspend).await
     }
 
     /// Reactivates a suspended agency.
-    async fn agency_reactivate(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+    async fn agency_reactivate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agency's global id.")] id: ID,
+    ) -> async_graphql::Result<AgencyPayload> {
         agency_change(ctx, &id, Lifecycle::Reactivate).await
     }
 
     /// Deletes an agency: hidden at once, restorable for 30 days.
-    async fn agency_delete(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+    async fn agency_delete(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agency's global id.")] id: ID,
+    ) -> async_graphql::Result<AgencyPayload> {
         agency_change(ctx, &id, Lifecycle::Delete).await
     }
 
     /// Restores an agency deleted less than 30 days ago.
-    async fn agency_restore(&self, ctx: &Context<'_>, #[graphql(desc = "The agency's global id.")] id: ID) -> async_graphql::Result<AgencyPayload> {
+    async fn agency_restore(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agency's global id.")] id: ID,
+    ) -> async_graphql::Result<AgencyPayload> {
         agency_change(ctx, &id, Lifecycle::Restore).await
     }
 
@@ -270,22 +297,38 @@ impl TenancyMutation {
     }
 
     /// Suspends a sub-account: its members cannot work in it until it is reactivated.
-    async fn sub_account_suspend(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+    async fn sub_account_suspend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account's global id.")] id: ID,
+    ) -> async_graphql::Result<SubAccountPayload> {
         sub_change(ctx, &id, Lifecycle::Suspend).await
     }
 
     /// Reactivates a suspended sub-account.
-    async fn sub_account_reactivate(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+    async fn sub_account_reactivate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account's global id.")] id: ID,
+    ) -> async_graphql::Result<SubAccountPayload> {
         sub_change(ctx, &id, Lifecycle::Reactivate).await
     }
 
     /// Deletes a sub-account: hidden at once, restorable for 30 days.
-    async fn sub_account_delete(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+    async fn sub_account_delete(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account's global id.")] id: ID,
+    ) -> async_graphql::Result<SubAccountPayload> {
         sub_change(ctx, &id, Lifecycle::Delete).await
     }
 
     /// Restores a sub-account deleted less than 30 days ago.
-    async fn sub_account_restore(&self, ctx: &Context<'_>, #[graphql(desc = "The sub-account's global id.")] id: ID) -> async_graphql::Result<SubAccountPayload> {
+    async fn sub_account_restore(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account's global id.")] id: ID,
+    ) -> async_graphql::Result<SubAccountPayload> {
         sub_change(ctx, &id, Lifecycle::Restore).await
     }
 }

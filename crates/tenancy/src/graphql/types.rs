@@ -186,4 +186,9 @@ impl SubAccount {
     }
 }
 
-kernel::connection_types!(SubAccountConnection, SubAccountEdge, SubAccount, "sub-accounts");
+kernel::connection_types!(
+    SubAccountConnection,
+    SubAccountEdge,
+    SubAccount,
+    "sub-accounts"
+);

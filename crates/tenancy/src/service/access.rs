@@ -9,8 +9,7 @@ use uuid::Uuid;
 /// same permission in the agency's reseller.
 pub fn above_agency(actor: &Actor, a: &agency::Model) -> bool {
     actor.can(Permission::AgenciesManage, Scope::Platform)
-        || a
-            .reseller_id
+        || a.reseller_id
             .is_some_and(|r| actor.can(Permission::AgenciesManage, Scope::Reseller(r)))
 }
 

@@ -78,7 +78,11 @@ pub struct AgencyChanges {
 const RESERVED_SUBDOMAINS: &[&str] = &["www", "api", "app", "admin", "mail", "static", "status"];
 
 /// The visible agency with this id, else `NOT_FOUND` (deleted ones included).
-pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<agency::Model, Error> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<agency::Model, Error> {
     let a = agency::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -97,22 +101,31 @@ async fn check_unique(
     subdomain: Option<&str>,
     custom_domain: Option<&str>,
 ) -> Result<(), Error> {
-    let mut taken = |col: agency::Column, value: &str| {
+    let taken = |col: agency::Column, value: &str| {
         let mut q = agency::Entity::find().filter(col.eq(value));
         if let Some(id) = except {
             q = q.filter(agency::Column::Id.ne(id));
         }
         q
     };
-    if let Some(s) = subdomain {
-        if RESERVED_SUBDOMAINS.contains(&s) || taken(agency::Column::Subdomain, s).count(db).await? > 0 {
-            check.0.push(kernel::UserError::new("input.subdomain", UserErrorCode::Taken, "this subdomain is taken"));
-        }
+    if let Some(s) = subdomain
+        && (RESERVED_SUBDOMAINS.contains(&s)
+            || taken(agency::Column::Subdomain, s).count(db).await? > 0)
+    {
+        check.0.push(kernel::UserError::new(
+            "input.subdomain",
+            UserErrorCode::Taken,
+            "this subdomain is taken",
+        ));
     }
-    if let Some(d) = custom_domain {
-        if taken(agency::Column::CustomDomain, d).count(db).await? > 0 {
-            check.0.push(kernel::UserError::new("input.customDomain", UserErrorCode::Taken, "this domain is taken"));
-        }
+    if let Some(d) = custom_domain
+        && taken(agency::Column::CustomDomain, d).count(db).await? > 0
+    {
+        check.0.push(kernel::UserError::new(
+            "input.customDomain",
+            UserErrorCode::Taken,
+            "this domain is taken",
+        ));
     }
     Ok(())
 }
@@ -125,7 +138,11 @@ where
     actor.require(Permission::AgenciesManage, Scope::Platform)?;
     let mut c = Check::default();
     let name = c.name("input.name", &input.name, 200);
-    let subdomain = input.subdomain.as_deref().filter(|s| !s.trim().is_empty()).map(|s| c.slug("input.subdomain", s));
+    let subdomain = input
+        .subdomain
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| c.slug("input.subdomain", s));
     let custom_domain = input
         .custom_domain
         .as_deref()
@@ -148,7 +165,14 @@ where
             "no user has this email address; they must register first",
         ));
     }
-    check_unique(db, &mut c, None, subdomain.as_deref(), custom_domain.as_deref()).await?;
+    check_unique(
+        db,
+        &mut c,
+        None,
+        subdomain.as_deref(),
+        custom_domain.as_deref(),
+    )
+    .await?;
     c.finish()?;
     let owner = owner.ok_or(Error::NotFound)?;
     let now = Utc::now();
@@ -193,7 +217,12 @@ where
 
 /// Changes an agency. The platform (or the agency's reseller) may change anything; the agency's
 /// own admins (`SETTINGS_MANAGE`) everything but the feature flags, which are sold to them.
-pub async fn update<C>(db: &C, actor: &Actor, id: Uuid, ch: AgencyChanges) -> Result<agency::Model, Error>
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    ch: AgencyChanges,
+) -> Result<agency::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -247,7 +276,14 @@ where
     if let Some(v) = &ch.currency {
         m.currency = Set(c.currency("input.currency", v));
     }
-    check_unique(db, &mut c, Some(a.id), new_sub.as_deref(), new_domain.as_deref()).await?;
+    check_unique(
+        db,
+        &mut c,
+        Some(a.id),
+        new_sub.as_deref(),
+        new_domain.as_deref(),
+    )
+    .await?;
     c.finish()?;
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
@@ -307,11 +343,15 @@ impl Lifecycle {
             Lifecycle::Delete => Ok((status.into(), Some(now))),
             Lifecycle::Restore => match deleted_at {
                 None => done("it is not deleted"),
-                Some(t) if now - t > chrono::Duration::days(RESTORE_WINDOW_DAYS) => Err(Error::user(
-                    "id",
-                    UserErrorCode::NotAllowed,
-                    format!("it was deleted more than {RESTORE_WINDOW_DAYS} days ago and cannot be restored"),
-                )),
+                Some(t) if now - t > chrono::Duration::days(RESTORE_WINDOW_DAYS) => {
+                    Err(Error::user(
+                        "id",
+                        UserErrorCode::NotAllowed,
+                        format!(
+                            "it was deleted more than {RESTORE_WINDOW_DAYS} days ago and cannot be restored"
+                        ),
+                    ))
+                }
                 Some(_) => Ok((status.into(), None)),
             },
         }
@@ -319,19 +359,31 @@ impl Lifecycle {
 }
 
 /// Suspends, reactivates, deletes or restores an agency: the platform's (or its reseller's) call.
-pub async fn lifecycle<C>(db: &C, actor: &Actor, id: Uuid, change: Lifecycle) -> Result<agency::Model, Error>
+pub async fn lifecycle<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    change: Lifecycle,
+) -> Result<agency::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     actor.require_authenticated()?;
-    let a = agency::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound)?;
+    let a = agency::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
     let above = access::above_agency(actor, &a);
     // A deleted agency exists only for those who may restore it.
     if a.deleted_at.is_some() && !above {
         return Err(Error::NotFound);
     }
     if !above {
-        return Err(if access::agency_visible(actor, &a) { Error::Forbidden } else { Error::NotFound });
+        return Err(if access::agency_visible(actor, &a) {
+            Error::Forbidden
+        } else {
+            Error::NotFound
+        });
     }
     if a.deleted_at.is_some() && change != Lifecycle::Restore {
         return Err(Error::NotFound);
@@ -383,7 +435,11 @@ pub async fn list(
                 .add(agency::Column::Id.is_in(agencies)),
         );
     }
-    let total = if with_total { q.clone().count(db).await? } else { 0 };
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page.apply(q, agency::Column::Id).all(db).await?;
     let (rows, info) = page.finish(rows, |a| a.id);
     Ok((rows, info, total))

@@ -19,7 +19,9 @@ pub async fn resolve_tenant(
     agency: Option<&str>,
     sub_account: Option<&str>,
 ) -> Result<Option<TenantContext>, Error> {
-    let agency_id = agency.map(|a| GlobalId::parse_as(a, NodeKind::Agency)).transpose()?;
+    let agency_id = agency
+        .map(|a| GlobalId::parse_as(a, NodeKind::Agency))
+        .transpose()?;
     let sub_account_id = sub_account
         .map(|s| GlobalId::parse_as(s, NodeKind::SubAccount))
         .transpose()?;

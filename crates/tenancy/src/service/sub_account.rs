@@ -63,11 +63,7 @@ fn may_manage(actor: &Actor, a: &agency::Model) -> bool {
     access::above_agency(actor, a) || actor.can(Permission::SubAccountsManage, Scope::Agency(a.id))
 }
 
-fn apply(
-    c: &mut Check,
-    m: &mut sub_account::ActiveModel,
-    f: &SubAccountFields,
-) -> Option<String> {
+fn apply(c: &mut Check, m: &mut sub_account::ActiveModel, f: &SubAccountFields) -> Option<String> {
     if let Some(v) = &f.name {
         m.name = Set(c.name("input.name", v, 200));
     }
@@ -276,7 +272,11 @@ pub async fn list(
     if !access::reaches_all_sub_accounts(actor, a) {
         q = q.filter(sub_account::Column::Id.is_in(access::own_sub_accounts(actor, a.id)));
     }
-    let total = if with_total { q.clone().count(db).await? } else { 0 };
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page.apply(q, sub_account::Column::Id).all(db).await?;
     let (rows, info) = page.finish(rows, |s| s.id);
     Ok((rows, info, total))

@@ -18,7 +18,11 @@ impl Check {
         if v.is_empty() {
             self.fail(field, UserErrorCode::Invalid, "enter a name");
         } else if v.chars().count() > max {
-            self.fail(field, UserErrorCode::TooLong, format!("at most {max} characters"));
+            self.fail(
+                field,
+                UserErrorCode::TooLong,
+                format!("at most {max} characters"),
+            );
         }
         v.to_owned()
     }
@@ -27,7 +31,11 @@ impl Check {
     pub fn text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
         if v.chars().count() > max {
-            self.fail(field, UserErrorCode::TooLong, format!("at most {max} characters"));
+            self.fail(
+                field,
+                UserErrorCode::TooLong,
+                format!("at most {max} characters"),
+            );
         }
         Some(v.to_owned())
     }
@@ -37,7 +45,8 @@ impl Check {
         let v = value.trim().to_lowercase();
         let ok = !v.is_empty()
             && v.len() <= 63
-            && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !v.starts_with('-')
             && !v.ends_with('-');
         if !ok {
@@ -59,12 +68,17 @@ impl Check {
             && labels.iter().all(|l| {
                 !l.is_empty()
                     && l.len() <= 63
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                     && !l.starts_with('-')
                     && !l.ends_with('-')
             });
         if !ok {
-            self.fail(field, UserErrorCode::Invalid, "enter a domain name such as crm.example.com");
+            self.fail(
+                field,
+                UserErrorCode::Invalid,
+                "enter a domain name such as crm.example.com",
+            );
         }
         v
     }
@@ -77,11 +91,16 @@ impl Check {
                 && v.contains('/')
                 && v.split('/').all(|p| {
                     !p.is_empty()
-                        && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))
+                        && p.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))
                         && p.as_bytes()[0].is_ascii_uppercase()
                 }));
         if !ok {
-            self.fail(field, UserErrorCode::Invalid, "enter a time zone such as UTC or Europe/Paris");
+            self.fail(
+                field,
+                UserErrorCode::Invalid,
+                "enter a time zone such as UTC or Europe/Paris",
+            );
         }
         v.to_owned()
     }
@@ -90,7 +109,11 @@ impl Check {
     pub fn currency(&mut self, field: &str, value: &str) -> String {
         let v = value.trim().to_uppercase();
         if v.len() != 3 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
-            self.fail(field, UserErrorCode::Invalid, "enter a three-letter currency code");
+            self.fail(
+                field,
+                UserErrorCode::Invalid,
+                "enter a three-letter currency code",
+            );
         }
         v
     }
@@ -98,14 +121,21 @@ impl Check {
     /// An amount of money in minor units, not negative.
     pub fn amount(&mut self, field: &str, value: i64) -> i64 {
         if value < 0 {
-            self.fail(field, UserErrorCode::Invalid, "the amount cannot be negative");
+            self.fail(
+                field,
+                UserErrorCode::Invalid,
+                "the amount cannot be negative",
+            );
         }
         value
     }
 
     /// An email address (lowercased).
     pub fn email(&mut self, field: &str, value: Option<&str>) -> Option<String> {
-        let v = value.map(str::trim).filter(|v| !v.is_empty())?.to_lowercase();
+        let v = value
+            .map(str::trim)
+            .filter(|v| !v.is_empty())?
+            .to_lowercase();
         if v.len() > 254 || !email_address::EmailAddress::is_valid(&v) {
             self.fail(field, UserErrorCode::Invalid, "enter a valid email address");
         }
@@ -115,7 +145,10 @@ impl Check {
     /// An http(s) URL.
     pub fn url(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-        if v.len() > 2000 || !(v.starts_with("https://") || v.starts_with("http://")) || v.contains(char::is_whitespace) {
+        if v.len() > 2000
+            || !(v.starts_with("https://") || v.starts_with("http://"))
+            || v.contains(char::is_whitespace)
+        {
             self.fail(field, UserErrorCode::Invalid, "enter an http or https URL");
         }
         Some(v.to_owned())
@@ -143,7 +176,11 @@ pub fn slugify(name: &str) -> String {
     }
     let out: String = out.trim_end_matches('-').chars().take(63).collect();
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "account".into() } else { out }
+    if out.is_empty() {
+        "account".into()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

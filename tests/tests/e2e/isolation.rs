@@ -1,0 +1,358 @@
+//! The isolation probe. It walks the live schema and calls every query field and mutation that
+//! takes an id (directly or inside an input object) with ids that belong to a victim tenant, as
+//! (a) the owner of another agency and (b) a user of a sibling sub-account in the victim's
+//! agency. Every call must fail with `NOT_FOUND`, `FORBIDDEN` or `BAD_USER_INPUT` (an id of the
+//! wrong type), return no data, change no row, and read exactly like the same call with a random
+//! id of the same type. New fields are covered without editing this file.
+
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashSet};
+use tests::{Session, TestApp, spawn_app};
+
+const INTROSPECT: &str = r#"
+fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+{ __schema {
+    queryType { name } mutationType { name }
+    types { kind name
+      fields { name args { name type { ...T } } type { ...T } }
+      inputFields { name type { ...T } }
+    }
+} }"#;
+
+struct Schema {
+    types: BTreeMap<String, Value>,
+}
+
+/// The GraphQL spelling of a type reference (`[ID!]!`).
+fn spell(t: &Value) -> String {
+    match t["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", spell(&t["ofType"])),
+        Some("LIST") => format!("[{}]", spell(&t["ofType"])),
+        _ => t["name"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+fn named(t: &Value) -> &Value {
+    match t["kind"].as_str() {
+        Some("NON_NULL" | "LIST") => named(&t["ofType"]),
+        _ => t,
+    }
+}
+
+impl Schema {
+    fn contains_id(&self, t: &Value, seen: &mut HashSet<String>) -> bool {
+        let n = named(t);
+        let name = n["name"].as_str().unwrap_or_default();
+        match n["kind"].as_str() {
+            Some("SCALAR") => name == "ID",
+            Some("INPUT_OBJECT") if seen.insert(name.to_owned()) => self.types[name]["inputFields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|f| self.contains_id(&f["type"], seen)),
+            _ => false,
+        }
+    }
+
+    /// A plausible value of type `t` with `id` in every ID slot; `None` for an optional value
+    /// that holds no id (left out).
+    fn value(&self, t: &Value, id: &str, required: bool) -> Option<Value> {
+        match t["kind"].as_str() {
+            Some("NON_NULL") => self.value(&t["ofType"], id, true),
+            Some("LIST") => {
+                if !required && !self.contains_id(t, &mut HashSet::new()) {
+                    return None;
+                }
+                Some(json!([self
+                    .value(&t["ofType"], id, true)
+                    .unwrap_or(Value::Null)]))
+            }
+            _ => {
+                let name = t["name"].as_str().unwrap_or_default();
+                if !required && !self.contains_id(t, &mut HashSet::new()) {
+                    return None;
+                }
+                let def = &self.types[name];
+                Some(match (def["kind"].as_str(), name) {
+                    (_, "ID") => json!(id),
+                    (_, "String") => json!("probe value"),
+                    (_, "Int") => json!(1),
+                    (_, "Float") => json!(1.0),
+                    (_, "Boolean") => json!(false),
+                    (_, "DateTime") => json!("2099-01-01T00:00:00Z"),
+                    (Some("ENUM"), _) => {
+                        let values = &self.types[name]["enumValues"];
+                        values[0]["name"].clone()
+                    }
+                    (Some("INPUT_OBJECT"), _) => {
+                        let mut obj = serde_json::Map::new();
+                        for f in def["inputFields"].as_array().into_iter().flatten() {
+                            if let Some(v) = self.value(&f["type"], id, false) {
+                                obj.insert(f["name"].as_str().unwrap_or_default().to_owned(), v);
+                            }
+                        }
+                        Value::Object(obj)
+                    }
+                    _ => json!("probe value"),
+                })
+            }
+        }
+    }
+}
+
+/// One operation of the schema that takes an id.
+struct Op {
+    kind: &'static str,
+    field: String,
+    args: Vec<(String, Value)>,
+    selection: &'static str,
+}
+
+async fn operations(app: &TestApp) -> (Schema, Vec<Op>) {
+    let r = app.gql(None, INTROSPECT, json!({})).await.ok();
+    let mut types = BTreeMap::new();
+    for t in r.data("__schema.types").as_array().expect("types") {
+        types.insert(t["name"].as_str().unwrap_or_default().to_owned(), t.clone());
+    }
+    // Enum values are not in the fragment above; fetch them once.
+    let enums = app
+        .gql(
+            None,
+            "{ __schema { types { name enumValues { name } } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    for t in enums.data("__schema.types").as_array().expect("types") {
+        if let Some(entry) = types.get_mut(t["name"].as_str().unwrap_or_default()) {
+            entry["enumValues"] = t["enumValues"].clone();
+        }
+    }
+    let schema = Schema { types };
+    let mut ops = Vec::new();
+    for (kind, root) in [
+        ("query", r.data("__schema.queryType.name")),
+        ("mutation", r.data("__schema.mutationType.name")),
+    ] {
+        let root = root.as_str().expect("root");
+        for f in schema.types[root]["fields"].as_array().expect("fields") {
+            let args: Vec<(String, Value)> = f["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    (
+                        a["name"].as_str().unwrap_or_default().to_owned(),
+                        a["type"].clone(),
+                    )
+                })
+                .collect();
+            if !args
+                .iter()
+                .any(|(_, t)| schema.contains_id(t, &mut HashSet::new()))
+            {
+                continue;
+            }
+            let selection = match named(&f["type"])["kind"].as_str() {
+                Some("OBJECT" | "INTERFACE" | "UNION") => "{ __typename }",
+                _ => "",
+            };
+            ops.push(Op {
+                kind,
+                field: f["name"].as_str().unwrap_or_default().to_owned(),
+                args,
+                selection,
+            });
+        }
+    }
+    (schema, ops)
+}
+
+async fn call(app: &TestApp, who: &Session, schema: &Schema, op: &Op, id: &str) -> Value {
+    let mut decls = Vec::new();
+    let mut uses = Vec::new();
+    let mut vars = serde_json::Map::new();
+    for (i, (name, t)) in op.args.iter().enumerate() {
+        if let Some(v) = schema.value(t, id, false) {
+            decls.push(format!("$a{i}: {}", spell(t)));
+            uses.push(format!("{name}: $a{i}"));
+            vars.insert(format!("a{i}"), v);
+        }
+    }
+    let doc = format!(
+        "{kind}({decls}) {{ {field}({uses}) {sel} }}",
+        kind = op.kind,
+        decls = decls.join(", "),
+        field = op.field,
+        uses = uses.join(", "),
+        sel = op.selection,
+    );
+    let r = app.gql(Some(&who.access), &doc, Value::Object(vars)).await;
+    json!({ "doc": doc, "status": r.status, "body": r.body })
+}
+
+/// The codes and messages of a response's errors, with the id that was passed blanked out (an
+/// input error may quote it).
+fn errors_of(v: &Value, id: &str) -> Vec<(String, String)> {
+    errors(v)
+        .into_iter()
+        .map(|(c, m)| (c, m.replace(id, "<id>")))
+        .collect()
+}
+
+/// The codes and messages of a response's errors.
+fn errors(v: &Value) -> Vec<(String, String)> {
+    v["body"]["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                e["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn no_data(v: &Value, field: &str) -> bool {
+    let d = &v["body"]["data"];
+    match &d[field] {
+        Value::Null => true,
+        Value::Array(items) => items.iter().all(Value::is_null),
+        _ => d.is_null(),
+    }
+}
+
+/// What may change a tenant's rows: counts, latest changes, revocations and statuses.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for q in [
+        "users",
+        "sessions",
+        "refresh_tokens",
+        "api_keys",
+        "memberships",
+        "agencies",
+        "sub_accounts",
+        "events",
+        "email_outbox",
+        "password_resets",
+        "api_keys WHERE revoked_at IS NOT NULL",
+        "sessions WHERE revoked_at IS NOT NULL",
+        "agencies WHERE status = 'active' AND deleted_at IS NULL",
+        "sub_accounts WHERE status = 'active' AND deleted_at IS NULL",
+    ] {
+        out.push(app.count(q).await);
+    }
+    for t in ["users", "agencies", "sub_accounts", "memberships"] {
+        // Rows changed since the probe began.
+        out.push(
+            app.count(&format!("{t} WHERE updated_at > created_at"))
+                .await,
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn foreign_ids_are_not_found_everywhere() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+
+    // The victim: an agency with two sub-accounts, keys at both levels.
+    let victim_owner = app.user("owner@victim.test").await;
+    let victim = app.agency(&admin, "Victim", "owner@victim.test").await;
+    let v1 = app.sub_account(&victim_owner, &victim, "Victim One").await;
+    let v2 = app.sub_account(&victim_owner, &victim, "Victim Two").await;
+    let key = |scope: String| {
+        let app = &app;
+        let token = victim_owner.access.clone();
+        async move {
+            let r = app
+                .gql(Some(&token), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [CONTACTS_READ] }) { apiKey { id } } }", json!({ "s": scope }))
+                .await
+                .ok();
+            r.data("apiKeyCreate.apiKey.id")
+                .as_str()
+                .expect("key")
+                .to_owned()
+        }
+    };
+    let agency_key = key(victim.clone()).await;
+    let v1_key = key(v1.clone()).await;
+
+    // (a) the owner of another agency; (b) a user of the sibling sub-account.
+    let other_owner = app.user("owner@other.test").await;
+    app.agency(&admin, "Other", "owner@other.test").await;
+    let sibling = app.user("staff@two.test").await;
+    app.grant_in(&sibling.user_id, &v2, kernel::Role::SubaccountAdmin)
+        .await;
+
+    let (schema, ops) = operations(&app).await;
+    assert!(
+        ops.len() >= 15,
+        "the probe found only {} operations",
+        ops.len()
+    );
+    let random = |id: &str| {
+        let g = kernel::GlobalId::parse(id).expect("gid");
+        kernel::GlobalId::new(g.kind, uuid::Uuid::now_v7()).to_string()
+    };
+    let relationships: [(&str, &Session, Vec<&String>); 2] = [
+        (
+            "another agency",
+            &other_owner,
+            vec![&victim, &v1, &agency_key, &v1_key, &victim_owner.user_id],
+        ),
+        (
+            "sibling sub-account",
+            &sibling,
+            vec![&v1, &v1_key, &victim_owner.user_id],
+        ),
+    ];
+
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for (relationship, attacker, ids) in &relationships {
+        let before = fingerprint(&app).await;
+        for op in &ops {
+            for id in ids {
+                let other = random(id);
+                let hit = call(&app, attacker, &schema, op, id).await;
+                let miss = call(&app, attacker, &schema, op, &other).await;
+                calls += 1;
+                let codes: Vec<String> = errors(&hit).into_iter().map(|(c, _)| c).collect();
+                let refused = !codes.is_empty()
+                    && codes.iter().all(|c| {
+                        ["NOT_FOUND", "FORBIDDEN", "BAD_USER_INPUT"].contains(&c.as_str())
+                    });
+                if !refused
+                    || !no_data(&hit, &op.field)
+                    || errors_of(&hit, id) != errors_of(&miss, &other)
+                    || hit["status"] != miss["status"]
+                {
+                    failures.push(format!(
+                        "[{relationship}] {} with {id}:\n  victim: {}\n  random: {}",
+                        op.field, hit, miss
+                    ));
+                }
+            }
+        }
+        let after = fingerprint(&app).await;
+        assert_eq!(before, after, "[{relationship}] the probe changed rows");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} calls leaked:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "isolation probe: {} operations, {calls} calls, 0 leaks",
+        ops.len()
+    );
+}

@@ -21,7 +21,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// `http://addr`.
     pub url: String,
-    /// A direct connection to the test's database (for assertions and fixtures).
+    /// A direct connection to the test's database as its owner (for assertions and fixtures;
+    /// row-level security does not hide rows from it).
     pub db: DatabaseConnection,
     /// An HTTP client.
     pub http: reqwest::Client,
@@ -32,6 +33,8 @@ pub struct TestApp {
 struct PgTestDb {
     admin_url: String,
     name: String,
+    /// The test database as the runtime role.
+    runtime: String,
 }
 
 /// Options for [`spawn_app_with`].
@@ -74,9 +77,20 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
     {
         Some(admin_url) => {
             let name = create_pg_database(&admin_url).await;
+            let owner = with_database(&admin_url, &name);
+            // The server connects as the runtime role, as in production: row-level security
+            // applies to it (the owner, a superuser here, would bypass it).
+            let runtime = with_user(
+                &owner,
+                migrations::m20261122_000005_row_level_security::APP_ROLE,
+            );
             (
-                with_database(&admin_url, &name),
-                Some(PgTestDb { admin_url, name }),
+                owner,
+                Some(PgTestDb {
+                    admin_url,
+                    name,
+                    runtime,
+                }),
             )
         }
         None => {
@@ -90,10 +104,20 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
     };
     config.database_url = Some(url);
     let db = gateway::db::connect(&config).await.expect("connect");
-    if pg.is_none() {
-        gateway::db::migrate(&db).await.expect("migrate");
-    }
-    let app = App::build(config, db.clone()).await.expect("build app");
+    let server_db = match &pg {
+        Some(pg) => {
+            let mut runtime = config.clone();
+            runtime.database_url = Some(pg.runtime.clone());
+            gateway::db::connect(&runtime)
+                .await
+                .expect("connect as the runtime role")
+        }
+        None => {
+            gateway::db::migrate(&db).await.expect("migrate");
+            db.clone()
+        }
+    };
+    let app = App::build(config, server_db).await.expect("build app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -110,6 +134,13 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
         pg,
         shutdown: Some(tx),
     }
+}
+
+/// The same URL with another user (and no password).
+pub fn with_user(url: &str, user: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    format!("{scheme}://{user}@{host}")
 }
 
 fn with_database(admin_url: &str, name: &str) -> String {
@@ -428,6 +459,19 @@ impl TestApp {
             other => panic!("not a tenant scope: {other:?}"),
         };
         self.grant(user_gid, scope, role).await;
+    }
+
+    /// On PostgreSQL, a new connection as the runtime role (what the server connects as);
+    /// `None` on SQLite.
+    pub async fn runtime_connection(&self) -> Option<DatabaseConnection> {
+        let pg = self.pg.as_ref()?;
+        let mut opts = sea_orm::ConnectOptions::new(pg.runtime.clone());
+        opts.max_connections(1).sqlx_logging(false);
+        Some(
+            Database::connect(opts)
+                .await
+                .expect("connect as the runtime role"),
+        )
     }
 
     /// Counts the rows of a table.

@@ -51,7 +51,18 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let config = cli.config;
     init_tracing(&config);
     let conn = db::connect(&config).await?;
-    db::migrate(&conn).await?;
+    match &config.owner_database_url {
+        Some(owner_url) => {
+            let owner = db::connect(&Config {
+                database_url: Some(owner_url.clone()),
+                ..config.clone()
+            })
+            .await?;
+            db::migrate(&owner).await?;
+            owner.close().await.map_err(|e| e.to_string())?;
+        }
+        None => db::migrate(&conn).await?,
+    }
     match command {
         Command::Migrate => {
             println!("migrations applied ({})", db::backend_name(&conn));

@@ -430,10 +430,12 @@ async fn execute(
         },
         None => Vec::new(),
     };
-    let actor = Actor {
+    let mut actor = Actor {
         principal,
         memberships,
+        tenant: None,
     };
+    // Checked once, here; it also sets what row-level security lets the transaction see.
     let tenant = match tenancy::resolve_tenant(
         &tx,
         &actor,
@@ -445,17 +447,7 @@ async fn execute(
         Ok(t) => t,
         Err(e) => return rejected(e, media, &request_id),
     };
-    if let (Some(t), DbBackend::Postgres) = (tenant, backend) {
-        // Transaction-local: it cannot leak to the next user of the pooled connection.
-        let stmt = sea_orm::Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT set_config('app.agency_id', $1, true)",
-            [t.agency_id.to_string().into()],
-        );
-        if let Err(e) = tx.execute_raw(stmt).await {
-            return rejected(kernel::Error::Db(e), media, &request_id);
-        }
-    }
+    actor.tenant = tenant.map(|t| t.agency_id);
 
     let tx = Arc::new(tx);
     let mut request = request.data(RequestTx(tx.clone())).data(RequestContext {

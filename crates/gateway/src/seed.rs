@@ -16,6 +16,10 @@ pub const DEMO_PASSWORD: &str = "canopy-demo";
 pub async fn seed_demo(state: &AppState) -> Result<(), String> {
     let err = |e: kernel::Error| format!("seeding failed: {e:?}");
     let tx = state.db.begin().await.map_err(|e| e.to_string())?;
+    // Canopy itself seeds every tenant: row-level security must let it.
+    kernel::db::set_tenant(&tx, kernel::db::TenantGuard::CrossTenant)
+        .await
+        .map_err(err)?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(DEMO_ADMIN_EMAIL))
         .one(&tx)

@@ -528,6 +528,10 @@ pub struct Actor {
     pub principal: Principal,
     /// The memberships of the user, or of the API key's owner (empty otherwise).
     pub memberships: Vec<Membership>,
+    /// The agency the request acts inside, once checked at the edge (the tenant key that
+    /// PostgreSQL's row-level security sees too). `None`: no tenant's data is reachable, unless
+    /// the actor manages agencies from above.
+    pub tenant: Option<Uuid>,
 }
 
 impl Actor {
@@ -536,6 +540,7 @@ impl Actor {
         Self {
             principal: Principal::Anonymous,
             memberships: Vec::new(),
+            tenant: None,
         }
     }
 
@@ -544,6 +549,7 @@ impl Actor {
         Self {
             principal: Principal::System,
             memberships: Vec::new(),
+            tenant: None,
         }
     }
 
@@ -684,6 +690,7 @@ mod tests {
                 session_id: Uuid::nil(),
             },
             memberships,
+            tenant: None,
         }
     }
 
@@ -766,6 +773,7 @@ mod tests {
                 permissions: PermissionSet::of(&[Permission::ContactsRead]),
             },
             memberships: vec![member(Scope::Agency(agency), Role::AgencyOwner)],
+            tenant: None,
         };
         let sub = Scope::SubAccount {
             agency_id: agency,

@@ -13,6 +13,12 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Database URL of the role that owns the tables, for migrations (PostgreSQL). Unset:
+    /// `DATABASE_URL` migrates too. In production `DATABASE_URL` names the runtime role
+    /// `canopy_app`, which owns nothing and is subject to row-level security.
+    #[arg(long, env = "CANOPY_OWNER_DATABASE_URL", hide_env_values = true)]
+    pub owner_database_url: Option<String>,
+
     /// Most database connections in the pool.
     #[arg(long, env = "CANOPY_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,

@@ -6,7 +6,7 @@
 //! `begin()` on it, so a failure leaves nothing half-written.
 
 use crate::error::Error;
-use sea_orm::{DatabaseTransaction, DbErr, SqlErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, SqlErr, Statement};
 use std::sync::Arc;
 
 /// The request's transaction, as put into the GraphQL request data by the gateway.
@@ -46,6 +46,7 @@ pub trait ScopeDirectory: Send + Sync {
     async fn sub_account_agency(
         &self,
         db: &DatabaseTransaction,
+        actor: &crate::Actor,
         sub_account_id: uuid::Uuid,
     ) -> Result<Option<uuid::Uuid>, Error>;
 }
@@ -68,11 +69,40 @@ pub async fn resolve_scope(
         .data::<std::sync::Arc<dyn ScopeDirectory>>()
         .map_err(|_| Error::internal("scope directory missing from the schema"))?;
     let agency_id = directory
-        .sub_account_agency(tx, gid.uuid)
+        .sub_account_agency(tx, &rc.actor, gid.uuid)
         .await?
         .ok_or(Error::NotFound)?;
     Ok(Scope::SubAccount {
         agency_id,
         id: gid.uuid,
     })
+}
+
+/// What PostgreSQL's row-level security lets the rest of a transaction see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantGuard {
+    /// One agency's rows.
+    Agency(uuid::Uuid),
+    /// Every agency's rows: for platform and reseller staff managing the tree, and for Canopy
+    /// itself (seeding, jobs). The application's own checks still apply.
+    CrossTenant,
+}
+
+/// Sets the tenant for the rest of the transaction `db` (PostgreSQL; a no-op elsewhere).
+/// Transaction-local (`set_config(…, true)`): nothing is left on the pooled connection.
+pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result<(), Error> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let (name, value) = match guard {
+        TenantGuard::Agency(id) => ("app.agency_id", id.to_string()),
+        TenantGuard::CrossTenant => ("app.cross_tenant", "on".to_owned()),
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT set_config($1, $2, true)",
+        [name.into(), value.into()],
+    ))
+    .await?;
+    Ok(())
 }

@@ -21,16 +21,21 @@ impl kernel::db::ScopeDirectory for Directory {
     async fn sub_account_agency(
         &self,
         db: &DatabaseTransaction,
+        actor: &kernel::Actor,
         sub_account_id: Uuid,
     ) -> Result<Option<Uuid>, Error> {
         use entity::sub_account;
-        Ok(sub_account::Entity::find()
+        let found = sub_account::Entity::find()
             .select_only()
             .column(sub_account::Column::AgencyId)
             .filter(sub_account::Column::Id.eq(sub_account_id))
             .filter(sub_account::Column::DeletedAt.is_null())
             .into_tuple::<Uuid>()
             .one(db)
-            .await?)
+            .await?;
+        // Only inside the request's tenant, or from above: as row-level security would have it.
+        Ok(found.filter(|a| {
+            service::access::in_tenant(actor, *a) || service::access::manages_from_above(actor)
+        }))
     }
 }

@@ -631,3 +631,56 @@ async fn sub_account_scoped_api_keys_and_tenant_headers() {
     .await
     .ok();
 }
+
+#[tokio::test]
+async fn tenant_data_is_read_inside_its_tenant_only() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let both = app.user("both@x.test").await;
+    let a = app.agency(&admin, "A", "both@x.test").await;
+    let b = app.agency(&admin, "B", "both@x.test").await;
+    let sub_b = app.sub_account(&admin, &b, "B one").await;
+    const NODE: &str = "query($id: ID!) { node(id: $id) { id } }";
+    // Owner of two agencies, naming none: no tenant is implied, no sub-account is readable.
+    let r = app
+        .gql(Some(&both.access), NODE, json!({ "id": sub_b }))
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    // Inside A, B's sub-account is not there either.
+    let r = app
+        .gql_with_headers(
+            Some(&both.access),
+            NODE,
+            json!({ "id": sub_b }),
+            &[("canopy-agency", &a)],
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    // Inside B it is.
+    app.gql_with_headers(
+        Some(&both.access),
+        NODE,
+        json!({ "id": sub_b }),
+        &[("canopy-agency", &b)],
+    )
+    .await
+    .ok();
+    // A sub-account named alone is ambiguous for someone in two agencies.
+    let r = app
+        .gql_with_headers(
+            Some(&both.access),
+            NODE,
+            json!({ "id": sub_b }),
+            &[("canopy-sub-account", &sub_b)],
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
+    app.gql_with_headers(
+        Some(&both.access),
+        NODE,
+        json!({ "id": sub_b }),
+        &[("canopy-sub-account", &sub_b), ("canopy-agency", &b)],
+    )
+    .await
+    .ok();
+}

@@ -102,6 +102,7 @@ async fn members_cannot_raise_themselves_or_outrank_their_superiors() {
             withheld: kernel::PermissionSet::EMPTY,
             all_sub_accounts: false,
         }],
+        tenant: Some(agency),
     };
     let as_admin = actor(&admin.user_id, Role::AgencyAdmin);
     let code = |r: Result<kernel::Membership, kernel::Error>| r.map(|_| ()).map_err(|e| e.code());

@@ -42,27 +42,58 @@ pub fn sub_scope(s: &sub_account::Model) -> Scope {
     }
 }
 
-/// Whether the actor may see the sub-account: from above its agency, or with any permission in
-/// it (its own members, and agency members who reach every sub-account).
+/// Whether the actor manages agencies from above (platform, or any reseller): such requests act
+/// with no tenant and may see across tenants.
+pub fn manages_from_above(actor: &Actor) -> bool {
+    actor.can(Permission::AgenciesManage, Scope::Platform)
+        || actor.memberships.iter().any(|m| {
+            m.scope.kind() == ScopeKind::Reseller && actor.can(Permission::AgenciesManage, m.scope)
+        })
+        || match &actor.principal {
+            Principal::ApiKey { scope, .. } => {
+                matches!(scope, Scope::Platform | Scope::Reseller(_))
+                    && actor.can(Permission::AgenciesManage, *scope)
+            }
+            Principal::System => true,
+            _ => false,
+        }
+}
+
+/// Whether the request acts inside this agency (its tenant context), so that its rows may be
+/// read at all. The same rule as PostgreSQL's row-level security, kept here too so that every
+/// database behaves alike.
+pub fn in_tenant(actor: &Actor, agency_id: Uuid) -> bool {
+    actor.tenant == Some(agency_id) || matches!(actor.principal, Principal::System)
+}
+
+/// Whether the actor may see the sub-account: from above its agency, or inside the agency's
+/// tenant context with any permission in the sub-account (its own members, and agency members
+/// who reach every sub-account).
 pub fn sub_account_visible(actor: &Actor, a: &agency::Model, s: &sub_account::Model) -> bool {
-    above_agency(actor, a) || !actor.permissions_in(sub_scope(s)).is_empty()
+    above_agency(actor, a)
+        || (in_tenant(actor, s.agency_id) && !actor.permissions_in(sub_scope(s)).is_empty())
 }
 
 /// Whether the actor reaches every sub-account of the agency (so lists need no filter).
 pub fn reaches_all_sub_accounts(actor: &Actor, a: &agency::Model) -> bool {
     above_agency(actor, a)
-        || match &actor.principal {
-            Principal::ApiKey { scope, .. } => *scope == Scope::Agency(a.id),
-            Principal::System => true,
-            _ => actor
-                .memberships
-                .iter()
-                .any(|m| m.scope == Scope::Agency(a.id) && m.reaches_all_sub_accounts()),
-        }
+        || in_tenant(actor, a.id)
+            && match &actor.principal {
+                Principal::ApiKey { scope, .. } => *scope == Scope::Agency(a.id),
+                Principal::System => true,
+                _ => actor
+                    .memberships
+                    .iter()
+                    .any(|m| m.scope == Scope::Agency(a.id) && m.reaches_all_sub_accounts()),
+            }
 }
 
-/// The sub-accounts of an agency the actor holds memberships in (or its key's sub-account).
+/// The sub-accounts of an agency the actor holds memberships in (or its key's sub-account),
+/// when the request acts inside that agency.
 pub fn own_sub_accounts(actor: &Actor, agency_id: Uuid) -> Vec<Uuid> {
+    if !in_tenant(actor, agency_id) {
+        return Vec::new();
+    }
     let from_key = match &actor.principal {
         Principal::ApiKey { scope, .. } => Some(*scope),
         _ => None,

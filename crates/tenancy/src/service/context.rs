@@ -5,14 +5,19 @@ use super::access;
 use crate::entity::{agency, sub_account};
 use kernel::auth::{Actor, Principal, Scope, ScopeKind};
 use kernel::context::TenantContext;
+use kernel::db::{TenantGuard, set_tenant};
 use kernel::error::Error;
 use kernel::id::{GlobalId, NodeKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Checks the tenant a request names (`Canopy-Agency`, `Canopy-Sub-Account` headers, as global
-/// ids). An agency or sub-account the actor does not belong inside is `NOT_FOUND`, exactly as
-/// one that does not exist; a suspended one is `FORBIDDEN` to its members. With no header, a
-/// user whose memberships all lie in one agency acts in it, and an API key in its own scope.
+/// ids), and sets what PostgreSQL's row-level security lets the rest of the transaction see.
+///
+/// An agency or sub-account the actor does not belong inside is `NOT_FOUND`, exactly as one
+/// that does not exist; a suspended one is `FORBIDDEN` to its members. With no header, a user
+/// whose memberships all lie in one agency acts in it, and an API key in its own scope.
+/// Platform and reseller staff, who manage agencies from above, act with no tenant and see
+/// across tenants (the services' checks still apply).
 pub async fn resolve_tenant(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -26,45 +31,94 @@ pub async fn resolve_tenant(
         .map(|s| GlobalId::parse_as(s, NodeKind::SubAccount))
         .transpose()?;
     let ctx = match (agency_id, sub_account_id) {
-        (None, None) => return Ok(implied(actor)),
+        (None, None) => {
+            let Some(ctx) = implied(actor) else {
+                if access::manages_from_above(actor) {
+                    set_tenant(db, TenantGuard::CrossTenant).await?;
+                }
+                return Ok(None);
+            };
+            // An implied tenant that is out of service is simply not implied.
+            return match check(db, actor, ctx).await {
+                Ok(()) => Ok(Some(ctx)),
+                Err(_) => Ok(None),
+            };
+        }
         (Some(agency_id), None) => TenantContext {
             agency_id,
             sub_account_id: None,
         },
         (named, Some(sub)) => {
-            let s = sub_account::Entity::find()
-                .filter(sub_account::Column::Id.eq(sub))
-                .filter(sub_account::Column::DeletedAt.is_null())
-                .one(db)
-                .await?
-                .ok_or(Error::NotFound)?;
-            if named.is_some_and(|a| a != s.agency_id) {
-                return Err(Error::NotFound);
-            }
-            if actor.permissions_in(access::sub_scope(&s)).is_empty() {
-                return Err(Error::NotFound);
-            }
-            if s.status != "active" {
-                return Err(suspended("sub-account"));
-            }
+            let agency_id = match named {
+                Some(a) => a,
+                None => agency_of_sub_account(actor, sub)?,
+            };
             TenantContext {
-                agency_id: s.agency_id,
-                sub_account_id: Some(s.id),
+                agency_id,
+                sub_account_id: Some(sub),
             }
         }
     };
+    check(db, actor, ctx).await?;
+    Ok(Some(ctx))
+}
+
+/// The agency of a sub-account named without its agency, from what the actor belongs to.
+fn agency_of_sub_account(actor: &Actor, sub: uuid::Uuid) -> Result<uuid::Uuid, Error> {
+    if let Some(a) = actor
+        .memberships
+        .iter()
+        .find(|m| m.scope.sub_account_id() == Some(sub))
+        .and_then(|m| m.scope.agency_id())
+    {
+        return Ok(a);
+    }
+    if let Principal::ApiKey { scope, .. } = &actor.principal {
+        return scope.agency_id().ok_or(Error::NotFound);
+    }
+    let (_, agencies) = access::reach(actor);
+    match agencies.as_slice() {
+        [] => Err(Error::NotFound),
+        [one] => Ok(*one),
+        _ => Err(Error::bad_input(
+            None,
+            "you belong to several agencies: name the agency (Canopy-Agency) with the sub-account",
+        )),
+    }
+}
+
+/// Checks a tenant context against the actor and the tree, and sets it on the transaction.
+async fn check(db: &impl ConnectionTrait, actor: &Actor, ctx: TenantContext) -> Result<(), Error> {
     if !access::inside_agency(actor, ctx.agency_id) {
         return Err(Error::NotFound);
     }
+    set_tenant(db, TenantGuard::Agency(ctx.agency_id)).await?;
     let a = agency::Entity::find_by_id(ctx.agency_id)
         .one(db)
         .await?
         .filter(|a| a.deleted_at.is_none())
         .ok_or(Error::NotFound)?;
-    if a.status != "active" {
+    if let Some(sub) = ctx.sub_account_id {
+        let s = sub_account::Entity::find()
+            .filter(sub_account::Column::AgencyId.eq(ctx.agency_id))
+            .filter(sub_account::Column::Id.eq(sub))
+            .filter(sub_account::Column::DeletedAt.is_null())
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if actor.permissions_in(access::sub_scope(&s)).is_empty() {
+            return Err(Error::NotFound);
+        }
+        if a.status != "active" {
+            return Err(suspended("agency"));
+        }
+        if s.status != "active" {
+            return Err(suspended("sub-account"));
+        }
+    } else if a.status != "active" {
         return Err(suspended("agency"));
     }
-    Ok(Some(ctx))
+    Ok(())
 }
 
 fn suspended(what: &str) -> Error {

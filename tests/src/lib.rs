@@ -418,6 +418,56 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Creates a reseller through the API as `admin`, owned by the registered `owner_email`,
+    /// charging `price` credits per agency; returns its global id.
+    pub async fn reseller(
+        &self,
+        admin: &Session,
+        name: &str,
+        owner_email: &str,
+        price: i64,
+    ) -> String {
+        let r = self
+            .gql(
+                Some(&admin.access),
+                "mutation($i: ResellerCreateInput!) { resellerCreate(input: $i) { reseller { id } userErrors { field code message } } }",
+                json!({ "i": { "name": name, "ownerEmail": owner_email, "agencyPriceCredits": price } }),
+            )
+            .await
+            .ok();
+        r.data("resellerCreate.reseller.id")
+            .as_str()
+            .unwrap_or_else(|| panic!("reseller: {}", r.body))
+            .to_owned()
+    }
+
+    /// Credits a reseller's wallet through the API as `admin`.
+    pub async fn credit(&self, admin: &Session, reseller: &str, amount: i64) {
+        self.gql(
+            Some(&admin.access),
+            "mutation($i: ResellerWalletCreditInput!) { resellerWalletCredit(input: $i) { reseller { id } userErrors { code } } }",
+            json!({ "i": { "resellerId": reseller, "amount": amount } }),
+        )
+        .await
+        .ok();
+    }
+
+    /// Creates an agency under a reseller through the API as `actor`; returns the response.
+    pub async fn agency_under(
+        &self,
+        actor: &Session,
+        reseller: &str,
+        name: &str,
+        owner_email: &str,
+    ) -> Gql {
+        self.gql(
+            Some(&actor.access),
+            "mutation($i: AgencyCreateInput!) { agencyCreate(input: $i) { agency { id } userErrors { field code message } } }",
+            json!({ "i": { "resellerId": reseller, "name": name, "ownerEmail": owner_email } }),
+        )
+        .await
+    }
+
     /// Creates a sub-account through the API as `actor`; returns its global id.
     pub async fn sub_account(&self, actor: &Session, agency: &str, name: &str) -> String {
         let r = self

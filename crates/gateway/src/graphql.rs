@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
-use tenancy::{Agency, SubAccount};
+use tenancy::{Agency, Reseller, SubAccount};
 
 /// Most ids accepted by `nodes`.
 pub const MAX_NODES: usize = 100;
@@ -20,6 +20,8 @@ pub enum Node {
     User(User),
     /// An API key.
     ApiKey(ApiKey),
+    /// A reseller.
+    Reseller(Reseller),
     /// An agency.
     Agency(Agency),
     /// A sub-account.
@@ -39,6 +41,9 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::ApiKey => Ok(Node::ApiKey(ApiKey(
             identity::service::api_key::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Reseller => Ok(Node::Reseller(Reseller(
+            tenancy::service::reseller::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         NodeKind::Agency => Ok(Node::Agency(Agency(
             tenancy::service::agency::get(&**tx, &rc.actor, gid.uuid).await?,

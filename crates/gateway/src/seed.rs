@@ -119,6 +119,65 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
                 .map_err(err)?;
         }
     }
+    // A reseller with a funded wallet and two agencies it sold (paying its credits).
+    let partner = register("partner@northstar.demo", "Paula Partner")
+        .await
+        .map_err(err)?;
+    let northstar = tenancy::service::reseller::create(
+        &tx,
+        &system,
+        &partner.email,
+        tenancy::service::reseller::ResellerFields {
+            name: Some("Northstar Partners".into()),
+            brand_name: Some("Northstar CRM".into()),
+            primary_color: Some("#1d4ed8".into()),
+            white_label_domain: Some("crm.northstar.demo".into()),
+            revenue_share_bps: Some(3_000),
+            agency_price_credits: Some(5),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    tenancy::service::reseller::credit(
+        &tx,
+        &system,
+        northstar.id,
+        50,
+        Some("opening balance".into()),
+    )
+    .await
+    .map_err(err)?;
+    let partner_actor = kernel::Actor {
+        principal: kernel::Principal::User {
+            user_id: partner.id,
+            session_id: uuid::Uuid::nil(),
+        },
+        memberships: tenancy::memberships_of(&tx, partner.id)
+            .await
+            .map_err(err)?,
+        tenant: None,
+    };
+    for (name, email, owner_name) in [
+        ("Beacon Digital", "owner@beacon.demo", "Bea Beacon"),
+        ("Harbor Media", "owner@harbor.demo", "Hal Harbor"),
+    ] {
+        register(email, owner_name).await.map_err(err)?;
+        tenancy::service::agency::create(
+            &tx,
+            &partner_actor,
+            tenancy::service::agency::NewAgency {
+                reseller_id: Some(northstar.id),
+                name: name.into(),
+                owner_email: email.into(),
+                timezone: "America/New_York".into(),
+                currency: "USD".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
     sea_orm::TransactionSession::commit(tx)
         .await
         .map_err(|e| e.to_string())?;
@@ -133,4 +192,10 @@ pub fn print_logins() {
     println!("    agency owner         owner@acme.demo    ({DEMO_PASSWORD})  Acme Marketing");
     println!("    agency admin         admin@acme.demo    ({DEMO_PASSWORD})  Acme Marketing");
     println!("    sub-account staff    staff@dental.demo  ({DEMO_PASSWORD})  Bright Dental");
+    println!(
+        "    reseller owner       partner@northstar.demo ({DEMO_PASSWORD})  Northstar Partners"
+    );
+    println!(
+        "    agency owners        owner@beacon.demo, owner@harbor.demo ({DEMO_PASSWORD})  under Northstar"
+    );
 }

@@ -62,6 +62,8 @@ pub enum UserErrorCode {
     AlreadyDone,
     /// The requested change is not allowed for this object.
     NotAllowed,
+    /// The wallet does not hold enough credits.
+    InsufficientCredits,
 }
 
 /// A problem with the input that a person can fix, returned in a payload's `userErrors`.

@@ -263,9 +263,21 @@ async fn foreign_ids_are_not_found_everywhere() {
     let app = spawn_app().await;
     let admin = app.platform_admin("root@platform.test").await;
 
-    // The victim: an agency with two sub-accounts, keys at both levels.
+    // The victim: an agency sold by a reseller, with two sub-accounts and keys at both levels.
+    app.user("partner@reseller.test").await;
+    let reseller = app
+        .reseller(&admin, "Reseller", "partner@reseller.test", 0)
+        .await;
     let victim_owner = app.user("owner@victim.test").await;
-    let victim = app.agency(&admin, "Victim", "owner@victim.test").await;
+    let r = app
+        .agency_under(&admin, &reseller, "Victim", "owner@victim.test")
+        .await
+        .ok();
+    let victim = r
+        .data("agencyCreate.agency.id")
+        .as_str()
+        .expect("victim")
+        .to_owned();
     let v1 = app.sub_account(&victim_owner, &victim, "Victim One").await;
     let v2 = app.sub_account(&victim_owner, &victim, "Victim Two").await;
     let key = |scope: String| {
@@ -285,9 +297,14 @@ async fn foreign_ids_are_not_found_everywhere() {
     let agency_key = key(victim.clone()).await;
     let v1_key = key(v1.clone()).await;
 
-    // (a) the owner of another agency; (b) a user of the sibling sub-account.
+    // (a) the owner of another agency; (b) a user of the sibling sub-account; (c) the owner
+    // of a sibling agency sold by the same reseller.
     let other_owner = app.user("owner@other.test").await;
     app.agency(&admin, "Other", "owner@other.test").await;
+    let sibling_agency_owner = app.user("owner@sibling.test").await;
+    app.agency_under(&admin, &reseller, "Sibling", "owner@sibling.test")
+        .await
+        .ok();
     let sibling = app.user("staff@two.test").await;
     app.grant_in(&sibling.user_id, &v2, kernel::Role::SubaccountAdmin)
         .await;
@@ -302,16 +319,35 @@ async fn foreign_ids_are_not_found_everywhere() {
         let g = kernel::GlobalId::parse(id).expect("gid");
         kernel::GlobalId::new(g.kind, uuid::Uuid::now_v7()).to_string()
     };
-    let relationships: [(&str, &Session, Vec<&String>); 2] = [
+    let relationships: [(&str, &Session, Vec<&String>); 3] = [
         (
             "another agency",
             &other_owner,
-            vec![&victim, &v1, &agency_key, &v1_key, &victim_owner.user_id],
+            vec![
+                &reseller,
+                &victim,
+                &v1,
+                &agency_key,
+                &v1_key,
+                &victim_owner.user_id,
+            ],
         ),
         (
             "sibling sub-account",
             &sibling,
-            vec![&v1, &v1_key, &victim_owner.user_id],
+            vec![&reseller, &v1, &v1_key, &victim_owner.user_id],
+        ),
+        (
+            "sibling agency of the same reseller",
+            &sibling_agency_owner,
+            vec![
+                &reseller,
+                &victim,
+                &v1,
+                &agency_key,
+                &v1_key,
+                &victim_owner.user_id,
+            ],
         ),
     ];
 

@@ -6,6 +6,7 @@ mod http;
 mod identity;
 mod isolation;
 mod node;
+mod resellers;
 mod rls;
 mod schema;
 mod tenancy;

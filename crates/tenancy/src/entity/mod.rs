@@ -1,5 +1,7 @@
 //! SeaORM entities of the tenancy crate, one file per table.
 
 pub mod agency;
+pub mod credit_entry;
 pub mod membership;
+pub mod reseller;
 pub mod sub_account;

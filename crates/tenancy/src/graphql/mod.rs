@@ -6,4 +6,4 @@ mod types;
 
 pub use mutation::TenancyMutation;
 pub use query::TenancyQuery;
-pub use types::{Agency, Money, SubAccount, TenantStatus};
+pub use types::{Agency, CreditEntry, Money, Reseller, SubAccount, TenantStatus};

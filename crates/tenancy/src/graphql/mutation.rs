@@ -1,9 +1,10 @@
 //! The tenancy crate's mutation root.
 
-use super::types::{Agency, SubAccount};
+use super::types::{Agency, Reseller, SubAccount};
 use crate::service::agency::{AgencyChanges, Lifecycle, NewAgency};
+use crate::service::reseller::ResellerFields;
 use crate::service::sub_account::SubAccountFields;
-use crate::service::{agency, sub_account};
+use crate::service::{agency, reseller, sub_account};
 use async_graphql::{Context, ID, InputObject, Object};
 use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
@@ -16,6 +17,9 @@ pub struct TenancyMutation;
 /// Input of `agencyCreate`.
 #[derive(InputObject)]
 pub struct AgencyCreateInput {
+    /// The reseller to create it under (its staff pay the reseller's price in credits). Omit
+    /// for a direct customer of the platform (platform admins only).
+    pub reseller_id: Option<ID>,
     /// Display name (1 to 200 characters).
     pub name: String,
     /// Email address of the registered user who will own the agency.
@@ -113,6 +117,59 @@ pub struct SubAccountUpdateInput {
     pub address: Option<String>,
 }
 
+/// Input of `resellerCreate`.
+#[derive(InputObject)]
+pub struct ResellerCreateInput {
+    /// Legal or display name (1 to 200 characters).
+    pub name: String,
+    /// Email address of the registered user who will own the reseller.
+    pub owner_email: String,
+    /// The brand its agencies see. Default: the name.
+    pub brand_name: Option<String>,
+    /// Logo URL (http or https).
+    pub logo_url: Option<String>,
+    /// Brand colour, `#rrggbb`.
+    pub primary_color: Option<String>,
+    /// The domain its white-labelled platform is served at.
+    pub white_label_domain: Option<String>,
+    /// Its share of its agencies' revenue, in basis points (0 to 10000). Default: 0.
+    pub revenue_share_bps: Option<i32>,
+    /// Credits its wallet pays per agency it creates. Default: 1.
+    pub agency_price_credits: Option<i64>,
+}
+
+/// Input of `resellerUpdate`: omitted fields stay as they are. Its staff may change the brand;
+/// the terms (revenue share, agency price) are the platform's.
+#[derive(InputObject, Default)]
+pub struct ResellerUpdateInput {
+    /// Legal or display name.
+    pub name: Option<String>,
+    /// The brand its agencies see.
+    pub brand_name: Option<String>,
+    /// Logo URL (http or https); empty to clear.
+    pub logo_url: Option<String>,
+    /// Brand colour, `#rrggbb`; empty to clear.
+    pub primary_color: Option<String>,
+    /// White-label domain; empty to clear.
+    pub white_label_domain: Option<String>,
+    /// Revenue share in basis points (platform only).
+    pub revenue_share_bps: Option<i32>,
+    /// Credits per agency created (platform only).
+    pub agency_price_credits: Option<i64>,
+}
+
+/// Input of `resellerWalletCredit`.
+#[derive(InputObject)]
+pub struct ResellerWalletCreditInput {
+    /// The reseller whose wallet to credit.
+    pub reseller_id: ID,
+    /// Credits to add (positive).
+    pub amount: i64,
+    /// Why, for the ledger.
+    pub note: Option<String>,
+}
+
+payload!(ResellerPayload, reseller: Reseller, "The reseller.");
 payload!(AgencyPayload, agency: Agency, "The agency.");
 payload!(SubAccountPayload, sub_account: SubAccount, "The sub-account.");
 
@@ -126,6 +183,19 @@ async fn agency_change(
     agency::lifecycle(&**tx, &rc.actor, id, change)
         .await
         .map(Agency)
+        .into_payload()
+}
+
+async fn reseller_change(
+    ctx: &Context<'_>,
+    id: &ID,
+    change: Lifecycle,
+) -> async_graphql::Result<ResellerPayload> {
+    let (tx, rc) = kernel::db::request(ctx)?;
+    let id = GlobalId::parse_as(id, NodeKind::Reseller)?;
+    reseller::lifecycle(&**tx, &rc.actor, id, change)
+        .await
+        .map(Reseller)
         .into_payload()
 }
 
@@ -144,7 +214,115 @@ async fn sub_change(
 
 #[Object]
 impl TenancyMutation {
-    /// Creates a direct agency (platform admins) owned by a registered user.
+    /// Creates a reseller (platform admins) owned by a registered user.
+    async fn reseller_create(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller to create.")] input: ResellerCreateInput,
+    ) -> async_graphql::Result<ResellerPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        reseller::create(
+            &**tx,
+            &rc.actor,
+            &input.owner_email,
+            ResellerFields {
+                name: Some(input.name),
+                brand_name: input.brand_name,
+                logo_url: input.logo_url,
+                primary_color: input.primary_color,
+                white_label_domain: input.white_label_domain,
+                revenue_share_bps: input.revenue_share_bps,
+                agency_price_credits: input.agency_price_credits,
+            },
+        )
+        .await
+        .map(Reseller)
+        .into_payload()
+    }
+
+    /// Changes a reseller: its brand (its staff with `SETTINGS_MANAGE`, or the platform) and
+    /// its terms (the platform).
+    async fn reseller_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller's global id.")] id: ID,
+        #[graphql(desc = "The changes.")] input: ResellerUpdateInput,
+    ) -> async_graphql::Result<ResellerPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Reseller)?;
+        reseller::update(
+            &**tx,
+            &rc.actor,
+            id,
+            ResellerFields {
+                name: input.name,
+                brand_name: input.brand_name,
+                logo_url: input.logo_url,
+                primary_color: input.primary_color,
+                white_label_domain: input.white_label_domain,
+                revenue_share_bps: input.revenue_share_bps,
+                agency_price_credits: input.agency_price_credits,
+            },
+        )
+        .await
+        .map(Reseller)
+        .into_payload()
+    }
+
+    /// Suspends a reseller: it can create no agencies until reactivated (platform admins).
+    async fn reseller_suspend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller's global id.")] id: ID,
+    ) -> async_graphql::Result<ResellerPayload> {
+        reseller_change(ctx, &id, Lifecycle::Suspend).await
+    }
+
+    /// Reactivates a suspended reseller (platform admins).
+    async fn reseller_reactivate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller's global id.")] id: ID,
+    ) -> async_graphql::Result<ResellerPayload> {
+        reseller_change(ctx, &id, Lifecycle::Reactivate).await
+    }
+
+    /// Deletes a reseller: hidden at once, restorable for 30 days (platform admins).
+    async fn reseller_delete(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller's global id.")] id: ID,
+    ) -> async_graphql::Result<ResellerPayload> {
+        reseller_change(ctx, &id, Lifecycle::Delete).await
+    }
+
+    /// Restores a reseller deleted less than 30 days ago (platform admins).
+    async fn reseller_restore(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller's global id.")] id: ID,
+    ) -> async_graphql::Result<ResellerPayload> {
+        reseller_change(ctx, &id, Lifecycle::Restore).await
+    }
+
+    /// Adds credits to a reseller's wallet (the platform's `BILLING_MANAGE`); a ledger entry
+    /// records it.
+    async fn reseller_wallet_credit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reseller and the credits.")] input: ResellerWalletCreditInput,
+    ) -> async_graphql::Result<ResellerPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&input.reseller_id, NodeKind::Reseller)?;
+        reseller::credit(&**tx, &rc.actor, id, input.amount, input.note)
+            .await
+            .map(Reseller)
+            .into_payload()
+    }
+
+    /// Creates an agency owned by a registered user: a direct one (platform admins), or one
+    /// under a reseller (its staff, paying the reseller's price in credits; `INSUFFICIENT_CREDITS`
+    /// when the wallet is short).
     async fn agency_create(
         &self,
         ctx: &Context<'_>,
@@ -155,6 +333,11 @@ impl TenancyMutation {
             &**tx,
             &rc.actor,
             NewAgency {
+                reseller_id: input
+                    .reseller_id
+                    .as_ref()
+                    .map(|r| GlobalId::parse_as(r, NodeKind::Reseller))
+                    .transpose()?,
                 name: input.name,
                 owner_email: input.owner_email,
                 subdomain: input.subdomain,

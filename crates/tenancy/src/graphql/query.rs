@@ -1,6 +1,6 @@
 //! The tenancy crate's query root.
 
-use super::types::{Agency, AgencyConnection};
+use super::types::{Agency, AgencyConnection, Reseller, ResellerConnection};
 use crate::service;
 use async_graphql::{Context, Object};
 use kernel::connection::{Page, wants_total_count};
@@ -24,12 +24,34 @@ impl TenancyQuery {
         let (tx, rc) = kernel::db::request(ctx)?;
         let page = Page::new(first, after, last, before)?;
         let (rows, info, total) =
-            service::agency::list(&**tx, &rc.actor, page, wants_total_count(ctx)).await?;
+            service::agency::list(&**tx, &rc.actor, None, page, wants_total_count(ctx)).await?;
         Ok(AgencyConnection::build(
             rows.into_iter().map(Agency).collect(),
             info,
             total,
             |a| a.0.id,
+        ))
+    }
+
+    /// The resellers you can see, oldest first: all of them for platform admins, your own for
+    /// reseller staff.
+    async fn resellers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n resellers (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return resellers after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n resellers (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return resellers before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<ResellerConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) =
+            service::reseller::list(&**tx, &rc.actor, page, wants_total_count(ctx)).await?;
+        Ok(ResellerConnection::build(
+            rows.into_iter().map(Reseller).collect(),
+            info,
+            total,
+            |r| r.0.id,
         ))
     }
 }

@@ -102,6 +102,19 @@ impl Agency {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// The reseller it is sold through, when you may see the reseller (its staff and the
+    /// platform's); null for direct agencies and for everyone else.
+    async fn reseller(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Reseller>> {
+        let Some(r) = self.0.reseller_id else {
+            return Ok(None);
+        };
+        let (tx, rc) = kernel::db::request(ctx)?;
+        match service::reseller::get(&**tx, &rc.actor, r).await {
+            Ok(m) => Ok(Some(Reseller(m))),
+            Err(kernel::Error::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
     /// The sub-accounts you can see, oldest first.
     async fn sub_accounts(
         &self,
@@ -191,4 +204,161 @@ kernel::connection_types!(
     SubAccountEdge,
     SubAccount,
     "sub-accounts"
+);
+
+/// A white-label partner that sells the platform to agencies under its own brand, paying in
+/// wallet credits for each agency it creates.
+#[derive(Clone)]
+pub struct Reseller(pub crate::entity::reseller::Model);
+
+/// A white-label partner that sells the platform to agencies under its own brand, paying in
+/// wallet credits for each agency it creates.
+#[Object]
+impl Reseller {
+    /// The reseller's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Reseller, self.0.id)
+    }
+    /// Legal or display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The brand its agencies see.
+    async fn brand_name(&self) -> &str {
+        &self.0.brand_name
+    }
+    /// Logo URL.
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.logo_url.as_deref()
+    }
+    /// Brand colour, `#rrggbb`.
+    async fn primary_color(&self) -> Option<&str> {
+        self.0.primary_color.as_deref()
+    }
+    /// The domain its white-labelled platform is served at.
+    async fn white_label_domain(&self) -> Option<&str> {
+        self.0.white_label_domain.as_deref()
+    }
+    /// Its share of its agencies' revenue, in basis points (1% = 100).
+    async fn revenue_share_bps(&self) -> i32 {
+        self.0.revenue_share_bps
+    }
+    /// Credits its wallet pays for each agency it creates.
+    async fn agency_price_credits(&self) -> i64 {
+        self.0.agency_price_credits
+    }
+    /// The agencies sold through this reseller, oldest first.
+    async fn agencies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n agencies (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return agencies after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n agencies (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return agencies before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<AgencyConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) = service::agency::list(
+            &**tx,
+            &rc.actor,
+            Some(self.0.id),
+            page,
+            wants_total_count(ctx),
+        )
+        .await?;
+        Ok(AgencyConnection::build(
+            rows.into_iter().map(Agency).collect(),
+            info,
+            total,
+            |a| a.0.id,
+        ))
+    }
+    /// Credits in the wallet now: the sum of the ledger.
+    async fn credit_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let (tx, _) = kernel::db::request(ctx)?;
+        Ok(service::reseller::balance(&**tx, self.0.id).await?)
+    }
+    /// Every movement of the wallet, oldest first.
+    async fn credit_entries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n entries (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return entries after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n entries (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return entries before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<CreditEntryConnection> {
+        let (tx, _) = kernel::db::request(ctx)?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) =
+            service::reseller::entries(&**tx, &self.0, page, wants_total_count(ctx)).await?;
+        Ok(CreditEntryConnection::build(
+            rows.into_iter().map(CreditEntry).collect(),
+            info,
+            total,
+            |e| e.0.id,
+        ))
+    }
+    /// Whether it is in service.
+    async fn status(&self) -> TenantStatus {
+        status(&self.0.status, self.0.deleted_at)
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+kernel::connection_types!(ResellerConnection, ResellerEdge, Reseller, "resellers");
+
+/// Why credits moved.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CreditEntryKind {
+    /// The platform added credits.
+    Credit,
+    /// An agency was created under the reseller.
+    AgencyCreated,
+}
+
+/// One movement of a reseller's wallet.
+#[derive(Clone)]
+pub struct CreditEntry(pub crate::entity::credit_entry::Model);
+
+/// One movement of a reseller's wallet.
+#[Object]
+impl CreditEntry {
+    /// Credits added (positive) or spent (negative).
+    async fn amount(&self) -> i64 {
+        self.0.amount
+    }
+    /// Why.
+    async fn kind(&self) -> CreditEntryKind {
+        if self.0.kind == "credit" {
+            CreditEntryKind::Credit
+        } else {
+            CreditEntryKind::AgencyCreated
+        }
+    }
+    /// The agency created, for a spend.
+    async fn agency_id(&self) -> Option<ID> {
+        self.0.agency_id.map(|a| gid(NodeKind::Agency, a))
+    }
+    /// A note from whoever moved the credits.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+kernel::connection_types!(
+    CreditEntryConnection,
+    CreditEntryEdge,
+    CreditEntry,
+    "wallet movements"
 );

@@ -25,6 +25,8 @@ pub const RESTORE_WINDOW_DAYS: i64 = 30;
 /// Input of [`create`].
 #[derive(Debug, Clone, Default)]
 pub struct NewAgency {
+    /// The reseller it is sold through; `None` for a direct customer of the platform.
+    pub reseller_id: Option<Uuid>,
     /// Display name.
     pub name: String,
     /// Email of the registered user who will own the agency.
@@ -130,12 +132,40 @@ async fn check_unique(
     Ok(())
 }
 
-/// Creates a direct agency (platform admins) and makes the named user its owner.
+/// Creates an agency and makes the named user its owner: a direct one (platform admins), or
+/// one under a reseller (its staff, paying the reseller's price in wallet credits; the platform
+/// may also create one there, free).
 pub async fn create<C>(db: &C, actor: &Actor, input: NewAgency) -> Result<agency::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require(Permission::AgenciesManage, Scope::Platform)?;
+    actor.require_authenticated()?;
+    let platform = actor.can(Permission::AgenciesManage, Scope::Platform);
+    match input.reseller_id {
+        None if !platform => return Err(Error::Forbidden),
+        None => {}
+        Some(r) => {
+            let reseller = crate::entity::reseller::Entity::find_by_id(r)
+                .one(db)
+                .await?
+                .filter(|x| x.deleted_at.is_none())
+                .ok_or(Error::NotFound)?;
+            if !platform && !actor.can(Permission::AgenciesManage, Scope::Reseller(r)) {
+                return Err(if actor.permissions_in(Scope::Reseller(r)).is_empty() {
+                    Error::NotFound
+                } else {
+                    Error::Forbidden
+                });
+            }
+            if reseller.status != "active" {
+                return Err(Error::user(
+                    "input.resellerId",
+                    UserErrorCode::NotAllowed,
+                    "the reseller is suspended",
+                ));
+            }
+        }
+    }
     let mut c = Check::default();
     let name = c.name("input.name", &input.name, 200);
     let subdomain = input
@@ -179,7 +209,7 @@ where
     let txn = db.begin().await?;
     let model = agency::ActiveModel {
         id: Set(new_uuid()),
-        reseller_id: Set(None),
+        reseller_id: Set(input.reseller_id),
         name: Set(name),
         subdomain: Set(subdomain),
         custom_domain: Set(custom_domain),
@@ -198,6 +228,9 @@ where
     }
     .insert(&txn)
     .await?;
+    if let (Some(r), false) = (input.reseller_id, platform) {
+        super::reseller::spend_for_agency(&txn, actor, r, model.id).await?;
+    }
     let scope = Scope::Agency(model.id);
     upsert_membership(&txn, actor, owner.id, scope, Role::AgencyOwner).await?;
     event::record(
@@ -415,15 +448,20 @@ where
     Ok(model)
 }
 
-/// A page of the agencies the actor can see, and their count when asked for.
+/// A page of the agencies the actor can see (optionally only a reseller's), and their count
+/// when asked for.
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    under_reseller: Option<Uuid>,
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<agency::Model>, PageInfo, u64), Error> {
     actor.require_authenticated()?;
     let mut q = agency::Entity::find().filter(agency::Column::DeletedAt.is_null());
+    if let Some(r) = under_reseller {
+        q = q.filter(agency::Column::ResellerId.eq(r));
+    }
     if !actor.can(Permission::AgenciesManage, Scope::Platform) {
         let (resellers, agencies) = access::reach(actor);
         if resellers.is_empty() && agencies.is_empty() {

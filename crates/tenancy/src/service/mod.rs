@@ -4,5 +4,6 @@ pub mod access;
 pub mod agency;
 pub mod context;
 pub mod membership;
+pub mod reseller;
 pub mod sub_account;
 pub mod validate;

@@ -154,6 +154,18 @@ impl Check {
         Some(v.to_owned())
     }
 
+    /// A colour `#rrggbb` (stored lowercase).
+    pub fn color(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let v = value
+            .map(str::trim)
+            .filter(|v| !v.is_empty())?
+            .to_lowercase();
+        if v.len() != 7 || !v.starts_with('#') || !v[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.fail(field, UserErrorCode::Invalid, "enter a colour as #rrggbb");
+        }
+        Some(v)
+    }
+
     /// Ends the check: the user errors, if any.
     pub fn finish(self) -> Result<(), kernel::Error> {
         if self.0.is_empty() {

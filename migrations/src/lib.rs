@@ -12,6 +12,7 @@ mod m20261122_000003_tenancy;
 mod m20261122_000004_tenancy_tree;
 pub mod m20261122_000005_row_level_security;
 mod m20261122_000006_resellers;
+mod m20261122_000007_invitations;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_tenancy_tree::Migration),
             Box::new(m20261122_000005_row_level_security::Migration),
             Box::new(m20261122_000006_resellers::Migration),
+            Box::new(m20261122_000007_invitations::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
-use tenancy::{Agency, Reseller, SubAccount};
+use tenancy::{Agency, Invitation, Reseller, SubAccount};
 
 /// Most ids accepted by `nodes`.
 pub const MAX_NODES: usize = 100;
@@ -22,6 +22,8 @@ pub enum Node {
     ApiKey(ApiKey),
     /// A reseller.
     Reseller(Reseller),
+    /// An invitation.
+    Invitation(Invitation),
     /// An agency.
     Agency(Agency),
     /// A sub-account.
@@ -41,6 +43,9 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::ApiKey => Ok(Node::ApiKey(ApiKey(
             identity::service::api_key::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Invitation => Ok(Node::Invitation(Invitation(
+            tenancy::service::invitation::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         NodeKind::Reseller => Ok(Node::Reseller(Reseller(
             tenancy::service::reseller::get(&**tx, &rc.actor, gid.uuid).await?,

@@ -658,6 +658,19 @@ impl Actor {
         }
     }
 
+    /// The rank of the highest role the actor holds at `scope` (0 for none). In a
+    /// sub-account, an agency role that reaches every sub-account counts too.
+    pub fn rank_at(&self, scope: Scope) -> u8 {
+        self.memberships
+            .iter()
+            .filter(|m| {
+                m.scope == scope || (m.scope.contains(scope) && m.reaches_all_sub_accounts())
+            })
+            .map(|m| m.role.rank())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The highest role the actor holds exactly at `scope`, if any.
     pub fn role_at(&self, scope: Scope) -> Option<Role> {
         self.memberships

@@ -241,6 +241,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "events",
         "email_outbox",
         "password_resets",
+        "invitations",
+        "invitations WHERE status = 'pending'",
+        "resellers",
+        "reseller_credit_entries",
         "api_keys WHERE revoked_at IS NOT NULL",
         "sessions WHERE revoked_at IS NOT NULL",
         "agencies WHERE status = 'active' AND deleted_at IS NULL",
@@ -296,6 +300,19 @@ async fn foreign_ids_are_not_found_everywhere() {
     };
     let agency_key = key(victim.clone()).await;
     let v1_key = key(v1.clone()).await;
+    let r = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { invitationCreate(input: { scopeId: $s, email: \"hire@victim.test\", role: SUBACCOUNT_USER }) { invitation { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_invitation = r
+        .data("invitationCreate.invitation.id")
+        .as_str()
+        .expect("invitation")
+        .to_owned();
 
     // (a) the owner of another agency; (b) a user of the sibling sub-account; (c) the owner
     // of a sibling agency sold by the same reseller.
@@ -329,13 +346,20 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1,
                 &agency_key,
                 &v1_key,
+                &v1_invitation,
                 &victim_owner.user_id,
             ],
         ),
         (
             "sibling sub-account",
             &sibling,
-            vec![&reseller, &v1, &v1_key, &victim_owner.user_id],
+            vec![
+                &reseller,
+                &v1,
+                &v1_key,
+                &v1_invitation,
+                &victim_owner.user_id,
+            ],
         ),
         (
             "sibling agency of the same reseller",
@@ -346,6 +370,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1,
                 &agency_key,
                 &v1_key,
+                &v1_invitation,
                 &victim_owner.user_id,
             ],
         ),

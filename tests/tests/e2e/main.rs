@@ -4,6 +4,7 @@
 mod api_keys;
 mod http;
 mod identity;
+mod invitations;
 mod isolation;
 mod node;
 mod resellers;

@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod credit_entry;
+pub mod invitation;
 pub mod membership;
 pub mod reseller;
 pub mod sub_account;

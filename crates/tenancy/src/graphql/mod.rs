@@ -6,4 +6,6 @@ mod types;
 
 pub use mutation::TenancyMutation;
 pub use query::TenancyQuery;
-pub use types::{Agency, CreditEntry, Money, Reseller, SubAccount, TenantStatus};
+pub use types::{
+    Agency, CreditEntry, Invitation, InvitationStatus, Money, Reseller, SubAccount, TenantStatus,
+};

@@ -1,10 +1,10 @@
 //! The tenancy crate's mutation root.
 
-use super::types::{Agency, Reseller, SubAccount};
+use super::types::{Agency, Invitation, Reseller, SubAccount};
 use crate::service::agency::{AgencyChanges, Lifecycle, NewAgency};
 use crate::service::reseller::ResellerFields;
 use crate::service::sub_account::SubAccountFields;
-use crate::service::{agency, reseller, sub_account};
+use crate::service::{agency, invitation, reseller, sub_account};
 use async_graphql::{Context, ID, InputObject, Object};
 use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
@@ -169,6 +169,59 @@ pub struct ResellerWalletCreditInput {
     pub note: Option<String>,
 }
 
+/// Input of `invitationCreate`.
+#[derive(InputObject)]
+pub struct InvitationCreateInput {
+    /// The global id of the scope (platform, reseller, agency or sub-account) to invite into.
+    pub scope_id: ID,
+    /// The address to send the invitation to.
+    pub email: String,
+    /// The role it gives: one of the scope's kind, no higher than your own.
+    pub role: kernel::Role,
+}
+
+/// Input of `invitationAccept`.
+#[derive(InputObject)]
+pub struct InvitationAcceptInput {
+    /// The code from the invitation email.
+    pub token: String,
+    /// Your name, when you have no account yet.
+    pub name: Option<String>,
+    /// A password (8 to 256 characters), when you have no account yet.
+    pub password: Option<String>,
+}
+
+payload!(InvitationPayload, invitation: Invitation, "The invitation.");
+
+/// The result of `invitationAccept`.
+#[derive(async_graphql::SimpleObject)]
+pub struct InvitationAcceptPayload {
+    /// The accepted invitation. Null when `userErrors` is not empty.
+    pub invitation: Option<Invitation>,
+    /// The member: you, or the account just created (sign in with it).
+    pub user: Option<identity::User>,
+    /// Problems with the input that a person can fix; empty on success.
+    pub user_errors: Vec<kernel::UserError>,
+}
+
+impl kernel::error::Payload for InvitationAcceptPayload {
+    type Value = (Invitation, identity::User);
+    fn ok((invitation, user): (Invitation, identity::User)) -> Self {
+        Self {
+            invitation: Some(invitation),
+            user: Some(user),
+            user_errors: Vec::new(),
+        }
+    }
+    fn user_errors(errors: Vec<kernel::UserError>) -> Self {
+        Self {
+            invitation: None,
+            user: None,
+            user_errors: errors,
+        }
+    }
+}
+
 payload!(ResellerPayload, reseller: Reseller, "The reseller.");
 payload!(AgencyPayload, agency: Agency, "The agency.");
 payload!(SubAccountPayload, sub_account: SubAccount, "The sub-account.");
@@ -214,6 +267,63 @@ async fn sub_change(
 
 #[Object]
 impl TenancyMutation {
+    /// Invites a person by email into a scope where you hold `MEMBERS_MANAGE`, with a role no
+    /// higher than your own. The code goes by email; a pending invitation of the same person to
+    /// the same scope is replaced.
+    async fn invitation_create(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whom to invite, where, as what.")] input: InvitationCreateInput,
+    ) -> async_graphql::Result<InvitationPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let scope = kernel::db::resolve_scope(ctx, &input.scope_id).await?;
+        invitation::create(&**tx, &rc.actor, scope, &input.email, input.role)
+            .await
+            .map(Invitation)
+            .into_payload()
+    }
+
+    /// Accepts an invitation with its emailed code: signed in as the person it was sent to, or
+    /// without an account, giving a name and a password to create one.
+    async fn invitation_accept(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The code, and a name and password for a new account.")]
+        input: InvitationAcceptInput,
+    ) -> async_graphql::Result<InvitationAcceptPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let identity = ctx
+            .data::<std::sync::Arc<identity::Identity>>()
+            .map_err(|_| kernel::Error::internal("identity state missing"))?;
+        invitation::accept(
+            &**tx,
+            identity,
+            &rc.actor,
+            &input.token,
+            invitation::NewAccount {
+                name: input.name,
+                password: input.password,
+            },
+        )
+        .await
+        .map(|(i, u)| (Invitation(i), identity::User(u)))
+        .into_payload()
+    }
+
+    /// Revokes a pending invitation.
+    async fn invitation_revoke(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invitation's global id.")] id: ID,
+    ) -> async_graphql::Result<InvitationPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Invitation)?;
+        invitation::revoke(&**tx, &rc.actor, id)
+            .await
+            .map(Invitation)
+            .into_payload()
+    }
+
     /// Creates a reseller (platform admins) owned by a registered user.
     async fn reseller_create(
         &self,

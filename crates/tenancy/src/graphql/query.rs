@@ -1,8 +1,10 @@
 //! The tenancy crate's query root.
 
-use super::types::{Agency, AgencyConnection, Reseller, ResellerConnection};
+use super::types::{
+    Agency, AgencyConnection, Invitation, InvitationConnection, Reseller, ResellerConnection,
+};
 use crate::service;
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 use kernel::connection::{Page, wants_total_count};
 
 /// Tenancy queries.
@@ -52,6 +54,31 @@ impl TenancyQuery {
             info,
             total,
             |r| r.0.id,
+        ))
+    }
+
+    /// The pending invitations of a scope (platform, reseller, agency or sub-account), oldest
+    /// first. Needs `MEMBERS_MANAGE` there.
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the scope.")] scope_id: ID,
+        #[graphql(desc = "Return the first n invitations (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return invitations after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n invitations (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return invitations before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<InvitationConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let scope = kernel::db::resolve_scope(ctx, &scope_id).await?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) =
+            service::invitation::list(&**tx, &rc.actor, scope, page, wants_total_count(ctx))
+                .await?;
+        Ok(InvitationConnection::build(
+            rows.into_iter().map(Invitation).collect(),
+            info,
+            total,
+            |i| i.0.id,
         ))
     }
 }

@@ -362,3 +362,70 @@ kernel::connection_types!(
     CreditEntry,
     "wallet movements"
 );
+
+/// Where an invitation stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationStatus {
+    /// Waiting to be accepted.
+    Pending,
+    /// Accepted: the person is a member.
+    Accepted,
+    /// Revoked, or replaced by a newer invitation.
+    Revoked,
+    /// Not accepted within 7 days.
+    Expired,
+}
+
+/// An invitation of a person, by email, into a scope with a role.
+#[derive(Clone)]
+pub struct Invitation(pub crate::entity::invitation::Model);
+
+/// An invitation of a person, by email, into a scope with a role.
+#[Object]
+impl Invitation {
+    /// The invitation's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Invitation, self.0.id)
+    }
+    /// The address it was sent to.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// The role it gives.
+    async fn role(&self) -> async_graphql::Result<kernel::Role> {
+        kernel::Role::parse(&self.0.role)
+            .ok_or_else(|| kernel::Error::internal("invitation has a bad role").into())
+    }
+    /// Where it gives it.
+    async fn scope(&self) -> async_graphql::Result<identity::graphql::ScopeRef> {
+        Ok(service::invitation::scope_of(&self.0)?.into())
+    }
+    /// Where it stands.
+    async fn status(&self) -> InvitationStatus {
+        match self.0.status.as_str() {
+            "accepted" => InvitationStatus::Accepted,
+            "revoked" => InvitationStatus::Revoked,
+            _ if self.0.expires_at <= Utc::now() => InvitationStatus::Expired,
+            _ => InvitationStatus::Pending,
+        }
+    }
+    /// When it was sent.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it stops being valid.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    /// When it was accepted.
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+}
+
+kernel::connection_types!(
+    InvitationConnection,
+    InvitationEdge,
+    Invitation,
+    "invitations"
+);

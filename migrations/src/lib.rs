@@ -13,6 +13,7 @@ mod m20261122_000004_tenancy_tree;
 pub mod m20261122_000005_row_level_security;
 mod m20261122_000006_resellers;
 mod m20261122_000007_invitations;
+mod m20261122_000008_sidebar_options;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_row_level_security::Migration),
             Box::new(m20261122_000006_resellers::Migration),
             Box::new(m20261122_000007_invitations::Migration),
+            Box::new(m20261122_000008_sidebar_options::Migration),
         ]
     }
 }

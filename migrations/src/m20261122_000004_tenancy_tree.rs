@@ -18,6 +18,8 @@ enum Agencies {
     CustomDomain,
     Timezone,
     Address,
+    LogoUrl,
+    PrimaryColor,
     MarketplaceEnabled,
     AiSuiteEnabled,
     SubAccountPrice,
@@ -62,6 +64,8 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Agencies::CustomDomain, 253).unique_key())
                     .col(string_len(Agencies::Timezone, 64))
                     .col(string_len_null(Agencies::Address, 500))
+                    .col(string_len_null(Agencies::LogoUrl, 2000))
+                    .col(string_len_null(Agencies::PrimaryColor, 7))
                     .col(boolean(Agencies::MarketplaceEnabled).default(false))
                     .col(boolean(Agencies::AiSuiteEnabled).default(false))
                     .col(big_integer(Agencies::SubAccountPrice).default(0))

@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
-use tenancy::{Agency, Invitation, Reseller, SubAccount};
+use tenancy::{Agency, Invitation, Reseller, SidebarOption, SubAccount};
 
 /// Most ids accepted by `nodes`.
 pub const MAX_NODES: usize = 100;
@@ -28,6 +28,8 @@ pub enum Node {
     Agency(Agency),
     /// A sub-account.
     SubAccount(SubAccount),
+    /// A sidebar entry.
+    SidebarOption(SidebarOption),
 }
 
 /// Gateway queries.
@@ -57,6 +59,9 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
             tenancy::service::sub_account::get(&**tx, &rc.actor, gid.uuid)
                 .await?
                 .1,
+        ))),
+        NodeKind::SidebarOption => Ok(Node::SidebarOption(SidebarOption(
+            tenancy::service::sidebar::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

@@ -26,6 +26,10 @@ pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> C
         EmptySubscription,
     )
     .data(identity)
+    .data(tenancy::service::branding::PlatformBrand {
+        name: config.platform_name.clone(),
+        domain: config.platform_domain.clone(),
+    })
     .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
     .extension(crate::savepoint::MutationSavepoints)
     .limit_depth(config.max_depth)

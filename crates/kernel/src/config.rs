@@ -23,6 +23,18 @@ pub struct Config {
     #[arg(long, env = "CANOPY_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 
+    /// The platform's name, shown on its own domain.
+    #[arg(long, env = "CANOPY_PLATFORM_NAME", default_value = "Canopy")]
+    pub platform_name: String,
+
+    /// The platform's domain: agencies are reached at `<subdomain>.<domain>`.
+    #[arg(
+        long,
+        env = "CANOPY_PLATFORM_DOMAIN",
+        default_value = "canopy.localhost"
+    )]
+    pub platform_domain: String,
+
     /// Address to listen on.
     #[arg(long, env = "CANOPY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,

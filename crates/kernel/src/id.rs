@@ -26,11 +26,13 @@ pub enum NodeKind {
     Invitation,
     /// An event of the event log.
     Event,
+    /// A sidebar option of an agency or sub-account.
+    SidebarOption,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 10] = [
+    pub const ALL: [NodeKind; 11] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -41,6 +43,7 @@ impl NodeKind {
         NodeKind::Membership,
         NodeKind::Invitation,
         NodeKind::Event,
+        NodeKind::SidebarOption,
     ];
 
     /// The id prefix of this kind.
@@ -56,6 +59,7 @@ impl NodeKind {
             NodeKind::Membership => "mbr",
             NodeKind::Invitation => "inv",
             NodeKind::Event => "evt",
+            NodeKind::SidebarOption => "sbo",
         }
     }
 
@@ -72,6 +76,7 @@ impl NodeKind {
             NodeKind::Membership => "Membership",
             NodeKind::Invitation => "Invitation",
             NodeKind::Event => "Event",
+            NodeKind::SidebarOption => "SidebarOption",
         }
     }
 

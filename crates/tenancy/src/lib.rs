@@ -5,7 +5,9 @@ pub mod entity;
 pub mod graphql;
 pub mod service;
 
-pub use graphql::{Agency, Invitation, Reseller, SubAccount, TenancyMutation, TenancyQuery};
+pub use graphql::{
+    Agency, Invitation, Reseller, SidebarOption, SubAccount, TenancyMutation, TenancyQuery,
+};
 pub use service::context::resolve_tenant;
 pub use service::membership::{grant, memberships_of};
 

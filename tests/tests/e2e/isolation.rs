@@ -245,6 +245,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "invitations WHERE status = 'pending'",
         "resellers",
         "reseller_credit_entries",
+        "sidebar_options",
         "api_keys WHERE revoked_at IS NOT NULL",
         "sessions WHERE revoked_at IS NOT NULL",
         "agencies WHERE status = 'active' AND deleted_at IS NULL",
@@ -252,7 +253,13 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
     ] {
         out.push(app.count(q).await);
     }
-    for t in ["users", "agencies", "sub_accounts", "memberships"] {
+    for t in [
+        "users",
+        "agencies",
+        "sub_accounts",
+        "memberships",
+        "sidebar_options",
+    ] {
         // Rows changed since the probe began.
         out.push(
             app.count(&format!("{t} WHERE updated_at > created_at"))
@@ -308,6 +315,18 @@ async fn foreign_ids_are_not_found_everywhere() {
         )
         .await
         .ok();
+    let sidebar = app
+        .gql(
+            Some(&victim_owner.access),
+            "query($id: ID!) { node(id: $id) { ... on SubAccount { sidebarOptions { id } } } }",
+            json!({ "id": v1 }),
+        )
+        .await
+        .ok();
+    let v1_sidebar = sidebar.data("node.sidebarOptions")[0]["id"]
+        .as_str()
+        .expect("sidebar")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -347,6 +366,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &agency_key,
                 &v1_key,
                 &v1_invitation,
+                &v1_sidebar,
                 &victim_owner.user_id,
             ],
         ),
@@ -358,6 +378,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1,
                 &v1_key,
                 &v1_invitation,
+                &v1_sidebar,
                 &victim_owner.user_id,
             ],
         ),
@@ -371,6 +392,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &agency_key,
                 &v1_key,
                 &v1_invitation,
+                &v1_sidebar,
                 &victim_owner.user_id,
             ],
         ),

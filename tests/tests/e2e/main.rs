@@ -2,6 +2,7 @@
 //! Run on SQLite by default; set `TEST_DATABASE_URL=postgres://…` for PostgreSQL.
 
 mod api_keys;
+mod branding;
 mod http;
 mod identity;
 mod invitations;
@@ -10,5 +11,6 @@ mod node;
 mod resellers;
 mod rls;
 mod schema;
+mod sidebar;
 mod tenancy;
 mod tenant;

@@ -17,6 +17,9 @@ pub struct Model {
     pub custom_domain: Option<String>,
     pub timezone: String,
     pub address: Option<String>,
+    pub logo_url: Option<String>,
+    /// `#rrggbb`.
+    pub primary_color: Option<String>,
     pub marketplace_enabled: bool,
     pub ai_suite_enabled: bool,
     /// Minor units of `currency`.

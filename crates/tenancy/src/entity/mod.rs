@@ -5,4 +5,5 @@ pub mod credit_entry;
 pub mod invitation;
 pub mod membership;
 pub mod reseller;
+pub mod sidebar_option;
 pub mod sub_account;

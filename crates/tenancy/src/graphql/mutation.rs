@@ -1,10 +1,10 @@
 //! The tenancy crate's mutation root.
 
-use super::types::{Agency, Invitation, Reseller, SubAccount};
+use super::types::{Agency, Invitation, Reseller, SidebarOption, SubAccount};
 use crate::service::agency::{AgencyChanges, Lifecycle, NewAgency};
 use crate::service::reseller::ResellerFields;
 use crate::service::sub_account::SubAccountFields;
-use crate::service::{agency, invitation, reseller, sub_account};
+use crate::service::{agency, invitation, reseller, sidebar, sub_account};
 use async_graphql::{Context, ID, InputObject, Object};
 use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
@@ -33,6 +33,10 @@ pub struct AgencyCreateInput {
     pub timezone: String,
     /// Postal address.
     pub address: Option<String>,
+    /// Logo URL (http or https).
+    pub logo_url: Option<String>,
+    /// Brand colour, `#rrggbb`.
+    pub primary_color: Option<String>,
     /// Turn on the marketplace feature.
     #[graphql(default)]
     pub marketplace_enabled: bool,
@@ -64,6 +68,10 @@ pub struct AgencyUpdateInput {
     pub timezone: Option<String>,
     /// Postal address.
     pub address: Option<String>,
+    /// Logo URL (http or https); empty to clear.
+    pub logo_url: Option<String>,
+    /// Brand colour, `#rrggbb`; empty to clear.
+    pub primary_color: Option<String>,
     /// Marketplace feature (platform and reseller staff only).
     pub marketplace_enabled: Option<bool>,
     /// AI suite (platform and reseller staff only).
@@ -222,6 +230,18 @@ impl kernel::error::Payload for InvitationAcceptPayload {
     }
 }
 
+/// Input of `sidebarOptionUpdate`: omitted fields stay as they are.
+#[derive(InputObject, Default)]
+pub struct SidebarOptionUpdateInput {
+    /// The label shown (1 to 60 characters).
+    pub label: Option<String>,
+    /// The icon's name (1 to 40 characters).
+    pub icon: Option<String>,
+    /// Whether it is shown.
+    pub visible: Option<bool>,
+}
+
+payload!(SidebarOptionPayload, sidebar_option: SidebarOption, "The sidebar entry.");
 payload!(ResellerPayload, reseller: Reseller, "The reseller.");
 payload!(AgencyPayload, agency: Agency, "The agency.");
 payload!(SubAccountPayload, sub_account: SubAccount, "The sub-account.");
@@ -267,6 +287,40 @@ async fn sub_change(
 
 #[Object]
 impl TenancyMutation {
+    /// Renames, re-icons, shows or hides a sidebar entry (`SETTINGS_MANAGE` in its agency or
+    /// sub-account).
+    async fn sidebar_option_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry's global id.")] id: ID,
+        #[graphql(desc = "The changes.")] input: SidebarOptionUpdateInput,
+    ) -> async_graphql::Result<SidebarOptionPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::SidebarOption)?;
+        sidebar::update(&**tx, &rc.actor, id, input.label, input.icon, input.visible)
+            .await
+            .map(SidebarOption)
+            .into_payload()
+    }
+
+    /// Moves a sidebar entry right after another entry of the same sidebar, or first.
+    async fn sidebar_option_move(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry's global id.")] id: ID,
+        #[graphql(desc = "The entry to follow; omit to move it first.")] after_id: Option<ID>,
+    ) -> async_graphql::Result<SidebarOptionPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::SidebarOption)?;
+        let after = after_id
+            .map(|a| GlobalId::parse_as(&a, NodeKind::SidebarOption))
+            .transpose()?;
+        sidebar::move_after(&**tx, &rc.actor, id, after)
+            .await
+            .map(SidebarOption)
+            .into_payload()
+    }
+
     /// Invites a person by email into a scope where you hold `MEMBERS_MANAGE`, with a role no
     /// higher than your own. The code goes by email; a pending invitation of the same person to
     /// the same scope is replaced.
@@ -454,6 +508,8 @@ impl TenancyMutation {
                 custom_domain: input.custom_domain,
                 timezone: input.timezone,
                 address: input.address,
+                logo_url: input.logo_url,
+                primary_color: input.primary_color,
                 marketplace_enabled: input.marketplace_enabled,
                 ai_suite_enabled: input.ai_suite_enabled,
                 sub_account_price: input.sub_account_price,
@@ -486,6 +542,8 @@ impl TenancyMutation {
                 custom_domain: input.custom_domain,
                 timezone: input.timezone,
                 address: input.address,
+                logo_url: input.logo_url,
+                primary_color: input.primary_color,
                 marketplace_enabled: input.marketplace_enabled,
                 ai_suite_enabled: input.ai_suite_enabled,
                 sub_account_price: input.sub_account_price,

@@ -81,4 +81,22 @@ impl TenancyQuery {
             |i| i.0.id,
         ))
     }
+
+    /// The brand a host shows (a custom domain, a white-label domain, `<subdomain>.<platform
+    /// domain>`, or the platform's domain), for pages shown before signing in. Null for a host
+    /// Canopy does not serve. No sign-in needed.
+    async fn branding(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The host name the page was reached at, such as `crm.example.com`.")]
+        host: String,
+    ) -> async_graphql::Result<Option<super::types::Brand>> {
+        let (tx, _) = kernel::db::request(ctx)?;
+        let platform = ctx
+            .data::<service::branding::PlatformBrand>()
+            .map_err(|_| kernel::Error::internal("platform brand missing from the schema"))?;
+        Ok(service::branding::for_host(&**tx, platform, &host)
+            .await?
+            .map(Into::into))
+    }
 }

@@ -68,6 +68,14 @@ impl Agency {
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
+    /// Logo URL.
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.logo_url.as_deref()
+    }
+    /// Brand colour, `#rrggbb`.
+    async fn primary_color(&self) -> Option<&str> {
+        self.0.primary_color.as_deref()
+    }
     /// Whether the marketplace feature is on.
     async fn marketplace_enabled(&self) -> bool {
         self.0.marketplace_enabled
@@ -115,6 +123,21 @@ impl Agency {
             Err(e) => Err(e.into()),
         }
     }
+    /// The agency's dashboard sidebar, in order.
+    async fn sidebar_options(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<SidebarOption>> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let rows = service::sidebar::for_scope(
+            &**tx,
+            &rc.actor,
+            &self.0,
+            kernel::Scope::Agency(self.0.id),
+        )
+        .await?;
+        Ok(rows.into_iter().map(SidebarOption).collect())
+    }
     /// The sub-accounts you can see, oldest first.
     async fn sub_accounts(
         &self,
@@ -156,6 +179,18 @@ impl SubAccount {
         let (tx, rc) = kernel::db::request(ctx)?;
         let model = service::agency::get(&**tx, &rc.actor, self.0.agency_id).await?;
         Ok(Agency(model))
+    }
+    /// The sub-account's dashboard sidebar, in order.
+    async fn sidebar_options(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<SidebarOption>> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let a = service::agency::get(&**tx, &rc.actor, self.0.agency_id).await?;
+        let rows =
+            service::sidebar::for_scope(&**tx, &rc.actor, &a, service::access::sub_scope(&self.0))
+                .await?;
+        Ok(rows.into_iter().map(SidebarOption).collect())
     }
     /// Display name.
     async fn name(&self) -> &str {
@@ -429,3 +464,71 @@ kernel::connection_types!(
     Invitation,
     "invitations"
 );
+
+/// Whose brand a host shows.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum BrandOwner {
+    /// The platform itself.
+    Platform,
+    /// A reseller, on its white-label domain.
+    Reseller,
+    /// An agency, on its custom domain or subdomain.
+    Agency,
+}
+
+/// The brand to show on a host: for login pages and white-labelled dashboards.
+#[derive(SimpleObject, Clone)]
+pub struct Brand {
+    /// Whose brand it is.
+    pub owner: BrandOwner,
+    /// The name to show.
+    pub name: String,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Brand colour, `#rrggbb`.
+    pub primary_color: Option<String>,
+}
+
+impl From<service::branding::Brand> for Brand {
+    fn from(b: service::branding::Brand) -> Self {
+        Self {
+            owner: match b.owner {
+                service::branding::BrandOwner::Platform => BrandOwner::Platform,
+                service::branding::BrandOwner::Reseller => BrandOwner::Reseller,
+                service::branding::BrandOwner::Agency => BrandOwner::Agency,
+            },
+            name: b.name,
+            logo_url: b.logo_url,
+            primary_color: b.primary_color,
+        }
+    }
+}
+
+/// An entry of an agency's or sub-account's dashboard sidebar.
+#[derive(Clone)]
+pub struct SidebarOption(pub crate::entity::sidebar_option::Model);
+
+/// An entry of an agency's or sub-account's dashboard sidebar.
+#[Object]
+impl SidebarOption {
+    /// The entry's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::SidebarOption, self.0.id)
+    }
+    /// What the entry opens (`contacts`, `pipelines`, ...), fixed.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// The label shown.
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+    /// The icon's name.
+    async fn icon(&self) -> &str {
+        &self.0.icon
+    }
+    /// Whether it is shown.
+    async fn visible(&self) -> bool {
+        self.0.visible
+    }
+}

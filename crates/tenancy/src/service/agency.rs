@@ -39,6 +39,10 @@ pub struct NewAgency {
     pub timezone: String,
     /// Postal address.
     pub address: Option<String>,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Brand colour, `#rrggbb`.
+    pub primary_color: Option<String>,
     /// Marketplace feature flag.
     pub marketplace_enabled: bool,
     /// AI suite feature flag.
@@ -65,6 +69,10 @@ pub struct AgencyChanges {
     pub timezone: Option<String>,
     /// Address.
     pub address: Option<String>,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Brand colour.
+    pub primary_color: Option<String>,
     /// Marketplace flag (platform only).
     pub marketplace_enabled: Option<bool>,
     /// AI suite flag (platform only).
@@ -180,6 +188,8 @@ where
         .map(|s| c.domain("input.customDomain", s));
     let timezone = c.timezone("input.timezone", &input.timezone);
     let address = c.text("input.address", input.address.as_deref(), 500);
+    let logo_url = c.url("input.logoUrl", input.logo_url.as_deref());
+    let primary_color = c.color("input.primaryColor", input.primary_color.as_deref());
     let currency = c.currency("input.currency", &input.currency);
     let sub_account_price = c.amount("input.subAccountPrice", input.sub_account_price);
     let white_label_price = c.amount("input.whiteLabelPrice", input.white_label_price);
@@ -215,6 +225,8 @@ where
         custom_domain: Set(custom_domain),
         timezone: Set(timezone),
         address: Set(address),
+        logo_url: Set(logo_url),
+        primary_color: Set(primary_color),
         marketplace_enabled: Set(input.marketplace_enabled),
         ai_suite_enabled: Set(input.ai_suite_enabled),
         sub_account_price: Set(sub_account_price),
@@ -232,6 +244,7 @@ where
         super::reseller::spend_for_agency(&txn, actor, r, model.id).await?;
     }
     let scope = Scope::Agency(model.id);
+    super::sidebar::create_defaults(&txn, scope).await?;
     upsert_membership(&txn, actor, owner.id, scope, Role::AgencyOwner).await?;
     event::record(
         &txn,
@@ -293,6 +306,12 @@ where
     }
     if let Some(v) = &ch.address {
         m.address = Set(c.text("input.address", Some(v), 500));
+    }
+    if let Some(v) = &ch.logo_url {
+        m.logo_url = Set(c.url("input.logoUrl", Some(v)));
+    }
+    if let Some(v) = &ch.primary_color {
+        m.primary_color = Set(c.color("input.primaryColor", Some(v)));
     }
     if let Some(v) = ch.marketplace_enabled {
         m.marketplace_enabled = Set(v);

@@ -2,9 +2,11 @@
 
 pub mod access;
 pub mod agency;
+pub mod branding;
 pub mod context;
 pub mod invitation;
 pub mod membership;
 pub mod reseller;
+pub mod sidebar;
 pub mod sub_account;
 pub mod validate;

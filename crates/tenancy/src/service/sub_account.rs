@@ -59,8 +59,12 @@ pub async fn get(
     Ok((a, s))
 }
 
+/// Managing sub-accounts: from above the agency, or inside it (its tenant context) with
+/// `SUB_ACCOUNTS_MANAGE`.
 fn may_manage(actor: &Actor, a: &agency::Model) -> bool {
-    access::above_agency(actor, a) || actor.can(Permission::SubAccountsManage, Scope::Agency(a.id))
+    access::above_agency(actor, a)
+        || (access::in_tenant(actor, a.id)
+            && actor.can(Permission::SubAccountsManage, Scope::Agency(a.id)))
 }
 
 fn apply(c: &mut Check, m: &mut sub_account::ActiveModel, f: &SubAccountFields) -> Option<String> {
@@ -124,6 +128,20 @@ async fn record(
     .map(|_| ())
 }
 
+/// A member of the agency acting outside it is told to act inside it; others are forbidden.
+fn outside_or_forbidden(actor: &Actor, a: &agency::Model) -> Error {
+    if !access::in_tenant(actor, a.id)
+        && actor.can(Permission::SubAccountsManage, Scope::Agency(a.id))
+    {
+        Error::ForbiddenWith(
+            "you belong to several agencies: name this one (Canopy-Agency header) to work in it"
+                .into(),
+        )
+    } else {
+        Error::Forbidden
+    }
+}
+
 /// Creates a sub-account in an agency.
 pub async fn create<C>(
     db: &C,
@@ -136,7 +154,7 @@ where
 {
     let a = super::agency::get(db, actor, agency_id).await?;
     if !may_manage(actor, &a) {
-        return Err(Error::Forbidden);
+        return Err(outside_or_forbidden(actor, &a));
     }
     let mut c = Check::default();
     let name = c.name("input.name", f.name.as_deref().unwrap_or_default(), 200);
@@ -168,6 +186,7 @@ where
     c.finish()?;
     let txn = db.begin().await?;
     let s = m.insert(&txn).await?;
+    super::sidebar::create_defaults(&txn, access::sub_scope(&s)).await?;
     record(&txn, actor, &s, "sub_account.created").await?;
     txn.commit().await?;
     Ok(s)

@@ -1,0 +1,243 @@
+//! Sidebar options: each agency and sub-account gets a default sidebar when it is created; its
+//! admins (`SETTINGS_MANAGE`) rename, hide and reorder the entries. Order is a fractional rank
+//! key, so a move rewrites one row.
+
+use super::access;
+use crate::entity::{agency, sidebar_option, sub_account};
+use chrono::Utc;
+use fractional_index::FractionalIndex;
+use kernel::auth::{Actor, Permission, Scope, ScopeKind};
+use kernel::error::{Error, UserErrorCode};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+/// The default entries of an agency's sidebar: (key, label, icon).
+pub const AGENCY_DEFAULTS: &[(&str, &str, &str)] = &[
+    ("dashboard", "Dashboard", "home"),
+    ("sub_accounts", "Sub-accounts", "building"),
+    ("team", "Team", "users"),
+    ("billing", "Billing", "credit-card"),
+    ("marketplace", "Marketplace", "store"),
+    ("settings", "Settings", "settings"),
+];
+
+/// The default entries of a sub-account's sidebar: (key, label, icon).
+pub const SUB_ACCOUNT_DEFAULTS: &[(&str, &str, &str)] = &[
+    ("dashboard", "Dashboard", "home"),
+    ("conversations", "Conversations", "message-circle"),
+    ("contacts", "Contacts", "contact"),
+    ("pipelines", "Opportunities", "columns"),
+    ("calendars", "Calendars", "calendar"),
+    ("tasks", "Tasks", "check-square"),
+    ("funnels", "Sites", "globe"),
+    ("automations", "Automations", "zap"),
+    ("reviews", "Reputation", "star"),
+    ("reporting", "Reporting", "bar-chart"),
+    ("settings", "Settings", "settings"),
+];
+
+/// Creates the default sidebar of a new agency or sub-account (inside its creation).
+pub(crate) async fn create_defaults(db: &impl ConnectionTrait, scope: Scope) -> Result<(), Error> {
+    let (agency_id, scope_id, defaults) = match scope {
+        Scope::Agency(a) => (a, a, AGENCY_DEFAULTS),
+        Scope::SubAccount { agency_id, id } => (agency_id, id, SUB_ACCOUNT_DEFAULTS),
+        _ => {
+            return Err(Error::internal(
+                "sidebars belong to agencies and sub-accounts",
+            ));
+        }
+    };
+    let now = Utc::now();
+    let mut rank = FractionalIndex::default();
+    let rows: Vec<sidebar_option::ActiveModel> = defaults
+        .iter()
+        .map(|(key, label, icon)| {
+            let row = sidebar_option::ActiveModel {
+                agency_id: Set(agency_id),
+                id: Set(kernel::id::new_uuid()),
+                scope_kind: Set(scope.kind().as_str().into()),
+                scope_id: Set(scope_id),
+                key: Set((*key).into()),
+                label: Set((*label).into()),
+                icon: Set((*icon).into()),
+                rank: Set(rank.to_string()),
+                visible: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            rank = FractionalIndex::new_after(&rank);
+            row
+        })
+        .collect();
+    sidebar_option::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// The sidebar of a scope, in order, for an actor who can see the scope: read inside the
+/// scope's tenant, or from above (otherwise empty, as row-level security would have it).
+pub async fn for_scope(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    a: &agency::Model,
+    scope: Scope,
+) -> Result<Vec<sidebar_option::Model>, Error> {
+    if !access::in_tenant(actor, a.id) && !access::above_agency(actor, a) {
+        return Ok(Vec::new());
+    }
+    list(db, scope).await
+}
+
+async fn list(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+) -> Result<Vec<sidebar_option::Model>, Error> {
+    let (agency_id, scope_id) = match scope {
+        Scope::Agency(a) => (a, a),
+        Scope::SubAccount { agency_id, id } => (agency_id, id),
+        _ => return Ok(Vec::new()),
+    };
+    Ok(sidebar_option::Entity::find()
+        .filter(sidebar_option::Column::AgencyId.eq(agency_id))
+        .filter(sidebar_option::Column::ScopeId.eq(scope_id))
+        .order_by_asc(sidebar_option::Column::Rank)
+        .all(db)
+        .await?)
+}
+
+fn scope_of(o: &sidebar_option::Model) -> Scope {
+    if o.scope_kind == ScopeKind::SubAccount.as_str() {
+        Scope::SubAccount {
+            agency_id: o.agency_id,
+            id: o.scope_id,
+        }
+    } else {
+        Scope::Agency(o.agency_id)
+    }
+}
+
+/// A sidebar option the actor can see (inside its tenant, with any permission in its scope),
+/// else `NOT_FOUND`.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<sidebar_option::Model, Error> {
+    actor.require_authenticated()?;
+    sidebar_option::Entity::find()
+        .filter(sidebar_option::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .filter(|o| {
+            access::in_tenant(actor, o.agency_id) && !actor.permissions_in(scope_of(o)).is_empty()
+        })
+        .ok_or(Error::NotFound)
+}
+
+/// A sidebar option the actor may change (`SETTINGS_MANAGE` in its scope, inside its tenant),
+/// else `NOT_FOUND` (or `FORBIDDEN` for a member without the permission).
+pub async fn get_for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<sidebar_option::Model, Error> {
+    actor.require_authenticated()?;
+    let o = sidebar_option::Entity::find()
+        .filter(sidebar_option::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let scope = scope_of(&o);
+    let perms = actor.permissions_in(scope);
+    if !access::in_tenant(actor, o.agency_id) || perms.is_empty() {
+        return Err(Error::NotFound);
+    }
+    if !perms.contains(Permission::SettingsManage) {
+        return Err(Error::Forbidden);
+    }
+    // The scope itself must still be in service.
+    let live = match scope {
+        Scope::SubAccount { id, .. } => sub_account::Entity::find()
+            .filter(sub_account::Column::Id.eq(id))
+            .filter(sub_account::Column::DeletedAt.is_null())
+            .one(db)
+            .await?
+            .is_some(),
+        _ => agency::Entity::find_by_id(o.agency_id)
+            .one(db)
+            .await?
+            .is_some_and(|a| a.deleted_at.is_none()),
+    };
+    if !live {
+        return Err(Error::NotFound);
+    }
+    Ok(o)
+}
+
+/// Renames, re-icons, shows or hides an entry.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    label: Option<String>,
+    icon: Option<String>,
+    visible: Option<bool>,
+) -> Result<sidebar_option::Model, Error> {
+    let o = get_for_change(db, actor, id).await?;
+    let mut c = super::validate::Check::default();
+    let mut m: sidebar_option::ActiveModel = o.into();
+    if let Some(v) = &label {
+        m.label = Set(c.name("input.label", v, 60));
+    }
+    if let Some(v) = &icon {
+        m.icon = Set(c.name("input.icon", v, 40));
+    }
+    if let Some(v) = visible {
+        m.visible = Set(v);
+    }
+    c.finish()?;
+    m.updated_at = Set(Utc::now());
+    Ok(m.update(db).await?)
+}
+
+/// Moves an entry right after `after` (another entry of the same sidebar), or first when
+/// `after` is `None`. One row changes: the moved one gets a rank between its new neighbours.
+pub async fn move_after(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    after: Option<Uuid>,
+) -> Result<sidebar_option::Model, Error> {
+    let o = get_for_change(db, actor, id).await?;
+    let entries = list(db, scope_of(&o)).await?;
+    let others: Vec<&sidebar_option::Model> = entries.iter().filter(|e| e.id != o.id).collect();
+    let position = match after {
+        None => 0,
+        Some(a) => {
+            others.iter().position(|e| e.id == a).ok_or_else(|| {
+                Error::user(
+                    "afterId",
+                    UserErrorCode::Invalid,
+                    "that entry is not in the same sidebar",
+                )
+            })? + 1
+        }
+    };
+    let parse = |e: &sidebar_option::Model| {
+        FractionalIndex::from_string(&e.rank)
+            .map_err(|_| Error::internal(format!("bad rank on {}", e.id)))
+    };
+    let lower = position
+        .checked_sub(1)
+        .map(|i| parse(others[i]))
+        .transpose()?;
+    let upper = others.get(position).map(|e| parse(e)).transpose()?;
+    let rank = FractionalIndex::new(lower.as_ref(), upper.as_ref())
+        .ok_or_else(|| Error::internal("rank keys out of order"))?;
+    let mut m: sidebar_option::ActiveModel = o.into();
+    m.rank = Set(rank.to_string());
+    m.updated_at = Set(Utc::now());
+    Ok(m.update(db).await?)
+}

@@ -1,0 +1,219 @@
+//! Sidebar options: defaults with each agency and sub-account, edited and reordered by admins.
+
+use kernel::Role;
+use serde_json::{Value, json};
+use tests::spawn_app;
+
+const AGENCY_SIDEBAR: &str = "query($id: ID!) { node(id: $id) { ... on Agency { sidebarOptions { id key label visible } } } }";
+const SUB_SIDEBAR: &str = "query($id: ID!) { node(id: $id) { ... on SubAccount { sidebarOptions { id key label visible } } } }";
+const UPDATE: &str = "mutation($id: ID!, $i: SidebarOptionUpdateInput!) { sidebarOptionUpdate(id: $id, input: $i) { sidebarOption { key label visible } userErrors { field code } } }";
+const MOVE: &str = "mutation($id: ID!, $after: ID) { sidebarOptionMove(id: $id, afterId: $after) { sidebarOption { key } userErrors { field code } } }";
+
+fn keys(entries: &Value) -> Vec<String> {
+    entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["key"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn id_of(entries: &Value, key: &str) -> String {
+    entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["key"] == key)
+        .expect("entry")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn defaults_are_created_and_admins_edit_and_reorder_them() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let owner = app.user("owner@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let sub = app.sub_account(&owner, &agency, "Dental").await;
+
+    let r = app
+        .gql(Some(&owner.access), AGENCY_SIDEBAR, json!({ "id": agency }))
+        .await
+        .ok();
+    let entries = r.data("node.sidebarOptions").clone();
+    assert_eq!(
+        keys(&entries),
+        vec![
+            "dashboard",
+            "sub_accounts",
+            "team",
+            "billing",
+            "marketplace",
+            "settings"
+        ]
+    );
+    let r = app
+        .gql(Some(&owner.access), SUB_SIDEBAR, json!({ "id": sub }))
+        .await
+        .ok();
+    let sub_entries = r.data("node.sidebarOptions").clone();
+    assert_eq!(sub_entries.as_array().expect("entries").len(), 11);
+
+    let r = app
+        .gql(
+            Some(&owner.access),
+            UPDATE,
+            json!({ "id": id_of(&entries, "team"), "i": { "label": "People", "visible": false } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("sidebarOptionUpdate.sidebarOption"),
+        &json!({ "key": "team", "label": "People", "visible": false })
+    );
+    let r = app
+        .gql(
+            Some(&owner.access),
+            UPDATE,
+            json!({ "id": id_of(&entries, "team"), "i": { "label": "  " } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("sidebarOptionUpdate"), vec!["INVALID"]);
+
+    // Moving "settings" first, then "billing" after "dashboard": one row each time.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("UPDATE sidebar_options SET updated_at = created_at")
+        .await
+        .expect("reset");
+    app.gql(
+        Some(&owner.access),
+        MOVE,
+        json!({ "id": id_of(&entries, "settings") }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.count("sidebar_options WHERE updated_at > created_at")
+            .await,
+        1
+    );
+    app.gql(
+        Some(&owner.access),
+        MOVE,
+        json!({ "id": id_of(&entries, "billing"), "after": id_of(&entries, "dashboard") }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.count("sidebar_options WHERE updated_at > created_at")
+            .await,
+        2
+    );
+    let r = app
+        .gql(Some(&owner.access), AGENCY_SIDEBAR, json!({ "id": agency }))
+        .await
+        .ok();
+    assert_eq!(
+        keys(r.data("node.sidebarOptions")),
+        vec![
+            "settings",
+            "dashboard",
+            "billing",
+            "sub_accounts",
+            "team",
+            "marketplace"
+        ]
+    );
+    // Moving to the end, after the last entry.
+    app.gql(
+        Some(&owner.access),
+        MOVE,
+        json!({ "id": id_of(&entries, "settings"), "after": id_of(&entries, "marketplace") }),
+    )
+    .await
+    .ok();
+    let r = app
+        .gql(Some(&owner.access), AGENCY_SIDEBAR, json!({ "id": agency }))
+        .await
+        .ok();
+    assert_eq!(
+        keys(r.data("node.sidebarOptions"))
+            .last()
+            .map(String::as_str),
+        Some("settings")
+    );
+    // Not after an entry of another sidebar.
+    let r = app
+        .gql(
+            Some(&owner.access),
+            MOVE,
+            json!({ "id": id_of(&entries, "team"), "after": id_of(&sub_entries, "contacts") }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("sidebarOptionMove"), vec!["INVALID"]);
+}
+
+#[tokio::test]
+async fn sidebar_refusals() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let owner = app.user("owner@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let sub = app.sub_account(&owner, &agency, "Dental").await;
+    let staff = app.user("staff@acme.test").await;
+    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+        .await;
+    let sub_admin = app.user("admin@dental.test").await;
+    app.grant_in(&sub_admin.user_id, &sub, Role::SubaccountAdmin)
+        .await;
+    let stranger = app.user("stranger@x.test").await;
+    let agency_entries = app
+        .gql(Some(&owner.access), AGENCY_SIDEBAR, json!({ "id": agency }))
+        .await
+        .ok()
+        .data("node.sidebarOptions")
+        .clone();
+    let sub_entries = app
+        .gql(Some(&owner.access), SUB_SIDEBAR, json!({ "id": sub }))
+        .await
+        .ok()
+        .data("node.sidebarOptions")
+        .clone();
+    let team = id_of(&agency_entries, "team");
+
+    let rename = json!({ "id": team, "i": { "label": "Mine" } });
+    assert_eq!(
+        app.gql(Some(&staff.access), UPDATE, rename.clone())
+            .await
+            .error_code(),
+        Some("FORBIDDEN")
+    );
+    assert_eq!(
+        app.gql(Some(&stranger.access), UPDATE, rename.clone())
+            .await
+            .error_code(),
+        Some("NOT_FOUND")
+    );
+    assert_eq!(
+        app.gql(Some(&sub_admin.access), UPDATE, rename)
+            .await
+            .error_code(),
+        Some("NOT_FOUND")
+    );
+    // The sub-account's admin edits the sub-account's sidebar.
+    let r = app
+        .gql(
+            Some(&sub_admin.access),
+            UPDATE,
+            json!({ "id": id_of(&sub_entries, "reviews"), "i": { "label": "Reviews" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("sidebarOptionUpdate.sidebarOption.label"), "Reviews");
+    assert_eq!(app.count("sidebar_options WHERE label = 'Mine'").await, 0);
+}

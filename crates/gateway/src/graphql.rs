@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
-use tenancy::{Agency, Invitation, Reseller, SidebarOption, SubAccount};
+use tenancy::{Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount};
 
 /// Most ids accepted by `nodes`.
 pub const MAX_NODES: usize = 100;
@@ -30,6 +30,8 @@ pub enum Node {
     SubAccount(SubAccount),
     /// A sidebar entry.
     SidebarOption(SidebarOption),
+    /// A membership.
+    Membership(MembershipObject),
 }
 
 /// Gateway queries.
@@ -63,6 +65,10 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         NodeKind::SidebarOption => Ok(Node::SidebarOption(SidebarOption(
             tenancy::service::sidebar::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
+        NodeKind::Membership => {
+            let (m, u) = tenancy::service::membership::get(&**tx, &rc.actor, gid.uuid).await?;
+            Ok(Node::Membership(MembershipObject(m, u)))
+        }
         _ => Err(Error::NotFound),
     }
 }

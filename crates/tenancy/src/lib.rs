@@ -6,7 +6,8 @@ pub mod graphql;
 pub mod service;
 
 pub use graphql::{
-    Agency, Invitation, Reseller, SidebarOption, SubAccount, TenancyMutation, TenancyQuery,
+    Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount, TenancyMutation,
+    TenancyQuery,
 };
 pub use service::context::resolve_tenant;
 pub use service::membership::{grant, memberships_of};

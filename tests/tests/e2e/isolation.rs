@@ -327,6 +327,18 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("sidebar")
         .to_owned();
+    let mine = app
+        .gql(
+            Some(&victim_owner.access),
+            "{ viewerMemberships { id } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let victim_membership = mine.data("viewerMemberships")[0]["id"]
+        .as_str()
+        .expect("membership")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -367,6 +379,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &victim_membership,
                 &victim_owner.user_id,
             ],
         ),
@@ -379,6 +392,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &victim_membership,
                 &victim_owner.user_id,
             ],
         ),
@@ -393,6 +407,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &victim_membership,
                 &victim_owner.user_id,
             ],
         ),

@@ -7,6 +7,7 @@ mod http;
 mod identity;
 mod invitations;
 mod isolation;
+mod memberships;
 mod node;
 mod resellers;
 mod rls;

@@ -7,6 +7,6 @@ mod types;
 pub use mutation::TenancyMutation;
 pub use query::TenancyQuery;
 pub use types::{
-    Agency, CreditEntry, Invitation, InvitationStatus, Money, Reseller, SidebarOption, SubAccount,
-    TenantStatus,
+    Agency, CreditEntry, Invitation, InvitationStatus, MembershipObject, Money, Reseller,
+    SidebarOption, SubAccount, TenantStatus,
 };

@@ -1,10 +1,10 @@
 //! The tenancy crate's mutation root.
 
-use super::types::{Agency, Invitation, Reseller, SidebarOption, SubAccount};
+use super::types::{Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount};
 use crate::service::agency::{AgencyChanges, Lifecycle, NewAgency};
 use crate::service::reseller::ResellerFields;
 use crate::service::sub_account::SubAccountFields;
-use crate::service::{agency, invitation, reseller, sidebar, sub_account};
+use crate::service::{agency, invitation, membership, reseller, sidebar, sub_account};
 use async_graphql::{Context, ID, InputObject, Object};
 use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
@@ -241,6 +241,20 @@ pub struct SidebarOptionUpdateInput {
     pub visible: Option<bool>,
 }
 
+/// Input of `membershipUpdate`: omitted parts stay as they are.
+#[derive(InputObject, Default)]
+pub struct MembershipUpdateInput {
+    /// A new role, of the same kind of scope and no higher than your own.
+    pub role: Option<kernel::Role>,
+    /// Permissions added to the role's defaults (replaces the list); only ones you hold.
+    pub grant: Option<Vec<kernel::Permission>>,
+    /// Permissions taken from the role's defaults (replaces the list).
+    pub withhold: Option<Vec<kernel::Permission>>,
+    /// For agency members: reach every sub-account of the agency.
+    pub all_sub_accounts_access: Option<bool>,
+}
+
+payload!(MembershipPayload, membership: MembershipObject, "The membership.");
 payload!(SidebarOptionPayload, sidebar_option: SidebarOption, "The sidebar entry.");
 payload!(ResellerPayload, reseller: Reseller, "The reseller.");
 payload!(AgencyPayload, agency: Agency, "The agency.");
@@ -287,6 +301,47 @@ async fn sub_change(
 
 #[Object]
 impl TenancyMutation {
+    /// Changes a member's role, single permissions or sub-account reach (`MEMBERS_MANAGE`;
+    /// never your own membership, nor one of someone ranking above you).
+    async fn membership_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The membership's global id.")] id: ID,
+        #[graphql(desc = "The changes.")] input: MembershipUpdateInput,
+    ) -> async_graphql::Result<MembershipPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Membership)?;
+        membership::update(
+            &**tx,
+            &rc.actor,
+            id,
+            membership::MembershipChanges {
+                role: input.role,
+                granted: input.grant,
+                withheld: input.withhold,
+                all_sub_accounts: input.all_sub_accounts_access,
+            },
+        )
+        .await
+        .map(|(m, u)| MembershipObject(m, u))
+        .into_payload()
+    }
+
+    /// Removes someone from a scope (`MEMBERS_MANAGE`; not yourself, nor someone ranking above
+    /// you).
+    async fn membership_remove(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The membership's global id.")] id: ID,
+    ) -> async_graphql::Result<MembershipPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Membership)?;
+        membership::remove(&**tx, &rc.actor, id)
+            .await
+            .map(|(m, u)| MembershipObject(m, u))
+            .into_payload()
+    }
+
     /// Renames, re-icons, shows or hides a sidebar entry (`SETTINGS_MANAGE` in its agency or
     /// sub-account).
     async fn sidebar_option_update(

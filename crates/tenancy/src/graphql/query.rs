@@ -1,7 +1,8 @@
 //! The tenancy crate's query root.
 
 use super::types::{
-    Agency, AgencyConnection, Invitation, InvitationConnection, Reseller, ResellerConnection,
+    Agency, AgencyConnection, Invitation, InvitationConnection, MembershipConnection,
+    MembershipObject, Reseller, ResellerConnection,
 };
 use crate::service;
 use async_graphql::{Context, ID, Object};
@@ -98,5 +99,49 @@ impl TenancyQuery {
         Ok(service::branding::for_host(&**tx, platform, &host)
             .await?
             .map(Into::into))
+    }
+
+    /// The members of a scope (platform, reseller, agency or sub-account), oldest first. Needs
+    /// `MEMBERS_MANAGE` there.
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the scope.")] scope_id: ID,
+        #[graphql(desc = "Return the first n memberships (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return memberships after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n memberships (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return memberships before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<MembershipConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let scope = kernel::db::resolve_scope(ctx, &scope_id).await?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) =
+            service::membership::list(&**tx, &rc.actor, scope, page, wants_total_count(ctx))
+                .await?;
+        Ok(MembershipConnection::build(
+            rows.into_iter()
+                .map(|(m, u)| MembershipObject(m, u))
+                .collect(),
+            info,
+            total,
+            |m| m.0.id,
+        ))
+    }
+
+    /// Your own memberships: where you work and as what. Empty when not signed in as a user.
+    async fn viewer_memberships(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<MembershipObject>> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let Some(user_id) = rc.actor.user_id() else {
+            return Ok(Vec::new());
+        };
+        let me = identity::service::user::get(&**tx, &rc.actor, user_id).await?;
+        Ok(service::membership::mine(&**tx, &rc.actor)
+            .await?
+            .into_iter()
+            .map(|m| MembershipObject(m, me.clone()))
+            .collect())
     }
 }

@@ -532,3 +532,74 @@ impl SidebarOption {
         self.0.visible
     }
 }
+
+/// A person's role in a scope, with the single permissions added or taken away.
+#[derive(Clone)]
+pub struct MembershipObject(
+    pub crate::entity::membership::Model,
+    pub identity::entity::user::Model,
+);
+
+/// A person's role in a scope, with the single permissions added or taken away.
+#[Object(name = "Membership")]
+impl MembershipObject {
+    /// The membership's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Membership, self.0.id)
+    }
+    /// The member.
+    async fn user(&self) -> identity::User {
+        identity::User(self.1.clone())
+    }
+    /// The role.
+    async fn role(&self) -> async_graphql::Result<kernel::Role> {
+        kernel::Role::parse(&self.0.role)
+            .ok_or_else(|| kernel::Error::internal("membership has a bad role").into())
+    }
+    /// Where it applies.
+    async fn scope(&self) -> async_graphql::Result<identity::graphql::ScopeRef> {
+        Ok(service::membership::scope_of(&self.0)?.into())
+    }
+    /// Permissions added to the role's defaults.
+    async fn granted_permissions(&self) -> Vec<kernel::Permission> {
+        names(&self.0.granted).iter().collect()
+    }
+    /// Permissions taken from the role's defaults.
+    async fn withheld_permissions(&self) -> Vec<kernel::Permission> {
+        names(&self.0.withheld).iter().collect()
+    }
+    /// What the membership allows in its scope: the role's defaults, plus grants, minus
+    /// withholdings.
+    async fn permissions(&self) -> async_graphql::Result<Vec<kernel::Permission>> {
+        let role = kernel::Role::parse(&self.0.role)
+            .ok_or_else(|| kernel::Error::internal("membership has a bad role"))?;
+        Ok(role
+            .default_permissions()
+            .union(names(&self.0.granted))
+            .minus(names(&self.0.withheld))
+            .iter()
+            .collect())
+    }
+    /// For agency members: whether they reach every sub-account of the agency (owners and
+    /// admins always do).
+    async fn all_sub_accounts_access(&self) -> bool {
+        self.0.all_sub_accounts
+    }
+    /// When it began.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+fn names(v: &serde_json::Value) -> kernel::PermissionSet {
+    kernel::PermissionSet::from_names(
+        &serde_json::from_value::<Vec<String>>(v.clone()).unwrap_or_default(),
+    )
+}
+
+kernel::connection_types!(
+    MembershipConnection,
+    MembershipEdge,
+    MembershipObject,
+    "memberships"
+);

@@ -38,12 +38,13 @@ pub struct Brand {
 }
 
 fn normalize(host: &str) -> String {
-    let host = host.trim().trim_end_matches('.').to_lowercase();
-    // A port is not part of the brand.
-    match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h.to_owned(),
-        _ => host,
-    }
+    let host = host.trim().to_lowercase();
+    // A port is not part of the brand, nor is the root's trailing dot.
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host.as_str(),
+    };
+    host.trim_end_matches('.').to_owned()
 }
 
 fn live_agency(a: &agency::Model) -> bool {

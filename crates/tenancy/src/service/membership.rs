@@ -140,3 +140,221 @@ pub(crate) async fn upsert_membership(
     .await?;
     to_membership(model).ok_or_else(|| Error::internal("membership row did not read back"))
 }
+
+/// A membership row with its member.
+pub type MemberRow = (membership::Model, identity::entity::user::Model);
+
+/// `NOT_FOUND` for a scope the actor holds nothing in; `FORBIDDEN` without `MEMBERS_MANAGE`.
+fn authorize_manage(actor: &Actor, scope: Scope) -> Result<(), Error> {
+    actor.require_authenticated()?;
+    let perms = actor.permissions_in(scope);
+    if perms.is_empty() {
+        return Err(Error::NotFound);
+    }
+    if !perms.contains(Permission::MembersManage) {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+/// The scope of a stored membership.
+pub fn scope_of(m: &membership::Model) -> Result<Scope, Error> {
+    to_membership(m.clone())
+        .map(|x| x.scope)
+        .ok_or_else(|| Error::internal(format!("membership {} is malformed", m.id)))
+}
+
+/// A membership the actor may manage (with its member), else `NOT_FOUND` / `FORBIDDEN`.
+pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<MemberRow, Error> {
+    actor.require_authenticated()?;
+    let row = membership::Entity::find_by_id(id)
+        .find_also_related(identity::entity::user::Entity)
+        .one(db)
+        .await?;
+    let (m, u) = match row {
+        Some((m, Some(u))) => (m, u),
+        _ => return Err(Error::NotFound),
+    };
+    // Members may see their own membership; managers every membership of their scope.
+    if actor.user_id() != Some(m.user_id) {
+        authorize_manage(actor, scope_of(&m)?)?;
+    }
+    Ok((m, u))
+}
+
+/// Changes to a membership; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MembershipChanges {
+    /// A new role (of the same kind of scope).
+    pub role: Option<Role>,
+    /// Permissions added to the role's defaults (replaces the list).
+    pub granted: Option<Vec<Permission>>,
+    /// Permissions taken from the role's defaults (replaces the list).
+    pub withheld: Option<Vec<Permission>>,
+    /// For agency members: reach every sub-account.
+    pub all_sub_accounts: Option<bool>,
+}
+
+/// Whether the actor may change (or remove) someone's membership at `scope` holding `theirs`:
+/// not their own, and only for someone ranking no higher than themselves.
+fn outranks(actor: &Actor, user_id: Uuid, scope: Scope, theirs: Role) -> Result<(), Error> {
+    if actor.principal == kernel::Principal::System {
+        return Ok(());
+    }
+    if actor.user_id() == Some(user_id) || theirs.rank() > actor.rank_at(scope) {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+/// Changes a membership's role, single permissions or sub-account reach.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    ch: MembershipChanges,
+) -> Result<MemberRow, Error> {
+    use kernel::error::UserErrorCode;
+    let (m, u) = get(db, actor, id).await?;
+    let scope = scope_of(&m)?;
+    authorize_manage(actor, scope)?;
+    let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
+    outranks(actor, m.user_id, scope, current)?;
+    let mut errors = Vec::new();
+    if let Some(r) = ch.role {
+        if r.scope_kind() != scope.kind() {
+            errors.push(kernel::UserError::new(
+                "input.role",
+                UserErrorCode::Invalid,
+                "this role belongs to another kind of scope",
+            ));
+        } else if actor.principal != kernel::Principal::System && r.rank() > actor.rank_at(scope) {
+            errors.push(kernel::UserError::new(
+                "input.role",
+                UserErrorCode::NotAllowed,
+                "you cannot give a role above your own",
+            ));
+        }
+    }
+    if let Some(g) = &ch.granted {
+        let wanted: PermissionSet = g.iter().copied().collect();
+        let held = actor.permissions_in(scope);
+        if !held.contains_all(wanted) {
+            errors.push(kernel::UserError::new(
+                "input.grant",
+                UserErrorCode::NotAllowed,
+                "you cannot grant a permission you do not hold here",
+            ));
+        }
+    }
+    if ch.all_sub_accounts.is_some() && scope.kind() != ScopeKind::Agency {
+        errors.push(kernel::UserError::new(
+            "input.allSubAccountsAccess",
+            UserErrorCode::Invalid,
+            "only agency members reach sub-accounts",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let mut a: membership::ActiveModel = m.into();
+    if let Some(r) = ch.role {
+        a.role = Set(r.as_str().into());
+    }
+    if let Some(g) = ch.granted {
+        a.granted = Set(serde_json::json!(
+            g.iter().copied().collect::<PermissionSet>().to_names()
+        ));
+    }
+    if let Some(w) = ch.withheld {
+        a.withheld = Set(serde_json::json!(
+            w.iter().copied().collect::<PermissionSet>().to_names()
+        ));
+    }
+    if let Some(v) = ch.all_sub_accounts {
+        a.all_sub_accounts = Set(v);
+    }
+    a.updated_at = Set(Utc::now());
+    let m = a.update(db).await?;
+    event::record(
+        db,
+        actor,
+        NewEvent {
+            event_type: "membership.updated",
+            scope,
+            subject: (NodeKind::Membership, m.id),
+            payload: serde_json::json!({ "role": m.role }),
+        },
+    )
+    .await?;
+    Ok((m, u))
+}
+
+/// Removes someone from a scope.
+pub async fn remove(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<MemberRow, Error> {
+    let (m, u) = get(db, actor, id).await?;
+    let scope = scope_of(&m)?;
+    authorize_manage(actor, scope)?;
+    let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
+    outranks(actor, m.user_id, scope, current)?;
+    membership::Entity::delete_by_id(m.id).exec(db).await?;
+    event::record(
+        db,
+        actor,
+        NewEvent {
+            event_type: "membership.removed",
+            scope,
+            subject: (NodeKind::Membership, m.id),
+            payload: serde_json::json!({ "userId": m.user_id.to_string() }),
+        },
+    )
+    .await?;
+    Ok((m, u))
+}
+
+/// A page of a scope's members (for those with `MEMBERS_MANAGE` there).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    scope: Scope,
+    page: kernel::connection::Page,
+    with_total: bool,
+) -> Result<(Vec<MemberRow>, kernel::connection::PageInfo, u64), Error> {
+    use sea_orm::PaginatorTrait;
+    authorize_manage(actor, scope)?;
+    let q = membership::Entity::find()
+        .filter(membership::Column::ScopeKind.eq(scope.kind().as_str()))
+        .filter(membership::Column::ScopeId.eq(scope.id().unwrap_or(kernel::id::PLATFORM_ID)));
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
+    let rows = page
+        .apply(q, membership::Column::Id)
+        .find_also_related(identity::entity::user::Entity)
+        .all(db)
+        .await?;
+    let rows: Vec<MemberRow> = rows
+        .into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m, u)))
+        .collect();
+    let (rows, info) = page.finish(rows, |(m, _)| m.id);
+    Ok((rows, info, total))
+}
+
+/// The actor's own memberships, with the member (themselves).
+pub async fn mine(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<membership::Model>, Error> {
+    let user_id = actor.require_user()?;
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(db)
+        .await?)
+}

@@ -332,3 +332,48 @@ async fn reseller_lifecycle_is_the_platforms() {
         .await
         .ok();
 }
+
+#[tokio::test]
+async fn the_platform_names_a_resellers_manager_agency() {
+    let app = spawn_app().await;
+    let (admin, partner, reseller) = setup(&app).await;
+    app.user("one@agency.test").await;
+    let own = app
+        .agency_under(&admin, &reseller, "Own", "one@agency.test")
+        .await
+        .ok();
+    let own = own
+        .data("agencyCreate.agency.id")
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let direct = app.agency(&admin, "Direct", "one@agency.test").await;
+    const SET: &str = "mutation($id: ID!, $a: ID!) { resellerUpdate(id: $id, input: { managerAgencyId: $a }) { reseller { managerAgency { name } } userErrors { field code } } }";
+    let r = app
+        .gql(
+            Some(&partner.access),
+            SET,
+            json!({ "id": reseller, "a": own }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("resellerUpdate"), vec!["NOT_ALLOWED"]);
+    let r = app
+        .gql(
+            Some(&admin.access),
+            SET,
+            json!({ "id": reseller, "a": direct }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("resellerUpdate"), vec!["INVALID"]);
+    let r = app
+        .gql(
+            Some(&admin.access),
+            SET,
+            json!({ "id": reseller, "a": own }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("resellerUpdate.reseller.managerAgency.name"), "Own");
+}

@@ -164,6 +164,8 @@ pub struct ResellerUpdateInput {
     pub revenue_share_bps: Option<i32>,
     /// Credits per agency created (platform only).
     pub agency_price_credits: Option<i64>,
+    /// The reseller's own main agency: one of the agencies it sold (platform only).
+    pub manager_agency_id: Option<ID>,
 }
 
 /// Input of `resellerWalletCredit`.
@@ -452,6 +454,7 @@ impl TenancyMutation {
                 white_label_domain: input.white_label_domain,
                 revenue_share_bps: input.revenue_share_bps,
                 agency_price_credits: input.agency_price_credits,
+                manager_agency_id: None,
             },
         )
         .await
@@ -481,6 +484,11 @@ impl TenancyMutation {
                 white_label_domain: input.white_label_domain,
                 revenue_share_bps: input.revenue_share_bps,
                 agency_price_credits: input.agency_price_credits,
+                manager_agency_id: input
+                    .manager_agency_id
+                    .as_ref()
+                    .map(|a| GlobalId::parse_as(a, NodeKind::Agency))
+                    .transpose()?,
             },
         )
         .await

@@ -102,6 +102,19 @@ impl Agency {
     async fn status(&self) -> TenantStatus {
         status(&self.0.status, self.0.deleted_at)
     }
+    /// Its Stripe Connect account (set up with billing), for those who may read its billing.
+    async fn stripe_connect_account_id(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        let (_, rc) = kernel::db::request(ctx)?;
+        let may = service::access::above_agency(&rc.actor, &self.0)
+            || rc.actor.can(
+                kernel::Permission::BillingRead,
+                kernel::Scope::Agency(self.0.id),
+            );
+        Ok(self.0.stripe_connect_account_id.clone().filter(|_| may))
+    }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -277,6 +290,18 @@ impl Reseller {
     /// Its share of its agencies' revenue, in basis points (1% = 100).
     async fn revenue_share_bps(&self) -> i32 {
         self.0.revenue_share_bps
+    }
+    /// The reseller's own main agency, if set.
+    async fn manager_agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Agency>> {
+        let Some(a) = self.0.manager_agency_id else {
+            return Ok(None);
+        };
+        let (tx, rc) = kernel::db::request(ctx)?;
+        match service::agency::get(&**tx, &rc.actor, a).await {
+            Ok(m) => Ok(Some(Agency(m))),
+            Err(kernel::Error::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
     /// Credits its wallet pays for each agency it creates.
     async fn agency_price_credits(&self) -> i64 {

@@ -35,6 +35,8 @@ pub struct ResellerFields {
     pub revenue_share_bps: Option<i32>,
     /// Credits per agency created (platform only).
     pub agency_price_credits: Option<i64>,
+    /// The reseller's own main agency: one of the agencies it sold (platform only).
+    pub manager_agency_id: Option<Uuid>,
 }
 
 /// Whether the actor may see the reseller: the platform's staff, or its own.
@@ -218,7 +220,11 @@ where
     if !platform && !actor.can(Permission::SettingsManage, Scope::Reseller(r.id)) {
         return Err(Error::Forbidden);
     }
-    if !platform && (f.revenue_share_bps.is_some() || f.agency_price_credits.is_some()) {
+    if !platform
+        && (f.revenue_share_bps.is_some()
+            || f.agency_price_credits.is_some()
+            || f.manager_agency_id.is_some())
+    {
         return Err(Error::user(
             "input",
             UserErrorCode::NotAllowed,
@@ -228,6 +234,21 @@ where
     let mut c = Check::default();
     let mut m: reseller::ActiveModel = r.clone().into();
     let domain = check_fields(&mut c, &mut m, &f);
+    if let Some(a) = f.manager_agency_id {
+        let sold = crate::entity::agency::Entity::find_by_id(a)
+            .one(db)
+            .await?
+            .is_some_and(|x| x.reseller_id == Some(r.id) && x.deleted_at.is_none());
+        if sold {
+            m.manager_agency_id = Set(Some(a));
+        } else {
+            c.0.push(kernel::UserError::new(
+                "input.managerAgencyId",
+                UserErrorCode::Invalid,
+                "the manager agency must be one of the reseller's agencies",
+            ));
+        }
+    }
     if let Some(d) = &domain
         && domain_taken(db, d, Some(r.id)).await?
     {

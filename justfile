@@ -9,7 +9,7 @@ run:
 # Run Canopy against PostgreSQL
 run-pg db="canopy":
     psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = '{{db}}'" | grep -q 1 || createdb -h 127.0.0.1 -U postgres {{db}}
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/{{db}} CANOPY_SEED_DEMO=true cargo run --release -p gateway
+    CANOPY_OWNER_DATABASE_URL=postgres://postgres@127.0.0.1:5432/{{db}} DATABASE_URL=postgres://canopy_app@127.0.0.1:5432/{{db}} CANOPY_SEED_DEMO=true cargo run --release -p gateway
 
 # The whole test suite on SQLite
 test:

@@ -5,9 +5,9 @@
 //!   table; it may read and write rows, nothing more. (Migrations run as the owner.)
 //! - Every tenant table (a NOT NULL `agency_id`) gets `ENABLE` and `FORCE ROW LEVEL SECURITY`, a
 //!   permissive base policy, and a `RESTRICTIVE` tenant policy: a row is visible and writable
-//!   only when its `agency_id` is the transaction's `app.agency_id`, or when the transaction
-//!   was opened cross-tenant (`app.cross_tenant`, set for platform and reseller staff and for
-//!   Canopy itself). Unset means nothing is visible.
+//!   only when its `agency_id` is the transaction's `app.agency_id`; tree tables also open to
+//!   the platform's staff (`app.cross_tenant`) and to resellers' staff for the agencies they
+//!   sold (`app.reseller_ids`). Unset means nothing is visible.
 //!
 //! A later tenant table copies this with [`tenant_table`].
 
@@ -20,18 +20,37 @@ pub struct Migration;
 /// The runtime role.
 pub const APP_ROLE: &str = "canopy_app";
 
+/// Who may see a tenant table's rows beside the request's own tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A tree table (sub-accounts, sidebars): also the platform's staff (`app.cross_tenant`)
+    /// and, for the agencies they sold, resellers' staff (`app.reseller_ids`).
+    Tree,
+    /// A data table (contacts, tickets, ...): the tenant alone. Staff above an agency never
+    /// read its data.
+    Data,
+}
+
 /// The statements that put a tenant table behind row-level security.
-pub fn tenant_table(table: &str) -> String {
+pub fn tenant_table(table: &str, reach: Reach) -> String {
+    let tenant = "agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)";
+    let predicate = match reach {
+        Reach::Data => tenant.to_owned(),
+        Reach::Tree => format!(
+            "{tenant}
+         OR (SELECT current_setting('app.cross_tenant', true)) = 'on'
+         OR agency_id IN (SELECT a.id FROM agencies a WHERE a.reseller_id = ANY (
+              (SELECT string_to_array(NULLIF(current_setting('app.reseller_ids', true), ''), ','))::uuid[]))"
+        ),
+    };
     format!(
         r#"
 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
 CREATE POLICY {table}_base ON {table} AS PERMISSIVE FOR ALL USING (true) WITH CHECK (true);
 CREATE POLICY {table}_tenant ON {table} AS RESTRICTIVE FOR ALL
-  USING (agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)
-         OR (SELECT current_setting('app.cross_tenant', true)) = 'on')
-  WITH CHECK (agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)
-         OR (SELECT current_setting('app.cross_tenant', true)) = 'on');
+  USING ({predicate})
+  WITH CHECK ({predicate});
 "#
     )
 }
@@ -59,7 +78,8 @@ REVOKE ALL ON seaql_migrations FROM {APP_ROLE};
 "#
         ))
         .await?;
-        db.execute_unprepared(&tenant_table("sub_accounts")).await?;
+        db.execute_unprepared(&tenant_table("sub_accounts", Reach::Tree))
+            .await?;
         Ok(())
     }
 

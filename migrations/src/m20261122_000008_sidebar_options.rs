@@ -2,7 +2,7 @@
 //! `(agency_id, id)`, behind row-level security); ordered by a fractional rank key so a move
 //! touches one row.
 
-use crate::m20261122_000005_row_level_security::tenant_table;
+use crate::m20261122_000005_row_level_security::{Reach, tenant_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// The migration.
@@ -81,7 +81,7 @@ impl MigrationTrait for Migration {
                 r#"ALTER TABLE sidebar_options ALTER COLUMN rank TYPE varchar(64) COLLATE "C""#,
             )
             .await?;
-            db.execute_unprepared(&tenant_table("sidebar_options"))
+            db.execute_unprepared(&tenant_table("sidebar_options", Reach::Tree))
                 .await?;
         }
         Ok(())

@@ -79,13 +79,18 @@ pub async fn resolve_scope(
 }
 
 /// What PostgreSQL's row-level security lets the rest of a transaction see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantGuard {
     /// One agency's rows.
     Agency(uuid::Uuid),
-    /// Every agency's rows: for platform and reseller staff managing the tree, and for Canopy
-    /// itself (seeding, jobs). The application's own checks still apply.
+    /// The tree rows (sub-accounts, sidebars, ...) of every agency: for platform staff managing
+    /// the tree, and for Canopy itself (seeding, jobs). Tenant data tables (CRM) stay closed.
+    /// The application's own checks still apply.
     CrossTenant,
+    /// The tree rows of the agencies sold by these resellers: for reseller staff.
+    Resellers(Vec<uuid::Uuid>),
+    /// Nothing (no tenant).
+    Nobody,
 }
 
 /// Sets the tenant for the rest of the transaction `db` (PostgreSQL; a no-op elsewhere).
@@ -97,6 +102,14 @@ pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result
     let (name, value) = match guard {
         TenantGuard::Agency(id) => ("app.agency_id", id.to_string()),
         TenantGuard::CrossTenant => ("app.cross_tenant", "on".to_owned()),
+        TenantGuard::Resellers(ids) => (
+            "app.reseller_ids",
+            ids.iter()
+                .map(uuid::Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        TenantGuard::Nobody => ("app.agency_id", String::new()),
     };
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
@@ -105,4 +118,39 @@ pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result
     ))
     .await?;
     Ok(())
+}
+
+/// Runs a read in one agency's tenant and puts the transaction's tenant back afterwards: for
+/// the rare check that must look into a scope the request does not act in (accepting an
+/// invitation into it). PostgreSQL only; elsewhere the read simply runs.
+pub async fn peek_into_tenant<T, F, Fut>(
+    db: &impl ConnectionTrait,
+    agency_id: uuid::Uuid,
+    read: F,
+) -> Result<T, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    if db.get_database_backend() != DbBackend::Postgres {
+        return read().await;
+    }
+    let previous = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT COALESCE(current_setting('app.agency_id', true), '') AS v",
+        ))
+        .await?
+        .map(|r| r.try_get::<String>("", "v"))
+        .transpose()?
+        .unwrap_or_default();
+    set_tenant(db, TenantGuard::Agency(agency_id)).await?;
+    let result = read().await;
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT set_config('app.agency_id', $1, true)",
+        [previous.into()],
+    ))
+    .await?;
+    result
 }

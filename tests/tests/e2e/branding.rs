@@ -70,3 +70,42 @@ async fn hosts_show_their_owners_brand() {
     .ok();
     assert!(brand("crm.acme.test").await.is_null());
 }
+
+#[tokio::test]
+async fn one_domain_one_brand() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    app.user("a@a.test").await;
+    app.user("p@p.test").await;
+    let north = app.reseller(&admin, "North", "p@p.test", 0).await;
+    app.gql(Some(&admin.access), "mutation($id: ID!) { resellerUpdate(id: $id, input: { whiteLabelDomain: \"app.north.test\" }) { userErrors { code } } }", json!({ "id": north }))
+        .await
+        .ok();
+    let victim = app
+        .gql(Some(&admin.access), "mutation { agencyCreate(input: { name: \"Victim\", ownerEmail: \"a@a.test\", subdomain: \"victim\" }) { agency { id } } }", json!({}))
+        .await
+        .ok();
+    assert!(victim.data("agencyCreate.agency.id").is_string());
+    let owner = app.login("a@a.test", tests::PASSWORD).await.ok();
+    let token = owner
+        .data("sessionCreate.session.accessToken")
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mine = app.agency(&admin, "Mine", "a@a.test").await;
+    // A reseller's white-label domain cannot be taken as a custom domain...
+    let r = app
+        .gql_with_headers(Some(&token), "mutation($id: ID!) { agencyUpdate(id: $id, input: { customDomain: \"app.north.test\" }) { userErrors { code } } }", json!({ "id": mine }), &[("canopy-agency", &mine)])
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("agencyUpdate"), vec!["TAKEN"]);
+    // ...and a custom domain under the platform's domain never wins over a subdomain.
+    app.gql_with_headers(Some(&token), "mutation($id: ID!) { agencyUpdate(id: $id, input: { customDomain: \"victim.canopy.localhost\", name: \"Impostor\" }) { userErrors { code } } }", json!({ "id": mine }), &[("canopy-agency", &mine)])
+        .await
+        .ok();
+    let b = app
+        .gql(None, BRAND, json!({ "h": "victim.canopy.localhost" }))
+        .await
+        .ok();
+    assert_eq!(b.data("branding.name"), "Victim");
+}

@@ -372,3 +372,62 @@ async fn revoked_replaced_and_expired_invitations_cannot_be_accepted() {
     assert_eq!(listed.data("invitations.nodes")[0]["status"], "EXPIRED");
     assert_eq!(app.count("memberships WHERE role = 'AGENCY_USER'").await, 0);
 }
+
+#[tokio::test]
+async fn an_invitation_lapses_with_its_inviters_standing() {
+    let app = spawn_app().await;
+    let (owner, agency) = setup(&app).await;
+    let manager = app.user("manager@acme.test").await;
+    app.grant_in(&manager.user_id, &agency, Role::AgencyAdmin)
+        .await;
+    app.gql(
+        Some(&manager.access),
+        INVITE,
+        json!({ "i": { "scopeId": agency, "email": "late@x.test", "role": "AGENCY_ADMIN" } }),
+    )
+    .await
+    .ok();
+    let code = code_sent_to(&app, "late@x.test").await;
+    // The manager is removed before the invitation is accepted.
+    let list = app
+        .gql(
+            Some(&owner.access),
+            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { email } } } }",
+            json!({ "s": agency }),
+        )
+        .await
+        .ok();
+    let m = list
+        .data("memberships.nodes")
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["user"]["email"] == "manager@acme.test")
+        .expect("m")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.gql(
+        Some(&owner.access),
+        "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
+        json!({ "id": m }),
+    )
+    .await
+    .ok();
+    let r = app
+        .gql(
+            None,
+            ACCEPT,
+            json!({ "i": { "token": code, "name": "L", "password": PASSWORD } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("invitationAccept"),
+        vec!["INVALID_TOKEN"]
+    );
+    assert_eq!(
+        app.count("memberships WHERE role = 'AGENCY_ADMIN'").await,
+        0
+    );
+}

@@ -246,6 +246,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "resellers",
         "reseller_credit_entries",
         "sidebar_options",
+        "invitations WHERE revoked_at IS NOT NULL",
+        "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
         "sessions WHERE revoked_at IS NOT NULL",
         "agencies WHERE status = 'active' AND deleted_at IS NULL",
@@ -259,6 +261,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "sub_accounts",
         "memberships",
         "sidebar_options",
+        "resellers",
     ] {
         // Rows changed since the probe began.
         out.push(
@@ -348,7 +351,28 @@ async fn foreign_ids_are_not_found_everywhere() {
     // (a) the owner of another agency; (b) a user of the sibling sub-account; (c) the owner
     // of a sibling agency sold by the same reseller.
     let other_owner = app.user("owner@other.test").await;
-    app.agency(&admin, "Other", "owner@other.test").await;
+    let other = app.agency(&admin, "Other", "owner@other.test").await;
+    // (d) the owner of another reseller; (e) a broad API key of another agency.
+    let rival = app.user("rival@reseller.test").await;
+    app.reseller(&admin, "Rival", "rival@reseller.test", 0)
+        .await;
+    let r = app
+        .gql(
+            Some(&other_owner.access),
+            "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [CONTACTS_READ, MEMBERS_MANAGE, SETTINGS_MANAGE, API_KEYS_MANAGE, SUB_ACCOUNTS_MANAGE] }) { secret } }",
+            json!({ "s": other }),
+        )
+        .await
+        .ok();
+    let foreign_key = Session {
+        user_id: other_owner.user_id.clone(),
+        access: r
+            .data("apiKeyCreate.secret")
+            .as_str()
+            .expect("secret")
+            .to_owned(),
+        refresh: String::new(),
+    };
     let sibling_agency_owner = app.user("owner@sibling.test").await;
     app.agency_under(&admin, &reseller, "Sibling", "owner@sibling.test")
         .await
@@ -367,7 +391,7 @@ async fn foreign_ids_are_not_found_everywhere() {
         let g = kernel::GlobalId::parse(id).expect("gid");
         kernel::GlobalId::new(g.kind, uuid::Uuid::now_v7()).to_string()
     };
-    let relationships: [(&str, &Session, Vec<&String>); 3] = [
+    let relationships: [(&str, &Session, Vec<&String>); 5] = [
         (
             "another agency",
             &other_owner,
@@ -389,6 +413,36 @@ async fn foreign_ids_are_not_found_everywhere() {
             vec![
                 &reseller,
                 &v1,
+                &v1_key,
+                &v1_invitation,
+                &v1_sidebar,
+                &victim_membership,
+                &victim_owner.user_id,
+            ],
+        ),
+        (
+            "another reseller",
+            &rival,
+            vec![
+                &reseller,
+                &victim,
+                &v1,
+                &agency_key,
+                &v1_key,
+                &v1_invitation,
+                &v1_sidebar,
+                &victim_membership,
+                &victim_owner.user_id,
+            ],
+        ),
+        (
+            "an API key of another agency",
+            &foreign_key,
+            vec![
+                &reseller,
+                &victim,
+                &v1,
+                &agency_key,
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,

@@ -129,7 +129,11 @@ async fn owners_manage_their_members() {
         )
         .await
         .ok();
-    assert_eq!(r.user_error_codes("membershipUpdate"), vec!["NOT_ALLOWED"]);
+    // Above their rank, and carrying permissions (billing) they do not hold.
+    assert_eq!(
+        r.user_error_codes("membershipUpdate"),
+        vec!["NOT_ALLOWED", "NOT_ALLOWED"]
+    );
     let r = app
         .gql(
             Some(&manager.access),
@@ -180,4 +184,82 @@ async fn owners_manage_their_members() {
             .await,
         2
     );
+}
+
+#[tokio::test]
+async fn keys_never_change_memberships_and_nobody_gives_what_they_lack() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let owner = app.user("owner@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let manager = app.user("manager@acme.test").await;
+    app.grant_in(&manager.user_id, &agency, Role::AgencyAdmin)
+        .await;
+    let staff = app.user("staff@acme.test").await;
+    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+        .await;
+    let list = app
+        .gql(Some(&owner.access), LIST, json!({ "s": agency }))
+        .await
+        .ok()
+        .data("memberships")
+        .clone();
+    let manager_m = member_id(&list, "manager@acme.test");
+    let staff_m = member_id(&list, "staff@acme.test");
+
+    // A key with MEMBERS_MANAGE, made by the manager, cannot touch the manager's own membership
+    // (nor anyone's: people manage people).
+    let key = app
+        .gql(Some(&manager.access), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [MEMBERS_MANAGE] }) { secret } }", json!({ "s": agency }))
+        .await
+        .ok();
+    let secret = key
+        .data("apiKeyCreate.secret")
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let r = app
+        .gql(
+            Some(&secret),
+            UPDATE,
+            json!({ "id": manager_m, "i": { "allSubAccountsAccess": true } }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(Some(&secret), REMOVE, json!({ "id": staff_m }))
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+
+    // The owner withholds CONTACTS_WRITE from the manager; the manager then cannot give it back
+    // to staff by clearing their withholdings.
+    app.gql(
+        Some(&owner.access),
+        UPDATE,
+        json!({ "id": manager_m, "i": { "withhold": ["CONTACTS_WRITE"] } }),
+    )
+    .await
+    .ok();
+    app.gql(
+        Some(&owner.access),
+        UPDATE,
+        json!({ "id": staff_m, "i": { "withhold": ["CONTACTS_WRITE"] } }),
+    )
+    .await
+    .ok();
+    let r = app
+        .gql(
+            Some(&manager.access),
+            UPDATE,
+            json!({ "id": staff_m, "i": { "withhold": [] } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("membershipUpdate"), vec!["NOT_ALLOWED"]);
+    // Nor invite someone as an admin (whose role holds it).
+    let r = app
+        .gql(Some(&manager.access), "mutation($s: ID!) { invitationCreate(input: { scopeId: $s, email: \"x@y.test\", role: AGENCY_ADMIN }) { userErrors { code } } }", json!({ "s": agency }))
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("invitationCreate"), vec!["NOT_ALLOWED"]);
 }

@@ -377,3 +377,34 @@ async fn the_platform_names_a_resellers_manager_agency() {
         .ok();
     assert_eq!(r.data("resellerUpdate.reseller.managerAgency.name"), "Own");
 }
+
+#[tokio::test]
+async fn reseller_staff_who_own_an_agency_still_act_from_above() {
+    let app = spawn_app().await;
+    let (admin, partner, reseller) = setup(&app).await;
+    app.credit(&admin, &reseller, 10).await;
+    // The partner also owns an agency of their own.
+    app.agency(&admin, "Partner's own", "partner@north.test")
+        .await;
+    app.user("one@agency.test").await;
+    let r = app
+        .agency_under(&partner, &reseller, "Sold", "one@agency.test")
+        .await
+        .ok();
+    let sold = r
+        .data("agencyCreate.agency.id")
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // From above, they manage the sold agency's sub-accounts too, on every database.
+    let sub = app.sub_account(&partner, &sold, "Client").await;
+    let r = app
+        .gql(
+            Some(&partner.access),
+            "mutation($id: ID!) { subAccountSuspend(id: $id) { subAccount { status } } }",
+            json!({ "id": sub }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("subAccountSuspend.subAccount.status"), "SUSPENDED");
+}

@@ -333,12 +333,13 @@ impl Reseller {
             |a| a.0.id,
         ))
     }
-    /// Credits in the wallet now: the sum of the ledger.
+    /// Credits in the wallet now: the sum of the ledger (`BILLING_READ`).
     async fn credit_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let (tx, _) = kernel::db::request(ctx)?;
+        let (tx, rc) = kernel::db::request(ctx)?;
+        service::reseller::require_billing_read(&rc.actor, self.0.id)?;
         Ok(service::reseller::balance(&**tx, self.0.id).await?)
     }
-    /// Every movement of the wallet, oldest first.
+    /// Every movement of the wallet, oldest first (`BILLING_READ`).
     async fn credit_entries(
         &self,
         ctx: &Context<'_>,
@@ -347,7 +348,8 @@ impl Reseller {
         #[graphql(desc = "Return the last n entries (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return entries before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<CreditEntryConnection> {
-        let (tx, _) = kernel::db::request(ctx)?;
+        let (tx, rc) = kernel::db::request(ctx)?;
+        service::reseller::require_billing_read(&rc.actor, self.0.id)?;
         let page = Page::new(first, after, last, before)?;
         let (rows, info, total) =
             service::reseller::entries(&**tx, &self.0, page, wants_total_count(ctx)).await?;

@@ -8,6 +8,12 @@ use uuid::Uuid;
 /// Whether the actor manages the agency from above: the platform's `AGENCIES_MANAGE`, or the
 /// same permission in the agency's reseller.
 pub fn above_agency(actor: &Actor, a: &agency::Model) -> bool {
+    // Naming a tenant means acting inside it, as a member: not from above.
+    actor.tenant.is_none() && above_agency_by_role(actor, a)
+}
+
+/// Whether the actor's roles put them above the agency, whatever the request's tenant.
+pub fn above_agency_by_role(actor: &Actor, a: &agency::Model) -> bool {
     actor.can(Permission::AgenciesManage, Scope::Platform)
         || a.reseller_id
             .is_some_and(|r| actor.can(Permission::AgenciesManage, Scope::Reseller(r)))

@@ -128,8 +128,14 @@ async fn check_unique(
             "this subdomain is taken",
         ));
     }
+    // A domain names one brand: no other agency's, and no reseller's white-label domain.
     if let Some(d) = custom_domain
-        && taken(agency::Column::CustomDomain, d).count(db).await? > 0
+        && (taken(agency::Column::CustomDomain, d).count(db).await? > 0
+            || crate::entity::reseller::Entity::find()
+                .filter(crate::entity::reseller::Column::WhiteLabelDomain.eq(d))
+                .count(db)
+                .await?
+                > 0)
     {
         check.0.push(kernel::UserError::new(
             "input.customDomain",

@@ -73,10 +73,17 @@ pub async fn for_host(
             primary_color: None,
         }));
     }
-    let by_domain = agency::Entity::find()
-        .filter(agency::Column::CustomDomain.eq(&host))
-        .one(db)
-        .await?;
+    // Under the platform's domain only subdomains count: nobody's custom domain can claim a
+    // name there.
+    let under_platform = host.ends_with(&format!(".{platform_domain}"));
+    let by_domain = if under_platform {
+        None
+    } else {
+        agency::Entity::find()
+            .filter(agency::Column::CustomDomain.eq(&host))
+            .one(db)
+            .await?
+    };
     let by_subdomain = match (
         by_domain.is_none(),
         host.strip_suffix(&format!(".{platform_domain}")),
@@ -107,6 +114,9 @@ pub async fn for_host(
                 .primary_color
                 .or_else(|| reseller.as_ref().and_then(|r| r.primary_color.clone())),
         }));
+    }
+    if under_platform {
+        return Ok(None);
     }
     let r = reseller::Entity::find()
         .filter(reseller::Column::WhiteLabelDomain.eq(&host))

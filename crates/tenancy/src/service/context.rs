@@ -32,16 +32,21 @@ pub async fn resolve_tenant(
         .transpose()?;
     let ctx = match (agency_id, sub_account_id) {
         (None, None) => {
+            // Staff who manage agencies from above act from above unless they name a tenant.
+            if access::manages_from_above(actor) {
+                set_tenant(db, above_guard(actor)).await?;
+                return Ok(None);
+            }
             let Some(ctx) = implied(actor) else {
-                if access::manages_from_above(actor) {
-                    set_tenant(db, TenantGuard::CrossTenant).await?;
-                }
                 return Ok(None);
             };
             // An implied tenant that is out of service is simply not implied.
             return match check(db, actor, ctx).await {
                 Ok(()) => Ok(Some(ctx)),
-                Err(_) => Ok(None),
+                Err(_) => {
+                    set_tenant(db, TenantGuard::Nobody).await?;
+                    Ok(None)
+                }
             };
         }
         (Some(agency_id), None) => TenantContext {
@@ -119,6 +124,19 @@ async fn check(db: &impl ConnectionTrait, actor: &Actor, ctx: TenantContext) -> 
         return Err(suspended("agency"));
     }
     Ok(())
+}
+
+/// What row-level security lets staff above agencies see: every tenant's tree rows for the
+/// platform (and Canopy itself), the tree rows of their resellers' agencies for reseller staff.
+fn above_guard(actor: &Actor) -> TenantGuard {
+    use kernel::auth::Permission;
+    if actor.can(Permission::AgenciesManage, Scope::Platform)
+        || matches!(actor.principal, Principal::System)
+    {
+        return TenantGuard::CrossTenant;
+    }
+    let (resellers, _) = access::reach(actor);
+    TenantGuard::Resellers(resellers)
 }
 
 fn suspended(what: &str) -> Error {

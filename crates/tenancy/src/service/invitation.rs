@@ -71,7 +71,11 @@ where
             format!("{} is not a role of this kind of scope", role.as_str()),
         ));
     }
-    if role.rank() > actor.rank_at(scope) {
+    if role.rank() > actor.rank_at(scope)
+        || !actor
+            .permissions_in(scope)
+            .contains_all(role.default_permissions())
+    {
         return Err(Error::user(
             "input.role",
             UserErrorCode::NotAllowed,
@@ -172,11 +176,10 @@ pub async fn get(
 }
 
 /// Revokes a pending invitation.
-pub async fn revoke(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<invitation::Model, Error> {
+pub async fn revoke<C>(db: &C, actor: &Actor, id: Uuid) -> Result<invitation::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let inv = get(db, actor, id).await?;
     if inv.status != "pending" {
         return Err(Error::user(
@@ -189,9 +192,10 @@ pub async fn revoke(
     let mut m: invitation::ActiveModel = inv.into();
     m.status = Set("revoked".into());
     m.revoked_at = Set(Some(Utc::now()));
-    let inv = m.update(db).await?;
+    let txn = db.begin().await?;
+    let inv = m.update(&txn).await?;
     event::record(
-        db,
+        &txn,
         actor,
         NewEvent {
             event_type: "invitation.revoked",
@@ -201,6 +205,7 @@ pub async fn revoke(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(inv)
 }
 
@@ -242,6 +247,25 @@ where
     let scope = scope_of(&inv)?;
     let role =
         Role::parse(&inv.role).ok_or_else(|| Error::internal("invitation has a bad role"))?;
+    // The invitation is only as good as its inviter's standing now, and its scope's.
+    let inviter = Actor {
+        principal: Principal::User {
+            user_id: inv.invited_by,
+            session_id: Uuid::nil(),
+        },
+        memberships: super::membership::memberships_of(db, inv.invited_by).await?,
+        tenant: scope.agency_id(),
+    };
+    if !inviter.can(Permission::MembersManage, scope)
+        || inviter.rank_at(scope) < role.rank()
+        || !match scope.agency_id() {
+            // The scope's rows are its tenant's: look there, then come back.
+            Some(a) => kernel::db::peek_into_tenant(db, a, || scope_in_service(db, scope)).await?,
+            None => scope_in_service(db, scope).await?,
+        }
+    {
+        return Err(invalid());
+    }
     let txn = db.begin().await?;
     let member = match &actor.principal {
         Principal::User { user_id, .. } => {
@@ -316,6 +340,32 @@ where
         .await?
         .ok_or_else(invalid)?;
     Ok((inv, member))
+}
+
+/// Whether an invitation's scope still exists and is in service.
+async fn scope_in_service(db: &impl ConnectionTrait, scope: Scope) -> Result<bool, Error> {
+    use crate::entity::{agency, reseller, sub_account};
+    let agency_ok = |a: Option<agency::Model>| {
+        a.is_some_and(|a| a.deleted_at.is_none() && a.status == "active")
+    };
+    Ok(match scope {
+        Scope::Platform => true,
+        Scope::Reseller(r) => reseller::Entity::find_by_id(r)
+            .one(db)
+            .await?
+            .is_some_and(|r| r.deleted_at.is_none() && r.status == "active"),
+        Scope::Agency(a) => agency_ok(agency::Entity::find_by_id(a).one(db).await?),
+        Scope::SubAccount { agency_id, id } => {
+            agency_ok(agency::Entity::find_by_id(agency_id).one(db).await?)
+                && sub_account::Entity::find()
+                    .filter(sub_account::Column::Id.eq(id))
+                    .filter(sub_account::Column::DeletedAt.is_null())
+                    .filter(sub_account::Column::Status.eq("active"))
+                    .one(db)
+                    .await?
+                    .is_some()
+        }
+    })
 }
 
 /// A page of a scope's pending (and expired, not yet replaced) invitations.

@@ -8,6 +8,7 @@ use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -201,15 +202,21 @@ fn outranks(actor: &Actor, user_id: Uuid, scope: Scope, theirs: Role) -> Result<
     if actor.principal == kernel::Principal::System {
         return Ok(());
     }
-    if actor.user_id() == Some(user_id) || theirs.rank() > actor.rank_at(scope) {
+    // People manage people: an API key never changes memberships (nor its owner's).
+    let me = actor.require_user()?;
+    if me == user_id || theirs.rank() > actor.rank_at(scope) {
         return Err(Error::Forbidden);
     }
     Ok(())
 }
 
+fn effective(role: Role, granted: PermissionSet, withheld: PermissionSet) -> PermissionSet {
+    role.default_permissions().union(granted).minus(withheld)
+}
+
 /// Changes a membership's role, single permissions or sub-account reach.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     id: Uuid,
     ch: MembershipChanges,
@@ -236,16 +243,32 @@ pub async fn update(
             ));
         }
     }
-    if let Some(g) = &ch.granted {
-        let wanted: PermissionSet = g.iter().copied().collect();
-        let held = actor.permissions_in(scope);
-        if !held.contains_all(wanted) {
-            errors.push(kernel::UserError::new(
-                "input.grant",
-                UserErrorCode::NotAllowed,
-                "you cannot grant a permission you do not hold here",
-            ));
-        }
+    // Whatever the change gives beyond what the member had must be the actor's to give.
+    let names = |v: &serde_json::Value| {
+        PermissionSet::from_names(
+            &serde_json::from_value::<Vec<String>>(v.clone()).unwrap_or_default(),
+        )
+    };
+    let before = effective(current, names(&m.granted), names(&m.withheld));
+    let after = effective(
+        ch.role.unwrap_or(current),
+        ch.granted
+            .as_ref()
+            .map_or_else(|| names(&m.granted), |g| g.iter().copied().collect()),
+        ch.withheld
+            .as_ref()
+            .map_or_else(|| names(&m.withheld), |w| w.iter().copied().collect()),
+    );
+    if actor.principal != kernel::Principal::System
+        && !actor
+            .permissions_in(scope)
+            .contains_all(after.minus(before))
+    {
+        errors.push(kernel::UserError::new(
+            "input.grant",
+            UserErrorCode::NotAllowed,
+            "you cannot give a permission you do not hold here",
+        ));
     }
     if ch.all_sub_accounts.is_some() && scope.kind() != ScopeKind::Agency {
         errors.push(kernel::UserError::new(
@@ -275,9 +298,10 @@ pub async fn update(
         a.all_sub_accounts = Set(v);
     }
     a.updated_at = Set(Utc::now());
-    let m = a.update(db).await?;
+    let txn = db.begin().await?;
+    let m = a.update(&txn).await?;
     event::record(
-        db,
+        &txn,
         actor,
         NewEvent {
             event_type: "membership.updated",
@@ -287,12 +311,13 @@ pub async fn update(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok((m, u))
 }
 
 /// Removes someone from a scope.
 pub async fn remove(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     id: Uuid,
 ) -> Result<MemberRow, Error> {
@@ -301,9 +326,10 @@ pub async fn remove(
     authorize_manage(actor, scope)?;
     let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
     outranks(actor, m.user_id, scope, current)?;
-    membership::Entity::delete_by_id(m.id).exec(db).await?;
+    let txn = db.begin().await?;
+    membership::Entity::delete_by_id(m.id).exec(&txn).await?;
     event::record(
-        db,
+        &txn,
         actor,
         NewEvent {
             event_type: "membership.removed",
@@ -313,6 +339,7 @@ pub async fn remove(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok((m, u))
 }
 

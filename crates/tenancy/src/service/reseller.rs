@@ -103,6 +103,15 @@ async fn domain_taken(
     domain: &str,
     except: Option<Uuid>,
 ) -> Result<bool, Error> {
+    // A domain names one brand: no agency's custom domain either.
+    if crate::entity::agency::Entity::find()
+        .filter(crate::entity::agency::Column::CustomDomain.eq(domain))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Ok(true);
+    }
     let mut q = reseller::Entity::find().filter(reseller::Column::WhiteLabelDomain.eq(domain));
     if let Some(id) = except {
         q = q.filter(reseller::Column::Id.ne(id));
@@ -311,6 +320,20 @@ where
     Ok(r)
 }
 
+/// Most credits one movement may add.
+pub const MAX_CREDIT: i64 = 1_000_000_000;
+
+/// `FORBIDDEN` unless the actor may read the reseller's billing (its wallet).
+pub fn require_billing_read(actor: &Actor, reseller_id: Uuid) -> Result<(), Error> {
+    if actor.can(Permission::BillingRead, Scope::Platform)
+        || actor.can(Permission::BillingRead, Scope::Reseller(reseller_id))
+    {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// The wallet balance: the sum of the ledger.
 pub async fn balance(db: &impl ConnectionTrait, reseller_id: Uuid) -> Result<i64, Error> {
     let backend = db.get_database_backend();
@@ -349,11 +372,11 @@ where
     let r = get(db, actor, id).await?;
     actor.require(Permission::BillingManage, Scope::Platform)?;
     let mut c = Check::default();
-    if amount <= 0 {
+    if amount <= 0 || amount > MAX_CREDIT {
         c.0.push(kernel::UserError::new(
             "input.amount",
             UserErrorCode::Invalid,
-            "credit a positive number of credits",
+            "credit between 1 and 1000000000 credits",
         ));
     }
     let note = c.text("input.note", note.as_deref(), 500);

@@ -10,7 +10,7 @@ use kernel::auth::{Actor, Permission, Scope, ScopeKind};
 use kernel::error::{Error, UserErrorCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -103,6 +103,7 @@ async fn list(
         .filter(sidebar_option::Column::AgencyId.eq(agency_id))
         .filter(sidebar_option::Column::ScopeId.eq(scope_id))
         .order_by_asc(sidebar_option::Column::Rank)
+        .order_by_asc(sidebar_option::Column::Id)
         .all(db)
         .await?)
 }
@@ -211,6 +212,14 @@ pub async fn move_after(
     after: Option<Uuid>,
 ) -> Result<sidebar_option::Model, Error> {
     let o = get_for_change(db, actor, id).await?;
+    // Lock the sidebar (PostgreSQL; SQLite writers are serial) so two moves cannot pick the
+    // same rank between the same neighbours.
+    sidebar_option::Entity::find()
+        .filter(sidebar_option::Column::AgencyId.eq(o.agency_id))
+        .filter(sidebar_option::Column::ScopeId.eq(o.scope_id))
+        .lock_exclusive()
+        .all(db)
+        .await?;
     let entries = list(db, scope_of(&o)).await?;
     let others: Vec<&sidebar_option::Model> = entries.iter().filter(|e| e.id != o.id).collect();
     let position = match after {

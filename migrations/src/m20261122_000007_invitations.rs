@@ -60,7 +60,17 @@ impl MigrationTrait for Migration {
                     .col(Invitations::Status)
                     .to_owned(),
             )
-            .await
+            .await?;
+        // At most one pending invitation per person and scope, even under concurrent invites
+        // (a partial index: the same SQL on SQLite and PostgreSQL).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX invitations_one_pending ON invitations (email, scope_kind, scope_id) \
+                 WHERE status = 'pending'",
+            )
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

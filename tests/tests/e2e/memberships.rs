@@ -263,3 +263,46 @@ async fn keys_never_change_memberships_and_nobody_gives_what_they_lack() {
         .ok();
     assert_eq!(r.user_error_codes("invitationCreate"), vec!["NOT_ALLOWED"]);
 }
+
+#[tokio::test]
+async fn two_owners_removing_each_other_at_once_leave_one() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let a = app.user("a@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "a@acme.test").await;
+    let b = app.user("b@acme.test").await;
+    app.grant_in(&b.user_id, &agency, Role::AgencyOwner).await;
+    let list = app
+        .gql(Some(&a.access), LIST, json!({ "s": agency }))
+        .await
+        .ok()
+        .data("memberships")
+        .clone();
+    let (am, bm) = (
+        member_id(&list, "a@acme.test"),
+        member_id(&list, "b@acme.test"),
+    );
+    for _ in 0..3 {
+        let (ra, rb) = tokio::join!(
+            app.gql(Some(&a.access), REMOVE, json!({ "id": bm })),
+            app.gql(Some(&b.access), REMOVE, json!({ "id": am })),
+        );
+        let removed = [&ra, &rb]
+            .iter()
+            .filter(|r| r.data("membershipRemove.membership.id").is_string())
+            .count();
+        assert!(
+            removed <= 1,
+            "both owners removed each other: {:?} {:?}",
+            ra.body,
+            rb.body
+        );
+        if removed == 1 {
+            break;
+        }
+    }
+    assert_eq!(
+        app.count("memberships WHERE role = 'AGENCY_OWNER'").await,
+        1
+    );
+}

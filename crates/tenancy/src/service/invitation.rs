@@ -130,7 +130,18 @@ where
         revoked_at: Set(None),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| {
+        if kernel::db::is_unique_violation(&e) {
+            Error::user(
+                "input.email",
+                UserErrorCode::Taken,
+                "an invitation to this person is being sent right now; try again",
+            )
+        } else {
+            e.into()
+        }
+    })?;
     email_outbox::ActiveModel {
         id: Set(new_uuid()),
         to_address: Set(email),

@@ -214,6 +214,48 @@ fn effective(role: Role, granted: PermissionSet, withheld: PermissionSet) -> Per
     role.default_permissions().union(granted).minus(withheld)
 }
 
+/// Locks the target membership and the actor's own (in id order, so two managers acting on each
+/// other cannot deadlock), then checks the rank rule again on what is locked: of two owners
+/// demoting each other at once, the second sees the first's change.
+async fn lock_and_recheck(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    target: Uuid,
+    scope: Scope,
+) -> Result<Role, Error> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let me = actor.require_user()?;
+    let rows = membership::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(membership::Column::Id.eq(target))
+                .add(membership::Column::UserId.eq(me)),
+        )
+        .order_by_asc(membership::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    let current = rows
+        .iter()
+        .find(|m| m.id == target)
+        .and_then(|m| Role::parse(&m.role))
+        .ok_or(Error::NotFound)?;
+    let fresh = Actor {
+        principal: actor.principal.clone(),
+        memberships: rows
+            .into_iter()
+            .filter(|m| m.user_id == me)
+            .filter_map(to_membership)
+            .collect(),
+        tenant: actor.tenant,
+    };
+    if !fresh.can(Permission::MembersManage, scope) {
+        return Err(Error::Forbidden);
+    }
+    outranks(&fresh, Uuid::nil(), scope, current)?;
+    Ok(current)
+}
+
 /// Changes a membership's role, single permissions or sub-account reach.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
@@ -299,6 +341,9 @@ pub async fn update(
     }
     a.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
+    if actor.principal != kernel::Principal::System {
+        lock_and_recheck(&txn, actor, id, scope).await?;
+    }
     let m = a.update(&txn).await?;
     event::record(
         &txn,
@@ -327,6 +372,9 @@ pub async fn remove(
     let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
     outranks(actor, m.user_id, scope, current)?;
     let txn = db.begin().await?;
+    if actor.principal != kernel::Principal::System {
+        lock_and_recheck(&txn, actor, m.id, scope).await?;
+    }
     membership::Entity::delete_by_id(m.id).exec(&txn).await?;
     event::record(
         &txn,

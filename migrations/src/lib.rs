@@ -14,6 +14,7 @@ pub mod m20261122_000005_row_level_security;
 mod m20261122_000006_resellers;
 mod m20261122_000007_invitations;
 mod m20261122_000008_sidebar_options;
+mod m20261122_000009_crm_contacts;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_resellers::Migration),
             Box::new(m20261122_000007_invitations::Migration),
             Box::new(m20261122_000008_sidebar_options::Migration),
+            Box::new(m20261122_000009_crm_contacts::Migration),
         ]
     }
 }

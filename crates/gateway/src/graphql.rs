@@ -4,6 +4,7 @@
 //! applies the same authorization as the object's own query: an interface never bypasses it.
 
 use async_graphql::{Context, ID, Interface, Object};
+use crm::Contact;
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
@@ -32,6 +33,8 @@ pub enum Node {
     SidebarOption(SidebarOption),
     /// A membership.
     Membership(MembershipObject),
+    /// A contact.
+    Contact(Contact),
 }
 
 /// Gateway queries.
@@ -69,6 +72,9 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
             let (m, u) = tenancy::service::membership::get(&**tx, &rc.actor, gid.uuid).await?;
             Ok(Node::Membership(MembershipObject(m, u)))
         }
+        NodeKind::Contact => Ok(Node::Contact(Contact(
+            crm::service::contact::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
         _ => Err(Error::NotFound),
     }
 }

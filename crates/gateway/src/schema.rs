@@ -2,17 +2,18 @@
 
 use crate::graphql::CoreQuery;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
+use crm::{CrmMutation, CrmQuery};
 use identity::{IdentityMutation, IdentityQuery};
 use kernel::Config;
 use tenancy::{TenancyMutation, TenancyQuery};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, IdentityQuery, TenancyQuery);
+pub struct QueryRoot(CoreQuery, IdentityQuery, TenancyQuery, CrmQuery);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation, TenancyMutation);
+pub struct MutationRoot(IdentityMutation, TenancyMutation, CrmMutation);
 
 /// The schema type.
 pub type CanopySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -28,11 +28,13 @@ pub enum NodeKind {
     Event,
     /// A sidebar option of an agency or sub-account.
     SidebarOption,
+    /// A contact of a sub-account.
+    Contact,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 11] = [
+    pub const ALL: [NodeKind; 12] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -44,6 +46,7 @@ impl NodeKind {
         NodeKind::Invitation,
         NodeKind::Event,
         NodeKind::SidebarOption,
+        NodeKind::Contact,
     ];
 
     /// The id prefix of this kind.
@@ -60,6 +63,7 @@ impl NodeKind {
             NodeKind::Invitation => "inv",
             NodeKind::Event => "evt",
             NodeKind::SidebarOption => "sbo",
+            NodeKind::Contact => "con",
         }
     }
 
@@ -77,6 +81,7 @@ impl NodeKind {
             NodeKind::Invitation => "Invitation",
             NodeKind::Event => "Event",
             NodeKind::SidebarOption => "SidebarOption",
+            NodeKind::Contact => "Contact",
         }
     }
 

@@ -246,6 +246,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "resellers",
         "reseller_credit_entries",
         "sidebar_options",
+        "contacts",
+        "contacts WHERE deleted_at IS NOT NULL",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
@@ -342,6 +344,19 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("membership")
         .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { contactCreate(input: { subAccountId: $s, firstName: \"Victim\", email: \"victim@contact.test\" }) { contact { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_contact = created
+        .data("contactCreate.contact.id")
+        .as_str()
+        .expect("contact")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -403,6 +418,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &v1_contact,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -416,6 +432,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &v1_contact,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -431,6 +448,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &v1_contact,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -446,6 +464,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &v1_contact,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -461,6 +480,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_key,
                 &v1_invitation,
                 &v1_sidebar,
+                &v1_contact,
                 &victim_membership,
                 &victim_owner.user_id,
             ],

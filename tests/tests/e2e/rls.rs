@@ -87,6 +87,37 @@ async fn the_runtime_role_sees_only_its_tenant() {
     drop(sp);
     tx.commit().await.expect("commit");
 
+    // Cross-tenant (the platform's staff) opens tree tables, never data tables.
+    let owner_a = app.login("a@a.test", tests::PASSWORD).await.ok();
+    let token = owner_a
+        .data("sessionCreate.session.accessToken")
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let a_sub = app
+        .gql(Some(&token), "query($id: ID!) { node(id: $id) { ... on Agency { subAccounts(first: 1) { nodes { id } } } } }", serde_json::json!({ "id": a }))
+        .await
+        .ok()
+        .data("node.subAccounts.nodes")[0]["id"]
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    app.gql(Some(&token), "mutation($s: ID!) { contactCreate(input: { subAccountId: $s, firstName: \"Ada\" }) { contact { id } } }", serde_json::json!({ "s": a_sub }))
+        .await
+        .ok();
+    let cross = runtime.begin().await.expect("begin");
+    kernel::db::set_tenant(&cross, kernel::db::TenantGuard::CrossTenant)
+        .await
+        .expect("cross");
+    assert_eq!(scalar(&cross, "SELECT COUNT(*) FROM sub_accounts").await, 5);
+    assert_eq!(scalar(&cross, "SELECT COUNT(*) FROM contacts").await, 0);
+    drop(cross);
+    assert_eq!(
+        app.count("contacts").await,
+        1,
+        "the contact exists; the owner sees it"
+    );
+
     // The setting was transaction-local: the pooled connection carries nothing forward.
     assert_eq!(
         scalar(&runtime, "SELECT COUNT(*) FROM sub_accounts").await,

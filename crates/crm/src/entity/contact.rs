@@ -1,0 +1,35 @@
+//! `contacts`: a sub-account's people. A tenant data table keyed `(agency_id, id)`.
+#![allow(missing_docs)]
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "contacts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub agency_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub sub_account_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    /// Lowercased.
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub dnd_email: bool,
+    pub dnd_sms: bool,
+    pub dnd_calls: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

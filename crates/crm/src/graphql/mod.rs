@@ -1,0 +1,9 @@
+//! The CRM crate's GraphQL.
+
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::CrmMutation;
+pub use query::CrmQuery;
+pub use types::{Contact, ContactSource, ContactStatus};

@@ -1,0 +1,172 @@
+//! GraphQL types of the CRM crate.
+
+use crate::entity::contact;
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, Utc};
+use kernel::id::{NodeKind, gid};
+
+/// Where a contact came from.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ContactSource {
+    /// Entered by hand.
+    Manual,
+    /// A form submission.
+    Form,
+    /// An ad.
+    Ad,
+    /// A CSV import.
+    Import,
+    /// A partner integration.
+    Api,
+    /// A referral.
+    Referral,
+    /// Anything else.
+    Other,
+}
+
+impl ContactSource {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactSource::Manual => "manual",
+            ContactSource::Form => "form",
+            ContactSource::Ad => "ad",
+            ContactSource::Import => "import",
+            ContactSource::Api => "api",
+            ContactSource::Referral => "referral",
+            ContactSource::Other => "other",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        [
+            Self::Manual,
+            Self::Form,
+            Self::Ad,
+            Self::Import,
+            Self::Api,
+            Self::Referral,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .unwrap_or(Self::Other)
+    }
+}
+
+/// Where a contact stands in the sales process.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ContactStatus {
+    /// Not contacted yet.
+    New,
+    /// Contacted.
+    Contacted,
+    /// Qualified as a prospect.
+    Qualified,
+    /// Became a customer.
+    Converted,
+    /// Lost.
+    Lost,
+}
+
+impl ContactStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactStatus::New => "new",
+            ContactStatus::Contacted => "contacted",
+            ContactStatus::Qualified => "qualified",
+            ContactStatus::Converted => "converted",
+            ContactStatus::Lost => "lost",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        [
+            Self::Contacted,
+            Self::Qualified,
+            Self::Converted,
+            Self::Lost,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .unwrap_or(Self::New)
+    }
+}
+
+/// A person a sub-account does business with.
+#[derive(Clone)]
+pub struct Contact(pub contact::Model);
+
+/// A person a sub-account does business with.
+#[Object]
+impl Contact {
+    /// The contact's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Contact, self.0.id)
+    }
+    /// First name.
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    /// Last name.
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    /// Email address (lowercase).
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// Phone number in E.164 form (`+14155552671`).
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Company.
+    async fn company(&self) -> Option<&str> {
+        self.0.company.as_deref()
+    }
+    /// Where the contact came from.
+    async fn source(&self) -> ContactSource {
+        ContactSource::parse(&self.0.source)
+    }
+    /// Where the contact stands.
+    async fn status(&self) -> ContactStatus {
+        ContactStatus::parse(&self.0.status)
+    }
+    /// The member who owns the contact.
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
+        let Some(owner) = self.0.owner_id else {
+            return Ok(None);
+        };
+        let (tx, _) = kernel::db::request(ctx)?;
+        use sea_orm::EntityTrait;
+        Ok(identity::entity::user::Entity::find_by_id(owner)
+            .one(&**tx)
+            .await
+            .map_err(kernel::Error::from)?
+            .map(identity::User))
+    }
+    /// Do not email.
+    async fn do_not_email(&self) -> bool {
+        self.0.dnd_email
+    }
+    /// Do not text.
+    async fn do_not_text(&self) -> bool {
+        self.0.dnd_sms
+    }
+    /// Do not call.
+    async fn do_not_call(&self) -> bool {
+        self.0.dnd_calls
+    }
+    /// When the contact was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the contact last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When the contact was deleted, if it was.
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+}
+
+kernel::connection_types!(ContactConnection, ContactEdge, Contact, "contacts");

@@ -1,0 +1,3 @@
+//! The CRM operations: `(db, &Actor, input) -> Result`.
+
+pub mod contact;

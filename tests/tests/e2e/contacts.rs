@@ -1,0 +1,357 @@
+//! CRM contacts: create, change, delete and restore, search and filters, and the refusals.
+
+use kernel::Role;
+use serde_json::{Value, json};
+use tests::{Session, TestApp, spawn_app};
+
+const CREATE: &str = "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id firstName lastName email phone source status owner { email } doNotText } userErrors { field code message } } }";
+const UPDATE: &str = "mutation($id: ID!, $i: ContactUpdateInput!) { contactUpdate(id: $id, input: $i) { contact { firstName status owner { email } company } userErrors { field code } } }";
+const LIST: &str = "query($s: ID!, $f: ContactFilterInput) { contacts(subAccountId: $s, filter: $f) { totalCount nodes { firstName } } }";
+
+struct World {
+    owner: Session,
+    agency: String,
+    dental: String,
+    gardens: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let admin = app.platform_admin("root@platform.test").await;
+    let owner = app.user("owner@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let dental = app.sub_account(&owner, &agency, "Dental").await;
+    let gardens = app.sub_account(&owner, &agency, "Gardens").await;
+    World {
+        owner,
+        agency,
+        dental,
+        gardens,
+    }
+}
+
+async fn contact(app: &TestApp, who: &Session, sub: &str, input: Value) -> Value {
+    let mut i = input;
+    i["subAccountId"] = json!(sub);
+    let r = app
+        .gql(Some(&who.access), CREATE, json!({ "i": i }))
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("contactCreate"),
+        Vec::<String>::new(),
+        "{}",
+        r.body
+    );
+    r.data("contactCreate.contact").clone()
+}
+
+#[tokio::test]
+async fn contacts_are_created_normalised_changed_deleted_and_restored() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": " Ada ", "lastName": "Lovelace", "email": "ADA@Example.com", "phone": "+1 (415) 555-2671", "source": "FORM", "doNotText": true, "ownerId": w.owner.user_id })).await;
+    assert_eq!(c["firstName"], "Ada");
+    assert_eq!(c["email"], "ada@example.com");
+    assert_eq!(c["phone"], "+14155552671");
+    assert_eq!(
+        (c["source"].as_str(), c["status"].as_str()),
+        (Some("FORM"), Some("NEW"))
+    );
+    assert_eq!(c["owner"]["email"], "owner@acme.test");
+    assert_eq!(c["doNotText"], true);
+    let id = c["id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("con_"));
+    assert_eq!(
+        app.count("events WHERE event_type = 'contact.created'")
+            .await,
+        1
+    );
+
+    let r = app.gql(Some(&w.owner.access), UPDATE, json!({ "id": id, "i": { "status": "QUALIFIED", "company": "Analytical Engines", "ownerId": null } })).await.ok();
+    assert_eq!(
+        r.data("contactUpdate.contact"),
+        &json!({ "firstName": "Ada", "status": "QUALIFIED", "owner": null, "company": "Analytical Engines" })
+    );
+
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($id: ID!) { contactDelete(id: $id) { contact { deletedAt } } }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok();
+    assert!(r.data("contactDelete.contact.deletedAt").is_string());
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    let r = app
+        .gql(Some(&w.owner.access), LIST, json!({ "s": w.dental }))
+        .await
+        .ok();
+    assert_eq!(r.data("contacts.totalCount"), 0);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($id: ID!) { contactRestore(id: $id) { contact { deletedAt } } }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok();
+    assert!(r.data("contactRestore.contact.deletedAt").is_null());
+    app.gql(
+        Some(&w.owner.access),
+        "query($id: ID!) { node(id: $id) { ... on Contact { email } } }",
+        json!({ "id": id }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.count("events WHERE event_type LIKE 'contact.%'").await,
+        4
+    );
+}
+
+#[tokio::test]
+async fn bad_contact_input_is_refused_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let stranger = app.user("stranger@x.test").await;
+    let r = app
+        .gql(Some(&w.owner.access), CREATE, json!({ "i": { "subAccountId": w.dental, "email": "not-an-email", "phone": "555", "ownerId": stranger.user_id, "firstName": "x".repeat(101) } }))
+        .await
+        .ok();
+    let mut fields: Vec<String> = r
+        .data("contactCreate.userErrors")
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"][1].as_str().unwrap_or_default().to_owned())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, vec!["email", "firstName", "ownerId", "phone"]);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            CREATE,
+            json!({ "i": { "subAccountId": w.dental } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("contactCreate"),
+        vec!["INVALID"],
+        "a contact needs a name, email or phone"
+    );
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            CREATE,
+            json!({ "i": { "subAccountId": w.dental, "firstName": "A", "status": "MARRIED" } }),
+        )
+        .await;
+    assert_eq!(
+        r.error_code(),
+        Some("BAD_USER_INPUT"),
+        "an unknown enum value is a schema error"
+    );
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            CREATE,
+            json!({ "i": { "subAccountId": w.agency, "firstName": "A" } }),
+        )
+        .await;
+    assert_eq!(
+        r.error_code(),
+        Some("BAD_USER_INPUT"),
+        "an agency id is not a sub-account id"
+    );
+    assert_eq!(app.count("contacts").await, 0);
+}
+
+#[tokio::test]
+async fn search_and_filters() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    for (first, last, email, status) in [
+        ("Ada", "Lovelace", "ada@example.com", "NEW"),
+        ("Alan", "Turing", "alan@bletchley.test", "QUALIFIED"),
+        ("Grace", "Hopper", "grace@navy.test", "QUALIFIED"),
+        ("Percent", "Sign", "100%@x.test", "LOST"),
+    ] {
+        let email = if email.contains('%') {
+            Value::Null
+        } else {
+            json!(email)
+        };
+        contact(
+            &app,
+            &w.owner,
+            &w.dental,
+            json!({ "firstName": first, "lastName": last, "email": email, "status": status }),
+        )
+        .await;
+    }
+    contact(
+        &app,
+        &w.owner,
+        &w.gardens,
+        json!({ "firstName": "Adam", "lastName": "Gardener" }),
+    )
+    .await;
+    let names = |r: &tests::Gql| -> Vec<String> {
+        r.data("contacts.nodes")
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["firstName"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let list = |f: Value| {
+        let app = &app;
+        let token = w.owner.access.clone();
+        let s = w.dental.clone();
+        async move {
+            app.gql(Some(&token), LIST, json!({ "s": s, "f": f }))
+                .await
+                .ok()
+        }
+    };
+    assert_eq!(
+        names(&list(json!({ "search": "a" })).await),
+        vec!["Ada", "Alan"]
+    );
+    assert_eq!(
+        names(&list(json!({ "search": "HOP" })).await),
+        vec!["Grace"]
+    );
+    assert_eq!(
+        names(&list(json!({ "search": "grace@" })).await),
+        vec!["Grace"]
+    );
+    assert_eq!(
+        names(&list(json!({ "search": "%" })).await),
+        Vec::<String>::new(),
+        "wildcards are literal"
+    );
+    assert_eq!(
+        names(&list(json!({ "status": "QUALIFIED" })).await),
+        vec!["Alan", "Grace"]
+    );
+    assert_eq!(
+        list(json!({})).await.data("contacts.totalCount"),
+        4,
+        "the other sub-account's contacts are not listed"
+    );
+    let page = app.gql(Some(&w.owner.access), "query($s: ID!) { contacts(subAccountId: $s, first: 3) { pageInfo { hasNextPage endCursor } } }", json!({ "s": w.dental })).await.ok();
+    let cursor = page
+        .data("contacts.pageInfo.endCursor")
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    assert_eq!(page.data("contacts.pageInfo.hasNextPage"), true);
+    let rest = app.gql(Some(&w.owner.access), "query($s: ID!, $c: String) { contacts(subAccountId: $s, first: 3, after: $c) { nodes { firstName } pageInfo { hasNextPage } } }", json!({ "s": w.dental, "c": cursor })).await.ok();
+    assert_eq!(
+        rest.data("contacts.nodes"),
+        &json!([{ "firstName": "Percent" }])
+    );
+}
+
+#[tokio::test]
+async fn who_may_read_and_write_contacts() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await;
+    let id = c["id"].as_str().expect("id").to_owned();
+    // Staff of the sibling sub-account: NOT_FOUND, like a stranger.
+    let sibling = app.user("staff@gardens.test").await;
+    app.grant_in(&sibling.user_id, &w.gardens, Role::SubaccountUser)
+        .await;
+    assert_eq!(
+        app.gql(Some(&sibling.access), LIST, json!({ "s": w.dental }))
+            .await
+            .error_code(),
+        Some("NOT_FOUND")
+    );
+    assert_eq!(
+        app.gql(
+            Some(&sibling.access),
+            UPDATE,
+            json!({ "id": id, "i": { "firstName": "X" } })
+        )
+        .await
+        .error_code(),
+        Some("NOT_FOUND")
+    );
+    // A member who may read but not write.
+    let reader = app.user("reader@dental.test").await;
+    app.grant_in(&reader.user_id, &w.dental, Role::SubaccountUser)
+        .await;
+    let list = app
+        .gql(
+            Some(&w.owner.access),
+            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { email } } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let m = list
+        .data("memberships.nodes")
+        .as_array()
+        .expect("n")
+        .iter()
+        .find(|n| n["user"]["email"] == "reader@dental.test")
+        .expect("m")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.gql(Some(&w.owner.access), "mutation($id: ID!) { membershipUpdate(id: $id, input: { withhold: [CONTACTS_WRITE] }) { userErrors { code } } }", json!({ "id": m })).await.ok();
+    app.gql(Some(&reader.access), LIST, json!({ "s": w.dental }))
+        .await
+        .ok();
+    assert_eq!(
+        app.gql(
+            Some(&reader.access),
+            UPDATE,
+            json!({ "id": id, "i": { "firstName": "X" } })
+        )
+        .await
+        .error_code(),
+        Some("FORBIDDEN")
+    );
+    // Platform and reseller staff never read an agency's contacts.
+    let admin = app.platform_admin("root2@platform.test").await;
+    assert_eq!(
+        app.gql(Some(&admin.access), LIST, json!({ "s": w.dental }))
+            .await
+            .error_code(),
+        Some("NOT_FOUND")
+    );
+    assert_eq!(
+        app.gql(
+            Some(&admin.access),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id })
+        )
+        .await
+        .error_code(),
+        Some("NOT_FOUND")
+    );
+    // An agency user without sub-account access neither.
+    let agency_user = app.user("user@acme.test").await;
+    app.grant_in(&agency_user.user_id, &w.agency, Role::AgencyUser)
+        .await;
+    assert_eq!(
+        app.gql(Some(&agency_user.access), LIST, json!({ "s": w.dental }))
+            .await
+            .error_code(),
+        Some("NOT_FOUND")
+    );
+    assert_eq!(app.count("contacts WHERE first_name = 'X'").await, 0);
+}

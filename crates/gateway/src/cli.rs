@@ -50,8 +50,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     let config = cli.config;
     init_tracing(&config);
-    let conn = db::connect(&config).await?;
-    match &config.owner_database_url {
+    // Migrate first, as the owner when one is named: the migrations create the runtime role
+    // that `DATABASE_URL` may name.
+    let conn = match &config.owner_database_url {
         Some(owner_url) => {
             let owner = db::connect(&Config {
                 database_url: Some(owner_url.clone()),
@@ -60,9 +61,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             .await?;
             db::migrate(&owner).await?;
             owner.close().await.map_err(|e| e.to_string())?;
+            db::connect(&config).await?
         }
-        None => db::migrate(&conn).await?,
-    }
+        None => {
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            conn
+        }
+    };
     match command {
         Command::Migrate => {
             println!("migrations applied ({})", db::backend_name(&conn));

@@ -7,7 +7,8 @@ use kernel::{Actor, Config, Role, Scope};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryFilter, Statement};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Once};
 use uuid::Uuid;
 
 /// The access-token secret of test apps (tests mint expired tokens with it).
@@ -26,6 +27,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// An HTTP client.
     pub http: reqwest::Client,
+    /// How many SQL statements the server has run.
+    pub statements: Arc<AtomicU64>,
     pg: Option<PgTestDb>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -117,6 +120,13 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
             db.clone()
         }
     };
+    // Count the statements the server runs (the test's own connection is not counted).
+    let statements = Arc::new(AtomicU64::new(0));
+    let mut server_db = server_db;
+    let counter = statements.clone();
+    server_db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
     let app = App::build(config, server_db).await.expect("build app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -131,6 +141,7 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
         url: format!("http://{addr}"),
         db,
         http: reqwest::Client::new(),
+        statements,
         pg,
         shutdown: Some(tx),
     }
@@ -522,6 +533,13 @@ impl TestApp {
                 .await
                 .expect("connect as the runtime role"),
         )
+    }
+
+    /// The number of SQL statements the server runs for one request.
+    pub async fn statements_for(&self, token: &str, query: &str, variables: Value) -> u64 {
+        let before = self.statements.load(Ordering::SeqCst);
+        self.gql(Some(token), query, variables).await.ok();
+        self.statements.load(Ordering::SeqCst) - before
     }
 
     /// Counts the rows of a table.

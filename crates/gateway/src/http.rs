@@ -42,6 +42,9 @@ pub const AGENCY_HEADER: &str = "canopy-agency";
 /// The header naming the sub-account a request acts in (a global id).
 pub const SUB_ACCOUNT_HEADER: &str = "canopy-sub-account";
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+/// How long a dataloader waits to batch keys (async-graphql's default, 1 ms, is far too long
+/// for a request that itself takes about that).
+const LOADER_DELAY: Duration = Duration::from_micros(50);
 
 /// The router with every route and layer.
 pub fn router(state: AppState) -> Router {
@@ -450,12 +453,21 @@ async fn execute(
     actor.tenant = tenant.map(|t| t.agency_id);
 
     let tx = Arc::new(tx);
-    let mut request = request.data(RequestTx(tx.clone())).data(RequestContext {
-        actor,
-        tenant,
-        request_id: request_id.clone(),
-        client_ip: Some(client_ip(&state, &headers, addr)),
-    });
+    // Loaders are per request, on its transaction (held weakly), with a short batching window.
+    let users = async_graphql::dataloader::DataLoader::new(
+        identity::UserLoader::new(Arc::downgrade(&tx)),
+        tokio::spawn,
+    )
+    .delay(LOADER_DELAY);
+    let mut request = request
+        .data(users)
+        .data(RequestTx(tx.clone()))
+        .data(RequestContext {
+            actor,
+            tenant,
+            request_id: request_id.clone(),
+            client_ip: Some(client_ip(&state, &headers, addr)),
+        });
     if let Some(ua) = header_str(&headers, header::USER_AGENT.as_str()) {
         request = request.data(UserAgent(ua.to_owned()));
     }

@@ -6,8 +6,10 @@
 
 pub mod entity;
 pub mod graphql;
+pub mod loader;
 pub mod service;
 
 pub use graphql::{ApiKey, IdentityMutation, IdentityQuery, User, UserAgent};
+pub use loader::UserLoader;
 pub use service::Identity;
 pub use service::auth::authenticate;

@@ -355,3 +355,43 @@ async fn who_may_read_and_write_contacts() {
     );
     assert_eq!(app.count("contacts WHERE first_name = 'X'").await, 0);
 }
+
+#[tokio::test]
+async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let other = app.user("seller@dental.test").await;
+    app.grant_in(&other.user_id, &w.dental, Role::SubaccountUser)
+        .await;
+    for i in 0..30 {
+        let owner = if i % 2 == 0 {
+            &w.owner.user_id
+        } else {
+            &other.user_id
+        };
+        contact(
+            &app,
+            &w.owner,
+            &w.dental,
+            json!({ "firstName": format!("C{i}"), "ownerId": owner }),
+        )
+        .await;
+    }
+    let q = |n: u32| {
+        format!(
+            "query($s: ID!) {{ contacts(subAccountId: $s, first: {n}) {{ nodes {{ firstName owner {{ email }} }} }} }}"
+        )
+    };
+    let small = app
+        .statements_for(&w.owner.access, &q(5), json!({ "s": w.dental }))
+        .await;
+    let large = app
+        .statements_for(&w.owner.access, &q(30), json!({ "s": w.dental }))
+        .await;
+    eprintln!("statements for a contacts page with owners: {small} (5 rows), {large} (30 rows)");
+    assert!(small > 0, "the counter counts");
+    assert_eq!(
+        small, large,
+        "owners are loaded in one batch, whatever the page size"
+    );
+}

@@ -135,13 +135,11 @@ impl Contact {
         let Some(owner) = self.0.owner_id else {
             return Ok(None);
         };
-        let (tx, _) = kernel::db::request(ctx)?;
-        use sea_orm::EntityTrait;
-        Ok(identity::entity::user::Entity::find_by_id(owner)
-            .one(&**tx)
-            .await
-            .map_err(kernel::Error::from)?
-            .map(identity::User))
+        // Batched across the page (one query for every owner shown).
+        let loader = ctx
+            .data::<async_graphql::dataloader::DataLoader<identity::UserLoader>>()
+            .map_err(|_| kernel::Error::internal("user loader missing from the request"))?;
+        Ok(loader.load_one(owner).await?.map(identity::User))
     }
     /// Do not email.
     async fn do_not_email(&self) -> bool {

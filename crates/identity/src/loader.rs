@@ -1,0 +1,43 @@
+//! Per-request dataloaders of the identity crate.
+//!
+//! Architecture Invariant: loaders are built per request by the gateway and hold a `Weak`
+//! reference to the request's transaction, so they never outlive it (a loader holding an `Arc`
+//! could keep the transaction alive past the request, and its commit would fail).
+
+use crate::entity::user;
+use async_graphql::dataloader::Loader;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use uuid::Uuid;
+
+/// Loads users by id in one query per batch. It does no authorization: callers resolve users
+/// they have already been allowed to show (a contact's owner, a key's creator).
+pub struct UserLoader {
+    tx: Weak<DatabaseTransaction>,
+}
+
+impl UserLoader {
+    /// A loader on the request's transaction.
+    pub fn new(tx: Weak<DatabaseTransaction>) -> Self {
+        Self { tx }
+    }
+}
+
+impl Loader<Uuid> for UserLoader {
+    type Value = user::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, Self::Error> {
+        let tx: Arc<DatabaseTransaction> = self
+            .tx
+            .upgrade()
+            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(keys.iter().copied()))
+            .all(&*tx)
+            .await
+            .map_err(kernel::Error::from)?;
+        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+    }
+}

@@ -15,6 +15,7 @@ mod m20261122_000006_resellers;
 mod m20261122_000007_invitations;
 mod m20261122_000008_sidebar_options;
 mod m20261122_000009_crm_contacts;
+mod m20261122_000010_crm_tags;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_invitations::Migration),
             Box::new(m20261122_000008_sidebar_options::Migration),
             Box::new(m20261122_000009_crm_contacts::Migration),
+            Box::new(m20261122_000010_crm_tags::Migration),
         ]
     }
 }

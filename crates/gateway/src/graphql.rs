@@ -4,7 +4,7 @@
 //! applies the same authorization as the object's own query: an interface never bypasses it.
 
 use async_graphql::{Context, ID, Interface, Object};
-use crm::Contact;
+use crm::{Contact, Tag};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
@@ -35,6 +35,8 @@ pub enum Node {
     Membership(MembershipObject),
     /// A contact.
     Contact(Contact),
+    /// A tag.
+    Tag(Tag),
 }
 
 /// Gateway queries.
@@ -75,6 +77,10 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         NodeKind::Contact => Ok(Node::Contact(Contact(
             crm::service::contact::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
+        NodeKind::Tag => Ok(Node::Tag(Tag(crm::service::tag::get(
+            &**tx, &rc.actor, gid.uuid,
+        )
+        .await?))),
         _ => Err(Error::NotFound),
     }
 }

@@ -459,8 +459,14 @@ async fn execute(
         tokio::spawn,
     )
     .delay(LOADER_DELAY);
+    let contact_tags = async_graphql::dataloader::DataLoader::new(
+        crm::ContactTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+    )
+    .delay(LOADER_DELAY);
     let mut request = request
         .data(users)
+        .data(contact_tags)
         .data(RequestTx(tx.clone()))
         .data(RequestContext {
             actor,

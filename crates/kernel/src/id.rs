@@ -30,11 +30,13 @@ pub enum NodeKind {
     SidebarOption,
     /// A contact of a sub-account.
     Contact,
+    /// A tag of a sub-account.
+    Tag,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 13] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -47,6 +49,7 @@ impl NodeKind {
         NodeKind::Event,
         NodeKind::SidebarOption,
         NodeKind::Contact,
+        NodeKind::Tag,
     ];
 
     /// The id prefix of this kind.
@@ -64,6 +67,7 @@ impl NodeKind {
             NodeKind::Event => "evt",
             NodeKind::SidebarOption => "sbo",
             NodeKind::Contact => "con",
+            NodeKind::Tag => "tag",
         }
     }
 
@@ -82,6 +86,7 @@ impl NodeKind {
             NodeKind::Event => "Event",
             NodeKind::SidebarOption => "SidebarOption",
             NodeKind::Contact => "Contact",
+            NodeKind::Tag => "Tag",
         }
     }
 

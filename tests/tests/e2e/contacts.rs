@@ -6,6 +6,8 @@ use tests::{Session, TestApp, spawn_app};
 
 const CREATE: &str = "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id firstName lastName email phone source status owner { email } doNotText } userErrors { field code message } } }";
 const UPDATE: &str = "mutation($id: ID!, $i: ContactUpdateInput!) { contactUpdate(id: $id, input: $i) { contact { firstName status owner { email } company } userErrors { field code } } }";
+const TAG_CREATE: &str = "mutation($i: TagCreateInput!) { tagCreate(input: $i) { tag { id name color } userErrors { field code } } }";
+const TAGS_ADD: &str = "mutation($i: ContactTagsInput!) { contactTagsAdd(input: $i) { contacts { tags { name } } userErrors { code } } }";
 const LIST: &str = "query($s: ID!, $f: ContactFilterInput) { contacts(subAccountId: $s, filter: $f) { totalCount nodes { firstName } } }";
 
 struct World {
@@ -377,9 +379,44 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
         )
         .await;
     }
+    // Every contact carries two tags too.
+    let mut tags = Vec::new();
+    for name in ["vip", "newsletter"] {
+        let r = app
+            .gql(
+                Some(&w.owner.access),
+                TAG_CREATE,
+                json!({ "i": { "subAccountId": w.dental, "name": name } }),
+            )
+            .await
+            .ok();
+        tags.push(r.data("tagCreate.tag.id").as_str().expect("tag").to_owned());
+    }
+    let all = app
+        .gql(
+            Some(&w.owner.access),
+            "query($s: ID!) { contacts(subAccountId: $s, first: 30) { nodes { id } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let ids: Vec<String> = all
+        .data("contacts.nodes")
+        .as_array()
+        .expect("n")
+        .iter()
+        .map(|n| n["id"].as_str().expect("id").to_owned())
+        .collect();
+    app.gql(
+        Some(&w.owner.access),
+        TAGS_ADD,
+        json!({ "i": { "contactIds": ids, "tagIds": tags } }),
+    )
+    .await
+    .ok();
     let q = |n: u32| {
         format!(
-            "query($s: ID!) {{ contacts(subAccountId: $s, first: {n}) {{ nodes {{ firstName owner {{ email }} }} }} }}"
+            "query($s: ID!) {{ contacts(subAccountId: $s, first: {n}) {{ nodes {{ firstName owner {{ email }} tags {{ name }} }} }} }}"
         )
     };
     let small = app
@@ -388,10 +425,177 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
     let large = app
         .statements_for(&w.owner.access, &q(30), json!({ "s": w.dental }))
         .await;
-    eprintln!("statements for a contacts page with owners: {small} (5 rows), {large} (30 rows)");
+    eprintln!(
+        "statements for a contacts page with owners and tags: {small} (5 rows), {large} (30 rows)"
+    );
     assert!(small > 0, "the counter counts");
     assert_eq!(
         small, large,
-        "owners are loaded in one batch, whatever the page size"
+        "owners and tags are loaded in one batch each, whatever the page size"
     );
+}
+
+#[tokio::test]
+async fn tags_are_created_attached_filtered_and_removed() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let a = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let b = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Bob" })).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let g = contact(&app, &w.owner, &w.gardens, json!({ "firstName": "Gus" })).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.dental, "name": "VIP", "color": "#FF00AA" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("tagCreate.tag.color"), "#ff00aa");
+    let vip = r.data("tagCreate.tag.id").as_str().expect("tag").to_owned();
+    assert!(vip.starts_with("tag_"));
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.dental, "name": "vip" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("tagCreate"), vec!["TAKEN"]);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.dental, "name": " ", "color": "red" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("tagCreate"), vec!["INVALID", "INVALID"]);
+    // The same name in another sub-account is another tag.
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.gardens, "name": "VIP" } }),
+        )
+        .await
+        .ok();
+    let gardens_vip = r.data("tagCreate.tag.id").as_str().expect("tag").to_owned();
+
+    // All or nothing: a contact or tag of another sub-account spoils the whole call.
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAGS_ADD,
+            json!({ "i": { "contactIds": [a, g], "tagIds": [vip] } }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAGS_ADD,
+            json!({ "i": { "contactIds": [a], "tagIds": [gardens_vip] } }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    assert_eq!(app.count("contact_tags").await, 0);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAGS_ADD,
+            json!({ "i": { "contactIds": [a, b, a], "tagIds": [vip] } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("contactTagsAdd.contacts")
+            .as_array()
+            .expect("c")
+            .len(),
+        2
+    );
+    app.gql(
+        Some(&w.owner.access),
+        TAGS_ADD,
+        json!({ "i": { "contactIds": [a], "tagIds": [vip] } }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.count("contact_tags").await,
+        2,
+        "adding twice changes nothing"
+    );
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            LIST,
+            json!({ "s": w.dental, "f": { "tagId": vip } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("contacts.totalCount"), 2);
+
+    app.gql(
+        Some(&w.owner.access),
+        "mutation($i: ContactTagsInput!) { contactTagsRemove(input: $i) { userErrors { code } } }",
+        json!({ "i": { "contactIds": [b], "tagIds": [vip] } }),
+    )
+    .await
+    .ok();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            LIST,
+            json!({ "s": w.dental, "f": { "tagId": vip } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("contacts.nodes"), &json!([{ "firstName": "Ada" }]));
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($id: ID!) { tagUpdate(id: $id, input: { name: \"Gold\" }) { tag { name } } }",
+            json!({ "id": vip }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("tagUpdate.tag.name"), "Gold");
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "query($id: ID!) { node(id: $id) { ... on Contact { tags { name } } } }",
+            json!({ "id": a }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("node.tags"), &json!([{ "name": "Gold" }]));
+    app.gql(
+        Some(&w.owner.access),
+        "mutation($id: ID!) { tagDelete(id: $id) { tag { id } } }",
+        json!({ "id": vip }),
+    )
+    .await
+    .ok();
+    assert_eq!(app.count("contact_tags").await, 0);
+    let listed = app
+        .gql(
+            Some(&w.owner.access),
+            "query($s: ID!) { tags(subAccountId: $s) { totalCount } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    assert_eq!(listed.data("tags.totalCount"), 0);
+    assert_eq!(app.count("events WHERE event_type LIKE 'tag.%'").await, 4);
 }

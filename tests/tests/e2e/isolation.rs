@@ -248,6 +248,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "sidebar_options",
         "contacts",
         "contacts WHERE deleted_at IS NOT NULL",
+        "tags",
+        "contact_tags",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
@@ -357,6 +359,19 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("contact")
         .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { tagCreate(input: { subAccountId: $s, name: \"victim\" }) { tag { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_tag = created
+        .data("tagCreate.tag.id")
+        .as_str()
+        .expect("tag")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -419,6 +434,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_invitation,
                 &v1_sidebar,
                 &v1_contact,
+                &v1_tag,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -433,6 +449,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_invitation,
                 &v1_sidebar,
                 &v1_contact,
+                &v1_tag,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -449,6 +466,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_invitation,
                 &v1_sidebar,
                 &v1_contact,
+                &v1_tag,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -465,6 +483,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_invitation,
                 &v1_sidebar,
                 &v1_contact,
+                &v1_tag,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -481,6 +500,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_invitation,
                 &v1_sidebar,
                 &v1_contact,
+                &v1_tag,
                 &victim_membership,
                 &victim_owner.user_id,
             ],

@@ -1,3 +1,5 @@
 //! SeaORM entities of the CRM crate, one file per table.
 
 pub mod contact;
+pub mod contact_tag;
+pub mod tag;

@@ -6,4 +6,4 @@ mod types;
 
 pub use mutation::CrmMutation;
 pub use query::CrmQuery;
-pub use types::{Contact, ContactSource, ContactStatus};
+pub use types::{Contact, ContactSource, ContactStatus, Tag};

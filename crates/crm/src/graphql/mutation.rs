@@ -1,6 +1,6 @@
 //! The CRM crate's mutation root.
 
-use super::types::{Contact, ContactSource, ContactStatus};
+use super::types::{Contact, ContactSource, ContactStatus, Tag};
 use crate::service::contact::{self, ContactFields};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use kernel::error::IntoPayload;
@@ -69,6 +69,65 @@ pub struct ContactUpdateInput {
 }
 
 payload!(ContactPayload, contact: Contact, "The contact.");
+payload!(TagPayload, tag: Tag, "The tag.");
+
+/// Input of `tagCreate`.
+#[derive(InputObject)]
+pub struct TagCreateInput {
+    /// The sub-account (of the agency you act in).
+    pub sub_account_id: ID,
+    /// The name (1 to 50 characters, unique in the sub-account whatever its case).
+    pub name: String,
+    /// Colour, `#rrggbb`.
+    pub color: Option<String>,
+}
+
+/// Input of `tagUpdate`: omitted fields stay as they are; an empty colour clears it.
+#[derive(InputObject, Default)]
+pub struct TagUpdateInput {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new colour, `#rrggbb`.
+    pub color: Option<String>,
+}
+
+/// Input of `contactTagsAdd` and `contactTagsRemove`: contacts and tags of one sub-account.
+#[derive(InputObject)]
+pub struct ContactTagsInput {
+    /// The contacts (1 to 100).
+    pub contact_ids: Vec<ID>,
+    /// The tags (1 to 100).
+    pub tag_ids: Vec<ID>,
+}
+
+/// The result of `contactTagsAdd` and `contactTagsRemove`.
+#[derive(async_graphql::SimpleObject)]
+pub struct ContactTagsPayload {
+    /// The contacts, with their tags now.
+    pub contacts: Vec<Contact>,
+    /// Problems with the input that a person can fix; empty on success.
+    pub user_errors: Vec<kernel::UserError>,
+}
+
+impl kernel::error::Payload for ContactTagsPayload {
+    type Value = Vec<Contact>;
+    fn ok(contacts: Vec<Contact>) -> Self {
+        Self {
+            contacts,
+            user_errors: Vec::new(),
+        }
+    }
+    fn user_errors(errors: Vec<kernel::UserError>) -> Self {
+        Self {
+            contacts: Vec::new(),
+            user_errors: errors,
+        }
+    }
+}
+
+fn ids(list: &[ID], kind: NodeKind) -> Result<Vec<uuid::Uuid>, kernel::Error> {
+    list.iter().map(|i| GlobalId::parse_as(i, kind)).collect()
+}
 
 fn user_id(id: &ID) -> Result<uuid::Uuid, kernel::Error> {
     GlobalId::parse_as(id, NodeKind::User)
@@ -76,6 +135,89 @@ fn user_id(id: &ID) -> Result<uuid::Uuid, kernel::Error> {
 
 #[Object]
 impl CrmMutation {
+    /// Creates a tag in a sub-account (`CONTACTS_WRITE`).
+    async fn tag_create(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag.")] input: TagCreateInput,
+    ) -> async_graphql::Result<TagPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let sub = GlobalId::parse_as(&input.sub_account_id, NodeKind::SubAccount)?;
+        crate::service::tag::create(&**tx, &rc.actor, sub, &input.name, input.color.as_deref())
+            .await
+            .map(Tag)
+            .into_payload()
+    }
+
+    /// Renames or recolours a tag (`CONTACTS_WRITE`).
+    async fn tag_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag's global id.")] id: ID,
+        #[graphql(desc = "The changes.")] input: TagUpdateInput,
+    ) -> async_graphql::Result<TagPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Tag)?;
+        crate::service::tag::update(
+            &**tx,
+            &rc.actor,
+            id,
+            input.name.as_deref(),
+            input.color.as_deref(),
+        )
+        .await
+        .map(Tag)
+        .into_payload()
+    }
+
+    /// Deletes a tag and takes it off every contact (`CONTACTS_WRITE`).
+    async fn tag_delete(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag's global id.")] id: ID,
+    ) -> async_graphql::Result<TagPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Tag)?;
+        crate::service::tag::delete(&**tx, &rc.actor, id)
+            .await
+            .map(Tag)
+            .into_payload()
+    }
+
+    /// Puts tags on contacts, all of one sub-account; all or nothing.
+    async fn contact_tags_add(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contacts and the tags.")] input: ContactTagsInput,
+    ) -> async_graphql::Result<ContactTagsPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let (c, t) = (
+            ids(&input.contact_ids, NodeKind::Contact)?,
+            ids(&input.tag_ids, NodeKind::Tag)?,
+        );
+        crate::service::tag::set_on_contacts(&**tx, &rc.actor, &c, &t, true)
+            .await
+            .map(|v| v.into_iter().map(Contact).collect())
+            .into_payload()
+    }
+
+    /// Takes tags off contacts, all of one sub-account; all or nothing.
+    async fn contact_tags_remove(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contacts and the tags.")] input: ContactTagsInput,
+    ) -> async_graphql::Result<ContactTagsPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let (c, t) = (
+            ids(&input.contact_ids, NodeKind::Contact)?,
+            ids(&input.tag_ids, NodeKind::Tag)?,
+        );
+        crate::service::tag::set_on_contacts(&**tx, &rc.actor, &c, &t, false)
+            .await
+            .map(|v| v.into_iter().map(Contact).collect())
+            .into_payload()
+    }
+
     /// Creates a contact (`CONTACTS_WRITE` in the sub-account).
     async fn contact_create(
         &self,

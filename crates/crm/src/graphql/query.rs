@@ -1,6 +1,6 @@
 //! The CRM crate's query root.
 
-use super::types::{Contact, ContactConnection, ContactSource, ContactStatus};
+use super::types::{Contact, ContactConnection, ContactSource, ContactStatus, Tag, TagConnection};
 use crate::service::contact::{self, ContactFilter};
 use async_graphql::{Context, ID, InputObject, Object};
 use kernel::connection::{Page, wants_total_count};
@@ -21,6 +21,8 @@ pub struct ContactFilterInput {
     pub source: Option<ContactSource>,
     /// Only contacts owned by this user.
     pub owner_id: Option<ID>,
+    /// Only contacts with this tag.
+    pub tag_id: Option<ID>,
 }
 
 #[Object]
@@ -49,6 +51,10 @@ impl CrmQuery {
                 .owner_id
                 .map(|o| GlobalId::parse_as(&o, NodeKind::User))
                 .transpose()?,
+            tag_id: f
+                .tag_id
+                .map(|t| GlobalId::parse_as(&t, NodeKind::Tag))
+                .transpose()?,
         };
         let page = Page::new(first, after, last, before)?;
         let (rows, info, total) =
@@ -58,6 +64,29 @@ impl CrmQuery {
             info,
             total,
             |c| c.0.id,
+        ))
+    }
+
+    /// The tags of a sub-account of the agency you act in, oldest first. Needs `CONTACTS_READ`.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sub-account's global id.")] sub_account_id: ID,
+        #[graphql(desc = "Return the first n tags (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return tags after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n tags (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return tags before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<TagConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let sub = GlobalId::parse_as(&sub_account_id, NodeKind::SubAccount)?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info, total) =
+            crate::service::tag::list(&**tx, &rc.actor, sub, page, wants_total_count(ctx)).await?;
+        Ok(TagConnection::build(
+            rows.into_iter().map(Tag).collect(),
+            info,
+            total,
+            |t| t.0.id,
         ))
     }
 }

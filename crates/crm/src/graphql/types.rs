@@ -141,6 +141,20 @@ impl Contact {
             .map_err(|_| kernel::Error::internal("user loader missing from the request"))?;
         Ok(loader.load_one(owner).await?.map(identity::User))
     }
+    /// The contact's tags, in the order they were put on.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
+        // Batched across the page (one query for every contact shown).
+        let loader = ctx
+            .data::<async_graphql::dataloader::DataLoader<crate::ContactTagsLoader>>()
+            .map_err(|_| kernel::Error::internal("tag loader missing from the request"))?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Tag)
+            .collect())
+    }
     /// Do not email.
     async fn do_not_email(&self) -> bool {
         self.0.dnd_email
@@ -168,3 +182,30 @@ impl Contact {
 }
 
 kernel::connection_types!(ContactConnection, ContactEdge, Contact, "contacts");
+
+/// A label for a sub-account's contacts.
+#[derive(Clone)]
+pub struct Tag(pub crate::entity::tag::Model);
+
+/// A label for a sub-account's contacts.
+#[Object]
+impl Tag {
+    /// The tag's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Tag, self.0.id)
+    }
+    /// The name (unique in the sub-account, whatever its case).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Colour, `#rrggbb`.
+    async fn color(&self) -> Option<&str> {
+        self.0.color.as_deref()
+    }
+    /// When the tag was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+kernel::connection_types!(TagConnection, TagEdge, Tag, "tags");

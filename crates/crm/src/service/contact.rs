@@ -58,6 +58,8 @@ pub struct ContactFilter {
     pub source: Option<String>,
     /// Only contacts owned by this user.
     pub owner_id: Option<Uuid>,
+    /// Only contacts with this tag.
+    pub tag_id: Option<Uuid>,
 }
 
 fn scope(agency_id: Uuid, sub_account_id: Uuid) -> Scope {
@@ -452,6 +454,17 @@ pub async fn list(
     }
     if let Some(v) = filter.owner_id {
         q = q.filter(contact::Column::OwnerId.eq(v));
+    }
+    if let Some(t) = filter.tag_id {
+        use crate::entity::contact_tag;
+        use sea_orm::{QuerySelect, QueryTrait};
+        let tagged = contact_tag::Entity::find()
+            .select_only()
+            .column(contact_tag::Column::ContactId)
+            .filter(contact_tag::Column::AgencyId.eq(agency_id))
+            .filter(contact_tag::Column::TagId.eq(t))
+            .into_query();
+        q = q.filter(contact::Column::Id.in_subquery(tagged));
     }
     let total = if with_total {
         q.clone().count(db).await?

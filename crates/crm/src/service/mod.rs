@@ -1,3 +1,4 @@
 //! The CRM operations: `(db, &Actor, input) -> Result`.
 
 pub mod contact;
+pub mod tag;

@@ -1,0 +1,366 @@
+//! Tags: create, rename, recolour, delete, and attach to or detach from contacts in bulk (all
+//! or nothing).
+
+use super::contact::{authorize, sub_account_in_tenant};
+use crate::entity::{contact, contact_tag, tag};
+use chrono::Utc;
+use kernel::auth::{Actor, Permission};
+use kernel::connection::{Page, PageInfo};
+use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::event::{self, NewEvent};
+use kernel::id::{NodeKind, new_uuid};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionSession, TransactionTrait,
+};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// Most contacts or tags in one attach or detach.
+pub const MAX_BULK: usize = 100;
+
+fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        errors.push(UserError::new(
+            "input.name",
+            UserErrorCode::Invalid,
+            "a tag name has 1 to 50 characters",
+        ));
+    }
+    name.to_owned()
+}
+
+fn check_color(errors: &mut Vec<UserError>, color: &str) -> Option<String> {
+    let c = color.trim().to_lowercase();
+    if c.is_empty() {
+        return None;
+    }
+    if c.len() != 7 || !c.starts_with('#') || !c[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        errors.push(UserError::new(
+            "input.color",
+            UserErrorCode::Invalid,
+            "enter a colour as #rrggbb",
+        ));
+    }
+    Some(c)
+}
+
+async fn name_taken(
+    db: &impl ConnectionTrait,
+    t: (Uuid, Uuid),
+    key: &str,
+    except: Option<Uuid>,
+) -> Result<bool, Error> {
+    let mut q = tag::Entity::find()
+        .filter(tag::Column::AgencyId.eq(t.0))
+        .filter(tag::Column::SubAccountId.eq(t.1))
+        .filter(tag::Column::NameKey.eq(key));
+    if let Some(id) = except {
+        q = q.filter(tag::Column::Id.ne(id));
+    }
+    Ok(q.count(db).await? > 0)
+}
+
+/// A tag the actor may read.
+pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<tag::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let t = tag::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::ContactsRead,
+    )?;
+    Ok(t)
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    t: &tag::Model,
+    event_type: &'static str,
+    payload: serde_json::Value,
+) -> Result<(), Error> {
+    event::record(
+        db,
+        actor,
+        NewEvent {
+            event_type,
+            scope: kernel::Scope::SubAccount {
+                agency_id: t.agency_id,
+                id: t.sub_account_id,
+            },
+            subject: (NodeKind::Tag, t.id),
+            payload,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Creates a tag in a sub-account (names are unique, whatever their case).
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    name: &str,
+    color: Option<&str>,
+) -> Result<tag::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let mut errors = Vec::new();
+    let name = check_name(&mut errors, name);
+    let color = color.and_then(|c| check_color(&mut errors, c));
+    let key = name.to_lowercase();
+    if errors.is_empty() && name_taken(db, (agency_id, sub_account_id), &key, None).await? {
+        errors.push(UserError::new(
+            "input.name",
+            UserErrorCode::Taken,
+            "this sub-account has a tag of this name",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let t = tag::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub_account_id),
+        name: Set(name),
+        name_key: Set(key),
+        color: Set(color),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        &t,
+        "tag.created",
+        serde_json::json!({ "name": t.name }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Renames or recolours a tag.
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    name: Option<&str>,
+    color: Option<&str>,
+) -> Result<tag::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get(db, actor, id).await?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::ContactsWrite,
+    )?;
+    let mut errors = Vec::new();
+    let mut m: tag::ActiveModel = t.clone().into();
+    if let Some(n) = name {
+        let n = check_name(&mut errors, n);
+        let key = n.to_lowercase();
+        if errors.is_empty()
+            && name_taken(db, (t.agency_id, t.sub_account_id), &key, Some(t.id)).await?
+        {
+            errors.push(UserError::new(
+                "input.name",
+                UserErrorCode::Taken,
+                "this sub-account has a tag of this name",
+            ));
+        }
+        m.name = Set(n);
+        m.name_key = Set(key);
+    }
+    if let Some(c) = color {
+        m.color = Set(check_color(&mut errors, c));
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let t = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        &t,
+        "tag.updated",
+        serde_json::json!({ "name": t.name }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Deletes a tag and takes it off every contact.
+pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<tag::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get(db, actor, id).await?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::ContactsWrite,
+    )?;
+    let txn = db.begin().await?;
+    contact_tag::Entity::delete_many()
+        .filter(contact_tag::Column::AgencyId.eq(t.agency_id))
+        .filter(contact_tag::Column::TagId.eq(t.id))
+        .exec(&txn)
+        .await?;
+    tag::Entity::delete_by_id((t.agency_id, t.id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        actor,
+        &t,
+        "tag.deleted",
+        serde_json::json!({ "name": t.name }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Puts tags on contacts (`attach`) or takes them off, all of one sub-account. Any contact or
+/// tag that is missing, deleted, of another sub-account or not visible makes the whole call
+/// `NOT_FOUND`: nothing is half-done. Returns the contacts.
+pub async fn set_on_contacts<C>(
+    db: &C,
+    actor: &Actor,
+    contact_ids: &[Uuid],
+    tag_ids: &[Uuid],
+    attach: bool,
+) -> Result<Vec<contact::Model>, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    if contact_ids.is_empty()
+        || tag_ids.is_empty()
+        || contact_ids.len() > MAX_BULK
+        || tag_ids.len() > MAX_BULK
+    {
+        return Err(Error::bad_input(
+            None,
+            format!("pass 1 to {MAX_BULK} contacts and 1 to {MAX_BULK} tags"),
+        ));
+    }
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let contact_set: HashSet<Uuid> = contact_ids.iter().copied().collect();
+    let tag_set: HashSet<Uuid> = tag_ids.iter().copied().collect();
+    let contacts = contact::Entity::find()
+        .filter(contact::Column::AgencyId.eq(agency_id))
+        .filter(contact::Column::Id.is_in(contact_set.iter().copied()))
+        .filter(contact::Column::DeletedAt.is_null())
+        .all(db)
+        .await?;
+    let tags = tag::Entity::find()
+        .filter(tag::Column::AgencyId.eq(agency_id))
+        .filter(tag::Column::Id.is_in(tag_set.iter().copied()))
+        .all(db)
+        .await?;
+    if contacts.len() != contact_set.len() || tags.len() != tag_set.len() {
+        return Err(Error::NotFound);
+    }
+    let sub = contacts[0].sub_account_id;
+    if contacts.iter().any(|c| c.sub_account_id != sub)
+        || tags.iter().any(|t| t.sub_account_id != sub)
+    {
+        return Err(Error::NotFound);
+    }
+    authorize(actor, agency_id, sub, Permission::ContactsWrite)?;
+    let txn = db.begin().await?;
+    if attach {
+        let now = Utc::now();
+        let rows: Vec<contact_tag::ActiveModel> = contacts
+            .iter()
+            .flat_map(|c| {
+                tags.iter().map(move |t| contact_tag::ActiveModel {
+                    agency_id: Set(agency_id),
+                    contact_id: Set(c.id),
+                    tag_id: Set(t.id),
+                    created_at: Set(now),
+                })
+            })
+            .collect();
+        contact_tag::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([
+                contact_tag::Column::AgencyId,
+                contact_tag::Column::ContactId,
+                contact_tag::Column::TagId,
+            ])
+            .exec(&txn)
+            .await?;
+    } else {
+        contact_tag::Entity::delete_many()
+            .filter(contact_tag::Column::AgencyId.eq(agency_id))
+            .filter(contact_tag::Column::ContactId.is_in(contact_set.iter().copied()))
+            .filter(contact_tag::Column::TagId.is_in(tag_set.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
+    for c in &contacts {
+        event::record(
+            &txn,
+            actor,
+            NewEvent {
+                event_type: if attach { "contact.tagged" } else { "contact.untagged" },
+                scope: kernel::Scope::SubAccount { agency_id, id: sub },
+                subject: (NodeKind::Contact, c.id),
+                payload: serde_json::json!({ "tags": tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>() }),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(contacts)
+}
+
+/// A page of a sub-account's tags, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    page: Page,
+    with_total: bool,
+) -> Result<(Vec<tag::Model>, PageInfo, u64), Error> {
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
+    let q = tag::Entity::find()
+        .filter(tag::Column::AgencyId.eq(agency_id))
+        .filter(tag::Column::SubAccountId.eq(sub_account_id));
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
+    let rows = page.apply(q, tag::Column::Id).all(db).await?;
+    let (rows, info) = page.finish(rows, |t| t.id);
+    Ok((rows, info, total))
+}

@@ -16,6 +16,7 @@ mod m20261122_000007_invitations;
 mod m20261122_000008_sidebar_options;
 mod m20261122_000009_crm_contacts;
 mod m20261122_000010_crm_tags;
+mod m20261122_000011_crm_timeline;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_sidebar_options::Migration),
             Box::new(m20261122_000009_crm_contacts::Migration),
             Box::new(m20261122_000010_crm_tags::Migration),
+            Box::new(m20261122_000011_crm_timeline::Migration),
         ]
     }
 }

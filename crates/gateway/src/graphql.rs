@@ -4,7 +4,7 @@
 //! applies the same authorization as the object's own query: an interface never bypasses it.
 
 use async_graphql::{Context, ID, Interface, Object};
-use crm::{Contact, Tag};
+use crm::{Activity, Contact, Tag};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
@@ -37,6 +37,8 @@ pub enum Node {
     Contact(Contact),
     /// A tag.
     Tag(Tag),
+    /// A timeline entry.
+    Activity(Activity),
 }
 
 /// Gateway queries.
@@ -81,6 +83,9 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
             &**tx, &rc.actor, gid.uuid,
         )
         .await?))),
+        NodeKind::Activity => Ok(Node::Activity(Activity(
+            crm::service::activity::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
         _ => Err(Error::NotFound),
     }
 }

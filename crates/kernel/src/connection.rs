@@ -110,6 +110,29 @@ impl Page {
         select.limit(self.limit + 1)
     }
 
+    /// Like [`Page::apply`] for a list shown newest first: `after` moves to older items.
+    pub fn apply_newest_first<E: EntityTrait>(
+        &self,
+        mut select: Select<E>,
+        id_col: E::Column,
+    ) -> Select<E>
+    where
+        E::Column: ColumnTrait,
+    {
+        if let Some(after) = self.after {
+            select = select.filter(id_col.lt(after));
+        }
+        if let Some(before) = self.before {
+            select = select.filter(id_col.gt(before));
+        }
+        let select = if self.backward {
+            select.order_by_asc(id_col)
+        } else {
+            select.order_by_desc(id_col)
+        };
+        select.limit(self.limit + 1)
+    }
+
     /// Turns the fetched rows into the page's rows and its [`PageInfo`].
     pub fn finish<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, PageInfo) {
         let more = rows.len() as u64 > self.limit;

@@ -32,11 +32,13 @@ pub enum NodeKind {
     Contact,
     /// A tag of a sub-account.
     Tag,
+    /// A note or interaction on a contact's timeline.
+    Activity,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 14] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -50,6 +52,7 @@ impl NodeKind {
         NodeKind::SidebarOption,
         NodeKind::Contact,
         NodeKind::Tag,
+        NodeKind::Activity,
     ];
 
     /// The id prefix of this kind.
@@ -68,6 +71,7 @@ impl NodeKind {
             NodeKind::SidebarOption => "sbo",
             NodeKind::Contact => "con",
             NodeKind::Tag => "tag",
+            NodeKind::Activity => "act",
         }
     }
 
@@ -87,6 +91,7 @@ impl NodeKind {
             NodeKind::SidebarOption => "SidebarOption",
             NodeKind::Contact => "Contact",
             NodeKind::Tag => "Tag",
+            NodeKind::Activity => "Activity",
         }
     }
 

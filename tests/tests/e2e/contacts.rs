@@ -599,3 +599,112 @@ async fn tags_are_created_attached_filtered_and_removed() {
     assert_eq!(listed.data("tags.totalCount"), 0);
     assert_eq!(app.count("events WHERE event_type LIKE 'tag.%'").await, 4);
 }
+
+#[tokio::test]
+async fn the_timeline_holds_notes_and_interactions_newest_first() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    const NOTE: &str = "mutation($i: ContactNoteAddInput!) { contactNoteAdd(input: $i) { activity { id kind body author { email } } userErrors { field code } } }";
+    const LOG: &str = "mutation($i: ContactInteractionLogInput!) { contactInteractionLog(input: $i) { activity { id kind direction status subject } userErrors { field code } } }";
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            NOTE,
+            json!({ "i": { "contactId": c, "body": "  " } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("contactNoteAdd"), vec!["INVALID"]);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            NOTE,
+            json!({ "i": { "contactId": c, "body": "Met at the fair" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("contactNoteAdd.activity.author.email"),
+        "owner@acme.test"
+    );
+    let r = app
+        .gql(Some(&w.owner.access), LOG, json!({ "i": { "contactId": c, "kind": "EMAIL", "direction": "OUTBOUND", "status": "OPENED", "subject": "Quote", "body": "Here is the quote." } }))
+        .await
+        .ok();
+    assert_eq!(
+        r.data("contactInteractionLog.activity"),
+        &json!({ "id": r.data("contactInteractionLog.activity.id"), "kind": "EMAIL", "direction": "OUTBOUND", "status": "OPENED", "subject": "Quote" })
+    );
+    let r = app
+        .gql(Some(&w.owner.access), LOG, json!({ "i": { "contactId": c, "kind": "CALL", "direction": "INBOUND", "body": "Called back", "occurredAt": "2099-01-01T00:00:00Z" } }))
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("contactInteractionLog"),
+        vec!["INVALID"],
+        "not in the future"
+    );
+    let r = app.gql(Some(&w.owner.access), LOG, json!({ "i": { "contactId": c, "kind": "CALL", "direction": "INBOUND", "status": "MISSED", "body": "Missed call" } })).await.ok();
+    let call = r
+        .data("contactInteractionLog.activity.id")
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    const TIMELINE: &str = "query($id: ID!, $after: String) { node(id: $id) { ... on Contact { timeline(first: 2, after: $after) { totalCount nodes { kind body } pageInfo { hasNextPage endCursor } } } } }";
+    let r = app
+        .gql(Some(&w.owner.access), TIMELINE, json!({ "id": c }))
+        .await
+        .ok();
+    assert_eq!(r.data("node.timeline.totalCount"), 3);
+    assert_eq!(
+        r.data("node.timeline.nodes"),
+        &json!([{ "kind": "CALL", "body": "Missed call" }, { "kind": "EMAIL", "body": "Here is the quote." }])
+    );
+    let cursor = r
+        .data("node.timeline.pageInfo.endCursor")
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TIMELINE,
+            json!({ "id": c, "after": cursor }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("node.timeline.nodes"),
+        &json!([{ "kind": "NOTE", "body": "Met at the fair" }])
+    );
+    assert_eq!(r.data("node.timeline.pageInfo.hasNextPage"), false);
+
+    // Another sub-account's staff cannot read or delete it.
+    let sibling = app.user("staff@gardens.test").await;
+    app.grant_in(&sibling.user_id, &w.gardens, Role::SubaccountUser)
+        .await;
+    let r = app
+        .gql(
+            Some(&sibling.access),
+            "mutation($id: ID!) { activityDelete(id: $id) { activity { id } } }",
+            json!({ "id": call }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($id: ID!) { activityDelete(id: $id) { activity { id } } }",
+            json!({ "id": call }),
+        )
+        .await
+        .ok();
+    assert!(r.data("activityDelete.activity.id").is_string());
+    assert_eq!(app.count("contact_activities").await, 2);
+    assert_eq!(app.count("events WHERE event_type IN ('contact.note_added', 'contact.interaction_logged', 'contact.activity_deleted')").await, 4);
+}

@@ -250,6 +250,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "contacts WHERE deleted_at IS NOT NULL",
         "tags",
         "contact_tags",
+        "contact_activities",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
@@ -372,6 +373,19 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("tag")
         .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($c: ID!) { contactNoteAdd(input: { contactId: $c, body: \"victim note\" }) { activity { id } } }",
+            json!({ "c": v1_contact }),
+        )
+        .await
+        .ok();
+    let v1_note = created
+        .data("contactNoteAdd.activity.id")
+        .as_str()
+        .expect("note")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -435,6 +449,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_sidebar,
                 &v1_contact,
                 &v1_tag,
+                &v1_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -450,6 +465,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_sidebar,
                 &v1_contact,
                 &v1_tag,
+                &v1_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -467,6 +483,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_sidebar,
                 &v1_contact,
                 &v1_tag,
+                &v1_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -484,6 +501,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_sidebar,
                 &v1_contact,
                 &v1_tag,
+                &v1_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -501,6 +519,7 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_sidebar,
                 &v1_contact,
                 &v1_tag,
+                &v1_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],

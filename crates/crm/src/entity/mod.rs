@@ -1,5 +1,6 @@
 //! SeaORM entities of the CRM crate, one file per table.
 
+pub mod activity;
 pub mod contact;
 pub mod contact_tag;
 pub mod tag;

@@ -6,4 +6,7 @@ mod types;
 
 pub use mutation::CrmMutation;
 pub use query::CrmQuery;
-pub use types::{Contact, ContactSource, ContactStatus, Tag};
+pub use types::{
+    Activity, ActivityKind, Contact, ContactSource, ContactStatus, Direction, InteractionStatus,
+    Tag,
+};

@@ -1,6 +1,9 @@
 //! The CRM crate's mutation root.
 
-use super::types::{Contact, ContactSource, ContactStatus, Tag};
+use super::types::{
+    Activity, ActivityKind, Contact, ContactSource, ContactStatus, Direction, InteractionStatus,
+    Tag,
+};
 use crate::service::contact::{self, ContactFields};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use kernel::error::IntoPayload;
@@ -70,6 +73,48 @@ pub struct ContactUpdateInput {
 
 payload!(ContactPayload, contact: Contact, "The contact.");
 payload!(TagPayload, tag: Tag, "The tag.");
+payload!(ActivityPayload, activity: Activity, "The timeline entry.");
+
+/// Input of `contactNoteAdd`.
+#[derive(InputObject)]
+pub struct ContactNoteAddInput {
+    /// The contact.
+    pub contact_id: ID,
+    /// The note (1 to 10,000 characters).
+    pub body: String,
+}
+
+/// The kinds of interaction that can be logged.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InteractionKind {
+    /// An email.
+    Email,
+    /// A text message.
+    Sms,
+    /// A phone call.
+    Call,
+    /// A meeting.
+    Meeting,
+}
+
+/// Input of `contactInteractionLog`.
+#[derive(InputObject)]
+pub struct ContactInteractionLogInput {
+    /// The contact.
+    pub contact_id: ID,
+    /// What it was.
+    pub kind: InteractionKind,
+    /// Which way it went.
+    pub direction: Direction,
+    /// How far it got.
+    pub status: Option<InteractionStatus>,
+    /// Subject line (at most 300 characters).
+    pub subject: Option<String>,
+    /// What was said (1 to 10,000 characters).
+    pub body: String,
+    /// When it happened. Default: now.
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+}
 
 /// Input of `tagCreate`.
 #[derive(InputObject)]
@@ -135,6 +180,78 @@ fn user_id(id: &ID) -> Result<uuid::Uuid, kernel::Error> {
 
 #[Object]
 impl CrmMutation {
+    /// Adds a note to a contact's timeline (`CONTACTS_WRITE`).
+    async fn contact_note_add(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact and the note.")] input: ContactNoteAddInput,
+    ) -> async_graphql::Result<ActivityPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&input.contact_id, NodeKind::Contact)?;
+        crate::service::activity::add(
+            &**tx,
+            &rc.actor,
+            id,
+            crate::service::activity::NewActivity {
+                kind: ActivityKind::Note.as_str().into(),
+                direction: None,
+                status: None,
+                subject: None,
+                body: input.body,
+                occurred_at: None,
+            },
+        )
+        .await
+        .map(Activity)
+        .into_payload()
+    }
+
+    /// Logs an email, text, call or meeting on a contact's timeline (`CONTACTS_WRITE`).
+    async fn contact_interaction_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact and the interaction.")] input: ContactInteractionLogInput,
+    ) -> async_graphql::Result<ActivityPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&input.contact_id, NodeKind::Contact)?;
+        let kind = match input.kind {
+            InteractionKind::Email => ActivityKind::Email,
+            InteractionKind::Sms => ActivityKind::Sms,
+            InteractionKind::Call => ActivityKind::Call,
+            InteractionKind::Meeting => ActivityKind::Meeting,
+        };
+        crate::service::activity::add(
+            &**tx,
+            &rc.actor,
+            id,
+            crate::service::activity::NewActivity {
+                kind: kind.as_str().into(),
+                direction: Some(input.direction.as_str().into()),
+                status: input.status.map(|s| s.as_str().into()),
+                subject: input.subject,
+                body: input.body,
+                occurred_at: input.occurred_at,
+            },
+        )
+        .await
+        .map(Activity)
+        .into_payload()
+    }
+
+    /// Deletes a note or interaction from a timeline (`CONTACTS_WRITE`).
+    async fn activity_delete(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry's global id.")] id: ID,
+    ) -> async_graphql::Result<ActivityPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = GlobalId::parse_as(&id, NodeKind::Activity)?;
+        crate::service::activity::delete(&**tx, &rc.actor, id)
+            .await
+            .map(Activity)
+            .into_payload()
+    }
+
     /// Creates a tag in a sub-account (`CONTACTS_WRITE`).
     async fn tag_create(
         &self,

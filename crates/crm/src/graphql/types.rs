@@ -141,6 +141,32 @@ impl Contact {
             .map_err(|_| kernel::Error::internal("user loader missing from the request"))?;
         Ok(loader.load_one(owner).await?.map(identity::User))
     }
+    /// The contact's notes and interactions, newest recorded first.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n entries (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return entries after (older than) this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n entries (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return entries before (newer than) this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<ActivityConnection> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let page = kernel::connection::Page::new(first, after, last, before)?;
+        let (rows, info, total) = crate::service::activity::timeline(
+            &**tx,
+            &rc.actor,
+            &self.0,
+            page,
+            kernel::connection::wants_total_count(ctx),
+        )
+        .await?;
+        Ok(ActivityConnection::build(
+            rows.into_iter().map(Activity).collect(),
+            info,
+            total,
+            |a| a.0.id,
+        ))
+    }
     /// The contact's tags, in the order they were put on.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
         // Batched across the page (one query for every contact shown).
@@ -209,3 +235,169 @@ impl Tag {
 }
 
 kernel::connection_types!(TagConnection, TagEdge, Tag, "tags");
+
+/// What a timeline entry is.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ActivityKind {
+    /// A note someone wrote.
+    Note,
+    /// An email.
+    Email,
+    /// A text message.
+    Sms,
+    /// A phone call.
+    Call,
+    /// A meeting.
+    Meeting,
+}
+
+impl ActivityKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Meeting => "meeting",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        [Self::Email, Self::Sms, Self::Call, Self::Meeting]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or(Self::Note)
+    }
+}
+
+/// Which way an interaction went.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Direction {
+    /// From the contact.
+    Inbound,
+    /// To the contact.
+    Outbound,
+}
+
+impl Direction {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+        }
+    }
+}
+
+/// How far an interaction got.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum InteractionStatus {
+    /// Sent.
+    Sent,
+    /// Delivered.
+    Delivered,
+    /// Opened.
+    Opened,
+    /// A link in it was clicked.
+    Clicked,
+    /// The contact replied.
+    Replied,
+    /// It failed.
+    Failed,
+    /// The call or meeting took place.
+    Completed,
+    /// The call or meeting was missed.
+    Missed,
+}
+
+impl InteractionStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Opened => "opened",
+            Self::Clicked => "clicked",
+            Self::Replied => "replied",
+            Self::Failed => "failed",
+            Self::Completed => "completed",
+            Self::Missed => "missed",
+        }
+    }
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Sent,
+            Self::Delivered,
+            Self::Opened,
+            Self::Clicked,
+            Self::Replied,
+            Self::Failed,
+            Self::Completed,
+            Self::Missed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A note or a logged interaction on a contact's timeline.
+#[derive(Clone)]
+pub struct Activity(pub crate::entity::activity::Model);
+
+/// A note or a logged interaction on a contact's timeline.
+#[Object]
+impl Activity {
+    /// The entry's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Activity, self.0.id)
+    }
+    /// What it is.
+    async fn kind(&self) -> ActivityKind {
+        ActivityKind::parse(&self.0.kind)
+    }
+    /// Which way an interaction went (null for notes).
+    async fn direction(&self) -> Option<Direction> {
+        match self.0.direction.as_deref() {
+            Some("inbound") => Some(Direction::Inbound),
+            Some("outbound") => Some(Direction::Outbound),
+            _ => None,
+        }
+    }
+    /// How far an interaction got.
+    async fn status(&self) -> Option<InteractionStatus> {
+        self.0.status.as_deref().and_then(InteractionStatus::parse)
+    }
+    /// Subject line.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// The text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Who wrote or logged it.
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
+        let Some(author) = self.0.author_id else {
+            return Ok(None);
+        };
+        let loader = ctx
+            .data::<async_graphql::dataloader::DataLoader<identity::UserLoader>>()
+            .map_err(|_| kernel::Error::internal("user loader missing from the request"))?;
+        Ok(loader.load_one(author).await?.map(identity::User))
+    }
+    /// When it happened.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// When it was recorded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+kernel::connection_types!(
+    ActivityConnection,
+    ActivityEdge,
+    Activity,
+    "timeline entries"
+);

@@ -1,4 +1,5 @@
 //! The CRM operations: `(db, &Actor, input) -> Result`.
 
+pub mod activity;
 pub mod contact;
 pub mod tag;

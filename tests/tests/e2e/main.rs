@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod branding;
+mod cli;
 mod contacts;
 mod http;
 mod identity;

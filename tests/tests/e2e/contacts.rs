@@ -708,3 +708,39 @@ async fn the_timeline_holds_notes_and_interactions_newest_first() {
     assert_eq!(app.count("contact_activities").await, 2);
     assert_eq!(app.count("events WHERE event_type IN ('contact.note_added', 'contact.interaction_logged', 'contact.activity_deleted')").await, 4);
 }
+
+#[tokio::test]
+async fn a_contact_keeps_an_identity_and_tag_names_fit() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let c = contact(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "firstName": "Ada", "email": "ada@x.test" }),
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            UPDATE,
+            json!({ "id": c, "i": { "firstName": "", "lastName": "", "email": "", "phone": "" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("contactUpdate"), vec!["INVALID"]);
+    assert_eq!(app.count("contacts WHERE first_name = 'Ada'").await, 1);
+    // 50 characters that lowercase into 100 are refused, not an internal error.
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.dental, "name": "İ".repeat(50) } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("tagCreate"), vec!["INVALID"]);
+}

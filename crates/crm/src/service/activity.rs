@@ -237,6 +237,10 @@ pub async fn timeline(
         c.sub_account_id,
         Permission::ContactsRead,
     )?;
+    // A deleted contact's entries are hidden with it (as `node` hides them).
+    if c.deleted_at.is_some() {
+        return Ok((Vec::new(), PageInfo::default(), 0));
+    }
     let q = activity::Entity::find()
         .filter(activity::Column::AgencyId.eq(c.agency_id))
         .filter(activity::Column::ContactId.eq(c.id));

@@ -264,6 +264,26 @@ async fn record(
     .map(|_| ())
 }
 
+/// Whether the contact (as it would be written) has a name, an email address or a phone.
+fn identifiable(m: &contact::ActiveModel) -> bool {
+    use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
+    fn val<T>(v: &sea_orm::ActiveValue<T>) -> Option<&T>
+    where
+        T: Into<sea_orm::Value>,
+    {
+        match v {
+            Set(x) | Unchanged(x) => Some(x),
+            NotSet => None,
+        }
+    }
+    let named = [&m.first_name, &m.last_name]
+        .into_iter()
+        .any(|v| val(v).is_some_and(|s| !s.is_empty()));
+    named
+        || val(&m.email).is_some_and(Option::is_some)
+        || val(&m.phone).is_some_and(Option::is_some)
+}
+
 /// Creates a contact in a sub-account of the request's tenant.
 pub async fn create<C>(
     db: &C,
@@ -303,12 +323,7 @@ where
         check_owner(db, &mut errors, owner, agency_id, sub_account_id).await?;
         m.owner_id = Set(Some(owner));
     }
-    let named = [&m.first_name, &m.last_name]
-        .iter()
-        .any(|v| matches!(v, sea_orm::ActiveValue::Set(s) if !s.is_empty()));
-    let reachable = matches!(&m.email, sea_orm::ActiveValue::Set(Some(_)))
-        || matches!(&m.phone, sea_orm::ActiveValue::Set(Some(_)));
-    if errors.is_empty() && !named && !reachable {
+    if errors.is_empty() && !identifiable(&m) {
         errors.push(UserError::new(
             "input",
             UserErrorCode::Invalid,
@@ -352,6 +367,13 @@ where
         }
         Some(None) => m.owner_id = Set(None),
         None => {}
+    }
+    if errors.is_empty() && !identifiable(&m) {
+        errors.push(UserError::new(
+            "input",
+            UserErrorCode::Invalid,
+            "a contact keeps a name, an email address or a phone number",
+        ));
     }
     if !errors.is_empty() {
         return Err(Error::User(errors));

@@ -21,7 +21,8 @@ pub const MAX_BULK: usize = 100;
 
 fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 50 {
+    // The lowercased key must fit too (lowercasing can lengthen a string).
+    if name.is_empty() || name.chars().count() > 50 || name.to_lowercase().chars().count() > 50 {
         errors.push(UserError::new(
             "input.name",
             UserErrorCode::Invalid,
@@ -60,6 +61,19 @@ async fn name_taken(
         q = q.filter(tag::Column::Id.ne(id));
     }
     Ok(q.count(db).await? > 0)
+}
+
+/// A unique-index violation on the name (two people naming tags at once) is `TAKEN`.
+fn taken(e: sea_orm::DbErr) -> Error {
+    if kernel::db::is_unique_violation(&e) {
+        Error::user(
+            "input.name",
+            UserErrorCode::Taken,
+            "this sub-account has a tag of this name",
+        )
+    } else {
+        e.into()
+    }
 }
 
 /// A tag the actor may read.
@@ -144,7 +158,8 @@ where
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(taken)?;
     record(
         &txn,
         actor,
@@ -200,7 +215,7 @@ where
     }
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
-    let t = m.update(&txn).await?;
+    let t = m.update(&txn).await.map_err(taken)?;
     record(
         &txn,
         actor,

@@ -17,6 +17,8 @@ enum Contacts {
     SubAccountId,
     FirstName,
     LastName,
+    FirstNameKey,
+    LastNameKey,
     Email,
     Phone,
     Company,
@@ -50,6 +52,10 @@ impl MigrationTrait for Migration {
                     .col(uuid(Contacts::SubAccountId))
                     .col(string_len(Contacts::FirstName, 100))
                     .col(string_len(Contacts::LastName, 100))
+                    // Lowercased copies for prefix search: Unicode-aware on every database
+                    // (SQLite's LOWER folds ASCII only) and indexable.
+                    .col(string_len(Contacts::FirstNameKey, 200))
+                    .col(string_len(Contacts::LastNameKey, 200))
                     .col(string_len_null(Contacts::Email, 254))
                     .col(string_len_null(Contacts::Phone, 20))
                     .col(string_len_null(Contacts::Company, 200))
@@ -87,8 +93,8 @@ impl MigrationTrait for Migration {
                 "contacts_name",
                 vec![
                     Contacts::SubAccountId,
-                    Contacts::LastName,
-                    Contacts::FirstName,
+                    Contacts::LastNameKey,
+                    Contacts::FirstNameKey,
                 ],
             ),
         ] {

@@ -744,3 +744,43 @@ async fn a_contact_keeps_an_identity_and_tag_names_fit() {
         .ok();
     assert_eq!(r.user_error_codes("tagCreate"), vec!["INVALID"]);
 }
+
+#[tokio::test]
+async fn search_folds_case_beyond_ascii_on_every_database() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    contact(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "firstName": "Émile", "lastName": "Zola" }),
+    )
+    .await;
+    contact(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "firstName": "Anna", "lastName": "Ödegaard" }),
+    )
+    .await;
+    let search = |q: &'static str| {
+        let app = &app;
+        let token = w.owner.access.clone();
+        let s = w.dental.clone();
+        async move {
+            let r = app
+                .gql(Some(&token), LIST, json!({ "s": s, "f": { "search": q } }))
+                .await
+                .ok();
+            r.data("contacts.nodes")
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["firstName"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("é").await, vec!["Émile"]);
+    assert_eq!(search("ÉMI").await, vec!["Émile"]);
+    assert_eq!(search("öde").await, vec!["Anna"]);
+}

@@ -13,6 +13,10 @@ pub struct Model {
     pub sub_account_id: Uuid,
     pub first_name: String,
     pub last_name: String,
+    /// `first_name` lowercased, for search.
+    pub first_name_key: String,
+    /// `last_name` lowercased, for search.
+    pub last_name_key: String,
     /// Lowercased.
     pub email: Option<String>,
     /// E.164.

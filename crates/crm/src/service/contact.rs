@@ -8,7 +8,7 @@ use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionSession, TransactionTrait,
@@ -151,13 +151,19 @@ fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f: &ContactF
     };
     if let Some(v) = &f.first_name {
         match text(v, 100) {
-            Ok(v) => m.first_name = Set(v),
+            Ok(v) => {
+                m.first_name_key = Set(v.to_lowercase());
+                m.first_name = Set(v);
+            }
             Err(()) => push("input.firstName", "at most 100 characters"),
         }
     }
     if let Some(v) = &f.last_name {
         match text(v, 100) {
-            Ok(v) => m.last_name = Set(v),
+            Ok(v) => {
+                m.last_name_key = Set(v.to_lowercase());
+                m.last_name = Set(v);
+            }
             Err(()) => push("input.lastName", "at most 100 characters"),
         }
     }
@@ -304,6 +310,8 @@ where
         sub_account_id: Set(sub_account_id),
         first_name: Set(String::new()),
         last_name: Set(String::new()),
+        first_name_key: Set(String::new()),
+        last_name_key: Set(String::new()),
         email: Set(None),
         phone: Set(None),
         company: Set(None),
@@ -456,14 +464,15 @@ pub async fn list(
             })
             .collect();
         let pattern = format!("{escaped}%");
+        // The stored keys are lowercased already (names) or by nature (emails, E.164 phones):
+        // no LOWER() on the column, so indexes apply and every database folds case alike.
         let like = |col: contact::Column| {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         q = q.filter(
             Condition::any()
-                .add(like(contact::Column::FirstName))
-                .add(like(contact::Column::LastName))
+                .add(like(contact::Column::FirstNameKey))
+                .add(like(contact::Column::LastNameKey))
                 .add(like(contact::Column::Email))
                 .add(like(contact::Column::Phone)),
         );

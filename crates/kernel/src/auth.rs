@@ -177,6 +177,11 @@ impl PermissionSet {
         self.iter().map(|p| p.as_str().to_owned()).collect()
     }
 
+    /// Parses a stored JSON array of dotted names (a malformed value reads as empty).
+    pub fn from_json(value: &serde_json::Value) -> Self {
+        Self::from_names(&serde_json::from_value::<Vec<String>>(value.clone()).unwrap_or_default())
+    }
+
     /// Parses stored dotted names; unknown names (from a newer version) are ignored.
     pub fn from_names<S: AsRef<str>>(names: &[S]) -> Self {
         names
@@ -452,6 +457,17 @@ impl Scope {
                 id: id?,
             },
         })
+    }
+
+    /// Rebuilds a scope from the columns tables store it in: a kind name, the scope's id (the
+    /// nil UUID for the platform) and the agency of agency and sub-account scopes.
+    pub fn from_stored(kind: &str, scope_id: Uuid, agency_id: Option<Uuid>) -> Option<Self> {
+        let kind = ScopeKind::parse(kind)?;
+        Self::from_parts(
+            kind,
+            (kind != ScopeKind::Platform).then_some(scope_id),
+            agency_id,
+        )
     }
 
     /// Whether `inner` lies within this scope for CRM data (an agency contains its sub-accounts).
@@ -806,6 +822,32 @@ mod tests {
         );
         demoted.memberships.clear();
         assert!(!demoted.can(Permission::ContactsRead, Scope::Agency(agency)));
+    }
+
+    #[test]
+    fn stored_scopes_and_permissions_read_back() {
+        let (a, id) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(
+            Scope::from_stored("platform", Uuid::nil(), None),
+            Some(Scope::Platform)
+        );
+        assert_eq!(
+            Scope::from_stored("agency", a, Some(a)),
+            Some(Scope::Agency(a))
+        );
+        assert_eq!(
+            Scope::from_stored("sub_account", id, Some(a)),
+            Some(Scope::SubAccount { agency_id: a, id })
+        );
+        assert_eq!(
+            Scope::from_stored("sub_account", id, None),
+            None,
+            "a sub-account needs its agency"
+        );
+        assert_eq!(Scope::from_stored("galaxy", id, None), None);
+        let set = PermissionSet::from_json(&serde_json::json!(["contacts.read", "unknown.perm"]));
+        assert_eq!(set, PermissionSet::of(&[Permission::ContactsRead]));
+        assert!(PermissionSet::from_json(&serde_json::json!({"not": "a list"})).is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::auth::{API_KEY_ID_LEN, API_KEY_PREFIX};
 use crate::entity::api_key;
 use chrono::{DateTime, Utc};
-use kernel::auth::{Actor, Permission, PermissionSet, Scope, ScopeKind};
+use kernel::auth::{Actor, Permission, PermissionSet, Scope};
 use kernel::connection::Page;
 use kernel::error::{Error, UserErrorCode};
 use kernel::event::{self, NewEvent};
@@ -44,27 +44,15 @@ fn authorize(actor: &Actor, scope: Scope) -> Result<PermissionSet, Error> {
     Ok(perms)
 }
 
-fn scope_of(key: &api_key::Model) -> Result<Scope, Error> {
-    ScopeKind::parse(&key.scope_kind)
-        .and_then(|k| {
-            Scope::from_parts(
-                k,
-                (k != ScopeKind::Platform).then_some(key.scope_id),
-                key.agency_id,
-            )
-        })
-        .ok_or_else(|| Error::internal(format!("api key {} has a bad scope", key.id)))
-}
-
 /// The permissions a key carries.
 pub fn permissions_of(key: &api_key::Model) -> PermissionSet {
-    let names: Vec<String> = serde_json::from_value(key.permissions.clone()).unwrap_or_default();
-    PermissionSet::from_names(&names)
+    PermissionSet::from_json(&key.permissions)
 }
 
 /// The scope a key belongs to.
 pub fn key_scope(key: &api_key::Model) -> Result<Scope, Error> {
-    scope_of(key)
+    Scope::from_stored(&key.scope_kind, key.scope_id, key.agency_id)
+        .ok_or_else(|| Error::internal(format!("api key {} has a bad scope", key.id)))
 }
 
 /// Creates a key; returns it and its secret (shown this once).
@@ -162,7 +150,7 @@ pub async fn get(
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    authorize(actor, scope_of(&key)?)?;
+    authorize(actor, key_scope(&key)?)?;
     Ok(key)
 }
 
@@ -180,7 +168,7 @@ pub async fn revoke(
             "the key is already revoked",
         ));
     }
-    let scope = scope_of(&key)?;
+    let scope = key_scope(&key)?;
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = Set(Some(Utc::now()));
     let key = active.update(db).await?;

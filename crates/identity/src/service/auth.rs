@@ -3,7 +3,7 @@
 use crate::entity::api_key;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
-use kernel::auth::{PermissionSet, Principal, Scope, ScopeKind};
+use kernel::auth::Principal;
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -116,21 +116,11 @@ async fn authenticate_api_key(db: &impl ConnectionTrait, rest: &str) -> Result<P
     if key.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(Error::Unauthenticated("the API key has expired".into()));
     }
-    let scope = ScopeKind::parse(&key.scope_kind)
-        .and_then(|k| {
-            Scope::from_parts(
-                k,
-                (k != ScopeKind::Platform).then_some(key.scope_id),
-                key.agency_id,
-            )
-        })
-        .ok_or_else(|| Error::internal(format!("api key {} has a bad scope", key.id)))?;
-    let names: Vec<String> = serde_json::from_value(key.permissions).unwrap_or_default();
     Ok(Principal::ApiKey {
         key_id: key.id,
         owner: key.created_by,
-        scope,
-        permissions: PermissionSet::from_names(&names),
+        scope: super::api_key::key_scope(&key)?,
+        permissions: super::api_key::permissions_of(&key),
     })
 }
 

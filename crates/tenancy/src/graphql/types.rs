@@ -589,11 +589,15 @@ impl MembershipObject {
     }
     /// Permissions added to the role's defaults.
     async fn granted_permissions(&self) -> Vec<kernel::Permission> {
-        names(&self.0.granted).iter().collect()
+        kernel::PermissionSet::from_json(&self.0.granted)
+            .iter()
+            .collect()
     }
     /// Permissions taken from the role's defaults.
     async fn withheld_permissions(&self) -> Vec<kernel::Permission> {
-        names(&self.0.withheld).iter().collect()
+        kernel::PermissionSet::from_json(&self.0.withheld)
+            .iter()
+            .collect()
     }
     /// What the membership allows in its scope: the role's defaults, plus grants, minus
     /// withholdings.
@@ -602,8 +606,8 @@ impl MembershipObject {
             .ok_or_else(|| kernel::Error::internal("membership has a bad role"))?;
         Ok(role
             .default_permissions()
-            .union(names(&self.0.granted))
-            .minus(names(&self.0.withheld))
+            .union(kernel::PermissionSet::from_json(&self.0.granted))
+            .minus(kernel::PermissionSet::from_json(&self.0.withheld))
             .iter()
             .collect())
     }
@@ -616,12 +620,6 @@ impl MembershipObject {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-}
-
-fn names(v: &serde_json::Value) -> kernel::PermissionSet {
-    kernel::PermissionSet::from_names(
-        &serde_json::from_value::<Vec<String>>(v.clone()).unwrap_or_default(),
-    )
 }
 
 kernel::connection_types!(

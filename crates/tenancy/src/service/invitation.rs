@@ -7,7 +7,7 @@ use crate::entity::{invitation, membership};
 use chrono::Utc;
 use identity::Identity;
 use identity::entity::{email_outbox, user};
-use kernel::auth::{Actor, Permission, Principal, Role, Scope, ScopeKind};
+use kernel::auth::{Actor, Permission, Principal, Role, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserErrorCode};
 use kernel::event::{self, NewEvent};
@@ -25,14 +25,7 @@ pub const INVITATION_TTL_DAYS: i64 = 7;
 
 /// The scope an invitation is for.
 pub fn scope_of(inv: &invitation::Model) -> Result<Scope, Error> {
-    ScopeKind::parse(&inv.scope_kind)
-        .and_then(|k| {
-            Scope::from_parts(
-                k,
-                (k != ScopeKind::Platform).then_some(inv.scope_id),
-                inv.agency_id,
-            )
-        })
+    Scope::from_stored(&inv.scope_kind, inv.scope_id, inv.agency_id)
         .ok_or_else(|| Error::internal(format!("invitation {} has a bad scope", inv.id)))
 }
 

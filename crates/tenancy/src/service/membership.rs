@@ -13,21 +13,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 fn to_membership(m: membership::Model) -> Option<Membership> {
-    let kind = ScopeKind::parse(&m.scope_kind)?;
-    let scope = Scope::from_parts(
-        kind,
-        (kind != ScopeKind::Platform).then_some(m.scope_id),
-        m.agency_id,
-    )?;
-    let names = |v: serde_json::Value| -> PermissionSet {
-        PermissionSet::from_names(&serde_json::from_value::<Vec<String>>(v).unwrap_or_default())
-    };
     Some(Membership {
         id: m.id,
-        scope,
+        scope: Scope::from_stored(&m.scope_kind, m.scope_id, m.agency_id)?,
         role: Role::parse(&m.role)?,
-        granted: names(m.granted),
-        withheld: names(m.withheld),
+        granted: PermissionSet::from_json(&m.granted),
+        withheld: PermissionSet::from_json(&m.withheld),
         all_sub_accounts: m.all_sub_accounts,
     })
 }
@@ -286,20 +277,21 @@ pub async fn update(
         }
     }
     // Whatever the change gives beyond what the member had must be the actor's to give.
-    let names = |v: &serde_json::Value| {
-        PermissionSet::from_names(
-            &serde_json::from_value::<Vec<String>>(v.clone()).unwrap_or_default(),
-        )
-    };
-    let before = effective(current, names(&m.granted), names(&m.withheld));
+    let before = effective(
+        current,
+        PermissionSet::from_json(&m.granted),
+        PermissionSet::from_json(&m.withheld),
+    );
     let after = effective(
         ch.role.unwrap_or(current),
-        ch.granted
-            .as_ref()
-            .map_or_else(|| names(&m.granted), |g| g.iter().copied().collect()),
-        ch.withheld
-            .as_ref()
-            .map_or_else(|| names(&m.withheld), |w| w.iter().copied().collect()),
+        ch.granted.as_ref().map_or_else(
+            || PermissionSet::from_json(&m.granted),
+            |g| g.iter().copied().collect(),
+        ),
+        ch.withheld.as_ref().map_or_else(
+            || PermissionSet::from_json(&m.withheld),
+            |w| w.iter().copied().collect(),
+        ),
     );
     if actor.principal != kernel::Principal::System
         && !actor

@@ -4,7 +4,7 @@
 //! applies the same authorization as the object's own query: an interface never bypasses it.
 
 use async_graphql::{Context, ID, Interface, Object};
-use crm::{Activity, Contact, Tag};
+use crm::{Activity, Contact, CustomField, Segment, Tag};
 use identity::{ApiKey, User};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
@@ -39,6 +39,10 @@ pub enum Node {
     Tag(Tag),
     /// A timeline entry.
     Activity(Activity),
+    /// A custom contact field.
+    CustomField(CustomField),
+    /// A segment (saved contact filter).
+    Segment(Segment),
 }
 
 /// Gateway queries.
@@ -85,6 +89,12 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         .await?))),
         NodeKind::Activity => Ok(Node::Activity(Activity(
             crm::service::activity::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::CustomField => Ok(Node::CustomField(CustomField(
+            crm::service::custom_field::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Segment => Ok(Node::Segment(Segment(
+            crm::service::segment::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

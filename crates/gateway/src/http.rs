@@ -464,9 +464,15 @@ async fn execute(
         tokio::spawn,
     )
     .delay(LOADER_DELAY);
+    let contact_values = async_graphql::dataloader::DataLoader::new(
+        crm::ContactValuesLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+    )
+    .delay(LOADER_DELAY);
     let mut request = request
         .data(users)
         .data(contact_tags)
+        .data(contact_values)
         .data(RequestTx(tx.clone()))
         .data(RequestContext {
             actor,

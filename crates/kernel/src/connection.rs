@@ -33,16 +33,27 @@ pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
-fn decode_cursor(field: &str, cursor: &str) -> Result<Uuid, Error> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| Error::bad_input(Some(field), format!("`{cursor}` is not a valid cursor")))
+/// The opaque cursor of a row in a list sorted by something else than its id: the row's id
+/// and its sort key (the id breaks ties).
+pub fn encode_keyed_cursor(id: Uuid, key: &str) -> String {
+    let mut bytes = id.as_bytes().to_vec();
+    bytes.extend_from_slice(key.as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn decode_cursor(field: &str, cursor: &str) -> Result<(Uuid, Option<String>), Error> {
+    let bad = || Error::bad_input(Some(field), format!("`{cursor}` is not a valid cursor"));
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    if bytes.len() < 16 {
+        return Err(bad());
+    }
+    let id = Uuid::from_slice(&bytes[..16]).map_err(|_| bad())?;
+    let key = String::from_utf8(bytes[16..].to_vec()).map_err(|_| bad())?;
+    Ok((id, Some(key).filter(|k| !k.is_empty())))
 }
 
 /// Validated Relay page arguments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     /// How many items to return.
     pub limit: u64,
@@ -52,6 +63,10 @@ pub struct Page {
     pub before: Option<Uuid>,
     /// Whether the page counts from the end (`last`).
     pub backward: bool,
+    /// The sort key in the `after` cursor, in lists sorted by something else than the id.
+    pub after_key: Option<String>,
+    /// The sort key in the `before` cursor.
+    pub before_key: Option<String>,
 }
 
 impl Page {
@@ -82,11 +97,15 @@ impl Page {
             (_, Some(n)) => (check("last", n)?, true),
             _ => (DEFAULT_PAGE_SIZE, false),
         };
+        let after = after.map(|c| decode_cursor("after", &c)).transpose()?;
+        let before = before.map(|c| decode_cursor("before", &c)).transpose()?;
         Ok(Self {
             limit,
-            after: after.map(|c| decode_cursor("after", &c)).transpose()?,
-            before: before.map(|c| decode_cursor("before", &c)).transpose()?,
+            after: after.as_ref().map(|a| a.0),
+            before: before.as_ref().map(|b| b.0),
             backward,
+            after_key: after.and_then(|a| a.1),
+            before_key: before.and_then(|b| b.1),
         })
     }
 
@@ -134,7 +153,16 @@ impl Page {
     }
 
     /// Turns the fetched rows into the page's rows and its [`PageInfo`].
-    pub fn finish<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, PageInfo) {
+    pub fn finish<T>(&self, rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, PageInfo) {
+        self.finish_with(rows, |r| encode_cursor(id(r)))
+    }
+
+    /// Like [`Page::finish`], with cursors made by `cursor` (see [`encode_keyed_cursor`]).
+    pub fn finish_with<T>(
+        &self,
+        mut rows: Vec<T>,
+        cursor: impl Fn(&T) -> String,
+    ) -> (Vec<T>, PageInfo) {
         let more = rows.len() as u64 > self.limit;
         rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
         if self.backward {
@@ -151,8 +179,8 @@ impl Page {
             } else {
                 more
             },
-            start_cursor: rows.first().map(|r| encode_cursor(id(r))),
-            end_cursor: rows.last().map(|r| encode_cursor(id(r))),
+            start_cursor: rows.first().map(&cursor),
+            end_cursor: rows.last().map(&cursor),
         };
         (rows, info)
     }
@@ -196,11 +224,23 @@ macro_rules! connection_types {
                 total_count: u64,
                 id: impl Fn(&$node) -> uuid::Uuid,
             ) -> Self {
+                Self::build_with(items, page_info, total_count, |n| {
+                    $crate::connection::encode_cursor(id(n))
+                })
+            }
+
+            /// Builds the connection from a page's items with cursors made by `cursor`.
+            pub fn build_with(
+                items: Vec<$node>,
+                page_info: $crate::connection::PageInfo,
+                total_count: u64,
+                cursor: impl Fn(&$node) -> String,
+            ) -> Self {
                 Self {
                     edges: items
                         .iter()
                         .map(|n| $edge {
-                            cursor: $crate::connection::encode_cursor(id(n)),
+                            cursor: cursor(n),
                             node: n.clone(),
                         })
                         .collect(),
@@ -232,6 +272,16 @@ mod tests {
         assert!(Page::new(Some(-1), None, None, None).is_err());
         assert!(Page::new(Some(1), None, Some(1), None).is_err());
         assert!(Page::new(None, Some("!!".into()), None, None).is_err());
+    }
+
+    #[test]
+    fn keyed_cursors_carry_their_key() {
+        let id = Uuid::now_v7();
+        let c = encode_keyed_cursor(id, "smith\u{1f}ann");
+        let page = Page::new(None, Some(c), None, Some(encode_cursor(id))).expect("page");
+        assert_eq!(page.after, Some(id));
+        assert_eq!(page.after_key.as_deref(), Some("smith\u{1f}ann"));
+        assert_eq!(page.before_key, None);
     }
 
     #[test]

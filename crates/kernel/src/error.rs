@@ -64,6 +64,10 @@ pub enum UserErrorCode {
     NotAllowed,
     /// The wallet does not hold enough credits.
     InsufficientCredits,
+    /// The object is in use and cannot be removed or changed this way.
+    InUse,
+    /// A limit on how many objects may exist was reached.
+    LimitReached,
 }
 
 /// A problem with the input that a person can fix, returned in a payload's `userErrors`.

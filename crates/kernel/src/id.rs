@@ -34,11 +34,15 @@ pub enum NodeKind {
     Tag,
     /// A note or interaction on a contact's timeline.
     Activity,
+    /// A custom contact field of a sub-account.
+    CustomField,
+    /// A saved contact filter of a sub-account.
+    Segment,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 14] = [
+    pub const ALL: [NodeKind; 16] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -53,6 +57,8 @@ impl NodeKind {
         NodeKind::Contact,
         NodeKind::Tag,
         NodeKind::Activity,
+        NodeKind::CustomField,
+        NodeKind::Segment,
     ];
 
     /// The id prefix of this kind.
@@ -72,6 +78,8 @@ impl NodeKind {
             NodeKind::Contact => "con",
             NodeKind::Tag => "tag",
             NodeKind::Activity => "act",
+            NodeKind::CustomField => "cfd",
+            NodeKind::Segment => "seg",
         }
     }
 
@@ -92,6 +100,8 @@ impl NodeKind {
             NodeKind::Contact => "Contact",
             NodeKind::Tag => "Tag",
             NodeKind::Activity => "Activity",
+            NodeKind::CustomField => "CustomField",
+            NodeKind::Segment => "Segment",
         }
     }
 

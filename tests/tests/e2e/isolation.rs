@@ -251,6 +251,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "tags",
         "contact_tags",
         "contact_activities",
+        "custom_fields",
+        "custom_fields WHERE archived_at IS NOT NULL",
+        "contact_field_values",
+        "segments",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
@@ -267,6 +271,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "memberships",
         "sidebar_options",
         "resellers",
+        "contacts",
+        "tags",
+        "custom_fields",
+        "segments",
     ] {
         // Rows changed since the probe began.
         out.push(
@@ -386,6 +394,44 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("note")
         .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: SINGLE_SELECT, options: [\"gold\"] }) { customField { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_field = created
+        .data("customFieldCreate.customField.id")
+        .as_str()
+        .expect("field")
+        .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($c: ID!, $f: ID!) { contactUpdate(id: $c, input: { customValues: [{ fieldId: $f, text: \"gold\" }] }) { userErrors { code } } }",
+            json!({ "c": v1_contact, "f": v1_field }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        created.user_error_codes("contactUpdate"),
+        Vec::<String>::new()
+    );
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!, $f: ID!) { segmentCreate(input: { subAccountId: $s, name: \"Gold\", filter: { customFields: [{ fieldId: $f, equals: \"gold\" }] } }) { segment { id } } }",
+            json!({ "s": v1, "f": v1_field }),
+        )
+        .await
+        .ok();
+    let v1_segment = created
+        .data("segmentCreate.segment.id")
+        .as_str()
+        .expect("segment")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -450,6 +496,8 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_contact,
                 &v1_tag,
                 &v1_note,
+                &v1_field,
+                &v1_segment,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -466,6 +514,8 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_contact,
                 &v1_tag,
                 &v1_note,
+                &v1_field,
+                &v1_segment,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -484,6 +534,8 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_contact,
                 &v1_tag,
                 &v1_note,
+                &v1_field,
+                &v1_segment,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -502,6 +554,8 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_contact,
                 &v1_tag,
                 &v1_note,
+                &v1_field,
+                &v1_segment,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -520,6 +574,8 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_contact,
                 &v1_tag,
                 &v1_note,
+                &v1_field,
+                &v1_segment,
                 &victim_membership,
                 &victim_owner.user_id,
             ],

@@ -5,6 +5,7 @@ mod api_keys;
 mod branding;
 mod cli;
 mod contacts;
+mod custom_fields;
 mod http;
 mod identity;
 mod invitations;

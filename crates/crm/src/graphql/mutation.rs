@@ -1,5 +1,6 @@
 //! The CRM crate's mutation root.
 
+use super::fields::{CustomValueInput, value_inputs};
 use super::types::{
     Activity, ActivityKind, Contact, ContactSource, ContactStatus, Direction, InteractionStatus,
     Tag,
@@ -10,9 +11,9 @@ use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
 use kernel::payload;
 
-/// CRM mutations.
+/// Contact, tag and timeline mutations.
 #[derive(Default)]
-pub struct CrmMutation;
+pub struct ContactMutation;
 
 /// Input of `contactCreate`. A contact needs a name, an email address or a phone number.
 #[derive(InputObject)]
@@ -41,6 +42,10 @@ pub struct ContactCreateInput {
     pub do_not_text: Option<bool>,
     /// Do not call.
     pub do_not_call: Option<bool>,
+    /// Postal address.
+    pub address: Option<PostalAddressInput>,
+    /// Custom field values (at most 200).
+    pub custom_values: Option<Vec<CustomValueInput>>,
 }
 
 /// Input of `contactUpdate`: omitted fields stay as they are; an empty string clears an
@@ -69,6 +74,27 @@ pub struct ContactUpdateInput {
     pub do_not_text: Option<bool>,
     /// Do not call.
     pub do_not_call: Option<bool>,
+    /// Postal address.
+    pub address: Option<PostalAddressInput>,
+    /// Custom field values (at most 200).
+    pub custom_values: Option<Vec<CustomValueInput>>,
+}
+
+/// A postal address: omitted members stay as they are, an empty string clears one.
+#[derive(InputObject, Default)]
+pub struct PostalAddressInput {
+    /// Street and number (at most 200 characters).
+    pub line1: Option<String>,
+    /// Second line (at most 200 characters).
+    pub line2: Option<String>,
+    /// City (at most 100 characters).
+    pub city: Option<String>,
+    /// State, province or region (at most 100 characters).
+    pub region: Option<String>,
+    /// Postal code (at most 20 characters).
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, such as `US` or `DE`.
+    pub country: Option<String>,
 }
 
 payload!(ContactPayload, contact: Contact, "The contact.");
@@ -179,7 +205,7 @@ fn user_id(id: &ID) -> Result<uuid::Uuid, kernel::Error> {
 }
 
 #[Object]
-impl CrmMutation {
+impl ContactMutation {
     /// Adds a note to a contact's timeline (`CONTACTS_WRITE`).
     async fn contact_note_add(
         &self,
@@ -343,6 +369,7 @@ impl CrmMutation {
     ) -> async_graphql::Result<ContactPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let sub = GlobalId::parse_as(&input.sub_account_id, NodeKind::SubAccount)?;
+        let address = input.address.unwrap_or_default();
         let fields = ContactFields {
             first_name: input.first_name,
             last_name: input.last_name,
@@ -355,6 +382,13 @@ impl CrmMutation {
             dnd_email: input.do_not_email,
             dnd_sms: input.do_not_text,
             dnd_calls: input.do_not_call,
+            address_line1: address.line1,
+            address_line2: address.line2,
+            city: address.city,
+            region: address.region,
+            postal_code: address.postal_code,
+            country: address.country,
+            custom_values: value_inputs(input.custom_values)?,
         };
         contact::create(&**tx, &rc.actor, sub, fields)
             .await
@@ -376,6 +410,7 @@ impl CrmMutation {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(o) => Some(Some(user_id(o)?)),
         };
+        let address = input.address.unwrap_or_default();
         let fields = ContactFields {
             first_name: input.first_name,
             last_name: input.last_name,
@@ -388,6 +423,13 @@ impl CrmMutation {
             dnd_email: input.do_not_email,
             dnd_sms: input.do_not_text,
             dnd_calls: input.do_not_call,
+            address_line1: address.line1,
+            address_line2: address.line2,
+            city: address.city,
+            region: address.region,
+            postal_code: address.postal_code,
+            country: address.country,
+            custom_values: value_inputs(input.custom_values)?,
         };
         contact::update(&**tx, &rc.actor, id, fields)
             .await

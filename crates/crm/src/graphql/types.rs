@@ -37,7 +37,7 @@ impl ContactSource {
             ContactSource::Other => "other",
         }
     }
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         [
             Self::Manual,
             Self::Form,
@@ -78,7 +78,7 @@ impl ContactStatus {
             ContactStatus::Lost => "lost",
         }
     }
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         [
             Self::Contacted,
             Self::Qualified,
@@ -89,6 +89,23 @@ impl ContactStatus {
         .find(|v| v.as_str() == s)
         .unwrap_or(Self::New)
     }
+}
+
+/// A postal address.
+#[derive(async_graphql::SimpleObject, Clone)]
+pub struct PostalAddress {
+    /// Street and number.
+    pub line1: Option<String>,
+    /// Second line.
+    pub line2: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
 }
 
 /// A person a sub-account does business with.
@@ -181,6 +198,50 @@ impl Contact {
             .map(Tag)
             .collect())
     }
+    /// The postal address (null when it has no line, city, region, postal code or country).
+    async fn address(&self) -> Option<PostalAddress> {
+        let c = &self.0;
+        let a = PostalAddress {
+            line1: c.address_line1.clone(),
+            line2: c.address_line2.clone(),
+            city: c.city.clone(),
+            region: c.region.clone(),
+            postal_code: c.postal_code.clone(),
+            country: c.country.clone(),
+        };
+        let empty = [
+            &a.line1,
+            &a.line2,
+            &a.city,
+            &a.region,
+            &a.postal_code,
+            &a.country,
+        ]
+        .iter()
+        .all(|v| v.is_none());
+        (!empty).then_some(a)
+    }
+    /// The contact's values of live custom fields, in the order the fields were made.
+    async fn custom_values(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::fields::CustomValue>> {
+        // Batched across the page (two queries for every contact shown).
+        let loader = ctx
+            .data::<async_graphql::dataloader::DataLoader<crate::loader::ContactValuesLoader>>()
+            .map_err(|_| kernel::Error::internal("custom value loader missing from the request"))?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(v, f)| super::fields::CustomValue(v, f))
+            .collect())
+    }
+    /// The contact this one was merged into (it is then deleted).
+    async fn merged_into_id(&self) -> Option<ID> {
+        self.0.merged_into_id.map(|id| gid(NodeKind::Contact, id))
+    }
     /// Do not email.
     async fn do_not_email(&self) -> bool {
         self.0.dnd_email
@@ -262,7 +323,7 @@ impl ActivityKind {
             Self::Meeting => "meeting",
         }
     }
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         [Self::Email, Self::Sms, Self::Call, Self::Meeting]
             .into_iter()
             .find(|k| k.as_str() == s)

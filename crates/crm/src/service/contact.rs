@@ -1,8 +1,9 @@
 //! Contacts: create, change, soft delete and restore, find and list. Read inside the request's
 //! tenant with `CONTACTS_READ` in the contact's sub-account; written with `CONTACTS_WRITE`.
 
+use super::custom_field::{self, ValueInput};
 use crate::entity::contact;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
@@ -11,8 +12,9 @@ use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Where a contact came from.
@@ -45,10 +47,46 @@ pub struct ContactFields {
     pub dnd_sms: Option<bool>,
     /// Do not call.
     pub dnd_calls: Option<bool>,
+    /// Street and number.
+    pub address_line1: Option<String>,
+    /// Second address line.
+    pub address_line2: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+    /// Custom field values to set or clear.
+    pub custom_values: Vec<ValueInput>,
 }
 
-/// What to list.
-#[derive(Debug, Clone, Default)]
+/// A condition on a custom field's value. Values are given as text and read by the field's
+/// kind: numbers, `YYYY-MM-DD` dates, `true`/`false` for checkboxes, a choice for selects (a
+/// multi-select matches when it holds that choice).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FieldCondition {
+    /// The custom field.
+    pub field_id: Uuid,
+    /// The value equals this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<String>,
+    /// The value is at least this (numbers and dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<String>,
+    /// The value is at most this (numbers and dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<String>,
+    /// The contact has a value (`true`) or has none (`false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_set: Option<bool>,
+}
+
+/// What to list (also what a segment saves, as JSON).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct ContactFilter {
     /// Prefix of a first name, last name, email or phone.
     pub search: Option<String>,
@@ -60,6 +98,130 @@ pub struct ContactFilter {
     pub owner_id: Option<Uuid>,
     /// Only contacts with this tag.
     pub tag_id: Option<Uuid>,
+    /// Only contacts created at or after this time.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only contacts created before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Only contacts whose custom values meet every condition.
+    pub custom_fields: Vec<FieldCondition>,
+    /// Only contacts of this segment (not inside a saved segment).
+    pub segment_id: Option<Uuid>,
+}
+
+/// How to order a list of contacts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContactSort {
+    /// Oldest first.
+    #[default]
+    CreatedAsc,
+    /// Newest first.
+    CreatedDesc,
+    /// Most recently changed first.
+    UpdatedDesc,
+    /// By last name, then first name, A to Z.
+    NameAsc,
+    /// By last name, then first name, Z to A.
+    NameDesc,
+}
+
+impl ContactSort {
+    fn ascending(self) -> bool {
+        matches!(self, Self::CreatedAsc | Self::NameAsc)
+    }
+
+    /// The sort key a cursor carries (empty when the id alone orders the list).
+    pub fn key(self, c: &contact::Model) -> String {
+        match self {
+            Self::CreatedAsc | Self::CreatedDesc => String::new(),
+            Self::UpdatedDesc => c
+                .updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            Self::NameAsc | Self::NameDesc => {
+                format!("{}\u{1f}{}", c.last_name_key, c.first_name_key)
+            }
+        }
+    }
+
+    /// The cursor of a contact in a list in this order.
+    pub fn cursor(self, c: &contact::Model) -> String {
+        kernel::connection::encode_keyed_cursor(c.id, &self.key(c))
+    }
+
+    /// The sort columns (before the id) and the values of a cursor's key for them.
+    fn columns(
+        self,
+        field: &str,
+        key: Option<&str>,
+    ) -> Result<Vec<(contact::Column, Option<sea_orm::Value>)>, Error> {
+        let bad = || {
+            Error::bad_input(
+                Some(field),
+                "this cursor belongs to a list in another order",
+            )
+        };
+        Ok(match self {
+            Self::CreatedAsc | Self::CreatedDesc => {
+                if key.is_some() {
+                    return Err(bad());
+                }
+                Vec::new()
+            }
+            Self::UpdatedDesc => {
+                let v = key
+                    .map(|k| {
+                        DateTime::parse_from_rfc3339(k)
+                            .map(|d| sea_orm::Value::from(d.with_timezone(&Utc)))
+                            .map_err(|_| bad())
+                    })
+                    .transpose()?;
+                vec![(contact::Column::UpdatedAt, v)]
+            }
+            Self::NameAsc | Self::NameDesc => {
+                let (last, first) = match key {
+                    Some(k) => {
+                        let (l, f) = k.split_once('\u{1f}').ok_or_else(bad)?;
+                        (Some(l.to_owned().into()), Some(f.to_owned().into()))
+                    }
+                    None => (None, None),
+                };
+                vec![
+                    (contact::Column::LastNameKey, last),
+                    (contact::Column::FirstNameKey, first),
+                ]
+            }
+        })
+    }
+}
+
+/// Rows after (`greater`) or before a cursor position in the order of `cols` then `id_col`:
+/// `(a > A) OR (a = A AND b > B) OR (a = A AND b = B AND id > I)`.
+fn keyset(
+    cols: &[(contact::Column, Option<sea_orm::Value>)],
+    id: Uuid,
+    greater: bool,
+) -> Condition {
+    let cmp = |c: contact::Column, v: sea_orm::Value| {
+        if greater {
+            Expr::col(c).gt(v)
+        } else {
+            Expr::col(c).lt(v)
+        }
+    };
+    let mut any = Condition::any();
+    for i in 0..=cols.len() {
+        let mut all = Condition::all();
+        for (c, v) in &cols[..i] {
+            all = all.add(Expr::col(*c).eq(v.clone().unwrap_or(sea_orm::Value::Bool(None))));
+        }
+        all = all.add(if i == cols.len() {
+            cmp(contact::Column::Id, id.into())
+        } else {
+            let (c, v) = &cols[i];
+            cmp(*c, v.clone().unwrap_or(sea_orm::Value::Bool(None)))
+        });
+        any = any.add(all);
+    }
+    any
 }
 
 fn scope(agency_id: Uuid, sub_account_id: Uuid) -> Scope {
@@ -171,6 +333,43 @@ fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f: &ContactF
         match text(v, 200) {
             Ok(v) => m.company = Set(Some(v).filter(|v| !v.is_empty())),
             Err(()) => push("input.company", "at most 200 characters"),
+        }
+    }
+    for (v, col, field, max) in [
+        (
+            &f.address_line1,
+            &mut m.address_line1,
+            "input.addressLine1",
+            200,
+        ),
+        (
+            &f.address_line2,
+            &mut m.address_line2,
+            "input.addressLine2",
+            200,
+        ),
+        (&f.city, &mut m.city, "input.city", 100),
+        (&f.region, &mut m.region, "input.region", 100),
+        (&f.postal_code, &mut m.postal_code, "input.postalCode", 20),
+    ] {
+        if let Some(v) = v {
+            match text(v, max) {
+                Ok(v) => *col = Set(Some(v).filter(|v| !v.is_empty())),
+                Err(()) => push(field, &format!("at most {max} characters")),
+            }
+        }
+    }
+    if let Some(v) = &f.country {
+        let v = v.trim().to_uppercase();
+        if v.is_empty() {
+            m.country = Set(None);
+        } else if v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase()) {
+            m.country = Set(Some(v));
+        } else {
+            push(
+                "input.country",
+                "enter a two-letter country code, such as US or DE",
+            );
         }
     }
     if let Some(v) = &f.email {
@@ -324,9 +523,22 @@ where
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
+        address_line1: Set(None),
+        address_line2: Set(None),
+        city: Set(None),
+        region: Set(None),
+        postal_code: Set(None),
+        country: Set(None),
+        merged_into_id: Set(None),
     };
     let mut errors = Vec::new();
     check(&mut errors, &mut m, &f);
+    let values = if f.custom_values.is_empty() {
+        Vec::new()
+    } else {
+        let defs = custom_field::definitions(db, agency_id, sub_account_id).await?;
+        custom_field::check_values(&defs, &f.custom_values, "input.customValues", &mut errors)
+    };
     if let Some(Some(owner)) = f.owner_id {
         check_owner(db, &mut errors, owner, agency_id, sub_account_id).await?;
         m.owner_id = Set(Some(owner));
@@ -343,6 +555,7 @@ where
     }
     let txn = db.begin().await?;
     let c = m.insert(&txn).await?;
+    custom_field::write_values(&txn, c.agency_id, c.id, &values).await?;
     record(&txn, actor, &c, "contact.created").await?;
     txn.commit().await?;
     Ok(c)
@@ -368,6 +581,12 @@ where
     let mut m: contact::ActiveModel = c.clone().into();
     let mut errors = Vec::new();
     check(&mut errors, &mut m, &f);
+    let values = if f.custom_values.is_empty() {
+        Vec::new()
+    } else {
+        let defs = custom_field::definitions(db, c.agency_id, c.sub_account_id).await?;
+        custom_field::check_values(&defs, &f.custom_values, "input.customValues", &mut errors)
+    };
     match f.owner_id {
         Some(Some(owner)) => {
             check_owner(db, &mut errors, owner, c.agency_id, c.sub_account_id).await?;
@@ -389,6 +608,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let c = m.update(&txn).await?;
+    custom_field::write_values(&txn, c.agency_id, c.id, &values).await?;
     record(&txn, actor, &c, "contact.updated").await?;
     txn.commit().await?;
     Ok(c)
@@ -432,77 +652,152 @@ where
     Ok(c)
 }
 
-/// A page of a sub-account's contacts matching the filter, oldest first.
+/// A page of a sub-account's contacts matching the filter, in the given order.
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
     sub_account_id: Uuid,
     filter: ContactFilter,
+    sort: ContactSort,
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<contact::Model>, PageInfo, u64), Error> {
     actor.require_authenticated()?;
     let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
     authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
-    let mut q = contact::Entity::find()
-        .filter(contact::Column::AgencyId.eq(agency_id))
-        .filter(contact::Column::SubAccountId.eq(sub_account_id))
-        .filter(contact::Column::DeletedAt.is_null());
-    if let Some(s) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        // A prefix match, case-insensitive, escaped so `%` and `_` are literal.
-        let escaped: String = s
-            .to_lowercase()
-            .chars()
-            .flat_map(|ch| match ch {
-                '%' | '_' | '\\' => vec!['\\', ch],
-                c => vec![c],
-            })
-            .collect();
-        let pattern = format!("{escaped}%");
-        // The stored keys are lowercased already (names) or by nature (emails, E.164 phones):
-        // no LOWER() on the column, so indexes apply and every database folds case alike.
-        let like = |col: contact::Column| {
-            Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        q = q.filter(
-            Condition::any()
-                .add(like(contact::Column::FirstNameKey))
-                .add(like(contact::Column::LastNameKey))
-                .add(like(contact::Column::Email))
-                .add(like(contact::Column::Phone)),
-        );
-    }
-    if let Some(v) = filter.status {
-        q = q.filter(contact::Column::Status.eq(v));
-    }
-    if let Some(v) = filter.source {
-        q = q.filter(contact::Column::Source.eq(v));
-    }
-    if let Some(v) = filter.owner_id {
-        q = q.filter(contact::Column::OwnerId.eq(v));
-    }
-    if let Some(t) = filter.tag_id {
-        use crate::entity::contact_tag;
-        use sea_orm::{QuerySelect, QueryTrait};
-        let tagged = contact_tag::Entity::find()
-            .select_only()
-            .column(contact_tag::Column::ContactId)
-            .filter(contact_tag::Column::AgencyId.eq(agency_id))
-            .filter(contact_tag::Column::TagId.eq(t))
-            .into_query();
-        q = q.filter(contact::Column::Id.in_subquery(tagged));
-    }
+    let q = matching(db, agency_id, sub_account_id, &filter).await?;
     let total = if with_total {
         q.clone().count(db).await?
     } else {
         0
     };
-    let rows = page.apply(q, contact::Column::Id).all(db).await?;
-    let (rows, info) = page.finish(rows, |c| c.id);
+    let rows = sorted(q, sort, &page)?.all(db).await?;
+    let (rows, info) = page.finish_with(rows, |c| sort.cursor(c));
     Ok((rows, info, total))
+}
+
+/// Orders and pages a contact query (keyset pagination on the sort columns, then the id).
+fn sorted(
+    mut q: Select<contact::Entity>,
+    sort: ContactSort,
+    page: &Page,
+) -> Result<Select<contact::Entity>, Error> {
+    let asc = sort.ascending();
+    if let Some(after) = page.after {
+        let cols = sort.columns("after", page.after_key.as_deref())?;
+        q = q.filter(keyset(&cols, after, asc));
+    }
+    if let Some(before) = page.before {
+        let cols = sort.columns("before", page.before_key.as_deref())?;
+        q = q.filter(keyset(&cols, before, !asc));
+    }
+    // Fetched in the list's order, or reversed for `last`.
+    let order = if asc != page.backward {
+        sea_orm::Order::Asc
+    } else {
+        sea_orm::Order::Desc
+    };
+    for (c, _) in sort.columns("", None)? {
+        q = q.order_by(c, order.clone());
+    }
+    Ok(q.order_by(contact::Column::Id, order).limit(page.limit + 1))
+}
+
+/// The live contacts of a sub-account that match a filter (and its segment's saved filter).
+pub async fn matching(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    sub_account_id: Uuid,
+    filter: &ContactFilter,
+) -> Result<Select<contact::Entity>, Error> {
+    let mut q = contact::Entity::find()
+        .filter(contact::Column::AgencyId.eq(agency_id))
+        .filter(contact::Column::SubAccountId.eq(sub_account_id))
+        .filter(contact::Column::DeletedAt.is_null());
+    if let Some(seg) = filter.segment_id {
+        // A saved filter never names a segment itself (segments do not nest).
+        let saved = crate::service::segment::filter_of(db, agency_id, sub_account_id, seg).await?;
+        q = conditions(db, agency_id, sub_account_id, q, &saved).await?;
+    }
+    conditions(db, agency_id, sub_account_id, q, filter).await
+}
+
+/// Adds a filter's conditions (all but its segment) to a contact query.
+pub async fn conditions(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    sub_account_id: Uuid,
+    mut q: Select<contact::Entity>,
+    filter: &ContactFilter,
+) -> Result<Select<contact::Entity>, Error> {
+    {
+        if let Some(s) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let pattern = format!("{}%", escape_like(&s.to_lowercase()));
+            // The stored keys are lowercased already (names) or by nature (emails, E.164
+            // phones): no LOWER() on the column, so indexes apply and every database folds
+            // case alike.
+            let like = |col: contact::Column| {
+                Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            q = q.filter(
+                Condition::any()
+                    .add(like(contact::Column::FirstNameKey))
+                    .add(like(contact::Column::LastNameKey))
+                    .add(like(contact::Column::Email))
+                    .add(like(contact::Column::Phone)),
+            );
+        }
+        if let Some(v) = &filter.status {
+            q = q.filter(contact::Column::Status.eq(v.clone()));
+        }
+        if let Some(v) = &filter.source {
+            q = q.filter(contact::Column::Source.eq(v.clone()));
+        }
+        if let Some(v) = filter.owner_id {
+            q = q.filter(contact::Column::OwnerId.eq(v));
+        }
+        if let Some(v) = filter.created_from {
+            q = q.filter(contact::Column::CreatedAt.gte(v));
+        }
+        if let Some(v) = filter.created_before {
+            q = q.filter(contact::Column::CreatedAt.lt(v));
+        }
+        if let Some(t) = filter.tag_id {
+            use crate::entity::contact_tag;
+            let tagged = contact_tag::Entity::find()
+                .select_only()
+                .column(contact_tag::Column::ContactId)
+                .filter(contact_tag::Column::AgencyId.eq(agency_id))
+                .filter(contact_tag::Column::TagId.eq(t))
+                .into_query();
+            q = q.filter(contact::Column::Id.in_subquery(tagged));
+        }
+        if !filter.custom_fields.is_empty() {
+            q = custom_field::filter_contacts(
+                db,
+                agency_id,
+                sub_account_id,
+                q,
+                &filter.custom_fields,
+            )
+            .await?;
+        }
+        Ok(q)
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE` pattern with `\` as its escape character.
+pub fn escape_like(s: &str) -> String {
+    s.chars()
+        .flat_map(|ch| match ch {
+            '%' | '_' | '\\' => vec!['\\', ch],
+            c => vec![c],
+        })
+        .collect()
 }

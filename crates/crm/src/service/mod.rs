@@ -2,4 +2,6 @@
 
 pub mod activity;
 pub mod contact;
+pub mod custom_field;
+pub mod segment;
 pub mod tag;

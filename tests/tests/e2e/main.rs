@@ -11,6 +11,7 @@ mod identity;
 mod invitations;
 mod isolation;
 mod memberships;
+mod merge;
 mod node;
 mod resellers;
 mod rls;

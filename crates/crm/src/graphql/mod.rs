@@ -1,6 +1,7 @@
 //! The CRM crate's GraphQL.
 
 mod fields;
+mod merge;
 mod mutation;
 mod query;
 mod segments;
@@ -17,8 +18,13 @@ pub use types::{
 
 /// CRM queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct CrmQuery(ContactQuery, FieldQuery, SegmentQuery);
+pub struct CrmQuery(ContactQuery, FieldQuery, SegmentQuery, merge::MergeQuery);
 
 /// CRM mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct CrmMutation(ContactMutation, FieldMutation, SegmentMutation);
+pub struct CrmMutation(
+    ContactMutation,
+    FieldMutation,
+    SegmentMutation,
+    merge::MergeMutation,
+);

@@ -268,7 +268,7 @@ pub async fn sub_account_in_tenant(
         .ok_or(Error::NotFound)
 }
 
-async fn load(
+pub(crate) async fn load(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
@@ -632,6 +632,13 @@ where
         c.sub_account_id,
         Permission::ContactsWrite,
     )?;
+    if !deleted && c.merged_into_id.is_some() {
+        return Err(Error::user(
+            "id",
+            UserErrorCode::NotAllowed,
+            "this contact was merged into another one and cannot be restored",
+        ));
+    }
     let mut m: contact::ActiveModel = c.into();
     m.deleted_at = Set(deleted.then(Utc::now));
     m.updated_at = Set(Utc::now());

@@ -3,5 +3,6 @@
 pub mod activity;
 pub mod contact;
 pub mod custom_field;
+pub mod merge;
 pub mod segment;
 pub mod tag;

@@ -350,6 +350,54 @@ impl TestApp {
         Gql { status, body }
     }
 
+    /// Posts a GraphQL multipart request (the GraphQL multipart request spec) with one file
+    /// at `variables.<file_path>` (dotted); `preflight` adds `GraphQL-Require-Preflight`.
+    pub async fn upload(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        file_path: &str,
+        file: &[u8],
+        preflight: bool,
+    ) -> Gql {
+        let boundary = "canopy-test-boundary-7MA4YWxkTrZu0gW";
+        let operations = json!({ "query": query, "variables": variables }).to_string();
+        let map = json!({ "0": [format!("variables.{file_path}")] }).to_string();
+        let mut body = Vec::new();
+        for (name, value) in [("operations", operations), ("map", map)] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.url))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if preflight {
+            req = req.header("graphql-require-preflight", "1");
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
+        Gql { status, body }
+    }
+
     /// Registers a user through the API.
     pub async fn register(&self, email: &str) -> String {
         let r = self

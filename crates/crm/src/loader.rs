@@ -40,7 +40,9 @@ impl Loader<Uuid> for ContactTagsLoader {
             .all(&*tx)
             .await
             .map_err(kernel::Error::from)?;
-        let mut out: HashMap<Uuid, Vec<tag::Model>> = HashMap::new();
+        // Every key gets an entry (empty when untagged), so the request's cache answers it.
+        let mut out: HashMap<Uuid, Vec<tag::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for (link, t) in rows {
             if let Some(t) = t {
                 out.entry(link.contact_id).or_default().push(t);
@@ -86,7 +88,9 @@ impl Loader<Uuid> for ContactValuesLoader {
             .all(&*tx)
             .await
             .map_err(kernel::Error::from)?;
-        let mut out: HashMap<Uuid, Vec<FieldValue>> = HashMap::new();
+        // Every key gets an entry (empty without values), so the request's cache answers it.
+        let mut out: HashMap<Uuid, Vec<FieldValue>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         if values.is_empty() {
             return Ok(out);
         }

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             header::ACCEPT,
             header::HeaderName::from_static(AGENCY_HEADER),
             header::HeaderName::from_static(SUB_ACCOUNT_HEADER),
+            header::HeaderName::from_static(PREFLIGHT_HEADER),
         ])
         .max_age(Duration::from_secs(600));
     router.with_state(state).layer(
@@ -93,7 +94,9 @@ pub fn router(state: AppState) -> Router {
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(cors)
             .layer(CompressionLayer::new())
-            .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                config.max_body_bytes.max(config.max_upload_bytes),
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Duration::from_secs(config.request_timeout_secs),
@@ -230,6 +233,20 @@ async fn graphql_post(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() == Some("multipart/form-data") {
+        return multipart(state, headers, addr, body, media).await;
+    }
+    if body.len() > state.config.max_body_bytes {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            &format!(
+                "the request body is larger than {} bytes",
+                state.config.max_body_bytes
+            ),
+            "BAD_USER_INPUT",
+        );
+    }
     if content_type.as_deref() != Some("application/json") {
         // Form, text and multipart bodies are what a cross-site page can send without a CORS
         // preflight: refusing them keeps mutations safe from CSRF.
@@ -249,6 +266,52 @@ async fn graphql_post(
                 &format!("malformed JSON body: {e}"),
                 "BAD_USER_INPUT",
             );
+        }
+    };
+    execute(state, headers, addr, request, media, false).await
+}
+
+/// The header a multipart request must carry. A browser sends a custom header cross-site only
+/// after a CORS preflight, so a page on another site cannot post a form to the API.
+pub const PREFLIGHT_HEADER: &str = "graphql-require-preflight";
+
+/// A GraphQL multipart request (files in `Upload` variables).
+async fn multipart(
+    state: AppState,
+    headers: HeaderMap,
+    addr: SocketAddr,
+    body: Bytes,
+    media: Media,
+) -> Response {
+    if header_str(&headers, PREFLIGHT_HEADER).is_none() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "a multipart request needs the header `GraphQL-Require-Preflight: 1`",
+            "BAD_USER_INPUT",
+        );
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let opts = async_graphql::http::MultipartOptions::default()
+        .max_file_size(state.config.max_upload_bytes)
+        .max_num_files(4);
+    let request = match async_graphql::http::receive_body(content_type, &body[..], opts).await {
+        Ok(r) => r,
+        Err(e) => {
+            let (status, message) = match e {
+                async_graphql::ParseRequestError::PayloadTooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the upload is too large".to_owned(),
+                ),
+                e => (
+                    StatusCode::BAD_REQUEST,
+                    format!("malformed multipart request: {e}"),
+                ),
+            };
+            return error_response(status, media, &message, "BAD_USER_INPUT");
         }
     };
     execute(state, headers, addr, request, media, false).await
@@ -453,20 +516,24 @@ async fn execute(
     actor.tenant = tenant.map(|t| t.agency_id);
 
     let tx = Arc::new(tx);
-    // Loaders are per request, on its transaction (held weakly), with a short batching window.
-    let users = async_graphql::dataloader::DataLoader::new(
+    // Loaders are per request, on its transaction (held weakly), with a short batching window
+    // and a cache (cleared before each top-level mutation; see `kernel::loader`).
+    let users = async_graphql::dataloader::DataLoader::with_cache(
         identity::UserLoader::new(Arc::downgrade(&tx)),
         tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(LOADER_DELAY);
-    let contact_tags = async_graphql::dataloader::DataLoader::new(
+    let contact_tags = async_graphql::dataloader::DataLoader::with_cache(
         crm::ContactTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
         tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(LOADER_DELAY);
-    let contact_values = async_graphql::dataloader::DataLoader::new(
+    let contact_values = async_graphql::dataloader::DataLoader::with_cache(
         crm::ContactValuesLoader::new(Arc::downgrade(&tx), actor.tenant),
         tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(LOADER_DELAY);
     let mut request = request

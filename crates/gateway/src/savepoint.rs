@@ -50,6 +50,7 @@ impl Extension for MutationSavepointsExt {
                 })
             }
         };
+        clear_loader_caches(ctx);
         sql("SAVEPOINT canopy_mutation").await?;
         let result = next.run(ctx, info).await;
         if result.is_err() {
@@ -57,5 +58,19 @@ impl Extension for MutationSavepointsExt {
         }
         sql("RELEASE SAVEPOINT canopy_mutation").await?;
         result
+    }
+}
+
+/// Empties every per-request loader cache, so what a mutation returns is read after it ran.
+fn clear_loader_caches(ctx: &ExtensionContext<'_>) {
+    use kernel::loader::Cached;
+    if let Some(l) = ctx.data_opt::<Cached<identity::UserLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
+    if let Some(l) = ctx.data_opt::<Cached<crm::ContactTagsLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
+    if let Some(l) = ctx.data_opt::<Cached<crm::ContactValuesLoader>>() {
+        l.clear::<uuid::Uuid>();
     }
 }

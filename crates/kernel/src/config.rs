@@ -104,6 +104,10 @@ pub struct Config {
     #[arg(long, env = "CANOPY_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest multipart request (a file upload, such as a contact import) accepted, in bytes.
+    #[arg(long, env = "CANOPY_MAX_UPLOAD_BYTES", default_value_t = 12 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
     /// Requests taking longer than this many seconds are cut off.
     #[arg(long, env = "CANOPY_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,

@@ -70,13 +70,40 @@ pub async fn record(
     actor: &Actor,
     event: NewEvent,
 ) -> Result<Uuid, Error> {
+    let id = crate::id::new_uuid();
+    row(actor, event, id).insert(db).await?;
+    Ok(id)
+}
+
+/// Most events written by one statement of [`record_many`].
+const BATCH: usize = 500;
+
+/// Records many events in a few statements (batches of 500), in the caller's transaction: for
+/// bulk changes such as imports.
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    events: Vec<NewEvent>,
+) -> Result<(), Error> {
+    let mut rows: Vec<entity::ActiveModel> = events
+        .into_iter()
+        .map(|e| row(actor, e, crate::id::new_uuid()))
+        .collect();
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(BATCH));
+        entity::Entity::insert_many(rows).exec(db).await?;
+        rows = rest;
+    }
+    Ok(())
+}
+
+fn row(actor: &Actor, event: NewEvent, id: Uuid) -> entity::ActiveModel {
     let (actor_kind, actor_id) = match &actor.principal {
         Principal::Anonymous => ("anonymous", None),
         Principal::User { user_id, .. } => ("user", Some(*user_id)),
         Principal::ApiKey { key_id, .. } => ("api_key", Some(*key_id)),
         Principal::System => ("system", None),
     };
-    let id = crate::id::new_uuid();
     entity::ActiveModel {
         id: Set(id),
         agency_id: Set(event.scope.agency_id()),
@@ -91,7 +118,4 @@ pub async fn record(
         payload: Set(event.payload),
         occurred_at: Set(chrono::Utc::now()),
     }
-    .insert(db)
-    .await?;
-    Ok(id)
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod event;
 pub mod id;
+pub mod loader;
 pub mod secret;
 
 pub use auth::{Actor, Membership, Permission, PermissionSet, Principal, Role, Scope, ScopeKind};

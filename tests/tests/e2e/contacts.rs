@@ -365,7 +365,19 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
     let other = app.user("seller@dental.test").await;
     app.grant_in(&other.user_id, &w.dental, Role::SubaccountUser)
         .await;
-    for i in 0..30 {
+    let mut fields = Vec::new();
+    for (name, kind) in [("Plan", "TEXT"), ("Visits", "NUMBER")] {
+        let r = app
+            .gql(
+                Some(&w.owner.access),
+                "mutation($s: ID!, $n: String!, $k: CustomFieldKind!) { customFieldCreate(input: { subAccountId: $s, name: $n, kind: $k }) { customField { id } } }",
+                json!({ "s": w.dental, "n": name, "k": kind }),
+            )
+            .await
+            .ok();
+        fields.push(r.data("customFieldCreate.customField.id").clone());
+    }
+    for i in 0..50 {
         let owner = if i % 2 == 0 {
             &w.owner.user_id
         } else {
@@ -375,7 +387,10 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
             &app,
             &w.owner,
             &w.dental,
-            json!({ "firstName": format!("C{i}"), "ownerId": owner }),
+            json!({ "firstName": format!("C{i}"), "ownerId": owner, "customValues": [
+                { "fieldId": fields[0], "text": format!("plan {i}") },
+                { "fieldId": fields[1], "number": i },
+            ] }),
         )
         .await;
     }
@@ -395,7 +410,7 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
     let all = app
         .gql(
             Some(&w.owner.access),
-            "query($s: ID!) { contacts(subAccountId: $s, first: 30) { nodes { id } } }",
+            "query($s: ID!) { contacts(subAccountId: $s, first: 50) { nodes { id } } }",
             json!({ "s": w.dental }),
         )
         .await
@@ -416,22 +431,35 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
     .ok();
     let q = |n: u32| {
         format!(
-            "query($s: ID!) {{ contacts(subAccountId: $s, first: {n}) {{ nodes {{ firstName owner {{ email }} tags {{ name }} }} }} }}"
+            "query($s: ID!) {{ contacts(subAccountId: $s, first: {n}) {{ nodes {{ firstName owner {{ email }} tags {{ name }} customValues {{ field {{ name }} text number }} }} }} }}"
         )
     };
     let small = app
         .statements_for(&w.owner.access, &q(5), json!({ "s": w.dental }))
         .await;
     let large = app
-        .statements_for(&w.owner.access, &q(30), json!({ "s": w.dental }))
+        .statements_for(&w.owner.access, &q(50), json!({ "s": w.dental }))
         .await;
+    let page = app
+        .gql(Some(&w.owner.access), &q(50), json!({ "s": w.dental }))
+        .await
+        .ok();
+    let nodes = page.data("contacts.nodes").as_array().expect("nodes");
+    assert_eq!(nodes.len(), 50);
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n["customValues"].as_array().map(Vec::len) == Some(2)
+                && n["tags"].as_array().map(Vec::len) == Some(2)
+                && n["owner"]["email"].is_string())
+    );
     eprintln!(
-        "statements for a contacts page with owners and tags: {small} (5 rows), {large} (30 rows)"
+        "statements for a contacts page with owners, tags and custom values: {small} (5 rows), {large} (50 rows)"
     );
     assert!(small > 0, "the counter counts");
     assert_eq!(
         small, large,
-        "owners and tags are loaded in one batch each, whatever the page size"
+        "owners, tags and custom values are loaded in one batch each, whatever the page size"
     );
 }
 
@@ -783,4 +811,32 @@ async fn search_folds_case_beyond_ascii_on_every_database() {
     assert_eq!(search("é").await, vec!["Émile"]);
     assert_eq!(search("ÉMI").await, vec!["Émile"]);
     assert_eq!(search("öde").await, vec!["Anna"]);
+}
+
+/// Loaders cache per request; a later mutation of the same request must not see what an
+/// earlier one loaded.
+#[tokio::test]
+async fn each_mutation_of_a_request_reads_fresh_related_objects() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"].clone();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.dental, "name": "vip" } }),
+        )
+        .await
+        .ok();
+    let t = r.data("tagCreate.tag.id").clone();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($c: [ID!]!, $t: [ID!]!) { a: contactTagsAdd(input: { contactIds: $c, tagIds: $t }) { contacts { tags { name } } } b: contactTagsRemove(input: { contactIds: $c, tagIds: $t }) { contacts { tags { name } } } }",
+            json!({ "c": [c], "t": [t] }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("a.contacts")[0]["tags"], json!([{ "name": "vip" }]));
+    assert_eq!(r.data("b.contacts")[0]["tags"], json!([]));
 }

@@ -8,6 +8,7 @@ mod contacts;
 mod custom_fields;
 mod http;
 mod identity;
+mod import;
 mod invitations;
 mod isolation;
 mod memberships;

@@ -1,6 +1,7 @@
 //! The CRM crate's GraphQL.
 
 mod fields;
+mod import;
 mod merge;
 mod mutation;
 mod query;
@@ -27,4 +28,5 @@ pub struct CrmMutation(
     FieldMutation,
     SegmentMutation,
     merge::MergeMutation,
+    import::ImportMutation,
 );

@@ -195,6 +195,20 @@ pub async fn contact_page(
         wants_total_count(ctx),
     )
     .await?;
+    // What the rows show is loaded in one batch per kind, whatever the page size.
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|c| c.id).collect();
+    let selected = |f| kernel::loader::node_field_selected(ctx, f);
+    if selected("owner") {
+        let owners: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|c| c.owner_id).collect();
+        kernel::loader::prime::<identity::UserLoader>(ctx, owners.into_iter().collect()).await?;
+    }
+    if selected("tags") {
+        kernel::loader::prime::<crate::ContactTagsLoader>(ctx, ids.clone()).await?;
+    }
+    if selected("customValues") {
+        kernel::loader::prime::<crate::ContactValuesLoader>(ctx, ids).await?;
+    }
     Ok(ContactConnection::build_with(
         rows.into_iter().map(Contact).collect(),
         info,

@@ -153,9 +153,7 @@ impl Contact {
             return Ok(None);
         };
         // Batched across the page (one query for every owner shown).
-        let loader = ctx
-            .data::<async_graphql::dataloader::DataLoader<identity::UserLoader>>()
-            .map_err(|_| kernel::Error::internal("user loader missing from the request"))?;
+        let loader = kernel::loader::get::<identity::UserLoader>(ctx)?;
         Ok(loader.load_one(owner).await?.map(identity::User))
     }
     /// The contact's notes and interactions, newest recorded first.
@@ -187,9 +185,7 @@ impl Contact {
     /// The contact's tags, in the order they were put on.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
         // Batched across the page (one query for every contact shown).
-        let loader = ctx
-            .data::<async_graphql::dataloader::DataLoader<crate::ContactTagsLoader>>()
-            .map_err(|_| kernel::Error::internal("tag loader missing from the request"))?;
+        let loader = kernel::loader::get::<crate::ContactTagsLoader>(ctx)?;
         Ok(loader
             .load_one(self.0.id)
             .await?
@@ -227,9 +223,7 @@ impl Contact {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::fields::CustomValue>> {
         // Batched across the page (two queries for every contact shown).
-        let loader = ctx
-            .data::<async_graphql::dataloader::DataLoader<crate::loader::ContactValuesLoader>>()
-            .map_err(|_| kernel::Error::internal("custom value loader missing from the request"))?;
+        let loader = kernel::loader::get::<crate::loader::ContactValuesLoader>(ctx)?;
         Ok(loader
             .load_one(self.0.id)
             .await?
@@ -441,9 +435,7 @@ impl Activity {
         let Some(author) = self.0.author_id else {
             return Ok(None);
         };
-        let loader = ctx
-            .data::<async_graphql::dataloader::DataLoader<identity::UserLoader>>()
-            .map_err(|_| kernel::Error::internal("user loader missing from the request"))?;
+        let loader = kernel::loader::get::<identity::UserLoader>(ctx)?;
         Ok(loader.load_one(author).await?.map(identity::User))
     }
     /// When it happened.

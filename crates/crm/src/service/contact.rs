@@ -299,7 +299,7 @@ pub async fn get(
     Ok(c)
 }
 
-fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f: &ContactFields) {
+pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f: &ContactFields) {
     let mut push = |field: &str, message: &str| {
         errors.push(UserError::new(field, UserErrorCode::Invalid, message));
     };
@@ -470,7 +470,7 @@ async fn record(
 }
 
 /// Whether the contact (as it would be written) has a name, an email address or a phone.
-fn identifiable(m: &contact::ActiveModel) -> bool {
+pub(crate) fn identifiable(m: &contact::ActiveModel) -> bool {
     use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
     fn val<T>(v: &sea_orm::ActiveValue<T>) -> Option<&T>
     where
@@ -489,21 +489,13 @@ fn identifiable(m: &contact::ActiveModel) -> bool {
         || val(&m.phone).is_some_and(Option::is_some)
 }
 
-/// Creates a contact in a sub-account of the request's tenant.
-pub async fn create<C>(
-    db: &C,
-    actor: &Actor,
+/// A new, empty contact (every column set) of a sub-account: `check` fills it.
+pub(crate) fn new_model(
+    agency_id: Uuid,
     sub_account_id: Uuid,
-    f: ContactFields,
-) -> Result<contact::Model, Error>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
-    let now = Utc::now();
-    let mut m = contact::ActiveModel {
+    now: DateTime<Utc>,
+) -> contact::ActiveModel {
+    contact::ActiveModel {
         agency_id: Set(agency_id),
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
@@ -530,7 +522,23 @@ where
         postal_code: Set(None),
         country: Set(None),
         merged_into_id: Set(None),
-    };
+    }
+}
+
+/// Creates a contact in a sub-account of the request's tenant.
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    f: ContactFields,
+) -> Result<contact::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let mut m = new_model(agency_id, sub_account_id, Utc::now());
     let mut errors = Vec::new();
     check(&mut errors, &mut m, &f);
     let values = if f.custom_values.is_empty() {

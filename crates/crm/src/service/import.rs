@@ -1,0 +1,621 @@
+//! CSV import of contacts: a column mapping, per-row errors (row number, column, reason),
+//! upsert by email address then phone number, and two modes: all or nothing (the default; any
+//! bad row writes nothing) or partial (good rows are written, bad ones reported).
+//!
+//! Writes are batched (a few hundred rows per statement) in one transaction; a malformed or
+//! oversized file writes nothing whatever the mode.
+
+use super::contact::{
+    ContactFields, authorize, check, identifiable, new_model, sub_account_in_tenant,
+};
+use super::custom_field::{self, Checked, ValueInput};
+use crate::entity::{contact as c, contact_field_value as value, custom_field as field};
+use chrono::Utc;
+use kernel::auth::{Actor, Permission, Scope};
+use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::event::{self, NewEvent};
+use kernel::id::NodeKind;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Largest file accepted, in bytes.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Most data rows in one file.
+pub const MAX_ROWS: usize = 50_000;
+/// Most row errors listed in the outcome (all of them are counted).
+pub const MAX_REPORTED: usize = 1_000;
+/// Rows per insert statement.
+const BATCH: usize = 300;
+
+/// Where a column goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// First name.
+    FirstName,
+    /// Last name.
+    LastName,
+    /// Email address.
+    Email,
+    /// Phone number.
+    Phone,
+    /// Company.
+    Company,
+    /// Source (`manual`, `form`, …).
+    Source,
+    /// Status (`new`, `contacted`, …).
+    Status,
+    /// Address line 1.
+    AddressLine1,
+    /// Address line 2.
+    AddressLine2,
+    /// City.
+    City,
+    /// Region.
+    Region,
+    /// Postal code.
+    PostalCode,
+    /// Country code.
+    Country,
+    /// Do not email (`true`/`false`, `yes`/`no`, `1`/`0`).
+    DoNotEmail,
+    /// Do not text.
+    DoNotText,
+    /// Do not call.
+    DoNotCall,
+    /// A custom field.
+    Custom(Uuid),
+}
+
+impl Target {
+    /// The input field that `check` names for this target.
+    fn input_field(self) -> &'static str {
+        match self {
+            Self::FirstName => "firstName",
+            Self::LastName => "lastName",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Company => "company",
+            Self::Source => "source",
+            Self::Status => "status",
+            Self::AddressLine1 => "addressLine1",
+            Self::AddressLine2 => "addressLine2",
+            Self::City => "city",
+            Self::Region => "region",
+            Self::PostalCode => "postalCode",
+            Self::Country => "country",
+            Self::DoNotEmail => "doNotEmail",
+            Self::DoNotText => "doNotText",
+            Self::DoNotCall => "doNotCall",
+            Self::Custom(_) => "customValues",
+        }
+    }
+}
+
+/// One mapped column: its header in the file and where it goes.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The header, as in the file's first row (matched ignoring case and surrounding spaces).
+    pub header: String,
+    /// Where its values go.
+    pub target: Target,
+}
+
+/// What to do with bad rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Any bad row writes nothing.
+    #[default]
+    AllOrNothing,
+    /// Good rows are written; bad rows are reported and skipped.
+    Partial,
+}
+
+/// A problem with one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The row's number in the file as a spreadsheet shows it (the header is row 1).
+    pub row: u64,
+    /// The column at fault, if one is.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Whether anything was written.
+    pub committed: bool,
+    /// Contacts created.
+    pub created: u64,
+    /// Existing contacts updated (matched by email, then phone).
+    pub updated: u64,
+    /// Rows with errors (not written).
+    pub failed: u64,
+    /// The first 1,000 row errors.
+    pub errors: Vec<RowError>,
+}
+
+/// A row turned into a contact write.
+struct Prepared {
+    fields: ContactFields,
+    values: Vec<Checked>,
+}
+
+fn truthy(cell: &str) -> Option<bool> {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "x" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A cell as a custom value of the field's kind (`;` separates multi-select choices).
+fn cell_value(f: &field::Model, cell: &str) -> Result<Checked, String> {
+    let mut v = ValueInput {
+        field_id: f.id,
+        ..Default::default()
+    };
+    match f.kind.as_str() {
+        "number" => {
+            v.number = Some(
+                cell.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("`{cell}` is not a number"))?,
+            );
+        }
+        "date" => v.date = Some(cell.to_owned()),
+        "checkbox" => {
+            v.checked = Some(truthy(cell).ok_or_else(|| format!("`{cell}` is not yes or no"))?);
+        }
+        "multi_select" => {
+            v.options = Some(
+                cell.split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
+        _ => v.text = Some(cell.to_owned()),
+    }
+    custom_field::check_value(f, &v)
+}
+
+fn user(field: &str, code: UserErrorCode, message: impl Into<String>) -> Error {
+    Error::user(field, code, message)
+}
+
+/// Resolves the mapping against the file's headers: `(column index, target, header)`.
+fn resolve_mapping(
+    headers: &csv::StringRecord,
+    mapping: &[Column],
+    defs: &HashMap<Uuid, field::Model>,
+) -> Result<Vec<(usize, Target, String)>, Error> {
+    if mapping.is_empty() {
+        return Err(user(
+            "input.mapping",
+            UserErrorCode::Invalid,
+            "map at least one column",
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, m) in mapping.iter().enumerate() {
+        let wanted = m.header.trim().to_lowercase();
+        let Some(index) = headers
+            .iter()
+            .position(|h| h.trim().to_lowercase() == wanted)
+        else {
+            errors.push(UserError::new(
+                &format!("input.mapping.{i}.column"),
+                UserErrorCode::Invalid,
+                format!("the file has no column `{}`", m.header),
+            ));
+            continue;
+        };
+        if let Target::Custom(id) = m.target
+            && !defs.contains_key(&id)
+        {
+            errors.push(UserError::new(
+                &format!("input.mapping.{i}.customFieldId"),
+                UserErrorCode::Invalid,
+                "no such custom field in this sub-account",
+            ));
+            continue;
+        }
+        if !seen.insert(m.target) {
+            errors.push(UserError::new(
+                &format!("input.mapping.{i}"),
+                UserErrorCode::Invalid,
+                "two columns are mapped to the same field",
+            ));
+            continue;
+        }
+        out.push((index, m.target, headers[index].trim().to_owned()));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::User(errors))
+    }
+}
+
+/// Turns one record into a contact write, or the row's errors.
+fn prepare(
+    record: &csv::StringRecord,
+    columns: &[(usize, Target, String)],
+    defs: &HashMap<Uuid, field::Model>,
+    row: u64,
+) -> Result<Prepared, Vec<RowError>> {
+    let mut f = ContactFields::default();
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for (index, target, header) in columns {
+        let cell = record.get(*index).unwrap_or("").trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let text = Some(cell.to_owned());
+        let mut flag = |slot: &mut Option<bool>| match truthy(cell) {
+            Some(b) => *slot = Some(b),
+            None => errors.push(RowError {
+                row,
+                column: Some(header.clone()),
+                message: format!("`{cell}` is not yes or no"),
+            }),
+        };
+        match target {
+            Target::FirstName => f.first_name = text,
+            Target::LastName => f.last_name = text,
+            Target::Email => f.email = text,
+            Target::Phone => f.phone = text,
+            Target::Company => f.company = text,
+            Target::Source => f.source = Some(cell.to_lowercase()),
+            Target::Status => f.status = Some(cell.to_lowercase()),
+            Target::AddressLine1 => f.address_line1 = text,
+            Target::AddressLine2 => f.address_line2 = text,
+            Target::City => f.city = text,
+            Target::Region => f.region = text,
+            Target::PostalCode => f.postal_code = text,
+            Target::Country => f.country = text,
+            Target::DoNotEmail => flag(&mut f.dnd_email),
+            Target::DoNotText => flag(&mut f.dnd_sms),
+            Target::DoNotCall => flag(&mut f.dnd_calls),
+            Target::Custom(id) => match defs.get(id).map(|d| cell_value(d, cell)) {
+                Some(Ok(v)) => values.push(v),
+                Some(Err(message)) => errors.push(RowError {
+                    row,
+                    column: Some(header.clone()),
+                    message,
+                }),
+                None => {}
+            },
+        }
+    }
+    // The same checks as a contact written by hand.
+    let mut probe = new_model(Uuid::nil(), Uuid::nil(), Utc::now());
+    let mut user_errors = Vec::new();
+    check(&mut user_errors, &mut probe, &f);
+    for e in user_errors {
+        let input = e.field.last().cloned().unwrap_or_default();
+        let column = columns
+            .iter()
+            .find(|(_, t, _)| t.input_field() == input)
+            .map(|(_, _, h)| h.clone());
+        errors.push(RowError {
+            row,
+            column,
+            message: e.message,
+        });
+    }
+    if errors.is_empty() && !identifiable(&probe) {
+        errors.push(RowError {
+            row,
+            column: None,
+            message: "the row has no name, email address or phone number".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(Prepared { fields: f, values })
+    } else {
+        // In the file's column order.
+        errors.sort_by_key(|e| {
+            columns
+                .iter()
+                .position(|(_, _, h)| Some(h) == e.column.as_ref())
+                .unwrap_or(usize::MAX)
+        });
+        Err(errors)
+    }
+}
+
+/// Imports contacts from CSV bytes into a sub-account (`CONTACTS_WRITE`).
+pub async fn import<C>(
+    db: &C,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    data: &[u8],
+    mapping: &[Column],
+    mode: Mode,
+) -> Result<Outcome, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    if data.len() > MAX_BYTES {
+        return Err(user(
+            "input.file",
+            UserErrorCode::TooLong,
+            format!("the file is larger than {} MiB", MAX_BYTES / 1024 / 1024),
+        ));
+    }
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(data);
+    let malformed = |e: csv::Error| {
+        let at = e
+            .position()
+            .map(|p| format!("line {}: ", p.line()))
+            .unwrap_or_default();
+        let what = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("expected {expected_len} fields, found {len}"),
+            csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8".to_owned(),
+            _ => "not valid CSV".to_owned(),
+        };
+        user(
+            "input.file",
+            UserErrorCode::Invalid,
+            format!("the file is not valid CSV: {at}{what}"),
+        )
+    };
+    let headers = reader.headers().map_err(malformed)?.clone();
+    if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(user(
+            "input.file",
+            UserErrorCode::Invalid,
+            "the file is empty: its first row names the columns",
+        ));
+    }
+    let defs = custom_field::definitions(db, agency_id, sub_account_id).await?;
+    let columns = resolve_mapping(&headers, mapping, &defs)?;
+
+    // Parse and check every row before writing anything.
+    let mut outcome = Outcome::default();
+    let mut rows: Vec<(u64, Prepared)> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(malformed)?;
+        if i >= MAX_ROWS {
+            return Err(user(
+                "input.file",
+                UserErrorCode::TooLong,
+                format!("the file has more than {MAX_ROWS} rows"),
+            ));
+        }
+        let row = record.position().map_or(i as u64 + 2, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match prepare(&record, &columns, &defs, row) {
+            Ok(p) => rows.push((row, p)),
+            Err(errs) => {
+                outcome.failed += 1;
+                for e in errs {
+                    if outcome.errors.len() < MAX_REPORTED {
+                        outcome.errors.push(e);
+                    }
+                }
+            }
+        }
+    }
+    if outcome.failed > 0 && mode == Mode::AllOrNothing {
+        return Ok(outcome);
+    }
+
+    // Existing contacts matched by email, then phone.
+    let emails: HashSet<String> = rows
+        .iter()
+        .filter_map(|(_, p)| p.fields.email.as_deref().map(|e| e.trim().to_lowercase()))
+        .collect();
+    let mut existing: HashMap<Uuid, c::Model> = HashMap::new();
+    let emails: Vec<String> = emails.into_iter().collect();
+    for chunk in emails.chunks(BATCH) {
+        for m in live(agency_id, sub_account_id)
+            .filter(c::Column::Email.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            existing.insert(m.id, m);
+        }
+    }
+    let phones: Vec<String> = rows
+        .iter()
+        .filter_map(|(_, p)| p.fields.phone.as_deref().and_then(normalise_phone))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in phones.chunks(BATCH) {
+        for m in live(agency_id, sub_account_id)
+            .filter(c::Column::Phone.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            existing.insert(m.id, m);
+        }
+    }
+    let mut by_email: HashMap<String, Uuid> = HashMap::new();
+    let mut by_phone: HashMap<String, Uuid> = HashMap::new();
+    let mut order: Vec<Uuid> = existing.keys().copied().collect();
+    order.sort_unstable();
+    for id in &order {
+        // The oldest contact wins a shared address.
+        let m = &existing[id];
+        if let Some(e) = &m.email {
+            by_email.entry(e.clone()).or_insert(*id);
+        }
+        if let Some(p) = &m.phone {
+            by_phone.entry(p.clone()).or_insert(*id);
+        }
+    }
+
+    // Apply every row to its target: an existing contact, one made earlier in this file, or a
+    // new one.
+    let now = Utc::now();
+    let mut models: HashMap<Uuid, c::ActiveModel> = HashMap::new();
+    let mut created: Vec<Uuid> = Vec::new();
+    let mut updated: Vec<Uuid> = Vec::new();
+    let mut values: HashMap<Uuid, Vec<Checked>> = HashMap::new();
+    for (row, p) in rows {
+        let email = p.fields.email.as_deref().map(|e| e.trim().to_lowercase());
+        let phone = p.fields.phone.as_deref().and_then(normalise_phone);
+        let target = email
+            .as_ref()
+            .and_then(|e| by_email.get(e))
+            .or_else(|| phone.as_ref().and_then(|p| by_phone.get(p)))
+            .copied();
+        let id = match target {
+            Some(id) => id,
+            None => {
+                let mut m = new_model(agency_id, sub_account_id, now);
+                m.source = Set("import".into());
+                let id = new_id(&m);
+                models.insert(id, m);
+                created.push(id);
+                id
+            }
+        };
+        let m = match models.entry(id) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                updated.push(id);
+                let mut m: c::ActiveModel = existing[&id].clone().into();
+                m.updated_at = Set(now);
+                v.insert(m)
+            }
+        };
+        let mut errs = Vec::new();
+        check(&mut errs, m, &p.fields);
+        debug_assert!(errs.is_empty(), "row {row} was checked already");
+        if let Some(e) = email {
+            by_email.entry(e).or_insert(id);
+        }
+        if let Some(ph) = phone {
+            by_phone.entry(ph).or_insert(id);
+        }
+        if !p.values.is_empty() {
+            let slot = values.entry(id).or_default();
+            for v in p.values {
+                slot.retain(|old| old.field_id != v.field_id);
+                slot.push(v);
+            }
+        }
+    }
+
+    let txn = db.begin().await?;
+    let mut new_rows: Vec<c::ActiveModel> =
+        created.iter().filter_map(|id| models.remove(id)).collect();
+    while !new_rows.is_empty() {
+        let rest = new_rows.split_off(new_rows.len().min(BATCH));
+        c::Entity::insert_many(new_rows).exec(&txn).await?;
+        new_rows = rest;
+    }
+    for id in &updated {
+        if let Some(m) = models.remove(id) {
+            m.update(&txn).await?;
+        }
+    }
+    // Custom values: the imported ones replace what the contacts held for those fields.
+    let touched: Vec<(Uuid, Uuid)> = updated
+        .iter()
+        .filter_map(|id| values.get(id).map(|vs| (id, vs)))
+        .flat_map(|(id, vs)| vs.iter().map(move |v| (*id, v.field_id)))
+        .collect();
+    for chunk in touched.chunks(BATCH) {
+        let mut any = Condition::any();
+        for (contact_id, field_id) in chunk {
+            any = any.add(
+                Expr::col(value::Column::ContactId)
+                    .eq(*contact_id)
+                    .and(Expr::col(value::Column::FieldId).eq(*field_id)),
+            );
+        }
+        value::Entity::delete_many()
+            .filter(value::Column::AgencyId.eq(agency_id))
+            .filter(any)
+            .exec(&txn)
+            .await?;
+    }
+    let mut value_rows: Vec<value::ActiveModel> = values
+        .iter()
+        .flat_map(|(id, vs)| {
+            vs.iter()
+                .filter(|v| {
+                    v.text.is_some()
+                        || v.number.is_some()
+                        || v.date.is_some()
+                        || v.checked.is_some()
+                })
+                .map(move |v| custom_field::row(agency_id, *id, v, now))
+        })
+        .collect();
+    while !value_rows.is_empty() {
+        let rest = value_rows.split_off(value_rows.len().min(BATCH));
+        value::Entity::insert_many(value_rows).exec(&txn).await?;
+        value_rows = rest;
+    }
+    let scope = Scope::SubAccount {
+        agency_id,
+        id: sub_account_id,
+    };
+    let events = created
+        .iter()
+        .map(|id| ("contact.created", id))
+        .chain(updated.iter().map(|id| ("contact.updated", id)))
+        .map(|(event_type, id)| NewEvent {
+            event_type,
+            scope,
+            subject: (NodeKind::Contact, *id),
+            payload: serde_json::json!({ "via": "import" }),
+        })
+        .collect();
+    event::record_many(&txn, actor, events).await?;
+    txn.commit().await?;
+    outcome.committed = true;
+    outcome.created = created.len() as u64;
+    outcome.updated = updated.len() as u64;
+    Ok(outcome)
+}
+
+fn live(agency_id: Uuid, sub_account_id: Uuid) -> sea_orm::Select<c::Entity> {
+    c::Entity::find()
+        .filter(c::Column::AgencyId.eq(agency_id))
+        .filter(c::Column::SubAccountId.eq(sub_account_id))
+        .filter(c::Column::DeletedAt.is_null())
+}
+
+fn new_id(m: &c::ActiveModel) -> Uuid {
+    match &m.id {
+        Set(id) => *id,
+        _ => Uuid::nil(),
+    }
+}
+
+/// A phone cell in E.164, as `check` stores it (`None` if it does not parse).
+fn normalise_phone(p: &str) -> Option<String> {
+    phonenumber::parse(None, p.trim())
+        .ok()
+        .filter(phonenumber::is_valid)
+        .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+}

@@ -840,3 +840,55 @@ async fn each_mutation_of_a_request_reads_fresh_related_objects() {
     assert_eq!(r.data("a.contacts")[0]["tags"], json!([{ "name": "vip" }]));
     assert_eq!(r.data("b.contacts")[0]["tags"], json!([]));
 }
+
+#[tokio::test]
+async fn full_text_search_finds_words_anywhere_on_both_databases() {
+    // The query's document is the index's expression, or PostgreSQL would not use the index.
+    assert_eq!(
+        crm::service::contact::FTS_DOCUMENT,
+        migrations::m20261123_000013_crm_full_text::DOCUMENT
+    );
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    for (first, last, company, city) in [
+        ("Ada", "Lovelace", "Analytical Engines", "London"),
+        ("Charles", "Babbage", "Difference Engines", "Cambridge"),
+        ("Grace", "Hopper", "Navy", "Arlington"),
+        ("Cal", "Émile", "Ateliers", "Paris"),
+    ] {
+        contact(
+            &app,
+            &w.owner,
+            &w.dental,
+            json!({ "firstName": first, "lastName": last, "company": company, "address": { "city": city } }),
+        )
+        .await;
+    }
+    let find = |text: &'static str| {
+        let app = &app;
+        let w = &w;
+        async move {
+            let r = app
+                .gql(
+                    Some(&w.owner.access),
+                    "query($s: ID!, $t: String) { contacts(subAccountId: $s, filter: { text: $t }) { nodes { firstName } } }",
+                    json!({ "s": w.dental, "t": text }),
+                )
+                .await
+                .ok();
+            r.data("contacts.nodes")
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["firstName"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("engines").await, ["Ada", "Charles"]);
+    assert_eq!(find("ENGINE ada").await, ["Ada"]);
+    assert_eq!(find("lovelace, london!").await, ["Ada"]);
+    assert_eq!(find("ÉMILE").await, ["Cal"]);
+    assert_eq!(find("hopper engines").await, Vec::<String>::new());
+    // Punctuation alone is no filter (and never a tsquery syntax error).
+    assert_eq!(find("&|!:*()'").await.len(), 4);
+}

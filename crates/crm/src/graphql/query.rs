@@ -41,6 +41,9 @@ pub struct ContactFilterInput {
     pub owner_id: Option<ID>,
     /// Only contacts with this tag.
     pub tag_id: Option<ID>,
+    /// Words that must all appear in the name, email address, company or city (at most 8;
+    /// full-text on PostgreSQL, where each word matches the start of a word).
+    pub text: Option<String>,
     /// Only contacts created at or after this time.
     pub created_from: Option<DateTime<Utc>>,
     /// Only contacts created before this time.
@@ -61,6 +64,7 @@ impl ContactFilterInput {
             source: self.source.map(|s| s.as_str().to_owned()),
             owner_id: id(self.owner_id, NodeKind::User)?,
             tag_id: id(self.tag_id, NodeKind::Tag)?,
+            text: self.text,
             created_from: self.created_from,
             created_before: self.created_before,
             custom_fields: self
@@ -110,6 +114,8 @@ pub struct ContactFilterView {
     pub owner_id: Option<ID>,
     /// Only contacts with this tag (global id).
     pub tag_id: Option<ID>,
+    /// Words that must all appear in the name, email address, company or city.
+    pub text: Option<String>,
     /// Only contacts created at or after this time.
     pub created_from: Option<DateTime<Utc>>,
     /// Only contacts created before this time.
@@ -126,6 +132,7 @@ impl From<ContactFilter> for ContactFilterView {
             source: f.source.as_deref().map(ContactSource::parse),
             owner_id: f.owner_id.map(|u| gid(NodeKind::User, u)),
             tag_id: f.tag_id.map(|t| gid(NodeKind::Tag, t)),
+            text: f.text,
             created_from: f.created_from,
             created_before: f.created_before,
             custom_fields: f

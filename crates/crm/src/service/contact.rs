@@ -98,6 +98,9 @@ pub struct ContactFilter {
     pub owner_id: Option<Uuid>,
     /// Only contacts with this tag.
     pub tag_id: Option<Uuid>,
+    /// Words that must all appear in the name, email address, company or city (full-text on
+    /// PostgreSQL: each word matches the start of a word; a substring match on SQLite).
+    pub text: Option<String>,
     /// Only contacts created at or after this time.
     pub created_from: Option<DateTime<Utc>>,
     /// Only contacts created before this time.
@@ -768,6 +771,9 @@ pub async fn conditions(
                     .add(like(contact::Column::Phone)),
             );
         }
+        if let Some(words) = filter.text.as_deref().map(words).filter(|w| !w.is_empty()) {
+            q = q.filter(full_text(db.get_database_backend(), &words));
+        }
         if let Some(v) = &filter.status {
             q = q.filter(contact::Column::Status.eq(v.clone()));
         }
@@ -805,6 +811,53 @@ pub async fn conditions(
         }
         Ok(q)
     }
+}
+
+/// The document PostgreSQL's full-text index covers (equal to the migration's expression, so
+/// the index applies).
+pub const FTS_DOCUMENT: &str = "to_tsvector('simple', first_name || ' ' || last_name || ' ' || coalesce(email, '') || ' ' || coalesce(company, '') || ' ' || coalesce(city, ''))";
+
+/// Most words in a full-text filter.
+pub const MAX_WORDS: usize = 8;
+
+/// The lowercased words of a full-text filter: letters and digits only (anything else splits),
+/// at most [`MAX_WORDS`].
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_WORDS)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every word must match: a prefix `tsquery` on PostgreSQL, `LIKE '%word%'` on any of the
+/// columns elsewhere.
+fn full_text(backend: sea_orm::DbBackend, words: &[String]) -> Condition {
+    if backend == sea_orm::DbBackend::Postgres {
+        // Words hold only letters and digits: nothing in them is tsquery syntax.
+        let query: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+        return Condition::all().add(Expr::cust_with_values(
+            format!("{FTS_DOCUMENT} @@ to_tsquery('simple', $1)"),
+            [query.join(" & ")],
+        ));
+    }
+    let mut all = Condition::all();
+    for w in words {
+        let pattern = format!("%{}%", escape_like(w));
+        let like = |col: contact::Column| {
+            Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        all = all.add(
+            Condition::any()
+                .add(like(contact::Column::FirstNameKey))
+                .add(like(contact::Column::LastNameKey))
+                .add(like(contact::Column::Email))
+                .add(like(contact::Column::Company))
+                .add(like(contact::Column::City)),
+        );
+    }
+    all
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE` pattern with `\` as its escape character.

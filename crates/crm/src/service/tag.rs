@@ -339,19 +339,21 @@ where
             .exec(&txn)
             .await?;
     }
-    for c in &contacts {
-        event::record(
-            &txn,
-            actor,
-            NewEvent {
-                event_type: if attach { "contact.tagged" } else { "contact.untagged" },
-                scope: kernel::Scope::SubAccount { agency_id, id: sub },
-                subject: (NodeKind::Contact, c.id),
-                payload: serde_json::json!({ "tags": tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>() }),
+    let names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
+    let events = contacts
+        .iter()
+        .map(|c| NewEvent {
+            event_type: if attach {
+                "contact.tagged"
+            } else {
+                "contact.untagged"
             },
-        )
-        .await?;
-    }
+            scope: kernel::Scope::SubAccount { agency_id, id: sub },
+            subject: (NodeKind::Contact, c.id),
+            payload: serde_json::json!({ "tags": names }),
+        })
+        .collect();
+    event::record_many(&txn, actor, events).await?;
     txn.commit().await?;
     Ok(contacts)
 }

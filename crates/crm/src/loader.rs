@@ -114,3 +114,47 @@ impl Loader<Uuid> for ContactValuesLoader {
         Ok(out)
     }
 }
+
+/// Loads many live contacts of the request's tenant by id in one query (for objects of other
+/// domains that point at a contact).
+pub struct ContactLoader {
+    tx: Weak<DatabaseTransaction>,
+    agency_id: Option<Uuid>,
+}
+
+impl ContactLoader {
+    /// A loader on the request's transaction and tenant.
+    pub fn new(tx: Weak<DatabaseTransaction>, agency_id: Option<Uuid>) -> Self {
+        Self { tx, agency_id }
+    }
+}
+
+impl Loader<Uuid> for ContactLoader {
+    /// `None` for a deleted or missing contact (every key gets an entry, so the request's cache
+    /// answers it).
+    type Value = Option<crate::entity::contact::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        use crate::entity::contact;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+        let Some(agency_id) = self.agency_id else {
+            return Ok(out);
+        };
+        let tx = self
+            .tx
+            .upgrade()
+            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+        for c in contact::Entity::find()
+            .filter(contact::Column::AgencyId.eq(agency_id))
+            .filter(contact::Column::Id.is_in(keys.iter().copied()))
+            .filter(contact::Column::DeletedAt.is_null())
+            .all(&*tx)
+            .await
+            .map_err(kernel::Error::from)?
+        {
+            out.insert(c.id, Some(c));
+        }
+        Ok(out)
+    }
+}

@@ -6,6 +6,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 use crm::{Activity, Contact, CustomField, Segment, Tag};
 use identity::{ApiKey, User};
+use kanban::{Lane, Pipeline, Ticket, TicketNote};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
 use tenancy::{Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount};
@@ -43,6 +44,14 @@ pub enum Node {
     CustomField(CustomField),
     /// A segment (saved contact filter).
     Segment(Segment),
+    /// A pipeline.
+    Pipeline(Pipeline),
+    /// A lane of a pipeline.
+    Lane(Lane),
+    /// A ticket.
+    Ticket(Ticket),
+    /// A note on a ticket.
+    TicketNote(TicketNote),
 }
 
 /// Gateway queries.
@@ -95,6 +104,22 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::Segment => Ok(Node::Segment(Segment(
             crm::service::segment::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Pipeline => Ok(Node::Pipeline(Pipeline(
+            kanban::service::pipeline::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Lane => {
+            let l = kanban::service::lane::get(&**tx, &rc.actor, gid.uuid).await?;
+            let p = kanban::service::pipeline::get(&**tx, &rc.actor, l.pipeline_id).await?;
+            Ok(Node::Lane(Lane(l, p.currency)))
+        }
+        NodeKind::Ticket => {
+            let t = kanban::service::ticket::get(&**tx, &rc.actor, gid.uuid).await?;
+            let p = kanban::service::pipeline::get(&**tx, &rc.actor, t.pipeline_id).await?;
+            Ok(Node::Ticket(Ticket(t, p.currency)))
+        }
+        NodeKind::TicketNote => Ok(Node::TicketNote(TicketNote(
+            kanban::service::ticket::note(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

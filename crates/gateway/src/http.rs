@@ -536,10 +536,45 @@ async fn execute(
         async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(LOADER_DELAY);
+    let contacts = async_graphql::dataloader::DataLoader::with_cache(
+        crm::ContactLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(LOADER_DELAY);
+    let pipeline_lanes = async_graphql::dataloader::DataLoader::with_cache(
+        kanban::PipelineLanesLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(LOADER_DELAY);
+    let lane_totals = async_graphql::dataloader::DataLoader::with_cache(
+        kanban::LaneTotalsLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(LOADER_DELAY);
+    let lane_tickets = async_graphql::dataloader::DataLoader::with_cache(
+        kanban::LaneTicketsLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(LOADER_DELAY);
+    let ticket_tags = async_graphql::dataloader::DataLoader::with_cache(
+        kanban::TicketTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(LOADER_DELAY);
     let mut request = request
         .data(users)
         .data(contact_tags)
         .data(contact_values)
+        .data(contacts)
+        .data(pipeline_lanes)
+        .data(lane_totals)
+        .data(lane_tickets)
+        .data(ticket_tags)
         .data(RequestTx(tx.clone()))
         .data(RequestContext {
             actor,

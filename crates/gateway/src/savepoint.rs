@@ -73,4 +73,19 @@ fn clear_loader_caches(ctx: &ExtensionContext<'_>) {
     if let Some(l) = ctx.data_opt::<Cached<crm::ContactValuesLoader>>() {
         l.clear::<uuid::Uuid>();
     }
+    if let Some(l) = ctx.data_opt::<Cached<crm::ContactLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
+    if let Some(l) = ctx.data_opt::<Cached<kanban::PipelineLanesLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
+    if let Some(l) = ctx.data_opt::<Cached<kanban::LaneTotalsLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
+    if let Some(l) = ctx.data_opt::<Cached<kanban::LaneTicketsLoader>>() {
+        l.clear::<kanban::loader::LaneFirst>();
+    }
+    if let Some(l) = ctx.data_opt::<Cached<kanban::TicketTagsLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
 }

@@ -4,16 +4,28 @@ use crate::graphql::CoreQuery;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use crm::{CrmMutation, CrmQuery};
 use identity::{IdentityMutation, IdentityQuery};
+use kanban::{KanbanMutation, KanbanQuery};
 use kernel::Config;
 use tenancy::{TenancyMutation, TenancyQuery};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, IdentityQuery, TenancyQuery, CrmQuery);
+pub struct QueryRoot(
+    CoreQuery,
+    IdentityQuery,
+    TenancyQuery,
+    CrmQuery,
+    KanbanQuery,
+);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation, TenancyMutation, CrmMutation);
+pub struct MutationRoot(
+    IdentityMutation,
+    TenancyMutation,
+    CrmMutation,
+    KanbanMutation,
+);
 
 /// The schema type.
 pub type CanopySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

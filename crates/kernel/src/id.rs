@@ -38,11 +38,19 @@ pub enum NodeKind {
     CustomField,
     /// A saved contact filter of a sub-account.
     Segment,
+    /// A pipeline (kanban board) of a sub-account.
+    Pipeline,
+    /// A lane of a pipeline.
+    Lane,
+    /// A ticket (deal) on a pipeline.
+    Ticket,
+    /// A note on a ticket.
+    TicketNote,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 16] = [
+    pub const ALL: [NodeKind; 20] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -59,6 +67,10 @@ impl NodeKind {
         NodeKind::Activity,
         NodeKind::CustomField,
         NodeKind::Segment,
+        NodeKind::Pipeline,
+        NodeKind::Lane,
+        NodeKind::Ticket,
+        NodeKind::TicketNote,
     ];
 
     /// The id prefix of this kind.
@@ -80,6 +92,10 @@ impl NodeKind {
             NodeKind::Activity => "act",
             NodeKind::CustomField => "cfd",
             NodeKind::Segment => "seg",
+            NodeKind::Pipeline => "pip",
+            NodeKind::Lane => "lan",
+            NodeKind::Ticket => "tkt",
+            NodeKind::TicketNote => "tkn",
         }
     }
 
@@ -102,6 +118,10 @@ impl NodeKind {
             NodeKind::Activity => "Activity",
             NodeKind::CustomField => "CustomField",
             NodeKind::Segment => "Segment",
+            NodeKind::Pipeline => "Pipeline",
+            NodeKind::Lane => "Lane",
+            NodeKind::Ticket => "Ticket",
+            NodeKind::TicketNote => "TicketNote",
         }
     }
 

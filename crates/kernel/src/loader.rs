@@ -17,7 +17,7 @@ pub type Cached<L> = DataLoader<L, HashMapCache>;
 /// The request's loader of `L`.
 pub fn get<'a, L>(ctx: &'a Context<'_>) -> Result<&'a Cached<L>, Error>
 where
-    L: Loader<Uuid>,
+    L: Send + Sync + 'static,
 {
     ctx.data::<Cached<L>>().map_err(|_| {
         Error::internal(format!(
@@ -31,6 +31,15 @@ where
 pub async fn prime<L>(ctx: &Context<'_>, keys: Vec<Uuid>) -> Result<(), Error>
 where
     L: Loader<Uuid, Error = async_graphql::Error>,
+{
+    prime_keys::<L, Uuid>(ctx, keys).await
+}
+
+/// [`prime`] for loaders of any key type.
+pub async fn prime_keys<L, K>(ctx: &Context<'_>, keys: Vec<K>) -> Result<(), Error>
+where
+    L: Loader<K, Error = async_graphql::Error>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
 {
     if keys.is_empty() {
         return Ok(());

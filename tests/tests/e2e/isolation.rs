@@ -255,6 +255,14 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "custom_fields WHERE archived_at IS NOT NULL",
         "contact_field_values",
         "segments",
+        "pipelines",
+        "pipelines WHERE archived_at IS NOT NULL",
+        "lanes",
+        "tickets",
+        "tickets WHERE status <> 'open'",
+        "ticket_tags",
+        "ticket_notes",
+        "ticket_lane_entries",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
@@ -275,6 +283,9 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "tags",
         "custom_fields",
         "segments",
+        "pipelines",
+        "lanes",
+        "tickets",
     ] {
         // Rows changed since the probe began.
         out.push(
@@ -432,6 +443,49 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("segment")
         .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { pipelineCreate(input: { subAccountId: $s, name: \"Victim\" }) { pipeline { id lanes { id } } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_pipeline = created
+        .data("pipelineCreate.pipeline.id")
+        .as_str()
+        .expect("pipeline")
+        .to_owned();
+    let v1_lane = created.data("pipelineCreate.pipeline.lanes")[0]["id"]
+        .as_str()
+        .expect("lane")
+        .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($l: ID!, $c: ID!) { ticketCreate(input: { laneId: $l, title: \"Victim deal\", contactId: $c, value: 100 }) { ticket { id } } }",
+            json!({ "l": v1_lane, "c": v1_contact }),
+        )
+        .await
+        .ok();
+    let v1_ticket = created
+        .data("ticketCreate.ticket.id")
+        .as_str()
+        .expect("ticket")
+        .to_owned();
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($t: ID!) { ticketNoteAdd(input: { ticketId: $t, body: \"victim\" }) { note { id } } }",
+            json!({ "t": v1_ticket }),
+        )
+        .await
+        .ok();
+    let v1_ticket_note = created
+        .data("ticketNoteAdd.note.id")
+        .as_str()
+        .expect("note")
+        .to_owned();
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -498,6 +552,10 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_note,
                 &v1_field,
                 &v1_segment,
+                &v1_pipeline,
+                &v1_lane,
+                &v1_ticket,
+                &v1_ticket_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -516,6 +574,10 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_note,
                 &v1_field,
                 &v1_segment,
+                &v1_pipeline,
+                &v1_lane,
+                &v1_ticket,
+                &v1_ticket_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -536,6 +598,10 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_note,
                 &v1_field,
                 &v1_segment,
+                &v1_pipeline,
+                &v1_lane,
+                &v1_ticket,
+                &v1_ticket_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -556,6 +622,10 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_note,
                 &v1_field,
                 &v1_segment,
+                &v1_pipeline,
+                &v1_lane,
+                &v1_ticket,
+                &v1_ticket_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -576,6 +646,10 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_note,
                 &v1_field,
                 &v1_segment,
+                &v1_pipeline,
+                &v1_lane,
+                &v1_ticket,
+                &v1_ticket_note,
                 &victim_membership,
                 &victim_owner.user_id,
             ],

@@ -11,6 +11,7 @@ mod identity;
 mod import;
 mod invitations;
 mod isolation;
+mod kanban;
 mod memberships;
 mod merge;
 mod node;

@@ -1,0 +1,484 @@
+//! GraphQL types of the kanban crate.
+
+use crate::entity::{lane, pipeline, ticket, ticket_note};
+use crate::loader::{
+    LaneFirst, LaneTicketsLoader, LaneTotalsLoader, PipelineLanesLoader, TicketTagsLoader,
+};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kernel::connection::Page;
+use kernel::id::{NodeKind, gid};
+use kernel::loader::{get, prime};
+pub use tenancy::graphql::Money;
+
+/// Where a ticket stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TicketStatus {
+    /// In progress.
+    Open,
+    /// Won.
+    Won,
+    /// Lost.
+    Lost,
+}
+
+impl TicketStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "won" => Self::Won,
+            "lost" => Self::Lost,
+            _ => Self::Open,
+        }
+    }
+}
+
+/// A pipeline: a board of lanes holding tickets (deals).
+#[derive(Clone)]
+pub struct Pipeline(pub pipeline::Model);
+
+/// A pipeline: a board of lanes holding tickets (deals).
+#[Object]
+impl Pipeline {
+    /// The pipeline's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Pipeline, self.0.id)
+    }
+    /// The name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The currency of every ticket value on the pipeline (ISO 4217).
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// The lanes, in order. A whole board — lanes, their first tickets, and those tickets'
+    /// contacts, assignees and tags — costs the same few queries whatever its size.
+    async fn lanes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Lane>> {
+        let lanes = get::<PipelineLanesLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        prime_board(ctx, &lanes).await?;
+        let currency = self.0.currency.clone();
+        Ok(lanes
+            .into_iter()
+            .map(|l| Lane(l, currency.clone()))
+            .collect())
+    }
+    /// Counts and values per lane, tickets won and lost in a period, and conversion from each
+    /// lane to the next.
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Start of the period for won and lost tickets (default: 30 days ago).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "End of the period, exclusive (default: now).")] to: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<PipelineStats> {
+        let (tx, _) = kernel::db::request(ctx)?;
+        let to = to.unwrap_or_else(Utc::now);
+        let from = from.unwrap_or(to - chrono::Duration::days(30));
+        if from >= to {
+            return Err(
+                kernel::Error::bad_input(Some("from"), "`from` must be before `to`").into(),
+            );
+        }
+        let s = crate::service::stats::of(&**tx, &self.0, from, to).await?;
+        let money = |v: i64| Money {
+            amount: v,
+            currency: self.0.currency.clone(),
+        };
+        Ok(PipelineStats {
+            lanes: s
+                .lanes
+                .into_iter()
+                .map(|(l, t)| LaneStat {
+                    lane: Lane(l, self.0.currency.clone()),
+                    count: t.count,
+                    value: money(t.value),
+                })
+                .collect(),
+            won_count: s.won.count,
+            won_value: money(s.won.value),
+            lost_count: s.lost.count,
+            lost_value: money(s.lost.value),
+            conversions: s
+                .conversions
+                .into_iter()
+                .map(|c| LaneConversion {
+                    from: Lane(c.from, self.0.currency.clone()),
+                    to: Lane(c.to, self.0.currency.clone()),
+                    entered: c.entered,
+                    advanced: c.advanced,
+                    rate: if c.entered == 0 {
+                        0.0
+                    } else {
+                        c.advanced as f64 / c.entered as f64
+                    },
+                })
+                .collect(),
+        })
+    }
+    /// When the pipeline was archived, if it was.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+    /// When the pipeline was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Loads, in one batch per kind, everything a board shows below its lanes: lane totals, the
+/// first page of every lane, and those tickets' contacts, assignees and tags.
+async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql::Result<()> {
+    let la = ctx.look_ahead();
+    let ids: Vec<uuid::Uuid> = lanes.iter().map(|l| l.id).collect();
+    if la.field("ticketCount").exists() || la.field("ticketValue").exists() {
+        prime::<LaneTotalsLoader>(ctx, ids.clone()).await?;
+    }
+    let tickets = la.field("tickets");
+    let mut limits = Vec::new();
+    for f in tickets.selection_fields() {
+        let args = f.arguments()?;
+        let arg = |name: &str| {
+            args.iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, v)| v)
+        };
+        let paged = ["after", "before", "last"]
+            .iter()
+            .any(|n| arg(n).is_some_and(|v| *v != async_graphql::Value::Null));
+        if paged {
+            continue;
+        }
+        let first = match arg("first") {
+            Some(async_graphql::Value::Number(n)) => n.as_u64(),
+            _ => Some(kernel::connection::DEFAULT_PAGE_SIZE),
+        };
+        if let Some(n) = first.filter(|n| *n <= kernel::connection::MAX_PAGE_SIZE) {
+            limits.push(n);
+        }
+    }
+    if limits.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<LaneFirst> = limits
+        .iter()
+        .flat_map(|limit| {
+            ids.iter().map(|l| LaneFirst {
+                lane_id: *l,
+                limit: *limit,
+            })
+        })
+        .collect();
+    let loaded = get::<LaneTicketsLoader>(ctx)?
+        .load_many(keys.clone())
+        .await?;
+    let rows: Vec<&ticket::Model> = loaded.values().flatten().collect();
+    let node = |f: &str| {
+        tickets.field("nodes").field(f).exists()
+            || tickets.field("edges").field("node").field(f).exists()
+    };
+    if node("contact") {
+        let ids: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|t| t.contact_id).collect();
+        prime::<crm::ContactLoader>(ctx, ids.into_iter().collect()).await?;
+    }
+    if node("assignee") {
+        let ids: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|t| t.assignee_id).collect();
+        prime::<identity::UserLoader>(ctx, ids.into_iter().collect()).await?;
+    }
+    if node("tags") {
+        let ids: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|t| t.id).collect();
+        prime::<TicketTagsLoader>(ctx, ids.into_iter().collect()).await?;
+    }
+    Ok(())
+}
+
+/// A lane of a pipeline (with the pipeline's currency).
+#[derive(Clone)]
+pub struct Lane(pub lane::Model, pub String);
+
+/// A lane of a pipeline: an ordered column of tickets.
+#[Object]
+impl Lane {
+    /// The lane's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Lane, self.0.id)
+    }
+    /// The name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// How many tickets the lane holds.
+    async fn ticket_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(get::<LaneTotalsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .count)
+    }
+    /// The sum of the values of the lane's tickets.
+    async fn ticket_value(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(Money {
+            amount: get::<LaneTotalsLoader>(ctx)?
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default()
+                .value,
+            currency: self.1.clone(),
+        })
+    }
+    /// The lane's tickets in board order.
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n tickets (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return tickets after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n tickets (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return tickets before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<TicketConnection> {
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info) = if page.after.is_none() && page.before.is_none() && !page.backward {
+            // The first page, batched across the board.
+            let rows = get::<LaneTicketsLoader>(ctx)?
+                .load_one(LaneFirst {
+                    lane_id: self.0.id,
+                    limit: page.limit,
+                })
+                .await?
+                .unwrap_or_default();
+            page.finish_with(rows, crate::service::ticket::cursor)
+        } else {
+            let (tx, _) = kernel::db::request(ctx)?;
+            crate::service::ticket::page_of_lane(&**tx, &self.0, &page).await?
+        };
+        let total = if kernel::connection::wants_total_count(ctx) {
+            get::<LaneTotalsLoader>(ctx)?
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default()
+                .count
+        } else {
+            0
+        };
+        let currency = self.1.clone();
+        Ok(TicketConnection::build_with(
+            rows.into_iter()
+                .map(|t| Ticket(t, currency.clone()))
+                .collect(),
+            info,
+            total,
+            |t| crate::service::ticket::cursor(&t.0),
+        ))
+    }
+    /// The pipeline the lane belongs to.
+    async fn pipeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Pipeline> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        Ok(Pipeline(
+            crate::service::pipeline::get(&**tx, &rc.actor, self.0.pipeline_id).await?,
+        ))
+    }
+}
+
+/// A ticket (deal) on a pipeline (with the pipeline's currency).
+#[derive(Clone)]
+pub struct Ticket(pub ticket::Model, pub String);
+
+/// A ticket (deal) on a pipeline, in one of its lanes.
+#[Object]
+impl Ticket {
+    /// The ticket's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::Ticket, self.0.id)
+    }
+    /// The title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// What the deal is worth, in the pipeline's currency.
+    async fn value(&self) -> Option<Money> {
+        self.0.value_minor.map(|amount| Money {
+            amount,
+            currency: self.1.clone(),
+        })
+    }
+    /// The contact the deal is with (null if none, or if the contact was deleted).
+    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<crm::Contact>> {
+        let Some(id) = self.0.contact_id else {
+            return Ok(None);
+        };
+        Ok(get::<crm::ContactLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .flatten()
+            .map(crm::Contact))
+    }
+    /// The member working the deal.
+    async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
+        let Some(id) = self.0.assignee_id else {
+            return Ok(None);
+        };
+        Ok(get::<identity::UserLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(identity::User))
+    }
+    /// The ticket's tags, in the order they were put on.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crm::Tag>> {
+        Ok(get::<TicketTagsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(crm::Tag)
+            .collect())
+    }
+    /// When the deal is due.
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at
+    }
+    /// Where the deal stands.
+    async fn status(&self) -> TicketStatus {
+        TicketStatus::parse(&self.0.status)
+    }
+    /// Why it was won or lost.
+    async fn status_reason(&self) -> Option<&str> {
+        self.0.status_reason.as_deref()
+    }
+    /// When it was won or lost.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// The lane it sits in.
+    async fn lane(&self, ctx: &Context<'_>) -> async_graphql::Result<Lane> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        Ok(Lane(
+            crate::service::lane::get(&**tx, &rc.actor, self.0.lane_id).await?,
+            self.1.clone(),
+        ))
+    }
+    /// The notes on the ticket, newest first.
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n notes (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return notes after (older than) this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n notes (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return notes before (newer than) this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<TicketNoteConnection> {
+        let (tx, _) = kernel::db::request(ctx)?;
+        let page = Page::new(first, after, last, before)?;
+        let (rows, info) = crate::service::ticket::notes(&**tx, &self.0, page).await?;
+        Ok(TicketNoteConnection::build(
+            rows.into_iter().map(TicketNote).collect(),
+            info,
+            0,
+            |n| n.0.id,
+        ))
+    }
+    /// When the ticket was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the ticket last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+kernel::connection_types!(TicketConnection, TicketEdge, Ticket, "tickets");
+
+/// A note on a ticket.
+#[derive(Clone)]
+pub struct TicketNote(pub ticket_note::Model);
+
+/// A note on a ticket.
+#[Object]
+impl TicketNote {
+    /// The note's global id.
+    pub async fn id(&self) -> ID {
+        gid(NodeKind::TicketNote, self.0.id)
+    }
+    /// The text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
+        let Some(id) = self.0.author_id else {
+            return Ok(None);
+        };
+        Ok(get::<identity::UserLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(identity::User))
+    }
+    /// When it was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+kernel::connection_types!(
+    TicketNoteConnection,
+    TicketNoteEdge,
+    TicketNote,
+    "ticket notes"
+);
+
+/// A lane's tickets now.
+#[derive(SimpleObject, Clone)]
+pub struct LaneStat {
+    /// The lane.
+    pub lane: Lane,
+    /// How many tickets it holds.
+    pub count: u64,
+    /// Their summed value.
+    pub value: Money,
+}
+
+/// How tickets moved on from one lane to the next.
+#[derive(SimpleObject, Clone)]
+pub struct LaneConversion {
+    /// The earlier lane.
+    pub from: Lane,
+    /// The next lane.
+    pub to: Lane,
+    /// Tickets that ever entered `from`.
+    pub entered: u64,
+    /// Of those, the ones that later entered `to`.
+    pub advanced: u64,
+    /// `advanced / entered` (0 when none entered).
+    pub rate: f64,
+}
+
+/// A pipeline's figures.
+#[derive(SimpleObject, Clone)]
+pub struct PipelineStats {
+    /// Per lane, in order.
+    pub lanes: Vec<LaneStat>,
+    /// Tickets won in the period.
+    pub won_count: u64,
+    /// Their summed value.
+    pub won_value: Money,
+    /// Tickets lost in the period.
+    pub lost_count: u64,
+    /// Their summed value.
+    pub lost_value: Money,
+    /// From each lane to the next.
+    pub conversions: Vec<LaneConversion>,
+}

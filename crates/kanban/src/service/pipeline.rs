@@ -1,0 +1,329 @@
+//! Pipelines: create (with default or given lanes), rename, reorder, archive, list.
+
+use super::{authorize, check_name, first_ranks, rank_between, record};
+use crate::entity::{lane, pipeline};
+use chrono::Utc;
+use crm::service::contact::sub_account_in_tenant;
+use kernel::auth::{Actor, Permission};
+use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::id::{NodeKind, new_uuid};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// The lanes of a pipeline created without its own.
+pub const DEFAULT_LANES: [&str; 5] = ["New", "Qualified", "Proposal", "Negotiation", "Closing"];
+/// Most pipelines (archived ones included) in a sub-account.
+pub const MAX_PIPELINES: u64 = 50;
+/// Most lanes in a pipeline.
+pub const MAX_LANES: usize = 30;
+
+/// A pipeline the actor may read.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<pipeline::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let p = pipeline::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    authorize(
+        actor,
+        p.agency_id,
+        p.sub_account_id,
+        Permission::PipelinesRead,
+    )?;
+    Ok(p)
+}
+
+/// A pipeline the actor may change.
+pub async fn get_for_write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<pipeline::Model, Error> {
+    let p = get(db, actor, id).await?;
+    authorize(
+        actor,
+        p.agency_id,
+        p.sub_account_id,
+        Permission::PipelinesWrite,
+    )?;
+    Ok(p)
+}
+
+/// The pipelines of a sub-account, in their order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    include_archived: bool,
+) -> Result<Vec<pipeline::Model>, Error> {
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::PipelinesRead)?;
+    let mut q = pipeline::Entity::find()
+        .filter(pipeline::Column::AgencyId.eq(agency_id))
+        .filter(pipeline::Column::SubAccountId.eq(sub_account_id));
+    if !include_archived {
+        q = q.filter(pipeline::Column::ArchivedAt.is_null());
+    }
+    Ok(q.order_by_asc(pipeline::Column::Rank)
+        .order_by_asc(pipeline::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn check_currency(errors: &mut Vec<UserError>, c: &str) -> String {
+    let c = c.trim().to_uppercase();
+    if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.push(UserError::new(
+            "input.currency",
+            UserErrorCode::Invalid,
+            "enter a three-letter ISO 4217 currency code, such as USD or EUR",
+        ));
+    }
+    c
+}
+
+/// Creates a pipeline at the end of the sub-account's list, with the given lanes (1 to 30) or
+/// [`DEFAULT_LANES`].
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    name: &str,
+    currency: Option<&str>,
+    lanes: Option<&[String]>,
+) -> Result<(pipeline::Model, Vec<lane::Model>), Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::PipelinesWrite)?;
+    let mut errors = Vec::new();
+    let name = check_name(&mut errors, "input.name", name);
+    let currency = check_currency(&mut errors, currency.unwrap_or("USD"));
+    let lane_names: Vec<String> = match lanes {
+        Some(l) if l.is_empty() || l.len() > MAX_LANES => {
+            errors.push(UserError::new(
+                "input.lanes",
+                UserErrorCode::Invalid,
+                format!("a pipeline has 1 to {MAX_LANES} lanes"),
+            ));
+            Vec::new()
+        }
+        Some(l) => l
+            .iter()
+            .enumerate()
+            .map(|(i, n)| check_name(&mut errors, &format!("input.lanes.{i}"), n))
+            .collect(),
+        None => DEFAULT_LANES.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let existing = pipeline::Entity::find()
+        .filter(pipeline::Column::AgencyId.eq(agency_id))
+        .filter(pipeline::Column::SubAccountId.eq(sub_account_id))
+        .order_by_desc(pipeline::Column::Rank)
+        .all(db)
+        .await?;
+    if existing.len() as u64 >= MAX_PIPELINES {
+        errors.push(UserError::new(
+            "input",
+            UserErrorCode::LimitReached,
+            format!("a sub-account has at most {MAX_PIPELINES} pipelines"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let now = Utc::now();
+    let rank = rank_between(existing.first().map(|p| p.rank.as_str()), None)?;
+    let txn = db.begin().await?;
+    let p = pipeline::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub_account_id),
+        name: Set(name),
+        currency: Set(currency),
+        rank: Set(rank),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let rows: Vec<lane::ActiveModel> = lane_names
+        .into_iter()
+        .zip(first_ranks(MAX_LANES))
+        .map(|(n, r)| lane::ActiveModel {
+            agency_id: Set(agency_id),
+            id: Set(new_uuid()),
+            sub_account_id: Set(sub_account_id),
+            pipeline_id: Set(p.id),
+            name: Set(n),
+            rank: Set(r),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    lane::Entity::insert_many(rows).exec(&txn).await?;
+    let lanes = lane::Entity::find()
+        .filter(lane::Column::AgencyId.eq(agency_id))
+        .filter(lane::Column::PipelineId.eq(p.id))
+        .order_by_asc(lane::Column::Rank)
+        .all(&txn)
+        .await?;
+    record(
+        &txn,
+        actor,
+        (agency_id, sub_account_id),
+        "pipeline.created",
+        (NodeKind::Pipeline, p.id),
+        p.id,
+        serde_json::json!({ "name": p.name }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((p, lanes))
+}
+
+/// Renames a pipeline.
+pub async fn rename<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    name: &str,
+) -> Result<pipeline::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let p = get_for_write(db, actor, id).await?;
+    let mut errors = Vec::new();
+    let name = check_name(&mut errors, "input.name", name);
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let mut m: pipeline::ActiveModel = p.into();
+    m.name = Set(name);
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let p = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        (p.agency_id, p.sub_account_id),
+        "pipeline.updated",
+        (NodeKind::Pipeline, p.id),
+        p.id,
+        serde_json::json!({ "name": p.name }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+/// Moves a pipeline after another of its sub-account (`None`: first). One row changes.
+pub async fn reorder<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    after: Option<Uuid>,
+) -> Result<pipeline::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let p = get_for_write(db, actor, id).await?;
+    let others: Vec<pipeline::Model> = pipeline::Entity::find()
+        .filter(pipeline::Column::AgencyId.eq(p.agency_id))
+        .filter(pipeline::Column::SubAccountId.eq(p.sub_account_id))
+        .filter(pipeline::Column::Id.ne(p.id))
+        .order_by_asc(pipeline::Column::Rank)
+        .order_by_asc(pipeline::Column::Id)
+        .all(db)
+        .await?;
+    let at = match after {
+        None => 0,
+        Some(a) => {
+            others.iter().position(|o| o.id == a).ok_or_else(|| {
+                Error::user(
+                    "input.afterPipelineId",
+                    UserErrorCode::Invalid,
+                    "no such pipeline in this sub-account",
+                )
+            })? + 1
+        }
+    };
+    let lower = at
+        .checked_sub(1)
+        .and_then(|i| others.get(i))
+        .map(|o| o.rank.as_str());
+    let upper = others.get(at).map(|o| o.rank.as_str());
+    let mut m: pipeline::ActiveModel = p.into();
+    m.rank = Set(rank_between(lower, upper)?);
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let p = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        (p.agency_id, p.sub_account_id),
+        "pipeline.reordered",
+        (NodeKind::Pipeline, p.id),
+        p.id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+/// Archives a pipeline (hidden from lists; its tickets stay) or brings it back.
+pub async fn set_archived<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    archived: bool,
+) -> Result<pipeline::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let p = get_for_write(db, actor, id).await?;
+    if p.archived_at.is_some() == archived {
+        return Err(Error::user(
+            "id",
+            UserErrorCode::AlreadyDone,
+            if archived {
+                "the pipeline is archived already"
+            } else {
+                "the pipeline is not archived"
+            },
+        ));
+    }
+    let mut m: pipeline::ActiveModel = p.into();
+    m.archived_at = Set(archived.then(Utc::now));
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let p = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        (p.agency_id, p.sub_account_id),
+        if archived {
+            "pipeline.archived"
+        } else {
+            "pipeline.unarchived"
+        },
+        (NodeKind::Pipeline, p.id),
+        p.id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(p)
+}

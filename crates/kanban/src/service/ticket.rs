@@ -1,0 +1,684 @@
+//! Tickets (deals): create, change, move (one row, by rank keys), win/lose/reopen, delete,
+//! notes, and the page of a lane.
+//!
+//! A move or an insert first takes a write lock on its destination lane (an `UPDATE` of the
+//! lane row: a row lock on PostgreSQL; SQLite's writers are serialised already), so concurrent
+//! moves into one lane read each other's ranks; a unique index on `(lane, rank)` backs it.
+
+use super::{authorize, rank_between, record};
+use crate::entity::{lane, lane_entry, ticket, ticket_note, ticket_tag};
+use chrono::{DateTime, Utc};
+use kernel::auth::{Actor, Permission, Scope};
+use kernel::connection::{Page, PageInfo};
+use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::id::{NodeKind, new_uuid};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// Largest ticket value in minor units (what a JavaScript number holds exactly).
+pub const MAX_VALUE: i64 = (1 << 53) - 1;
+/// Most tags on a ticket.
+pub const MAX_TAGS: usize = 50;
+
+/// A ticket's fields; `None` leaves a field as it is (on update).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFields {
+    /// Title (1 to 200 characters).
+    pub title: Option<String>,
+    /// Description (up to 10,000 characters; empty clears).
+    pub description: Option<String>,
+    /// Value in minor units; `Some(None)` clears.
+    pub value_minor: Option<Option<i64>>,
+    /// The contact (a live contact of the sub-account); `Some(None)` clears.
+    pub contact_id: Option<Option<Uuid>>,
+    /// The assignee (a member who may read the sub-account's pipelines); `Some(None)` clears.
+    pub assignee_id: Option<Option<Uuid>>,
+    /// Due time; `Some(None)` clears.
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    /// The tags (replacing the current ones).
+    pub tag_ids: Option<Vec<Uuid>>,
+}
+
+/// A ticket the actor may read.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<ticket::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let t = ticket::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::PipelinesRead,
+    )?;
+    Ok(t)
+}
+
+async fn get_for_write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<ticket::Model, Error> {
+    let t = get(db, actor, id).await?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::PipelinesWrite,
+    )?;
+    Ok(t)
+}
+
+/// Takes the write lock of a lane for the rest of the transaction.
+pub async fn lock_lane(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+) -> Result<(), Error> {
+    lane::Entity::update_many()
+        .col_expr(lane::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(lane::Column::AgencyId.eq(agency_id))
+        .filter(lane::Column::Id.eq(lane_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The highest rank in a lane.
+pub async fn last_rank(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+) -> Result<Option<String>, Error> {
+    Ok(ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Rank)
+        .filter(ticket::Column::AgencyId.eq(agency_id))
+        .filter(ticket::Column::LaneId.eq(lane_id))
+        .order_by_desc(ticket::Column::Rank)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(db)
+        .await?)
+}
+
+/// Checks the fields against the ticket's sub-account; sets what is valid on `m`. Returns the
+/// tags to set, if given.
+async fn check(
+    db: &impl ConnectionTrait,
+    (agency_id, sub_account_id): (Uuid, Uuid),
+    m: &mut ticket::ActiveModel,
+    f: &TicketFields,
+    errors: &mut Vec<UserError>,
+) -> Result<Option<Vec<Uuid>>, Error> {
+    let mut push = |field: &str, message: &str| {
+        errors.push(UserError::new(field, UserErrorCode::Invalid, message));
+    };
+    if let Some(t) = &f.title {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > 200 {
+            push("input.title", "a title has 1 to 200 characters");
+        }
+        m.title = Set(t.to_owned());
+    }
+    if let Some(d) = &f.description {
+        let d = d.trim();
+        if d.chars().count() > 10_000 {
+            push("input.description", "at most 10,000 characters");
+        }
+        m.description = Set(Some(d.to_owned()).filter(|d| !d.is_empty()));
+    }
+    if let Some(v) = f.value_minor {
+        if v.is_some_and(|v| !(0..=MAX_VALUE).contains(&v)) {
+            push(
+                "input.value",
+                "a value is between 0 and 9,007,199,254,740,991 minor units",
+            );
+        }
+        m.value_minor = Set(v);
+    }
+    if let Some(d) = f.due_at {
+        m.due_at = Set(d);
+    }
+    if let Some(c) = f.contact_id {
+        if let Some(c) = c {
+            let live = crm::entity::contact::Entity::find_by_id((agency_id, c))
+                .one(db)
+                .await?
+                .is_some_and(|x| x.sub_account_id == sub_account_id && x.deleted_at.is_none());
+            if !live {
+                push("input.contactId", "no such contact in this sub-account");
+            }
+        }
+        m.contact_id = Set(c);
+    }
+    if let Some(a) = f.assignee_id {
+        if let Some(a) = a {
+            let member = kernel::Actor {
+                principal: kernel::Principal::User {
+                    user_id: a,
+                    session_id: Uuid::nil(),
+                },
+                memberships: tenancy::memberships_of(db, a).await?,
+                tenant: Some(agency_id),
+            };
+            if !member.can(
+                Permission::PipelinesRead,
+                Scope::SubAccount {
+                    agency_id,
+                    id: sub_account_id,
+                },
+            ) {
+                push(
+                    "input.assigneeId",
+                    "the assignee must be a member who works in this sub-account",
+                );
+            }
+        }
+        m.assignee_id = Set(a);
+    }
+    let tags = match &f.tag_ids {
+        None => None,
+        Some(ids) => {
+            let set: HashSet<Uuid> = ids.iter().copied().collect();
+            if set.len() > MAX_TAGS {
+                push("input.tagIds", "at most 50 tags");
+            }
+            let found = crm::entity::tag::Entity::find()
+                .filter(crm::entity::tag::Column::AgencyId.eq(agency_id))
+                .filter(crm::entity::tag::Column::SubAccountId.eq(sub_account_id))
+                .filter(crm::entity::tag::Column::Id.is_in(set.iter().copied()))
+                .count(db)
+                .await?;
+            if found != set.len() as u64 {
+                push("input.tagIds", "no such tag in this sub-account");
+            }
+            Some(set.into_iter().collect())
+        }
+    };
+    Ok(tags)
+}
+
+async fn set_tags(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    ticket_id: Uuid,
+    tags: &[Uuid],
+) -> Result<(), Error> {
+    ticket_tag::Entity::delete_many()
+        .filter(ticket_tag::Column::AgencyId.eq(agency_id))
+        .filter(ticket_tag::Column::TicketId.eq(ticket_id))
+        .exec(db)
+        .await?;
+    if !tags.is_empty() {
+        let now = Utc::now();
+        ticket_tag::Entity::insert_many(tags.iter().map(|t| ticket_tag::ActiveModel {
+            agency_id: Set(agency_id),
+            ticket_id: Set(ticket_id),
+            tag_id: Set(*t),
+            created_at: Set(now),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn enter(db: &impl ConnectionTrait, t: &ticket::Model) -> Result<(), Error> {
+    lane_entry::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        ticket_id: Set(t.id),
+        pipeline_id: Set(t.pipeline_id),
+        lane_id: Set(t.lane_id),
+        entered_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn taken_rank(e: sea_orm::DbErr) -> Error {
+    if kernel::db::is_unique_violation(&e) {
+        Error::user(
+            "input",
+            UserErrorCode::Taken,
+            "the lane changed at the same moment: try again",
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// Creates a ticket at the end of a lane.
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    lane_id: Uuid,
+    f: TicketFields,
+) -> Result<ticket::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let l = super::lane::get(db, actor, lane_id).await?;
+    authorize(
+        actor,
+        l.agency_id,
+        l.sub_account_id,
+        Permission::PipelinesWrite,
+    )?;
+    let now = Utc::now();
+    let mut m = ticket::ActiveModel {
+        agency_id: Set(l.agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(l.sub_account_id),
+        pipeline_id: Set(l.pipeline_id),
+        lane_id: Set(l.id),
+        title: Set(String::new()),
+        description: Set(None),
+        value_minor: Set(None),
+        contact_id: Set(None),
+        assignee_id: Set(None),
+        due_at: Set(None),
+        status: Set("open".into()),
+        status_reason: Set(None),
+        closed_at: Set(None),
+        rank: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let mut errors = Vec::new();
+    if f.title.is_none() {
+        errors.push(UserError::new(
+            "input.title",
+            UserErrorCode::Invalid,
+            "a ticket needs a title",
+        ));
+    }
+    let tags = check(db, (l.agency_id, l.sub_account_id), &mut m, &f, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let txn = db.begin().await?;
+    lock_lane(&txn, l.agency_id, l.id).await?;
+    let last = last_rank(&txn, l.agency_id, l.id).await?;
+    m.rank = Set(rank_between(last.as_deref(), None)?);
+    let t = m.insert(&txn).await.map_err(taken_rank)?;
+    if let Some(tags) = tags {
+        set_tags(&txn, t.agency_id, t.id, &tags).await?;
+    }
+    enter(&txn, &t).await?;
+    record(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        "ticket.created",
+        (NodeKind::Ticket, t.id),
+        t.pipeline_id,
+        serde_json::json!({ "laneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Changes a ticket's fields.
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    f: TicketFields,
+) -> Result<ticket::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, id).await?;
+    let mut m: ticket::ActiveModel = t.clone().into();
+    let mut errors = Vec::new();
+    let tags = check(db, (t.agency_id, t.sub_account_id), &mut m, &f, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let t = m.update(&txn).await?;
+    if let Some(tags) = tags {
+        set_tags(&txn, t.agency_id, t.id, &tags).await?;
+    }
+    record(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        "ticket.updated",
+        (NodeKind::Ticket, t.id),
+        t.pipeline_id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Moves a ticket into a lane of its own pipeline, after `after` (a ticket of that lane;
+/// `None`: to the top). Only the ticket's row changes.
+pub async fn move_to<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    lane_id: Uuid,
+    after: Option<Uuid>,
+) -> Result<ticket::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, id).await?;
+    let agency_id = t.agency_id;
+    let target = lane::Entity::find_by_id((agency_id, lane_id))
+        .one(db)
+        .await?
+        .filter(|l| l.sub_account_id == t.sub_account_id)
+        .ok_or(Error::NotFound)?;
+    if target.pipeline_id != t.pipeline_id {
+        return Err(Error::user(
+            "input.laneId",
+            UserErrorCode::NotAllowed,
+            "a ticket moves only between the lanes of its own pipeline",
+        ));
+    }
+    if after == Some(t.id) {
+        return Err(Error::user(
+            "input.afterTicketId",
+            UserErrorCode::Invalid,
+            "a ticket cannot be placed after itself",
+        ));
+    }
+    let txn = db.begin().await?;
+    lock_lane(&txn, agency_id, target.id).await?;
+    let in_lane = || {
+        ticket::Entity::find()
+            .filter(ticket::Column::AgencyId.eq(agency_id))
+            .filter(ticket::Column::LaneId.eq(target.id))
+            .filter(ticket::Column::Id.ne(t.id))
+    };
+    let lower = match after {
+        None => None,
+        Some(a) => Some(
+            in_lane()
+                .filter(ticket::Column::Id.eq(a))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| {
+                    Error::user(
+                        "input.afterTicketId",
+                        UserErrorCode::Invalid,
+                        "no such ticket in that lane",
+                    )
+                })?
+                .rank,
+        ),
+    };
+    let mut upper_q = in_lane();
+    if let Some(l) = &lower {
+        upper_q = upper_q.filter(ticket::Column::Rank.gt(l.clone()));
+    }
+    let upper = upper_q
+        .select_only()
+        .column(ticket::Column::Rank)
+        .order_by_asc(ticket::Column::Rank)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(&txn)
+        .await?;
+    let rank = rank_between(lower.as_deref(), upper.as_deref())?;
+    let from = t.lane_id;
+    let mut m: ticket::ActiveModel = t.into();
+    m.lane_id = Set(target.id);
+    m.rank = Set(rank);
+    m.updated_at = Set(Utc::now());
+    let t = m.update(&txn).await.map_err(taken_rank)?;
+    if from != t.lane_id {
+        enter(&txn, &t).await?;
+    }
+    record(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        "ticket.moved",
+        (NodeKind::Ticket, t.id),
+        t.pipeline_id,
+        serde_json::json!({
+            "fromLaneId": kernel::id::gid(NodeKind::Lane, from).to_string(),
+            "toLaneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string(),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Marks a ticket won or lost (with an optional reason), or reopens it.
+pub async fn set_status<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<ticket::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, id).await?;
+    if !["open", "won", "lost"].contains(&status) {
+        return Err(Error::bad_input(Some("input.status"), "unknown status"));
+    }
+    if t.status == status {
+        return Err(Error::user(
+            "input.status",
+            UserErrorCode::AlreadyDone,
+            format!("the ticket is {status} already"),
+        ));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(Error::user(
+            "input.reason",
+            UserErrorCode::TooLong,
+            "at most 500 characters",
+        ));
+    }
+    let now = Utc::now();
+    let mut m: ticket::ActiveModel = t.into();
+    m.status = Set(status.to_owned());
+    m.status_reason = Set(if status == "open" {
+        None
+    } else {
+        reason.map(str::to_owned)
+    });
+    m.closed_at = Set((status != "open").then_some(now));
+    m.updated_at = Set(now);
+    let txn = db.begin().await?;
+    let t = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        match status {
+            "won" => "ticket.won",
+            "lost" => "ticket.lost",
+            _ => "ticket.reopened",
+        },
+        (NodeKind::Ticket, t.id),
+        t.pipeline_id,
+        serde_json::json!({ "reason": t.status_reason }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Deletes a ticket with its tags, notes and lane history.
+pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<ticket::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, id).await?;
+    let txn = db.begin().await?;
+    ticket::Entity::delete_by_id((t.agency_id, t.id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        "ticket.deleted",
+        (NodeKind::Ticket, t.id),
+        t.pipeline_id,
+        serde_json::json!({ "title": t.title }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Adds a note to a ticket.
+pub async fn note_add<C>(
+    db: &C,
+    actor: &Actor,
+    ticket_id: Uuid,
+    body: &str,
+) -> Result<ticket_note::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, ticket_id).await?;
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(Error::user(
+            "input.body",
+            UserErrorCode::Invalid,
+            "a note has 1 to 10,000 characters",
+        ));
+    }
+    let txn = db.begin().await?;
+    let n = ticket_note::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        ticket_id: Set(t.id),
+        author_id: Set(actor.user_id()),
+        body: Set(body.to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        "ticket.noted",
+        (NodeKind::Ticket, t.id),
+        t.pipeline_id,
+        serde_json::json!({ "noteId": kernel::id::gid(NodeKind::TicketNote, n.id).to_string() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// A note the actor may read.
+pub async fn note(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<ticket_note::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let n = ticket_note::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    get(db, actor, n.ticket_id).await?;
+    Ok(n)
+}
+
+/// A page of a ticket's notes, newest first.
+pub async fn notes(
+    db: &impl ConnectionTrait,
+    t: &ticket::Model,
+    page: Page,
+) -> Result<(Vec<ticket_note::Model>, PageInfo), Error> {
+    let q = ticket_note::Entity::find()
+        .filter(ticket_note::Column::AgencyId.eq(t.agency_id))
+        .filter(ticket_note::Column::TicketId.eq(t.id));
+    let rows = page
+        .apply_newest_first(q, ticket_note::Column::Id)
+        .all(db)
+        .await?;
+    Ok(page.finish(rows, |n| n.id))
+}
+
+/// The cursor of a ticket in its lane (its rank and id).
+pub fn cursor(t: &ticket::Model) -> String {
+    kernel::connection::encode_keyed_cursor(t.id, &t.rank)
+}
+
+/// A page of a lane's tickets in board order (by rank), for `after`/`before` pages; the first
+/// page of many lanes at once comes from `loader::LaneTicketsLoader`.
+pub async fn page_of_lane(
+    db: &impl ConnectionTrait,
+    l: &lane::Model,
+    page: &Page,
+) -> Result<(Vec<ticket::Model>, PageInfo), Error> {
+    let mut q = ticket::Entity::find()
+        .filter(ticket::Column::AgencyId.eq(l.agency_id))
+        .filter(ticket::Column::LaneId.eq(l.id));
+    let bound = |field: &str, id: Option<Uuid>, key: &Option<String>, greater: bool| {
+        id.map(|id| {
+            let rank = key.clone().ok_or_else(|| {
+                Error::bad_input(Some(field), "this cursor belongs to another list")
+            })?;
+            let (a, b) = if greater {
+                (
+                    Expr::col(ticket::Column::Rank).gt(rank.clone()),
+                    Expr::col(ticket::Column::Id).gt(id),
+                )
+            } else {
+                (
+                    Expr::col(ticket::Column::Rank).lt(rank.clone()),
+                    Expr::col(ticket::Column::Id).lt(id),
+                )
+            };
+            Ok::<_, Error>(
+                Condition::any()
+                    .add(a)
+                    .add(Expr::col(ticket::Column::Rank).eq(rank).and(b)),
+            )
+        })
+        .transpose()
+    };
+    if let Some(c) = bound("after", page.after, &page.after_key, true)? {
+        q = q.filter(c);
+    }
+    if let Some(c) = bound("before", page.before, &page.before_key, false)? {
+        q = q.filter(c);
+    }
+    let q = if page.backward {
+        q.order_by_desc(ticket::Column::Rank)
+            .order_by_desc(ticket::Column::Id)
+    } else {
+        q.order_by_asc(ticket::Column::Rank)
+            .order_by_asc(ticket::Column::Id)
+    };
+    let rows = q.limit(page.limit + 1).all(db).await?;
+    Ok(page.finish_with(rows, cursor))
+}

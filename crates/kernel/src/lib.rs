@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod loader;
+pub mod rank;
 pub mod secret;
 
 pub use auth::{Actor, Membership, Permission, PermissionSet, Principal, Role, Scope, ScopeKind};

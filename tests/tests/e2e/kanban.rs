@@ -893,3 +893,58 @@ async fn pipeline_stats_count_values_outcomes_and_conversion() {
     let r = app.gql(Some(&w.owner.access), "query($id: ID!) { node(id: $id) { ... on Pipeline { stats(from: \"2020-02-01T00:00:00Z\", to: \"2020-01-01T00:00:00Z\") { wonCount } } } }", json!({ "id": p["id"] })).await;
     assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
 }
+
+#[tokio::test]
+async fn a_lane_is_respaced_when_its_rank_keys_grow_long() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let p = pipeline(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "name": "Gap", "lanes": ["A"] }),
+    )
+    .await;
+    let lane = p["lanes"][0]["id"].clone();
+    let mut ids = Vec::new();
+    for t in ["X", "Y", "Z"] {
+        ids.push(ticket(&app, &w.owner, &lane, json!({ "title": t })).await["id"].clone());
+    }
+    // A fixture: X and Y adjacent on a long shared prefix (what thousands of inserts into one
+    // gap leave behind). A ticket placed between them needs a key past the limit.
+    let prefix = "7f".repeat(35);
+    for (title, last) in [("X", "18"), ("Y", "2")] {
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared(&format!(
+                "UPDATE tickets SET rank = '{prefix}{last}' WHERE title = '{title}'"
+            ))
+            .await
+            .expect("fixture");
+    }
+    let limit = kanban::service::ticket::MAX_RANK_LEN;
+    assert_eq!(
+        app.count(&format!("tickets WHERE length(rank) >= {}", limit - 2))
+            .await,
+        2
+    );
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            MOVE,
+            json!({ "t": ids[2], "l": lane, "a": ids[0] }),
+        )
+        .await
+        .ok();
+    assert_eq!(user_errors(&r, "ticketMove"), vec![], "{}", r.body);
+    let r = app
+        .gql(Some(&w.owner.access), BOARD, json!({ "id": p["id"] }))
+        .await
+        .ok();
+    assert_eq!(titles(&r, 0), ["X", "Z", "Y"]);
+    assert_eq!(
+        app.count("tickets WHERE length(rank) > 16").await,
+        0,
+        "respaced"
+    );
+}

@@ -6,7 +6,6 @@ pub mod pipeline;
 pub mod stats;
 pub mod ticket;
 
-use fractional_index::FractionalIndex;
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::error::Error;
 use kernel::event::{self, NewEvent};
@@ -27,25 +26,12 @@ pub fn authorize(
 
 /// A rank strictly between two neighbours (either may be missing: an end of the list).
 pub fn rank_between(lower: Option<&str>, upper: Option<&str>) -> Result<String, Error> {
-    let parse = |r: &str| {
-        FractionalIndex::from_string(r).map_err(|_| Error::internal(format!("bad rank `{r}`")))
-    };
-    let lower = lower.map(parse).transpose()?;
-    let upper = upper.map(parse).transpose()?;
-    FractionalIndex::new(lower.as_ref(), upper.as_ref())
-        .map(|r| r.to_string())
-        .ok_or_else(|| Error::internal("rank keys out of order"))
+    kernel::rank::between(lower, upper)
 }
 
-/// `n` ranks in order, for a new list.
+/// `n` short, evenly spaced ranks in order (a new list, a bulk load, a respaced lane).
 pub fn first_ranks(n: usize) -> Vec<String> {
-    let mut out = Vec::with_capacity(n);
-    let mut r = FractionalIndex::default();
-    for _ in 0..n {
-        out.push(r.to_string());
-        r = FractionalIndex::new_after(&r);
-    }
-    out
+    kernel::rank::spaced(n)
 }
 
 /// Records a kanban event in the sub-account, with the pipeline in its payload (live boards
@@ -90,29 +76,4 @@ pub fn check_name(errors: &mut Vec<kernel::error::UserError>, field: &str, name:
         ));
     }
     name.to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranks_fall_between_their_neighbours() {
-        let r = first_ranks(3);
-        assert!(r[0] < r[1] && r[1] < r[2]);
-        let mid = rank_between(Some(&r[0]), Some(&r[1])).expect("between");
-        assert!(r[0] < mid && mid < r[1]);
-        let top = rank_between(None, Some(&r[0])).expect("before");
-        assert!(top < r[0]);
-        let end = rank_between(Some(&r[2]), None).expect("after");
-        assert!(end > r[2]);
-        assert!(rank_between(Some(&r[1]), Some(&r[0])).is_err());
-        // A thousand inserts into one gap stay ordered and distinct.
-        let (mut lo, hi) = (r[0].clone(), r[1].clone());
-        for _ in 0..1000 {
-            let m = rank_between(Some(&lo), Some(&hi)).expect("between");
-            assert!(lo < m && m < hi);
-            lo = m;
-        }
-    }
 }

@@ -312,7 +312,11 @@ where
     }
     let txn = db.begin().await?;
     lock_lane(&txn, l.agency_id, l.id).await?;
-    let last = last_rank(&txn, l.agency_id, l.id).await?;
+    let mut last = last_rank(&txn, l.agency_id, l.id).await?;
+    if last.as_ref().is_some_and(|r| r.len() >= MAX_RANK_LEN) {
+        rebalance(&txn, l.agency_id, l.id).await?;
+        last = last_rank(&txn, l.agency_id, l.id).await?;
+    }
     m.rank = Set(rank_between(last.as_deref(), None)?);
     let t = m.insert(&txn).await.map_err(taken_rank)?;
     if let Some(tags) = tags {
@@ -405,42 +409,16 @@ where
     }
     let txn = db.begin().await?;
     lock_lane(&txn, agency_id, target.id).await?;
-    let in_lane = || {
-        ticket::Entity::find()
-            .filter(ticket::Column::AgencyId.eq(agency_id))
-            .filter(ticket::Column::LaneId.eq(target.id))
-            .filter(ticket::Column::Id.ne(t.id))
+    let rank = match neighbours_rank(&txn, agency_id, target.id, t.id, after).await {
+        Ok(r) if r.len() <= MAX_RANK_LEN => r,
+        // Many inserts into one gap lengthen keys (or left no room): respace the lane once,
+        // then place again.
+        Ok(_) | Err(Error::Internal(_)) => {
+            rebalance(&txn, agency_id, target.id).await?;
+            neighbours_rank(&txn, agency_id, target.id, t.id, after).await?
+        }
+        Err(e) => return Err(e),
     };
-    let lower = match after {
-        None => None,
-        Some(a) => Some(
-            in_lane()
-                .filter(ticket::Column::Id.eq(a))
-                .one(&txn)
-                .await?
-                .ok_or_else(|| {
-                    Error::user(
-                        "input.afterTicketId",
-                        UserErrorCode::Invalid,
-                        "no such ticket in that lane",
-                    )
-                })?
-                .rank,
-        ),
-    };
-    let mut upper_q = in_lane();
-    if let Some(l) = &lower {
-        upper_q = upper_q.filter(ticket::Column::Rank.gt(l.clone()));
-    }
-    let upper = upper_q
-        .select_only()
-        .column(ticket::Column::Rank)
-        .order_by_asc(ticket::Column::Rank)
-        .limit(1)
-        .into_tuple::<String>()
-        .one(&txn)
-        .await?;
-    let rank = rank_between(lower.as_deref(), upper.as_deref())?;
     let from = t.lane_id;
     let mut m: ticket::ActiveModel = t.into();
     m.lane_id = Set(target.id);
@@ -465,6 +443,85 @@ where
     .await?;
     txn.commit().await?;
     Ok(t)
+}
+
+/// Longest rank key kept before a lane is respaced (the column holds 255 characters).
+pub const MAX_RANK_LEN: usize = 64;
+
+/// The rank for `ticket` placed right after `after` in `lane_id` (`None`: at the top).
+async fn neighbours_rank(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+    ticket_id: Uuid,
+    after: Option<Uuid>,
+) -> Result<String, Error> {
+    let in_lane = || {
+        ticket::Entity::find()
+            .filter(ticket::Column::AgencyId.eq(agency_id))
+            .filter(ticket::Column::LaneId.eq(lane_id))
+            .filter(ticket::Column::Id.ne(ticket_id))
+    };
+    let lower = match after {
+        None => None,
+        Some(a) => Some(
+            in_lane()
+                .filter(ticket::Column::Id.eq(a))
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    Error::user(
+                        "input.afterTicketId",
+                        UserErrorCode::Invalid,
+                        "no such ticket in that lane",
+                    )
+                })?
+                .rank,
+        ),
+    };
+    let mut upper_q = in_lane();
+    if let Some(l) = &lower {
+        upper_q = upper_q.filter(ticket::Column::Rank.gt(l.clone()));
+    }
+    let upper = upper_q
+        .select_only()
+        .column(ticket::Column::Rank)
+        .order_by_asc(ticket::Column::Rank)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(db)
+        .await?;
+    rank_between(lower.as_deref(), upper.as_deref())
+}
+
+/// Gives a lane's tickets short, evenly spaced ranks in their current order (two passes, so
+/// the unique `(lane, rank)` index holds at every step). Runs under the lane's lock.
+pub async fn rebalance(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+) -> Result<(), Error> {
+    let rows = ticket::Entity::find()
+        .filter(ticket::Column::AgencyId.eq(agency_id))
+        .filter(ticket::Column::LaneId.eq(lane_id))
+        .order_by_asc(ticket::Column::Rank)
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await?;
+    let set_rank = |id: Uuid, rank: String| {
+        ticket::Entity::update_many()
+            .col_expr(ticket::Column::Rank, Expr::value(rank))
+            .filter(ticket::Column::AgencyId.eq(agency_id))
+            .filter(ticket::Column::Id.eq(id))
+    };
+    for t in &rows {
+        // `~` sorts after every hex digit: temporary, unique keys.
+        set_rank(t.id, format!("~{}", t.id)).exec(db).await?;
+    }
+    for (t, rank) in rows.iter().zip(super::first_ranks(rows.len())) {
+        set_rank(t.id, rank).exec(db).await?;
+    }
+    Ok(())
 }
 
 /// Marks a ticket won or lost (with an optional reason), or reopens it.

@@ -5,7 +5,6 @@
 use super::access;
 use crate::entity::{agency, sidebar_option, sub_account};
 use chrono::Utc;
-use fractional_index::FractionalIndex;
 use kernel::auth::{Actor, Permission, Scope, ScopeKind};
 use kernel::error::{Error, UserErrorCode};
 use sea_orm::{
@@ -51,25 +50,22 @@ pub(crate) async fn create_defaults(db: &impl ConnectionTrait, scope: Scope) -> 
         }
     };
     let now = Utc::now();
-    let mut rank = FractionalIndex::default();
+    let ranks = kernel::rank::spaced(defaults.len());
     let rows: Vec<sidebar_option::ActiveModel> = defaults
         .iter()
-        .map(|(key, label, icon)| {
-            let row = sidebar_option::ActiveModel {
-                agency_id: Set(agency_id),
-                id: Set(kernel::id::new_uuid()),
-                scope_kind: Set(scope.kind().as_str().into()),
-                scope_id: Set(scope_id),
-                key: Set((*key).into()),
-                label: Set((*label).into()),
-                icon: Set((*icon).into()),
-                rank: Set(rank.to_string()),
-                visible: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-            };
-            rank = FractionalIndex::new_after(&rank);
-            row
+        .zip(ranks)
+        .map(|((key, label, icon), rank)| sidebar_option::ActiveModel {
+            agency_id: Set(agency_id),
+            id: Set(kernel::id::new_uuid()),
+            scope_kind: Set(scope.kind().as_str().into()),
+            scope_id: Set(scope_id),
+            key: Set((*key).into()),
+            label: Set((*label).into()),
+            icon: Set((*icon).into()),
+            rank: Set(rank),
+            visible: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
         })
         .collect();
     sidebar_option::Entity::insert_many(rows).exec(db).await?;
@@ -234,19 +230,11 @@ pub async fn move_after(
             })? + 1
         }
     };
-    let parse = |e: &sidebar_option::Model| {
-        FractionalIndex::from_string(&e.rank)
-            .map_err(|_| Error::internal(format!("bad rank on {}", e.id)))
-    };
-    let lower = position
-        .checked_sub(1)
-        .map(|i| parse(others[i]))
-        .transpose()?;
-    let upper = others.get(position).map(|e| parse(e)).transpose()?;
-    let rank = FractionalIndex::new(lower.as_ref(), upper.as_ref())
-        .ok_or_else(|| Error::internal("rank keys out of order"))?;
+    let lower = position.checked_sub(1).map(|i| others[i].rank.as_str());
+    let upper = others.get(position).map(|e| e.rank.as_str());
+    let rank = kernel::rank::between(lower, upper)?;
     let mut m: sidebar_option::ActiveModel = o.into();
-    m.rank = Set(rank.to_string());
+    m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
     Ok(m.update(db).await?)
 }

@@ -20,6 +20,7 @@ mod m20261122_000011_crm_timeline;
 mod m20261123_000012_crm_fields_segments;
 pub mod m20261123_000013_crm_full_text;
 mod m20261123_000014_kanban;
+mod m20261123_000015_task_workspace;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_crm_fields_segments::Migration),
             Box::new(m20261123_000013_crm_full_text::Migration),
             Box::new(m20261123_000014_kanban::Migration),
+            Box::new(m20261123_000015_task_workspace::Migration),
         ]
     }
 }

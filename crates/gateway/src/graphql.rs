@@ -6,7 +6,10 @@
 use async_graphql::{Context, ID, Interface, Object};
 use crm::{Activity, Contact, CustomField, Segment, Tag};
 use identity::{ApiKey, User};
-use kanban::{Lane, Pipeline, Ticket, TicketNote};
+use kanban::{
+    ChecklistItem, Idea, IdeaBoard, Lane, Pipeline, Task, TaskAttachment, TaskCategory,
+    TaskComment, TaskGroup, TaskReminder, Ticket, TicketNote, WorkspaceLink,
+};
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
 use tenancy::{Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount};
@@ -52,6 +55,26 @@ pub enum Node {
     Ticket(Ticket),
     /// A note on a ticket.
     TicketNote(TicketNote),
+    /// A task.
+    Task(Task),
+    /// A task group.
+    TaskGroup(TaskGroup),
+    /// A task category.
+    TaskCategory(TaskCategory),
+    /// A checklist item.
+    ChecklistItem(ChecklistItem),
+    /// A task comment.
+    TaskComment(TaskComment),
+    /// A task attachment.
+    TaskAttachment(TaskAttachment),
+    /// A task reminder.
+    TaskReminder(TaskReminder),
+    /// An idea board.
+    IdeaBoard(IdeaBoard),
+    /// An idea.
+    Idea(Idea),
+    /// A workspace link.
+    WorkspaceLink(WorkspaceLink),
 }
 
 /// Gateway queries.
@@ -120,6 +143,36 @@ async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         }
         NodeKind::TicketNote => Ok(Node::TicketNote(TicketNote(
             kanban::service::ticket::note(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Task => Ok(Node::Task(Task(
+            kanban::service::task::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::TaskGroup => Ok(Node::TaskGroup(TaskGroup(
+            kanban::service::workspace::group(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::TaskCategory => Ok(Node::TaskCategory(TaskCategory(
+            kanban::service::workspace::category(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::ChecklistItem => Ok(Node::ChecklistItem(ChecklistItem(
+            kanban::service::task::checklist_item(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::TaskComment => Ok(Node::TaskComment(TaskComment(
+            kanban::service::task::comment(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::TaskAttachment => Ok(Node::TaskAttachment(TaskAttachment(
+            kanban::service::task::attachment(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::TaskReminder => Ok(Node::TaskReminder(TaskReminder(
+            kanban::service::task::reminder(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::IdeaBoard => Ok(Node::IdeaBoard(IdeaBoard(
+            kanban::service::workspace::board(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Idea => Ok(Node::Idea(Idea(
+            kanban::service::workspace::idea(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::WorkspaceLink => Ok(Node::WorkspaceLink(WorkspaceLink(
+            kanban::service::workspace::link(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

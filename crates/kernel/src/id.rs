@@ -46,11 +46,31 @@ pub enum NodeKind {
     Ticket,
     /// A note on a ticket.
     TicketNote,
+    /// A task of a sub-account's workspace.
+    Task,
+    /// A task group (project).
+    TaskGroup,
+    /// A task category.
+    TaskCategory,
+    /// An item of a task's checklist.
+    ChecklistItem,
+    /// A comment on a task.
+    TaskComment,
+    /// A file attached to a task.
+    TaskAttachment,
+    /// A reminder of a task.
+    TaskReminder,
+    /// An idea board.
+    IdeaBoard,
+    /// An idea on a board.
+    Idea,
+    /// A link of a workspace.
+    WorkspaceLink,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 20] = [
+    pub const ALL: [NodeKind; 30] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -71,6 +91,16 @@ impl NodeKind {
         NodeKind::Lane,
         NodeKind::Ticket,
         NodeKind::TicketNote,
+        NodeKind::Task,
+        NodeKind::TaskGroup,
+        NodeKind::TaskCategory,
+        NodeKind::ChecklistItem,
+        NodeKind::TaskComment,
+        NodeKind::TaskAttachment,
+        NodeKind::TaskReminder,
+        NodeKind::IdeaBoard,
+        NodeKind::Idea,
+        NodeKind::WorkspaceLink,
     ];
 
     /// The id prefix of this kind.
@@ -96,6 +126,16 @@ impl NodeKind {
             NodeKind::Lane => "lan",
             NodeKind::Ticket => "tkt",
             NodeKind::TicketNote => "tkn",
+            NodeKind::Task => "tsk",
+            NodeKind::TaskGroup => "tgr",
+            NodeKind::TaskCategory => "tct",
+            NodeKind::ChecklistItem => "chk",
+            NodeKind::TaskComment => "tcm",
+            NodeKind::TaskAttachment => "tat",
+            NodeKind::TaskReminder => "trm",
+            NodeKind::IdeaBoard => "idb",
+            NodeKind::Idea => "ide",
+            NodeKind::WorkspaceLink => "wln",
         }
     }
 
@@ -122,6 +162,16 @@ impl NodeKind {
             NodeKind::Lane => "Lane",
             NodeKind::Ticket => "Ticket",
             NodeKind::TicketNote => "TicketNote",
+            NodeKind::Task => "Task",
+            NodeKind::TaskGroup => "TaskGroup",
+            NodeKind::TaskCategory => "TaskCategory",
+            NodeKind::ChecklistItem => "ChecklistItem",
+            NodeKind::TaskComment => "TaskComment",
+            NodeKind::TaskAttachment => "TaskAttachment",
+            NodeKind::TaskReminder => "TaskReminder",
+            NodeKind::IdeaBoard => "IdeaBoard",
+            NodeKind::Idea => "Idea",
+            NodeKind::WorkspaceLink => "WorkspaceLink",
         }
     }
 

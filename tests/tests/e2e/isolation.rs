@@ -5,6 +5,7 @@
 //! wrong type), return no data, change no row, and read exactly like the same call with a random
 //! id of the same type. New fields are covered without editing this file.
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use tests::{Session, TestApp, spawn_app};
@@ -263,6 +264,22 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "ticket_tags",
         "ticket_notes",
         "ticket_lane_entries",
+        "tasks",
+        "tasks WHERE status <> 'todo'",
+        "task_groups",
+        "task_groups WHERE archived_at IS NOT NULL",
+        "task_categories",
+        "task_checklist_items",
+        "task_checklist_items WHERE done",
+        "task_comments",
+        "task_attachments",
+        "task_reminders",
+        "task_history",
+        "idea_boards",
+        "ideas",
+        "ideas WHERE status <> 'new'",
+        "idea_votes",
+        "workspace_links",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",
@@ -286,6 +303,9 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "pipelines",
         "lanes",
         "tickets",
+        "tasks",
+        "task_checklist_items",
+        "ideas",
     ] {
         // Rows changed since the probe began.
         out.push(
@@ -486,6 +506,38 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("note")
         .to_owned();
+    // The victim's task workspace: a task with one of each child, a group, a category, an
+    // idea board with an idea, a link.
+    let created = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { g: taskGroupCreate(input: { subAccountId: $s, name: \"V\" }) { group { id } } c: taskCategoryCreate(input: { subAccountId: $s, name: \"V\" }) { category { id } } b: ideaBoardCreate(input: { subAccountId: $s, name: \"V\" }) { board { id } } l: workspaceLinkCreate(input: { subAccountId: $s, title: \"V\", url: \"https://victim.test\" }) { link { id } } t: taskCreate(input: { subAccountId: $s, title: \"Victim task\" }) { task { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let id_at = |r: &tests::Gql, path: &str| r.data(path).as_str().expect("id").to_owned();
+    let task = id_at(&created, "t.task.id");
+    let children = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($t: ID!, $b: ID!) { i: taskChecklistItemAdd(input: { taskId: $t, body: \"V\" }) { item { id } } c: taskCommentAdd(input: { taskId: $t, body: \"V\" }) { comment { id } } a: taskAttachmentAdd(input: { taskId: $t, name: \"v.pdf\", url: \"https://victim.test/v.pdf\" }) { attachment { id } } r: taskReminderAdd(input: { taskId: $t, remindAt: \"2099-01-01T00:00:00Z\" }) { reminder { id } } d: ideaCreate(input: { boardId: $b, title: \"V\" }) { idea { id } } }",
+            json!({ "t": task, "b": id_at(&created, "b.board.id") }),
+        )
+        .await
+        .ok();
+    let v1_workspace = [
+        task.clone(),
+        id_at(&created, "g.group.id"),
+        id_at(&created, "c.category.id"),
+        id_at(&created, "b.board.id"),
+        id_at(&created, "l.link.id"),
+        id_at(&children, "i.item.id"),
+        id_at(&children, "c.comment.id"),
+        id_at(&children, "a.attachment.id"),
+        id_at(&children, "r.reminder.id"),
+        id_at(&children, "d.idea.id"),
+    ];
     let v1_invitation = r
         .data("invitationCreate.invitation.id")
         .as_str()
@@ -556,6 +608,16 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_lane,
                 &v1_ticket,
                 &v1_ticket_note,
+                &v1_workspace[0],
+                &v1_workspace[1],
+                &v1_workspace[2],
+                &v1_workspace[3],
+                &v1_workspace[4],
+                &v1_workspace[5],
+                &v1_workspace[6],
+                &v1_workspace[7],
+                &v1_workspace[8],
+                &v1_workspace[9],
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -578,6 +640,16 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_lane,
                 &v1_ticket,
                 &v1_ticket_note,
+                &v1_workspace[0],
+                &v1_workspace[1],
+                &v1_workspace[2],
+                &v1_workspace[3],
+                &v1_workspace[4],
+                &v1_workspace[5],
+                &v1_workspace[6],
+                &v1_workspace[7],
+                &v1_workspace[8],
+                &v1_workspace[9],
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -602,6 +674,16 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_lane,
                 &v1_ticket,
                 &v1_ticket_note,
+                &v1_workspace[0],
+                &v1_workspace[1],
+                &v1_workspace[2],
+                &v1_workspace[3],
+                &v1_workspace[4],
+                &v1_workspace[5],
+                &v1_workspace[6],
+                &v1_workspace[7],
+                &v1_workspace[8],
+                &v1_workspace[9],
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -626,6 +708,16 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_lane,
                 &v1_ticket,
                 &v1_ticket_note,
+                &v1_workspace[0],
+                &v1_workspace[1],
+                &v1_workspace[2],
+                &v1_workspace[3],
+                &v1_workspace[4],
+                &v1_workspace[5],
+                &v1_workspace[6],
+                &v1_workspace[7],
+                &v1_workspace[8],
+                &v1_workspace[9],
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -650,6 +742,16 @@ async fn foreign_ids_are_not_found_everywhere() {
                 &v1_lane,
                 &v1_ticket,
                 &v1_ticket_note,
+                &v1_workspace[0],
+                &v1_workspace[1],
+                &v1_workspace[2],
+                &v1_workspace[3],
+                &v1_workspace[4],
+                &v1_workspace[5],
+                &v1_workspace[6],
+                &v1_workspace[7],
+                &v1_workspace[8],
+                &v1_workspace[9],
                 &victim_membership,
                 &victim_owner.user_id,
             ],
@@ -660,29 +762,39 @@ async fn foreign_ids_are_not_found_everywhere() {
     let mut calls = 0;
     for (relationship, attacker, ids) in &relationships {
         let before = fingerprint(&app).await;
-        for op in &ops {
-            for id in ids {
-                let other = random(id);
-                let hit = call(&app, attacker, &schema, op, id).await;
-                let miss = call(&app, attacker, &schema, op, &other).await;
-                calls += 1;
-                let codes: Vec<String> = errors(&hit).into_iter().map(|(c, _)| c).collect();
-                let refused = !codes.is_empty()
-                    && codes.iter().all(|c| {
-                        ["NOT_FOUND", "FORBIDDEN", "BAD_USER_INPUT"].contains(&c.as_str())
-                    });
-                if !refused
-                    || !no_data(&hit, &op.field)
-                    || errors_of(&hit, id) != errors_of(&miss, &other)
-                    || hit["status"] != miss["status"]
-                {
-                    failures.push(format!(
-                        "[{relationship}] {} with {id}:\n  victim: {}\n  random: {}",
-                        op.field, hit, miss
-                    ));
+        // Independent requests: eight at a time.
+        let probes = ops
+            .iter()
+            .flat_map(|op| ids.iter().map(move |id| (op, *id)));
+        let results: Vec<Option<String>> = futures_util::stream::iter(probes)
+            .map(|(op, id)| {
+                let (app, schema) = (&app, &schema);
+                async move {
+                    let other = random(id);
+                    let hit = call(app, attacker, schema, op, id).await;
+                    let miss = call(app, attacker, schema, op, &other).await;
+                    let codes: Vec<String> = errors(&hit).into_iter().map(|(c, _)| c).collect();
+                    let refused = !codes.is_empty()
+                        && codes.iter().all(|c| {
+                            ["NOT_FOUND", "FORBIDDEN", "BAD_USER_INPUT"].contains(&c.as_str())
+                        });
+                    let leaked = !refused
+                        || !no_data(&hit, &op.field)
+                        || errors_of(&hit, id) != errors_of(&miss, &other)
+                        || hit["status"] != miss["status"];
+                    leaked.then(|| {
+                        format!(
+                            "[{relationship}] {} with {id}:\n  victim: {}\n  random: {}",
+                            op.field, hit, miss
+                        )
+                    })
                 }
-            }
-        }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        calls += results.len();
+        failures.extend(results.into_iter().flatten());
         let after = fingerprint(&app).await;
         assert_eq!(before, after, "[{relationship}] the probe changed rows");
     }

@@ -21,3 +21,4 @@ mod schema;
 mod sidebar;
 mod tenancy;
 mod tenant;
+mod workspace;

@@ -10,9 +10,9 @@ use kernel::payload;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-/// Kanban mutations.
+/// Board mutations.
 #[derive(Default)]
-pub struct KanbanMutation;
+pub struct BoardMutation;
 
 payload!(PipelinePayload, pipeline: Pipeline, "The pipeline.");
 payload!(LanePayload, lane: Lane, "The lane.");
@@ -209,7 +209,7 @@ async fn as_lane(
 }
 
 #[Object]
-impl KanbanMutation {
+impl BoardMutation {
     /// Creates a pipeline with its lanes (`PIPELINES_WRITE`; at most 50 per sub-account).
     async fn pipeline_create(
         &self,

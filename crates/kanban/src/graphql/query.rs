@@ -5,12 +5,12 @@ use crate::loader::PipelineLanesLoader;
 use async_graphql::{Context, ID, Object};
 use kernel::id::{GlobalId, NodeKind};
 
-/// Kanban queries.
+/// Board queries.
 #[derive(Default)]
-pub struct KanbanQuery;
+pub struct BoardQuery;
 
 #[Object]
-impl KanbanQuery {
+impl BoardQuery {
     /// The pipelines of a sub-account of the agency you act in, in their order. Needs
     /// `PIPELINES_READ` there. A board is `node(id:)` of a pipeline (or this list) with its
     /// `lanes { tickets { … } }`.

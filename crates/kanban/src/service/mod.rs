@@ -4,7 +4,9 @@
 pub mod lane;
 pub mod pipeline;
 pub mod stats;
+pub mod task;
 pub mod ticket;
+pub mod workspace;
 
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::error::Error;

@@ -1,0 +1,27 @@
+//! `ideas`: ideas on a board, with their vote count. A tenant data table.
+#![allow(missing_docs)]
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "ideas")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub agency_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub board_id: Uuid,
+    pub sub_account_id: Uuid,
+    pub title: String,
+    pub body: Option<String>,
+    pub status: String,
+    pub votes: i32,
+    pub author_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

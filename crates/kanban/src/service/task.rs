@@ -1,0 +1,1194 @@
+//! Tasks of a sub-account's workspace: create (in a group and/or category, or as a sub-task),
+//! change (every changed field goes to the task's history), complete (a repeating task makes
+//! its next occurrence from its RRULE), delete; checklists, comments, attachments (file
+//! references) and reminders.
+
+use super::{authorize, rank_between};
+use crate::entity::{
+    checklist_item, task, task_attachment, task_category, task_change, task_comment, task_group,
+    task_reminder,
+};
+use chrono::{DateTime, Utc};
+use crm::service::contact::sub_account_in_tenant;
+use kernel::auth::{Actor, Permission, Principal, Scope};
+use kernel::connection::{Page, PageInfo};
+use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::event::{self, NewEvent};
+use kernel::id::{NodeKind, new_uuid};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// Task priorities.
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+/// Task statuses.
+pub const STATUSES: &[&str] = &["todo", "in_progress", "done", "cancelled"];
+/// Most items in one checklist, comments' and attachments' limits.
+pub const MAX_CHECKLIST: u64 = 100;
+
+/// A task's fields; `None` leaves one as it is (on update), `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFields {
+    /// Title (1 to 200 characters).
+    pub title: Option<String>,
+    /// Description (up to 10,000 characters; empty clears).
+    pub description: Option<String>,
+    /// The task group (project).
+    pub group_id: Option<Option<Uuid>>,
+    /// The category.
+    pub category_id: Option<Option<Uuid>>,
+    /// The assignee (someone who may read the sub-account's tasks).
+    pub assignee_id: Option<Option<Uuid>>,
+    /// Due time.
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    /// One of [`PRIORITIES`].
+    pub priority: Option<String>,
+    /// One of [`STATUSES`] (`done` completes the task).
+    pub status: Option<String>,
+    /// An RFC 5545 RRULE (`FREQ=WEEKLY;BYDAY=MO`).
+    pub repeat_rule: Option<Option<String>>,
+}
+
+fn scope(t: &task::Model) -> (Uuid, Uuid) {
+    (t.agency_id, t.sub_account_id)
+}
+
+/// A task the actor may read.
+pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<task::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let t = task::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::PipelinesRead,
+    )?;
+    Ok(t)
+}
+
+/// A task the actor may change.
+pub async fn get_for_write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task::Model, Error> {
+    let t = get(db, actor, id).await?;
+    authorize(
+        actor,
+        t.agency_id,
+        t.sub_account_id,
+        Permission::PipelinesWrite,
+    )?;
+    Ok(t)
+}
+
+/// Checks an RRULE and returns it in its stored form. Repeats need a frequency no finer than
+/// daily.
+pub fn check_rule(rule: &str) -> Result<String, String> {
+    let rule = rule.trim().trim_start_matches("RRULE:").to_uppercase();
+    let parsed: rrule::RRule<rrule::Unvalidated> = rule
+        .parse()
+        .map_err(|e: rrule::RRuleError| format!("not a valid RRULE: {e}"))?;
+    if matches!(
+        parsed.get_freq(),
+        rrule::Frequency::Hourly | rrule::Frequency::Minutely | rrule::Frequency::Secondly
+    ) {
+        return Err("a task repeats at most daily".into());
+    }
+    parsed
+        .validate(Utc::now().with_timezone(&rrule::Tz::UTC))
+        .map_err(|e| format!("not a valid RRULE: {e}"))?;
+    Ok(rule)
+}
+
+/// The next occurrence of `rule` strictly after `after`, counted from `start`.
+pub fn next_occurrence(
+    rule: &str,
+    start: DateTime<Utc>,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let parsed: rrule::RRule<rrule::Unvalidated> = rule.parse().ok()?;
+    let set = parsed.build(start.with_timezone(&rrule::Tz::UTC)).ok()?;
+    set.after(after.with_timezone(&rrule::Tz::UTC))
+        .all(1)
+        .dates
+        .first()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+async fn check(
+    db: &impl ConnectionTrait,
+    (agency_id, sub): (Uuid, Uuid),
+    m: &mut task::ActiveModel,
+    f: &TaskFields,
+    errors: &mut Vec<UserError>,
+) -> Result<(), Error> {
+    let mut push = |field: &str, message: &str| {
+        errors.push(UserError::new(field, UserErrorCode::Invalid, message));
+    };
+    if let Some(t) = &f.title {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > 200 {
+            push("input.title", "a title has 1 to 200 characters");
+        }
+        m.title = Set(t.to_owned());
+    }
+    if let Some(d) = &f.description {
+        let d = d.trim();
+        if d.chars().count() > 10_000 {
+            push("input.description", "at most 10,000 characters");
+        }
+        m.description = Set(Some(d.to_owned()).filter(|d| !d.is_empty()));
+    }
+    if let Some(p) = &f.priority {
+        if !PRIORITIES.contains(&p.as_str()) {
+            push("input.priority", "unknown priority");
+        }
+        m.priority = Set(p.clone());
+    }
+    if let Some(s) = &f.status {
+        if !STATUSES.contains(&s.as_str()) {
+            push("input.status", "unknown status");
+        }
+        m.status = Set(s.clone());
+    }
+    if let Some(d) = f.due_at {
+        m.due_at = Set(d);
+    }
+    if let Some(r) = &f.repeat_rule {
+        match r.as_deref().map(check_rule) {
+            Some(Err(e)) => push("input.repeatRule", &e),
+            Some(Ok(rule)) => m.repeat_rule = Set(Some(rule)),
+            None => m.repeat_rule = Set(None),
+        }
+    }
+    if let Some(g) = f.group_id {
+        if let Some(g) = g {
+            let ok = task_group::Entity::find_by_id((agency_id, g))
+                .one(db)
+                .await?
+                .is_some_and(|x| x.sub_account_id == sub);
+            if !ok {
+                push("input.groupId", "no such task group in this sub-account");
+            }
+        }
+        m.group_id = Set(g);
+    }
+    if let Some(c) = f.category_id {
+        if let Some(c) = c {
+            let ok = task_category::Entity::find_by_id((agency_id, c))
+                .one(db)
+                .await?
+                .is_some_and(|x| x.sub_account_id == sub);
+            if !ok {
+                push("input.categoryId", "no such category in this sub-account");
+            }
+        }
+        m.category_id = Set(c);
+    }
+    if let Some(a) = f.assignee_id {
+        if let Some(a) = a {
+            let member = Actor {
+                principal: Principal::User {
+                    user_id: a,
+                    session_id: Uuid::nil(),
+                },
+                memberships: tenancy::memberships_of(db, a).await?,
+                tenant: Some(agency_id),
+            };
+            if !member.can(
+                Permission::PipelinesRead,
+                Scope::SubAccount { agency_id, id: sub },
+            ) {
+                push(
+                    "input.assigneeId",
+                    "the assignee must be a member who works in this sub-account",
+                );
+            }
+        }
+        m.assignee_id = Set(a);
+    }
+    Ok(())
+}
+
+/// The changes between two versions of a task, as `(field, old, new)`.
+fn changes(
+    old: &task::Model,
+    new: &task::Model,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let mut out = Vec::new();
+    macro_rules! diff {
+        ($($f:ident => $name:literal),*) => {$(
+            if old.$f != new.$f {
+                out.push(($name, old.$f.shown(), new.$f.shown()));
+            }
+        )*};
+    }
+    diff!(title => "title", description => "description", group_id => "groupId",
+          category_id => "categoryId", assignee_id => "assigneeId", due_at => "dueAt",
+          priority => "priority", status => "status", repeat_rule => "repeatRule");
+    out
+}
+
+/// How a field's value is written in the history.
+trait Shown {
+    fn shown(&self) -> Option<String>;
+}
+impl Shown for String {
+    fn shown(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+impl Shown for Option<String> {
+    fn shown(&self) -> Option<String> {
+        self.clone()
+    }
+}
+impl Shown for Option<Uuid> {
+    fn shown(&self) -> Option<String> {
+        self.map(|u| u.to_string())
+    }
+}
+impl Shown for Option<DateTime<Utc>> {
+    fn shown(&self) -> Option<String> {
+        self.map(|d| d.to_rfc3339())
+    }
+}
+
+async fn write_history(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    t: &task::Model,
+    entries: Vec<(&'static str, Option<String>, Option<String>)>,
+) -> Result<(), Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (kind, id) = match &actor.principal {
+        Principal::User { user_id, .. } => ("user", Some(*user_id)),
+        Principal::ApiKey { key_id, .. } => ("api_key", Some(*key_id)),
+        Principal::System => ("system", None),
+        Principal::Anonymous => ("anonymous", None),
+    };
+    let now = Utc::now();
+    task_change::Entity::insert_many(entries.into_iter().map(|(field, old, new)| {
+        task_change::ActiveModel {
+            agency_id: Set(t.agency_id),
+            id: Set(new_uuid()),
+            task_id: Set(t.id),
+            actor_kind: Set(kind.into()),
+            actor_id: Set(id),
+            field: Set(field.into()),
+            old_value: Set(old),
+            new_value: Set(new),
+            changed_at: Set(now),
+        }
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    t: &task::Model,
+    event_type: &'static str,
+) -> Result<(), Error> {
+    event::record(
+        db,
+        actor,
+        NewEvent {
+            event_type,
+            scope: Scope::SubAccount {
+                agency_id: t.agency_id,
+                id: t.sub_account_id,
+            },
+            subject: (NodeKind::Task, t.id),
+            payload: serde_json::json!({ "title": t.title, "status": t.status }),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn last_rank(
+    db: &impl ConnectionTrait,
+    (agency_id, sub): (Uuid, Uuid),
+) -> Result<Option<String>, Error> {
+    Ok(task::Entity::find()
+        .select_only()
+        .column(task::Column::Rank)
+        .filter(task::Column::AgencyId.eq(agency_id))
+        .filter(task::Column::SubAccountId.eq(sub))
+        .order_by_desc(task::Column::Rank)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(db)
+        .await?)
+}
+
+/// Creates a task in a sub-account (a sub-task when `parent_id` is given: a task of the same
+/// sub-account, one level deep).
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    parent_id: Option<Uuid>,
+    f: TaskFields,
+) -> Result<task::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::PipelinesWrite)?;
+    let mut errors = Vec::new();
+    if let Some(p) = parent_id {
+        let parent = task::Entity::find_by_id((agency_id, p)).one(db).await?;
+        match parent {
+            Some(p) if p.sub_account_id == sub_account_id && p.parent_id.is_none() => {}
+            Some(p) if p.sub_account_id == sub_account_id => errors.push(UserError::new(
+                "input.parentId",
+                UserErrorCode::NotAllowed,
+                "sub-tasks have no sub-tasks of their own",
+            )),
+            _ => errors.push(UserError::new(
+                "input.parentId",
+                UserErrorCode::Invalid,
+                "no such task in this sub-account",
+            )),
+        }
+    }
+    if f.title.is_none() {
+        errors.push(UserError::new(
+            "input.title",
+            UserErrorCode::Invalid,
+            "a task needs a title",
+        ));
+    }
+    let now = Utc::now();
+    let mut m = task::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub_account_id),
+        group_id: Set(None),
+        category_id: Set(None),
+        parent_id: Set(parent_id),
+        repeat_of_id: Set(None),
+        title: Set(String::new()),
+        description: Set(None),
+        assignee_id: Set(None),
+        due_at: Set(None),
+        priority: Set("normal".into()),
+        status: Set("todo".into()),
+        repeat_rule: Set(None),
+        completed_at: Set(None),
+        rank: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    check(db, (agency_id, sub_account_id), &mut m, &f, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    if matches!(&m.status, Set(s) if s == "done") {
+        m.completed_at = Set(Some(now));
+    }
+    let txn = db.begin().await?;
+    let last = last_rank(&txn, (agency_id, sub_account_id)).await?;
+    m.rank = Set(rank_between(last.as_deref(), None)?);
+    let t = m.insert(&txn).await?;
+    write_history(
+        &txn,
+        actor,
+        &t,
+        vec![("created", None, Some(t.title.clone()))],
+    )
+    .await?;
+    record(&txn, actor, &t, "task.created").await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Changes a task; each changed field is written to its history. Setting the status to `done`
+/// completes it: a repeating task then gets its next occurrence, returned second.
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    f: TaskFields,
+) -> Result<(task::Model, Option<task::Model>), Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let old = get_for_write(db, actor, id).await?;
+    let mut m: task::ActiveModel = old.clone().into();
+    let mut errors = Vec::new();
+    check(db, scope(&old), &mut m, &f, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let now = Utc::now();
+    let completing = matches!(&m.status, Set(s) if s == "done") && old.status != "done";
+    if completing {
+        m.completed_at = Set(Some(now));
+    } else if matches!(&m.status, Set(s) if s != "done") {
+        m.completed_at = Set(None);
+    }
+    m.updated_at = Set(now);
+    let txn = db.begin().await?;
+    let t = m.update(&txn).await?;
+    write_history(&txn, actor, &t, changes(&old, &t)).await?;
+    let next = if completing {
+        repeat(&txn, actor, &t, now).await?
+    } else {
+        None
+    };
+    record(
+        &txn,
+        actor,
+        &t,
+        if completing {
+            "task.completed"
+        } else {
+            "task.updated"
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((t, next))
+}
+
+/// The next occurrence of a completed repeating task, with a fresh checklist.
+async fn repeat(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    t: &task::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<task::Model>, Error> {
+    let Some(rule) = &t.repeat_rule else {
+        return Ok(None);
+    };
+    let start = t.due_at.unwrap_or(t.created_at);
+    // Strictly after the completed one (and not in the past when it was overdue).
+    let after = start.max(now) + chrono::Duration::seconds(1);
+    let Some(due) = next_occurrence(rule, start, after) else {
+        // The rule has ended (COUNT or UNTIL).
+        return Ok(None);
+    };
+    let last = last_rank(db, scope(t)).await?;
+    let next = task::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(t.sub_account_id),
+        group_id: Set(t.group_id),
+        category_id: Set(t.category_id),
+        parent_id: Set(t.parent_id),
+        repeat_of_id: Set(Some(t.id)),
+        title: Set(t.title.clone()),
+        description: Set(t.description.clone()),
+        assignee_id: Set(t.assignee_id),
+        due_at: Set(Some(due)),
+        priority: Set(t.priority.clone()),
+        status: Set("todo".into()),
+        repeat_rule: Set(t.repeat_rule.clone()),
+        completed_at: Set(None),
+        rank: Set(rank_between(last.as_deref(), None)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let items = checklist_item::Entity::find()
+        .filter(checklist_item::Column::AgencyId.eq(t.agency_id))
+        .filter(checklist_item::Column::TaskId.eq(t.id))
+        .all(db)
+        .await?;
+    if !items.is_empty() {
+        checklist_item::Entity::insert_many(items.into_iter().map(|i| {
+            checklist_item::ActiveModel {
+                agency_id: Set(i.agency_id),
+                id: Set(new_uuid()),
+                task_id: Set(next.id),
+                body: Set(i.body),
+                done: Set(false),
+                rank: Set(i.rank),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    write_history(
+        db,
+        actor,
+        &next,
+        vec![("created", None, Some(next.title.clone()))],
+    )
+    .await?;
+    record(db, actor, &next, "task.created").await?;
+    Ok(Some(next))
+}
+
+/// Deletes a task with its sub-tasks, checklist, comments, attachments, reminders and history.
+pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<task::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, id).await?;
+    let txn = db.begin().await?;
+    // Occurrences made from it keep going on their own.
+    task::Entity::update_many()
+        .col_expr(
+            task::Column::RepeatOfId,
+            sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
+        )
+        .filter(task::Column::AgencyId.eq(t.agency_id))
+        .filter(task::Column::RepeatOfId.eq(t.id))
+        .exec(&txn)
+        .await?;
+    task::Entity::delete_by_id((t.agency_id, t.id))
+        .exec(&txn)
+        .await?;
+    record(&txn, actor, &t, "task.deleted").await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// A page of a sub-account's tasks in their order, optionally of one group, category,
+/// assignee or status; top-level tasks only unless `parent_id` names one.
+#[allow(clippy::too_many_arguments)]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    filter: TaskFilter,
+    page: Page,
+) -> Result<(Vec<task::Model>, PageInfo), Error> {
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
+    authorize(actor, agency_id, sub_account_id, Permission::PipelinesRead)?;
+    let mut q = task::Entity::find()
+        .filter(task::Column::AgencyId.eq(agency_id))
+        .filter(task::Column::SubAccountId.eq(sub_account_id));
+    q = match filter.parent_id {
+        Some(p) => q.filter(task::Column::ParentId.eq(p)),
+        None => q.filter(task::Column::ParentId.is_null()),
+    };
+    if let Some(g) = filter.group_id {
+        q = q.filter(task::Column::GroupId.eq(g));
+    }
+    if let Some(c) = filter.category_id {
+        q = q.filter(task::Column::CategoryId.eq(c));
+    }
+    if let Some(a) = filter.assignee_id {
+        q = q.filter(task::Column::AssigneeId.eq(a));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(task::Column::Status.eq(s));
+    }
+    let rows = page.apply(q, task::Column::Id).all(db).await?;
+    Ok(page.finish(rows, |t| t.id))
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Sub-tasks of this task (otherwise top-level tasks).
+    pub parent_id: Option<Uuid>,
+    /// Only this group.
+    pub group_id: Option<Uuid>,
+    /// Only this category.
+    pub category_id: Option<Uuid>,
+    /// Only tasks of this assignee.
+    pub assignee_id: Option<Uuid>,
+    /// Only this status.
+    pub status: Option<String>,
+}
+
+/// A task's sub-tasks, in order.
+pub async fn subtasks(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+) -> Result<Vec<task::Model>, Error> {
+    Ok(task::Entity::find()
+        .filter(task::Column::AgencyId.eq(t.agency_id))
+        .filter(task::Column::ParentId.eq(t.id))
+        .order_by_asc(task::Column::Rank)
+        .all(db)
+        .await?)
+}
+
+/// The occurrence made when a repeating task was completed.
+pub async fn next_of(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+) -> Result<Option<task::Model>, Error> {
+    Ok(task::Entity::find()
+        .filter(task::Column::AgencyId.eq(t.agency_id))
+        .filter(task::Column::RepeatOfId.eq(t.id))
+        .one(db)
+        .await?)
+}
+
+/// A task's history, newest first.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+    page: Page,
+) -> Result<(Vec<task_change::Model>, PageInfo), Error> {
+    let q = task_change::Entity::find()
+        .filter(task_change::Column::AgencyId.eq(t.agency_id))
+        .filter(task_change::Column::TaskId.eq(t.id));
+    let rows = page
+        .apply_newest_first(q, task_change::Column::Id)
+        .all(db)
+        .await?;
+    Ok(page.finish(rows, |c| c.id))
+}
+
+// Checklists.
+
+/// A task's checklist, in order.
+pub async fn checklist(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+) -> Result<Vec<checklist_item::Model>, Error> {
+    Ok(checklist_item::Entity::find()
+        .filter(checklist_item::Column::AgencyId.eq(t.agency_id))
+        .filter(checklist_item::Column::TaskId.eq(t.id))
+        .order_by_asc(checklist_item::Column::Rank)
+        .all(db)
+        .await?)
+}
+
+fn check_body(field: &str, body: &str, max: usize) -> Result<String, Error> {
+    let b = body.trim();
+    if b.is_empty() || b.chars().count() > max {
+        return Err(Error::user(
+            field,
+            UserErrorCode::Invalid,
+            format!("1 to {max} characters"),
+        ));
+    }
+    Ok(b.to_owned())
+}
+
+/// Adds an item to the end of a task's checklist (at most 100).
+pub async fn checklist_add<C>(
+    db: &C,
+    actor: &Actor,
+    task_id: Uuid,
+    body: &str,
+) -> Result<checklist_item::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, task_id).await?;
+    let body = check_body("input.body", body, 500)?;
+    let items = checklist(db, &t).await?;
+    if items.len() as u64 >= MAX_CHECKLIST {
+        return Err(Error::user(
+            "input",
+            UserErrorCode::LimitReached,
+            "a checklist has at most 100 items",
+        ));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let i = checklist_item::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        task_id: Set(t.id),
+        body: Set(body.clone()),
+        done: Set(false),
+        rank: Set(rank_between(items.last().map(|i| i.rank.as_str()), None)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    write_history(&txn, actor, &t, vec![("checklist", None, Some(body))]).await?;
+    record(&txn, actor, &t, "task.updated").await?;
+    txn.commit().await?;
+    Ok(i)
+}
+
+async fn item_for_write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(checklist_item::Model, task::Model), Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let i = checklist_item::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let t = get_for_write(db, actor, i.task_id).await?;
+    Ok((i, t))
+}
+
+/// Changes a checklist item's text or done flag.
+pub async fn checklist_update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    body: Option<&str>,
+    done: Option<bool>,
+) -> Result<checklist_item::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let (i, t) = item_for_write(db, actor, id).await?;
+    let mut m: checklist_item::ActiveModel = i.clone().into();
+    if let Some(b) = body {
+        m.body = Set(check_body("input.body", b, 500)?);
+    }
+    if let Some(d) = done {
+        m.done = Set(d);
+    }
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let n = m.update(&txn).await?;
+    let mut entries = Vec::new();
+    if n.done != i.done {
+        entries.push((
+            "checklistDone",
+            Some(format!("{}: {}", i.body, i.done)),
+            Some(format!("{}: {}", n.body, n.done)),
+        ));
+    }
+    if n.body != i.body {
+        entries.push(("checklist", Some(i.body.clone()), Some(n.body.clone())));
+    }
+    write_history(&txn, actor, &t, entries).await?;
+    record(&txn, actor, &t, "task.updated").await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// Moves a checklist item after another of the same checklist (`None`: first).
+pub async fn checklist_move<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    after: Option<Uuid>,
+) -> Result<checklist_item::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let (i, t) = item_for_write(db, actor, id).await?;
+    let others: Vec<checklist_item::Model> = checklist(db, &t)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != i.id)
+        .collect();
+    let at = match after {
+        None => 0,
+        Some(a) => {
+            others.iter().position(|o| o.id == a).ok_or_else(|| {
+                Error::user(
+                    "input.afterItemId",
+                    UserErrorCode::Invalid,
+                    "no such item in this checklist",
+                )
+            })? + 1
+        }
+    };
+    let lower = at
+        .checked_sub(1)
+        .and_then(|k| others.get(k))
+        .map(|o| o.rank.as_str());
+    let upper = others.get(at).map(|o| o.rank.as_str());
+    let mut m: checklist_item::ActiveModel = i.into();
+    m.rank = Set(rank_between(lower, upper)?);
+    m.updated_at = Set(Utc::now());
+    Ok(m.update(db).await?)
+}
+
+/// Deletes a checklist item.
+pub async fn checklist_delete<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<checklist_item::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let (i, t) = item_for_write(db, actor, id).await?;
+    let txn = db.begin().await?;
+    checklist_item::Entity::delete_by_id((i.agency_id, i.id))
+        .exec(&txn)
+        .await?;
+    write_history(
+        &txn,
+        actor,
+        &t,
+        vec![("checklist", Some(i.body.clone()), None)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(i)
+}
+
+// Comments.
+
+/// Adds a comment to a task.
+pub async fn comment_add<C>(
+    db: &C,
+    actor: &Actor,
+    task_id: Uuid,
+    body: &str,
+) -> Result<task_comment::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, task_id).await?;
+    let body = check_body("input.body", body, 10_000)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let c = task_comment::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        task_id: Set(t.id),
+        author_id: Set(actor.user_id()),
+        body: Set(body),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(&txn, actor, &t, "task.commented").await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// A comment the actor may read.
+pub async fn comment(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_comment::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let c = task_comment::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    get(db, actor, c.task_id).await?;
+    Ok(c)
+}
+
+/// Deletes a comment: its author, or anyone who may change the task's sub-account.
+pub async fn comment_delete<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_comment::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let c = comment(db, actor, id).await?;
+    get_for_write(db, actor, c.task_id).await?;
+    task_comment::Entity::delete_by_id((c.agency_id, c.id))
+        .exec(db)
+        .await?;
+    Ok(c)
+}
+
+/// A page of a task's comments, oldest first.
+pub async fn comments(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+    page: Page,
+) -> Result<(Vec<task_comment::Model>, PageInfo), Error> {
+    let q = task_comment::Entity::find()
+        .filter(task_comment::Column::AgencyId.eq(t.agency_id))
+        .filter(task_comment::Column::TaskId.eq(t.id));
+    let rows = page.apply(q, task_comment::Column::Id).all(db).await?;
+    Ok(page.finish(rows, |c| c.id))
+}
+
+// Attachments.
+
+/// A file reference to attach (the media library comes later; a URL is stored).
+#[derive(Debug, Clone)]
+pub struct AttachmentInput {
+    /// The file's name.
+    pub name: String,
+    /// Where it is (http or https).
+    pub url: String,
+    /// Its media type (`image/png`).
+    pub media_type: Option<String>,
+    /// Its size in bytes.
+    pub size_bytes: Option<i64>,
+}
+
+/// Attaches a file reference to a task (at most 100).
+pub async fn attachment_add<C>(
+    db: &C,
+    actor: &Actor,
+    task_id: Uuid,
+    a: AttachmentInput,
+) -> Result<task_attachment::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, task_id).await?;
+    let mut errors = Vec::new();
+    let name = a.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 255 {
+        errors.push(UserError::new(
+            "input.name",
+            UserErrorCode::Invalid,
+            "1 to 255 characters",
+        ));
+    }
+    let url = a.url.trim().to_owned();
+    let url_ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2000
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !url_ok {
+        errors.push(UserError::new(
+            "input.url",
+            UserErrorCode::Invalid,
+            "enter a full http:// or https:// address",
+        ));
+    }
+    if a.size_bytes.is_some_and(|s| s < 0) {
+        errors.push(UserError::new(
+            "input.sizeBytes",
+            UserErrorCode::Invalid,
+            "a size is not negative",
+        ));
+    }
+    if let Some(mt) = &a.media_type
+        && (mt.len() > 100 || !mt.contains('/'))
+    {
+        errors.push(UserError::new(
+            "input.mediaType",
+            UserErrorCode::Invalid,
+            "enter a media type such as image/png",
+        ));
+    }
+    let count = task_attachment::Entity::find()
+        .filter(task_attachment::Column::AgencyId.eq(t.agency_id))
+        .filter(task_attachment::Column::TaskId.eq(t.id))
+        .count(db)
+        .await?;
+    if count >= 100 {
+        errors.push(UserError::new(
+            "input",
+            UserErrorCode::LimitReached,
+            "a task has at most 100 attachments",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let txn = db.begin().await?;
+    let at = task_attachment::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        task_id: Set(t.id),
+        name: Set(name.clone()),
+        url: Set(url),
+        media_type: Set(a.media_type),
+        size_bytes: Set(a.size_bytes),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    write_history(&txn, actor, &t, vec![("attachment", None, Some(name))]).await?;
+    txn.commit().await?;
+    Ok(at)
+}
+
+/// Removes an attachment.
+pub async fn attachment_delete<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_attachment::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let a = task_attachment::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let t = get_for_write(db, actor, a.task_id).await?;
+    let txn = db.begin().await?;
+    task_attachment::Entity::delete_by_id((a.agency_id, a.id))
+        .exec(&txn)
+        .await?;
+    write_history(
+        &txn,
+        actor,
+        &t,
+        vec![("attachment", Some(a.name.clone()), None)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(a)
+}
+
+/// A task's attachments, oldest first.
+pub async fn attachments(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+) -> Result<Vec<task_attachment::Model>, Error> {
+    Ok(task_attachment::Entity::find()
+        .filter(task_attachment::Column::AgencyId.eq(t.agency_id))
+        .filter(task_attachment::Column::TaskId.eq(t.id))
+        .order_by_asc(task_attachment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+// Reminders.
+
+/// Sets a reminder on a task for a user (the actor by default) at a time in the future. The job
+/// queue delivers it.
+pub async fn reminder_add<C>(
+    db: &C,
+    actor: &Actor,
+    task_id: Uuid,
+    remind_at: DateTime<Utc>,
+    user_id: Option<Uuid>,
+) -> Result<task_reminder::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let t = get_for_write(db, actor, task_id).await?;
+    let user = match user_id.or(actor.user_id()) {
+        Some(u) => u,
+        None => {
+            return Err(Error::user(
+                "input.userId",
+                UserErrorCode::Invalid,
+                "name the user to remind",
+            ));
+        }
+    };
+    if remind_at <= Utc::now() {
+        return Err(Error::user(
+            "input.remindAt",
+            UserErrorCode::Invalid,
+            "a reminder is in the future",
+        ));
+    }
+    let member = Actor {
+        principal: Principal::User {
+            user_id: user,
+            session_id: Uuid::nil(),
+        },
+        memberships: tenancy::memberships_of(db, user).await?,
+        tenant: Some(t.agency_id),
+    };
+    if !member.can(
+        Permission::PipelinesRead,
+        Scope::SubAccount {
+            agency_id: t.agency_id,
+            id: t.sub_account_id,
+        },
+    ) {
+        return Err(Error::user(
+            "input.userId",
+            UserErrorCode::Invalid,
+            "the user must work in this sub-account",
+        ));
+    }
+    let r = task_reminder::ActiveModel {
+        agency_id: Set(t.agency_id),
+        id: Set(new_uuid()),
+        task_id: Set(t.id),
+        user_id: Set(user),
+        remind_at: Set(remind_at),
+        delivered_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(r)
+}
+
+/// Cancels a reminder.
+pub async fn reminder_delete<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_reminder::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let r = task_reminder::Entity::find_by_id((agency_id, id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    get_for_write(db, actor, r.task_id).await?;
+    task_reminder::Entity::delete_by_id((r.agency_id, r.id))
+        .exec(db)
+        .await?;
+    Ok(r)
+}
+
+/// A task's reminders, soonest first.
+pub async fn reminders(
+    db: &impl ConnectionTrait,
+    t: &task::Model,
+) -> Result<Vec<task_reminder::Model>, Error> {
+    Ok(task_reminder::Entity::find()
+        .filter(task_reminder::Column::AgencyId.eq(t.agency_id))
+        .filter(task_reminder::Column::TaskId.eq(t.id))
+        .order_by_asc(task_reminder::Column::RemindAt)
+        .all(db)
+        .await?)
+}
+
+/// Reads a child row of a task (checklist item, attachment, reminder) in the request's tenant,
+/// if the actor may read its task.
+macro_rules! child {
+    ($name:ident, $entity:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub async fn $name(
+            db: &impl ConnectionTrait,
+            actor: &Actor,
+            id: Uuid,
+        ) -> Result<$entity::Model, Error> {
+            actor.require_authenticated()?;
+            let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+            let row = $entity::Entity::find_by_id((agency_id, id))
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound)?;
+            get(db, actor, row.task_id).await?;
+            Ok(row)
+        }
+    };
+}
+
+child!(
+    checklist_item,
+    checklist_item,
+    "A checklist item the actor may read."
+);
+child!(
+    attachment,
+    task_attachment,
+    "An attachment the actor may read."
+);
+child!(reminder, task_reminder, "A reminder the actor may read.");

@@ -1,0 +1,702 @@
+//! The rest of a sub-account's task workspace: task groups (projects) and categories, idea
+//! boards with ideas and one vote per person, and workspace links.
+
+use super::{authorize, check_name, rank_between};
+use crate::entity::{idea, idea_board, idea_vote, task_category, task_group, workspace_link};
+use chrono::Utc;
+use crm::service::contact::sub_account_in_tenant;
+use kernel::auth::{Actor, Permission, Scope};
+use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::event::{self, NewEvent};
+use kernel::id::{NodeKind, new_uuid};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// Idea statuses.
+pub const IDEA_STATUSES: &[&str] = &["new", "planned", "in_progress", "done", "rejected"];
+
+async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    (agency_id, sub): (Uuid, Uuid),
+    event_type: &'static str,
+    subject: (NodeKind, Uuid),
+) -> Result<(), Error> {
+    event::record(
+        db,
+        actor,
+        NewEvent {
+            event_type,
+            scope: Scope::SubAccount { agency_id, id: sub },
+            subject,
+            payload: serde_json::json!({}),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The sub-account's agency, after checking the actor may read (or write) there.
+async fn enter(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub: Uuid,
+    write: bool,
+) -> Result<Uuid, Error> {
+    actor.require_authenticated()?;
+    let agency_id = sub_account_in_tenant(db, actor, sub).await?;
+    authorize(actor, agency_id, sub, Permission::PipelinesRead)?;
+    if write {
+        authorize(actor, agency_id, sub, Permission::PipelinesWrite)?;
+    }
+    Ok(agency_id)
+}
+
+/// Reads a row of the request's tenant by id and checks the actor may read (or write) its
+/// sub-account.
+macro_rules! fetch {
+    ($db:expr, $actor:expr, $entity:path, $id:expr, $write:expr) => {{
+        $actor.require_authenticated()?;
+        let agency_id = $actor.tenant.ok_or(Error::NotFound)?;
+        let row = <$entity>::find_by_id((agency_id, $id))
+            .one($db)
+            .await?
+            .ok_or(Error::NotFound)?;
+        authorize(
+            $actor,
+            row.agency_id,
+            row.sub_account_id,
+            Permission::PipelinesRead,
+        )?;
+        if $write {
+            authorize(
+                $actor,
+                row.agency_id,
+                row.sub_account_id,
+                Permission::PipelinesWrite,
+            )?;
+        }
+        row
+    }};
+}
+
+// Task groups.
+
+/// A task group the actor may read.
+pub async fn group(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_group::Model, Error> {
+    Ok(fetch!(db, actor, task_group::Entity, id, false))
+}
+
+/// A sub-account's task groups, in order (archived ones on request).
+pub async fn groups(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub: Uuid,
+    include_archived: bool,
+) -> Result<Vec<task_group::Model>, Error> {
+    let agency_id = enter(db, actor, sub, false).await?;
+    let mut q = task_group::Entity::find()
+        .filter(task_group::Column::AgencyId.eq(agency_id))
+        .filter(task_group::Column::SubAccountId.eq(sub));
+    if !include_archived {
+        q = q.filter(task_group::Column::ArchivedAt.is_null());
+    }
+    Ok(q.order_by_asc(task_group::Column::Rank).all(db).await?)
+}
+
+/// Creates a task group at the end of the list.
+pub async fn group_create<C>(
+    db: &C,
+    actor: &Actor,
+    sub: Uuid,
+    name: &str,
+) -> Result<task_group::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let agency_id = enter(db, actor, sub, true).await?;
+    let mut errors = Vec::new();
+    let name = check_name(&mut errors, "input.name", name);
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let last = task_group::Entity::find()
+        .filter(task_group::Column::AgencyId.eq(agency_id))
+        .filter(task_group::Column::SubAccountId.eq(sub))
+        .order_by_desc(task_group::Column::Rank)
+        .one(db)
+        .await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let g = task_group::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub),
+        name: Set(name),
+        rank: Set(rank_between(last.as_ref().map(|l| l.rank.as_str()), None)?),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        (agency_id, sub),
+        "task_group.created",
+        (NodeKind::TaskGroup, g.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(g)
+}
+
+/// Renames, archives or unarchives a task group.
+pub async fn group_update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    name: Option<&str>,
+    archived: Option<bool>,
+) -> Result<task_group::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let g = fetch!(db, actor, task_group::Entity, id, true);
+    let mut errors = Vec::new();
+    let mut m: task_group::ActiveModel = g.clone().into();
+    if let Some(n) = name {
+        m.name = Set(check_name(&mut errors, "input.name", n));
+    }
+    if let Some(a) = archived {
+        m.archived_at = Set(if a {
+            g.archived_at.or(Some(Utc::now()))
+        } else {
+            None
+        });
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let g = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        (g.agency_id, g.sub_account_id),
+        "task_group.updated",
+        (NodeKind::TaskGroup, g.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(g)
+}
+
+// Categories.
+
+fn check_color(errors: &mut Vec<UserError>, color: Option<&str>) -> Option<String> {
+    let c = color?.trim().to_lowercase();
+    if c.is_empty() {
+        return None;
+    }
+    if c.len() != 7 || !c.starts_with('#') || !c[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        errors.push(UserError::new(
+            "input.color",
+            UserErrorCode::Invalid,
+            "enter a colour as #rrggbb",
+        ));
+    }
+    Some(c)
+}
+
+/// A category the actor may read.
+pub async fn category(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_category::Model, Error> {
+    Ok(fetch!(db, actor, task_category::Entity, id, false))
+}
+
+/// A sub-account's task categories, by name.
+pub async fn categories(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub: Uuid,
+) -> Result<Vec<task_category::Model>, Error> {
+    let agency_id = enter(db, actor, sub, false).await?;
+    Ok(task_category::Entity::find()
+        .filter(task_category::Column::AgencyId.eq(agency_id))
+        .filter(task_category::Column::SubAccountId.eq(sub))
+        .order_by_asc(task_category::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// Creates a task category.
+pub async fn category_create<C>(
+    db: &C,
+    actor: &Actor,
+    sub: Uuid,
+    name: &str,
+    color: Option<&str>,
+) -> Result<task_category::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let agency_id = enter(db, actor, sub, true).await?;
+    let mut errors = Vec::new();
+    let name = check_name(&mut errors, "input.name", name);
+    let color = check_color(&mut errors, color);
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let c = task_category::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub),
+        name: Set(name),
+        color: Set(color),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        (agency_id, sub),
+        "task_category.created",
+        (NodeKind::TaskCategory, c.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// Deletes a category (its tasks stay, uncategorised).
+pub async fn category_delete<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_category::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    use crate::entity::task;
+    let c = fetch!(db, actor, task_category::Entity, id, true);
+    let txn = db.begin().await?;
+    task::Entity::update_many()
+        .col_expr(task::Column::CategoryId, Expr::value(Option::<Uuid>::None))
+        .filter(task::Column::AgencyId.eq(c.agency_id))
+        .filter(task::Column::CategoryId.eq(c.id))
+        .exec(&txn)
+        .await?;
+    task_category::Entity::delete_by_id((c.agency_id, c.id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        actor,
+        (c.agency_id, c.sub_account_id),
+        "task_category.deleted",
+        (NodeKind::TaskCategory, c.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+// Idea boards and ideas.
+
+/// An idea board the actor may read.
+pub async fn board(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<idea_board::Model, Error> {
+    Ok(fetch!(db, actor, idea_board::Entity, id, false))
+}
+
+/// A sub-account's idea boards, oldest first.
+pub async fn boards(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub: Uuid,
+) -> Result<Vec<idea_board::Model>, Error> {
+    let agency_id = enter(db, actor, sub, false).await?;
+    Ok(idea_board::Entity::find()
+        .filter(idea_board::Column::AgencyId.eq(agency_id))
+        .filter(idea_board::Column::SubAccountId.eq(sub))
+        .order_by_asc(idea_board::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Creates an idea board.
+pub async fn board_create<C>(
+    db: &C,
+    actor: &Actor,
+    sub: Uuid,
+    name: &str,
+) -> Result<idea_board::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let agency_id = enter(db, actor, sub, true).await?;
+    let mut errors = Vec::new();
+    let name = check_name(&mut errors, "input.name", name);
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let b = idea_board::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub),
+        name: Set(name),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        (agency_id, sub),
+        "idea_board.created",
+        (NodeKind::IdeaBoard, b.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(b)
+}
+
+/// An idea the actor may read.
+pub async fn idea(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<idea::Model, Error> {
+    Ok(fetch!(db, actor, idea::Entity, id, false))
+}
+
+/// A board's ideas, most voted first.
+pub async fn ideas(
+    db: &impl ConnectionTrait,
+    b: &idea_board::Model,
+) -> Result<Vec<idea::Model>, Error> {
+    Ok(idea::Entity::find()
+        .filter(idea::Column::AgencyId.eq(b.agency_id))
+        .filter(idea::Column::BoardId.eq(b.id))
+        .order_by_desc(idea::Column::Votes)
+        .order_by_asc(idea::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Adds an idea to a board. Anyone who may read the sub-account's tasks may propose one.
+pub async fn idea_create<C>(
+    db: &C,
+    actor: &Actor,
+    board_id: Uuid,
+    title: &str,
+    body: Option<&str>,
+) -> Result<idea::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let b = fetch!(db, actor, idea_board::Entity, board_id, false);
+    let title = title.trim();
+    let mut errors = Vec::new();
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.push(UserError::new(
+            "input.title",
+            UserErrorCode::Invalid,
+            "a title has 1 to 200 characters",
+        ));
+    }
+    let body = body.map(str::trim).filter(|b| !b.is_empty());
+    if body.is_some_and(|b| b.chars().count() > 10_000) {
+        errors.push(UserError::new(
+            "input.body",
+            UserErrorCode::Invalid,
+            "at most 10,000 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let i = idea::ActiveModel {
+        agency_id: Set(b.agency_id),
+        id: Set(new_uuid()),
+        board_id: Set(b.id),
+        sub_account_id: Set(b.sub_account_id),
+        title: Set(title.to_owned()),
+        body: Set(body.map(str::to_owned)),
+        status: Set("new".into()),
+        votes: Set(0),
+        author_id: Set(actor.user_id()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        (b.agency_id, b.sub_account_id),
+        "idea.created",
+        (NodeKind::Idea, i.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(i)
+}
+
+/// Sets an idea's status (`PIPELINES_WRITE`).
+pub async fn idea_set_status<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    status: &str,
+) -> Result<idea::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let i = fetch!(db, actor, idea::Entity, id, true);
+    if !IDEA_STATUSES.contains(&status) {
+        return Err(Error::bad_input(Some("input.status"), "unknown status"));
+    }
+    let mut m: idea::ActiveModel = i.into();
+    m.status = Set(status.to_owned());
+    m.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let i = m.update(&txn).await?;
+    record(
+        &txn,
+        actor,
+        (i.agency_id, i.sub_account_id),
+        "idea.updated",
+        (NodeKind::Idea, i.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(i)
+}
+
+/// Casts (`up`) or withdraws the signed-in user's one vote on an idea. The count changes in the
+/// same statement as the vote row, so concurrent votes are never lost.
+pub async fn vote<C>(db: &C, actor: &Actor, id: Uuid, up: bool) -> Result<idea::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let i = fetch!(db, actor, idea::Entity, id, false);
+    let user = actor.require_user()?;
+    let existing = idea_vote::Entity::find_by_id((i.agency_id, i.id, user))
+        .one(db)
+        .await?;
+    if existing.is_some() == up {
+        return Err(Error::user(
+            "id",
+            UserErrorCode::AlreadyDone,
+            if up {
+                "you voted for this idea already"
+            } else {
+                "you have not voted for this idea"
+            },
+        ));
+    }
+    let txn = db.begin().await?;
+    if up {
+        idea_vote::ActiveModel {
+            agency_id: Set(i.agency_id),
+            idea_id: Set(i.id),
+            user_id: Set(user),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if kernel::db::is_unique_violation(&e) {
+                Error::user(
+                    "id",
+                    UserErrorCode::AlreadyDone,
+                    "you voted for this idea already",
+                )
+            } else {
+                e.into()
+            }
+        })?;
+    } else {
+        idea_vote::Entity::delete_by_id((i.agency_id, i.id, user))
+            .exec(&txn)
+            .await?;
+    }
+    idea::Entity::update_many()
+        .col_expr(
+            idea::Column::Votes,
+            Expr::col(idea::Column::Votes).add(if up { 1 } else { -1 }),
+        )
+        .filter(idea::Column::AgencyId.eq(i.agency_id))
+        .filter(idea::Column::Id.eq(i.id))
+        .exec(&txn)
+        .await?;
+    let i = idea::Entity::find_by_id((i.agency_id, i.id))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    txn.commit().await?;
+    Ok(i)
+}
+
+/// Whether the signed-in user voted for an idea.
+pub async fn voted(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    i: &idea::Model,
+) -> Result<bool, Error> {
+    let Some(user) = actor.user_id() else {
+        return Ok(false);
+    };
+    Ok(idea_vote::Entity::find_by_id((i.agency_id, i.id, user))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+// Links.
+
+/// A link the actor may read.
+pub async fn link(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<workspace_link::Model, Error> {
+    Ok(fetch!(db, actor, workspace_link::Entity, id, false))
+}
+
+/// A sub-account's workspace links, in order.
+pub async fn links(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub: Uuid,
+) -> Result<Vec<workspace_link::Model>, Error> {
+    let agency_id = enter(db, actor, sub, false).await?;
+    Ok(workspace_link::Entity::find()
+        .filter(workspace_link::Column::AgencyId.eq(agency_id))
+        .filter(workspace_link::Column::SubAccountId.eq(sub))
+        .order_by_asc(workspace_link::Column::Rank)
+        .all(db)
+        .await?)
+}
+
+fn check_url(errors: &mut Vec<UserError>, url: &str) -> String {
+    let url = url.trim();
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > 8
+        && url.len() <= 2000
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        errors.push(UserError::new(
+            "input.url",
+            UserErrorCode::Invalid,
+            "enter a full http:// or https:// address",
+        ));
+    }
+    url.to_owned()
+}
+
+/// Adds a link to the end of a sub-account's workspace links.
+pub async fn link_create<C>(
+    db: &C,
+    actor: &Actor,
+    sub: Uuid,
+    title: &str,
+    url: &str,
+) -> Result<workspace_link::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let agency_id = enter(db, actor, sub, true).await?;
+    let mut errors = Vec::new();
+    let title = title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.push(UserError::new(
+            "input.title",
+            UserErrorCode::Invalid,
+            "a title has 1 to 200 characters",
+        ));
+    }
+    let url = check_url(&mut errors, url);
+    if !errors.is_empty() {
+        return Err(Error::User(errors));
+    }
+    let last = workspace_link::Entity::find()
+        .filter(workspace_link::Column::AgencyId.eq(agency_id))
+        .filter(workspace_link::Column::SubAccountId.eq(sub))
+        .order_by_desc(workspace_link::Column::Rank)
+        .one(db)
+        .await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let l = workspace_link::ActiveModel {
+        agency_id: Set(agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(sub),
+        title: Set(title),
+        url: Set(url),
+        rank: Set(rank_between(last.as_ref().map(|l| l.rank.as_str()), None)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        actor,
+        (agency_id, sub),
+        "workspace_link.created",
+        (NodeKind::WorkspaceLink, l.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(l)
+}
+
+/// Deletes a workspace link.
+pub async fn link_delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<workspace_link::Model, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let l = fetch!(db, actor, workspace_link::Entity, id, true);
+    let txn = db.begin().await?;
+    workspace_link::Entity::delete_by_id((l.agency_id, l.id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        actor,
+        (l.agency_id, l.sub_account_id),
+        "workspace_link.deleted",
+        (NodeKind::WorkspaceLink, l.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(l)
+}

@@ -299,6 +299,20 @@ async fn pipelines_and_lanes_are_created_ordered_and_deleted() {
         .await
         .ok();
     assert_eq!(r.data("pipelines").as_array().map(Vec::len), Some(2));
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($p: ID!) { pipelineUnarchive(id: $p) { pipeline { archivedAt } } }",
+            json!({ "p": q["id"] }),
+        )
+        .await
+        .ok();
+    assert!(r.data("pipelineUnarchive.pipeline.archivedAt").is_null());
+    let r = app
+        .gql(Some(&w.owner.access), list, json!({ "s": w.dental }))
+        .await
+        .ok();
+    assert_eq!(r.data("pipelines").as_array().map(Vec::len), Some(2));
     app.gql(
         Some(&w.owner.access),
         "mutation($p: ID!) { pipelineRename(id: $p, name: \"Sales 2\") { pipeline { name } } }",

@@ -75,6 +75,18 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
     let g = ok(&app, &w.owner, "mutation($s: ID!) { taskGroupCreate(input: { subAccountId: $s, name: \"Launch\" }) { group { id name } userErrors { field code } } }", json!({ "s": w.dental }), "taskGroupCreate").await;
     let c = ok(&app, &w.owner, "mutation($s: ID!) { taskCategoryCreate(input: { subAccountId: $s, name: \"Ops\", color: \"#AA00FF\" }) { category { id color } userErrors { field code } } }", json!({ "s": w.dental }), "taskCategoryCreate").await;
     assert_eq!(c["category"]["color"], "#aa00ff");
+    let r = app
+        .gql(
+            Some(&w.staff.access),
+            "query($s: ID!) { taskCategories(subAccountId: $s) { name color } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("taskCategories"),
+        &json!([{ "name": "Ops", "color": "#aa00ff" }])
+    );
     let create = format!(
         "mutation($i: TaskCreateInput!) {{ taskCreate(input: $i) {{ task {{ {TASK} }} userErrors {{ field code message }} }} }}"
     );

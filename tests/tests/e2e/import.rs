@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use tests::{Session, TestApp, spawn_app};
 
-const IMPORT: &str = "mutation($i: ContactImportInput!) { contactImport(input: $i) { result { committed created updated failed rowErrors { row column message } } userErrors { field code message } } }";
+const IMPORT: &str = "mutation($i: ContactImportInput!) { contactImport(input: $i) { result { committed created updated unchanged failed rowErrors { row column message } } userErrors { field code message } } }";
 
 struct World {
     owner: Session,
@@ -147,6 +147,20 @@ async fn csv_imports_create_and_upsert_with_per_row_errors() {
             .await,
         1
     );
+    // Importing it once more changes nothing, and writes nothing.
+    let events = app.count("events").await;
+    let r = import(&app, &w, "First Name,Last Name,Email,Phone,Plan\nAda,King,ada@example.com,,silver\nDeirdre,Two,,+442079460958,\n", "ALL_OR_NOTHING").await;
+    let result = r.data("contactImport.result").clone();
+    assert_eq!(
+        (
+            result["created"].as_u64(),
+            result["updated"].as_u64(),
+            result["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(2)),
+        "{result}"
+    );
+    assert_eq!(app.count("events").await, events);
 }
 
 #[tokio::test]

@@ -102,6 +102,8 @@ pub struct ContactImportResult {
     pub created: u64,
     /// Existing contacts updated (matched by email address, then phone number).
     pub updated: u64,
+    /// Existing contacts matched but left as they were (nothing to change; not written).
+    pub unchanged: u64,
     /// Rows not written because of errors.
     pub failed: u64,
     /// The first 1,000 row errors.
@@ -163,6 +165,7 @@ impl ImportMutation {
                 committed: o.committed,
                 created: o.created,
                 updated: o.updated,
+                unchanged: o.unchanged,
                 failed: o.failed,
                 row_errors: o
                     .errors

@@ -17,8 +17,8 @@ use kernel::event::{self, NewEvent};
 use kernel::id::NodeKind;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait, TryIntoModel,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -31,6 +31,8 @@ pub const MAX_ROWS: usize = 50_000;
 pub const MAX_REPORTED: usize = 1_000;
 /// Rows per insert statement.
 const BATCH: usize = 300;
+/// Contacts per bulk update statement (20 values each).
+const UPDATE_BATCH: usize = 200;
 
 /// Where a column goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,6 +137,8 @@ pub struct Outcome {
     pub created: u64,
     /// Existing contacts updated (matched by email, then phone).
     pub updated: u64,
+    /// Existing contacts the file matched but did not change (not written).
+    pub unchanged: u64,
     /// Rows with errors (not written).
     pub failed: u64,
     /// The first 1,000 row errors.
@@ -144,7 +148,58 @@ pub struct Outcome {
 /// A row turned into a contact write.
 struct Prepared {
     fields: ContactFields,
+    /// The row's values as checked and normalised (`check` ran on a fresh contact).
+    checked: c::ActiveModel,
     values: Vec<Checked>,
+}
+
+impl Prepared {
+    /// The normalised email address the row gives, if any.
+    fn email(&self) -> Option<String> {
+        match (&self.fields.email, &self.checked.email) {
+            (Some(_), Set(e)) => e.clone(),
+            _ => None,
+        }
+    }
+
+    /// The E.164 phone number the row gives, if any.
+    fn phone(&self) -> Option<String> {
+        match (&self.fields.phone, &self.checked.phone) {
+            (Some(_), Set(p)) => p.clone(),
+            _ => None,
+        }
+    }
+
+    /// Copies onto `m` the columns this row gives (what `check` would set, without checking
+    /// again).
+    fn apply(&self, m: &mut c::ActiveModel) {
+        let (f, p) = (&self.fields, &self.checked);
+        macro_rules! copy {
+            ($($field:ident => $($col:ident),+);* $(;)?) => {$(
+                if f.$field.is_some() {
+                    $(m.$col = p.$col.clone();)+
+                }
+            )*};
+        }
+        copy!(
+            first_name => first_name, first_name_key;
+            last_name => last_name, last_name_key;
+            email => email;
+            phone => phone;
+            company => company;
+            source => source;
+            status => status;
+            dnd_email => dnd_email;
+            dnd_sms => dnd_sms;
+            dnd_calls => dnd_calls;
+            address_line1 => address_line1;
+            address_line2 => address_line2;
+            city => city;
+            region => region;
+            postal_code => postal_code;
+            country => country;
+        );
+    }
 }
 
 fn truthy(cell: &str) -> Option<bool> {
@@ -323,7 +378,11 @@ fn prepare(
         });
     }
     if errors.is_empty() {
-        Ok(Prepared { fields: f, values })
+        Ok(Prepared {
+            fields: f,
+            checked: probe,
+            values,
+        })
     } else {
         // In the file's column order.
         errors.sort_by_key(|e| {
@@ -425,10 +484,7 @@ where
     }
 
     // Existing contacts matched by email, then phone.
-    let emails: HashSet<String> = rows
-        .iter()
-        .filter_map(|(_, p)| p.fields.email.as_deref().map(|e| e.trim().to_lowercase()))
-        .collect();
+    let emails: HashSet<String> = rows.iter().filter_map(|(_, p)| p.email()).collect();
     let mut existing: HashMap<Uuid, c::Model> = HashMap::new();
     let emails: Vec<String> = emails.into_iter().collect();
     for chunk in emails.chunks(BATCH) {
@@ -442,7 +498,7 @@ where
     }
     let phones: Vec<String> = rows
         .iter()
-        .filter_map(|(_, p)| p.fields.phone.as_deref().and_then(normalise_phone))
+        .filter_map(|(_, p)| p.phone())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -477,9 +533,9 @@ where
     let mut created: Vec<Uuid> = Vec::new();
     let mut updated: Vec<Uuid> = Vec::new();
     let mut values: HashMap<Uuid, Vec<Checked>> = HashMap::new();
-    for (row, p) in rows {
-        let email = p.fields.email.as_deref().map(|e| e.trim().to_lowercase());
-        let phone = p.fields.phone.as_deref().and_then(normalise_phone);
+    for (_, p) in rows {
+        let email = p.email();
+        let phone = p.phone();
         let target = email
             .as_ref()
             .and_then(|e| by_email.get(e))
@@ -505,9 +561,7 @@ where
                 v.insert(m)
             }
         };
-        let mut errs = Vec::new();
-        check(&mut errs, m, &p.fields);
-        debug_assert!(errs.is_empty(), "row {row} was checked already");
+        p.apply(m);
         if let Some(e) = email {
             by_email.entry(e).or_insert(id);
         }
@@ -523,6 +577,26 @@ where
         }
     }
 
+    // Existing contacts the file leaves as they are (a re-import) are not written at all.
+    let stored = stored_values(db, agency_id, &updated).await?;
+    let mut unchanged: HashSet<Uuid> = HashSet::new();
+    for id in &updated {
+        if let Some(vs) = values.get_mut(id) {
+            vs.retain(|v| stored.get(&(*id, v.field_id)) != Some(v));
+        }
+        let same_values = values.get(id).is_none_or(Vec::is_empty);
+        let same_fields = models.get(id).is_some_and(|m| {
+            let mut before: c::ActiveModel = existing[id].clone().into();
+            before.updated_at = m.updated_at.clone();
+            let after = m.clone().try_into_model().ok();
+            after.is_some() && after == before.try_into_model().ok()
+        });
+        if same_fields && same_values {
+            unchanged.insert(*id);
+        }
+    }
+    updated.retain(|id| !unchanged.contains(id));
+
     let txn = db.begin().await?;
     let mut new_rows: Vec<c::ActiveModel> =
         created.iter().filter_map(|id| models.remove(id)).collect();
@@ -531,10 +605,13 @@ where
         c::Entity::insert_many(new_rows).exec(&txn).await?;
         new_rows = rest;
     }
-    for id in &updated {
-        if let Some(m) = models.remove(id) {
-            m.update(&txn).await?;
-        }
+    let changed: Vec<c::Model> = updated
+        .iter()
+        .filter_map(|id| models.remove(id))
+        .filter_map(|m| m.try_into_model().ok())
+        .collect();
+    for chunk in changed.chunks(UPDATE_BATCH) {
+        update_many(&txn, agency_id, chunk).await?;
     }
     // Custom values: the imported ones replace what the contacts held for those fields.
     let touched: Vec<(Uuid, Uuid)> = updated
@@ -595,6 +672,7 @@ where
     outcome.committed = true;
     outcome.created = created.len() as u64;
     outcome.updated = updated.len() as u64;
+    outcome.unchanged = unchanged.len() as u64;
     Ok(outcome)
 }
 
@@ -612,10 +690,120 @@ fn new_id(m: &c::ActiveModel) -> Uuid {
     }
 }
 
-/// A phone cell in E.164, as `check` stores it (`None` if it does not parse).
-fn normalise_phone(p: &str) -> Option<String> {
-    phonenumber::parse(None, p.trim())
-        .ok()
-        .filter(phonenumber::is_valid)
-        .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+/// The stored custom values of contacts, by `(contact, field)`, as [`Checked`] values.
+async fn stored_values(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    contacts: &[Uuid],
+) -> Result<HashMap<(Uuid, Uuid), Checked>, Error> {
+    let mut out = HashMap::new();
+    for chunk in contacts.chunks(BATCH) {
+        for v in value::Entity::find()
+            .filter(value::Column::AgencyId.eq(agency_id))
+            .filter(value::Column::ContactId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            out.insert(
+                (v.contact_id, v.field_id),
+                Checked {
+                    field_id: v.field_id,
+                    text: v.text_value,
+                    number: v.number_value,
+                    date: v.date_value,
+                    checked: v.bool_value,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Writes many contacts' columns in one statement:
+/// `UPDATE contacts SET … FROM (VALUES (…), …) AS v WHERE contacts.id = v.column1`
+/// (PostgreSQL and SQLite both name a `VALUES` list's columns `column1`, `column2`, …).
+async fn update_many(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    rows: &[c::Model],
+) -> Result<(), Error> {
+    const COLUMNS: [&str; 19] = [
+        "first_name",
+        "last_name",
+        "first_name_key",
+        "last_name_key",
+        "email",
+        "phone",
+        "company",
+        "source",
+        "status",
+        "dnd_email",
+        "dnd_sms",
+        "dnd_calls",
+        "address_line1",
+        "address_line2",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+        "updated_at",
+    ];
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let mut n = 0;
+    let mut param = || {
+        n += 1;
+        match backend {
+            sea_orm::DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        }
+    };
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 20 + 1);
+    let mut tuples = Vec::with_capacity(rows.len());
+    for r in rows {
+        let row: Vec<sea_orm::Value> = vec![
+            r.id.into(),
+            r.first_name.clone().into(),
+            r.last_name.clone().into(),
+            r.first_name_key.clone().into(),
+            r.last_name_key.clone().into(),
+            r.email.clone().into(),
+            r.phone.clone().into(),
+            r.company.clone().into(),
+            r.source.clone().into(),
+            r.status.clone().into(),
+            r.dnd_email.into(),
+            r.dnd_sms.into(),
+            r.dnd_calls.into(),
+            r.address_line1.clone().into(),
+            r.address_line2.clone().into(),
+            r.city.clone().into(),
+            r.region.clone().into(),
+            r.postal_code.clone().into(),
+            r.country.clone().into(),
+            r.updated_at.into(),
+        ];
+        let marks: Vec<String> = row.iter().map(|_| param()).collect();
+        tuples.push(format!("({})", marks.join(", ")));
+        values.extend(row);
+    }
+    let agency = param();
+    values.push(agency_id.into());
+    let set: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("\"{c}\" = v.column{}", i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE contacts SET {} FROM (VALUES {}) AS v WHERE contacts.agency_id = {agency} AND contacts.id = v.column1",
+        set.join(", "),
+        tuples.join(", ")
+    );
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend, sql, values,
+    ))
+    .await?;
+    Ok(())
 }

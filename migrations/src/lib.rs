@@ -21,6 +21,7 @@ mod m20261123_000012_crm_fields_segments;
 pub mod m20261123_000013_crm_full_text;
 mod m20261123_000014_kanban;
 mod m20261123_000015_task_workspace;
+mod m20261123_000016_contacts_phone;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_crm_full_text::Migration),
             Box::new(m20261123_000014_kanban::Migration),
             Box::new(m20261123_000015_task_workspace::Migration),
+            Box::new(m20261123_000016_contacts_phone::Migration),
         ]
     }
 }

@@ -569,7 +569,19 @@ async fn contacts_sort_by_name_and_recency_with_stable_cursors() {
     .ok();
     let r = page("UPDATED_DESC", Value::Null).await;
     assert_eq!(names(&r)[0], "Amy");
-    // A cursor of one order is refused in another.
+    // A cursor of one order is refused in another, both ways.
+    let created = app
+        .gql(
+            Some(&w.owner.access),
+            LIST,
+            json!({ "s": w.dental, "o": "CREATED_ASC", "first": 1 }),
+        )
+        .await
+        .ok();
+    let r = app
+        .gql(Some(&w.owner.access), LIST, json!({ "s": w.dental, "o": "NAME_ASC", "after": created.data("contacts.pageInfo.endCursor") }))
+        .await;
+    assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
     let r = app
         .gql(
             Some(&w.owner.access),

@@ -443,6 +443,28 @@ async fn tickets_are_checked_moved_closed_and_noted() {
         250_000
     );
 
+    // A key that may read pipelines but not contacts sees the ticket without its contact.
+    let key = app
+        .gql(Some(&w.owner.access), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"board\", permissions: [PIPELINES_READ] }) { secret } }", json!({ "s": w.dental }))
+        .await
+        .ok();
+    let board_key = key
+        .data("apiKeyCreate.secret")
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let r = app
+        .gql(
+            Some(&board_key),
+            "query($id: ID!) { node(id: $id) { ... on Ticket { title contact { firstName } } } }",
+            json!({ "id": t["id"] }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("node"),
+        &json!({ "title": "Implants", "contact": null })
+    );
     // A sub-account user may move tickets; someone of another sub-account sees nothing.
     let r = app
         .gql(

@@ -325,6 +325,15 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
         next["checklist"],
         json!([{ "body": "Outlook", "done": false }, { "body": "Sales", "done": false }])
     );
+    // Reopened and completed again, it makes no second occurrence.
+    let tasks_before = app.count("tasks").await;
+    ok(&app, &w.owner, "mutation($id: ID!) { taskUpdate(id: $id, input: { status: TODO }) { task { status } userErrors { code } } }", json!({ "id": id }), "taskUpdate").await;
+    let again = ok(&app, &w.owner, &done, json!({ "id": id }), "taskComplete").await;
+    assert_eq!(
+        again["task"]["nextOccurrence"]["id"],
+        t["nextOccurrence"]["id"]
+    );
+    assert_eq!(app.count("tasks").await, tasks_before);
     // Listing by status and group.
     let list = "query($s: ID!, $f: TaskFilterInput) { tasks(subAccountId: $s, filter: $f) { nodes { title status } } }";
     let r = app
@@ -418,6 +427,18 @@ async fn groups_idea_boards_votes_and_links() {
         .gql(Some(&w.outsider.access), vote, json!({ "id": iid }))
         .await;
     assert_eq!(r.error_code(), Some("NOT_FOUND"));
+    // A key that may only read the workspace cannot vote.
+    let key = app
+        .gql(Some(&w.owner.access), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"reader\", permissions: [PIPELINES_READ] }) { secret } }", json!({ "s": w.dental }))
+        .await
+        .ok();
+    let reader = key
+        .data("apiKeyCreate.secret")
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let r = app.gql(Some(&reader), vote, json!({ "id": iid })).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"), "{}", r.body);
     let r = app
         .gql(
             Some(&w.owner.access),

@@ -169,6 +169,11 @@ impl ContactSort {
                 }
                 Vec::new()
             }
+            Self::UpdatedDesc | Self::NameAsc | Self::NameDesc
+                if !field.is_empty() && key.is_none() =>
+            {
+                return Err(bad());
+            }
             Self::UpdatedDesc => {
                 let v = key
                     .map(|k| {
@@ -308,7 +313,7 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
     };
     let text = |v: &str, max: usize| -> Result<String, ()> {
         let v = v.trim();
-        if v.chars().count() > max {
+        if v.chars().count() > max || v.chars().any(char::is_control) {
             Err(())
         } else {
             Ok(v.to_owned())
@@ -320,7 +325,7 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
                 m.first_name_key = Set(v.to_lowercase());
                 m.first_name = Set(v);
             }
-            Err(()) => push("input.firstName", "at most 100 characters"),
+            Err(()) => push("input.firstName", "at most 100 characters on one line"),
         }
     }
     if let Some(v) = &f.last_name {
@@ -329,7 +334,7 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
                 m.last_name_key = Set(v.to_lowercase());
                 m.last_name = Set(v);
             }
-            Err(()) => push("input.lastName", "at most 100 characters"),
+            Err(()) => push("input.lastName", "at most 100 characters on one line"),
         }
     }
     if let Some(v) = &f.company {
@@ -358,7 +363,7 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
         if let Some(v) = v {
             match text(v, max) {
                 Ok(v) => *col = Set(Some(v).filter(|v| !v.is_empty())),
-                Err(()) => push(field, &format!("at most {max} characters")),
+                Err(()) => push(field, &format!("at most {max} characters on one line")),
             }
         }
     }

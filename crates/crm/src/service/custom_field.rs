@@ -35,8 +35,11 @@ pub const KINDS: &[&str] = &[
 pub const MAX_FIELDS: u64 = 200;
 /// Most choices of a select field.
 pub const MAX_OPTIONS: usize = 100;
-/// Longest text value.
+/// Longest text value, in characters.
 pub const MAX_TEXT: usize = 2000;
+/// Longest stored text (a multi-select's choices included), in bytes: it is indexed, and a
+/// PostgreSQL index entry holds at most 2,704 bytes.
+pub const MAX_STORED_BYTES: usize = 2000;
 
 /// The choices of a select field.
 pub fn options_of(f: &field::Model) -> Vec<String> {
@@ -688,6 +691,13 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
             }
         }
         _ => return Err(wrong()),
+    }
+    if out
+        .text
+        .as_ref()
+        .is_some_and(|t| t.len() > MAX_STORED_BYTES)
+    {
+        return Err(format!("the value is longer than {MAX_STORED_BYTES} bytes"));
     }
     Ok(out)
 }

@@ -483,7 +483,14 @@ where
         return Ok(outcome);
     }
 
-    // Existing contacts matched by email, then phone.
+    // Existing contacts matched by email, then phone. PostgreSQL's generic plan for a long
+    // `IN` list scans the table (about 100 ms a lookup at 10,000 contacts): plan each lookup
+    // for its own values, for these lookups only.
+    let pg = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    if pg {
+        db.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
     let emails: HashSet<String> = rows.iter().filter_map(|(_, p)| p.email()).collect();
     let mut existing: HashMap<Uuid, c::Model> = HashMap::new();
     let emails: Vec<String> = emails.into_iter().collect();
@@ -510,6 +517,12 @@ where
         {
             existing.insert(m.id, m);
         }
+    }
+    let stored =
+        stored_values(db, agency_id, &existing.keys().copied().collect::<Vec<_>>()).await?;
+    if pg {
+        db.execute_unprepared("SET LOCAL plan_cache_mode = auto")
+            .await?;
     }
     let mut by_email: HashMap<String, Uuid> = HashMap::new();
     let mut by_phone: HashMap<String, Uuid> = HashMap::new();
@@ -578,7 +591,6 @@ where
     }
 
     // Existing contacts the file leaves as they are (a re-import) are not written at all.
-    let stored = stored_values(db, agency_id, &updated).await?;
     let mut unchanged: HashSet<Uuid> = HashSet::new();
     for id in &updated {
         if let Some(vs) = values.get_mut(id) {

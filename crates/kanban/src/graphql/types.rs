@@ -316,11 +316,20 @@ impl Ticket {
             currency: self.1.clone(),
         })
     }
-    /// The contact the deal is with (null if none, or if the contact was deleted).
+    /// The contact the deal is with (null if none, if the contact was deleted, or if you may
+    /// not read the sub-account's contacts).
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<crm::Contact>> {
         let Some(id) = self.0.contact_id else {
             return Ok(None);
         };
+        let (_, rc) = kernel::db::request(ctx)?;
+        let scope = kernel::Scope::SubAccount {
+            agency_id: self.0.agency_id,
+            id: self.0.sub_account_id,
+        };
+        if !rc.actor.can(kernel::Permission::ContactsRead, scope) {
+            return Ok(None);
+        }
         Ok(get::<crm::ContactLoader>(ctx)?
             .load_one(id)
             .await?

@@ -1163,7 +1163,7 @@ impl WorkspaceMutation {
             .into_payload()
     }
 
-    /// Proposes an idea on a board (anyone who may read the sub-account's tasks).
+    /// Proposes an idea on a board (`PIPELINES_WRITE`).
     async fn idea_create(
         &self,
         ctx: &Context<'_>,
@@ -1192,7 +1192,7 @@ impl WorkspaceMutation {
             .into_payload()
     }
 
-    /// Votes for an idea (once per person).
+    /// Votes for an idea (once per person; `PIPELINES_WRITE`).
     async fn idea_vote(
         &self,
         ctx: &Context<'_>,

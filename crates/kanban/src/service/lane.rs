@@ -257,6 +257,22 @@ where
     };
     let now = Utc::now();
     let txn = db.begin().await?;
+    // Counted again under the lane's lock: a ticket moved in meanwhile is not orphaned.
+    super::ticket::lock_lane(&txn, l.agency_id, l.id).await?;
+    if target.is_none() {
+        let held = ticket::Entity::find()
+            .filter(ticket::Column::AgencyId.eq(l.agency_id))
+            .filter(ticket::Column::LaneId.eq(l.id))
+            .count(&txn)
+            .await?;
+        if held > 0 {
+            return Err(Error::user(
+                "input.moveTicketsToLaneId",
+                UserErrorCode::InUse,
+                format!("the lane holds {held} tickets: name a lane to move them to"),
+            ));
+        }
+    }
     if let Some(target) = &target {
         super::ticket::lock_lane(&txn, target.agency_id, target.id).await?;
         let moving = ticket::Entity::find()
@@ -286,6 +302,9 @@ where
         }
         if !entries.is_empty() {
             lane_entry::Entity::insert_many(entries).exec(&txn).await?;
+        }
+        if last.is_some_and(|r| r.len() > super::ticket::MAX_RANK_LEN) {
+            super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
         }
     }
     lane_entry::Entity::delete_many()

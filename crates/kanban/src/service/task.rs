@@ -17,7 +17,7 @@ use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -318,22 +318,6 @@ async fn record(
     .map(|_| ())
 }
 
-async fn last_rank(
-    db: &impl ConnectionTrait,
-    (agency_id, sub): (Uuid, Uuid),
-) -> Result<Option<String>, Error> {
-    Ok(task::Entity::find()
-        .select_only()
-        .column(task::Column::Rank)
-        .filter(task::Column::AgencyId.eq(agency_id))
-        .filter(task::Column::SubAccountId.eq(sub))
-        .order_by_desc(task::Column::Rank)
-        .limit(1)
-        .into_tuple::<String>()
-        .one(db)
-        .await?)
-}
-
 /// Creates a task in a sub-account (a sub-task when `parent_id` is given: a task of the same
 /// sub-account, one level deep).
 pub async fn create<C>(
@@ -402,8 +386,9 @@ where
         m.completed_at = Set(Some(now));
     }
     let txn = db.begin().await?;
-    let last = last_rank(&txn, (agency_id, sub_account_id)).await?;
-    m.rank = Set(rank_between(last.as_deref(), None)?);
+    // Tasks are listed in creation order (by id); the rank column is kept for a manual order
+    // later, so every task starts in the middle.
+    m.rank = Set(rank_between(None, None)?);
     let t = m.insert(&txn).await?;
     write_history(
         &txn,
@@ -476,6 +461,10 @@ async fn repeat(
     let Some(rule) = &t.repeat_rule else {
         return Ok(None);
     };
+    // Completed, reopened and completed again: the occurrence made the first time stands.
+    if let Some(existing) = next_of(db, t).await? {
+        return Ok(Some(existing));
+    }
     let start = t.due_at.unwrap_or(t.created_at);
     // Strictly after the completed one (and not in the past when it was overdue).
     let after = start.max(now) + chrono::Duration::seconds(1);
@@ -483,7 +472,6 @@ async fn repeat(
         // The rule has ended (COUNT or UNTIL).
         return Ok(None);
     };
-    let last = last_rank(db, scope(t)).await?;
     let next = task::ActiveModel {
         agency_id: Set(t.agency_id),
         id: Set(new_uuid()),
@@ -500,7 +488,7 @@ async fn repeat(
         status: Set("todo".into()),
         repeat_rule: Set(t.repeat_rule.clone()),
         completed_at: Set(None),
-        rank: Set(rank_between(last.as_deref(), None)?),
+        rank: Set(rank_between(None, None)?),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -622,7 +610,7 @@ pub async fn subtasks(
     Ok(task::Entity::find()
         .filter(task::Column::AgencyId.eq(t.agency_id))
         .filter(task::Column::ParentId.eq(t.id))
-        .order_by_asc(task::Column::Rank)
+        .order_by_asc(task::Column::Id)
         .all(db)
         .await?)
 }

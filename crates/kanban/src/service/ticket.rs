@@ -20,8 +20,9 @@ use sea_orm::{
 use std::collections::HashSet;
 use uuid::Uuid;
 
-/// Largest ticket value in minor units (what a JavaScript number holds exactly).
-pub const MAX_VALUE: i64 = (1 << 53) - 1;
+/// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
+/// million such tickets still sums within 64 bits.
+pub const MAX_VALUE: i64 = 1_000_000_000_000;
 /// Most tags on a ticket.
 pub const MAX_TAGS: usize = 50;
 
@@ -143,7 +144,7 @@ async fn check(
         if v.is_some_and(|v| !(0..=MAX_VALUE).contains(&v)) {
             push(
                 "input.value",
-                "a value is between 0 and 9,007,199,254,740,991 minor units",
+                "a value is between 0 and 1,000,000,000,000 minor units",
             );
         }
         m.value_minor = Set(v);

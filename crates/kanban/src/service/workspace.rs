@@ -408,7 +408,7 @@ pub async fn ideas(
         .await?)
 }
 
-/// Adds an idea to a board. Anyone who may read the sub-account's tasks may propose one.
+/// Adds an idea to a board (`PIPELINES_WRITE`).
 pub async fn idea_create<C>(
     db: &C,
     actor: &Actor,
@@ -419,7 +419,7 @@ pub async fn idea_create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let b = fetch!(db, actor, idea_board::Entity, board_id, false);
+    let b = fetch!(db, actor, idea_board::Entity, board_id, true);
     let title = title.trim();
     let mut errors = Vec::new();
     if title.is_empty() || title.chars().count() > 200 {
@@ -500,13 +500,14 @@ where
     Ok(i)
 }
 
-/// Casts (`up`) or withdraws the signed-in user's one vote on an idea. The count changes in the
-/// same statement as the vote row, so concurrent votes are never lost.
+/// Casts (`up`) or withdraws the signed-in user's one vote on an idea (`PIPELINES_WRITE`). The
+/// count changes in the vote's transaction, and only when a vote row was added or removed, so
+/// concurrent votes never make it drift.
 pub async fn vote<C>(db: &C, actor: &Actor, id: Uuid, up: bool) -> Result<idea::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let i = fetch!(db, actor, idea::Entity, id, false);
+    let i = fetch!(db, actor, idea::Entity, id, true);
     let user = actor.require_user()?;
     let existing = idea_vote::Entity::find_by_id((i.agency_id, i.id, user))
         .one(db)
@@ -544,9 +545,16 @@ where
             }
         })?;
     } else {
-        idea_vote::Entity::delete_by_id((i.agency_id, i.id, user))
+        let gone = idea_vote::Entity::delete_by_id((i.agency_id, i.id, user))
             .exec(&txn)
             .await?;
+        if gone.rows_affected != 1 {
+            return Err(Error::user(
+                "id",
+                UserErrorCode::AlreadyDone,
+                "you have not voted for this idea",
+            ));
+        }
     }
     idea::Entity::update_many()
         .col_expr(

@@ -22,6 +22,7 @@ pub mod m20261123_000013_crm_full_text;
 mod m20261123_000014_kanban;
 mod m20261123_000015_task_workspace;
 mod m20261123_000016_contacts_phone;
+mod m20261123_000017_events_feed;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_kanban::Migration),
             Box::new(m20261123_000015_task_workspace::Migration),
             Box::new(m20261123_000016_contacts_phone::Migration),
+            Box::new(m20261123_000017_events_feed::Migration),
         ]
     }
 }

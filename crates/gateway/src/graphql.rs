@@ -81,7 +81,7 @@ pub enum Node {
 #[derive(Default)]
 pub struct CoreQuery;
 
-async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
+pub(crate) async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
     let (tx, rc) = kernel::db::request(ctx)?;
     let gid = GlobalId::parse(id)?;
     match gid.kind {

@@ -3,6 +3,7 @@
 //!
 //! It is the only crate that depends on every other; none depends on it.
 
+pub mod activity;
 pub mod app;
 pub mod cli;
 pub mod db;

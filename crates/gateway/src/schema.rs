@@ -12,6 +12,7 @@ use tenancy::{TenancyMutation, TenancyQuery};
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     CoreQuery,
+    crate::activity::ActivityQuery,
     IdentityQuery,
     TenancyQuery,
     CrmQuery,

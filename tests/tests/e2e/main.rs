@@ -1,6 +1,7 @@
 //! End-to-end tests: the real router over HTTP, a fresh database per test.
 //! Run on SQLite by default; set `TEST_DATABASE_URL=postgres://…` for PostgreSQL.
 
+mod activity;
 mod api_keys;
 mod branding;
 mod cli;

@@ -23,6 +23,7 @@ mod m20261123_000014_kanban;
 mod m20261123_000015_task_workspace;
 mod m20261123_000016_contacts_phone;
 mod m20261123_000017_events_feed;
+mod m20261123_000018_notifications;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_task_workspace::Migration),
             Box::new(m20261123_000016_contacts_phone::Migration),
             Box::new(m20261123_000017_events_feed::Migration),
+            Box::new(m20261123_000018_notifications::Migration),
         ]
     }
 }

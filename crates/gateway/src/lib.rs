@@ -9,6 +9,7 @@ pub mod cli;
 pub mod db;
 pub mod graphql;
 pub mod http;
+pub mod notifications;
 pub mod savepoint;
 pub mod schema;
 pub mod seed;

@@ -13,6 +13,7 @@ use tenancy::{TenancyMutation, TenancyQuery};
 pub struct QueryRoot(
     CoreQuery,
     crate::activity::ActivityQuery,
+    crate::notifications::NotificationQuery,
     IdentityQuery,
     TenancyQuery,
     CrmQuery,
@@ -22,6 +23,7 @@ pub struct QueryRoot(
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
+    crate::notifications::NotificationMutation,
     IdentityMutation,
     TenancyMutation,
     CrmMutation,

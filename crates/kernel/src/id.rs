@@ -66,11 +66,13 @@ pub enum NodeKind {
     Idea,
     /// A link of a workspace.
     WorkspaceLink,
+    /// A notification to a user.
+    Notification,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 30] = [
+    pub const ALL: [NodeKind; 31] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -101,6 +103,7 @@ impl NodeKind {
         NodeKind::IdeaBoard,
         NodeKind::Idea,
         NodeKind::WorkspaceLink,
+        NodeKind::Notification,
     ];
 
     /// The id prefix of this kind.
@@ -136,6 +139,7 @@ impl NodeKind {
             NodeKind::IdeaBoard => "idb",
             NodeKind::Idea => "ide",
             NodeKind::WorkspaceLink => "wln",
+            NodeKind::Notification => "ntf",
         }
     }
 
@@ -172,6 +176,7 @@ impl NodeKind {
             NodeKind::IdeaBoard => "IdeaBoard",
             NodeKind::Idea => "Idea",
             NodeKind::WorkspaceLink => "WorkspaceLink",
+            NodeKind::Notification => "Notification",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod loader;
+pub mod notify;
 pub mod rank;
 pub mod secret;
 

@@ -89,6 +89,20 @@ async fn invite_a_new_person_who_accepts_by_creating_an_account() {
         .ok();
     assert_eq!(r.data("invitationAccept.invitation.status"), "ACCEPTED");
     assert_eq!(r.data("invitationAccept.user.email"), "new@hire.test");
+    // The inviter is told.
+    let n = app
+        .gql(
+            Some(&owner.access),
+            "{ notifications { nodes { kind text } } notificationUnreadCount }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        n.data("notifications.nodes"),
+        &json!([{ "kind": "invitation.accepted", "text": "new@hire.test accepted your invitation" }])
+    );
+    assert_eq!(n.data("notificationUnreadCount"), 1);
     // The new member signs in and finds the agency.
     let login = app.login("new@hire.test", PASSWORD).await.ok();
     let token = login

@@ -280,6 +280,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "ideas WHERE status <> 'new'",
         "idea_votes",
         "workspace_links",
+        "notifications",
+        "notifications WHERE read_at IS NOT NULL",
         "invitations WHERE revoked_at IS NOT NULL",
         "resellers WHERE status = 'active' AND deleted_at IS NULL",
         "api_keys WHERE revoked_at IS NOT NULL",

@@ -16,6 +16,7 @@ mod kanban;
 mod memberships;
 mod merge;
 mod node;
+mod notifications;
 mod resellers;
 mod rls;
 mod schema;

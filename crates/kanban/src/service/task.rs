@@ -318,6 +318,33 @@ async fn record(
     .map(|_| ())
 }
 
+/// Tells a task's new assignee (when it changed, and it is not the actor).
+async fn notify_assignee(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    t: &task::Model,
+    before: Option<Uuid>,
+) -> Result<(), Error> {
+    let Some(user) = t.assignee_id.filter(|a| Some(*a) != before) else {
+        return Ok(());
+    };
+    kernel::notify::send(
+        db,
+        actor,
+        kernel::notify::NewNotification {
+            user_id: user,
+            scope: Scope::SubAccount {
+                agency_id: t.agency_id,
+                id: t.sub_account_id,
+            },
+            kind: "task.assigned",
+            text: format!("You were assigned the task “{}”", t.title),
+            subject: Some((NodeKind::Task, t.id)),
+        },
+    )
+    .await
+}
+
 /// Creates a task in a sub-account (a sub-task when `parent_id` is given: a task of the same
 /// sub-account, one level deep).
 pub async fn create<C>(
@@ -390,6 +417,7 @@ where
     // later, so every task starts in the middle.
     m.rank = Set(rank_between(None, None)?);
     let t = m.insert(&txn).await?;
+    notify_assignee(&txn, actor, &t, None).await?;
     write_history(
         &txn,
         actor,
@@ -431,6 +459,7 @@ where
     let txn = db.begin().await?;
     let t = m.update(&txn).await?;
     write_history(&txn, actor, &t, changes(&old, &t)).await?;
+    notify_assignee(&txn, actor, &t, old.assignee_id).await?;
     let next = if completing {
         repeat(&txn, actor, &t, now).await?
     } else {

@@ -262,6 +262,33 @@ fn taken_rank(e: sea_orm::DbErr) -> Error {
     }
 }
 
+/// Tells a ticket's new assignee (when it changed, and it is not the actor).
+async fn notify_assignee(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    t: &ticket::Model,
+    before: Option<Uuid>,
+) -> Result<(), Error> {
+    let Some(user) = t.assignee_id.filter(|a| Some(*a) != before) else {
+        return Ok(());
+    };
+    kernel::notify::send(
+        db,
+        actor,
+        kernel::notify::NewNotification {
+            user_id: user,
+            scope: Scope::SubAccount {
+                agency_id: t.agency_id,
+                id: t.sub_account_id,
+            },
+            kind: "ticket.assigned",
+            text: format!("You were assigned the deal “{}”", t.title),
+            subject: Some((NodeKind::Ticket, t.id)),
+        },
+    )
+    .await
+}
+
 /// Creates a ticket at the end of a lane.
 pub async fn create<C>(
     db: &C,
@@ -324,6 +351,7 @@ where
         set_tags(&txn, t.agency_id, t.id, &tags).await?;
     }
     enter(&txn, &t).await?;
+    notify_assignee(&txn, actor, &t, None).await?;
     record(
         &txn,
         actor,
@@ -349,6 +377,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let t = get_for_write(db, actor, id).await?;
+    let t_before_assignee = t.assignee_id;
     let mut m: ticket::ActiveModel = t.clone().into();
     let mut errors = Vec::new();
     let tags = check(db, (t.agency_id, t.sub_account_id), &mut m, &f, &mut errors).await?;
@@ -357,10 +386,12 @@ where
     }
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
+    let before = t_before_assignee;
     let t = m.update(&txn).await?;
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;
     }
+    notify_assignee(&txn, actor, &t, before).await?;
     record(
         &txn,
         actor,

@@ -327,6 +327,18 @@ where
         return Err(invalid());
     }
     upsert_membership(&txn, actor, member.id, scope, role).await?;
+    kernel::notify::send(
+        &txn,
+        actor,
+        kernel::notify::NewNotification {
+            user_id: inv.invited_by,
+            scope,
+            kind: "invitation.accepted",
+            text: format!("{} accepted your invitation", member.email),
+            subject: Some((NodeKind::Invitation, inv.id)),
+        },
+    )
+    .await?;
     event::record(
         &txn,
         actor,

@@ -1,0 +1,122 @@
+//! Notifications: sent on assignments, read only by their recipient while they still belong
+//! to the scope, marked read.
+
+use kernel::Role;
+use serde_json::json;
+use tests::spawn_app;
+
+const MINE: &str =
+    "{ notifications { nodes { id kind text subjectId scopeId readAt } } notificationUnreadCount }";
+
+#[tokio::test]
+async fn assignments_notify_the_assignee_alone() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let owner = app.user("owner@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let dental = app.sub_account(&owner, &agency, "Dental").await;
+    let staff = app.user("staff@dental.test").await;
+    app.grant_in(&staff.user_id, &dental, Role::SubaccountUser)
+        .await;
+    let other = app.user("staff2@dental.test").await;
+    app.grant_in(&other.user_id, &dental, Role::SubaccountUser)
+        .await;
+
+    let r = app.gql(Some(&owner.access), "mutation($s: ID!) { pipelineCreate(input: { subAccountId: $s, name: \"Sales\" }) { pipeline { lanes { id } } } }", json!({ "s": dental })).await.ok();
+    let lane = r.data("pipelineCreate.pipeline.lanes")[0]["id"].clone();
+    let r = app.gql(Some(&owner.access), "mutation($l: ID!, $a: ID) { ticketCreate(input: { laneId: $l, title: \"Implants\", assigneeId: $a }) { ticket { id } } }", json!({ "l": lane, "a": staff.user_id })).await.ok();
+    let ticket = r.data("ticketCreate.ticket.id").clone();
+    // Assigning yourself tells nobody.
+    app.gql(Some(&owner.access), "mutation($s: ID!, $a: ID) { taskCreate(input: { subAccountId: $s, title: \"Mine\", assigneeId: $a }) { task { id } } }", json!({ "s": dental, "a": owner.user_id })).await.ok();
+    let r = app.gql(Some(&owner.access), "mutation($s: ID!, $a: ID) { taskCreate(input: { subAccountId: $s, title: \"Call back\", assigneeId: $a }) { task { id } } }", json!({ "s": dental, "a": staff.user_id })).await.ok();
+    let task = r.data("taskCreate.task.id").clone();
+    // An update that keeps the assignee tells nobody again.
+    app.gql(Some(&owner.access), "mutation($id: ID!) { ticketUpdate(id: $id, input: { title: \"Implants x2\" }) { ticket { id } } }", json!({ "id": ticket })).await.ok();
+
+    let r = app.gql(Some(&staff.access), MINE, json!({})).await.ok();
+    let nodes = r
+        .data("notifications.nodes")
+        .as_array()
+        .expect("nodes")
+        .clone();
+    let kinds: Vec<&str> = nodes.iter().filter_map(|n| n["kind"].as_str()).collect();
+    assert_eq!(kinds, ["task.assigned", "ticket.assigned"]);
+    assert_eq!(nodes[1]["subjectId"], ticket);
+    assert_eq!(nodes[0]["subjectId"], task);
+    assert_eq!(nodes[0]["scopeId"], dental.as_str());
+    assert_eq!(r.data("notificationUnreadCount"), 2);
+    let r = app.gql(Some(&owner.access), MINE, json!({})).await.ok();
+    assert_eq!(r.data("notificationUnreadCount"), 0);
+
+    // Reassigning tells the new assignee.
+    app.gql(Some(&owner.access), "mutation($id: ID!, $a: ID) { ticketUpdate(id: $id, input: { assigneeId: $a }) { ticket { id } } }", json!({ "id": ticket, "a": other.user_id })).await.ok();
+    let r = app.gql(Some(&other.access), MINE, json!({})).await.ok();
+    assert_eq!(r.data("notificationUnreadCount"), 1);
+
+    // Marking read: your own only.
+    let mark = "mutation($ids: [ID!]!) { notificationsMarkRead(ids: $ids) { marked { count } userErrors { code } } }";
+    let first = nodes[0]["id"].clone();
+    let r = app
+        .gql(Some(&other.access), mark, json!({ "ids": [first] }))
+        .await
+        .ok();
+    assert_eq!(r.data("notificationsMarkRead.marked.count"), 0);
+    let r = app
+        .gql(Some(&staff.access), mark, json!({ "ids": [first] }))
+        .await
+        .ok();
+    assert_eq!(r.data("notificationsMarkRead.marked.count"), 1);
+    let r = app
+        .gql(
+            Some(&staff.access),
+            "{ notifications(unreadOnly: true) { nodes { kind } } notificationUnreadCount }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("notifications.nodes"),
+        &json!([{ "kind": "ticket.assigned" }])
+    );
+    let r = app
+        .gql(
+            Some(&staff.access),
+            "mutation { notificationsMarkAllRead { marked { count } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("notificationsMarkAllRead.marked.count"), 1);
+    let r = app
+        .gql(Some(&staff.access), mark, json!({ "ids": [] }))
+        .await;
+    assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
+
+    // Removed from the sub-account, the staff member no longer sees its notifications.
+    let r = app
+        .gql(
+            Some(&owner.access),
+            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { email } } } }",
+            json!({ "s": dental }),
+        )
+        .await
+        .ok();
+    let membership = r
+        .data("memberships.nodes")
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|m| m["user"]["email"] == "staff@dental.test")
+        .expect("staff")["id"]
+        .clone();
+    app.gql(
+        Some(&owner.access),
+        "mutation($id: ID!) { membershipRemove(id: $id) { userErrors { code } } }",
+        json!({ "id": membership }),
+    )
+    .await
+    .ok();
+    // (Memberships are read on every request: the same token now holds none there.)
+    let r = app.gql(Some(&staff.access), MINE, json!({})).await.ok();
+    assert_eq!(r.data("notifications.nodes"), &json!([]));
+}

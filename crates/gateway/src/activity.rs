@@ -85,7 +85,8 @@ pub async fn feed(
     scope: GlobalId,
     filter: FeedFilter,
     page: Page,
-) -> Result<(Vec<event::Model>, PageInfo), Error> {
+    with_total: bool,
+) -> Result<(Vec<event::Model>, PageInfo, u64), Error> {
     actor.require_authenticated()?;
     let agency_id = actor.tenant.ok_or(Error::NotFound)?;
     if filter.types.len() > MAX_TYPES || filter.types.iter().any(|t| t.len() > 64) {
@@ -126,8 +127,11 @@ pub async fn feed(
             );
             // Each sub-account's events, as far as the actor may read there; sub-accounts
             // with the same readable types share one condition.
+            // Live sub-accounts only, as the sub-account feed: a deleted one's events leave the
+            // view with it.
             let subs = tenancy::entity::sub_account::Entity::find()
                 .filter(tenancy::entity::sub_account::Column::AgencyId.eq(agency_id))
+                .filter(tenancy::entity::sub_account::Column::DeletedAt.is_null())
                 .all(db)
                 .await?;
             let mut groups: BTreeMap<Vec<&'static str>, Vec<Uuid>> = BTreeMap::new();
@@ -165,11 +169,17 @@ pub async fn feed(
     if let Some(s) = filter.subject_id {
         q = q.filter(event::Column::SubjectId.eq(s));
     }
+    let total = if with_total {
+        sea_orm::PaginatorTrait::count(q.clone(), db).await?
+    } else {
+        0
+    };
     let rows = page
         .apply_newest_first(q, event::Column::Id)
         .all(db)
         .await?;
-    Ok(page.finish(rows, |e| e.id))
+    let (rows, info) = page.finish(rows, |e| e.id);
+    Ok((rows, info, total))
 }
 
 /// Something that happened: a change to an object, recorded with the change.
@@ -210,11 +220,20 @@ impl Event {
     async fn actor_kind(&self) -> &str {
         &self.0.actor_kind
     }
-    /// The user who did it, when it was a signed-in user.
+    /// The user who did it, when it was a signed-in user who belongs to the agency (platform
+    /// or reseller staff acting from above are not named).
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
         let Some(id) = self.0.actor_id.filter(|_| self.0.actor_kind == "user") else {
             return Ok(None);
         };
+        let (tx, _) = kernel::db::request(ctx)?;
+        let member = tenancy::memberships_of(&**tx, id)
+            .await?
+            .iter()
+            .any(|m| m.scope.agency_id().is_some() && m.scope.agency_id() == self.0.agency_id);
+        if !member {
+            return Ok(None);
+        }
         Ok(kernel::loader::get::<identity::UserLoader>(ctx)?
             .load_one(id)
             .await?
@@ -269,7 +288,7 @@ impl ActivityQuery {
             .map(|s| GlobalId::parse(&s).map(|g| g.uuid))
             .transpose()?;
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = feed(
+        let (rows, info, total) = feed(
             &**tx,
             &rc.actor,
             scope,
@@ -278,12 +297,13 @@ impl ActivityQuery {
                 subject_id,
             },
             page,
+            kernel::connection::wants_total_count(ctx),
         )
         .await?;
         Ok(EventConnection::build(
             rows.into_iter().map(Event).collect(),
             info,
-            0,
+            total,
             |e| e.0.id,
         ))
     }

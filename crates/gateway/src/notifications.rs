@@ -13,14 +13,19 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
-/// The notifications the actor may read: their own, of scopes they still hold something in.
+/// The notifications the actor may read: their own, of scopes they still hold something in
+/// (a sub-account's only while they reach that sub-account).
 fn visible(actor: &Actor) -> Result<Condition, Error> {
     let user = actor.require_user()?;
-    let mut agencies = Vec::new();
+    // Agencies whose every sub-account the user reaches, agencies where they hold only the
+    // agency level, and sub-accounts they were given.
+    let mut whole = Vec::new();
+    let mut agency_level = Vec::new();
     let mut subs = Vec::new();
     for m in &actor.memberships {
         match m.scope {
-            Scope::Agency(a) => agencies.push(a),
+            Scope::Agency(a) if m.all_sub_accounts => whole.push(a),
+            Scope::Agency(a) => agency_level.push(a),
             Scope::SubAccount { id, .. } => subs.push(id),
             Scope::Platform | Scope::Reseller(_) => {}
         }
@@ -30,7 +35,12 @@ fn visible(actor: &Actor) -> Result<Condition, Error> {
         .add(
             Condition::any()
                 .add(notification::Column::AgencyId.is_null())
-                .add(notification::Column::AgencyId.is_in(agencies))
+                .add(notification::Column::AgencyId.is_in(whole))
+                .add(
+                    Condition::all()
+                        .add(notification::Column::AgencyId.is_in(agency_level))
+                        .add(notification::Column::SubAccountId.is_null()),
+                )
                 .add(notification::Column::SubAccountId.is_in(subs)),
         ))
 }
@@ -41,16 +51,23 @@ pub async fn list(
     actor: &Actor,
     unread_only: bool,
     page: Page,
-) -> Result<(Vec<notification::Model>, PageInfo), Error> {
+    with_total: bool,
+) -> Result<(Vec<notification::Model>, PageInfo, u64), Error> {
     let mut q = notification::Entity::find().filter(visible(actor)?);
     if unread_only {
         q = q.filter(notification::Column::ReadAt.is_null());
     }
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page
         .apply_newest_first(q, notification::Column::Id)
         .all(db)
         .await?;
-    Ok(page.finish(rows, |n| n.id))
+    let (rows, info) = page.finish(rows, |n| n.id);
+    Ok((rows, info, total))
 }
 
 /// Marks the actor's notifications read (`ids`, or all of them); returns how many changed.
@@ -154,11 +171,18 @@ impl NotificationQuery {
     ) -> async_graphql::Result<NotificationConnection> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = list(&**tx, &rc.actor, unread_only.unwrap_or(false), page).await?;
+        let (rows, info, total) = list(
+            &**tx,
+            &rc.actor,
+            unread_only.unwrap_or(false),
+            page,
+            kernel::connection::wants_total_count(ctx),
+        )
+        .await?;
         Ok(NotificationConnection::build(
             rows.into_iter().map(Notification).collect(),
             info,
-            0,
+            total,
             |n| n.0.id,
         ))
     }

@@ -51,13 +51,19 @@ pub struct NewNotification {
     pub subject: Option<(NodeKind, Uuid)>,
 }
 
-/// Sends a notification, unless its recipient is the actor (nobody is told what they did).
+/// Sends a notification, unless its recipient is the actor or the owner of the actor's API
+/// key (nobody is told what they did).
 pub async fn send(
     db: &impl ConnectionTrait,
     actor: &Actor,
     n: NewNotification,
 ) -> Result<(), Error> {
-    if actor.user_id() == Some(n.user_id) {
+    let doer = match &actor.principal {
+        crate::auth::Principal::User { user_id, .. } => Some(*user_id),
+        crate::auth::Principal::ApiKey { owner, .. } => Some(*owner),
+        _ => None,
+    };
+    if doer == Some(n.user_id) {
         return Ok(());
     }
     let text: String = n.text.chars().take(500).collect();

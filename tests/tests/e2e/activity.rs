@@ -84,6 +84,33 @@ async fn the_feed_shows_what_each_reader_may_read() {
         .await
         .ok();
     let all = types(&r);
+    // Platform staff acting from above are not named to the agency.
+    let by_admin: Vec<Value> = r
+        .data("activity.nodes")
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["type"] == "agency.created")
+        .cloned()
+        .collect();
+    assert!(!by_admin.is_empty(), "{all:?}");
+    assert!(
+        by_admin
+            .iter()
+            .all(|n| n["actor"].is_null() && n["actorKind"] == "user")
+    );
+    let counted = app
+        .gql(
+            Some(&owner.access),
+            "query($s: ID!) { activity(scopeId: $s, first: 1) { totalCount nodes { type } } }",
+            json!({ "s": agency }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        counted.data("activity.totalCount").as_u64(),
+        Some(all.len() as u64)
+    );
     assert_eq!(
         all.iter().filter(|t| *t == "contact.created").count(),
         2,

@@ -45,8 +45,28 @@ async fn assignments_notify_the_assignee_alone() {
     assert_eq!(nodes[0]["subjectId"], task);
     assert_eq!(nodes[0]["scopeId"], dental.as_str());
     assert_eq!(r.data("notificationUnreadCount"), 2);
+    // Through one's own API key, too, one is not told what one did.
+    let key = app
+        .gql(Some(&owner.access), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [PIPELINES_READ, PIPELINES_WRITE] }) { secret } }", json!({ "s": dental }))
+        .await
+        .ok();
+    let key = key
+        .data("apiKeyCreate.secret")
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    app.gql(Some(&key), "mutation($l: ID!, $a: ID) { ticketCreate(input: { laneId: $l, title: \"Via key\", assigneeId: $a }) { ticket { id } } }", json!({ "l": lane, "a": owner.user_id })).await.ok();
     let r = app.gql(Some(&owner.access), MINE, json!({})).await.ok();
     assert_eq!(r.data("notificationUnreadCount"), 0);
+    let r = app
+        .gql(
+            Some(&staff.access),
+            "{ notifications(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("notifications.totalCount"), 2);
 
     // Reassigning tells the new assignee.
     app.gql(Some(&owner.access), "mutation($id: ID!, $a: ID) { ticketUpdate(id: $id, input: { assigneeId: $a }) { ticket { id } } }", json!({ "id": ticket, "a": other.user_id })).await.ok();

@@ -94,6 +94,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
     )
     .await
     .map_err(err)?;
+    let mut dental_id = None;
     for (name, staff) in [
         ("Bright Dental", Some(&dental_staff)),
         ("Green Gardens", None),
@@ -110,6 +111,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
         .await
         .map_err(err)?;
         if let Some(staff) = staff {
+            dental_id = Some(sub.id);
             let scope = Scope::SubAccount {
                 agency_id: acme.id,
                 id: sub.id,
@@ -178,6 +180,23 @@ pub async fn seed_demo(state: &AppState) -> Result<(), String> {
         .await
         .map_err(err)?;
     }
+    if let Some(dental) = dental_id {
+        // Bright Dental's CRM and pipeline, written as its owner inside the agency.
+        kernel::db::set_tenant(&tx, kernel::db::TenantGuard::Agency(acme.id))
+            .await
+            .map_err(err)?;
+        let owner_actor = Actor {
+            principal: kernel::Principal::User {
+                user_id: owner.id,
+                session_id: uuid::Uuid::nil(),
+            },
+            memberships: tenancy::memberships_of(&tx, owner.id).await.map_err(err)?,
+            tenant: Some(acme.id),
+        };
+        seed_dental(&tx, &owner_actor, dental, dental_staff.id)
+            .await
+            .map_err(err)?;
+    }
     sea_orm::TransactionSession::commit(tx)
         .await
         .map_err(|e| e.to_string())?;
@@ -198,4 +217,113 @@ pub fn print_logins() {
     println!(
         "    agency owners        owner@beacon.demo, owner@harbor.demo ({DEMO_PASSWORD})  under Northstar"
     );
+}
+
+/// Demo contacts (with tags and a custom field), a pipeline with deals, and a task in one
+/// sub-account, made through the services as a member would.
+async fn seed_dental(
+    tx: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    sub: uuid::Uuid,
+    staff: uuid::Uuid,
+) -> Result<(), kernel::Error> {
+    use crm::service::{contact, custom_field, tag};
+    let vip = tag::create(tx, actor, sub, "vip", Some("#d97706")).await?;
+    let new_patient = tag::create(tx, actor, sub, "new patient", Some("#2563eb")).await?;
+    let insurance = custom_field::create(
+        tx,
+        actor,
+        sub,
+        "Insurance",
+        "single_select",
+        Some(&["Delta".to_owned(), "Aetna".to_owned(), "None".to_owned()]),
+    )
+    .await?;
+    let mut contacts = Vec::new();
+    for (first, last, email, phone, plan) in [
+        (
+            "Ada",
+            "Lovelace",
+            "ada@example.com",
+            Some("+14155552671"),
+            "Delta",
+        ),
+        ("Grace", "Hopper", "grace@example.com", None, "Aetna"),
+        (
+            "Alan",
+            "Turing",
+            "alan@example.com",
+            Some("+442079460958"),
+            "None",
+        ),
+    ] {
+        let c = contact::create(
+            tx,
+            actor,
+            sub,
+            contact::ContactFields {
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                email: Some(email.into()),
+                phone: phone.map(Into::into),
+                owner_id: Some(Some(staff)),
+                custom_values: vec![custom_field::ValueInput {
+                    field_id: insurance.id,
+                    text: Some(plan.into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await?;
+        contacts.push(c);
+    }
+    tag::set_on_contacts(tx, actor, &[contacts[0].id], &[vip.id], true).await?;
+    tag::set_on_contacts(
+        tx,
+        actor,
+        &[contacts[1].id, contacts[2].id],
+        &[new_patient.id],
+        true,
+    )
+    .await?;
+    let (_, lanes) =
+        kanban::service::pipeline::create(tx, actor, sub, "Treatments", Some("USD"), None).await?;
+    for (i, (title, value)) in [
+        ("Implants", 250_000),
+        ("Whitening", 45_000),
+        ("Braces", 380_000),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        kanban::service::ticket::create(
+            tx,
+            actor,
+            lanes[i].id,
+            kanban::service::ticket::TicketFields {
+                title: Some(format!("{title} for {}", contacts[i].first_name)),
+                value_minor: Some(Some(value)),
+                contact_id: Some(Some(contacts[i].id)),
+                assignee_id: Some(Some(staff)),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    kanban::service::task::create(
+        tx,
+        actor,
+        sub,
+        None,
+        kanban::service::task::TaskFields {
+            title: Some("Call new patients back".into()),
+            assignee_id: Some(Some(staff)),
+            due_at: Some(Some(chrono::Utc::now() + chrono::Duration::days(1))),
+            repeat_rule: Some(Some("FREQ=WEEKLY".into())),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -49,6 +49,17 @@ async fn migrate_and_seed_demo_are_idempotent() {
     );
     assert_eq!(count(&url, "resellers").await, 1);
     assert_eq!(count(&url, "sub_accounts").await, 2);
+    // Bright Dental's CRM and pipeline, made through the services.
+    assert_eq!(
+        (
+            count(&url, "contacts").await,
+            count(&url, "contact_field_values").await,
+            count(&url, "tickets").await,
+            count(&url, "tasks").await,
+        ),
+        (3, 3, 3, 1)
+    );
+    assert!(count(&url, "events WHERE event_type = 'ticket.created'").await == 3);
     gateway::cli::run(run(&["seed-demo"]))
         .await
         .expect("seed again");
@@ -57,5 +68,6 @@ async fn migrate_and_seed_demo_are_idempotent() {
         (users, agencies),
         "seeding twice changes nothing"
     );
+    assert_eq!(count(&url, "contacts").await, 3);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -32,36 +32,9 @@ pub fn subject_permission(subject_type: &str) -> Option<Permission> {
 
 /// Every subject type a permission set may read events of.
 fn readable(perms: PermissionSet) -> Vec<&'static str> {
-    const TYPES: [&str; 26] = [
-        "Contact",
-        "Tag",
-        "CustomField",
-        "Segment",
-        "Activity",
-        "Pipeline",
-        "Lane",
-        "Ticket",
-        "TicketNote",
-        "Task",
-        "TaskGroup",
-        "TaskCategory",
-        "ChecklistItem",
-        "TaskComment",
-        "TaskAttachment",
-        "TaskReminder",
-        "IdeaBoard",
-        "Idea",
-        "WorkspaceLink",
-        "Membership",
-        "Invitation",
-        "ApiKey",
-        "SubAccount",
-        "Agency",
-        "SidebarOption",
-        "User",
-    ];
-    TYPES
+    NodeKind::ALL
         .into_iter()
+        .map(NodeKind::type_name)
         .filter(|t| subject_permission(t).is_some_and(|p| perms.contains(p)))
         .collect()
 }

@@ -113,6 +113,21 @@ pub fn between(lower: Option<&str>, upper: Option<&str>) -> Result<String, Error
     mid.ok_or_else(|| Error::internal(format!("no rank key between {lower:?} and {upper:?}")))
 }
 
+/// The key for an item placed right after `anchor` (`None`: first) in a list given in order as
+/// `(id, key)` pairs, without the item itself; `None` when `anchor` is not in the list.
+pub fn after_anchor(
+    list: &[(uuid::Uuid, &str)],
+    anchor: Option<uuid::Uuid>,
+) -> Option<Result<String, Error>> {
+    let at = match anchor {
+        None => 0,
+        Some(a) => list.iter().position(|(id, _)| *id == a)? + 1,
+    };
+    let lower = at.checked_sub(1).and_then(|i| list.get(i)).map(|(_, k)| *k);
+    let upper = list.get(at).map(|(_, k)| *k);
+    Some(between(lower, upper))
+}
+
 /// `n` keys in order, evenly spaced and of one short width (`w` hex digits with `16^w` at
 /// least 16 times `n + 1`): for a new list, a bulk load, or a respaced one.
 pub fn spaced(n: usize) -> Vec<String> {
@@ -154,6 +169,18 @@ mod tests {
         // Keys written by the `fractional_index` crate (ending in `80`) are valid bounds.
         let m = between(Some("7f80"), Some("80")).expect("between");
         assert!("7f80" < m.as_str() && m.as_str() < "80");
+        // Placing after an anchor, first, or after a missing anchor.
+        let ids = [uuid::Uuid::now_v7(), uuid::Uuid::now_v7()];
+        let list = [(ids[0], r[0].as_str()), (ids[1], r[1].as_str())];
+        let k = after_anchor(&list, Some(ids[0]))
+            .and_then(Result::ok)
+            .expect("after");
+        assert!(r[0] < k && k < r[1]);
+        let k = after_anchor(&list, None)
+            .and_then(Result::ok)
+            .expect("first");
+        assert!(k < r[0]);
+        assert!(after_anchor(&list, Some(uuid::Uuid::now_v7())).is_none());
         // Many keys at once are short, ordered and usable.
         let many = spaced(100_000);
         assert!(many.windows(2).all(|w| w[0] < w[1] && valid(&w[0])));

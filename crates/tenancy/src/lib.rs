@@ -10,7 +10,7 @@ pub use graphql::{
     TenancyQuery,
 };
 pub use service::context::resolve_tenant;
-pub use service::membership::{grant, memberships_of};
+pub use service::membership::{grant, memberships_of, user_can};
 
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};

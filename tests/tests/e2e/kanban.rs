@@ -625,10 +625,7 @@ async fn fill(app: &TestApp, w: &World, lanes: &[Value], per_lane: usize) {
             .await
             .expect("lane")
             .expect("lane");
-        for (i, rank) in kanban::service::first_ranks(per_lane)
-            .into_iter()
-            .enumerate()
-        {
+        for (i, rank) in kernel::rank::spaced(per_lane).into_iter().enumerate() {
             let id = kernel::id::new_uuid();
             rows.push(kanban::entity::ticket::ActiveModel {
                 agency_id: Set(agency_id),

@@ -439,15 +439,14 @@ async fn check_owner(
     agency_id: Uuid,
     sub_account_id: Uuid,
 ) -> Result<(), Error> {
-    let member = Actor {
-        principal: kernel::Principal::User {
-            user_id: owner,
-            session_id: Uuid::nil(),
-        },
-        memberships: tenancy::memberships_of(db, owner).await?,
-        tenant: Some(agency_id),
-    };
-    if !member.can(Permission::ContactsRead, scope(agency_id, sub_account_id)) {
+    if !tenancy::user_can(
+        db,
+        owner,
+        Permission::ContactsRead,
+        scope(agency_id, sub_account_id),
+    )
+    .await?
+    {
         errors.push(UserError::new(
             "input.ownerId",
             UserErrorCode::Invalid,

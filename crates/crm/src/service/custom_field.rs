@@ -54,15 +54,7 @@ fn is_select(kind: &str) -> bool {
 }
 
 fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(UserError::new(
-            "input.name",
-            UserErrorCode::Invalid,
-            "a field name has 1 to 100 characters",
-        ));
-    }
-    name.to_owned()
+    tenancy::service::validate::name(errors, "input.name", name, 100)
 }
 
 /// Trims the choices; they must be 1 to 100 distinct non-empty strings of at most 100 characters
@@ -642,7 +634,7 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
             if t.chars().count() > MAX_TEXT {
                 return Err(format!("at most {MAX_TEXT} characters"));
             }
-            if f.kind == "url" && !valid_url(t) {
+            if f.kind == "url" && !tenancy::service::validate::is_http_url(t) {
                 return Err("enter a full http:// or https:// address".into());
             }
             if f.kind == "single_select" && !options_of(f).iter().any(|o| o == t) {
@@ -700,21 +692,6 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
         return Err(format!("the value is longer than {MAX_STORED_BYTES} bytes"));
     }
     Ok(out)
-}
-
-fn valid_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    match rest {
-        Some(r) => {
-            let host = r.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty()
-                && host.contains('.')
-                && !r.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    }
 }
 
 /// Checks values against the sub-account's live fields; problems go to `errors` under

@@ -18,15 +18,7 @@ use uuid::Uuid;
 pub const MAX_SEGMENTS: u64 = 500;
 
 fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(UserError::new(
-            "input.name",
-            UserErrorCode::Invalid,
-            "a segment name has 1 to 100 characters",
-        ));
-    }
-    name.to_owned()
+    tenancy::service::validate::name(errors, "input.name", name, 100)
 }
 
 fn taken(e: sea_orm::DbErr) -> Error {

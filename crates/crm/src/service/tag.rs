@@ -33,18 +33,7 @@ fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
 }
 
 fn check_color(errors: &mut Vec<UserError>, color: &str) -> Option<String> {
-    let c = color.trim().to_lowercase();
-    if c.is_empty() {
-        return None;
-    }
-    if c.len() != 7 || !c.starts_with('#') || !c[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
-        errors.push(UserError::new(
-            "input.color",
-            UserErrorCode::Invalid,
-            "enter a colour as #rrggbb",
-        ));
-    }
-    Some(c)
+    tenancy::service::validate::color(errors, "input.color", Some(color))
 }
 
 async fn name_taken(

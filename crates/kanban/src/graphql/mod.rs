@@ -1,6 +1,36 @@
 //! The kanban crate's GraphQL.
 
 mod mutation;
+
+use async_graphql::{ID, MaybeUndefined};
+use kernel::id::{GlobalId, NodeKind};
+use uuid::Uuid;
+
+/// The UUID of a global id of `kind`.
+fn id_of(id: &ID, kind: NodeKind) -> Result<Uuid, kernel::Error> {
+    GlobalId::parse_as(id, kind)
+}
+
+/// The UUID of an optional global id of `kind`.
+fn opt_id(id: Option<&ID>, kind: NodeKind) -> Result<Option<Uuid>, kernel::Error> {
+    id.map(|i| id_of(i, kind)).transpose()
+}
+
+/// An update's id member: omitted (`None`), cleared (`Some(None)`) or set.
+fn maybe_id(v: &MaybeUndefined<ID>, kind: NodeKind) -> Result<Option<Option<Uuid>>, kernel::Error> {
+    maybe(v)
+        .map(|v| v.map(|i| id_of(&i, kind)).transpose())
+        .transpose()
+}
+
+/// An update's member: omitted (`None`), cleared (`Some(None)`) or set.
+fn maybe<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(x) => Some(Some(x.clone())),
+    }
+}
 mod query;
 mod types;
 mod workspace;

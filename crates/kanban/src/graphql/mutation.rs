@@ -1,11 +1,12 @@
 //! The kanban crate's mutation root.
 
 use super::types::{Lane, Pipeline, Ticket, TicketNote};
+use super::{id_of, maybe, maybe_id, opt_id};
 use crate::service::{lane, pipeline, ticket};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use kernel::error::IntoPayload;
-use kernel::id::{GlobalId, NodeKind};
+use kernel::id::NodeKind;
 use kernel::payload;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -149,30 +150,6 @@ pub struct TicketNoteAddInput {
     pub ticket_id: ID,
     /// The note (1 to 10,000 characters).
     pub body: String,
-}
-
-fn id_of(id: &ID, kind: NodeKind) -> Result<Uuid, kernel::Error> {
-    GlobalId::parse_as(id, kind)
-}
-
-fn opt_id(id: Option<&ID>, kind: NodeKind) -> Result<Option<Uuid>, kernel::Error> {
-    id.map(|i| id_of(i, kind)).transpose()
-}
-
-fn maybe_id(v: &MaybeUndefined<ID>, kind: NodeKind) -> Result<Option<Option<Uuid>>, kernel::Error> {
-    Ok(match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(i) => Some(Some(id_of(i, kind)?)),
-    })
-}
-
-fn maybe<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(x) => Some(Some(x.clone())),
-    }
 }
 
 /// The currency of a pipeline (for the money fields of its lanes and tickets).

@@ -1,6 +1,7 @@
 //! The task workspace in GraphQL: tasks (with checklists, comments, attachments, reminders and
 //! history), task groups and categories, idea boards and ideas, workspace links.
 
+use super::{id_of, maybe, maybe_id, opt_id};
 use crate::entity::{
     checklist_item, idea, idea_board, task, task_attachment, task_category, task_change,
     task_comment, task_group, task_reminder, workspace_link,
@@ -10,7 +11,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use kernel::connection::Page;
 use kernel::error::IntoPayload;
-use kernel::id::{GlobalId, NodeKind, gid};
+use kernel::id::{NodeKind, gid};
 use kernel::payload;
 use uuid::Uuid;
 
@@ -542,22 +543,6 @@ impl WorkspaceLink {
     }
 }
 
-fn id_of(id: &ID, kind: NodeKind) -> Result<Uuid, kernel::Error> {
-    GlobalId::parse_as(id, kind)
-}
-
-fn opt(id: Option<&ID>, kind: NodeKind) -> Result<Option<Uuid>, kernel::Error> {
-    id.map(|i| id_of(i, kind)).transpose()
-}
-
-fn maybe_id(v: &MaybeUndefined<ID>, kind: NodeKind) -> Result<Option<Option<Uuid>>, kernel::Error> {
-    Ok(match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(i) => Some(Some(id_of(i, kind)?)),
-    })
-}
-
 /// Which tasks to list.
 #[derive(InputObject, Default)]
 pub struct TaskFilterInput {
@@ -596,10 +581,10 @@ impl WorkspaceQuery {
         let sub = id_of(&sub_account_id, NodeKind::SubAccount)?;
         let f = filter.unwrap_or_default();
         let filter = tasks::TaskFilter {
-            parent_id: opt(f.parent_id.as_ref(), NodeKind::Task)?,
-            group_id: opt(f.group_id.as_ref(), NodeKind::TaskGroup)?,
-            category_id: opt(f.category_id.as_ref(), NodeKind::TaskCategory)?,
-            assignee_id: opt(f.assignee_id.as_ref(), NodeKind::User)?,
+            parent_id: opt_id(f.parent_id.as_ref(), NodeKind::Task)?,
+            group_id: opt_id(f.group_id.as_ref(), NodeKind::TaskGroup)?,
+            category_id: opt_id(f.category_id.as_ref(), NodeKind::TaskCategory)?,
+            assignee_id: opt_id(f.assignee_id.as_ref(), NodeKind::User)?,
             status: f.status.map(|s| s.as_str().to_owned()),
         };
         let page = Page::new(first, after, last, before)?;
@@ -855,13 +840,13 @@ impl WorkspaceMutation {
     ) -> async_graphql::Result<TaskPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let sub = id_of(&input.sub_account_id, NodeKind::SubAccount)?;
-        let parent = opt(input.parent_id.as_ref(), NodeKind::Task)?;
+        let parent = opt_id(input.parent_id.as_ref(), NodeKind::Task)?;
         let f = tasks::TaskFields {
             title: Some(input.title),
             description: input.description,
-            group_id: opt(input.group_id.as_ref(), NodeKind::TaskGroup)?.map(Some),
-            category_id: opt(input.category_id.as_ref(), NodeKind::TaskCategory)?.map(Some),
-            assignee_id: opt(input.assignee_id.as_ref(), NodeKind::User)?.map(Some),
+            group_id: opt_id(input.group_id.as_ref(), NodeKind::TaskGroup)?.map(Some),
+            category_id: opt_id(input.category_id.as_ref(), NodeKind::TaskCategory)?.map(Some),
+            assignee_id: opt_id(input.assignee_id.as_ref(), NodeKind::User)?.map(Some),
             due_at: input.due_at.map(Some),
             priority: input.priority.map(|p| p.as_str().to_owned()),
             status: None,
@@ -884,26 +869,14 @@ impl WorkspaceMutation {
         let id = id_of(&id, NodeKind::Task)?;
         let f = tasks::TaskFields {
             title: input.title,
-            description: match input.description {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(String::new()),
-                MaybeUndefined::Value(d) => Some(d),
-            },
+            description: maybe(&input.description).map(Option::unwrap_or_default),
             group_id: maybe_id(&input.group_id, NodeKind::TaskGroup)?,
             category_id: maybe_id(&input.category_id, NodeKind::TaskCategory)?,
             assignee_id: maybe_id(&input.assignee_id, NodeKind::User)?,
-            due_at: match input.due_at {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(d) => Some(Some(d)),
-            },
+            due_at: maybe(&input.due_at),
             priority: input.priority.map(|p| p.as_str().to_owned()),
             status: input.status.map(|s| s.as_str().to_owned()),
-            repeat_rule: match input.repeat {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(r) => Some(Some(r.rule())),
-            },
+            repeat_rule: maybe(&input.repeat).map(|r| r.map(|r| r.rule())),
         };
         tasks::update(&**tx, &rc.actor, id, f)
             .await
@@ -979,7 +952,7 @@ impl WorkspaceMutation {
     ) -> async_graphql::Result<ChecklistItemPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&input.item_id, NodeKind::ChecklistItem)?;
-        let after = opt(input.after_item_id.as_ref(), NodeKind::ChecklistItem)?;
+        let after = opt_id(input.after_item_id.as_ref(), NodeKind::ChecklistItem)?;
         tasks::checklist_move(&**tx, &rc.actor, id, after)
             .await
             .map(ChecklistItem)
@@ -1070,7 +1043,7 @@ impl WorkspaceMutation {
     ) -> async_graphql::Result<TaskReminderPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&input.task_id, NodeKind::Task)?;
-        let user = opt(input.user_id.as_ref(), NodeKind::User)?;
+        let user = opt_id(input.user_id.as_ref(), NodeKind::User)?;
         tasks::reminder_add(&**tx, &rc.actor, id, input.remind_at, user)
             .await
             .map(TaskReminder)

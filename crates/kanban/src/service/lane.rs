@@ -2,7 +2,7 @@
 //! lane of the pipeline first).
 
 use super::pipeline::{self, MAX_LANES};
-use super::{authorize, check_name, rank_between, record};
+use super::{authorize, check_name, record};
 use crate::entity::{lane, lane_entry, ticket};
 use chrono::Utc;
 use kernel::auth::{Actor, Permission};
@@ -61,26 +61,16 @@ pub async fn of_pipeline(
         .await?)
 }
 
-/// The rank for an item placed after `after` (`None`: first) among `others` (in order).
+/// The rank for a lane placed after `after` (`None`: first) among `others` (in order).
 fn place(others: &[lane::Model], after: Option<Uuid>, field: &str) -> Result<String, Error> {
-    let at = match after {
-        None => 0,
-        Some(a) => {
-            others.iter().position(|o| o.id == a).ok_or_else(|| {
-                Error::user(
-                    field,
-                    UserErrorCode::Invalid,
-                    "no such lane in this pipeline",
-                )
-            })? + 1
-        }
-    };
-    let lower = at
-        .checked_sub(1)
-        .and_then(|i| others.get(i))
-        .map(|o| o.rank.as_str());
-    let upper = others.get(at).map(|o| o.rank.as_str());
-    rank_between(lower, upper)
+    let ranks: Vec<(Uuid, &str)> = others.iter().map(|o| (o.id, o.rank.as_str())).collect();
+    kernel::rank::after_anchor(&ranks, after).ok_or_else(|| {
+        Error::user(
+            field,
+            UserErrorCode::Invalid,
+            "no such lane in this pipeline",
+        )
+    })?
 }
 
 /// Adds a lane to a pipeline after `after` (`None`: at the end).
@@ -110,7 +100,7 @@ where
     }
     let rank = match after {
         Some(_) => place(&lanes, after, "input.afterLaneId")?,
-        None => rank_between(lanes.last().map(|l| l.rank.as_str()), None)?,
+        None => kernel::rank::between(lanes.last().map(|l| l.rank.as_str()), None)?,
     };
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -226,11 +216,6 @@ where
             "a pipeline keeps at least one lane",
         ));
     }
-    let held = ticket::Entity::find()
-        .filter(ticket::Column::AgencyId.eq(l.agency_id))
-        .filter(ticket::Column::LaneId.eq(l.id))
-        .count(db)
-        .await?;
     let target = match move_to {
         Some(t) if t == l.id => {
             return Err(Error::user(
@@ -246,18 +231,11 @@ where
                 "no such lane in this pipeline",
             )
         })?),
-        None if held > 0 => {
-            return Err(Error::user(
-                "input.moveTicketsToLaneId",
-                UserErrorCode::InUse,
-                format!("the lane holds {held} tickets: name a lane to move them to"),
-            ));
-        }
         None => None,
     };
     let now = Utc::now();
     let txn = db.begin().await?;
-    // Counted again under the lane's lock: a ticket moved in meanwhile is not orphaned.
+    // Counted under the lane's lock: a ticket moved in meanwhile is counted too.
     super::ticket::lock_lane(&txn, l.agency_id, l.id).await?;
     if target.is_none() {
         let held = ticket::Entity::find()
@@ -284,7 +262,7 @@ where
         let mut last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
         let mut entries = Vec::with_capacity(moving.len());
         for t in moving {
-            let rank = rank_between(last.as_deref(), None)?;
+            let rank = kernel::rank::between(last.as_deref(), None)?;
             last = Some(rank.clone());
             entries.push(lane_entry::ActiveModel {
                 agency_id: Set(t.agency_id),

@@ -26,16 +26,6 @@ pub fn authorize(
     crm::service::contact::authorize(actor, agency_id, sub_account_id, permission)
 }
 
-/// A rank strictly between two neighbours (either may be missing: an end of the list).
-pub fn rank_between(lower: Option<&str>, upper: Option<&str>) -> Result<String, Error> {
-    kernel::rank::between(lower, upper)
-}
-
-/// `n` short, evenly spaced ranks in order (a new list, a bulk load, a respaced lane).
-pub fn first_ranks(n: usize) -> Vec<String> {
-    kernel::rank::spaced(n)
-}
-
 /// Records a kanban event in the sub-account, with the pipeline in its payload (live boards
 /// follow a pipeline).
 pub async fn record(
@@ -67,15 +57,41 @@ pub async fn record(
     .map(|_| ())
 }
 
+/// Tells the new assignee of a ticket or task (when it changed, and it is not the actor).
+pub async fn notify_assigned(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    (agency_id, sub_account_id): (Uuid, Uuid),
+    (assignee, before): (Option<Uuid>, Option<Uuid>),
+    subject: (NodeKind, Uuid),
+    title: &str,
+) -> Result<(), Error> {
+    let Some(user) = assignee.filter(|a| Some(*a) != before) else {
+        return Ok(());
+    };
+    let (kind, what) = if subject.0 == NodeKind::Ticket {
+        ("ticket.assigned", "deal")
+    } else {
+        ("task.assigned", "task")
+    };
+    kernel::notify::send(
+        db,
+        actor,
+        kernel::notify::NewNotification {
+            user_id: user,
+            scope: Scope::SubAccount {
+                agency_id,
+                id: sub_account_id,
+            },
+            kind,
+            text: format!("You were assigned the {what} “{title}”"),
+            subject: Some(subject),
+        },
+    )
+    .await
+}
+
 /// Checks a name of 1 to 100 characters.
 pub fn check_name(errors: &mut Vec<kernel::error::UserError>, field: &str, name: &str) -> String {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(kernel::error::UserError::new(
-            field,
-            kernel::error::UserErrorCode::Invalid,
-            "a name has 1 to 100 characters",
-        ));
-    }
-    name.to_owned()
+    tenancy::service::validate::name(errors, field, name, 100)
 }

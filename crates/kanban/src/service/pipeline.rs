@@ -1,6 +1,6 @@
 //! Pipelines: create (with default or given lanes), rename, reorder, archive, list.
 
-use super::{authorize, check_name, first_ranks, rank_between, record};
+use super::{authorize, check_name, record};
 use crate::entity::{lane, pipeline};
 use chrono::Utc;
 use crm::service::contact::sub_account_in_tenant;
@@ -143,7 +143,7 @@ where
         return Err(Error::User(errors));
     }
     let now = Utc::now();
-    let rank = rank_between(existing.first().map(|p| p.rank.as_str()), None)?;
+    let rank = kernel::rank::between(existing.first().map(|p| p.rank.as_str()), None)?;
     let txn = db.begin().await?;
     let p = pipeline::ActiveModel {
         agency_id: Set(agency_id),
@@ -160,7 +160,7 @@ where
     .await?;
     let rows: Vec<lane::ActiveModel> = lane_names
         .into_iter()
-        .zip(first_ranks(MAX_LANES))
+        .zip(kernel::rank::spaced(MAX_LANES))
         .map(|(n, r)| lane::ActiveModel {
             agency_id: Set(agency_id),
             id: Set(new_uuid()),
@@ -247,25 +247,16 @@ where
         .order_by_asc(pipeline::Column::Id)
         .all(db)
         .await?;
-    let at = match after {
-        None => 0,
-        Some(a) => {
-            others.iter().position(|o| o.id == a).ok_or_else(|| {
-                Error::user(
-                    "input.afterPipelineId",
-                    UserErrorCode::Invalid,
-                    "no such pipeline in this sub-account",
-                )
-            })? + 1
-        }
-    };
-    let lower = at
-        .checked_sub(1)
-        .and_then(|i| others.get(i))
-        .map(|o| o.rank.as_str());
-    let upper = others.get(at).map(|o| o.rank.as_str());
+    let ranks: Vec<(Uuid, &str)> = others.iter().map(|o| (o.id, o.rank.as_str())).collect();
+    let rank = kernel::rank::after_anchor(&ranks, after).ok_or_else(|| {
+        Error::user(
+            "input.afterPipelineId",
+            UserErrorCode::Invalid,
+            "no such pipeline in this sub-account",
+        )
+    })??;
     let mut m: pipeline::ActiveModel = p.into();
-    m.rank = Set(rank_between(lower, upper)?);
+    m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let p = m.update(&txn).await?;

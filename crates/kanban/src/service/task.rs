@@ -3,7 +3,7 @@
 //! its next occurrence from its RRULE), delete; checklists, comments, attachments (file
 //! references) and reminders.
 
-use super::{authorize, rank_between};
+use super::authorize;
 use crate::entity::{
     checklist_item, task, task_attachment, task_category, task_change, task_comment, task_group,
     task_reminder,
@@ -25,7 +25,7 @@ use uuid::Uuid;
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 /// Task statuses.
 pub const STATUSES: &[&str] = &["todo", "in_progress", "done", "cancelled"];
-/// Most items in one checklist, comments' and attachments' limits.
+/// Most items in one checklist.
 pub const MAX_CHECKLIST: u64 = 100;
 
 /// A task's fields; `None` leaves one as it is (on update), `Some(None)` clears it.
@@ -194,18 +194,8 @@ async fn check(
     }
     if let Some(a) = f.assignee_id {
         if let Some(a) = a {
-            let member = Actor {
-                principal: Principal::User {
-                    user_id: a,
-                    session_id: Uuid::nil(),
-                },
-                memberships: tenancy::memberships_of(db, a).await?,
-                tenant: Some(agency_id),
-            };
-            if !member.can(
-                Permission::PipelinesRead,
-                Scope::SubAccount { agency_id, id: sub },
-            ) {
+            let scope = Scope::SubAccount { agency_id, id: sub };
+            if !tenancy::user_can(db, a, Permission::PipelinesRead, scope).await? {
                 push(
                     "input.assigneeId",
                     "the assignee must be a member who works in this sub-account",
@@ -318,33 +308,6 @@ async fn record(
     .map(|_| ())
 }
 
-/// Tells a task's new assignee (when it changed, and it is not the actor).
-async fn notify_assignee(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    t: &task::Model,
-    before: Option<Uuid>,
-) -> Result<(), Error> {
-    let Some(user) = t.assignee_id.filter(|a| Some(*a) != before) else {
-        return Ok(());
-    };
-    kernel::notify::send(
-        db,
-        actor,
-        kernel::notify::NewNotification {
-            user_id: user,
-            scope: Scope::SubAccount {
-                agency_id: t.agency_id,
-                id: t.sub_account_id,
-            },
-            kind: "task.assigned",
-            text: format!("You were assigned the task “{}”", t.title),
-            subject: Some((NodeKind::Task, t.id)),
-        },
-    )
-    .await
-}
-
 /// Creates a task in a sub-account (a sub-task when `parent_id` is given: a task of the same
 /// sub-account, one level deep).
 pub async fn create<C>(
@@ -415,9 +378,17 @@ where
     let txn = db.begin().await?;
     // Tasks are listed in creation order (by id); the rank column is kept for a manual order
     // later, so every task starts in the middle.
-    m.rank = Set(rank_between(None, None)?);
+    m.rank = Set(kernel::rank::between(None, None)?);
     let t = m.insert(&txn).await?;
-    notify_assignee(&txn, actor, &t, None).await?;
+    super::notify_assigned(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        (t.assignee_id, None),
+        (NodeKind::Task, t.id),
+        &t.title,
+    )
+    .await?;
     write_history(
         &txn,
         actor,
@@ -459,7 +430,15 @@ where
     let txn = db.begin().await?;
     let t = m.update(&txn).await?;
     write_history(&txn, actor, &t, changes(&old, &t)).await?;
-    notify_assignee(&txn, actor, &t, old.assignee_id).await?;
+    super::notify_assigned(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        (t.assignee_id, old.assignee_id),
+        (NodeKind::Task, t.id),
+        &t.title,
+    )
+    .await?;
     let next = if completing {
         repeat(&txn, actor, &t, now).await?
     } else {
@@ -517,7 +496,7 @@ async fn repeat(
         status: Set("todo".into()),
         repeat_rule: Set(t.repeat_rule.clone()),
         completed_at: Set(None),
-        rank: Set(rank_between(None, None)?),
+        rank: Set(kernel::rank::between(None, None)?),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -727,7 +706,10 @@ where
         task_id: Set(t.id),
         body: Set(body.clone()),
         done: Set(false),
-        rank: Set(rank_between(items.last().map(|i| i.rank.as_str()), None)?),
+        rank: Set(kernel::rank::between(
+            items.last().map(|i| i.rank.as_str()),
+            None,
+        )?),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -809,25 +791,16 @@ where
         .into_iter()
         .filter(|o| o.id != i.id)
         .collect();
-    let at = match after {
-        None => 0,
-        Some(a) => {
-            others.iter().position(|o| o.id == a).ok_or_else(|| {
-                Error::user(
-                    "input.afterItemId",
-                    UserErrorCode::Invalid,
-                    "no such item in this checklist",
-                )
-            })? + 1
-        }
-    };
-    let lower = at
-        .checked_sub(1)
-        .and_then(|k| others.get(k))
-        .map(|o| o.rank.as_str());
-    let upper = others.get(at).map(|o| o.rank.as_str());
+    let ranks: Vec<(Uuid, &str)> = others.iter().map(|o| (o.id, o.rank.as_str())).collect();
+    let rank = kernel::rank::after_anchor(&ranks, after).ok_or_else(|| {
+        Error::user(
+            "input.afterItemId",
+            UserErrorCode::Invalid,
+            "no such item in this checklist",
+        )
+    })??;
     let mut m: checklist_item::ActiveModel = i.into();
-    m.rank = Set(rank_between(lower, upper)?);
+    m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
     Ok(m.update(db).await?)
 }
@@ -905,7 +878,7 @@ pub async fn comment(
     Ok(c)
 }
 
-/// Deletes a comment: its author, or anyone who may change the task's sub-account.
+/// Deletes a comment (`PIPELINES_WRITE` in the task's sub-account).
 pub async fn comment_delete<C>(
     db: &C,
     actor: &Actor,
@@ -971,10 +944,7 @@ where
         ));
     }
     let url = a.url.trim().to_owned();
-    let url_ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2000
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !url_ok {
+    if !tenancy::service::validate::is_http_url(&url) {
         errors.push(UserError::new(
             "input.url",
             UserErrorCode::Invalid,
@@ -1106,21 +1076,11 @@ where
             "a reminder is in the future",
         ));
     }
-    let member = Actor {
-        principal: Principal::User {
-            user_id: user,
-            session_id: Uuid::nil(),
-        },
-        memberships: tenancy::memberships_of(db, user).await?,
-        tenant: Some(t.agency_id),
+    let scope = Scope::SubAccount {
+        agency_id: t.agency_id,
+        id: t.sub_account_id,
     };
-    if !member.can(
-        Permission::PipelinesRead,
-        Scope::SubAccount {
-            agency_id: t.agency_id,
-            id: t.sub_account_id,
-        },
-    ) {
+    if !tenancy::user_can(db, user, Permission::PipelinesRead, scope).await? {
         return Err(Error::user(
             "input.userId",
             UserErrorCode::Invalid,

@@ -5,7 +5,7 @@
 //! lane row: a row lock on PostgreSQL; SQLite's writers are serialised already), so concurrent
 //! moves into one lane read each other's ranks; a unique index on `(lane, rank)` backs it.
 
-use super::{authorize, rank_between, record};
+use super::{authorize, record};
 use crate::entity::{lane, lane_entry, ticket, ticket_note, ticket_tag};
 use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
@@ -166,21 +166,11 @@ async fn check(
     }
     if let Some(a) = f.assignee_id {
         if let Some(a) = a {
-            let member = kernel::Actor {
-                principal: kernel::Principal::User {
-                    user_id: a,
-                    session_id: Uuid::nil(),
-                },
-                memberships: tenancy::memberships_of(db, a).await?,
-                tenant: Some(agency_id),
+            let scope = Scope::SubAccount {
+                agency_id,
+                id: sub_account_id,
             };
-            if !member.can(
-                Permission::PipelinesRead,
-                Scope::SubAccount {
-                    agency_id,
-                    id: sub_account_id,
-                },
-            ) {
+            if !tenancy::user_can(db, a, Permission::PipelinesRead, scope).await? {
                 push(
                     "input.assigneeId",
                     "the assignee must be a member who works in this sub-account",
@@ -262,33 +252,6 @@ fn taken_rank(e: sea_orm::DbErr) -> Error {
     }
 }
 
-/// Tells a ticket's new assignee (when it changed, and it is not the actor).
-async fn notify_assignee(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    t: &ticket::Model,
-    before: Option<Uuid>,
-) -> Result<(), Error> {
-    let Some(user) = t.assignee_id.filter(|a| Some(*a) != before) else {
-        return Ok(());
-    };
-    kernel::notify::send(
-        db,
-        actor,
-        kernel::notify::NewNotification {
-            user_id: user,
-            scope: Scope::SubAccount {
-                agency_id: t.agency_id,
-                id: t.sub_account_id,
-            },
-            kind: "ticket.assigned",
-            text: format!("You were assigned the deal “{}”", t.title),
-            subject: Some((NodeKind::Ticket, t.id)),
-        },
-    )
-    .await
-}
-
 /// Creates a ticket at the end of a lane.
 pub async fn create<C>(
     db: &C,
@@ -345,13 +308,21 @@ where
         rebalance(&txn, l.agency_id, l.id).await?;
         last = last_rank(&txn, l.agency_id, l.id).await?;
     }
-    m.rank = Set(rank_between(last.as_deref(), None)?);
+    m.rank = Set(kernel::rank::between(last.as_deref(), None)?);
     let t = m.insert(&txn).await.map_err(taken_rank)?;
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;
     }
     enter(&txn, &t).await?;
-    notify_assignee(&txn, actor, &t, None).await?;
+    super::notify_assigned(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        (t.assignee_id, None),
+        (NodeKind::Ticket, t.id),
+        &t.title,
+    )
+    .await?;
     record(
         &txn,
         actor,
@@ -391,7 +362,15 @@ where
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;
     }
-    notify_assignee(&txn, actor, &t, before).await?;
+    super::notify_assigned(
+        &txn,
+        actor,
+        (t.agency_id, t.sub_account_id),
+        (t.assignee_id, before),
+        (NodeKind::Ticket, t.id),
+        &t.title,
+    )
+    .await?;
     record(
         &txn,
         actor,
@@ -523,7 +502,7 @@ async fn neighbours_rank(
         .into_tuple::<String>()
         .one(db)
         .await?;
-    rank_between(lower.as_deref(), upper.as_deref())
+    kernel::rank::between(lower.as_deref(), upper.as_deref())
 }
 
 /// Gives a lane's tickets short, evenly spaced ranks in their current order (two passes, so
@@ -550,7 +529,7 @@ pub async fn rebalance(
         // `~` sorts after every hex digit: temporary, unique keys.
         set_rank(t.id, format!("~{}", t.id)).exec(db).await?;
     }
-    for (t, rank) in rows.iter().zip(super::first_ranks(rows.len())) {
+    for (t, rank) in rows.iter().zip(kernel::rank::spaced(rows.len())) {
         set_rank(t.id, rank).exec(db).await?;
     }
     Ok(())

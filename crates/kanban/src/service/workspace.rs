@@ -1,7 +1,7 @@
 //! The rest of a sub-account's task workspace: task groups (projects) and categories, idea
 //! boards with ideas and one vote per person, and workspace links.
 
-use super::{authorize, check_name, rank_between};
+use super::{authorize, check_name};
 use crate::entity::{idea, idea_board, idea_vote, task_category, task_group, workspace_link};
 use chrono::Utc;
 use crm::service::contact::sub_account_in_tenant;
@@ -141,7 +141,10 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub),
         name: Set(name),
-        rank: Set(rank_between(last.as_ref().map(|l| l.rank.as_str()), None)?),
+        rank: Set(kernel::rank::between(
+            last.as_ref().map(|l| l.rank.as_str()),
+            None,
+        )?),
         archived_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -204,21 +207,6 @@ where
 
 // Categories.
 
-fn check_color(errors: &mut Vec<UserError>, color: Option<&str>) -> Option<String> {
-    let c = color?.trim().to_lowercase();
-    if c.is_empty() {
-        return None;
-    }
-    if c.len() != 7 || !c.starts_with('#') || !c[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
-        errors.push(UserError::new(
-            "input.color",
-            UserErrorCode::Invalid,
-            "enter a colour as #rrggbb",
-        ));
-    }
-    Some(c)
-}
-
 /// A category the actor may read.
 pub async fn category(
     db: &impl ConnectionTrait,
@@ -257,7 +245,7 @@ where
     let agency_id = enter(db, actor, sub, true).await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
-    let color = check_color(&mut errors, color);
+    let color = tenancy::service::validate::color(&mut errors, "input.color", color);
     if !errors.is_empty() {
         return Err(Error::User(errors));
     }
@@ -616,11 +604,7 @@ pub async fn links(
 
 fn check_url(errors: &mut Vec<UserError>, url: &str) -> String {
     let url = url.trim();
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() > 8
-        && url.len() <= 2000
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !ok {
+    if !tenancy::service::validate::is_http_url(url) {
         errors.push(UserError::new(
             "input.url",
             UserErrorCode::Invalid,
@@ -669,7 +653,10 @@ where
         sub_account_id: Set(sub),
         title: Set(title),
         url: Set(url),
-        rank: Set(rank_between(last.as_ref().map(|l| l.rank.as_str()), None)?),
+        rank: Set(kernel::rank::between(
+            last.as_ref().map(|l| l.rank.as_str()),
+            None,
+        )?),
         created_at: Set(now),
         updated_at: Set(now),
     }

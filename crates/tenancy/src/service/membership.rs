@@ -23,6 +23,25 @@ fn to_membership(m: membership::Model) -> Option<Membership> {
     })
 }
 
+/// Whether a user may do `permission` in `scope` by their memberships now: for people a change
+/// names (an owner, an assignee, whom to remind), who must work where the object is.
+pub async fn user_can(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    permission: Permission,
+    scope: Scope,
+) -> Result<bool, Error> {
+    let member = Actor {
+        principal: kernel::Principal::User {
+            user_id,
+            session_id: Uuid::nil(),
+        },
+        memberships: memberships_of(db, user_id).await?,
+        tenant: scope.agency_id(),
+    };
+    Ok(member.can(permission, scope))
+}
+
 /// Every membership of a user: what the gateway puts into the request's [`Actor`].
 pub async fn memberships_of(
     db: &impl ConnectionTrait,

@@ -218,21 +218,14 @@ pub async fn move_after(
         .await?;
     let entries = list(db, scope_of(&o)).await?;
     let others: Vec<&sidebar_option::Model> = entries.iter().filter(|e| e.id != o.id).collect();
-    let position = match after {
-        None => 0,
-        Some(a) => {
-            others.iter().position(|e| e.id == a).ok_or_else(|| {
-                Error::user(
-                    "afterId",
-                    UserErrorCode::Invalid,
-                    "that entry is not in the same sidebar",
-                )
-            })? + 1
-        }
-    };
-    let lower = position.checked_sub(1).map(|i| others[i].rank.as_str());
-    let upper = others.get(position).map(|e| e.rank.as_str());
-    let rank = kernel::rank::between(lower, upper)?;
+    let ranks: Vec<(uuid::Uuid, &str)> = others.iter().map(|e| (e.id, e.rank.as_str())).collect();
+    let rank = kernel::rank::after_anchor(&ranks, after).ok_or_else(|| {
+        Error::user(
+            "afterId",
+            UserErrorCode::Invalid,
+            "that entry is not in the same sidebar",
+        )
+    })??;
     let mut m: sidebar_option::ActiveModel = o.into();
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());

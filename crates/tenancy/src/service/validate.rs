@@ -3,6 +3,33 @@
 
 use kernel::error::{UserError, UserErrorCode};
 
+/// Whether `v` is an absolute http(s) URL with a host, of at most 2000 bytes, without spaces
+/// or control characters.
+pub fn is_http_url(v: &str) -> bool {
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.split(['/', '?', '#']).next().unwrap_or("").is_empty())
+        && v.len() <= 2000
+        && !v.contains(|c: char| c.is_whitespace() || c.is_control())
+}
+
+/// A required name of 1 to `max` characters (trimmed); problems go to `errors`.
+pub fn name(errors: &mut Vec<UserError>, field: &str, value: &str, max: usize) -> String {
+    let mut c = Check(std::mem::take(errors));
+    let v = c.name(field, value, max);
+    *errors = c.0;
+    v
+}
+
+/// An optional colour `#rrggbb` (lowercased; blank is `None`); problems go to `errors`.
+pub fn color(errors: &mut Vec<UserError>, field: &str, value: Option<&str>) -> Option<String> {
+    let mut c = Check(std::mem::take(errors));
+    let v = c.color(field, value);
+    *errors = c.0;
+    v
+}
+
 /// Collects user errors while checking an input.
 #[derive(Default)]
 pub struct Check(pub Vec<UserError>);
@@ -145,10 +172,7 @@ impl Check {
     /// An http(s) URL.
     pub fn url(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-        if v.len() > 2000
-            || !(v.starts_with("https://") || v.starts_with("http://"))
-            || v.contains(char::is_whitespace)
-        {
+        if !is_http_url(v) {
             self.fail(field, UserErrorCode::Invalid, "enter an http or https URL");
         }
         Some(v.to_owned())

@@ -88,4 +88,7 @@ fn clear_loader_caches(ctx: &ExtensionContext<'_>) {
     if let Some(l) = ctx.data_opt::<Cached<kanban::TicketTagsLoader>>() {
         l.clear::<uuid::Uuid>();
     }
+    if let Some(l) = ctx.data_opt::<Cached<tenancy::SubAccountCountsLoader>>() {
+        l.clear::<uuid::Uuid>();
+    }
 }

@@ -1,15 +1,17 @@
 //! Canopy tenancy: the tree below the platform (agencies and their sub-accounts; resellers
 //! next), the memberships that give users roles in it, and the request's tenant context.
 
+pub mod counts;
 pub mod entity;
 pub mod graphql;
 pub mod service;
 
+pub use counts::{SubAccountCounts, SubAccountCountsLoader};
 pub use graphql::{
     Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount, TenancyMutation,
     TenancyQuery,
 };
-pub use service::context::resolve_tenant;
+pub use service::context::{act, resolve_tenant};
 pub use service::membership::{grant, memberships_of, user_can};
 
 use kernel::error::Error;

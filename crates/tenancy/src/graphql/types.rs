@@ -165,6 +165,17 @@ impl Agency {
         let (rows, info, total) =
             service::sub_account::list(&**tx, &rc.actor, &self.0, page, wants_total_count(ctx))
                 .await?;
+        // The page's counts in one batch, whatever its size.
+        if ["contactCount", "openTicketCount", "memberCount"]
+            .iter()
+            .any(|f| kernel::loader::node_field_selected(ctx, f))
+        {
+            kernel::loader::prime::<crate::SubAccountCountsLoader>(
+                ctx,
+                rows.iter().map(|s| s.id).collect(),
+            )
+            .await?;
+        }
         Ok(SubAccountConnection::build(
             rows.into_iter().map(SubAccount).collect(),
             info,
@@ -180,6 +191,29 @@ kernel::connection_types!(AgencyConnection, AgencyEdge, Agency, "agencies");
 #[derive(Clone)]
 pub struct SubAccount(pub sub_account::Model);
 
+impl SubAccount {
+    /// The counts, if the actor holds `permission` here.
+    async fn counts(
+        &self,
+        ctx: &Context<'_>,
+        permission: kernel::auth::Permission,
+    ) -> async_graphql::Result<Option<crate::SubAccountCounts>> {
+        let (_, rc) = kernel::db::request(ctx)?;
+        // Counted in the request's tenant only: a sub-account of another agency (seen from
+        // above, or in an agency the request does not act in) shows no numbers.
+        if rc.actor.tenant != Some(self.0.agency_id)
+            || !rc
+                .actor
+                .can(permission, service::access::sub_scope(&self.0))
+        {
+            return Ok(None);
+        }
+        kernel::loader::get::<crate::SubAccountCountsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await
+    }
+}
+
 /// A sub-account: one client business of an agency, with its own staff and CRM data.
 #[Object]
 impl SubAccount {
@@ -192,6 +226,30 @@ impl SubAccount {
         let (tx, rc) = kernel::db::request(ctx)?;
         let model = service::agency::get(&**tx, &rc.actor, self.0.agency_id).await?;
         Ok(Agency(model))
+    }
+    /// How many contacts it has; null unless you may read its contacts (in the agency you act
+    /// in).
+    async fn contact_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        Ok(self
+            .counts(ctx, kernel::auth::Permission::ContactsRead)
+            .await?
+            .map(|c| c.contacts))
+    }
+    /// How many open tickets its pipelines hold (archived pipelines included); null unless you
+    /// may read its pipelines.
+    async fn open_ticket_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        Ok(self
+            .counts(ctx, kernel::auth::Permission::PipelinesRead)
+            .await?
+            .map(|c| c.open_tickets))
+    }
+    /// How many members it has (memberships at the sub-account itself); null unless you may
+    /// manage its members.
+    async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        Ok(self
+            .counts(ctx, kernel::auth::Permission::MembersManage)
+            .await?
+            .map(|c| c.members))
     }
     /// The sub-account's dashboard sidebar, in order.
     async fn sidebar_options(

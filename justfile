@@ -31,3 +31,28 @@ schema:
 # What CI runs
 ci:
     bash .ci/run
+
+# Benchmarks on PostgreSQL (release builds): the dashboard query mix (`load`) on a seeded
+# platform of 10,000 contacts (`BENCH_AGENCIES=100` for 1,000,000), then live fan-out. See BENCHMARKS.md.
+bench:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    agencies="${BENCH_AGENCIES:-1}"
+    db="canopy_bench_${agencies}"
+    target="${CARGO_TARGET_DIR:-target}/release"
+    cargo build --release -p gateway --bin canopy
+    cargo build --release -p tests --bin load
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"
+    createdb -h 127.0.0.1 -U postgres "${db}"
+    export CANOPY_OWNER_DATABASE_URL="postgres://postgres@127.0.0.1:5432/${db}"
+    export DATABASE_URL="postgres://canopy_app@127.0.0.1:5432/${db}"
+    "${target}/canopy" seed-scale --agencies "${agencies}"
+    psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
+    CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn "${target}/canopy" serve > /dev/null &
+    server=$!
+    trap 'kill ${server} 2>/dev/null || true' EXIT
+    until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do sleep 0.2; done
+    "${target}/load" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test \
+      --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"
+    kill "${server}"
+    TEST_DATABASE_URL={{pg_url}} cargo bench -p tests --bench fanout

@@ -24,6 +24,7 @@ mod m20261123_000015_task_workspace;
 mod m20261123_000016_contacts_phone;
 mod m20261123_000017_events_feed;
 mod m20261123_000018_notifications;
+pub mod m20261123_000019_live_bus;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_contacts_phone::Migration),
             Box::new(m20261123_000017_events_feed::Migration),
             Box::new(m20261123_000018_notifications::Migration),
+            Box::new(m20261123_000019_live_bus::Migration),
         ]
     }
 }

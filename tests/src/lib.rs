@@ -7,9 +7,42 @@ use kernel::{Actor, Config, Role, Scope};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryFilter, Statement};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once};
 use uuid::Uuid;
+
+/// Measuring benchmarks: CPU time of a process and percentiles (shared by `benches/` and the
+/// load driver).
+pub mod measure {
+    /// Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`; 100 if unknown).
+    pub fn clock_ticks() -> f64 {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100.0)
+    }
+
+    /// User + system CPU time of a process so far, in milliseconds (0 if it is gone).
+    pub fn cpu_ms(pid: u32, ticks_per_sec: f64) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name.
+        (ticks(11) + ticks(12)) * 1000.0 / ticks_per_sec
+    }
+
+    /// The `p` quantile (0..=1, nearest rank) of sorted values; NaN for none.
+    pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+        if sorted.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[i.min(sorted.len() - 1)]
+    }
+}
 
 /// The access-token secret of test apps (tests mint expired tokens with it).
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
@@ -27,8 +60,10 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// An HTTP client.
     pub http: reqwest::Client,
-    /// How many SQL statements the server has run.
-    pub statements: Arc<AtomicU64>,
+    /// The server's metrics (`statements_for` reads its SQL statement counter).
+    pub metrics: Arc<gateway::metrics::Metrics>,
+    /// The server's configuration (its `database_url` is the URL the server connects with).
+    pub config: Config,
     pg: Option<PgTestDb>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -109,9 +144,8 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
     let db = gateway::db::connect(&config).await.expect("connect");
     let server_db = match &pg {
         Some(pg) => {
-            let mut runtime = config.clone();
-            runtime.database_url = Some(pg.runtime.clone());
-            gateway::db::connect(&runtime)
+            config.database_url = Some(pg.runtime.clone());
+            gateway::db::connect(&config)
                 .await
                 .expect("connect as the runtime role")
         }
@@ -120,14 +154,21 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
             db.clone()
         }
     };
-    // Count the statements the server runs (the test's own connection is not counted).
-    let statements = Arc::new(AtomicU64::new(0));
-    let mut server_db = server_db;
-    let counter = statements.clone();
-    server_db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::Relaxed);
-    });
-    let app = App::build(config, server_db).await.expect("build app");
+    serve(config, server_db, db, pg).await
+}
+
+/// Serves `server_db` on port 0.
+async fn serve(
+    config: Config,
+    server_db: DatabaseConnection,
+    db: DatabaseConnection,
+    pg: Option<PgTestDb>,
+) -> TestApp {
+    // The server counts the statements it runs (the test's own connection is not counted).
+    let app = App::build(config.clone(), server_db)
+        .await
+        .expect("build app");
+    let metrics = app.state.metrics.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -141,9 +182,201 @@ pub async fn spawn_app_with(configure: Configure) -> TestApp {
         url: format!("http://{addr}"),
         db,
         http: reqwest::Client::new(),
-        statements,
+        metrics,
+        config,
         pg,
         shutdown: Some(tx),
+    }
+}
+
+impl TestApp {
+    /// A second server (replica) on the same database, with its own pool and live bus. The
+    /// database stays owned by `self`.
+    pub async fn replica(&self) -> TestApp {
+        let server_db = gateway::db::connect(&self.config)
+            .await
+            .expect("connect the replica");
+        serve(self.config.clone(), server_db, self.db.clone(), None).await
+    }
+
+    /// Opens `/graphql/ws` with the graphql-transport-ws subprotocol (and `origin`, if given);
+    /// the HTTP status when the upgrade is refused.
+    pub async fn ws_connect(&self, origin: Option<&str>) -> Result<Ws, u16> {
+        self.ws_connect_with(origin, Some("graphql-transport-ws"))
+            .await
+    }
+
+    /// As [`TestApp::ws_connect`], offering `protocol` (or none).
+    pub async fn ws_connect_with(
+        &self,
+        origin: Option<&str>,
+        protocol: Option<&str>,
+    ) -> Result<Ws, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{}/graphql/ws", self.addr)
+            .into_client_request()
+            .expect("request");
+        if let Some(p) = protocol {
+            req.headers_mut()
+                .insert("sec-websocket-protocol", p.parse().expect("header"));
+        }
+        if let Some(o) = origin {
+            req.headers_mut()
+                .insert("origin", o.parse().expect("header"));
+        }
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((stream, _)) => Ok(Ws {
+                stream,
+                pending: std::collections::VecDeque::new(),
+                closed: None,
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("websocket: {e}"),
+        }
+    }
+
+    /// A live connection, initialised with `token` (acting in `agency`, if given) and
+    /// acknowledged.
+    pub async fn live(&self, token: &str, agency: Option<&str>) -> Ws {
+        let mut ws = self.ws_connect(None).await.expect("upgrade");
+        let mut payload = json!({ "authorization": format!("Bearer {token}") });
+        if let Some(a) = agency {
+            payload["canopy-agency"] = json!(a);
+        }
+        ws.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let ack = ws.next().await.expect("an answer to connection_init");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+}
+
+/// A WebSocket client speaking graphql-transport-ws (tests drive the protocol by hand).
+pub struct Ws {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    /// Messages read ahead while waiting for a `pong`.
+    pending: std::collections::VecDeque<Value>,
+    /// A close (or silence) met while waiting for a `pong`.
+    closed: Option<WsEvent>,
+}
+
+/// How long [`Ws`] waits for a message before concluding none is coming.
+pub const WS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What arrived on a [`Ws`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum WsEvent {
+    /// A JSON text message.
+    Message(Value),
+    /// The server closed the connection with this code and reason.
+    Closed(u16, String),
+    /// Nothing within the wait.
+    Silence,
+}
+
+impl Ws {
+    /// Sends a JSON message.
+    pub async fn send(&mut self, msg: Value) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                msg.to_string().into(),
+            ))
+            .await
+            .expect("send");
+    }
+
+    /// Sends raw text.
+    pub async fn send_text(&mut self, text: &str) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// Subscribes `id` to `query` with `variables`, then pings and waits for the `pong`: the
+    /// server answers it once the subscription listens (messages arriving meanwhile are kept
+    /// for [`Ws::next`]). If the server closes instead, the close is left to be read.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+        self.send(json!({ "type": "ping" })).await;
+        let mut read = Vec::new();
+        loop {
+            match self.read_within(WS_WAIT).await {
+                WsEvent::Message(m) if m["type"] == "pong" => break,
+                WsEvent::Message(m) => read.push(m),
+                other => {
+                    self.pending.extend(read);
+                    self.closed = Some(other);
+                    return;
+                }
+            }
+        }
+        self.pending.extend(read);
+    }
+
+    /// Sends `subscribe` alone (no ping).
+    pub async fn subscribe_only(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next message, close or silence within `wait`.
+    pub async fn event_within(&mut self, wait: std::time::Duration) -> WsEvent {
+        if let Some(m) = self.pending.pop_front() {
+            return WsEvent::Message(m);
+        }
+        if let Some(c) = self.closed.take() {
+            return c;
+        }
+        self.read_within(wait).await
+    }
+
+    async fn read_within(&mut self, wait: std::time::Duration) -> WsEvent {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            match tokio::time::timeout(wait, self.stream.next()).await {
+                Err(_) => return WsEvent::Silence,
+                Ok(None) => return WsEvent::Closed(1006, String::new()),
+                Ok(Some(Err(_))) => return WsEvent::Closed(1006, String::new()),
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    return WsEvent::Message(serde_json::from_str(&t).expect("JSON message"));
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return match frame {
+                        Some(f) => WsEvent::Closed(f.code.into(), f.reason.to_string()),
+                        None => WsEvent::Closed(1005, String::new()),
+                    };
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
+    /// The next JSON message within [`WS_WAIT`], or `None` (closed or silent).
+    pub async fn next(&mut self) -> Option<Value> {
+        match self.event_within(WS_WAIT).await {
+            WsEvent::Message(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The close code the server sends next (skipping nothing: a message first is a failure).
+    pub async fn expect_close(&mut self) -> (u16, String) {
+        match self.event_within(WS_WAIT).await {
+            WsEvent::Closed(code, reason) => (code, reason),
+            other => panic!("expected a close, got {other:?}"),
+        }
+    }
+
+    /// Whether nothing arrives within `wait`.
+    pub async fn silent_for(&mut self, wait: std::time::Duration) -> bool {
+        matches!(self.event_within(wait).await, WsEvent::Silence)
     }
 }
 
@@ -585,9 +818,9 @@ impl TestApp {
 
     /// The number of SQL statements the server runs for one request.
     pub async fn statements_for(&self, token: &str, query: &str, variables: Value) -> u64 {
-        let before = self.statements.load(Ordering::SeqCst);
+        let before = self.metrics.sql_statements.get();
         self.gql(Some(token), query, variables).await.ok();
-        self.statements.load(Ordering::SeqCst) - before
+        self.metrics.sql_statements.get() - before
     }
 
     /// Counts the rows of a table.

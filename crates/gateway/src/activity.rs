@@ -48,6 +48,44 @@ pub struct FeedFilter {
     pub subject_id: Option<Uuid>,
 }
 
+/// Checks that the actor may read the feed of `scope` (a live sub-account or the agency of the
+/// request's tenant where they hold some permission): the scope, or `NOT_FOUND`.
+pub async fn readable_scope(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    scope: GlobalId,
+) -> Result<Scope, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    match scope.kind {
+        NodeKind::SubAccount => {
+            let live = tenancy::entity::sub_account::Entity::find_by_id((agency_id, scope.uuid))
+                .one(db)
+                .await?
+                .is_some_and(|s| s.deleted_at.is_none());
+            let at = Scope::SubAccount {
+                agency_id,
+                id: scope.uuid,
+            };
+            if !live || actor.permissions_in(at).is_empty() {
+                return Err(Error::NotFound);
+            }
+            Ok(at)
+        }
+        NodeKind::Agency if scope.uuid == agency_id => {
+            if actor.permissions_in(Scope::Agency(agency_id)).is_empty() {
+                return Err(Error::NotFound);
+            }
+            Ok(Scope::Agency(agency_id))
+        }
+        NodeKind::Agency => Err(Error::NotFound),
+        _ => Err(Error::bad_input(
+            Some("scopeId"),
+            "name an agency or a sub-account",
+        )),
+    }
+}
+
 /// Most event types in one filter.
 pub const MAX_TYPES: usize = 20;
 
@@ -69,30 +107,17 @@ pub async fn feed(
         ));
     }
     let mut visible = Condition::any();
-    match scope.kind {
-        NodeKind::SubAccount => {
-            let live = tenancy::entity::sub_account::Entity::find_by_id((agency_id, scope.uuid))
-                .one(db)
-                .await?
-                .is_some_and(|s| s.deleted_at.is_none());
-            let perms = actor.permissions_in(Scope::SubAccount {
-                agency_id,
-                id: scope.uuid,
-            });
-            if !live || perms.is_empty() {
-                return Err(Error::NotFound);
-            }
+    match readable_scope(db, actor, scope).await? {
+        Scope::SubAccount { id, .. } => {
+            let perms = actor.permissions_in(Scope::SubAccount { agency_id, id });
             visible = visible.add(
                 Condition::all()
-                    .add(event::Column::SubAccountId.eq(scope.uuid))
+                    .add(event::Column::SubAccountId.eq(id))
                     .add(event::Column::SubjectType.is_in(readable(perms))),
             );
         }
-        NodeKind::Agency if scope.uuid == agency_id => {
+        _ => {
             let perms = actor.permissions_in(Scope::Agency(agency_id));
-            if perms.is_empty() {
-                return Err(Error::NotFound);
-            }
             visible = visible.add(
                 Condition::all()
                     .add(event::Column::SubAccountId.is_null())
@@ -124,13 +149,6 @@ pub async fn feed(
                         .add(event::Column::SubjectType.is_in(types)),
                 );
             }
-        }
-        NodeKind::Agency => return Err(Error::NotFound),
-        _ => {
-            return Err(Error::bad_input(
-                Some("scopeId"),
-                "name an agency or a sub-account",
-            ));
         }
     }
     let mut q = event::Entity::find()
@@ -176,17 +194,12 @@ impl Event {
     }
     /// The global id of the object it happened to (it may since have been deleted).
     async fn subject_id(&self) -> Option<ID> {
-        NodeKind::ALL
-            .into_iter()
-            .find(|k| k.type_name() == self.0.subject_type)
-            .map(|k| gid(k, self.0.subject_id))
+        NodeKind::from_type_name(&self.0.subject_type).map(|k| gid(k, self.0.subject_id))
     }
     /// The object it happened to, if it still exists and you may see it.
     async fn subject(&self, ctx: &Context<'_>) -> Option<Node> {
-        let id = NodeKind::ALL
-            .into_iter()
-            .find(|k| k.type_name() == self.0.subject_type)
-            .map(|k| gid(k, self.0.subject_id))?;
+        let id =
+            NodeKind::from_type_name(&self.0.subject_type).map(|k| gid(k, self.0.subject_id))?;
         load(ctx, &id).await.ok()
     }
     /// Who did it: `user`, `api_key`, `system` or `anonymous`.

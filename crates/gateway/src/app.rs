@@ -19,6 +19,12 @@ pub struct AppState {
     pub identity: Arc<identity::Identity>,
     /// The configuration.
     pub config: Arc<Config>,
+    /// The live bus (committed events and notifications, for subscriptions).
+    pub bus: Arc<crate::bus::Bus>,
+    /// Permits for live connections (`CANOPY_WS_MAX_CONNECTIONS`).
+    pub live_connections: Arc<tokio::sync::Semaphore>,
+    /// Counters served at `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A ready-to-serve application.
@@ -31,15 +37,24 @@ pub struct App {
 
 impl App {
     /// Connects to an already migrated database and builds the router.
-    pub async fn build(config: Config, db: DatabaseConnection) -> Result<Self, String> {
+    pub async fn build(config: Config, mut db: DatabaseConnection) -> Result<Self, String> {
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let statements = metrics.sql_statements.clone();
+        db.set_metric_callback(move |_| {
+            statements.inc();
+        });
         let identity = identity::Identity::new(&db, &config)
             .await
             .map_err(|e| format!("identity set-up failed: {}", e.public_message()))?;
         let schema = schema::build(&config, identity.clone());
+        let bus = crate::bus::Bus::start(&config);
         let state = AppState {
             db,
             schema,
             identity,
+            live_connections: Arc::new(tokio::sync::Semaphore::new(config.ws_max_connections)),
+            bus,
+            metrics,
             config: Arc::new(config),
         };
         let router = crate::http::router(state.clone());
@@ -52,6 +67,13 @@ impl App {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let bus = self.state.bus.clone();
+        // Live connections are not part of axum's graceful shutdown: stopping the bus closes
+        // them (1001) as soon as shutdown begins.
+        let shutdown = async move {
+            shutdown.await;
+            bus.stop();
+        };
         axum::serve(
             listener,
             self.router

@@ -1,4 +1,4 @@
-//! The command line: `canopy [serve|migrate|seed-demo|print-schema]`.
+//! The command line: `canopy [serve|migrate|seed-demo|seed-scale|print-schema]`.
 
 use crate::{App, db, seed};
 use clap::{Parser, Subcommand};
@@ -18,7 +18,7 @@ pub struct Cli {
 }
 
 /// The commands.
-#[derive(Subcommand, Debug, Clone, Copy)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Migrate the database, seed demo data if configured, and serve (the default).
     Serve,
@@ -26,6 +26,10 @@ pub enum Command {
     Migrate,
     /// Seed the demo platform (once; a second run changes nothing) and exit.
     SeedDemo,
+    /// Fill the database with a large, realistic platform for benchmarks (deterministic from
+    /// `--seed`; bulk inserts, as the owner) and exit. Every user's password is
+    /// `canopy-scale`; agency i's owner is `owner@agency-<i>.scale.test`.
+    SeedScale(crate::scale::ScaleOptions),
     /// Print the GraphQL schema (SDL) and exit.
     PrintSchema,
 }
@@ -78,6 +82,45 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let app = App::build(config, conn).await?;
             seed::seed_demo(&app.state).await?;
             seed::print_logins();
+            Ok(())
+        }
+        Command::SeedScale(opts) => {
+            // As the owner: bulk inserts need no row-level security in the way.
+            let owner = match &config.owner_database_url {
+                Some(url) => {
+                    db::connect(&Config {
+                        database_url: Some(url.clone()),
+                        ..config.clone()
+                    })
+                    .await?
+                }
+                None => conn.clone(),
+            };
+            let hash = identity::service::password::Hasher::new(
+                config.argon2_memory_kib,
+                config.argon2_iterations,
+            )
+            .map_err(|e| e.public_message())?
+            .hash(crate::scale::PASSWORD.to_owned())
+            .await
+            .map_err(|e| e.public_message())?;
+            let r = crate::scale::seed_scale(&owner, &opts, &hash).await?;
+            println!(
+                "seeded {} agencies, {} sub-accounts, {} users, {} contacts, {} tickets, {} tasks, {} events in {:.1} s",
+                r.agencies,
+                r.sub_accounts,
+                r.users,
+                r.contacts,
+                r.tickets,
+                r.tasks,
+                r.events,
+                r.seconds
+            );
+            println!(
+                "sign in as {} / {}",
+                crate::scale::owner_email(0),
+                crate::scale::PASSWORD
+            );
             Ok(())
         }
         Command::Serve | Command::PrintSchema => serve(config, conn).await,

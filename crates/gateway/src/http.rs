@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use identity::UserAgent;
 use kernel::db::RequestTx;
 use kernel::error::INTERNAL_MESSAGE;
-use kernel::{Actor, Principal, RequestContext};
+use kernel::{Principal, RequestContext};
 use sea_orm::{
     ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
@@ -51,10 +51,14 @@ pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if config.graphiql {
         router = router.route("/", get(graphiql));
+    }
+    if config.metrics {
+        router = router.route("/metrics", get(metrics));
     }
     let origins: Vec<HeaderValue> = config
         .allowed_origins
@@ -122,6 +126,21 @@ async fn graphiql() -> Html<String> {
             .title("Canopy GraphiQL")
             .finish(),
     )
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    state
+        .metrics
+        .live_subscriptions
+        .set(i64::try_from(state.bus.receivers()).unwrap_or(i64::MAX));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {
@@ -342,7 +361,7 @@ fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr 
 }
 
 /// The operation a request will run, if the document names one unambiguously.
-fn operation<'a>(
+pub(crate) fn operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'a Positioned<async_graphql::parser::types::OperationDefinition>> {
@@ -357,7 +376,7 @@ fn operation<'a>(
 /// Counts aliased fields, each fragment's aliases once per spread. Each fragment is walked
 /// once (memoised), so a document of nested spreads costs time linear in its size; a cycle
 /// counts zero here and is rejected by validation.
-fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet) -> usize {
+pub(crate) fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet) -> usize {
     fn walk<'a>(
         doc: &'a ExecutableDocument,
         set: &'a SelectionSet,
@@ -408,19 +427,32 @@ async fn execute(
 
     // Parse once (async-graphql keeps the parsed document) to learn the operation type.
     let operation_name = request.operation_name.clone();
-    let (is_mutation, aliases) = match request.parsed_query() {
+    let (ty, aliases) = match request.parsed_query() {
         Ok(doc) => {
             let op = operation(doc, operation_name.as_deref());
             let ty = op.map(|o| o.node.ty);
             let aliases = op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node));
-            (
-                ty == Some(OperationType::Mutation) || ty == Some(OperationType::Subscription),
-                aliases,
-            )
+            (ty, aliases)
         }
         // Let execution report the syntax error in the usual shape.
-        Err(_) => (false, 0),
+        Err(_) => (None, 0),
     };
+    if ty == Some(OperationType::Subscription) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "subscriptions are served over WebSocket at /graphql/ws (protocol graphql-transport-ws)",
+            "BAD_USER_INPUT",
+        );
+    }
+    let is_mutation = ty == Some(OperationType::Mutation);
+    state
+        .metrics
+        .requests
+        .get_or_create(&crate::metrics::OperationLabel {
+            operation: if is_mutation { "mutation" } else { "query" },
+        })
+        .inc();
     if is_get && is_mutation {
         let mut resp = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -483,37 +515,19 @@ async fn execute(
         Err(e) => return rejected(kernel::Error::Db(e), media, &request_id),
     };
 
-    // The user's memberships, or the API key owner's (a key never outreaches its owner).
-    let member = match &principal {
-        Principal::User { user_id, .. } => Some(*user_id),
-        Principal::ApiKey { owner, .. } => Some(*owner),
-        _ => None,
-    };
-    let memberships = match member {
-        Some(user_id) => match tenancy::memberships_of(&tx, user_id).await {
-            Ok(m) => m,
-            Err(e) => return rejected(e, media, &request_id),
-        },
-        None => Vec::new(),
-    };
-    let mut actor = Actor {
-        principal,
-        memberships,
-        tenant: None,
-    };
-    // Checked once, here; it also sets what row-level security lets the transaction see.
-    let tenant = match tenancy::resolve_tenant(
+    // The actor's memberships and tenant, checked once, here; this also sets what row-level
+    // security lets the transaction see.
+    let (actor, tenant) = match tenancy::act(
         &tx,
-        &actor,
+        principal,
         header_str(&headers, AGENCY_HEADER),
         header_str(&headers, SUB_ACCOUNT_HEADER),
     )
     .await
     {
-        Ok(t) => t,
+        Ok(a) => a,
         Err(e) => return rejected(e, media, &request_id),
     };
-    actor.tenant = tenant.map(|t| t.agency_id);
 
     let tx = Arc::new(tx);
     // Loaders are per request, on its transaction (held weakly), with a short batching window
@@ -566,7 +580,14 @@ async fn execute(
         async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(LOADER_DELAY);
+    let counts = async_graphql::dataloader::DataLoader::with_cache(
+        sub_account_counts(Arc::downgrade(&tx), actor.tenant),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(LOADER_DELAY);
     let mut request = request
+        .data(counts)
         .data(users)
         .data(contact_tags)
         .data(contact_values)
@@ -593,6 +614,10 @@ async fn execute(
         Ok(tx) => {
             if let Err(e) = tx.commit().await {
                 return rejected(kernel::Error::Db(e), media, &request_id);
+            }
+            if is_mutation {
+                // Live subscribers hear of what this request committed.
+                state.bus.poke();
             }
         }
         Err(_) => {
@@ -632,9 +657,46 @@ async fn execute(
     (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
 }
 
+/// The sub-accounts' counts, from the domains that own them, on the request's transaction.
+fn sub_account_counts(
+    tx: std::sync::Weak<sea_orm::DatabaseTransaction>,
+    tenant: Option<uuid::Uuid>,
+) -> tenancy::SubAccountCountsLoader {
+    tenancy::SubAccountCountsLoader::new(move |ids| {
+        let tx = tx.clone();
+        Box::pin(async move {
+            let Some(agency) = tenant else {
+                return Ok(HashMap::new());
+            };
+            let tx = tx
+                .upgrade()
+                .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+            let contacts = crm::service::contact::count_by_sub_account(&*tx, agency, &ids).await?;
+            let tickets =
+                kanban::service::ticket::open_count_by_sub_account(&*tx, agency, &ids).await?;
+            let members =
+                tenancy::service::membership::count_by_sub_account(&*tx, agency, &ids).await?;
+            Ok(ids
+                .iter()
+                .map(|id| {
+                    let n = |m: &HashMap<uuid::Uuid, i64>| m.get(id).copied().unwrap_or(0);
+                    (
+                        *id,
+                        tenancy::SubAccountCounts {
+                            contacts: n(&contacts),
+                            open_tickets: n(&tickets),
+                            members: n(&members),
+                        },
+                    )
+                })
+                .collect())
+        })
+    })
+}
+
 /// Gives every error a code (errors from parsing, validation and limits get `BAD_USER_INPUT`)
 /// and every `INTERNAL` error the request id.
-fn finish_errors(errors: &mut [ServerError], request_id: &str) {
+pub(crate) fn finish_errors(errors: &mut [ServerError], request_id: &str) {
     for e in errors {
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {

@@ -5,13 +5,18 @@
 
 pub mod activity;
 pub mod app;
+pub mod bus;
 pub mod cli;
 pub mod db;
 pub mod graphql;
 pub mod http;
+pub mod live;
+pub mod metrics;
 pub mod notifications;
 pub mod savepoint;
+pub mod scale;
 pub mod schema;
 pub mod seed;
+pub mod ws;
 
 pub use app::{App, AppState};

@@ -13,36 +13,63 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
+/// Where the actor may read notifications: agencies whose every sub-account they reach,
+/// agencies where they hold only the agency level, and sub-accounts they were given.
+struct Reach {
+    whole: Vec<Uuid>,
+    agency_level: Vec<Uuid>,
+    subs: Vec<Uuid>,
+}
+
+fn reach(actor: &Actor) -> Reach {
+    let mut r = Reach {
+        whole: Vec::new(),
+        agency_level: Vec::new(),
+        subs: Vec::new(),
+    };
+    for m in &actor.memberships {
+        match m.scope {
+            Scope::Agency(a) if m.all_sub_accounts => r.whole.push(a),
+            Scope::Agency(a) => r.agency_level.push(a),
+            Scope::SubAccount { id, .. } => r.subs.push(id),
+            Scope::Platform | Scope::Reseller(_) => {}
+        }
+    }
+    r
+}
+
 /// The notifications the actor may read: their own, of scopes they still hold something in
 /// (a sub-account's only while they reach that sub-account).
 fn visible(actor: &Actor) -> Result<Condition, Error> {
     let user = actor.require_user()?;
-    // Agencies whose every sub-account the user reaches, agencies where they hold only the
-    // agency level, and sub-accounts they were given.
-    let mut whole = Vec::new();
-    let mut agency_level = Vec::new();
-    let mut subs = Vec::new();
-    for m in &actor.memberships {
-        match m.scope {
-            Scope::Agency(a) if m.all_sub_accounts => whole.push(a),
-            Scope::Agency(a) => agency_level.push(a),
-            Scope::SubAccount { id, .. } => subs.push(id),
-            Scope::Platform | Scope::Reseller(_) => {}
-        }
-    }
+    let r = reach(actor);
     Ok(Condition::all()
         .add(notification::Column::UserId.eq(user))
         .add(
             Condition::any()
                 .add(notification::Column::AgencyId.is_null())
-                .add(notification::Column::AgencyId.is_in(whole))
+                .add(notification::Column::AgencyId.is_in(r.whole))
                 .add(
                     Condition::all()
-                        .add(notification::Column::AgencyId.is_in(agency_level))
+                        .add(notification::Column::AgencyId.is_in(r.agency_level))
                         .add(notification::Column::SubAccountId.is_null()),
                 )
-                .add(notification::Column::SubAccountId.is_in(subs)),
+                .add(notification::Column::SubAccountId.is_in(r.subs)),
         ))
+}
+
+/// The same rule as [`visible`], for one notification in memory (live subscribers).
+pub fn readable(actor: &Actor, n: &notification::Model) -> bool {
+    if actor.user_id() != Some(n.user_id) {
+        return false;
+    }
+    let Some(agency) = n.agency_id else {
+        return true;
+    };
+    let r = reach(actor);
+    r.whole.contains(&agency)
+        || (r.agency_level.contains(&agency) && n.sub_account_id.is_none())
+        || n.sub_account_id.is_some_and(|s| r.subs.contains(&s))
 }
 
 /// A page of the actor's notifications, newest first.
@@ -110,18 +137,12 @@ impl Notification {
     }
     /// The global id of the object it is about (open it with `node(id:)`).
     async fn subject_id(&self) -> Option<ID> {
-        let kind = NodeKind::ALL
-            .into_iter()
-            .find(|k| Some(k.type_name()) == self.0.subject_type.as_deref())?;
+        let kind = NodeKind::from_type_name(self.0.subject_type.as_deref()?)?;
         self.0.subject_id.map(|id| gid(kind, id))
     }
     /// The sub-account or agency it concerns.
     async fn scope_id(&self) -> Option<ID> {
-        match (self.0.sub_account_id, self.0.agency_id) {
-            (Some(s), _) => Some(gid(NodeKind::SubAccount, s)),
-            (None, Some(a)) => Some(gid(NodeKind::Agency, a)),
-            _ => None,
-        }
+        kernel::id::row_scope_gid(self.0.agency_id, self.0.sub_account_id)
     }
     /// When you read it.
     async fn read_at(&self) -> Option<DateTime<Utc>> {

@@ -1,7 +1,8 @@
 //! The merged GraphQL schema: each crate's query and mutation roots, plus `node`/`nodes`.
 
 use crate::graphql::CoreQuery;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use crate::live::SubscriptionRoot;
+use async_graphql::{MergedObject, Schema};
 use crm::{CrmMutation, CrmQuery};
 use identity::{IdentityMutation, IdentityQuery};
 use kanban::{KanbanMutation, KanbanQuery};
@@ -31,7 +32,7 @@ pub struct MutationRoot(
 );
 
 /// The schema type.
-pub type CanopySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type CanopySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the configured limits. Per-request state (the transaction, the
 /// actor, loaders) is added to each request, never to the schema.
@@ -39,7 +40,7 @@ pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> C
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .data(identity)
     .data(tenancy::service::branding::PlatformBrand {
@@ -66,7 +67,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .finish()
     .sdl()

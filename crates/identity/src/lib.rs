@@ -12,4 +12,4 @@ pub mod service;
 pub use graphql::{ApiKey, IdentityMutation, IdentityQuery, User, UserAgent};
 pub use loader::UserLoader;
 pub use service::Identity;
-pub use service::auth::authenticate;
+pub use service::auth::{authenticate, authenticate_until};

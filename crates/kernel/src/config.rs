@@ -112,6 +112,24 @@ pub struct Config {
     #[arg(long, env = "CANOPY_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Live connections (`/graphql/ws`) must send `connection_init` within this many
+    /// milliseconds.
+    #[arg(long, env = "CANOPY_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub ws_init_timeout_ms: u64,
+
+    /// Most subscriptions one live connection may hold at once.
+    #[arg(long, env = "CANOPY_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub ws_max_subscriptions: usize,
+
+    /// Most live connections the server holds at once (more are refused with 503).
+    #[arg(long, env = "CANOPY_WS_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub ws_max_connections: usize,
+
+    /// Serve Prometheus metrics at `/metrics` (counters only, no tenant data; off by default:
+    /// expose it only where your scraper reaches it).
+    #[arg(long, env = "CANOPY_METRICS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
     /// Origins allowed for cross-site browser requests (comma-separated).
     #[arg(long, env = "CANOPY_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,

@@ -143,6 +143,11 @@ impl NodeKind {
         }
     }
 
+    /// The kind whose GraphQL type is `name` (as stored in events and notifications).
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.type_name() == name)
+    }
+
     /// The GraphQL type name of this kind.
     pub const fn type_name(self) -> &'static str {
         match self {
@@ -253,6 +258,25 @@ pub fn scope_gid(scope: crate::auth::Scope) -> async_graphql::ID {
 /// A new time-ordered primary key (UUIDv7).
 pub fn new_uuid() -> Uuid {
     Uuid::now_v7()
+}
+
+/// The smallest UUIDv7 of the millisecond `at`: ids at or above it were made at `at` or later.
+pub fn uuid_floor(at: chrono::DateTime<chrono::Utc>) -> Uuid {
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    Uuid::from_u128((u128::from(ms) << 80) | (0x7u128 << 76) | (0x2u128 << 62))
+}
+
+/// The global id of the tenant scope a row concerns: its sub-account, else its agency (for
+/// rows that keep both columns, as events and notifications do).
+pub fn row_scope_gid(
+    agency_id: Option<Uuid>,
+    sub_account_id: Option<Uuid>,
+) -> Option<async_graphql::ID> {
+    match (sub_account_id, agency_id) {
+        (Some(s), _) => Some(gid(NodeKind::SubAccount, s)),
+        (None, Some(a)) => Some(gid(NodeKind::Agency, a)),
+        (None, None) => None,
+    }
 }
 
 /// Shorthand: the GraphQL `ID` of a row.

@@ -84,17 +84,33 @@ pub async fn authenticate(
     identity: &crate::Identity,
     bearer: &str,
 ) -> Result<Principal, Error> {
+    Ok(authenticate_until(db, identity, bearer).await?.0)
+}
+
+/// As [`authenticate`], and also when the credential stops being valid (an access token's
+/// expiry, an API key's expiry if it has one): long-lived connections end there.
+pub async fn authenticate_until(
+    db: &impl ConnectionTrait,
+    identity: &crate::Identity,
+    bearer: &str,
+) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
     if let Some(rest) = bearer.strip_prefix(API_KEY_PREFIX) {
         return authenticate_api_key(db, rest).await;
     }
     let claims = identity.tokens.check(bearer)?;
-    Ok(Principal::User {
-        user_id: claims.sub,
-        session_id: claims.sid,
-    })
+    Ok((
+        Principal::User {
+            user_id: claims.sub,
+            session_id: claims.sid,
+        },
+        DateTime::from_timestamp(claims.exp, 0),
+    ))
 }
 
-async fn authenticate_api_key(db: &impl ConnectionTrait, rest: &str) -> Result<Principal, Error> {
+async fn authenticate_api_key(
+    db: &impl ConnectionTrait,
+    rest: &str,
+) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
     let invalid = || Error::Unauthenticated("the API key is not valid".into());
     let (prefix, secret) = rest.split_once('_').ok_or_else(invalid)?;
     if prefix.len() != API_KEY_ID_LEN || secret.is_empty() {
@@ -116,12 +132,15 @@ async fn authenticate_api_key(db: &impl ConnectionTrait, rest: &str) -> Result<P
     if key.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(Error::Unauthenticated("the API key has expired".into()));
     }
-    Ok(Principal::ApiKey {
-        key_id: key.id,
-        owner: key.created_by,
-        scope: super::api_key::key_scope(&key)?,
-        permissions: super::api_key::permissions_of(&key),
-    })
+    Ok((
+        Principal::ApiKey {
+            key_id: key.id,
+            owner: key.created_by,
+            scope: super::api_key::key_scope(&key)?,
+            permissions: super::api_key::permissions_of(&key),
+        },
+        key.expires_at,
+    ))
 }
 
 #[cfg(test)]

@@ -10,6 +10,35 @@ use kernel::error::Error;
 use kernel::id::{GlobalId, NodeKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+/// The actor of an authenticated principal, acting in the tenant named (see
+/// [`resolve_tenant`], which also sets row-level security on `db`): its memberships are the
+/// user's, or the API key owner's (a key never outreaches its owner). The HTTP edge and live
+/// connections both start here.
+pub async fn act(
+    db: &impl ConnectionTrait,
+    principal: Principal,
+    agency: Option<&str>,
+    sub_account: Option<&str>,
+) -> Result<(Actor, Option<TenantContext>), Error> {
+    let member = match &principal {
+        Principal::User { user_id, .. } => Some(*user_id),
+        Principal::ApiKey { owner, .. } => Some(*owner),
+        _ => None,
+    };
+    let memberships = match member {
+        Some(user_id) => super::membership::memberships_of(db, user_id).await?,
+        None => Vec::new(),
+    };
+    let mut actor = Actor {
+        principal,
+        memberships,
+        tenant: None,
+    };
+    let tenant = resolve_tenant(db, &actor, agency, sub_account).await?;
+    actor.tenant = tenant.map(|t| t.agency_id);
+    Ok((actor, tenant))
+}
+
 /// Checks the tenant a request names (`Canopy-Agency`, `Canopy-Sub-Account` headers, as global
 /// ids), and sets what PostgreSQL's row-level security lets the rest of the transaction see.
 ///

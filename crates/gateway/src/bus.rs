@@ -1,0 +1,526 @@
+//! The live bus: committed events and notifications, published to this replica's subscribers.
+//!
+//! Nothing is published from inside a request: a follower reads what has been committed.
+//! - PostgreSQL: a trigger announces every inserted event and notification on `canopy_live`
+//!   (`NOTIFY` is sent at commit, in commit order, never for a rolled-back change); every
+//!   replica `LISTEN`s, reads the announced rows by id and broadcasts them. When the listening
+//!   connection drops, the follower reconnects and then re-reads the event and notification
+//!   tables from shortly before the loss ([`CATCH_UP_MARGIN`] plus the request timeout, the
+//!   longest a transaction lives), skipping what it already delivered. If the outage was longer
+//!   than it can vouch for, it broadcasts [`Live::Gap`] so subscribers are told, not left to
+//!   miss events silently.
+//! - SQLite: one process writes, one transaction at a time, so rowids grow in commit order; the
+//!   follower reads rows past the last rowid it saw when a request commits a mutation
+//!   ([`Bus::poke`]), and every second for writers in other processes (the CLI).
+//!
+//! Architecture Invariant: subscribers receive only committed data, and every subscriber
+//! filters what it receives by what its own actor may read (see `live`).
+
+use kernel::event::entity as event;
+use kernel::notify::entity as notification;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, broadcast, watch};
+use uuid::Uuid;
+
+/// How many messages a subscriber may fall behind before it is told it missed some.
+pub const CAPACITY: usize = 16_384;
+/// Added to the request timeout: how far back a reconnected follower re-reads.
+pub const CATCH_UP_MARGIN: Duration = Duration::from_secs(30);
+/// How long delivered ids are remembered (to skip them when catching up).
+const REMEMBER: Duration = Duration::from_secs(600);
+/// How long the listening connection may be quiet before it is checked.
+const KEEPALIVE: Duration = Duration::from_secs(30);
+/// Most rows of each table re-read by one catch-up (beyond that, subscribers are told).
+const CATCH_UP_LIMIT: u64 = 10_000;
+/// Most ids fetched by one statement.
+const BATCH: usize = 500;
+
+/// One thing a subscriber may hear about.
+#[derive(Clone, Debug)]
+pub enum Live {
+    /// A committed event.
+    Event(Arc<event::Model>),
+    /// A committed notification.
+    Notification(Arc<notification::Model>),
+    /// The follower may have missed events (a long outage): subscribers should resubscribe
+    /// and refetch.
+    Gap,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// The bus of one replica.
+pub struct Bus {
+    tx: broadcast::Sender<Live>,
+    poke: Notify,
+    stop: watch::Sender<bool>,
+    ready: watch::Sender<bool>,
+}
+
+impl Bus {
+    /// Starts the follower on a pool of its own (its reads are not the requests'), see the
+    /// module docs.
+    pub fn start(config: &kernel::Config) -> Arc<Self> {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        let (stop, _) = watch::channel(false);
+        let (ready, _) = watch::channel(false);
+        let bus = Arc::new(Self {
+            tx,
+            poke: Notify::new(),
+            stop,
+            ready,
+        });
+        let follower = bus.clone();
+        let mut config = config.clone();
+        config.db_max_connections = 2;
+        let margin = Duration::from_secs(config.request_timeout_secs) + CATCH_UP_MARGIN;
+        tokio::spawn(async move {
+            let mut stop = follower.stop.subscribe();
+            let db = loop {
+                match crate::db::connect(&config).await {
+                    Ok(db) => break db,
+                    Err(e) => tracing::warn!(error = %e, "live bus: cannot connect; retrying"),
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            };
+            // Supervised: should the follower ever fail, subscribers are told (they may have
+            // missed events) and it starts again.
+            loop {
+                let (bus, conn) = (follower.clone(), db.clone());
+                let url = config.database_url().to_owned();
+                let run = tokio::spawn(async move {
+                    match conn.get_database_backend() {
+                        DbBackend::Postgres => follow_postgres(bus, conn, url, margin).await,
+                        _ => follow_sqlite(bus, conn).await,
+                    }
+                });
+                match run.await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "live bus: the follower failed; restarting");
+                        follower.publish(Live::Gap);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+            db.close().await.ok();
+        });
+        bus
+    }
+
+    /// A new receiver of everything published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Live> {
+        self.tx.subscribe()
+    }
+
+    /// How many receivers there are (live subscriptions).
+    pub fn receivers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
+    /// Tells the follower that this replica committed a change (SQLite reads it at once).
+    pub fn poke(&self) {
+        self.poke.notify_one();
+    }
+
+    /// Stops the follower and ends every subscription.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+        let _ = self.tx.send(Live::Shutdown);
+    }
+
+    /// Completes once the follower has started (on PostgreSQL: is listening), so that a
+    /// subscription made now misses nothing committed after it; `false` if that takes longer
+    /// than `wait`.
+    pub async fn ready(&self, wait: Duration) -> bool {
+        let mut rx = self.ready.subscribe();
+        matches!(
+            tokio::time::timeout(wait, rx.wait_for(|r| *r)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Completes when the bus is stopped.
+    pub async fn stopped(&self) {
+        let mut rx = self.stop.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+
+    fn publish(&self, item: Live) {
+        // No receivers is not an error: nobody is listening.
+        let _ = self.tx.send(item);
+    }
+}
+
+async fn follow_sqlite(bus: Arc<Bus>, db: DatabaseConnection) {
+    let mut stop = bus.stop.subscribe();
+    // Start from what exists now (never from 0: that would replay history as live).
+    let (mut last_event, mut last_notification) = loop {
+        match (
+            max_rowid(&db, "events").await,
+            max_rowid(&db, "notifications").await,
+        ) {
+            (Ok(e), Ok(n)) => break (e, n),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "live bus: reading the marks failed; retrying");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    };
+    bus.ready.send_replace(true);
+    loop {
+        tokio::select! {
+            () = bus.poke.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        // The marks are read before looking for receivers: a subscriber that arrives after
+        // this read finds its rows above them.
+        let (Ok(e), Ok(n)) = (
+            max_rowid(&db, "events").await,
+            max_rowid(&db, "notifications").await,
+        ) else {
+            continue;
+        };
+        if bus.receivers() == 0 {
+            // Nobody listens: move the marks without reading rows.
+            last_event = e;
+            last_notification = n;
+            continue;
+        }
+        match read_sqlite(&bus, &db, last_event, last_notification).await {
+            Ok((e, n)) => {
+                last_event = e;
+                last_notification = n;
+            }
+            Err(e) => tracing::warn!(error = %e, "live bus: reading new rows failed"),
+        }
+    }
+}
+
+async fn max_rowid(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!("SELECT COALESCE(MAX(rowid), 0) AS m FROM {table}"),
+        ))
+        .await?;
+    Ok(row
+        .and_then(|r| r.try_get::<i64>("", "m").ok())
+        .unwrap_or(0))
+}
+
+async fn read_sqlite(
+    bus: &Bus,
+    db: &DatabaseConnection,
+    mut last_event: i64,
+    mut last_notification: i64,
+) -> Result<(i64, i64), sea_orm::DbErr> {
+    loop {
+        let upto = max_rowid(db, "events").await?;
+        if upto <= last_event {
+            break;
+        }
+        let upto = upto.min(last_event + BATCH as i64);
+        let rows = event::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT * FROM events WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+                [last_event.into(), upto.into()],
+            ))
+            .all(db)
+            .await?;
+        for r in rows {
+            bus.publish(Live::Event(Arc::new(r)));
+        }
+        last_event = upto;
+    }
+    loop {
+        let upto = max_rowid(db, "notifications").await?;
+        if upto <= last_notification {
+            break;
+        }
+        let upto = upto.min(last_notification + BATCH as i64);
+        let rows = notification::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT * FROM notifications WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+                [last_notification.into(), upto.into()],
+            ))
+            .all(db)
+            .await?;
+        for r in rows {
+            bus.publish(Live::Notification(Arc::new(r)));
+        }
+        last_notification = upto;
+    }
+    Ok((last_event, last_notification))
+}
+
+/// Ids already delivered, remembered for [`REMEMBER`].
+#[derive(Default)]
+struct Seen {
+    order: VecDeque<(Instant, Uuid)>,
+    set: HashSet<Uuid>,
+}
+
+impl Seen {
+    /// Remembers `id`; false if it was already delivered.
+    fn insert(&mut self, id: Uuid) -> bool {
+        let now = Instant::now();
+        while let Some((t, old)) = self.order.front() {
+            if now.duration_since(*t) < REMEMBER {
+                break;
+            }
+            self.set.remove(old);
+            self.order.pop_front();
+        }
+        if self.set.insert(id) {
+            self.order.push_back((now, id));
+            true
+        } else {
+            false
+        }
+    }
+}
+
+async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, margin: Duration) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let mut stop = bus.stop.subscribe();
+    let mut seen = Seen::default();
+    // When the listening connection was lost (None while it is up).
+    let mut lost: Option<(Instant, chrono::DateTime<chrono::Utc>)> = None;
+    let mut backoff = Duration::from_millis(100);
+    // Nothing before the first listen was ever announced to us: catching up never goes back
+    // further.
+    let mut started: Option<chrono::DateTime<chrono::Utc>> = None;
+    loop {
+        let connect = async {
+            let mut l = PgListener::connect(&url).await?;
+            l.eager_reconnect(false);
+            l.listen(migrations::m20261123_000019_live_bus::CHANNEL)
+                .await?;
+            Ok::<_, sea_orm::sqlx::Error>(l)
+        };
+        let connected = tokio::select! {
+            r = connect => Some(r),
+            _ = stop.wait_for(|s| *s) => None,
+        };
+        let mut listener = match connected {
+            None => return,
+            Some(Ok(l)) => l,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "live bus: cannot listen; retrying");
+                lost.get_or_insert((Instant::now(), chrono::Utc::now()));
+                let stopped = tokio::select! {
+                    () = tokio::time::sleep(backoff) => false,
+                    _ = stop.wait_for(|s| *s) => true,
+                };
+                if stopped {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        let first_listen = *started.get_or_insert_with(chrono::Utc::now);
+        bus.ready.send_replace(true);
+        if let Some((since, at)) = lost.take() {
+            // Listening again: whatever committed while we were deaf is in the tables.
+            let from =
+                (at - chrono::Duration::from_std(margin).unwrap_or_default()).max(first_listen);
+            match catch_up(&bus, &db, &mut seen, from).await {
+                Ok((n, complete)) => {
+                    tracing::info!(recovered = n, "live bus: listening again; caught up");
+                    if !complete || since.elapsed() > REMEMBER / 2 {
+                        bus.publish(Live::Gap);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "live bus: catching up failed; retrying");
+                    lost = Some((since, at));
+                    let stopped = tokio::select! {
+                        () = tokio::time::sleep(backoff) => false,
+                        _ = stop.wait_for(|s| *s) => true,
+                    };
+                    if stopped {
+                        return;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            }
+        }
+        backoff = Duration::from_millis(100);
+        loop {
+            let step = tokio::select! {
+                r = listener.try_recv() => Step::Got(r),
+                _ = stop.wait_for(|s| *s) => Step::Stop,
+                () = tokio::time::sleep(KEEPALIVE) => Step::Quiet,
+            };
+            let first = match step {
+                Step::Stop => return,
+                // Quiet for a while: make sure the connection is still there (a dead peer
+                // without a reset would otherwise leave us deaf for good).
+                Step::Quiet => match sea_orm::sqlx::query("SELECT 1")
+                    .execute(&mut listener)
+                    .await
+                {
+                    Ok(_) => continue,
+                    Err(e) => Err(e),
+                },
+                Step::Got(r) => r,
+            };
+            let first = match first {
+                Ok(Some(n)) => n,
+                Ok(None) => {
+                    tracing::warn!("live bus: the listening connection was lost");
+                    lost = Some((Instant::now(), chrono::Utc::now()));
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "live bus: listening failed");
+                    lost = Some((Instant::now(), chrono::Utc::now()));
+                    break;
+                }
+            };
+            if bus.receivers() == 0 {
+                // Nobody listens here: nothing to read, but remember the ids so that a later
+                // catch-up does not deliver them.
+                let mut next = Some(first);
+                while let Some(n) = next {
+                    if let Some(id) = n.payload().get(1..).and_then(|s| Uuid::parse_str(s).ok()) {
+                        seen.insert(id);
+                    }
+                    next = listener.next_buffered();
+                }
+                continue;
+            }
+            let mut batch = vec![first.payload().to_owned()];
+            while batch.len() < BATCH {
+                match listener.next_buffered() {
+                    Some(n) => batch.push(n.payload().to_owned()),
+                    None => break,
+                }
+            }
+            if let Err(e) = deliver(&bus, &db, &mut seen, &batch).await {
+                // The rows are committed: catch up from them once the database answers again.
+                tracing::warn!(error = %e, "live bus: reading announced rows failed");
+                lost = Some((Instant::now(), chrono::Utc::now()));
+                break;
+            }
+        }
+    }
+}
+
+/// What woke the listening loop.
+enum Step {
+    Got(Result<Option<sea_orm::sqlx::postgres::PgNotification>, sea_orm::sqlx::Error>),
+    Stop,
+    Quiet,
+}
+
+/// Reads announced rows (`e<uuid>` / `n<uuid>`) and publishes them in announcement order.
+async fn deliver(
+    bus: &Bus,
+    db: &impl ConnectionTrait,
+    seen: &mut Seen,
+    batch: &[String],
+) -> Result<(), sea_orm::DbErr> {
+    let mut events = Vec::new();
+    let mut notifications = Vec::new();
+    let mut order = Vec::with_capacity(batch.len());
+    for p in batch {
+        let (Some(kind), Some(id)) = (p.get(..1), p.get(1..)) else {
+            continue;
+        };
+        let Ok(id) = Uuid::parse_str(id) else {
+            continue;
+        };
+        match kind {
+            "e" => events.push(id),
+            "n" => notifications.push(id),
+            _ => continue,
+        }
+        order.push(id);
+    }
+    let mut found: HashMap<Uuid, Live> = HashMap::with_capacity(order.len());
+    if !events.is_empty() {
+        for r in event::Entity::find()
+            .filter(event::Column::Id.is_in(events))
+            .all(db)
+            .await?
+        {
+            found.insert(r.id, Live::Event(Arc::new(r)));
+        }
+    }
+    if !notifications.is_empty() {
+        for r in notification::Entity::find()
+            .filter(notification::Column::Id.is_in(notifications))
+            .all(db)
+            .await?
+        {
+            found.insert(r.id, Live::Notification(Arc::new(r)));
+        }
+    }
+    for id in order {
+        if let Some(item) = found.remove(&id)
+            && seen.insert(id)
+        {
+            bus.publish(item);
+        }
+    }
+    Ok(())
+}
+
+/// Publishes the events and notifications recorded since `from` that were not delivered yet
+/// (at most [`CATCH_UP_LIMIT`] of each; whether that was all of them).
+async fn catch_up(
+    bus: &Bus,
+    db: &impl ConnectionTrait,
+    seen: &mut Seen,
+    from: chrono::DateTime<chrono::Utc>,
+) -> Result<(usize, bool), sea_orm::DbErr> {
+    // Ids are UUIDv7: the smallest id of that millisecond bounds the scan by primary key.
+    let floor = kernel::id::uuid_floor(from);
+    let mut n = 0;
+    let events = event::Entity::find()
+        .filter(event::Column::Id.gte(floor))
+        .order_by_asc(event::Column::Id)
+        .limit(CATCH_UP_LIMIT)
+        .all(db)
+        .await?;
+    let notifications = notification::Entity::find()
+        .filter(notification::Column::Id.gte(floor))
+        .order_by_asc(notification::Column::Id)
+        .limit(CATCH_UP_LIMIT)
+        .all(db)
+        .await?;
+    let complete =
+        (events.len() as u64) < CATCH_UP_LIMIT && (notifications.len() as u64) < CATCH_UP_LIMIT;
+    for r in events {
+        if seen.insert(r.id) {
+            bus.publish(Live::Event(Arc::new(r)));
+            n += 1;
+        }
+    }
+    for r in notifications {
+        if seen.insert(r.id) {
+            bus.publish(Live::Notification(Arc::new(r)));
+            n += 1;
+        }
+    }
+    Ok((n, complete))
+}

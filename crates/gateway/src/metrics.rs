@@ -1,0 +1,79 @@
+//! Prometheus metrics at `/metrics` (text exposition format, `prometheus-client`): SQL
+//! statements, GraphQL requests by operation type, live connections and subscriptions.
+//! They hold no tenant data, but do show traffic: the endpoint is served only with
+//! `CANOPY_METRICS=true`, in the OpenMetrics text format.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// The label of a GraphQL request counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabel {
+    /// `query` or `mutation`.
+    pub operation: &'static str,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    /// SQL statements run on the server's pool: requests, and subscriptions' start-up checks
+    /// (the live bus reads on a pool of its own).
+    pub sql_statements: Counter,
+    /// GraphQL requests received over HTTP, by operation type (refused ones included).
+    pub requests: Family<OperationLabel, Counter>,
+    /// Open live (WebSocket) connections.
+    pub live_connections: Gauge,
+    /// Live subscriptions.
+    pub live_subscriptions: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("canopy");
+        let sql_statements = Counter::default();
+        registry.register(
+            "sql_statements",
+            "SQL statements run on the server's pool",
+            sql_statements.clone(),
+        );
+        let requests = Family::<OperationLabel, Counter>::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests over HTTP",
+            requests.clone(),
+        );
+        let live_connections = Gauge::default();
+        registry.register(
+            "live_connections",
+            "Open live (WebSocket) connections",
+            live_connections.clone(),
+        );
+        let live_subscriptions = Gauge::default();
+        registry.register(
+            "live_subscriptions",
+            "Live subscriptions",
+            live_subscriptions.clone(),
+        );
+        Self {
+            registry,
+            sql_statements,
+            requests,
+            live_connections,
+            live_subscriptions,
+        }
+    }
+}
+
+impl Metrics {
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

@@ -380,6 +380,93 @@ impl Ws {
     }
 }
 
+impl TestApp {
+    /// Opens `/graphql/stream` (GraphQL over SSE) for one subscription. The response head
+    /// arrives once the subscription listens, or with the refusal.
+    pub async fn stream(
+        &self,
+        token: Option<&str>,
+        agency: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Sse {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql/stream", self.url))
+            .header("accept", "text/event-stream")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(a) = agency {
+            req = req.header("canopy-agency", a);
+        }
+        let resp = req.send().await.expect("stream request");
+        Sse {
+            status: resp.status().as_u16(),
+            content_type: resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            resp,
+            buf: String::new(),
+        }
+    }
+}
+
+/// A GraphQL-over-SSE response being read (see [`TestApp::stream`]).
+pub struct Sse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response's content type.
+    pub content_type: String,
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Sse {
+    /// The next event as (event name, data parsed as JSON or `Null`), skipping comments;
+    /// `None` when the stream ends or nothing comes within `wait`.
+    pub async fn event_within(&mut self, wait: std::time::Duration) -> Option<(String, Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if block.lines().all(|l| l.starts_with(':') || l.is_empty()) {
+                    continue;
+                }
+                return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next event within [`WS_WAIT`].
+    pub async fn next(&mut self) -> Option<(String, Value)> {
+        self.event_within(WS_WAIT).await
+    }
+
+    /// The whole body, for a refusal answered in JSON.
+    pub async fn json(self) -> Value {
+        self.resp.json().await.expect("a JSON body")
+    }
+}
+
 /// The same URL with another user (and no password).
 pub fn with_user(url: &str, user: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));

@@ -13,8 +13,10 @@ use tokio::net::TcpListener;
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
-    /// The GraphQL schema.
+    /// The GraphQL schema for queries and subscriptions.
     pub schema: CanopySchema,
+    /// The same schema for mutations (each top-level field in a savepoint).
+    pub mutation_schema: CanopySchema,
     /// Identity state (token keys, hasher, throttles).
     pub identity: Arc<identity::Identity>,
     /// The configuration.
@@ -46,11 +48,12 @@ impl App {
         let identity = identity::Identity::new(&db, &config)
             .await
             .map_err(|e| format!("identity set-up failed: {}", e.public_message()))?;
-        let schema = schema::build(&config, identity.clone());
+        let schemas = schema::build(&config, identity.clone());
         let bus = crate::bus::Bus::start(&config);
         let state = AppState {
             db,
-            schema,
+            schema: schemas.read,
+            mutation_schema: schemas.write,
             identity,
             live_connections: Arc::new(tokio::sync::Semaphore::new(config.ws_max_connections)),
             bus,

@@ -52,6 +52,10 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(crate::ws::upgrade))
+        .route(
+            "/graphql/stream",
+            get(crate::sse::stream_get).post(crate::sse::stream_post),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if config.graphiql {
@@ -336,7 +340,7 @@ async fn multipart(
     execute(state, headers, addr, request, media, false).await
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -441,7 +445,7 @@ async fn execute(
         return error_response(
             StatusCode::BAD_REQUEST,
             media,
-            "subscriptions are served over WebSocket at /graphql/ws (protocol graphql-transport-ws)",
+            "subscriptions are served over WebSocket at /graphql/ws (protocol graphql-transport-ws) and as an event stream at /graphql/stream (GraphQL over SSE)",
             "BAD_USER_INPUT",
         );
     }
@@ -606,7 +610,12 @@ async fn execute(
     if let Some(ua) = header_str(&headers, header::USER_AGENT.as_str()) {
         request = request.data(UserAgent(ua.to_owned()));
     }
-    let mut response = state.schema.execute(request).await;
+    let schema = if is_mutation {
+        &state.mutation_schema
+    } else {
+        &state.schema
+    };
+    let mut response = schema.execute(request).await;
 
     // Commit whatever the operations did: each mutation is atomic on its own (savepoints), and
     // some failures must persist (a replayed refresh token revokes its session).
@@ -709,6 +718,16 @@ pub(crate) fn finish_errors(errors: &mut [ServerError], request_id: &str) {
 }
 
 /// A request refused before or after execution.
+/// [`rejected`] as `application/json` (for the event-stream endpoint's refusals).
+pub(crate) fn rejected_json(err: kernel::Error, request_id: &str) -> Response {
+    rejected(err, Media::Json, request_id)
+}
+
+/// An `application/json` error response with one coded error.
+pub(crate) fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
+    error_response(status, Media::Json, message, code)
+}
+
 fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response {
     let code = err.code();
     let status = match code {

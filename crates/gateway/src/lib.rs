@@ -17,6 +17,7 @@ pub mod savepoint;
 pub mod scale;
 pub mod schema;
 pub mod seed;
+pub mod sse;
 pub mod ws;
 
 pub use app::{App, AppState};

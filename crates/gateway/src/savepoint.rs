@@ -4,6 +4,9 @@
 //!
 //! A mutation that returns a payload (with or without `userErrors`) is kept; services are
 //! atomic on their own for their error paths, and this is the net beneath them.
+//!
+//! Only the mutation copy of the schema has this extension (`crate::schema::Schemas`): with
+//! an extension installed, async-graphql resolves every field through the extension chain.
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,

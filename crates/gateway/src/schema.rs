@@ -34,9 +34,31 @@ pub struct MutationRoot(
 /// The schema type.
 pub type CanopySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+/// The schema twice: the same types and limits, with and without the savepoint extension.
+pub struct Schemas {
+    /// For queries and subscriptions: no extension, so async-graphql resolves each field
+    /// directly instead of through the extension chain (a registry lookup and a boxed future
+    /// per field, about a tenth of a board's CPU).
+    pub read: CanopySchema,
+    /// For mutations: each top-level field in a savepoint (`crate::savepoint`).
+    pub write: CanopySchema,
+}
+
+/// Builds both schemas (see [`Schemas`]).
+pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> Schemas {
+    Schemas {
+        read: build_one(config, identity.clone(), false),
+        write: build_one(config, identity, true),
+    }
+}
+
 /// Builds the schema with the configured limits. Per-request state (the transaction, the
 /// actor, loaders) is added to each request, never to the schema.
-pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> CanopySchema {
+fn build_one(
+    config: &Config,
+    identity: std::sync::Arc<identity::Identity>,
+    savepoints: bool,
+) -> CanopySchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -48,11 +70,13 @@ pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> C
         domain: config.platform_domain.clone(),
     })
     .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
-    .extension(crate::savepoint::MutationSavepoints)
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .limit_recursive_depth(64)
     .limit_directives(16);
+    if savepoints {
+        builder = builder.extension(crate::savepoint::MutationSavepoints);
+    }
     if !config.introspection {
         builder = builder.disable_introspection();
     }

@@ -79,7 +79,7 @@ pub async fn upgrade(
 }
 
 /// No `Origin` (not a browser), the server's own, or an allowed one.
-fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
@@ -273,8 +273,44 @@ fn close_message(code: u16, reason: &str) -> Message {
     }))
 }
 
+/// Why `request` cannot be run as a live subscription (on a WebSocket or an event stream):
+/// it is a query or mutation (`elsewhere` says where those go), selects more than one root
+/// field, or has too many aliases. A syntax error is left to execution, which reports it in
+/// the usual shape.
+pub(crate) fn not_a_subscription(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    elsewhere: &str,
+) -> Option<serde_json::Value> {
+    let name = request.operation_name.clone();
+    let doc = request.parsed_query().ok()?;
+    let op = crate::http::operation(doc, name.as_deref())?;
+    if op.node.ty != OperationType::Subscription {
+        return Some(request_error(elsewhere, "BAD_USER_INPUT"));
+    }
+    // A subscription has exactly one root field (GraphQL spec, "Single root field"); a
+    // document repeating it would multiply the streams one message starts.
+    if op.node.selection_set.node.items.len() != 1 {
+        return Some(request_error(
+            "a subscription selects exactly one root field",
+            "BAD_USER_INPUT",
+        ));
+    }
+    let aliases = crate::http::count_aliases(doc, &op.node.selection_set.node);
+    if aliases > state.config.max_aliases {
+        return Some(request_error(
+            &format!(
+                "the query has {aliases} aliases; at most {} are allowed",
+                state.config.max_aliases
+            ),
+            "BAD_USER_INPUT",
+        ));
+    }
+    None
+}
+
 /// A GraphQL error message with a code, as the protocol's `error` payload carries them.
-fn request_error(message: &str, code: &str) -> serde_json::Value {
+pub(crate) fn request_error(message: &str, code: &str) -> serde_json::Value {
     json!([{ "message": message, "extensions": { "code": code } }])
 }
 
@@ -380,35 +416,11 @@ impl Connection {
                 "BAD_USER_INPUT",
             ));
         }
-        let name = request.operation_name.clone();
-        // A syntax error is reported by execution, in the usual shape.
-        let doc = request.parsed_query().ok()?;
-        let op = crate::http::operation(doc, name.as_deref())?;
-        if op.node.ty != OperationType::Subscription {
-            return Some(request_error(
-                "queries and mutations are served over HTTP (POST /graphql); this connection carries subscriptions",
-                "BAD_USER_INPUT",
-            ));
-        }
-        // A subscription has exactly one root field (GraphQL spec, "Single root field"); a
-        // document repeating it would multiply the streams one message starts.
-        if op.node.selection_set.node.items.len() != 1 {
-            return Some(request_error(
-                "a subscription selects exactly one root field",
-                "BAD_USER_INPUT",
-            ));
-        }
-        let aliases = crate::http::count_aliases(doc, &op.node.selection_set.node);
-        if aliases > self.state.config.max_aliases {
-            return Some(request_error(
-                &format!(
-                    "the query has {aliases} aliases; at most {} are allowed",
-                    self.state.config.max_aliases
-                ),
-                "BAD_USER_INPUT",
-            ));
-        }
-        None
+        not_a_subscription(
+            &self.state,
+            request,
+            "queries and mutations are served over HTTP (POST /graphql); this connection carries subscriptions",
+        )
     }
 
     /// Starts a subscription and waits until it listens (or has failed): a client's `ping`

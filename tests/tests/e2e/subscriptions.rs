@@ -82,6 +82,15 @@ async fn create_ticket(app: &TestApp, who: &Session, lane: &str, title: &str) ->
 }
 
 /// The next `next` payload's data for subscription `id`.
+/// A new access token for `email`.
+async fn fresh_token(app: &TestApp, email: &str) -> String {
+    let r = app.login(email, tests::PASSWORD).await.ok();
+    r.data("sessionCreate.session.accessToken")
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
 async fn next_data(ws: &mut Ws, id: &str) -> Value {
     let msg = ws.next().await.expect("a message");
     assert_eq!(msg["type"], "next", "{msg}");
@@ -537,7 +546,9 @@ async fn revoked_access_ends_the_subscription() {
 async fn an_expired_token_closes_the_connection() {
     let app = spawn_app_with(|c| c.access_token_ttl_secs = 2).await;
     let w = world(&app, "acme").await;
-    let mut ws = app.live(&w.owner.access, Some(&w.agency)).await;
+    // A token signed now: setting the world up may outlast the first one.
+    let token = fresh_token(&app, "owner@acme.test").await;
+    let mut ws = app.live(&token, Some(&w.agency)).await;
     ws.subscribe("board", BOARD, json!({ "p": w.pipeline }))
         .await;
     match ws.event_within(Duration::from_secs(6)).await {
@@ -608,4 +619,140 @@ async fn a_replica_that_lost_its_listener_catches_up() {
     assert_eq!(e["pipelineChanged"]["subjectId"], t.as_str());
     // Delivered once.
     assert!(ws.silent_for(QUIET).await);
+}
+
+#[tokio::test]
+async fn the_event_stream_carries_a_subscription_to_its_reader_alone() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let other = world(&app, "rival").await;
+
+    // Refusals come before the stream, as JSON with a code.
+    let anonymous = app
+        .stream(None, None, BOARD, json!({ "p": w.pipeline }))
+        .await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(
+        anonymous.json().await["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    let forged = app
+        .stream(Some("not-a-token"), None, BOARD, json!({ "p": w.pipeline }))
+        .await;
+    assert_eq!(forged.status, 401);
+    for query in [
+        "{ viewer { id } }",
+        "subscription($p: ID!) { a: pipelineChanged(pipelineId: $p) { id } b: notificationAdded { kind } }",
+        "subscription { nope }",
+    ] {
+        let refused = app
+            .stream(
+                Some(&w.owner.access),
+                Some(&w.agency),
+                query,
+                json!({ "p": w.pipeline }),
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{query}");
+        let body = refused.json().await;
+        assert!(body["errors"][0]["message"].is_string(), "{body}");
+    }
+    let wrong_accept = app
+        .http
+        .post(format!("{}/graphql/stream", app.url))
+        .bearer_auth(&w.owner.access)
+        .json(&json!({ "query": BOARD, "variables": { "p": w.pipeline } }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(wrong_accept.status(), 406);
+
+    // Another tenant's pipeline reads as if it did not exist: one error, then the end.
+    let mut steal = app
+        .stream(
+            Some(&other.owner.access),
+            Some(&other.agency),
+            BOARD,
+            json!({ "p": w.pipeline }),
+        )
+        .await;
+    assert_eq!(steal.status, 200);
+    let (name, data) = steal.next().await.expect("an event");
+    assert_eq!(name, "next");
+    assert_eq!(
+        data["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{data}"
+    );
+    assert_eq!(steal.next().await.expect("complete").0, "complete");
+    assert!(steal.next().await.is_none(), "the stream ends");
+
+    // The owner's board and the rival's own board, both listening once the head arrives.
+    let mut board = app
+        .stream(
+            Some(&w.owner.access),
+            Some(&w.agency),
+            BOARD,
+            json!({ "p": w.pipeline }),
+        )
+        .await;
+    assert_eq!(board.status, 200);
+    assert!(
+        board.content_type.starts_with("text/event-stream"),
+        "{}",
+        board.content_type
+    );
+    let mut rival = app
+        .stream(
+            Some(&other.owner.access),
+            Some(&other.agency),
+            BOARD,
+            json!({ "p": other.pipeline }),
+        )
+        .await;
+    let t = create_ticket(&app, &w.owner, &w.lanes[0], "Implants").await;
+    app.gql(
+        Some(&w.owner.access),
+        MOVE,
+        json!({ "t": t, "l": w.lanes[1] }),
+    )
+    .await
+    .ok();
+    let (name, created) = board.next().await.expect("created");
+    assert_eq!(name, "next");
+    assert_eq!(
+        created["data"]["pipelineChanged"]["type"], "ticket.created",
+        "{created}"
+    );
+    assert_eq!(created["data"]["pipelineChanged"]["subjectId"], t.as_str());
+    let (_, moved) = board.next().await.expect("moved");
+    assert_eq!(moved["data"]["pipelineChanged"]["type"], "ticket.moved");
+    assert!(board.event_within(QUIET).await.is_none());
+    assert!(rival.event_within(QUIET).await.is_none());
+}
+
+#[tokio::test]
+async fn an_event_stream_ends_when_its_token_expires() {
+    let app = spawn_app_with(|c| c.access_token_ttl_secs = 2).await;
+    let w = world(&app, "acme").await;
+    // A token signed now: setting the world up may outlast the first one.
+    let token = fresh_token(&app, "owner@acme.test").await;
+    let mut board = app
+        .stream(
+            Some(&token),
+            Some(&w.agency),
+            BOARD,
+            json!({ "p": w.pipeline }),
+        )
+        .await;
+    assert_eq!(board.status, 200);
+    let (name, data) = board
+        .event_within(Duration::from_secs(6))
+        .await
+        .expect("an event");
+    assert_eq!(name, "next");
+    assert_eq!(
+        data["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{data}"
+    );
+    assert_eq!(board.next().await.expect("complete").0, "complete");
 }

@@ -1,0 +1,276 @@
+//! `/graphql/stream`: GraphQL subscriptions as Server-Sent Events, for clients that cannot
+//! use WebSockets (GraphQL over SSE, "distinct connections" mode:
+//! <https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md>).
+//!
+//! One request carries one subscription: `POST` a JSON GraphQL request (or `GET` with the
+//! query string) with `Accept: text/event-stream`, authenticated exactly as `/graphql` is
+//! (`Authorization: Bearer …`, `canopy-agency`, `canopy-sub-account`). The response is an
+//! event stream of `next` events (each a GraphQL response as JSON) ending with `complete`.
+//!
+//! - Refusals come before the stream, as `/graphql` would answer them in JSON: a missing or
+//!   bad credential is 401, a query or mutation, several root fields or a syntax error is 400.
+//!   A subscription the actor may not start (another tenant's pipeline: `NOT_FOUND`) is a
+//!   `next` event with the error, then `complete`.
+//! - The response head is sent once the subscription listens: a client that has it can
+//!   refetch knowing it will miss nothing.
+//! - The stream ends with an `UNAUTHENTICATED` error when the credential expires, with
+//!   `complete` when the server shuts down, and it shares `CANOPY_WS_MAX_CONNECTIONS` with
+//!   the WebSocket endpoint. A comment line every 15 s keeps proxies from closing it.
+
+use crate::AppState;
+use crate::live::LiveSession;
+use async_graphql::Value;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How often an idle stream sends a comment line.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The longest the response head waits for the subscription to listen.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `GET /graphql/stream?query=…&variables=…`.
+pub async fn stream_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+        Ok(request) => stream(state, headers, request).await,
+        Err(e) => crate::http::json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("malformed query string: {e}"),
+            "BAD_USER_INPUT",
+        ),
+    }
+}
+
+/// `POST /graphql/stream` with a JSON body.
+pub async fn stream_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some("application/json") {
+        return crate::http::json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as application/json",
+            "BAD_USER_INPUT",
+        );
+    }
+    if body.len() > state.config.max_body_bytes {
+        return crate::http::json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the request body is larger than {} bytes",
+                state.config.max_body_bytes
+            ),
+            "BAD_USER_INPUT",
+        );
+    }
+    match serde_json::from_slice(&body) {
+        Ok(request) => stream(state, headers, request).await,
+        Err(e) => crate::http::json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("malformed JSON body: {e}"),
+            "BAD_USER_INPUT",
+        ),
+    }
+}
+
+async fn stream(
+    state: AppState,
+    headers: HeaderMap,
+    mut request: async_graphql::Request,
+) -> Response {
+    let request_id = crate::http::header_str(&headers, "x-request-id")
+        .unwrap_or("-")
+        .to_owned();
+    let accepts_stream = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("text/event-stream"));
+    if !accepts_stream {
+        return crate::http::json_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "this endpoint answers with an event stream: send `Accept: text/event-stream`",
+            "BAD_USER_INPUT",
+        );
+    }
+    if !crate::ws::origin_allowed(&state, &headers) {
+        return crate::http::json_error(
+            StatusCode::FORBIDDEN,
+            "this origin may not open live connections",
+            "FORBIDDEN",
+        );
+    }
+    if let Some(errors) = crate::ws::not_a_subscription(
+        &state,
+        &mut request,
+        "queries and mutations are served at /graphql; this endpoint streams subscriptions",
+    ) {
+        return bad_request(errors);
+    }
+    let credential = crate::http::header_str(&headers, header::AUTHORIZATION.as_str())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let Some(credential) = credential else {
+        return crate::http::rejected_json(
+            kernel::Error::Unauthenticated(
+                "subscriptions need a credential: use `Authorization: Bearer <token>`".into(),
+            ),
+            &request_id,
+        );
+    };
+    let Ok(permit) = state.live_connections.clone().try_acquire_owned() else {
+        return crate::http::json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many live connections",
+            "RATE_LIMITED",
+        );
+    };
+    let session = match LiveSession::establish(
+        state.db.clone(),
+        state.bus.clone(),
+        state.identity.clone(),
+        credential.to_owned(),
+        crate::http::header_str(&headers, crate::http::AGENCY_HEADER).map(str::to_owned),
+        crate::http::header_str(&headers, crate::http::SUB_ACCOUNT_HEADER).map(str::to_owned),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return crate::http::rejected_json(e, &request_id),
+    };
+    let expires_at = session.expires_at;
+
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let started = Arc::new(crate::live::Started(std::sync::Mutex::new(Some(
+        started_tx,
+    ))));
+    let responses = state
+        .schema
+        .execute_stream(request.data(Arc::new(session)).data(started));
+    let (tx, mut rx) = mpsc::channel::<Msg>(64);
+    let bus = state.bus.clone();
+    let gauge = state.metrics.live_connections.clone();
+    gauge.inc();
+    let task_request_id = request_id.clone();
+    tokio::spawn(async move {
+        let _permit = permit;
+        let mut responses = std::pin::pin!(responses);
+        let left = expires_at
+            .map(|exp| (exp - chrono::Utc::now()).to_std().unwrap_or_default())
+            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
+        let expiry = tokio::time::sleep(left);
+        tokio::pin!(expiry);
+        let stopped = bus.stopped();
+        tokio::pin!(stopped);
+        loop {
+            let resp = tokio::select! {
+                resp = responses.next() => match resp {
+                    Some(mut resp) => {
+                        crate::http::finish_errors(&mut resp.errors, &task_request_id);
+                        resp
+                    }
+                    None => break,
+                },
+                () = &mut expiry => {
+                    let e: async_graphql::Error = kernel::Error::Unauthenticated(
+                        "the credential expired; subscribe again with a fresh one".into(),
+                    )
+                    .into();
+                    let mut resp = async_graphql::Response::from_errors(vec![
+                        e.into_server_error(async_graphql::Pos::default()),
+                    ]);
+                    crate::http::finish_errors(&mut resp.errors, &task_request_id);
+                    let _ = tx.send(Msg::Next(Box::new(resp))).await;
+                    break;
+                }
+                () = &mut stopped => break,
+                () = tx.closed() => {
+                    gauge.dec();
+                    return;
+                }
+            };
+            if tx.send(Msg::Next(Box::new(resp))).await.is_err() {
+                gauge.dec();
+                return;
+            }
+        }
+        let _ = tx.send(Msg::Complete).await;
+        gauge.dec();
+    });
+
+    // Answer once the subscription listens, or with its refusal.
+    // (A subscription still starting after the timeout streams what it later sends.)
+    let failed = matches!(
+        tokio::time::timeout(START_TIMEOUT, started_rx).await,
+        Ok(Err(_))
+    );
+    let mut first = None;
+    if failed {
+        // It failed to start: the task has sent (or is sending) why.
+        first = rx.recv().await;
+        if let Some(Msg::Next(resp)) = &first
+            && is_request_error(resp)
+        {
+            return bad_request(serde_json::to_value(&resp.errors).unwrap_or_default());
+        }
+    }
+    let events = futures_util::stream::iter(first)
+        .chain(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|ev| (ev, rx))
+        }))
+        .map(|msg| Ok::<_, Infallible>(msg.event()));
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
+}
+
+/// What the subscription's task streams.
+enum Msg {
+    /// One GraphQL response.
+    Next(Box<async_graphql::Response>),
+    /// The end of the stream.
+    Complete,
+}
+
+impl Msg {
+    fn event(self) -> Event {
+        match self {
+            Msg::Next(resp) => Event::default()
+                .event("next")
+                .data(serde_json::to_string(&resp).unwrap_or_else(|_| "{}".into())),
+            Msg::Complete => Event::default().event("complete").data(""),
+        }
+    }
+}
+
+fn bad_request(errors: serde_json::Value) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        serde_json::json!({ "errors": errors }).to_string(),
+    )
+        .into_response()
+}
+
+/// A response that executed nothing (syntax or validation errors): refused before the stream.
+fn is_request_error(resp: &async_graphql::Response) -> bool {
+    resp.data == Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty())
+}

@@ -426,14 +426,27 @@ pub struct Sse {
     buf: String,
 }
 
+/// What an event stream did next.
+#[derive(Debug, PartialEq)]
+pub enum SseEvent {
+    /// An event: its name, and its data parsed as JSON (`Null` when empty).
+    Event(String, Value),
+    /// The server ended the stream.
+    Ended,
+    /// Nothing within the wait (comments do not count).
+    Silence,
+}
+
 impl Sse {
-    /// The next event as (event name, data parsed as JSON or `Null`), skipping comments;
-    /// `None` when the stream ends or nothing comes within `wait`.
-    pub async fn event_within(&mut self, wait: std::time::Duration) -> Option<(String, Value)> {
+    /// What the stream does within `wait`.
+    pub async fn event_within(&mut self, wait: std::time::Duration) -> SseEvent {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
+                if block.lines().all(|l| l.starts_with(':') || l.is_empty()) {
+                    continue;
+                }
                 let mut name = String::from("message");
                 let mut data = String::new();
                 for line in block.lines() {
@@ -443,22 +456,23 @@ impl Sse {
                         data.push_str(v.trim_start());
                     }
                 }
-                if block.lines().all(|l| l.starts_with(':') || l.is_empty()) {
-                    continue;
-                }
-                return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+                return SseEvent::Event(name, serde_json::from_str(&data).unwrap_or(Value::Null));
             }
-            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
-                .await
-                .ok()?
-                .ok()??;
-            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Err(_) => return SseEvent::Silence,
+                Ok(Ok(Some(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Ok(None)) => return SseEvent::Ended,
+                Ok(Err(e)) => panic!("the event stream failed: {e}"),
+            }
         }
     }
 
-    /// The next event within [`WS_WAIT`].
-    pub async fn next(&mut self) -> Option<(String, Value)> {
-        self.event_within(WS_WAIT).await
+    /// The next event within [`WS_WAIT`] (panics on anything else).
+    pub async fn next(&mut self) -> (String, Value) {
+        match self.event_within(WS_WAIT).await {
+            SseEvent::Event(name, data) => (name, data),
+            other => panic!("expected an event, got {other:?}"),
+        }
     }
 
     /// The whole body, for a refusal answered in JSON.

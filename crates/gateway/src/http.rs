@@ -717,7 +717,6 @@ pub(crate) fn finish_errors(errors: &mut [ServerError], request_id: &str) {
     }
 }
 
-/// A request refused before or after execution.
 /// [`rejected`] as `application/json` (for the event-stream endpoint's refusals).
 pub(crate) fn rejected_json(err: kernel::Error, request_id: &str) -> Response {
     rejected(err, Media::Json, request_id)
@@ -728,6 +727,7 @@ pub(crate) fn json_error(status: StatusCode, message: &str, code: &str) -> Respo
     error_response(status, Media::Json, message, code)
 }
 
+/// A request refused before or after execution.
 fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response {
     let code = err.code();
     let status = match code {

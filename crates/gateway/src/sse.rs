@@ -7,10 +7,11 @@
 //! (`Authorization: Bearer …`, `canopy-agency`, `canopy-sub-account`). The response is an
 //! event stream of `next` events (each a GraphQL response as JSON) ending with `complete`.
 //!
-//! - Refusals come before the stream, as `/graphql` would answer them in JSON: a missing or
-//!   bad credential is 401, a query or mutation, several root fields or a syntax error is 400.
-//!   A subscription the actor may not start (another tenant's pipeline: `NOT_FOUND`) is a
-//!   `next` event with the error, then `complete`.
+//! - A missing or bad credential is refused before the stream, as `/graphql` would in JSON
+//!   (401), as are a foreign `Origin` (403) and a missing `Accept` (406). An operation that
+//!   cannot run (a query or mutation, several root fields, a syntax or validation error) and
+//!   a subscription the actor may not start (another tenant's pipeline: `NOT_FOUND`) are, as
+//!   the protocol asks, a `next` event with the errors, then `complete`.
 //! - The response head is sent once the subscription listens: a client that has it can
 //!   refetch knowing it will miss nothing.
 //! - The stream ends with an `UNAUTHENTICATED` error when the credential expires, with
@@ -19,7 +20,6 @@
 
 use crate::AppState;
 use crate::live::LiveSession;
-use async_graphql::Value;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -33,6 +33,8 @@ use tokio::sync::mpsc;
 
 /// How often an idle stream sends a comment line.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long one event may wait for the client to take it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest the response head waits for the subscription to listen.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -117,7 +119,7 @@ async fn stream(
         &mut request,
         "queries and mutations are served at /graphql; this endpoint streams subscriptions",
     ) {
-        return bad_request(errors);
+        return refused_in_stream(errors);
     }
     let credential = crate::http::header_str(&headers, header::AUTHORIZATION.as_str())
         .and_then(|v| {
@@ -165,11 +167,10 @@ async fn stream(
         .execute_stream(request.data(Arc::new(session)).data(started));
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let bus = state.bus.clone();
-    let gauge = state.metrics.live_connections.clone();
-    gauge.inc();
+    let gauge = crate::metrics::GaugeGuard::new(state.metrics.live_connections.clone());
     let task_request_id = request_id.clone();
     tokio::spawn(async move {
-        let _permit = permit;
+        let _held = (permit, gauge);
         let mut responses = std::pin::pin!(responses);
         let left = expires_at
             .map(|exp| (exp - chrono::Utc::now()).to_std().unwrap_or_default())
@@ -200,18 +201,17 @@ async fn stream(
                     break;
                 }
                 () = &mut stopped => break,
-                () = tx.closed() => {
-                    gauge.dec();
-                    return;
-                }
+                () = tx.closed() => return,
             };
-            if tx.send(Msg::Next(Box::new(resp))).await.is_err() {
-                gauge.dec();
+            // A client that stops reading is let go rather than held.
+            if !matches!(
+                tokio::time::timeout(SEND_TIMEOUT, tx.send(Msg::Next(Box::new(resp)))).await,
+                Ok(Ok(()))
+            ) {
                 return;
             }
         }
-        let _ = tx.send(Msg::Complete).await;
-        gauge.dec();
+        let _ = tokio::time::timeout(SEND_TIMEOUT, tx.send(Msg::Complete)).await;
     });
 
     // Answer once the subscription listens, or with its refusal.
@@ -224,11 +224,6 @@ async fn stream(
     if failed {
         // It failed to start: the task has sent (or is sending) why.
         first = rx.recv().await;
-        if let Some(Msg::Next(resp)) = &first
-            && is_request_error(resp)
-        {
-            return bad_request(serde_json::to_value(&resp.errors).unwrap_or_default());
-        }
     }
     let events = futures_util::stream::iter(first)
         .chain(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -259,18 +254,16 @@ impl Msg {
     }
 }
 
-fn bad_request(errors: serde_json::Value) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        serde_json::json!({ "errors": errors }).to_string(),
-    )
-        .into_response()
-}
-
-/// A response that executed nothing (syntax or validation errors): refused before the stream.
-fn is_request_error(resp: &async_graphql::Response) -> bool {
-    resp.data == Value::Null
-        && !resp.errors.is_empty()
-        && resp.errors.iter().all(|e| e.path.is_empty())
+/// A stream of one `next` event carrying `errors`, then `complete`: how the protocol reports
+/// an operation refused before it runs.
+fn refused_in_stream(errors: serde_json::Value) -> Response {
+    let next = Event::default()
+        .event("next")
+        .data(serde_json::json!({ "errors": errors }).to_string());
+    let complete = Event::default().event("complete").data("");
+    Sse::new(futures_util::stream::iter([
+        Ok::<_, Infallible>(next),
+        Ok(complete),
+    ]))
+    .into_response()
 }

@@ -70,11 +70,11 @@ pub async fn upgrade(
         .read_buffer_size(BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
-            let gauge = state.metrics.live_connections.clone();
-            gauge.inc();
+            let _held = (
+                permit,
+                crate::metrics::GaugeGuard::new(state.metrics.live_connections.clone()),
+            );
             connection(state, socket).await;
-            gauge.dec();
-            drop(permit);
         })
 }
 

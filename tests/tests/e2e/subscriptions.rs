@@ -5,7 +5,7 @@
 use kernel::Role;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tests::{Session, TestApp, Ws, WsEvent, spawn_app, spawn_app_with};
+use tests::{Session, SseEvent, TestApp, Ws, WsEvent, spawn_app, spawn_app_with};
 
 const BOARD: &str = "subscription($p: ID!) { pipelineChanged(pipelineId: $p) { id type subjectType subjectId scopeId payload occurredAt actorKind } }";
 const CONTACTS: &str =
@@ -17,6 +17,9 @@ const MOVE: &str = "mutation($t: ID!, $l: ID!) { ticketMove(input: { ticketId: $
 const CONTACT_CREATE: &str = "mutation($s: ID!, $n: String!) { contactCreate(input: { subAccountId: $s, firstName: $n }) { contact { id } userErrors { code } } }";
 /// Long enough for anything that was coming to have come.
 const QUIET: Duration = Duration::from_millis(1500);
+/// How long to wait for a finished event stream to end (it ends at once; an open one stays
+/// silent for longer than this, its keep-alive comments coming every 15 s).
+const WAIT_END: Duration = Duration::from_secs(5);
 
 struct World {
     owner: Session,
@@ -81,7 +84,17 @@ async fn create_ticket(app: &TestApp, who: &Session, lane: &str, title: &str) ->
         .to_owned()
 }
 
-/// The next `next` payload's data for subscription `id`.
+/// The owner's event stream of the board.
+async fn open_board(app: &TestApp, w: &World) -> tests::Sse {
+    app.stream(
+        Some(&w.owner.access),
+        Some(&w.agency),
+        BOARD,
+        json!({ "p": w.pipeline }),
+    )
+    .await
+}
+
 /// A new access token for `email`.
 async fn fresh_token(app: &TestApp, email: &str) -> String {
     let r = app.login(email, tests::PASSWORD).await.ok();
@@ -91,6 +104,7 @@ async fn fresh_token(app: &TestApp, email: &str) -> String {
         .to_owned()
 }
 
+/// The next `next` payload's data for subscription `id`.
 async fn next_data(ws: &mut Ws, id: &str) -> Value {
     let msg = ws.next().await.expect("a message");
     assert_eq!(msg["type"], "next", "{msg}");
@@ -640,12 +654,14 @@ async fn the_event_stream_carries_a_subscription_to_its_reader_alone() {
         .stream(Some("not-a-token"), None, BOARD, json!({ "p": w.pipeline }))
         .await;
     assert_eq!(forged.status, 401);
+    // An operation that cannot run is, as the protocol asks, an error in the stream.
     for query in [
         "{ viewer { id } }",
         "subscription($p: ID!) { a: pipelineChanged(pipelineId: $p) { id } b: notificationAdded { kind } }",
         "subscription { nope }",
+        "subscription {",
     ] {
-        let refused = app
+        let mut refused = app
             .stream(
                 Some(&w.owner.access),
                 Some(&w.agency),
@@ -653,9 +669,13 @@ async fn the_event_stream_carries_a_subscription_to_its_reader_alone() {
                 json!({ "p": w.pipeline }),
             )
             .await;
-        assert_eq!(refused.status, 400, "{query}");
-        let body = refused.json().await;
-        assert!(body["errors"][0]["message"].is_string(), "{body}");
+        assert_eq!(refused.status, 200, "{query}");
+        let (name, data) = refused.next().await;
+        assert_eq!(name, "next", "{query}");
+        assert!(data["errors"][0]["message"].is_string(), "{query}: {data}");
+        assert!(data.get("data").is_none_or(Value::is_null), "{data}");
+        assert_eq!(refused.next().await.0, "complete", "{query}");
+        assert_eq!(refused.event_within(WAIT_END).await, SseEvent::Ended);
     }
     let wrong_accept = app
         .http
@@ -677,14 +697,14 @@ async fn the_event_stream_carries_a_subscription_to_its_reader_alone() {
         )
         .await;
     assert_eq!(steal.status, 200);
-    let (name, data) = steal.next().await.expect("an event");
+    let (name, data) = steal.next().await;
     assert_eq!(name, "next");
     assert_eq!(
         data["errors"][0]["extensions"]["code"], "NOT_FOUND",
         "{data}"
     );
-    assert_eq!(steal.next().await.expect("complete").0, "complete");
-    assert!(steal.next().await.is_none(), "the stream ends");
+    assert_eq!(steal.next().await.0, "complete");
+    assert_eq!(steal.event_within(WAIT_END).await, SseEvent::Ended);
 
     // The owner's board and the rival's own board, both listening once the head arrives.
     let mut board = app
@@ -709,6 +729,8 @@ async fn the_event_stream_carries_a_subscription_to_its_reader_alone() {
             json!({ "p": other.pipeline }),
         )
         .await;
+    assert_eq!(rival.status, 200);
+    assert!(rival.content_type.starts_with("text/event-stream"));
     let t = create_ticket(&app, &w.owner, &w.lanes[0], "Implants").await;
     app.gql(
         Some(&w.owner.access),
@@ -717,17 +739,44 @@ async fn the_event_stream_carries_a_subscription_to_its_reader_alone() {
     )
     .await
     .ok();
-    let (name, created) = board.next().await.expect("created");
+    // The rival's own board still works: its change reaches it (and only it).
+    create_ticket(&app, &other.owner, &other.lanes[0], "Theirs").await;
+    let (_, theirs) = rival.next().await;
+    assert_eq!(theirs["data"]["pipelineChanged"]["type"], "ticket.created");
+    let (name, created) = board.next().await;
     assert_eq!(name, "next");
     assert_eq!(
         created["data"]["pipelineChanged"]["type"], "ticket.created",
         "{created}"
     );
     assert_eq!(created["data"]["pipelineChanged"]["subjectId"], t.as_str());
-    let (_, moved) = board.next().await.expect("moved");
+    let (_, moved) = board.next().await;
     assert_eq!(moved["data"]["pipelineChanged"]["type"], "ticket.moved");
-    assert!(board.event_within(QUIET).await.is_none());
-    assert!(rival.event_within(QUIET).await.is_none());
+    assert_eq!(board.event_within(QUIET).await, SseEvent::Silence);
+    assert_eq!(rival.event_within(QUIET).await, SseEvent::Silence);
+}
+
+#[tokio::test]
+async fn event_streams_free_their_connection_slot() {
+    let app = spawn_app_with(|c| c.ws_max_connections = 1).await;
+    let w = world(&app, "acme").await;
+    let first = open_board(&app, &w).await;
+    assert_eq!(first.status, 200);
+    // The only slot is taken.
+    let second = open_board(&app, &w).await;
+    assert_eq!(second.status, 503);
+    // A client that goes away gives it back.
+    drop(first);
+    let mut freed = false;
+    for _ in 0..50 {
+        let s = open_board(&app, &w).await;
+        if s.status == 200 {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(freed, "the slot came back after the client left");
 }
 
 #[tokio::test]
@@ -745,14 +794,14 @@ async fn an_event_stream_ends_when_its_token_expires() {
         )
         .await;
     assert_eq!(board.status, 200);
-    let (name, data) = board
-        .event_within(Duration::from_secs(6))
-        .await
-        .expect("an event");
+    let SseEvent::Event(name, data) = board.event_within(Duration::from_secs(6)).await else {
+        panic!("expected an event");
+    };
     assert_eq!(name, "next");
     assert_eq!(
         data["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{data}"
     );
-    assert_eq!(board.next().await.expect("complete").0, "complete");
+    assert_eq!(board.next().await.0, "complete");
+    assert_eq!(board.event_within(WAIT_END).await, SseEvent::Ended);
 }

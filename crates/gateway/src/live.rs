@@ -19,7 +19,7 @@ use crate::notifications::Notification;
 use async_graphql::{Context, ErrorExtensions, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::{Actor, Permission, Principal, Scope};
 use kernel::context::TenantContext;
 use kernel::error::Error;
 use kernel::event::entity as event;
@@ -111,6 +111,15 @@ async fn authorize(
 ) -> Result<(Actor, Option<TenantContext>, Option<DateTime<Utc>>), Error> {
     let tx = db.begin().await?;
     let (principal, expires_at) = identity::authenticate_until(&tx, identity, credential).await?;
+    // A live connection outlasts requests: its session must still be live, not only its
+    // token's signature (a signed-out or password-changed session ends here).
+    if let Principal::User { session_id, .. } = principal
+        && !identity::service::session::is_live(&tx, session_id).await?
+    {
+        return Err(Error::Unauthenticated(
+            "the session has ended; sign in again".into(),
+        ));
+    }
     let (actor, tenant) = tenancy::act(&tx, principal, agency, sub_account).await?;
     tx.commit().await?;
     Ok((actor, tenant, expires_at))
@@ -190,6 +199,9 @@ pub fn may_see(actor: &Actor, e: &event::Model) -> bool {
 /// actor's tenant, or (for notifications, which span agencies) a membership of the actor's
 /// user anywhere.
 fn touches_access(actor: &Actor, check: Check, e: &event::Model) -> bool {
+    if ends_a_session_of(actor, e) {
+        return true;
+    }
     let access = matches!(
         e.subject_type.as_str(),
         "Membership" | "Invitation" | "ApiKey" | "Agency" | "SubAccount"
@@ -205,6 +217,21 @@ fn touches_access(actor: &Actor, check: Check, e: &event::Model) -> bool {
         && actor.user_id().is_some_and(|u| {
             e.payload.get("userId").and_then(|v| v.as_str()) == Some(u.to_string().as_str())
         })
+}
+
+/// Whether an event may have ended the actor's session: a sign-out, a replayed refresh token,
+/// a password change or reset of the actor's user.
+fn ends_a_session_of(actor: &Actor, e: &event::Model) -> bool {
+    let Some(user) = actor.user_id() else {
+        return false;
+    };
+    match e.event_type.as_str() {
+        "session.revoked" | "session.reuse_detected" => {
+            e.payload.get("userId").and_then(|v| v.as_str()) == Some(user.to_string().as_str())
+        }
+        "user.password_changed" | "user.password_reset" => e.subject_id == user,
+        _ => false,
+    }
 }
 
 fn live_error(message: impl Into<String>, code: &'static str) -> async_graphql::Error {

@@ -805,3 +805,93 @@ async fn an_event_stream_ends_when_its_token_expires() {
     assert_eq!(board.next().await.0, "complete");
     assert_eq!(board.event_within(WAIT_END).await, SseEvent::Ended);
 }
+
+#[tokio::test]
+async fn ending_a_session_ends_its_live_connections() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    // Three sessions of the owner: the first signs out, the third changes the password (which
+    // ends every other session); API keys are not sessions and listen on.
+    let second = fresh_token(&app, "owner@acme.test").await;
+    let third = fresh_token(&app, "owner@acme.test").await;
+    let mut first_ws = app.live(&w.owner.access, Some(&w.agency)).await;
+    first_ws
+        .subscribe("board", BOARD, json!({ "p": w.pipeline }))
+        .await;
+    let mut first_sse = open_board(&app, &w).await;
+    assert_eq!(first_sse.status, 200);
+    let mut second_ws = app.live(&second, Some(&w.agency)).await;
+    second_ws
+        .subscribe("board", BOARD, json!({ "p": w.pipeline }))
+        .await;
+    let mut third_ws = app.live(&third, Some(&w.agency)).await;
+    third_ws
+        .subscribe("board", BOARD, json!({ "p": w.pipeline }))
+        .await;
+
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation { sessionRevoke { revokedCount } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("sessionRevoke.revokedCount"), 1);
+    // The signed-out session's subscriptions end, on both transports.
+    let msg = first_ws.next().await.expect("next");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{msg}"
+    );
+    assert_eq!(first_ws.next().await.expect("complete")["type"], "complete");
+    let (_, data) = first_sse.next().await;
+    assert_eq!(
+        data["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{data}"
+    );
+    assert_eq!(first_sse.next().await.0, "complete");
+    // Its token, though unexpired, no longer opens live connections.
+    first_ws
+        .subscribe_only("again", BOARD, json!({ "p": w.pipeline }))
+        .await;
+    let msg = first_ws.next().await.expect("next");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{msg}"
+    );
+    let refused = open_board(&app, &w).await;
+    assert_eq!(refused.status, 401);
+
+    let as_third = Session {
+        user_id: w.owner.user_id.clone(),
+        access: third.clone(),
+        refresh: String::new(),
+    };
+    // The other sessions were re-checked and still hear the board.
+    let t = create_ticket(&app, &as_third, &w.lanes[0], "Still here").await;
+    for ws in [&mut second_ws, &mut third_ws] {
+        let e = next_data(ws, "board").await;
+        assert_eq!(e["pipelineChanged"]["subjectId"], t.as_str());
+    }
+
+    // A password change ends every other session: the second one's subscription ends.
+    let r = app
+        .gql(
+            Some(&third),
+            "mutation($i: PasswordChangeInput!) { passwordChange(input: $i) { user { id } userErrors { code } } }",
+            json!({ "i": { "currentPassword": tests::PASSWORD, "newPassword": "another good password" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("passwordChange.userErrors"), &json!([]));
+    let msg = second_ws.next().await.expect("next");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{msg}"
+    );
+    // The session that changed it listens on.
+    let t = create_ticket(&app, &as_third, &w.lanes[0], "Later").await;
+    let e = next_data(&mut third_ws, "board").await;
+    assert_eq!(e["pipelineChanged"]["subjectId"], t.as_str());
+}

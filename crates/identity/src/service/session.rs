@@ -279,5 +279,33 @@ pub async fn revoke(
     } else {
         q.filter(session::Column::Id.eq(session_id))
     };
-    Ok(q.exec(db).await?.rows_affected)
+    let revoked = q.exec(db).await?.rows_affected;
+    if revoked > 0 {
+        // Live connections of the ended sessions hear of it and close (`gateway::live`).
+        event::record(
+            db,
+            actor,
+            NewEvent {
+                event_type: "session.revoked",
+                scope: Scope::Platform,
+                subject: (NodeKind::Session, session_id),
+                payload: serde_json::json!({
+                    "userId": user_id.to_string(),
+                    "everywhere": everywhere,
+                }),
+            },
+        )
+        .await?;
+    }
+    Ok(revoked)
+}
+
+/// Whether a session can still act: not revoked and not expired. Access tokens are checked
+/// by signature alone on each request; long-lived connections also ask this, when they start
+/// and when the user's sessions change.
+pub async fn is_live(db: &impl ConnectionTrait, session_id: Uuid) -> Result<bool, Error> {
+    Ok(session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > Utc::now()))
 }

@@ -680,21 +680,20 @@ fn sub_account_counts(
             let tx = tx
                 .upgrade()
                 .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
-            let contacts = crm::service::contact::count_by_sub_account(&*tx, agency, &ids).await?;
-            let tickets =
-                kanban::service::ticket::open_count_by_sub_account(&*tx, agency, &ids).await?;
+            let counters =
+                tenancy::service::membership::counters_by_sub_account(&*tx, agency, &ids).await?;
             let members =
                 tenancy::service::membership::count_by_sub_account(&*tx, agency, &ids).await?;
             Ok(ids
                 .iter()
                 .map(|id| {
-                    let n = |m: &HashMap<uuid::Uuid, i64>| m.get(id).copied().unwrap_or(0);
+                    let (contacts, open_tickets) = counters.get(id).copied().unwrap_or_default();
                     (
                         *id,
                         tenancy::SubAccountCounts {
-                            contacts: n(&contacts),
-                            open_tickets: n(&tickets),
-                            members: n(&members),
+                            contacts,
+                            open_tickets,
+                            members: members.get(id).copied().unwrap_or(0),
                         },
                     )
                 })

@@ -1,6 +1,7 @@
 //! The numbers shown on a sub-account in a list (contacts, open tickets, members), loaded for
-//! a whole page at once. Tenancy does not read other domains' tables: the gateway, which
-//! depends on every domain, supplies the counting when it builds this loader per request.
+//! a whole page at once: contacts and open tickets from the counter rows the database keeps
+//! (`sub_account_counters`, maintained by triggers), members by counting memberships. The
+//! gateway supplies the reading, on the request's transaction, when it builds this loader.
 
 use async_graphql::dataloader::Loader;
 use std::collections::HashMap;

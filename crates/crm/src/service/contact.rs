@@ -873,25 +873,3 @@ pub fn escape_like(s: &str) -> String {
         })
         .collect()
 }
-
-/// Live contacts per sub-account of `agency_id`, for a page of sub-accounts (one statement).
-/// The caller decides who may see the numbers.
-pub async fn count_by_sub_account(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    sub_accounts: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, i64>, Error> {
-    use sea_orm::QuerySelect;
-    let rows: Vec<(Uuid, i64)> = contact::Entity::find()
-        .select_only()
-        .column(contact::Column::SubAccountId)
-        .column_as(contact::Column::Id.count(), "n")
-        .filter(contact::Column::AgencyId.eq(agency_id))
-        .filter(contact::Column::SubAccountId.is_in(sub_accounts.to_vec()))
-        .filter(contact::Column::DeletedAt.is_null())
-        .group_by(contact::Column::SubAccountId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
-}

@@ -750,25 +750,3 @@ pub async fn page_of_lane(
     let rows = q.limit(page.limit + 1).all(db).await?;
     Ok(page.finish_with(rows, cursor))
 }
-
-/// Open tickets per sub-account of `agency_id`, for a page of sub-accounts (one statement).
-/// The caller decides who may see the numbers.
-pub async fn open_count_by_sub_account(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    sub_accounts: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, i64>, Error> {
-    use sea_orm::QuerySelect;
-    let rows: Vec<(Uuid, i64)> = ticket::Entity::find()
-        .select_only()
-        .column(ticket::Column::SubAccountId)
-        .column_as(ticket::Column::Id.count(), "n")
-        .filter(ticket::Column::AgencyId.eq(agency_id))
-        .filter(ticket::Column::SubAccountId.is_in(sub_accounts.to_vec()))
-        .filter(ticket::Column::Status.eq("open"))
-        .group_by(ticket::Column::SubAccountId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
-}

@@ -7,3 +7,4 @@ pub mod membership;
 pub mod reseller;
 pub mod sidebar_option;
 pub mod sub_account;
+pub mod sub_account_counter;

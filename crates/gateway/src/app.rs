@@ -25,6 +25,8 @@ pub struct AppState {
     pub bus: Arc<crate::bus::Bus>,
     /// Permits for live connections (`CANOPY_WS_MAX_CONNECTIONS`).
     pub live_connections: Arc<tokio::sync::Semaphore>,
+    /// Live connections per user or API key (`CANOPY_WS_MAX_CONNECTIONS_PER_USER`).
+    pub live_quota: Arc<crate::quota::LiveQuota>,
     /// Counters served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -56,6 +58,7 @@ impl App {
             mutation_schema: schemas.write,
             identity,
             live_connections: Arc::new(tokio::sync::Semaphore::new(config.ws_max_connections)),
+            live_quota: crate::quota::LiveQuota::new(config.ws_max_connections_per_user),
             bus,
             metrics,
             config: Arc::new(config),

@@ -13,6 +13,7 @@ pub mod http;
 pub mod live;
 pub mod metrics;
 pub mod notifications;
+pub mod quota;
 pub mod savepoint;
 pub mod scale;
 pub mod schema;

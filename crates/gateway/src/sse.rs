@@ -15,8 +15,8 @@
 //! - The response head is sent once the subscription listens: a client that has it can
 //!   refetch knowing it will miss nothing.
 //! - The stream ends with an `UNAUTHENTICATED` error when the credential expires, with
-//!   `complete` when the server shuts down, and it shares `CANOPY_WS_MAX_CONNECTIONS` with
-//!   the WebSocket endpoint. A comment line every 15 s keeps proxies from closing it.
+//!   `complete` when the server shuts down, and it shares `CANOPY_WS_MAX_CONNECTIONS` and
+//!   `CANOPY_WS_MAX_CONNECTIONS_PER_USER` (then 429) with the WebSocket endpoint. A comment line every 15 s keeps proxies from closing it.
 
 use crate::AppState;
 use crate::live::LiveSession;
@@ -157,6 +157,16 @@ async fn stream(
         Err(e) => return crate::http::rejected_json(e, &request_id),
     };
     let expires_at = session.expires_at;
+    let Some(slot) = state.live_quota.take(&session.actor.principal) else {
+        return crate::http::json_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "this credential holds {} live connections, the most allowed",
+                state.live_quota.limit()
+            ),
+            "RATE_LIMITED",
+        );
+    };
 
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let started = Arc::new(crate::live::Started(std::sync::Mutex::new(Some(
@@ -170,7 +180,7 @@ async fn stream(
     let gauge = crate::metrics::GaugeGuard::new(state.metrics.live_connections.clone());
     let task_request_id = request_id.clone();
     tokio::spawn(async move {
-        let _held = (permit, gauge);
+        let _held = (permit, gauge, slot);
         let mut responses = std::pin::pin!(responses);
         let left = expires_at
             .map(|exp| (exp - chrono::Utc::now()).to_std().unwrap_or_default())

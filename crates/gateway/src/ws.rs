@@ -15,7 +15,9 @@
 //!   `CANOPY_WS_INIT_TIMEOUT_MS` closes with 4408; a second one with 4429.
 //! - The connection closes with 4403 when its credential expires (reconnect with a fresh one).
 //! - Only subscriptions travel here (queries and mutations go over HTTP); at most
-//!   `CANOPY_WS_MAX_SUBSCRIPTIONS` at once per connection, `CANOPY_WS_MAX_CONNECTIONS` in all.
+//!   `CANOPY_WS_MAX_SUBSCRIPTIONS` at once per connection, `CANOPY_WS_MAX_CONNECTIONS` in all,
+//!   `CANOPY_WS_MAX_CONNECTIONS_PER_USER` per user or API key (then close code 1013, "try
+//!   again later").
 
 use crate::AppState;
 use crate::live::LiveSession;
@@ -139,6 +141,8 @@ type Close = Option<(u16, String)>;
 struct Connection {
     state: AppState,
     session: Option<Arc<LiveSession>>,
+    /// The connection's place in its credential's quota.
+    slot: Option<crate::quota::QuotaSlot>,
     init_seen: bool,
     subs: HashMap<String, (u64, AbortHandle)>,
     generation: u64,
@@ -156,6 +160,7 @@ async fn connection(state: AppState, mut socket: WebSocket) {
     let mut conn = Connection {
         init_seen: false,
         session: None,
+        slot: None,
         subs: HashMap::new(),
         generation: 0,
         out: out_tx,
@@ -333,6 +338,17 @@ impl Connection {
                 self.init_seen = true;
                 match self.init(payload.unwrap_or_default()).await {
                     Ok(session) => {
+                        let Some(slot) = self.state.live_quota.take(&session.actor.principal)
+                        else {
+                            return Err(Some((
+                                1013,
+                                format!(
+                                    "Try again later: this credential holds {} live connections, the most allowed",
+                                    self.state.live_quota.limit()
+                                ),
+                            )));
+                        };
+                        self.slot = slot;
                         self.session = Some(Arc::new(session));
                         Ok(vec![json!({ "type": "connection_ack" })])
                     }

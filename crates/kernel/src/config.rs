@@ -125,6 +125,11 @@ pub struct Config {
     #[arg(long, env = "CANOPY_WS_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub ws_max_connections: usize,
 
+    /// Most live connections (WebSocket and event streams) one user, or one API key, holds at
+    /// once (more are refused: close code 1013, or 429).
+    #[arg(long, env = "CANOPY_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 50)]
+    pub ws_max_connections_per_user: usize,
+
     /// Serve Prometheus metrics at `/metrics` (counters only, no tenant data; off by default:
     /// expose it only where your scraper reaches it).
     #[arg(long, env = "CANOPY_METRICS", default_value_t = false, action = clap::ArgAction::Set)]

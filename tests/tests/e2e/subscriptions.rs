@@ -895,3 +895,44 @@ async fn ending_a_session_ends_its_live_connections() {
     let e = next_data(&mut third_ws, "board").await;
     assert_eq!(e["pipelineChanged"]["subjectId"], t.as_str());
 }
+
+#[tokio::test]
+async fn a_credential_holds_a_limited_number_of_live_connections() {
+    let app = spawn_app_with(|c| c.ws_max_connections_per_user = 1).await;
+    let w = world(&app, "acme").await;
+    let other = world(&app, "rival").await;
+    let first = app.live(&w.owner.access, Some(&w.agency)).await;
+    // The same user again, from another session: over the limit, on both transports.
+    let second_token = fresh_token(&app, "owner@acme.test").await;
+    let mut second = app.ws_connect(None).await.expect("upgrade");
+    second
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {second_token}") } }))
+        .await;
+    let (code, reason) = second.expect_close().await;
+    assert_eq!(code, 1013, "{reason}");
+    assert!(reason.contains("live connections"), "{reason}");
+    let stream = open_board(&app, &w).await;
+    assert_eq!(stream.status, 429);
+    assert_eq!(
+        stream.json().await["errors"][0]["extensions"]["code"],
+        "RATE_LIMITED"
+    );
+    // Another user is not affected.
+    let mut theirs = app.live(&other.owner.access, Some(&other.agency)).await;
+    theirs
+        .subscribe("board", BOARD, json!({ "p": other.pipeline }))
+        .await;
+    // Leaving gives the slot back.
+    drop(first);
+    let mut back = false;
+    for _ in 0..50 {
+        let s = open_board(&app, &w).await;
+        if s.status == 200 {
+            back = true;
+            break;
+        }
+        assert_eq!(s.status, 429);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(back, "the slot came back after the connection closed");
+}

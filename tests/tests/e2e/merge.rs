@@ -249,3 +249,63 @@ async fn every_reference_to_a_contact_is_repointed_by_merges() {
     };
     assert_eq!(seen, 3);
 }
+
+#[tokio::test]
+async fn opposite_merges_at_once_leave_one_contact_and_no_internal_error() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    let owner = app.user("owner@acme.test").await;
+    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let dental = app.sub_account(&owner, &agency, "Dental").await;
+    let merge = "mutation($s: ID!, $m: ID!) { contactMerge(input: { survivorId: $s, mergedId: $m }) { contact { id } userErrors { code } } }";
+    for round in 0..5 {
+        let a = contact(
+            &app,
+            &owner,
+            &dental,
+            json!({ "firstName": format!("Ann{round}") }),
+        )
+        .await;
+        let b = contact(
+            &app,
+            &owner,
+            &dental,
+            json!({ "firstName": format!("Bea{round}") }),
+        )
+        .await;
+        let (x, y) = tokio::join!(
+            app.gql(Some(&owner.access), merge, json!({ "s": a, "m": b })),
+            app.gql(Some(&owner.access), merge, json!({ "s": b, "m": a })),
+        );
+        let merged = |g: &tests::Gql| g.body["data"]["contactMerge"]["contact"]["id"].is_string();
+        assert_eq!(
+            [merged(&x), merged(&y)].iter().filter(|m| **m).count(),
+            1,
+            "exactly one merge wins: {} / {}",
+            x.body,
+            y.body
+        );
+        let loser = if merged(&x) { &y } else { &x };
+        assert_eq!(
+            loser.body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "the other finds its contact merged away: {}",
+            loser.body
+        );
+        let r = mutate(
+            &app,
+            &owner,
+            "query($s: ID!) { contacts(subAccountId: $s, first: 100) { nodes { firstName } } }",
+            json!({ "s": dental }),
+        )
+        .await;
+        let names: Vec<String> = r
+            .data("contacts.nodes")
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter_map(|n| n["firstName"].as_str().map(str::to_owned))
+            .filter(|n| n.ends_with(&round.to_string()))
+            .collect();
+        assert_eq!(names.len(), 1, "one of the pair remains: {names:?}");
+    }
+}

@@ -158,8 +158,27 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     actor.require_authenticated()?;
-    let survivor = contact::load(db, actor, survivor_id, false).await?;
-    let merged = contact::load(db, actor, merged_id, false).await?;
+    let txn = db.begin().await?;
+    // Two merges of one pair, in opposite directions, would each hold one contact and wait for
+    // the other (a deadlock, reported as an internal error). Both rows are locked first, in id
+    // order, and read after the lock: the later merge then finds its contact merged away
+    // (`NOT_FOUND`) instead of overwriting with what it read before.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres
+        && let Some(agency_id) = actor.tenant
+    {
+        c::Entity::find()
+            .select_only()
+            .column(c::Column::Id)
+            .filter(c::Column::AgencyId.eq(agency_id))
+            .filter(c::Column::Id.is_in([survivor_id, merged_id]))
+            .order_by_asc(c::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<Uuid>()
+            .all(&txn)
+            .await?;
+    }
+    let survivor = contact::load(&txn, actor, survivor_id, false).await?;
+    let merged = contact::load(&txn, actor, merged_id, false).await?;
     authorize(
         actor,
         survivor.agency_id,
@@ -229,7 +248,6 @@ where
     m.dnd_calls = Set(survivor.dnd_calls || merged.dnd_calls);
     m.updated_at = Set(now);
 
-    let txn = db.begin().await?;
     let survivor_after = m.update(&txn).await?;
 
     // Custom values the survivor lacks move over; the rest stay with the merged contact.

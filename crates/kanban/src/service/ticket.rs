@@ -519,11 +519,15 @@ pub async fn rebalance(
         .order_by_asc(ticket::Column::Id)
         .all(db)
         .await?;
+    // Only while the ticket is still in this lane: a ticket moving out commits under its new
+    // lane's lock, not this one, and must keep the rank it was given there (giving it one of
+    // this lane's ranks could collide with a ticket of its new lane).
     let set_rank = |id: Uuid, rank: String| {
         ticket::Entity::update_many()
             .col_expr(ticket::Column::Rank, Expr::value(rank))
             .filter(ticket::Column::AgencyId.eq(agency_id))
             .filter(ticket::Column::Id.eq(id))
+            .filter(ticket::Column::LaneId.eq(lane_id))
     };
     for t in &rows {
         // `~` sorts after every hex digit: temporary, unique keys.

@@ -45,6 +45,8 @@ fn server() {
         let app = tests::spawn_app_with(|c| {
             c.db_max_connections = 16;
             c.access_token_ttl_secs = 3600;
+            // Every subscriber here is the same user: lift the per-credential cap.
+            c.ws_max_connections_per_user = 10_000;
         })
         .await;
         let admin = app.platform_admin("root@platform.test").await;

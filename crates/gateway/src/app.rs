@@ -51,7 +51,7 @@ impl App {
             .await
             .map_err(|e| format!("identity set-up failed: {}", e.public_message()))?;
         let schemas = schema::build(&config, identity.clone());
-        let bus = crate::bus::Bus::start(&config);
+        let bus = crate::bus::Bus::start(&config, metrics.live_lag.clone());
         let state = AppState {
             db,
             schema: schemas.read,

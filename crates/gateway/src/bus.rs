@@ -61,12 +61,17 @@ pub struct Bus {
     poke: Notify,
     stop: watch::Sender<bool>,
     ready: watch::Sender<bool>,
+    /// How late each item is broadcast (`canopy_live_lag_seconds`).
+    lag: prometheus_client::metrics::histogram::Histogram,
 }
 
 impl Bus {
     /// Starts the follower on a pool of its own (its reads are not the requests'), see the
     /// module docs.
-    pub fn start(config: &kernel::Config) -> Arc<Self> {
+    pub fn start(
+        config: &kernel::Config,
+        lag: prometheus_client::metrics::histogram::Histogram,
+    ) -> Arc<Self> {
         let (tx, _) = broadcast::channel(CAPACITY);
         let (stop, _) = watch::channel(false);
         let (ready, _) = watch::channel(false);
@@ -75,6 +80,7 @@ impl Bus {
             poke: Notify::new(),
             stop,
             ready,
+            lag,
         });
         let follower = bus.clone();
         let mut config = config.clone();
@@ -156,6 +162,18 @@ impl Bus {
     }
 
     fn publish(&self, item: Live) {
+        let created = match &item {
+            Live::Event(e) => Some(e.occurred_at),
+            Live::Notification(n) => Some(n.created_at),
+            Live::Gap | Live::Shutdown => None,
+        };
+        if let Some(at) = created {
+            let lag = (chrono::Utc::now() - at)
+                .num_microseconds()
+                .unwrap_or(i64::MAX);
+            #[allow(clippy::cast_precision_loss)]
+            self.lag.observe(lag.max(0) as f64 / 1e6);
+        }
         // No receivers is not an error: nobody is listening.
         let _ = self.tx.send(item);
     }

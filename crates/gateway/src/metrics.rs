@@ -7,6 +7,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 /// The label of a GraphQL request counter.
@@ -28,6 +29,10 @@ pub struct Metrics {
     pub live_connections: Gauge,
     /// Live subscriptions.
     pub live_subscriptions: Gauge,
+    /// Seconds from an event's or notification's creation (inside its transaction) to its
+    /// broadcast on this replica: commit, announcement, the follower's read (and, after a lost
+    /// connection, the catch-up).
+    pub live_lag: Histogram,
 }
 
 impl Default for Metrics {
@@ -57,12 +62,20 @@ impl Default for Metrics {
             "Live subscriptions",
             live_subscriptions.clone(),
         );
+        // 1 ms to about 8 s.
+        let live_lag = Histogram::new(exponential_buckets(0.001, 2.0, 14));
+        registry.register(
+            "live_lag_seconds",
+            "From a change's event or notification to its broadcast on this replica",
+            live_lag.clone(),
+        );
         Self {
             registry,
             sql_statements,
             requests,
             live_connections,
             live_subscriptions,
+            live_lag,
         }
     }
 }

@@ -51,11 +51,11 @@ impl LiveQuota {
             _ => return Some(None),
         };
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        let n = held.entry(holder).or_insert(0);
-        if *n >= self.limit {
+        let n = held.get(&holder).copied().unwrap_or(0);
+        if n >= self.limit {
             return None;
         }
-        *n += 1;
+        held.insert(holder, n + 1);
         Some(Some(QuotaSlot {
             quota: self.clone(),
             holder,

@@ -936,3 +936,41 @@ async fn a_credential_holds_a_limited_number_of_live_connections() {
     }
     assert!(back, "the slot came back after the connection closed");
 }
+
+#[tokio::test]
+async fn metrics_show_how_late_live_events_are_broadcast() {
+    // Off by default.
+    let quiet = spawn_app().await;
+    let r = quiet
+        .http
+        .get(format!("{}/metrics", quiet.url))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(r.status(), 404);
+
+    let app = spawn_app_with(|c| c.metrics = true).await;
+    let w = world(&app, "acme").await;
+    let mut ws = app.live(&w.owner.access, Some(&w.agency)).await;
+    ws.subscribe("board", BOARD, json!({ "p": w.pipeline }))
+        .await;
+    create_ticket(&app, &w.owner, &w.lanes[0], "Measured").await;
+    next_data(&mut ws, "board").await;
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body");
+    let count = text
+        .lines()
+        .find_map(|l| l.strip_prefix("canopy_live_lag_seconds_count "))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no lag count in:\n{text}"));
+    // At least the ticket's event was broadcast (the set-up's events too).
+    assert!(count >= 1, "{text}");
+    assert!(text.contains("canopy_live_connections 1"), "{text}");
+}

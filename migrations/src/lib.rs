@@ -25,7 +25,7 @@ mod m20261123_000016_contacts_phone;
 mod m20261123_000017_events_feed;
 mod m20261123_000018_notifications;
 pub mod m20261123_000019_live_bus;
-mod m20261123_000020_sub_account_counters;
+pub mod m20261123_000020_sub_account_counters;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");

@@ -37,15 +37,24 @@ enum SubAccounts {
     Id,
 }
 
-/// Counts what exists (a fresh database has nothing to count).
-const BACKFILL: &str = "
-INSERT INTO sub_account_counters (agency_id, sub_account_id, contacts, open_tickets)
+/// Sets the counter rows of the sub-accounts `filter` selects (a condition on `s`, the
+/// `sub_accounts` row; `1 = 1` for all) from a count of their rows: the migration's backfill,
+/// and bulk loads that skipped the triggers (`gateway::scale`). The one definition, beside the
+/// triggers, of what the counters count. (The `WHERE` is always there: without it SQLite would
+/// read the upsert's `ON CONFLICT` as a join constraint.)
+pub fn recount_sql(filter: &str) -> String {
+    format!(
+        "INSERT INTO sub_account_counters (agency_id, sub_account_id, contacts, open_tickets)
 SELECT s.agency_id, s.id,
   (SELECT count(*) FROM contacts c
     WHERE c.agency_id = s.agency_id AND c.sub_account_id = s.id AND c.deleted_at IS NULL),
   (SELECT count(*) FROM tickets t
     WHERE t.agency_id = s.agency_id AND t.sub_account_id = s.id AND t.status = 'open')
-FROM sub_accounts s";
+FROM sub_accounts s WHERE {filter}
+ON CONFLICT (agency_id, sub_account_id)
+DO UPDATE SET contacts = excluded.contacts, open_tickets = excluded.open_tickets"
+    )
+}
 
 const PG_TRIGGERS: &str = r#"
 CREATE FUNCTION canopy_sub_account_counters_row() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -188,7 +197,7 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(&format!("ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY"))
                     .await?;
             }
-            db.execute_unprepared(BACKFILL).await?;
+            db.execute_unprepared(&recount_sql("1 = 1")).await?;
             for t in BACKFILL_TABLES
                 .into_iter()
                 .filter(|t| *t != "sub_account_counters")
@@ -200,7 +209,7 @@ impl MigrationTrait for Migration {
                 .await?;
             db.execute_unprepared(PG_TRIGGERS).await?;
         } else {
-            db.execute_unprepared(BACKFILL).await?;
+            db.execute_unprepared(&recount_sql("1 = 1")).await?;
             for t in SQLITE_TRIGGERS {
                 db.execute_unprepared(t).await?;
             }

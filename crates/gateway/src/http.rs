@@ -680,8 +680,7 @@ fn sub_account_counts(
             let tx = tx
                 .upgrade()
                 .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
-            let counters =
-                tenancy::service::membership::counters_by_sub_account(&*tx, agency, &ids).await?;
+            let counters = tenancy::service::sub_account::counters(&*tx, agency, &ids).await?;
             let members =
                 tenancy::service::membership::count_by_sub_account(&*tx, agency, &ids).await?;
             Ok(ids

@@ -693,18 +693,10 @@ async fn recount(db: &impl ConnectionTrait, agency: Uuid, sub: Uuid) -> Result<(
         sea_orm::DbBackend::Postgres => ("$1", "$2"),
         _ => ("?", "?"),
     };
-    // Written with positional parameters used once each, in order, for both backends.
-    let sql = format!(
-        "INSERT INTO sub_account_counters (agency_id, sub_account_id, contacts, open_tickets)
-         SELECT s.agency_id, s.id,
-           (SELECT count(*) FROM contacts c
-             WHERE c.agency_id = s.agency_id AND c.sub_account_id = s.id AND c.deleted_at IS NULL),
-           (SELECT count(*) FROM tickets t
-             WHERE t.agency_id = s.agency_id AND t.sub_account_id = s.id AND t.status = 'open')
-         FROM sub_accounts s WHERE s.agency_id = {a} AND s.id = {s}
-         ON CONFLICT (agency_id, sub_account_id)
-         DO UPDATE SET contacts = excluded.contacts, open_tickets = excluded.open_tickets"
-    );
+    // Positional parameters used once each, in order, for both backends.
+    let sql = migrations::m20261123_000020_sub_account_counters::recount_sql(&format!(
+        "s.agency_id = {a} AND s.id = {s}"
+    ));
     db.execute_raw(sea_orm::Statement::from_sql_and_values(
         backend,
         sql,

@@ -466,22 +466,3 @@ pub async fn count_by_sub_account(
         .await?;
     Ok(rows.into_iter().collect())
 }
-
-/// Live contacts and open tickets per sub-account of `agency_id`, from the counter rows the
-/// database keeps (one statement, one row per sub-account, whatever the tenant's size).
-pub async fn counters_by_sub_account(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    sub_accounts: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, (i64, i64)>, Error> {
-    use crate::entity::sub_account_counter;
-    let rows = sub_account_counter::Entity::find()
-        .filter(sub_account_counter::Column::AgencyId.eq(agency_id))
-        .filter(sub_account_counter::Column::SubAccountId.is_in(sub_accounts.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.sub_account_id, (r.contacts, r.open_tickets)))
-        .collect())
-}

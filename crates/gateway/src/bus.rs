@@ -243,48 +243,53 @@ async fn max_rowid(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm:
 async fn read_sqlite(
     bus: &Bus,
     db: &DatabaseConnection,
-    mut last_event: i64,
-    mut last_notification: i64,
+    last_event: i64,
+    last_notification: i64,
 ) -> Result<(i64, i64), sea_orm::DbErr> {
-    loop {
-        let upto = max_rowid(db, "events").await?;
-        if upto <= last_event {
-            break;
-        }
-        let upto = upto.min(last_event + BATCH as i64);
-        let rows = event::Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "SELECT * FROM events WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
-                [last_event.into(), upto.into()],
-            ))
-            .all(db)
-            .await?;
-        for r in rows {
-            bus.publish(Live::Event(Arc::new(r)));
-        }
-        last_event = upto;
-    }
-    loop {
-        let upto = max_rowid(db, "notifications").await?;
-        if upto <= last_notification {
-            break;
-        }
-        let upto = upto.min(last_notification + BATCH as i64);
-        let rows = notification::Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "SELECT * FROM notifications WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
-                [last_notification.into(), upto.into()],
-            ))
-            .all(db)
-            .await?;
-        for r in rows {
-            bus.publish(Live::Notification(Arc::new(r)));
-        }
-        last_notification = upto;
-    }
+    let last_event = read_past(bus, db, event::Entity, "events", last_event, |r| {
+        Live::Event(Arc::new(r))
+    })
+    .await?;
+    let last_notification = read_past(
+        bus,
+        db,
+        notification::Entity,
+        "notifications",
+        last_notification,
+        |r| Live::Notification(Arc::new(r)),
+    )
+    .await?;
     Ok((last_event, last_notification))
+}
+
+/// Publishes the rows of `table` past rowid `last`, in rowid order and in batches; the new mark.
+async fn read_past<E: EntityTrait>(
+    bus: &Bus,
+    db: &DatabaseConnection,
+    _: E,
+    table: &str,
+    mut last: i64,
+    live: impl Fn(E::Model) -> Live,
+) -> Result<i64, sea_orm::DbErr> {
+    loop {
+        let upto = max_rowid(db, table).await?;
+        if upto <= last {
+            return Ok(last);
+        }
+        let upto = upto.min(last + BATCH as i64);
+        let rows = E::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!("SELECT * FROM {table} WHERE rowid > ? AND rowid <= ? ORDER BY rowid"),
+                [last.into(), upto.into()],
+            ))
+            .all(db)
+            .await?;
+        for r in rows {
+            bus.publish(live(r));
+        }
+        last = upto;
+    }
 }
 
 /// Ids already delivered, remembered for [`REMEMBER`].

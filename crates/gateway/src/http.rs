@@ -340,6 +340,15 @@ async fn multipart(
     execute(state, headers, addr, request, media, false).await
 }
 
+/// The token of an `Authorization: Bearer <token>` value (the scheme in either case).
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
@@ -484,15 +493,9 @@ async fn execute(
     let principal = match header_str(&headers, header::AUTHORIZATION.as_str()) {
         None => Principal::Anonymous,
         Some(value) => {
-            let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .map(str::trim);
-            let result = match token {
-                Some(t) if !t.is_empty() => {
-                    identity::authenticate(&state.db, &state.identity, t).await
-                }
-                _ => Err(kernel::Error::Unauthenticated(
+            let result = match bearer_token(value) {
+                Some(t) => identity::authenticate(&state.db, &state.identity, t).await,
+                None => Err(kernel::Error::Unauthenticated(
                     "use `Authorization: Bearer <token>`".into(),
                 )),
             };

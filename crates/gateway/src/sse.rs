@@ -122,12 +122,7 @@ async fn stream(
         return refused_in_stream(errors);
     }
     let credential = crate::http::header_str(&headers, header::AUTHORIZATION.as_str())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
+        .and_then(crate::http::bearer_token);
     let Some(credential) = credential else {
         return crate::http::rejected_json(
             kernel::Error::Unauthenticated(

@@ -397,9 +397,9 @@ impl Connection {
             })
         };
         let credential = field("authorization")
+            // The scheme may be left out here.
             .map(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
+                crate::http::bearer_token(&v)
                     .unwrap_or(&v)
                     .trim()
                     .to_owned()

@@ -60,8 +60,8 @@ use identity::entity::user;
 use kanban::entity::{lane, lane_entry, pipeline, task, task_change, ticket};
 use kanban::service::pipeline::{DEFAULT_LANES, MAX_LANES, MAX_PIPELINES};
 use kernel::db::TenantGuard;
-use kernel::event::NewEvent;
 use kernel::event::entity as event;
+use kernel::event::{EventType, NewEvent};
 use kernel::{Actor, GlobalId, NodeKind, Role, Scope};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -812,7 +812,7 @@ impl Batch {
         &mut self,
         ids: &mut Ids,
         at: DateTime<Utc>,
-        event_type: &str,
+        event_type: EventType,
         subject: (NodeKind, Uuid),
         payload: serde_json::Value,
     ) {
@@ -826,7 +826,7 @@ impl Batch {
             sub_account_id: Set(scope.sub_account_id()),
             scope_kind: Set(scope.kind().as_str().to_owned()),
             scope_id: Set(scope.id()),
-            event_type: Set(event_type.to_owned()),
+            event_type: Set(event_type.as_str().to_owned()),
             subject_type: Set(subject.0.type_name().to_owned()),
             subject_id: Set(subject.1),
             actor_kind: Set("user".to_owned()),
@@ -915,7 +915,7 @@ impl Generator<'_> {
             tx,
             &self.system,
             NewEvent {
-                event_type: "user.registered",
+                event_type: EventType::UserRegistered,
                 scope: Scope::Platform,
                 subject: (NodeKind::User, id),
                 payload: json!({}),
@@ -1096,7 +1096,7 @@ impl Generator<'_> {
             b.event(
                 &mut self.ids,
                 at,
-                "tag.created",
+                EventType::TagCreated,
                 (NodeKind::Tag, id),
                 json!({ "name": name }),
             );
@@ -1133,7 +1133,7 @@ impl Generator<'_> {
         b.event(
             &mut self.ids,
             at,
-            "custom_field.created",
+            EventType::CustomFieldCreated,
             (NodeKind::CustomField, id),
             json!({ "name": name, "kind": kind }),
         );
@@ -1230,7 +1230,7 @@ impl Generator<'_> {
             b.event(
                 &mut self.ids,
                 at,
-                "contact.created",
+                EventType::ContactCreated,
                 (NodeKind::Contact, id),
                 json!({}),
             );
@@ -1281,7 +1281,7 @@ impl Generator<'_> {
                 b.event(
                     &mut self.ids,
                     tagged_at,
-                    "contact.tagged",
+                    EventType::ContactTagged,
                     (NodeKind::Contact, id),
                     json!({ "tags": names }),
                 );
@@ -1348,7 +1348,7 @@ impl Generator<'_> {
             b.event(
                 &mut self.ids,
                 at,
-                "pipeline.created",
+                EventType::PipelineCreated,
                 (NodeKind::Pipeline, id),
                 kanban_payload(json!({ "name": name }), id),
             );
@@ -1440,7 +1440,7 @@ impl Generator<'_> {
             b.event(
                 &mut self.ids,
                 created,
-                "ticket.created",
+                EventType::TicketCreated,
                 (NodeKind::Ticket, id),
                 kanban_payload(
                     json!({ "laneId": gid(NodeKind::Lane, first_lane) }),
@@ -1461,7 +1461,7 @@ impl Generator<'_> {
                     b.event(
                         &mut self.ids,
                         entered,
-                        "ticket.moved",
+                        EventType::TicketMoved,
                         (NodeKind::Ticket, id),
                         kanban_payload(
                             json!({
@@ -1478,9 +1478,9 @@ impl Generator<'_> {
                     &mut self.ids,
                     closed,
                     if status == "won" {
-                        "ticket.won"
+                        EventType::TicketWon
                     } else {
-                        "ticket.lost"
+                        EventType::TicketLost
                     },
                     (NodeKind::Ticket, id),
                     kanban_payload(json!({ "reason": reason }), pipeline_id),
@@ -1580,7 +1580,7 @@ impl Generator<'_> {
             b.event(
                 &mut self.ids,
                 at,
-                "task.created",
+                EventType::TaskCreated,
                 (NodeKind::Task, id),
                 json!({ "title": title, "status": status }),
             );

@@ -569,6 +569,15 @@ impl Actor {
         }
     }
 
+    /// Canopy itself, acting for one agency (a background job): inside that tenant only.
+    pub const fn system_in(agency_id: Uuid) -> Self {
+        Self {
+            principal: Principal::System,
+            memberships: Vec::new(),
+            tenant: Some(agency_id),
+        }
+    }
+
     /// The signed-in user, if the actor is one.
     pub fn user_id(&self) -> Option<Uuid> {
         match self.principal {
@@ -591,6 +600,45 @@ impl Actor {
         match self.principal {
             Principal::Anonymous => Err(Error::Unauthenticated("sign in first".into())),
             _ => Ok(()),
+        }
+    }
+
+    /// Whether the request acts inside this agency: the one definition of "inside the tenant".
+    /// A request is inside the agency its tenant context names (checked at the edge, and what
+    /// PostgreSQL's row-level security sees). A background job acts as [`Actor::system_in`] the
+    /// tenant it works for; Canopy itself with no tenant ([`Actor::system`]: seeding,
+    /// migrations) stands inside every agency.
+    pub fn inside_tenant(&self, agency_id: Uuid) -> bool {
+        self.tenant == Some(agency_id)
+            || (self.principal == Principal::System && self.tenant.is_none())
+    }
+
+    /// The check for acting in a scope inside an agency (the agency itself or a sub-account):
+    /// `UNAUTHENTICATED` for nobody; `NOT_FOUND` unless the request is
+    /// [inside the tenant](Self::inside_tenant) and the actor holds something in `scope`
+    /// (another tenant's scope is invisible, exactly like a missing one); `FORBIDDEN` unless it
+    /// holds every permission in `needed` there.
+    pub fn require_inside(&self, scope: Scope, needed: &[Permission]) -> Result<(), Error> {
+        self.require_authenticated()?;
+        let perms = self.permissions_in(scope);
+        let inside = scope.agency_id().is_some_and(|a| self.inside_tenant(a));
+        if !inside || perms.is_empty() {
+            return Err(Error::NotFound);
+        }
+        if !needed.iter().all(|p| perms.contains(*p)) {
+            return Err(Error::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// How the actor is written down in logs and histories: a kind name (`user`, `api_key`,
+    /// `system`, `anonymous`) and the user's or key's id.
+    pub fn kind_and_id(&self) -> (&'static str, Option<Uuid>) {
+        match &self.principal {
+            Principal::Anonymous => ("anonymous", None),
+            Principal::User { user_id, .. } => ("user", Some(*user_id)),
+            Principal::ApiKey { key_id, .. } => ("api_key", Some(*key_id)),
+            Principal::System => ("system", None),
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! `kernel` owns this one table. Automations, webhooks, notifications and subscriptions read it.
 
-use crate::auth::{Actor, Principal, Scope};
+use crate::auth::{Actor, Scope};
 use crate::error::Error;
 use crate::id::NodeKind;
 use sea_orm::entity::prelude::*;
@@ -51,11 +51,220 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+macro_rules! event_types {
+    ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
+        /// Every kind of domain event, with its wire name (the `event_type` column, webhook and
+        /// live payloads): one list, so a producer cannot misspell a type and a consumer can
+        /// match on them exhaustively.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventType {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl EventType {
+            /// Every event type.
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            /// The wire name, such as `contact.created`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(EventType::$variant => $wire,)*
+                }
+            }
+
+            /// The event type of a wire name.
+            pub fn parse(name: &str) -> Option<Self> {
+                match name {
+                    $($wire => Some(EventType::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+event_types! {
+    /// `agency.created`
+    AgencyCreated = "agency.created",
+    /// `agency.updated`
+    AgencyUpdated = "agency.updated",
+    /// `agency.suspended`
+    AgencySuspended = "agency.suspended",
+    /// `agency.reactivated`
+    AgencyReactivated = "agency.reactivated",
+    /// `agency.deleted`
+    AgencyDeleted = "agency.deleted",
+    /// `agency.restored`
+    AgencyRestored = "agency.restored",
+    /// `api_key.created`
+    ApiKeyCreated = "api_key.created",
+    /// `api_key.revoked`
+    ApiKeyRevoked = "api_key.revoked",
+    /// `contact.created`
+    ContactCreated = "contact.created",
+    /// `contact.updated`
+    ContactUpdated = "contact.updated",
+    /// `contact.deleted`
+    ContactDeleted = "contact.deleted",
+    /// `contact.restored`
+    ContactRestored = "contact.restored",
+    /// `contact.merged`
+    ContactMerged = "contact.merged",
+    /// `contact.tagged`
+    ContactTagged = "contact.tagged",
+    /// `contact.untagged`
+    ContactUntagged = "contact.untagged",
+    /// `contact.note_added`
+    ContactNoteAdded = "contact.note_added",
+    /// `contact.interaction_logged`
+    ContactInteractionLogged = "contact.interaction_logged",
+    /// `contact.activity_deleted`
+    ContactActivityDeleted = "contact.activity_deleted",
+    /// `custom_field.created`
+    CustomFieldCreated = "custom_field.created",
+    /// `custom_field.updated`
+    CustomFieldUpdated = "custom_field.updated",
+    /// `custom_field.archived`
+    CustomFieldArchived = "custom_field.archived",
+    /// `custom_field.unarchived`
+    CustomFieldUnarchived = "custom_field.unarchived",
+    /// `idea_board.created`
+    IdeaBoardCreated = "idea_board.created",
+    /// `idea.created`
+    IdeaCreated = "idea.created",
+    /// `idea.updated`
+    IdeaUpdated = "idea.updated",
+    /// `invitation.created`
+    InvitationCreated = "invitation.created",
+    /// `invitation.revoked`
+    InvitationRevoked = "invitation.revoked",
+    /// `invitation.accepted`
+    InvitationAccepted = "invitation.accepted",
+    /// `lane.created`
+    LaneCreated = "lane.created",
+    /// `lane.updated`
+    LaneUpdated = "lane.updated",
+    /// `lane.moved`
+    LaneMoved = "lane.moved",
+    /// `lane.deleted`
+    LaneDeleted = "lane.deleted",
+    /// `membership.granted`
+    MembershipGranted = "membership.granted",
+    /// `membership.updated`
+    MembershipUpdated = "membership.updated",
+    /// `membership.removed`
+    MembershipRemoved = "membership.removed",
+    /// `pipeline.created`
+    PipelineCreated = "pipeline.created",
+    /// `pipeline.updated`
+    PipelineUpdated = "pipeline.updated",
+    /// `pipeline.reordered`
+    PipelineReordered = "pipeline.reordered",
+    /// `pipeline.archived`
+    PipelineArchived = "pipeline.archived",
+    /// `pipeline.unarchived`
+    PipelineUnarchived = "pipeline.unarchived",
+    /// `reseller.created`
+    ResellerCreated = "reseller.created",
+    /// `reseller.updated`
+    ResellerUpdated = "reseller.updated",
+    /// `reseller.suspended`
+    ResellerSuspended = "reseller.suspended",
+    /// `reseller.reactivated`
+    ResellerReactivated = "reseller.reactivated",
+    /// `reseller.deleted`
+    ResellerDeleted = "reseller.deleted",
+    /// `reseller.restored`
+    ResellerRestored = "reseller.restored",
+    /// `reseller.wallet_credited`
+    ResellerWalletCredited = "reseller.wallet_credited",
+    /// `segment.created`
+    SegmentCreated = "segment.created",
+    /// `segment.updated`
+    SegmentUpdated = "segment.updated",
+    /// `segment.deleted`
+    SegmentDeleted = "segment.deleted",
+    /// `session.created`
+    SessionCreated = "session.created",
+    /// `session.reuse_detected`
+    SessionReuseDetected = "session.reuse_detected",
+    /// `session.revoked`
+    SessionRevoked = "session.revoked",
+    /// `sub_account.created`
+    SubAccountCreated = "sub_account.created",
+    /// `sub_account.updated`
+    SubAccountUpdated = "sub_account.updated",
+    /// `sub_account.suspended`
+    SubAccountSuspended = "sub_account.suspended",
+    /// `sub_account.reactivated`
+    SubAccountReactivated = "sub_account.reactivated",
+    /// `sub_account.deleted`
+    SubAccountDeleted = "sub_account.deleted",
+    /// `sub_account.restored`
+    SubAccountRestored = "sub_account.restored",
+    /// `tag.created`
+    TagCreated = "tag.created",
+    /// `tag.updated`
+    TagUpdated = "tag.updated",
+    /// `tag.deleted`
+    TagDeleted = "tag.deleted",
+    /// `task.created`
+    TaskCreated = "task.created",
+    /// `task.updated`
+    TaskUpdated = "task.updated",
+    /// `task.completed`
+    TaskCompleted = "task.completed",
+    /// `task.deleted`
+    TaskDeleted = "task.deleted",
+    /// `task.commented`
+    TaskCommented = "task.commented",
+    /// `task_category.created`
+    TaskCategoryCreated = "task_category.created",
+    /// `task_category.deleted`
+    TaskCategoryDeleted = "task_category.deleted",
+    /// `task_group.created`
+    TaskGroupCreated = "task_group.created",
+    /// `task_group.updated`
+    TaskGroupUpdated = "task_group.updated",
+    /// `ticket.created`
+    TicketCreated = "ticket.created",
+    /// `ticket.updated`
+    TicketUpdated = "ticket.updated",
+    /// `ticket.moved`
+    TicketMoved = "ticket.moved",
+    /// `ticket.won`
+    TicketWon = "ticket.won",
+    /// `ticket.lost`
+    TicketLost = "ticket.lost",
+    /// `ticket.reopened`
+    TicketReopened = "ticket.reopened",
+    /// `ticket.deleted`
+    TicketDeleted = "ticket.deleted",
+    /// `ticket.noted`
+    TicketNoted = "ticket.noted",
+    /// `user.registered`
+    UserRegistered = "user.registered",
+    /// `user.password_changed`
+    UserPasswordChanged = "user.password_changed",
+    /// `user.password_reset`
+    UserPasswordReset = "user.password_reset",
+    /// `workspace_link.created`
+    WorkspaceLinkCreated = "workspace_link.created",
+    /// `workspace_link.deleted`
+    WorkspaceLinkDeleted = "workspace_link.deleted",
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// Dotted event type, such as `user.registered`.
-    pub event_type: &'static str,
+    /// What happened.
+    pub event_type: EventType,
     /// The scope it happened in.
     pub scope: Scope,
     /// What it happened to.
@@ -73,6 +282,25 @@ pub async fn record(
     let id = crate::id::new_uuid();
     row(actor, event, id).insert(db).await?;
     Ok(id)
+}
+
+/// Records that `event_type` happened to `subject` in `scope`, on `db` (the transaction of the
+/// change it describes).
+pub async fn record_in(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    scope: Scope,
+    subject: (NodeKind, Uuid),
+    event_type: EventType,
+    payload: serde_json::Value,
+) -> Result<(), Error> {
+    let event = NewEvent {
+        event_type,
+        scope,
+        subject,
+        payload,
+    };
+    record(db, actor, event).await.map(|_| ())
 }
 
 /// Most events written by one statement of [`record_many`].
@@ -98,24 +326,36 @@ pub async fn record_many(
 }
 
 fn row(actor: &Actor, event: NewEvent, id: Uuid) -> entity::ActiveModel {
-    let (actor_kind, actor_id) = match &actor.principal {
-        Principal::Anonymous => ("anonymous", None),
-        Principal::User { user_id, .. } => ("user", Some(*user_id)),
-        Principal::ApiKey { key_id, .. } => ("api_key", Some(*key_id)),
-        Principal::System => ("system", None),
-    };
+    let (actor_kind, actor_id) = actor.kind_and_id();
     entity::ActiveModel {
         id: Set(id),
         agency_id: Set(event.scope.agency_id()),
         sub_account_id: Set(event.scope.sub_account_id()),
         scope_kind: Set(event.scope.kind().as_str().to_owned()),
         scope_id: Set(event.scope.id()),
-        event_type: Set(event.event_type.to_owned()),
+        event_type: Set(event.event_type.as_str().to_owned()),
         subject_type: Set(event.subject.0.type_name().to_owned()),
         subject_id: Set(event.subject.1),
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),
         payload: Set(event.payload),
         occurred_at: Set(chrono::Utc::now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventType;
+
+    #[test]
+    fn wire_names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(*t));
+            assert!(seen.insert(t.as_str()), "{} twice", t.as_str());
+            let (subject, verb) = t.as_str().split_once('.').expect("dotted");
+            assert!(!subject.is_empty() && !verb.is_empty());
+        }
+        assert_eq!(EventType::parse("contact.exploded"), None);
     }
 }

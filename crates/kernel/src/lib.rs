@@ -20,4 +20,5 @@ pub use auth::{Actor, Membership, Permission, PermissionSet, Principal, Role, Sc
 pub use config::Config;
 pub use context::{RequestContext, TenantContext};
 pub use error::{Error, Result, UserError};
+pub use event::EventType;
 pub use id::{GlobalId, NodeKind};

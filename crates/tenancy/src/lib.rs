@@ -4,13 +4,24 @@
 pub mod counts;
 pub mod entity;
 pub mod graphql;
+pub mod guard;
 pub mod service;
+
+/// What [`sub_account_data!`] expands to needs, whatever the calling crate depends on.
+#[doc(hidden)]
+pub mod __private {
+    pub use kernel;
+    pub use sea_orm;
+    pub use serde_json;
+    pub use uuid;
+}
 
 pub use counts::{SubAccountCounts, SubAccountCountsLoader};
 pub use graphql::{
     Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount, TenancyMutation,
     TenancyQuery,
 };
+pub use guard::{Access, SubAccountData};
 pub use service::context::{act, resolve_tenant};
 pub use service::membership::{grant, memberships_of, user_can};
 
@@ -39,8 +50,6 @@ impl kernel::db::ScopeDirectory for Directory {
             .one(db)
             .await?;
         // Only inside the request's tenant, or from above: as row-level security would have it.
-        Ok(found.filter(|a| {
-            service::access::in_tenant(actor, *a) || service::access::manages_from_above(actor)
-        }))
+        Ok(found.filter(|a| actor.inside_tenant(*a) || service::access::manages_from_above(actor)))
     }
 }

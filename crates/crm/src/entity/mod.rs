@@ -7,3 +7,32 @@ pub mod contact_tag;
 pub mod custom_field;
 pub mod segment;
 pub mod tag;
+
+// Each sub-account table's node kind and the permissions that read and write it: what
+// `tenancy::guard` checks whenever a service loads, enters or records.
+use kernel::id::NodeKind;
+tenancy::sub_account_data!(
+    contact::Entity,
+    NodeKind::Contact,
+    ContactsRead,
+    ContactsWrite
+);
+tenancy::sub_account_data!(
+    activity::Entity,
+    NodeKind::Activity,
+    ContactsRead,
+    ContactsWrite
+);
+tenancy::sub_account_data!(
+    custom_field::Entity,
+    NodeKind::CustomField,
+    ContactsRead,
+    ContactsWrite
+);
+tenancy::sub_account_data!(
+    segment::Entity,
+    NodeKind::Segment,
+    ContactsRead,
+    ContactsWrite
+);
+tenancy::sub_account_data!(tag::Entity, NodeKind::Tag, ContactsRead, ContactsWrite);

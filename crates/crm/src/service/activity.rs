@@ -1,18 +1,20 @@
 //! A contact's timeline: notes people write and interactions they log (emails, texts, calls,
 //! meetings, with direction and delivery status), newest first.
 
-use super::contact::authorize;
-use crate::entity::{activity, contact};
+use super::contact;
+use crate::entity::{activity, contact as contact_row};
 use chrono::{DateTime, Utc};
-use kernel::auth::{Actor, Permission};
+use kernel::auth::Actor;
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
-use kernel::id::{NodeKind, new_uuid};
+use kernel::event::EventType;
+use kernel::id::new_uuid;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Longest note or interaction body.
@@ -48,19 +50,6 @@ pub struct NewActivity {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
-async fn live_contact(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    contact_id: Uuid,
-) -> Result<contact::Model, Error> {
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    contact::Entity::find_by_id((agency_id, contact_id))
-        .one(db)
-        .await?
-        .filter(|c| c.deleted_at.is_none())
-        .ok_or(Error::NotFound)
-}
-
 /// Adds a note or an interaction to a contact's timeline (`CONTACTS_WRITE`).
 pub async fn add<C>(
     db: &C,
@@ -71,14 +60,7 @@ pub async fn add<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let c = live_contact(db, actor, contact_id).await?;
-    authorize(
-        actor,
-        c.agency_id,
-        c.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let c = contact::load(db, actor, contact_id, false, Access::Write).await?;
     let mut errors = Vec::new();
     let body = input.body.trim().to_owned();
     if body.is_empty() || body.chars().count() > MAX_BODY {
@@ -145,24 +127,13 @@ where
     }
     .insert(&txn)
     .await?;
-    event::record(
-        &txn,
-        actor,
-        NewEvent {
-            event_type: if is_note {
-                "contact.note_added"
-            } else {
-                "contact.interaction_logged"
-            },
-            scope: kernel::Scope::SubAccount {
-                agency_id: c.agency_id,
-                id: c.sub_account_id,
-            },
-            subject: (NodeKind::Contact, c.id),
-            payload: serde_json::json!({ "activityId": a.id.to_string(), "kind": a.kind }),
-        },
-    )
-    .await?;
+    let event = if is_note {
+        EventType::ContactNoteAdded
+    } else {
+        EventType::ContactInteractionLogged
+    };
+    let payload = json!({ "activityId": a.id.to_string(), "kind": a.kind });
+    guard::record(&txn, actor, &c, event, payload).await?;
     txn.commit().await?;
     Ok(a)
 }
@@ -173,19 +144,8 @@ pub async fn get(
     actor: &Actor,
     id: Uuid,
 ) -> Result<activity::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let a = activity::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        a.agency_id,
-        a.sub_account_id,
-        Permission::ContactsRead,
-    )?;
-    live_contact(db, actor, a.contact_id).await?;
+    let a = guard::load::<activity::Entity>(db, actor, id, Access::Read).await?;
+    contact::load(db, actor, a.contact_id, false, Access::Read).await?;
     Ok(a)
 }
 
@@ -194,31 +154,14 @@ pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<activity::Mode
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let a = get(db, actor, id).await?;
-    authorize(
-        actor,
-        a.agency_id,
-        a.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let a = guard::load::<activity::Entity>(db, actor, id, Access::Write).await?;
+    let c = contact::load(db, actor, a.contact_id, false, Access::Write).await?;
     let txn = db.begin().await?;
     activity::Entity::delete_by_id((a.agency_id, a.id))
         .exec(&txn)
         .await?;
-    event::record(
-        &txn,
-        actor,
-        NewEvent {
-            event_type: "contact.activity_deleted",
-            scope: kernel::Scope::SubAccount {
-                agency_id: a.agency_id,
-                id: a.sub_account_id,
-            },
-            subject: (NodeKind::Contact, a.contact_id),
-            payload: serde_json::json!({ "activityId": a.id.to_string() }),
-        },
-    )
-    .await?;
+    let payload = json!({ "activityId": a.id.to_string() });
+    guard::record(&txn, actor, &c, EventType::ContactActivityDeleted, payload).await?;
     txn.commit().await?;
     Ok(a)
 }
@@ -227,16 +170,11 @@ where
 pub async fn timeline(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    c: &contact::Model,
+    c: &contact_row::Model,
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<activity::Model>, PageInfo, u64), Error> {
-    authorize(
-        actor,
-        c.agency_id,
-        c.sub_account_id,
-        Permission::ContactsRead,
-    )?;
+    guard::check(actor, c, Access::Read)?;
     // A deleted contact's entries are hidden with it (as `node` hides them).
     if c.deleted_at.is_some() {
         return Ok((Vec::new(), PageInfo::default(), 0));

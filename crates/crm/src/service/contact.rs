@@ -7,14 +7,16 @@ use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
-use kernel::id::{NodeKind, new_uuid};
+use kernel::event::EventType;
+use kernel::id::new_uuid;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Where a contact came from.
@@ -239,55 +241,18 @@ fn scope(agency_id: Uuid, sub_account_id: Uuid) -> Scope {
     }
 }
 
-/// `NOT_FOUND` unless the request acts inside the agency and the actor holds something in the
-/// sub-account; `FORBIDDEN` without `permission` there.
-pub fn authorize(
-    actor: &Actor,
-    agency_id: Uuid,
-    sub_account_id: Uuid,
-    permission: Permission,
-) -> Result<(), Error> {
-    actor.require_authenticated()?;
-    let perms = actor.permissions_in(scope(agency_id, sub_account_id));
-    if actor.tenant != Some(agency_id) || perms.is_empty() {
-        return Err(Error::NotFound);
-    }
-    if !perms.contains(permission) {
-        return Err(Error::Forbidden);
-    }
-    Ok(())
-}
-
-/// The sub-account's agency, when the request acts inside it and the sub-account is live.
-pub async fn sub_account_in_tenant(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    sub_account_id: Uuid,
-) -> Result<Uuid, Error> {
-    use tenancy::entity::sub_account;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    sub_account::Entity::find()
-        .filter(sub_account::Column::AgencyId.eq(agency_id))
-        .filter(sub_account::Column::Id.eq(sub_account_id))
-        .filter(sub_account::Column::DeletedAt.is_null())
-        .one(db)
-        .await?
-        .map(|s| s.agency_id)
-        .ok_or(Error::NotFound)
-}
-
+/// A live (`deleted = false`) or deleted contact, if the actor may act on it as `access` asks.
 pub(crate) async fn load(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
     deleted: bool,
+    access: Access,
 ) -> Result<contact::Model, Error> {
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    contact::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .filter(|c| c.deleted_at.is_some() == deleted)
-        .ok_or(Error::NotFound)
+    guard::load_where::<contact::Entity>(db, actor, id, access, |c| {
+        c.deleted_at.is_some() == deleted
+    })
+    .await
 }
 
 /// A contact the actor may read.
@@ -296,15 +261,7 @@ pub async fn get(
     actor: &Actor,
     id: Uuid,
 ) -> Result<contact::Model, Error> {
-    actor.require_authenticated()?;
-    let c = load(db, actor, id, false).await?;
-    authorize(
-        actor,
-        c.agency_id,
-        c.sub_account_id,
-        Permission::ContactsRead,
-    )?;
-    Ok(c)
+    load(db, actor, id, false, Access::Read).await
 }
 
 pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f: &ContactFields) {
@@ -456,26 +413,6 @@ async fn check_owner(
     Ok(())
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    c: &contact::Model,
-    event_type: &'static str,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: scope(c.agency_id, c.sub_account_id),
-            subject: (NodeKind::Contact, c.id),
-            payload: serde_json::json!({}),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// Whether the contact (as it would be written) has a name, an email address or a phone.
 pub(crate) fn identifiable(m: &contact::ActiveModel) -> bool {
     use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
@@ -542,9 +479,9 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let agency_id = guard::enter::<contact::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     let mut m = new_model(agency_id, sub_account_id, Utc::now());
     let mut errors = Vec::new();
     check(&mut errors, &mut m, &f);
@@ -571,7 +508,7 @@ where
     let txn = db.begin().await?;
     let c = m.insert(&txn).await?;
     custom_field::write_values(&txn, c.agency_id, c.id, &values).await?;
-    record(&txn, actor, &c, "contact.created").await?;
+    guard::record(&txn, actor, &c, EventType::ContactCreated, json!({})).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -586,13 +523,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let c = get(db, actor, id).await?;
-    authorize(
-        actor,
-        c.agency_id,
-        c.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let c = load(db, actor, id, false, Access::Write).await?;
     let mut m: contact::ActiveModel = c.clone().into();
     let mut errors = Vec::new();
     check(&mut errors, &mut m, &f);
@@ -624,7 +555,7 @@ where
     let txn = db.begin().await?;
     let c = m.update(&txn).await?;
     custom_field::write_values(&txn, c.agency_id, c.id, &values).await?;
-    record(&txn, actor, &c, "contact.updated").await?;
+    guard::record(&txn, actor, &c, EventType::ContactUpdated, json!({})).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -639,14 +570,7 @@ pub async fn set_deleted<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let c = load(db, actor, id, !deleted).await?;
-    authorize(
-        actor,
-        c.agency_id,
-        c.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let c = load(db, actor, id, !deleted, Access::Write).await?;
     if !deleted && c.merged_into_id.is_some() {
         return Err(Error::user(
             "id",
@@ -659,17 +583,12 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let c = m.update(&txn).await?;
-    record(
-        &txn,
-        actor,
-        &c,
-        if deleted {
-            "contact.deleted"
-        } else {
-            "contact.restored"
-        },
-    )
-    .await?;
+    let event = if deleted {
+        EventType::ContactDeleted
+    } else {
+        EventType::ContactRestored
+    };
+    guard::record(&txn, actor, &c, event, json!({})).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -685,9 +604,9 @@ pub async fn list(
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<contact::Model>, PageInfo, u64), Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
+    let agency_id = guard::enter::<contact::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     let q = matching(db, agency_id, sub_account_id, &filter).await?;
     let total = if with_total {
         q.clone().count(db).await?

@@ -6,19 +6,20 @@
 //! must be among the choices, URLs must be http(s), dates are `YYYY-MM-DD`.
 
 use super::contact::FieldCondition;
-use super::contact::{authorize, sub_account_in_tenant};
 use crate::entity::{contact, contact_field_value as value, custom_field as field};
 use chrono::{NaiveDate, Utc};
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::Actor;
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
-use kernel::id::{NodeKind, new_uuid};
+use kernel::event::EventType;
+use kernel::id::new_uuid;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoCondition, LikeExpr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// The kinds of custom field.
@@ -108,48 +109,13 @@ async fn name_taken(
     Ok(q.count(db).await? > 0)
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    f: &field::Model,
-    event_type: &'static str,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: Scope::SubAccount {
-                agency_id: f.agency_id,
-                id: f.sub_account_id,
-            },
-            subject: (NodeKind::CustomField, f.id),
-            payload: serde_json::json!({ "name": f.name, "kind": f.kind }),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// A custom field the actor may read.
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<field::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let f = field::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        f.agency_id,
-        f.sub_account_id,
-        Permission::ContactsRead,
-    )?;
-    Ok(f)
+    guard::load::<field::Entity>(db, actor, id, Access::Read).await
 }
 
 /// The custom fields of a sub-account in the order they were made (archived ones on request).
@@ -159,9 +125,9 @@ pub async fn list(
     sub_account_id: Uuid,
     include_archived: bool,
 ) -> Result<Vec<field::Model>, Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
+    let agency_id = guard::enter::<field::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     let mut q = field::Entity::find()
         .filter(field::Column::AgencyId.eq(agency_id))
         .filter(field::Column::SubAccountId.eq(sub_account_id));
@@ -183,9 +149,9 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let agency_id = guard::enter::<field::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, name);
     if !KINDS.contains(&kind) {
@@ -257,7 +223,14 @@ where
     .insert(&txn)
     .await
     .map_err(taken)?;
-    record(&txn, actor, &f, "custom_field.created").await?;
+    guard::record(
+        &txn,
+        actor,
+        &f,
+        EventType::CustomFieldCreated,
+        json!({ "name": f.name, "kind": f.kind }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(f)
 }
@@ -274,13 +247,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let f = get(db, actor, id).await?;
-    authorize(
-        actor,
-        f.agency_id,
-        f.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let f = guard::load::<field::Entity>(db, actor, id, Access::Write).await?;
     let mut errors = Vec::new();
     let mut m: field::ActiveModel = f.clone().into();
     if let Some(n) = name {
@@ -326,7 +293,14 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let f = m.update(&txn).await.map_err(taken)?;
-    record(&txn, actor, &f, "custom_field.updated").await?;
+    guard::record(
+        &txn,
+        actor,
+        &f,
+        EventType::CustomFieldUpdated,
+        json!({ "name": f.name, "kind": f.kind }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(f)
 }
@@ -492,13 +466,7 @@ pub async fn set_archived<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let f = get(db, actor, id).await?;
-    authorize(
-        actor,
-        f.agency_id,
-        f.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let f = guard::load::<field::Entity>(db, actor, id, Access::Write).await?;
     if f.archived_at.is_some() == archived {
         return Err(Error::user(
             "id",
@@ -515,15 +483,16 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let f = m.update(&txn).await?;
-    record(
+    guard::record(
         &txn,
         actor,
         &f,
         if archived {
-            "custom_field.archived"
+            EventType::CustomFieldArchived
         } else {
-            "custom_field.unarchived"
+            EventType::CustomFieldUnarchived
         },
+        json!({ "name": f.name, "kind": f.kind }),
     )
     .await?;
     txn.commit().await?;

@@ -5,15 +5,13 @@
 //! Writes are batched (a few hundred rows per statement) in one transaction; a malformed or
 //! oversized file writes nothing whatever the mode.
 
-use super::contact::{
-    ContactFields, authorize, check, identifiable, new_model, sub_account_in_tenant,
-};
+use super::contact::{ContactFields, check, identifiable, new_model};
 use super::custom_field::{self, Checked, ValueInput};
 use crate::entity::{contact as c, contact_field_value as value, custom_field as field};
 use chrono::Utc;
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::{Actor, Scope};
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
+use kernel::event::{self, EventType, NewEvent};
 use kernel::id::NodeKind;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
@@ -21,6 +19,7 @@ use sea_orm::{
     TransactionTrait, TryIntoModel,
 };
 use std::collections::{HashMap, HashSet};
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Largest file accepted, in bytes.
@@ -407,9 +406,9 @@ pub async fn import<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let agency_id = guard::enter::<c::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     if data.len() > MAX_BYTES {
         return Err(user(
             "input.file",
@@ -670,8 +669,8 @@ where
     };
     let events = created
         .iter()
-        .map(|id| ("contact.created", id))
-        .chain(updated.iter().map(|id| ("contact.updated", id)))
+        .map(|id| (EventType::ContactCreated, id))
+        .chain(updated.iter().map(|id| (EventType::ContactUpdated, id)))
         .map(|(event_type, id)| NewEvent {
             event_type,
             scope,

@@ -6,12 +6,12 @@
 //! every reference from other domains ([`REFERENCES`]), and soft-deletes the merged contact
 //! with `merged_into_id` set (it cannot be restored).
 
-use super::contact::{self, authorize};
+use super::contact;
 use crate::entity::{activity, contact as c, contact_field_value as value, contact_tag};
 use chrono::Utc;
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::Actor;
 use kernel::error::{Error, UserErrorCode};
-use kernel::event::{self, NewEvent};
+use kernel::event::EventType;
 use kernel::id::NodeKind;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -19,6 +19,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use std::collections::HashSet;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Tables of other domains that point at a contact, as `(table, column)`; each is keyed by
@@ -59,9 +60,9 @@ pub async fn duplicates(
     actor: &Actor,
     sub_account_id: Uuid,
 ) -> Result<Vec<Group>, Error> {
-    actor.require_authenticated()?;
-    let agency_id = contact::sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
+    let agency_id = guard::enter::<c::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     let live = || {
         c::Entity::find()
             .filter(c::Column::AgencyId.eq(agency_id))
@@ -177,20 +178,8 @@ where
             .all(&txn)
             .await?;
     }
-    let survivor = contact::load(&txn, actor, survivor_id, false).await?;
-    let merged = contact::load(&txn, actor, merged_id, false).await?;
-    authorize(
-        actor,
-        survivor.agency_id,
-        survivor.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
-    authorize(
-        actor,
-        merged.agency_id,
-        merged.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let survivor = contact::load(&txn, actor, survivor_id, false, Access::Write).await?;
+    let merged = contact::load(&txn, actor, merged_id, false, Access::Write).await?;
     if survivor.id == merged.id {
         return Err(Error::user(
             "input.mergedId",
@@ -312,22 +301,10 @@ where
     gone.updated_at = Set(now);
     gone.update(&txn).await?;
 
-    event::record(
-        &txn,
-        actor,
-        NewEvent {
-            event_type: "contact.merged",
-            scope: Scope::SubAccount {
-                agency_id,
-                id: survivor.sub_account_id,
-            },
-            subject: (NodeKind::Contact, survivor.id),
-            payload: serde_json::json!({
-                "mergedId": kernel::id::gid(NodeKind::Contact, merged.id).to_string(),
-            }),
-        },
-    )
-    .await?;
+    let payload = serde_json::json!({
+        "mergedId": kernel::id::gid(NodeKind::Contact, merged.id).to_string(),
+    });
+    guard::record(&txn, actor, &survivor, EventType::ContactMerged, payload).await?;
     txn.commit().await?;
     Ok(survivor_after)
 }

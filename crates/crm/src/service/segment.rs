@@ -1,17 +1,19 @@
 //! Segments: saved contact filters of a sub-account (smart lists), evaluated when read, so a
 //! segment's members are always the contacts that match now.
 
-use super::contact::{self, ContactFilter, authorize, sub_account_in_tenant};
+use super::contact::{self, ContactFilter};
 use crate::entity::segment;
 use chrono::Utc;
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::Actor;
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
-use kernel::id::{NodeKind, new_uuid};
+use kernel::event::EventType;
+use kernel::id::new_uuid;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Most segments in one sub-account.
@@ -76,29 +78,6 @@ async fn name_taken(
     Ok(q.count(db).await? > 0)
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    s: &segment::Model,
-    event_type: &'static str,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: Scope::SubAccount {
-                agency_id: s.agency_id,
-                id: s.sub_account_id,
-            },
-            subject: (NodeKind::Segment, s.id),
-            payload: serde_json::json!({ "name": s.name }),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// The saved filter of a segment.
 pub fn parse(s: &segment::Model) -> Result<ContactFilter, Error> {
     serde_json::from_str(&s.filter).map_err(Error::internal)
@@ -125,19 +104,7 @@ pub async fn get(
     actor: &Actor,
     id: Uuid,
 ) -> Result<segment::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let s = segment::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        s.agency_id,
-        s.sub_account_id,
-        Permission::ContactsRead,
-    )?;
-    Ok(s)
+    guard::load::<segment::Entity>(db, actor, id, Access::Read).await
 }
 
 /// The segments of a sub-account, by name.
@@ -146,9 +113,9 @@ pub async fn list(
     actor: &Actor,
     sub_account_id: Uuid,
 ) -> Result<Vec<segment::Model>, Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
+    let agency_id = guard::enter::<segment::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     Ok(segment::Entity::find()
         .filter(segment::Column::AgencyId.eq(agency_id))
         .filter(segment::Column::SubAccountId.eq(sub_account_id))
@@ -177,9 +144,9 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let agency_id = guard::enter::<segment::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     let t = (agency_id, sub_account_id);
     let mut errors = Vec::new();
     let name = check_name(&mut errors, name);
@@ -224,7 +191,14 @@ where
     .insert(&txn)
     .await
     .map_err(taken)?;
-    record(&txn, actor, &s, "segment.created").await?;
+    guard::record(
+        &txn,
+        actor,
+        &s,
+        EventType::SegmentCreated,
+        json!({ "name": s.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }
@@ -240,13 +214,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let s = get(db, actor, id).await?;
-    authorize(
-        actor,
-        s.agency_id,
-        s.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let s = guard::load::<segment::Entity>(db, actor, id, Access::Write).await?;
     let t = (s.agency_id, s.sub_account_id);
     let mut errors = Vec::new();
     let mut m: segment::ActiveModel = s.clone().into();
@@ -273,7 +241,14 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let s = m.update(&txn).await.map_err(taken)?;
-    record(&txn, actor, &s, "segment.updated").await?;
+    guard::record(
+        &txn,
+        actor,
+        &s,
+        EventType::SegmentUpdated,
+        json!({ "name": s.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }
@@ -283,18 +258,19 @@ pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<segment::Model
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let s = get(db, actor, id).await?;
-    authorize(
-        actor,
-        s.agency_id,
-        s.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let s = guard::load::<segment::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     segment::Entity::delete_by_id((s.agency_id, s.id))
         .exec(&txn)
         .await?;
-    record(&txn, actor, &s, "segment.deleted").await?;
+    guard::record(
+        &txn,
+        actor,
+        &s,
+        EventType::SegmentDeleted,
+        json!({ "name": s.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }

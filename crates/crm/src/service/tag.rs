@@ -1,19 +1,20 @@
 //! Tags: create, rename, recolour, delete, and attach to or detach from contacts in bulk (all
 //! or nothing).
 
-use super::contact::{authorize, sub_account_in_tenant};
 use crate::entity::{contact, contact_tag, tag};
 use chrono::Utc;
-use kernel::auth::{Actor, Permission};
+use kernel::auth::Actor;
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
+use kernel::event::{self, EventType, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
 use std::collections::HashSet;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Most contacts or tags in one attach or detach.
@@ -67,43 +68,7 @@ fn taken(e: sea_orm::DbErr) -> Error {
 
 /// A tag the actor may read.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<tag::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let t = tag::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::ContactsRead,
-    )?;
-    Ok(t)
-}
-
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    t: &tag::Model,
-    event_type: &'static str,
-    payload: serde_json::Value,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: kernel::Scope::SubAccount {
-                agency_id: t.agency_id,
-                id: t.sub_account_id,
-            },
-            subject: (NodeKind::Tag, t.id),
-            payload,
-        },
-    )
-    .await
-    .map(|_| ())
+    guard::load::<tag::Entity>(db, actor, id, Access::Read).await
 }
 
 /// Creates a tag in a sub-account (names are unique, whatever their case).
@@ -117,9 +82,9 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsWrite)?;
+    let agency_id = guard::enter::<tag::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, name);
     let color = color.and_then(|c| check_color(&mut errors, c));
@@ -149,12 +114,12 @@ where
     .insert(&txn)
     .await
     .map_err(taken)?;
-    record(
+    guard::record(
         &txn,
         actor,
         &t,
-        "tag.created",
-        serde_json::json!({ "name": t.name }),
+        EventType::TagCreated,
+        json!({ "name": t.name }),
     )
     .await?;
     txn.commit().await?;
@@ -172,13 +137,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get(db, actor, id).await?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let t = guard::load::<tag::Entity>(db, actor, id, Access::Write).await?;
     let mut errors = Vec::new();
     let mut m: tag::ActiveModel = t.clone().into();
     if let Some(n) = name {
@@ -205,12 +164,12 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let t = m.update(&txn).await.map_err(taken)?;
-    record(
+    guard::record(
         &txn,
         actor,
         &t,
-        "tag.updated",
-        serde_json::json!({ "name": t.name }),
+        EventType::TagUpdated,
+        json!({ "name": t.name }),
     )
     .await?;
     txn.commit().await?;
@@ -222,13 +181,7 @@ pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<tag::Model, Er
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get(db, actor, id).await?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::ContactsWrite,
-    )?;
+    let t = guard::load::<tag::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     contact_tag::Entity::delete_many()
         .filter(contact_tag::Column::AgencyId.eq(t.agency_id))
@@ -238,12 +191,12 @@ where
     tag::Entity::delete_by_id((t.agency_id, t.id))
         .exec(&txn)
         .await?;
-    record(
+    guard::record(
         &txn,
         actor,
         &t,
-        "tag.deleted",
-        serde_json::json!({ "name": t.name }),
+        EventType::TagDeleted,
+        json!({ "name": t.name }),
     )
     .await?;
     txn.commit().await?;
@@ -297,7 +250,7 @@ where
     {
         return Err(Error::NotFound);
     }
-    authorize(actor, agency_id, sub, Permission::ContactsWrite)?;
+    guard::check(actor, &contacts[0], Access::Write)?;
     let txn = db.begin().await?;
     if attach {
         let now = Utc::now();
@@ -333,9 +286,9 @@ where
         .iter()
         .map(|c| NewEvent {
             event_type: if attach {
-                "contact.tagged"
+                EventType::ContactTagged
             } else {
-                "contact.untagged"
+                EventType::ContactUntagged
             },
             scope: kernel::Scope::SubAccount { agency_id, id: sub },
             subject: (NodeKind::Contact, c.id),
@@ -355,9 +308,9 @@ pub async fn list(
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<tag::Model>, PageInfo, u64), Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::ContactsRead)?;
+    let agency_id = guard::enter::<tag::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     let q = tag::Entity::find()
         .filter(tag::Column::AgencyId.eq(agency_id))
         .filter(tag::Column::SubAccountId.eq(sub_account_id));

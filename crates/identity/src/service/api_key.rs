@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, PermissionSet, Scope};
 use kernel::connection::Page;
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use kernel::secret::{hash_token, random_token};
@@ -129,7 +130,7 @@ pub async fn create(
         db,
         actor,
         NewEvent {
-            event_type: "api_key.created",
+            event_type: EventType::ApiKeyCreated,
             scope: input.scope,
             subject: (NodeKind::ApiKey, key.id),
             payload: serde_json::json!({ "name": key.name, "permissions": wanted.to_names() }),
@@ -176,7 +177,7 @@ pub async fn revoke(
         db,
         actor,
         NewEvent {
-            event_type: "api_key.revoked",
+            event_type: EventType::ApiKeyRevoked,
             scope,
             subject: (NodeKind::ApiKey, key.id),
             payload: serde_json::json!({}),

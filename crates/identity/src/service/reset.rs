@@ -6,6 +6,7 @@ use crate::entity::{email_outbox, password_reset, session, user};
 use chrono::Utc;
 use kernel::auth::{Actor, Scope};
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use kernel::secret::{hash_token, random_token};
@@ -150,7 +151,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "user.password_reset",
+            event_type: EventType::UserPasswordReset,
             scope: Scope::Platform,
             subject: (NodeKind::User, user.id),
             payload: serde_json::json!({}),

@@ -5,6 +5,7 @@ use crate::entity::{refresh_token, session, user};
 use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Principal, Scope};
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use kernel::secret::{hash_token, random_token};
@@ -96,7 +97,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "session.created",
+            event_type: EventType::SessionCreated,
             scope: Scope::Platform,
             subject: (NodeKind::Session, session.id),
             payload: serde_json::json!({ "userId": user.id.to_string() }),
@@ -190,7 +191,7 @@ where
             db,
             actor,
             NewEvent {
-                event_type: "session.reuse_detected",
+                event_type: EventType::SessionReuseDetected,
                 scope: Scope::Platform,
                 subject: (NodeKind::Session, session.id),
                 payload: serde_json::json!({ "userId": session.user_id.to_string() }),
@@ -286,7 +287,7 @@ pub async fn revoke(
             db,
             actor,
             NewEvent {
-                event_type: "session.revoked",
+                event_type: EventType::SessionRevoked,
                 scope: Scope::Platform,
                 subject: (NodeKind::Session, session_id),
                 payload: serde_json::json!({

@@ -6,6 +6,7 @@ use crate::entity::{session, user};
 use chrono::Utc;
 use kernel::auth::{Actor, Scope};
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
@@ -120,7 +121,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "user.registered",
+            event_type: EventType::UserRegistered,
             scope: Scope::Platform,
             subject: (NodeKind::User, model.id),
             payload: serde_json::json!({}),
@@ -201,7 +202,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "user.password_changed",
+            event_type: EventType::UserPasswordChanged,
             scope: Scope::Platform,
             subject: (NodeKind::User, user_id),
             payload: serde_json::json!({}),

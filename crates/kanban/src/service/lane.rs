@@ -1,49 +1,25 @@
 //! Lanes: add, rename, reorder, and delete (only when empty, or moving its tickets to another
 //! lane of the pipeline first).
 
-use super::pipeline::{self, MAX_LANES};
-use super::{authorize, check_name, record};
+use super::check_name;
+use super::pipeline::MAX_LANES;
 use crate::entity::{lane, lane_entry, ticket};
 use chrono::Utc;
-use kernel::auth::{Actor, Permission};
+use kernel::auth::Actor;
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// A lane the actor may read.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<lane::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let l = lane::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        l.agency_id,
-        l.sub_account_id,
-        Permission::PipelinesRead,
-    )?;
-    Ok(l)
-}
-
-async fn get_for_write(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<lane::Model, Error> {
-    let l = get(db, actor, id).await?;
-    authorize(
-        actor,
-        l.agency_id,
-        l.sub_account_id,
-        Permission::PipelinesWrite,
-    )?;
-    Ok(l)
+    guard::load::<lane::Entity>(db, actor, id, Access::Read).await
 }
 
 /// The lanes of a pipeline, in order.
@@ -84,7 +60,8 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let p = pipeline::get_for_write(db, actor, pipeline_id).await?;
+    let p = guard::load::<crate::entity::pipeline::Entity>(db, actor, pipeline_id, Access::Write)
+        .await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     let lanes = of_pipeline(db, p.agency_id, p.id).await?;
@@ -116,14 +93,12 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (l.agency_id, l.sub_account_id),
-        "lane.created",
-        (NodeKind::Lane, l.id),
-        l.pipeline_id,
-        serde_json::json!({ "name": l.name }),
+        &l,
+        EventType::LaneCreated,
+        json!({ "name": l.name }),
     )
     .await?;
     txn.commit().await?;
@@ -135,7 +110,7 @@ pub async fn rename<C>(db: &C, actor: &Actor, id: Uuid, name: &str) -> Result<la
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let l = get_for_write(db, actor, id).await?;
+    let l = guard::load::<lane::Entity>(db, actor, id, Access::Write).await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     if !errors.is_empty() {
@@ -146,14 +121,12 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let l = m.update(&txn).await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (l.agency_id, l.sub_account_id),
-        "lane.updated",
-        (NodeKind::Lane, l.id),
-        l.pipeline_id,
-        serde_json::json!({ "name": l.name }),
+        &l,
+        EventType::LaneUpdated,
+        json!({ "name": l.name }),
     )
     .await?;
     txn.commit().await?;
@@ -170,7 +143,7 @@ pub async fn reorder<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let l = get_for_write(db, actor, id).await?;
+    let l = guard::load::<lane::Entity>(db, actor, id, Access::Write).await?;
     let others: Vec<lane::Model> = of_pipeline(db, l.agency_id, l.pipeline_id)
         .await?
         .into_iter()
@@ -182,16 +155,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let l = m.update(&txn).await?;
-    record(
-        &txn,
-        actor,
-        (l.agency_id, l.sub_account_id),
-        "lane.moved",
-        (NodeKind::Lane, l.id),
-        l.pipeline_id,
-        serde_json::json!({}),
-    )
-    .await?;
+    guard::record(&txn, actor, &l, EventType::LaneMoved, json!({})).await?;
     txn.commit().await?;
     Ok(l)
 }
@@ -207,7 +171,7 @@ pub async fn delete<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let l = get_for_write(db, actor, id).await?;
+    let l = guard::load::<lane::Entity>(db, actor, id, Access::Write).await?;
     let lanes = of_pipeline(db, l.agency_id, l.pipeline_id).await?;
     if lanes.len() == 1 {
         return Err(Error::user(
@@ -293,14 +257,12 @@ where
     lane::Entity::delete_by_id((l.agency_id, l.id))
         .exec(&txn)
         .await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (l.agency_id, l.sub_account_id),
-        "lane.deleted",
-        (NodeKind::Lane, l.id),
-        l.pipeline_id,
-        serde_json::json!({
+        &l,
+        EventType::LaneDeleted,
+        json!({
             "name": l.name,
             "ticketsMovedTo": target.map(|t| kernel::id::gid(NodeKind::Lane, t.id).to_string()),
         }),

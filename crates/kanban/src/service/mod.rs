@@ -8,54 +8,11 @@ pub mod task;
 pub mod ticket;
 pub mod workspace;
 
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::{Actor, Scope};
 use kernel::error::Error;
-use kernel::event::{self, NewEvent};
 use kernel::id::NodeKind;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
-
-/// `NOT_FOUND` unless the request acts inside the agency and the actor holds something in the
-/// sub-account; `FORBIDDEN` without `permission` there.
-pub fn authorize(
-    actor: &Actor,
-    agency_id: Uuid,
-    sub_account_id: Uuid,
-    permission: Permission,
-) -> Result<(), Error> {
-    crm::service::contact::authorize(actor, agency_id, sub_account_id, permission)
-}
-
-/// Records a kanban event in the sub-account, with the pipeline in its payload (live boards
-/// follow a pipeline).
-pub async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    (agency_id, sub_account_id): (Uuid, Uuid),
-    event_type: &'static str,
-    subject: (NodeKind, Uuid),
-    pipeline_id: Uuid,
-    mut payload: serde_json::Value,
-) -> Result<(), Error> {
-    payload["pipelineId"] = kernel::id::gid(NodeKind::Pipeline, pipeline_id)
-        .to_string()
-        .into();
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: Scope::SubAccount {
-                agency_id,
-                id: sub_account_id,
-            },
-            subject,
-            payload,
-        },
-    )
-    .await
-    .map(|_| ())
-}
 
 /// Tells the new assignee of a ticket or task (when it changed, and it is not the actor).
 pub async fn notify_assigned(

@@ -1,16 +1,18 @@
 //! Pipelines: create (with default or given lanes), rename, reorder, archive, list.
 
-use super::{authorize, check_name, record};
+use super::check_name;
 use crate::entity::{lane, pipeline};
 use chrono::Utc;
-use crm::service::contact::sub_account_in_tenant;
-use kernel::auth::{Actor, Permission};
+use kernel::auth::Actor;
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::id::{NodeKind, new_uuid};
+use kernel::event::EventType;
+use kernel::id::new_uuid;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// The lanes of a pipeline created without its own.
@@ -26,35 +28,7 @@ pub async fn get(
     actor: &Actor,
     id: Uuid,
 ) -> Result<pipeline::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let p = pipeline::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        p.agency_id,
-        p.sub_account_id,
-        Permission::PipelinesRead,
-    )?;
-    Ok(p)
-}
-
-/// A pipeline the actor may change.
-pub async fn get_for_write(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<pipeline::Model, Error> {
-    let p = get(db, actor, id).await?;
-    authorize(
-        actor,
-        p.agency_id,
-        p.sub_account_id,
-        Permission::PipelinesWrite,
-    )?;
-    Ok(p)
+    guard::load::<pipeline::Entity>(db, actor, id, Access::Read).await
 }
 
 /// The pipelines of a sub-account, in their order.
@@ -64,9 +38,9 @@ pub async fn list(
     sub_account_id: Uuid,
     include_archived: bool,
 ) -> Result<Vec<pipeline::Model>, Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::PipelinesRead)?;
+    let agency_id = guard::enter::<pipeline::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     let mut q = pipeline::Entity::find()
         .filter(pipeline::Column::AgencyId.eq(agency_id))
         .filter(pipeline::Column::SubAccountId.eq(sub_account_id));
@@ -104,9 +78,9 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::PipelinesWrite)?;
+    let agency_id = guard::enter::<pipeline::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     let currency = check_currency(&mut errors, currency.unwrap_or("USD"));
@@ -179,14 +153,12 @@ where
         .order_by_asc(lane::Column::Rank)
         .all(&txn)
         .await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (agency_id, sub_account_id),
-        "pipeline.created",
-        (NodeKind::Pipeline, p.id),
-        p.id,
-        serde_json::json!({ "name": p.name }),
+        &p,
+        EventType::PipelineCreated,
+        json!({ "name": p.name }),
     )
     .await?;
     txn.commit().await?;
@@ -203,7 +175,7 @@ pub async fn rename<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let p = get_for_write(db, actor, id).await?;
+    let p = guard::load::<pipeline::Entity>(db, actor, id, Access::Write).await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     if !errors.is_empty() {
@@ -214,14 +186,12 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let p = m.update(&txn).await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (p.agency_id, p.sub_account_id),
-        "pipeline.updated",
-        (NodeKind::Pipeline, p.id),
-        p.id,
-        serde_json::json!({ "name": p.name }),
+        &p,
+        EventType::PipelineUpdated,
+        json!({ "name": p.name }),
     )
     .await?;
     txn.commit().await?;
@@ -238,7 +208,7 @@ pub async fn reorder<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let p = get_for_write(db, actor, id).await?;
+    let p = guard::load::<pipeline::Entity>(db, actor, id, Access::Write).await?;
     let others: Vec<pipeline::Model> = pipeline::Entity::find()
         .filter(pipeline::Column::AgencyId.eq(p.agency_id))
         .filter(pipeline::Column::SubAccountId.eq(p.sub_account_id))
@@ -260,16 +230,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let p = m.update(&txn).await?;
-    record(
-        &txn,
-        actor,
-        (p.agency_id, p.sub_account_id),
-        "pipeline.reordered",
-        (NodeKind::Pipeline, p.id),
-        p.id,
-        serde_json::json!({}),
-    )
-    .await?;
+    guard::record(&txn, actor, &p, EventType::PipelineReordered, json!({})).await?;
     txn.commit().await?;
     Ok(p)
 }
@@ -284,7 +245,7 @@ pub async fn set_archived<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let p = get_for_write(db, actor, id).await?;
+    let p = guard::load::<pipeline::Entity>(db, actor, id, Access::Write).await?;
     if p.archived_at.is_some() == archived {
         return Err(Error::user(
             "id",
@@ -301,18 +262,16 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let p = m.update(&txn).await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (p.agency_id, p.sub_account_id),
+        &p,
         if archived {
-            "pipeline.archived"
+            EventType::PipelineArchived
         } else {
-            "pipeline.unarchived"
+            EventType::PipelineUnarchived
         },
-        (NodeKind::Pipeline, p.id),
-        p.id,
-        serde_json::json!({}),
+        json!({}),
     )
     .await?;
     txn.commit().await?;

@@ -3,22 +3,22 @@
 //! its next occurrence from its RRULE), delete; checklists, comments, attachments (file
 //! references) and reminders.
 
-use super::authorize;
 use crate::entity::{
     checklist_item, task, task_attachment, task_category, task_change, task_comment, task_group,
     task_reminder,
 };
 use chrono::{DateTime, Utc};
-use crm::service::contact::sub_account_in_tenant;
-use kernel::auth::{Actor, Permission, Principal, Scope};
+use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
+use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Task priorities.
@@ -57,35 +57,7 @@ fn scope(t: &task::Model) -> (Uuid, Uuid) {
 
 /// A task the actor may read.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<task::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let t = task::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::PipelinesRead,
-    )?;
-    Ok(t)
-}
-
-/// A task the actor may change.
-pub async fn get_for_write(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<task::Model, Error> {
-    let t = get(db, actor, id).await?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::PipelinesWrite,
-    )?;
-    Ok(t)
+    guard::load::<task::Entity>(db, actor, id, Access::Read).await
 }
 
 /// Checks an RRULE and returns it in its stored form. Repeats need a frequency no finer than
@@ -260,12 +232,7 @@ async fn write_history(
     if entries.is_empty() {
         return Ok(());
     }
-    let (kind, id) = match &actor.principal {
-        Principal::User { user_id, .. } => ("user", Some(*user_id)),
-        Principal::ApiKey { key_id, .. } => ("api_key", Some(*key_id)),
-        Principal::System => ("system", None),
-        Principal::Anonymous => ("anonymous", None),
-    };
+    let (kind, id) = actor.kind_and_id();
     let now = Utc::now();
     task_change::Entity::insert_many(entries.into_iter().map(|(field, old, new)| {
         task_change::ActiveModel {
@@ -285,29 +252,6 @@ async fn write_history(
     Ok(())
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    t: &task::Model,
-    event_type: &'static str,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: Scope::SubAccount {
-                agency_id: t.agency_id,
-                id: t.sub_account_id,
-            },
-            subject: (NodeKind::Task, t.id),
-            payload: serde_json::json!({ "title": t.title, "status": t.status }),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// Creates a task in a sub-account (a sub-task when `parent_id` is given: a task of the same
 /// sub-account, one level deep).
 pub async fn create<C>(
@@ -320,9 +264,9 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::PipelinesWrite)?;
+    let agency_id = guard::enter::<task::Entity>(db, actor, sub_account_id, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     if let Some(p) = parent_id {
         let parent = task::Entity::find_by_id((agency_id, p)).one(db).await?;
@@ -396,7 +340,14 @@ where
         vec![("created", None, Some(t.title.clone()))],
     )
     .await?;
-    record(&txn, actor, &t, "task.created").await?;
+    guard::record(
+        &txn,
+        actor,
+        &t,
+        EventType::TaskCreated,
+        json!({ "title": t.title, "status": t.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(t)
 }
@@ -412,7 +363,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let old = get_for_write(db, actor, id).await?;
+    let old = guard::load::<task::Entity>(db, actor, id, Access::Write).await?;
     let mut m: task::ActiveModel = old.clone().into();
     let mut errors = Vec::new();
     check(db, scope(&old), &mut m, &f, &mut errors).await?;
@@ -444,15 +395,16 @@ where
     } else {
         None
     };
-    record(
+    guard::record(
         &txn,
         actor,
         &t,
         if completing {
-            "task.completed"
+            EventType::TaskCompleted
         } else {
-            "task.updated"
+            EventType::TaskUpdated
         },
+        json!({ "title": t.title, "status": t.status }),
     )
     .await?;
     txn.commit().await?;
@@ -530,7 +482,14 @@ async fn repeat(
         vec![("created", None, Some(next.title.clone()))],
     )
     .await?;
-    record(db, actor, &next, "task.created").await?;
+    guard::record(
+        db,
+        actor,
+        &next,
+        EventType::TaskCreated,
+        json!({ "title": next.title, "status": next.status }),
+    )
+    .await?;
     Ok(Some(next))
 }
 
@@ -539,7 +498,7 @@ pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<task::Model, E
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, id).await?;
+    let t = guard::load::<task::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     // Occurrences made from it keep going on their own.
     task::Entity::update_many()
@@ -554,7 +513,14 @@ where
     task::Entity::delete_by_id((t.agency_id, t.id))
         .exec(&txn)
         .await?;
-    record(&txn, actor, &t, "task.deleted").await?;
+    guard::record(
+        &txn,
+        actor,
+        &t,
+        EventType::TaskDeleted,
+        json!({ "title": t.title, "status": t.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(t)
 }
@@ -569,9 +535,9 @@ pub async fn list(
     filter: TaskFilter,
     page: Page,
 ) -> Result<(Vec<task::Model>, PageInfo), Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub_account_id).await?;
-    authorize(actor, agency_id, sub_account_id, Permission::PipelinesRead)?;
+    let agency_id = guard::enter::<task::Entity>(db, actor, sub_account_id, Access::Read)
+        .await?
+        .agency_id;
     let mut q = task::Entity::find()
         .filter(task::Column::AgencyId.eq(agency_id))
         .filter(task::Column::SubAccountId.eq(sub_account_id));
@@ -688,7 +654,7 @@ pub async fn checklist_add<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, task_id).await?;
+    let t = guard::load::<task::Entity>(db, actor, task_id, Access::Write).await?;
     let body = check_body("input.body", body, 500)?;
     let items = checklist(db, &t).await?;
     if items.len() as u64 >= MAX_CHECKLIST {
@@ -716,7 +682,14 @@ where
     .insert(&txn)
     .await?;
     write_history(&txn, actor, &t, vec![("checklist", None, Some(body))]).await?;
-    record(&txn, actor, &t, "task.updated").await?;
+    guard::record(
+        &txn,
+        actor,
+        &t,
+        EventType::TaskUpdated,
+        json!({ "title": t.title, "status": t.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(i)
 }
@@ -732,7 +705,7 @@ async fn item_for_write(
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    let t = get_for_write(db, actor, i.task_id).await?;
+    let t = guard::load::<task::Entity>(db, actor, i.task_id, Access::Write).await?;
     Ok((i, t))
 }
 
@@ -770,7 +743,14 @@ where
         entries.push(("checklist", Some(i.body.clone()), Some(n.body.clone())));
     }
     write_history(&txn, actor, &t, entries).await?;
-    record(&txn, actor, &t, "task.updated").await?;
+    guard::record(
+        &txn,
+        actor,
+        &t,
+        EventType::TaskUpdated,
+        json!({ "title": t.title, "status": t.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(n)
 }
@@ -842,7 +822,7 @@ pub async fn comment_add<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, task_id).await?;
+    let t = guard::load::<task::Entity>(db, actor, task_id, Access::Write).await?;
     let body = check_body("input.body", body, 10_000)?;
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -857,7 +837,14 @@ where
     }
     .insert(&txn)
     .await?;
-    record(&txn, actor, &t, "task.commented").await?;
+    guard::record(
+        &txn,
+        actor,
+        &t,
+        EventType::TaskCommented,
+        json!({ "title": t.title, "status": t.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -888,7 +875,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let c = comment(db, actor, id).await?;
-    get_for_write(db, actor, c.task_id).await?;
+    guard::load::<task::Entity>(db, actor, c.task_id, Access::Write).await?;
     task_comment::Entity::delete_by_id((c.agency_id, c.id))
         .exec(db)
         .await?;
@@ -933,7 +920,7 @@ pub async fn attachment_add<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, task_id).await?;
+    let t = guard::load::<task::Entity>(db, actor, task_id, Access::Write).await?;
     let mut errors = Vec::new();
     let name = a.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 255 {
@@ -1015,7 +1002,7 @@ where
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    let t = get_for_write(db, actor, a.task_id).await?;
+    let t = guard::load::<task::Entity>(db, actor, a.task_id, Access::Write).await?;
     let txn = db.begin().await?;
     task_attachment::Entity::delete_by_id((a.agency_id, a.id))
         .exec(&txn)
@@ -1058,7 +1045,7 @@ pub async fn reminder_add<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, task_id).await?;
+    let t = guard::load::<task::Entity>(db, actor, task_id, Access::Write).await?;
     let user = match user_id.or(actor.user_id()) {
         Some(u) => u,
         None => {
@@ -1116,7 +1103,7 @@ where
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    get_for_write(db, actor, r.task_id).await?;
+    guard::load::<task::Entity>(db, actor, r.task_id, Access::Write).await?;
     task_reminder::Entity::delete_by_id((r.agency_id, r.id))
         .exec(db)
         .await?;

@@ -5,19 +5,21 @@
 //! lane row: a row lock on PostgreSQL; SQLite's writers are serialised already), so concurrent
 //! moves into one lane read each other's ranks; a unique index on `(lane, rank)` backs it.
 
-use super::{authorize, record};
 use crate::entity::{lane, lane_entry, ticket, ticket_note, ticket_tag};
 use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
+use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
 use std::collections::HashSet;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
@@ -51,34 +53,7 @@ pub async fn get(
     actor: &Actor,
     id: Uuid,
 ) -> Result<ticket::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let t = ticket::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::PipelinesRead,
-    )?;
-    Ok(t)
-}
-
-async fn get_for_write(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<ticket::Model, Error> {
-    let t = get(db, actor, id).await?;
-    authorize(
-        actor,
-        t.agency_id,
-        t.sub_account_id,
-        Permission::PipelinesWrite,
-    )?;
-    Ok(t)
+    guard::load::<ticket::Entity>(db, actor, id, Access::Read).await
 }
 
 /// Takes the write lock of a lane for the rest of the transaction.
@@ -262,13 +237,7 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let l = super::lane::get(db, actor, lane_id).await?;
-    authorize(
-        actor,
-        l.agency_id,
-        l.sub_account_id,
-        Permission::PipelinesWrite,
-    )?;
+    let l = guard::load::<lane::Entity>(db, actor, lane_id, Access::Write).await?;
     let now = Utc::now();
     let mut m = ticket::ActiveModel {
         agency_id: Set(l.agency_id),
@@ -323,14 +292,12 @@ where
         &t.title,
     )
     .await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (t.agency_id, t.sub_account_id),
-        "ticket.created",
-        (NodeKind::Ticket, t.id),
-        t.pipeline_id,
-        serde_json::json!({ "laneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string() }),
+        &t,
+        EventType::TicketCreated,
+        json!({ "laneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string() }),
     )
     .await?;
     txn.commit().await?;
@@ -347,7 +314,7 @@ pub async fn update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, id).await?;
+    let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
     let t_before_assignee = t.assignee_id;
     let mut m: ticket::ActiveModel = t.clone().into();
     let mut errors = Vec::new();
@@ -371,16 +338,7 @@ where
         &t.title,
     )
     .await?;
-    record(
-        &txn,
-        actor,
-        (t.agency_id, t.sub_account_id),
-        "ticket.updated",
-        (NodeKind::Ticket, t.id),
-        t.pipeline_id,
-        serde_json::json!({}),
-    )
-    .await?;
+    guard::record(&txn, actor, &t, EventType::TicketUpdated, json!({})).await?;
     txn.commit().await?;
     Ok(t)
 }
@@ -397,7 +355,7 @@ pub async fn move_to<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, id).await?;
+    let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
     let agency_id = t.agency_id;
     let target = lane::Entity::find_by_id((agency_id, lane_id))
         .one(db)
@@ -439,14 +397,12 @@ where
     if from != t.lane_id {
         enter(&txn, &t).await?;
     }
-    record(
+    guard::record(
         &txn,
         actor,
-        (t.agency_id, t.sub_account_id),
-        "ticket.moved",
-        (NodeKind::Ticket, t.id),
-        t.pipeline_id,
-        serde_json::json!({
+        &t,
+        EventType::TicketMoved,
+        json!({
             "fromLaneId": kernel::id::gid(NodeKind::Lane, from).to_string(),
             "toLaneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string(),
         }),
@@ -550,7 +506,7 @@ pub async fn set_status<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, id).await?;
+    let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
     if !["open", "won", "lost"].contains(&status) {
         return Err(Error::bad_input(Some("input.status"), "unknown status"));
     }
@@ -581,18 +537,16 @@ where
     m.updated_at = Set(now);
     let txn = db.begin().await?;
     let t = m.update(&txn).await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (t.agency_id, t.sub_account_id),
+        &t,
         match status {
-            "won" => "ticket.won",
-            "lost" => "ticket.lost",
-            _ => "ticket.reopened",
+            "won" => EventType::TicketWon,
+            "lost" => EventType::TicketLost,
+            _ => EventType::TicketReopened,
         },
-        (NodeKind::Ticket, t.id),
-        t.pipeline_id,
-        serde_json::json!({ "reason": t.status_reason }),
+        json!({ "reason": t.status_reason }),
     )
     .await?;
     txn.commit().await?;
@@ -604,19 +558,17 @@ pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<ticket::Model,
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, id).await?;
+    let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     ticket::Entity::delete_by_id((t.agency_id, t.id))
         .exec(&txn)
         .await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (t.agency_id, t.sub_account_id),
-        "ticket.deleted",
-        (NodeKind::Ticket, t.id),
-        t.pipeline_id,
-        serde_json::json!({ "title": t.title }),
+        &t,
+        EventType::TicketDeleted,
+        json!({ "title": t.title }),
     )
     .await?;
     txn.commit().await?;
@@ -633,7 +585,7 @@ pub async fn note_add<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let t = get_for_write(db, actor, ticket_id).await?;
+    let t = guard::load::<ticket::Entity>(db, actor, ticket_id, Access::Write).await?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > 10_000 {
         return Err(Error::user(
@@ -653,14 +605,12 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
+    guard::record(
         &txn,
         actor,
-        (t.agency_id, t.sub_account_id),
-        "ticket.noted",
-        (NodeKind::Ticket, t.id),
-        t.pipeline_id,
-        serde_json::json!({ "noteId": kernel::id::gid(NodeKind::TicketNote, n.id).to_string() }),
+        &t,
+        EventType::TicketNoted,
+        json!({ "noteId": kernel::id::gid(NodeKind::TicketNote, n.id).to_string() }),
     )
     .await?;
     txn.commit().await?;

@@ -1,88 +1,24 @@
 //! The rest of a sub-account's task workspace: task groups (projects) and categories, idea
 //! boards with ideas and one vote per person, and workspace links.
 
-use super::{authorize, check_name};
+use super::check_name;
 use crate::entity::{idea, idea_board, idea_vote, task_category, task_group, workspace_link};
 use chrono::Utc;
-use crm::service::contact::sub_account_in_tenant;
-use kernel::auth::{Actor, Permission, Scope};
+use kernel::auth::Actor;
 use kernel::error::{Error, UserError, UserErrorCode};
-use kernel::event::{self, NewEvent};
-use kernel::id::{NodeKind, new_uuid};
+use kernel::event::EventType;
+use kernel::id::new_uuid;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
+use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Idea statuses.
 pub const IDEA_STATUSES: &[&str] = &["new", "planned", "in_progress", "done", "rejected"];
-
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    (agency_id, sub): (Uuid, Uuid),
-    event_type: &'static str,
-    subject: (NodeKind, Uuid),
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: Scope::SubAccount { agency_id, id: sub },
-            subject,
-            payload: serde_json::json!({}),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
-/// The sub-account's agency, after checking the actor may read (or write) there.
-async fn enter(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    sub: Uuid,
-    write: bool,
-) -> Result<Uuid, Error> {
-    actor.require_authenticated()?;
-    let agency_id = sub_account_in_tenant(db, actor, sub).await?;
-    authorize(actor, agency_id, sub, Permission::PipelinesRead)?;
-    if write {
-        authorize(actor, agency_id, sub, Permission::PipelinesWrite)?;
-    }
-    Ok(agency_id)
-}
-
-/// Reads a row of the request's tenant by id and checks the actor may read (or write) its
-/// sub-account.
-macro_rules! fetch {
-    ($db:expr, $actor:expr, $entity:path, $id:expr, $write:expr) => {{
-        $actor.require_authenticated()?;
-        let agency_id = $actor.tenant.ok_or(Error::NotFound)?;
-        let row = <$entity>::find_by_id((agency_id, $id))
-            .one($db)
-            .await?
-            .ok_or(Error::NotFound)?;
-        authorize(
-            $actor,
-            row.agency_id,
-            row.sub_account_id,
-            Permission::PipelinesRead,
-        )?;
-        if $write {
-            authorize(
-                $actor,
-                row.agency_id,
-                row.sub_account_id,
-                Permission::PipelinesWrite,
-            )?;
-        }
-        row
-    }};
-}
 
 // Task groups.
 
@@ -92,7 +28,7 @@ pub async fn group(
     actor: &Actor,
     id: Uuid,
 ) -> Result<task_group::Model, Error> {
-    Ok(fetch!(db, actor, task_group::Entity, id, false))
+    guard::load::<task_group::Entity>(db, actor, id, Access::Read).await
 }
 
 /// A sub-account's task groups, in order (archived ones on request).
@@ -102,7 +38,9 @@ pub async fn groups(
     sub: Uuid,
     include_archived: bool,
 ) -> Result<Vec<task_group::Model>, Error> {
-    let agency_id = enter(db, actor, sub, false).await?;
+    let agency_id = guard::enter::<task_group::Entity>(db, actor, sub, Access::Read)
+        .await?
+        .agency_id;
     let mut q = task_group::Entity::find()
         .filter(task_group::Column::AgencyId.eq(agency_id))
         .filter(task_group::Column::SubAccountId.eq(sub));
@@ -122,7 +60,9 @@ pub async fn group_create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let agency_id = enter(db, actor, sub, true).await?;
+    let agency_id = guard::enter::<task_group::Entity>(db, actor, sub, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     if !errors.is_empty() {
@@ -151,14 +91,7 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
-        &txn,
-        actor,
-        (agency_id, sub),
-        "task_group.created",
-        (NodeKind::TaskGroup, g.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &g, EventType::TaskGroupCreated, json!({})).await?;
     txn.commit().await?;
     Ok(g)
 }
@@ -174,7 +107,7 @@ pub async fn group_update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let g = fetch!(db, actor, task_group::Entity, id, true);
+    let g = guard::load::<task_group::Entity>(db, actor, id, Access::Write).await?;
     let mut errors = Vec::new();
     let mut m: task_group::ActiveModel = g.clone().into();
     if let Some(n) = name {
@@ -193,14 +126,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let g = m.update(&txn).await?;
-    record(
-        &txn,
-        actor,
-        (g.agency_id, g.sub_account_id),
-        "task_group.updated",
-        (NodeKind::TaskGroup, g.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &g, EventType::TaskGroupUpdated, json!({})).await?;
     txn.commit().await?;
     Ok(g)
 }
@@ -213,7 +139,7 @@ pub async fn category(
     actor: &Actor,
     id: Uuid,
 ) -> Result<task_category::Model, Error> {
-    Ok(fetch!(db, actor, task_category::Entity, id, false))
+    guard::load::<task_category::Entity>(db, actor, id, Access::Read).await
 }
 
 /// A sub-account's task categories, by name.
@@ -222,7 +148,9 @@ pub async fn categories(
     actor: &Actor,
     sub: Uuid,
 ) -> Result<Vec<task_category::Model>, Error> {
-    let agency_id = enter(db, actor, sub, false).await?;
+    let agency_id = guard::enter::<task_category::Entity>(db, actor, sub, Access::Read)
+        .await?
+        .agency_id;
     Ok(task_category::Entity::find()
         .filter(task_category::Column::AgencyId.eq(agency_id))
         .filter(task_category::Column::SubAccountId.eq(sub))
@@ -242,7 +170,9 @@ pub async fn category_create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let agency_id = enter(db, actor, sub, true).await?;
+    let agency_id = guard::enter::<task_category::Entity>(db, actor, sub, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     let color = tenancy::service::validate::color(&mut errors, "input.color", color);
@@ -262,14 +192,7 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
-        &txn,
-        actor,
-        (agency_id, sub),
-        "task_category.created",
-        (NodeKind::TaskCategory, c.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &c, EventType::TaskCategoryCreated, json!({})).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -284,7 +207,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     use crate::entity::task;
-    let c = fetch!(db, actor, task_category::Entity, id, true);
+    let c = guard::load::<task_category::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     task::Entity::update_many()
         .col_expr(task::Column::CategoryId, Expr::value(Option::<Uuid>::None))
@@ -295,14 +218,7 @@ where
     task_category::Entity::delete_by_id((c.agency_id, c.id))
         .exec(&txn)
         .await?;
-    record(
-        &txn,
-        actor,
-        (c.agency_id, c.sub_account_id),
-        "task_category.deleted",
-        (NodeKind::TaskCategory, c.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &c, EventType::TaskCategoryDeleted, json!({})).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -315,7 +231,7 @@ pub async fn board(
     actor: &Actor,
     id: Uuid,
 ) -> Result<idea_board::Model, Error> {
-    Ok(fetch!(db, actor, idea_board::Entity, id, false))
+    guard::load::<idea_board::Entity>(db, actor, id, Access::Read).await
 }
 
 /// A sub-account's idea boards, oldest first.
@@ -324,7 +240,9 @@ pub async fn boards(
     actor: &Actor,
     sub: Uuid,
 ) -> Result<Vec<idea_board::Model>, Error> {
-    let agency_id = enter(db, actor, sub, false).await?;
+    let agency_id = guard::enter::<idea_board::Entity>(db, actor, sub, Access::Read)
+        .await?
+        .agency_id;
     Ok(idea_board::Entity::find()
         .filter(idea_board::Column::AgencyId.eq(agency_id))
         .filter(idea_board::Column::SubAccountId.eq(sub))
@@ -343,7 +261,9 @@ pub async fn board_create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let agency_id = enter(db, actor, sub, true).await?;
+    let agency_id = guard::enter::<idea_board::Entity>(db, actor, sub, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     if !errors.is_empty() {
@@ -361,14 +281,7 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
-        &txn,
-        actor,
-        (agency_id, sub),
-        "idea_board.created",
-        (NodeKind::IdeaBoard, b.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &b, EventType::IdeaBoardCreated, json!({})).await?;
     txn.commit().await?;
     Ok(b)
 }
@@ -379,7 +292,7 @@ pub async fn idea(
     actor: &Actor,
     id: Uuid,
 ) -> Result<idea::Model, Error> {
-    Ok(fetch!(db, actor, idea::Entity, id, false))
+    guard::load::<idea::Entity>(db, actor, id, Access::Read).await
 }
 
 /// A board's ideas, most voted first.
@@ -407,7 +320,7 @@ pub async fn idea_create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let b = fetch!(db, actor, idea_board::Entity, board_id, true);
+    let b = guard::load::<idea_board::Entity>(db, actor, board_id, Access::Write).await?;
     let title = title.trim();
     let mut errors = Vec::new();
     if title.is_empty() || title.chars().count() > 200 {
@@ -445,14 +358,7 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
-        &txn,
-        actor,
-        (b.agency_id, b.sub_account_id),
-        "idea.created",
-        (NodeKind::Idea, i.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &i, EventType::IdeaCreated, json!({})).await?;
     txn.commit().await?;
     Ok(i)
 }
@@ -467,7 +373,7 @@ pub async fn idea_set_status<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let i = fetch!(db, actor, idea::Entity, id, true);
+    let i = guard::load::<idea::Entity>(db, actor, id, Access::Write).await?;
     if !IDEA_STATUSES.contains(&status) {
         return Err(Error::bad_input(Some("input.status"), "unknown status"));
     }
@@ -476,14 +382,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let i = m.update(&txn).await?;
-    record(
-        &txn,
-        actor,
-        (i.agency_id, i.sub_account_id),
-        "idea.updated",
-        (NodeKind::Idea, i.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &i, EventType::IdeaUpdated, json!({})).await?;
     txn.commit().await?;
     Ok(i)
 }
@@ -495,7 +394,7 @@ pub async fn vote<C>(db: &C, actor: &Actor, id: Uuid, up: bool) -> Result<idea::
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let i = fetch!(db, actor, idea::Entity, id, true);
+    let i = guard::load::<idea::Entity>(db, actor, id, Access::Write).await?;
     let user = actor.require_user()?;
     let existing = idea_vote::Entity::find_by_id((i.agency_id, i.id, user))
         .one(db)
@@ -584,7 +483,7 @@ pub async fn link(
     actor: &Actor,
     id: Uuid,
 ) -> Result<workspace_link::Model, Error> {
-    Ok(fetch!(db, actor, workspace_link::Entity, id, false))
+    guard::load::<workspace_link::Entity>(db, actor, id, Access::Read).await
 }
 
 /// A sub-account's workspace links, in order.
@@ -593,7 +492,9 @@ pub async fn links(
     actor: &Actor,
     sub: Uuid,
 ) -> Result<Vec<workspace_link::Model>, Error> {
-    let agency_id = enter(db, actor, sub, false).await?;
+    let agency_id = guard::enter::<workspace_link::Entity>(db, actor, sub, Access::Read)
+        .await?
+        .agency_id;
     Ok(workspace_link::Entity::find()
         .filter(workspace_link::Column::AgencyId.eq(agency_id))
         .filter(workspace_link::Column::SubAccountId.eq(sub))
@@ -625,7 +526,9 @@ pub async fn link_create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let agency_id = enter(db, actor, sub, true).await?;
+    let agency_id = guard::enter::<workspace_link::Entity>(db, actor, sub, Access::Write)
+        .await?
+        .agency_id;
     let mut errors = Vec::new();
     let title = title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
@@ -662,14 +565,7 @@ where
     }
     .insert(&txn)
     .await?;
-    record(
-        &txn,
-        actor,
-        (agency_id, sub),
-        "workspace_link.created",
-        (NodeKind::WorkspaceLink, l.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &l, EventType::WorkspaceLinkCreated, json!({})).await?;
     txn.commit().await?;
     Ok(l)
 }
@@ -679,19 +575,12 @@ pub async fn link_delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<workspace
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let l = fetch!(db, actor, workspace_link::Entity, id, true);
+    let l = guard::load::<workspace_link::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     workspace_link::Entity::delete_by_id((l.agency_id, l.id))
         .exec(&txn)
         .await?;
-    record(
-        &txn,
-        actor,
-        (l.agency_id, l.sub_account_id),
-        "workspace_link.deleted",
-        (NodeKind::WorkspaceLink, l.id),
-    )
-    .await?;
+    guard::record(&txn, actor, &l, EventType::WorkspaceLinkDeleted, json!({})).await?;
     txn.commit().await?;
     Ok(l)
 }

@@ -65,25 +65,18 @@ pub fn manages_from_above(actor: &Actor) -> bool {
         }
 }
 
-/// Whether the request acts inside this agency (its tenant context), so that its rows may be
-/// read at all. The same rule as PostgreSQL's row-level security, kept here too so that every
-/// database behaves alike.
-pub fn in_tenant(actor: &Actor, agency_id: Uuid) -> bool {
-    actor.tenant == Some(agency_id) || matches!(actor.principal, Principal::System)
-}
-
 /// Whether the actor may see the sub-account: from above its agency, or inside the agency's
 /// tenant context with any permission in the sub-account (its own members, and agency members
 /// who reach every sub-account).
 pub fn sub_account_visible(actor: &Actor, a: &agency::Model, s: &sub_account::Model) -> bool {
     above_agency(actor, a)
-        || (in_tenant(actor, s.agency_id) && !actor.permissions_in(sub_scope(s)).is_empty())
+        || (actor.inside_tenant(s.agency_id) && !actor.permissions_in(sub_scope(s)).is_empty())
 }
 
 /// Whether the actor reaches every sub-account of the agency (so lists need no filter).
 pub fn reaches_all_sub_accounts(actor: &Actor, a: &agency::Model) -> bool {
     above_agency(actor, a)
-        || in_tenant(actor, a.id)
+        || actor.inside_tenant(a.id)
             && match &actor.principal {
                 Principal::ApiKey { scope, .. } => *scope == Scope::Agency(a.id),
                 Principal::System => true,
@@ -97,7 +90,7 @@ pub fn reaches_all_sub_accounts(actor: &Actor, a: &agency::Model) -> bool {
 /// The sub-accounts of an agency the actor holds memberships in (or its key's sub-account),
 /// when the request acts inside that agency.
 pub fn own_sub_accounts(actor: &Actor, agency_id: Uuid) -> Vec<Uuid> {
-    if !in_tenant(actor, agency_id) {
+    if !actor.inside_tenant(agency_id) {
         return Vec::new();
     }
     let from_key = match &actor.principal {

@@ -10,6 +10,7 @@ use identity::entity::user;
 use kernel::auth::{Actor, Permission, Role, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::Condition;
@@ -256,7 +257,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "agency.created",
+            event_type: EventType::AgencyCreated,
             scope,
             subject: (NodeKind::Agency, model.id),
             payload: serde_json::json!({ "name": model.name, "ownerId": owner.id.to_string() }),
@@ -350,7 +351,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "agency.updated",
+            event_type: EventType::AgencyUpdated,
             scope: Scope::Agency(a.id),
             subject: (NodeKind::Agency, a.id),
             payload: serde_json::json!({}),
@@ -458,10 +459,10 @@ where
         actor,
         NewEvent {
             event_type: match change {
-                Lifecycle::Suspend => "agency.suspended",
-                Lifecycle::Reactivate => "agency.reactivated",
-                Lifecycle::Delete => "agency.deleted",
-                Lifecycle::Restore => "agency.restored",
+                Lifecycle::Suspend => EventType::AgencySuspended,
+                Lifecycle::Reactivate => EventType::AgencyReactivated,
+                Lifecycle::Delete => EventType::AgencyDeleted,
+                Lifecycle::Restore => EventType::AgencyRestored,
             },
             scope: Scope::Agency(model.id),
             subject: (NodeKind::Agency, model.id),

@@ -10,6 +10,7 @@ use identity::entity::{email_outbox, user};
 use kernel::auth::{Actor, Permission, Principal, Role, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserErrorCode};
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use kernel::secret::{hash_token, random_token};
@@ -153,7 +154,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "invitation.created",
+            event_type: EventType::InvitationCreated,
             scope,
             subject: (NodeKind::Invitation, inv.id),
             payload: serde_json::json!({ "role": role.as_str() }),
@@ -202,7 +203,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "invitation.revoked",
+            event_type: EventType::InvitationRevoked,
             scope,
             subject: (NodeKind::Invitation, inv.id),
             payload: serde_json::json!({}),
@@ -333,7 +334,7 @@ where
         kernel::notify::NewNotification {
             user_id: inv.invited_by,
             scope,
-            kind: "invitation.accepted",
+            kind: EventType::InvitationAccepted.as_str(),
             text: format!("{} accepted your invitation", member.email),
             subject: Some((NodeKind::Invitation, inv.id)),
         },
@@ -343,7 +344,7 @@ where
         &txn,
         actor,
         NewEvent {
-            event_type: "invitation.accepted",
+            event_type: EventType::InvitationAccepted,
             scope,
             subject: (NodeKind::Invitation, inv.id),
             payload: serde_json::json!({ "userId": member.id.to_string() }),

@@ -4,6 +4,7 @@ use crate::entity::membership;
 use chrono::Utc;
 use kernel::auth::{Actor, Membership, Permission, PermissionSet, Role, Scope, ScopeKind};
 use kernel::error::Error;
+use kernel::event::EventType;
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
@@ -142,7 +143,7 @@ pub(crate) async fn upsert_membership(
         db,
         actor,
         NewEvent {
-            event_type: "membership.granted",
+            event_type: EventType::MembershipGranted,
             scope,
             subject: (NodeKind::Membership, model.id),
             payload: serde_json::json!({ "userId": user_id.to_string(), "role": role.as_str() }),
@@ -360,7 +361,7 @@ pub async fn update(
         &txn,
         actor,
         NewEvent {
-            event_type: "membership.updated",
+            event_type: EventType::MembershipUpdated,
             scope,
             subject: (NodeKind::Membership, m.id),
             payload: serde_json::json!({ "role": m.role }),
@@ -391,7 +392,7 @@ pub async fn remove(
         &txn,
         actor,
         NewEvent {
-            event_type: "membership.removed",
+            event_type: EventType::MembershipRemoved,
             scope,
             subject: (NodeKind::Membership, m.id),
             payload: serde_json::json!({ "userId": m.user_id.to_string() }),

@@ -10,7 +10,8 @@ use identity::entity::user;
 use kernel::auth::{Actor, Permission, Role, Scope, ScopeKind};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserErrorCode};
-use kernel::event::{self, NewEvent};
+use kernel::event;
+use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
@@ -119,27 +120,6 @@ async fn domain_taken(
     Ok(q.count(db).await? > 0)
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    event_type: &'static str,
-    payload: serde_json::Value,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: Scope::Reseller(id),
-            subject: (NodeKind::Reseller, id),
-            payload,
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// Creates a reseller (platform admins) owned by a registered user.
 pub async fn create<C>(
     db: &C,
@@ -202,11 +182,12 @@ where
         Role::ResellerOwner,
     )
     .await?;
-    record(
+    event::record_in(
         &txn,
         actor,
-        r.id,
-        "reseller.created",
+        Scope::Reseller(r.id),
+        (NodeKind::Reseller, r.id),
+        EventType::ResellerCreated,
         serde_json::json!({ "name": r.name }),
     )
     .await?;
@@ -271,7 +252,15 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let r = m.update(&txn).await?;
-    record(&txn, actor, r.id, "reseller.updated", serde_json::json!({})).await?;
+    event::record_in(
+        &txn,
+        actor,
+        Scope::Reseller(r.id),
+        (NodeKind::Reseller, r.id),
+        EventType::ResellerUpdated,
+        serde_json::json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(r)
 }
@@ -310,12 +299,20 @@ where
     let txn = db.begin().await?;
     let r = m.update(&txn).await?;
     let event_type = match change {
-        Lifecycle::Suspend => "reseller.suspended",
-        Lifecycle::Reactivate => "reseller.reactivated",
-        Lifecycle::Delete => "reseller.deleted",
-        Lifecycle::Restore => "reseller.restored",
+        Lifecycle::Suspend => EventType::ResellerSuspended,
+        Lifecycle::Reactivate => EventType::ResellerReactivated,
+        Lifecycle::Delete => EventType::ResellerDeleted,
+        Lifecycle::Restore => EventType::ResellerRestored,
     };
-    record(&txn, actor, r.id, event_type, serde_json::json!({})).await?;
+    event::record_in(
+        &txn,
+        actor,
+        Scope::Reseller(r.id),
+        (NodeKind::Reseller, r.id),
+        event_type,
+        serde_json::json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(r)
 }
@@ -383,11 +380,12 @@ where
     c.finish()?;
     let txn = db.begin().await?;
     entry(&txn, actor, r.id, amount, "credit", None, note).await?;
-    record(
+    event::record_in(
         &txn,
         actor,
-        r.id,
-        "reseller.wallet_credited",
+        Scope::Reseller(r.id),
+        (NodeKind::Reseller, r.id),
+        EventType::ResellerWalletCredited,
         serde_json::json!({ "amount": amount }),
     )
     .await?;

@@ -80,7 +80,7 @@ pub async fn for_scope(
     a: &agency::Model,
     scope: Scope,
 ) -> Result<Vec<sidebar_option::Model>, Error> {
-    if !access::in_tenant(actor, a.id) && !access::above_agency(actor, a) {
+    if !actor.inside_tenant(a.id) && !access::above_agency(actor, a) {
         return Ok(Vec::new());
     }
     list(db, scope).await
@@ -128,7 +128,7 @@ pub async fn get(
         .one(db)
         .await?
         .filter(|o| {
-            access::in_tenant(actor, o.agency_id) && !actor.permissions_in(scope_of(o)).is_empty()
+            actor.inside_tenant(o.agency_id) && !actor.permissions_in(scope_of(o)).is_empty()
         })
         .ok_or(Error::NotFound)
 }
@@ -148,7 +148,7 @@ pub async fn get_for_change(
         .ok_or(Error::NotFound)?;
     let scope = scope_of(&o);
     let perms = actor.permissions_in(scope);
-    if !access::in_tenant(actor, o.agency_id) || perms.is_empty() {
+    if !actor.inside_tenant(o.agency_id) || perms.is_empty() {
         return Err(Error::NotFound);
     }
     if !perms.contains(Permission::SettingsManage) {

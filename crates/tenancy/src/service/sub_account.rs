@@ -9,12 +9,14 @@ use chrono::Utc;
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserErrorCode};
-use kernel::event::{self, NewEvent};
+use kernel::event;
+use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 /// Input of [`create`] and the fields of [`update`] (`None`: unchanged; `Some("")` clears).
@@ -63,7 +65,7 @@ pub async fn get(
 /// `SUB_ACCOUNTS_MANAGE`.
 fn may_manage(actor: &Actor, a: &agency::Model) -> bool {
     access::above_agency(actor, a)
-        || (access::in_tenant(actor, a.id)
+        || (actor.inside_tenant(a.id)
             && actor.can(Permission::SubAccountsManage, Scope::Agency(a.id)))
 }
 
@@ -108,31 +110,9 @@ async fn slug_taken(
     Ok(q.count(db).await? > 0)
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    s: &sub_account::Model,
-    event_type: &'static str,
-) -> Result<(), Error> {
-    event::record(
-        db,
-        actor,
-        NewEvent {
-            event_type,
-            scope: access::sub_scope(s),
-            subject: (NodeKind::SubAccount, s.id),
-            payload: serde_json::json!({ "name": s.name }),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 /// A member of the agency acting outside it is told to act inside it; others are forbidden.
 fn outside_or_forbidden(actor: &Actor, a: &agency::Model) -> Error {
-    if !access::in_tenant(actor, a.id)
-        && actor.can(Permission::SubAccountsManage, Scope::Agency(a.id))
-    {
+    if !actor.inside_tenant(a.id) && actor.can(Permission::SubAccountsManage, Scope::Agency(a.id)) {
         Error::ForbiddenWith(
             "you belong to several agencies: name this one (Canopy-Agency header) to work in it"
                 .into(),
@@ -187,7 +167,15 @@ where
     let txn = db.begin().await?;
     let s = m.insert(&txn).await?;
     super::sidebar::create_defaults(&txn, access::sub_scope(&s)).await?;
-    record(&txn, actor, &s, "sub_account.created").await?;
+    event::record_in(
+        &txn,
+        actor,
+        access::sub_scope(&s),
+        (NodeKind::SubAccount, s.id),
+        EventType::SubAccountCreated,
+        json!({ "name": s.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }
@@ -222,7 +210,15 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let s = m.update(&txn).await?;
-    record(&txn, actor, &s, "sub_account.updated").await?;
+    event::record_in(
+        &txn,
+        actor,
+        access::sub_scope(&s),
+        (NodeKind::SubAccount, s.id),
+        EventType::SubAccountUpdated,
+        json!({ "name": s.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }
@@ -267,12 +263,20 @@ where
     let txn = db.begin().await?;
     let s = m.update(&txn).await?;
     let event_type = match change {
-        Lifecycle::Suspend => "sub_account.suspended",
-        Lifecycle::Reactivate => "sub_account.reactivated",
-        Lifecycle::Delete => "sub_account.deleted",
-        Lifecycle::Restore => "sub_account.restored",
+        Lifecycle::Suspend => EventType::SubAccountSuspended,
+        Lifecycle::Reactivate => EventType::SubAccountReactivated,
+        Lifecycle::Delete => EventType::SubAccountDeleted,
+        Lifecycle::Restore => EventType::SubAccountRestored,
     };
-    record(&txn, actor, &s, event_type).await?;
+    event::record_in(
+        &txn,
+        actor,
+        access::sub_scope(&s),
+        (NodeKind::SubAccount, s.id),
+        event_type,
+        json!({ "name": s.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(s)
 }

@@ -1,0 +1,220 @@
+//! The one access primitive for a sub-account's data: every domain crate loads, enters and
+//! records through it, so "may this actor see or change this row" is written once.
+//!
+//! Architecture Invariant: a service never reads a tenant row by id or lists a sub-account's
+//! rows without going through [`load`] / [`load_where`] (a row by id) or [`enter`] /
+//! [`enter_with`] (a sub-account, before listing or creating in it). Both apply the same rule,
+//! [`kernel::Actor::require_inside`]: another tenant's row or sub-account, or one the actor
+//! holds nothing in, is `NOT_FOUND`, exactly like a missing one; one it may not act on the way
+//! asked is `FORBIDDEN`. GraphQL guards are never the only check (interfaces bypass them).
+//!
+//! A table opts in with [`sub_account_data!`](crate::sub_account_data), which states its node
+//! kind and the permissions that read and write it:
+//!
+//! ```ignore
+//! tenancy::sub_account_data!(contact::Entity, NodeKind::Contact, ContactsRead, ContactsWrite);
+//! let c = guard::load::<contact::Entity>(db, actor, id, Access::Write).await?;
+//! guard::record(db, actor, &c, EventType::ContactUpdated, json!({})).await?;
+//! ```
+
+use crate::entity::sub_account;
+use kernel::auth::{Actor, Permission, Scope};
+use kernel::error::Error;
+use kernel::event::{self, EventType};
+use kernel::id::NodeKind;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QuerySelect, Select,
+};
+use uuid::Uuid;
+
+/// What the actor wants to do with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// See it.
+    Read,
+    /// Change it (which needs reading it too).
+    Write,
+}
+
+impl Access {
+    /// The permissions this access needs on rows of `E`.
+    pub fn needs<E: SubAccountData>(self) -> Vec<Permission> {
+        match self {
+            Access::Read => vec![E::READ],
+            Access::Write => vec![E::READ, E::WRITE],
+        }
+    }
+}
+
+/// A table of one sub-account's data, keyed `(agency_id, id)` and carrying `sub_account_id`.
+/// Implement it with [`sub_account_data!`](crate::sub_account_data).
+pub trait SubAccountData: EntityTrait {
+    /// The GraphQL node kind of its rows (the subject of their events).
+    const KIND: NodeKind;
+    /// The permission that reads its rows.
+    const READ: Permission;
+    /// The permission that changes them.
+    const WRITE: Permission;
+
+    /// The row with this key.
+    fn by_key(agency_id: Uuid, id: Uuid) -> Select<Self>;
+
+    /// The sub-account the row lives in.
+    fn scope(row: &Self::Model) -> Scope;
+
+    /// The row's id.
+    fn id(row: &Self::Model) -> Uuid;
+
+    /// Adds what live clients follow the row by to an event's payload (a ticket's pipeline,
+    /// say). Nothing by default.
+    fn annotate(_row: &Self::Model, _payload: &mut serde_json::Value) {}
+}
+
+/// Implements [`SubAccountData`] for an entity whose model has `agency_id`, `sub_account_id`
+/// and `id`: `sub_account_data!(Entity, NodeKind::X, ReadPermission, WritePermission)`.
+#[macro_export]
+macro_rules! sub_account_data {
+    ($entity:ty, $kind:expr, $read:ident, $write:ident) => {
+        $crate::sub_account_data!($entity, $kind, $read, $write, |_row, _payload| {});
+    };
+    ($entity:ty, $kind:expr, $read:ident, $write:ident, |$row:ident, $payload:ident| $annotate:block) => {
+        impl $crate::guard::SubAccountData for $entity {
+            const KIND: $crate::__private::kernel::id::NodeKind = $kind;
+            const READ: $crate::__private::kernel::auth::Permission = $crate::__private::kernel::auth::Permission::$read;
+            const WRITE: $crate::__private::kernel::auth::Permission = $crate::__private::kernel::auth::Permission::$write;
+
+            fn by_key(agency_id: $crate::__private::uuid::Uuid, id: $crate::__private::uuid::Uuid) -> $crate::__private::sea_orm::Select<Self> {
+                <Self as $crate::__private::sea_orm::EntityTrait>::find_by_id((agency_id, id))
+            }
+
+            fn scope(row: &Self::Model) -> $crate::__private::kernel::auth::Scope {
+                $crate::__private::kernel::auth::Scope::SubAccount {
+                    agency_id: row.agency_id,
+                    id: row.sub_account_id,
+                }
+            }
+
+            fn id(row: &Self::Model) -> $crate::__private::uuid::Uuid {
+                row.id
+            }
+
+            #[allow(unused_variables)]
+            fn annotate($row: &Self::Model, $payload: &mut $crate::__private::serde_json::Value) $annotate
+        }
+    };
+}
+
+/// Checks that the actor may act on `row` as `access` asks (see [`Actor::require_inside`]).
+pub fn check<M>(actor: &Actor, row: &M, access: Access) -> Result<(), Error>
+where
+    M: ModelTrait,
+    M::Entity: SubAccountData<Model = M>,
+{
+    actor.require_inside(M::Entity::scope(row), &access.needs::<M::Entity>())
+}
+
+/// The row of `E` with this id in the request's tenant, if the actor may act on it as `access`
+/// asks; `NOT_FOUND` otherwise (or `FORBIDDEN`: see [`Actor::require_inside`]).
+pub async fn load<E: SubAccountData>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    access: Access,
+) -> Result<E::Model, Error> {
+    load_where::<E>(db, actor, id, access, |_| true).await
+}
+
+/// [`load`], for a row that also meets `keep` (a live one, or a deleted one to restore): a row
+/// that does not is `NOT_FOUND`, before any permission is looked at.
+pub async fn load_where<E: SubAccountData>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    access: Access,
+    keep: impl FnOnce(&E::Model) -> bool,
+) -> Result<E::Model, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let row = E::by_key(agency_id, id)
+        .one(db)
+        .await?
+        .filter(keep)
+        .ok_or(Error::NotFound)?;
+    check(actor, &row, access)?;
+    Ok(row)
+}
+
+/// A live sub-account of the request's tenant that the actor entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entered {
+    /// Its agency (the tenant key).
+    pub agency_id: Uuid,
+    /// The sub-account.
+    pub sub_account_id: Uuid,
+}
+
+impl Entered {
+    /// The sub-account's scope.
+    pub fn scope(self) -> Scope {
+        Scope::SubAccount {
+            agency_id: self.agency_id,
+            id: self.sub_account_id,
+        }
+    }
+}
+
+/// Enters a live sub-account of the request's tenant to read or change its rows of `E` (to
+/// list them, or create one), or `NOT_FOUND` / `FORBIDDEN`.
+pub async fn enter<E: SubAccountData>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    access: Access,
+) -> Result<Entered, Error> {
+    enter_with(db, actor, sub_account_id, &access.needs::<E>()).await
+}
+
+/// [`enter`] with the permissions named (for work that spans tables).
+pub async fn enter_with(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub_account_id: Uuid,
+    needed: &[Permission],
+) -> Result<Entered, Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    sub_account::Entity::find()
+        .select_only()
+        .column(sub_account::Column::Id)
+        .filter(sub_account::Column::AgencyId.eq(agency_id))
+        .filter(sub_account::Column::Id.eq(sub_account_id))
+        .filter(sub_account::Column::DeletedAt.is_null())
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let entered = Entered {
+        agency_id,
+        sub_account_id,
+    };
+    actor.require_inside(entered.scope(), needed)?;
+    Ok(entered)
+}
+
+/// Records an event about `row` in its sub-account, on `db` (the change's transaction).
+pub async fn record<M>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    row: &M,
+    event_type: EventType,
+    mut payload: serde_json::Value,
+) -> Result<(), Error>
+where
+    M: ModelTrait,
+    M::Entity: SubAccountData<Model = M>,
+{
+    type E<M> = <M as ModelTrait>::Entity;
+    E::<M>::annotate(row, &mut payload);
+    let subject = (E::<M>::KIND, E::<M>::id(row));
+    event::record_in(db, actor, E::<M>::scope(row), subject, event_type, payload).await
+}

@@ -31,20 +31,6 @@ pub struct NewApiKey {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// The `NOT_FOUND`/`FORBIDDEN` rule for managing keys of a scope: a scope in which the actor
-/// holds nothing is invisible (`NOT_FOUND`); one where they lack the permission is `FORBIDDEN`.
-fn authorize(actor: &Actor, scope: Scope) -> Result<PermissionSet, Error> {
-    actor.require_authenticated()?;
-    let perms = actor.permissions_in(scope);
-    if perms.is_empty() {
-        return Err(Error::NotFound);
-    }
-    if !perms.contains(Permission::ApiKeysManage) {
-        return Err(Error::Forbidden);
-    }
-    Ok(perms)
-}
-
 /// The permissions a key carries.
 pub fn permissions_of(key: &api_key::Model) -> PermissionSet {
     PermissionSet::from_json(&key.permissions)
@@ -64,7 +50,7 @@ pub async fn create(
 ) -> Result<(api_key::Model, String), Error> {
     // Keys act for integrations, not for people: only users create them.
     let user_id = actor.require_user()?;
-    let held = authorize(actor, input.scope)?;
+    let held = actor.require_in(input.scope, &[Permission::ApiKeysManage])?;
     let name = input.name.trim().to_owned();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 100 {
@@ -151,7 +137,7 @@ pub async fn get(
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    authorize(actor, key_scope(&key)?)?;
+    actor.require_in(key_scope(&key)?, &[Permission::ApiKeysManage])?;
     Ok(key)
 }
 
@@ -195,7 +181,7 @@ pub async fn list(
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<api_key::Model>, kernel::connection::PageInfo, u64), Error> {
-    authorize(actor, scope)?;
+    actor.require_in(scope, &[Permission::ApiKeysManage])?;
     let base = api_key::Entity::find()
         .filter(api_key::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(api_key::Column::ScopeId.eq(scope.id().unwrap_or(Uuid::nil())));

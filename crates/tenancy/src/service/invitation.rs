@@ -30,19 +30,6 @@ pub fn scope_of(inv: &invitation::Model) -> Result<Scope, Error> {
         .ok_or_else(|| Error::internal(format!("invitation {} has a bad scope", inv.id)))
 }
 
-/// `NOT_FOUND` for a scope the actor holds nothing in, `FORBIDDEN` without `MEMBERS_MANAGE`.
-fn authorize(actor: &Actor, scope: Scope) -> Result<(), Error> {
-    actor.require_authenticated()?;
-    let perms = actor.permissions_in(scope);
-    if perms.is_empty() {
-        return Err(Error::NotFound);
-    }
-    if !perms.contains(Permission::MembersManage) {
-        return Err(Error::Forbidden);
-    }
-    Ok(())
-}
-
 /// Invites `email` into `scope` as `role`. A pending invitation of the same person to the
 /// same scope is replaced (a fresh code is sent).
 pub async fn create<C>(
@@ -55,7 +42,7 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    authorize(actor, scope)?;
+    actor.require_in(scope, &[Permission::MembersManage])?;
     let inviter = actor.require_user()?;
     let email = identity::service::user::normalize_email("input.email", email)?;
     if role.scope_kind() != scope.kind() {
@@ -176,7 +163,7 @@ pub async fn get(
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    authorize(actor, scope_of(&inv)?)?;
+    actor.require_in(scope_of(&inv)?, &[Permission::MembersManage])?;
     Ok(inv)
 }
 
@@ -393,7 +380,7 @@ pub async fn list(
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<invitation::Model>, PageInfo, u64), Error> {
-    authorize(actor, scope)?;
+    actor.require_in(scope, &[Permission::MembersManage])?;
     let q = invitation::Entity::find()
         .filter(invitation::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(invitation::Column::ScopeId.eq(scope.id().unwrap_or(kernel::id::PLATFORM_ID)))

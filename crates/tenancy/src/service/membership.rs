@@ -156,19 +156,6 @@ pub(crate) async fn upsert_membership(
 /// A membership row with its member.
 pub type MemberRow = (membership::Model, identity::entity::user::Model);
 
-/// `NOT_FOUND` for a scope the actor holds nothing in; `FORBIDDEN` without `MEMBERS_MANAGE`.
-fn authorize_manage(actor: &Actor, scope: Scope) -> Result<(), Error> {
-    actor.require_authenticated()?;
-    let perms = actor.permissions_in(scope);
-    if perms.is_empty() {
-        return Err(Error::NotFound);
-    }
-    if !perms.contains(Permission::MembersManage) {
-        return Err(Error::Forbidden);
-    }
-    Ok(())
-}
-
 /// The scope of a stored membership.
 pub fn scope_of(m: &membership::Model) -> Result<Scope, Error> {
     to_membership(m.clone())
@@ -189,7 +176,7 @@ pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<M
     };
     // Members may see their own membership; managers every membership of their scope.
     if actor.user_id() != Some(m.user_id) {
-        authorize_manage(actor, scope_of(&m)?)?;
+        actor.require_in(scope_of(&m)?, &[Permission::MembersManage])?;
     }
     Ok((m, u))
 }
@@ -277,7 +264,7 @@ pub async fn update(
     use kernel::error::UserErrorCode;
     let (m, u) = get(db, actor, id).await?;
     let scope = scope_of(&m)?;
-    authorize_manage(actor, scope)?;
+    actor.require_in(scope, &[Permission::MembersManage])?;
     let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
     outranks(actor, m.user_id, scope, current)?;
     let mut errors = Vec::new();
@@ -380,7 +367,7 @@ pub async fn remove(
 ) -> Result<MemberRow, Error> {
     let (m, u) = get(db, actor, id).await?;
     let scope = scope_of(&m)?;
-    authorize_manage(actor, scope)?;
+    actor.require_in(scope, &[Permission::MembersManage])?;
     let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
     outranks(actor, m.user_id, scope, current)?;
     let txn = db.begin().await?;
@@ -412,7 +399,7 @@ pub async fn list(
     with_total: bool,
 ) -> Result<(Vec<MemberRow>, kernel::connection::PageInfo, u64), Error> {
     use sea_orm::PaginatorTrait;
-    authorize_manage(actor, scope)?;
+    actor.require_in(scope, &[Permission::MembersManage])?;
     let q = membership::Entity::find()
         .filter(membership::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(membership::Column::ScopeId.eq(scope.id().unwrap_or(kernel::id::PLATFORM_ID)));

@@ -104,6 +104,41 @@ macro_rules! sub_account_data {
     };
 }
 
+/// A table of rows that belong to one row of a [`SubAccountData`] table (a task's checklist
+/// items, a ticket's notes): keyed `(agency_id, id)`, reached through their parent. Implement it
+/// with [`child_data!`](crate::child_data).
+pub trait ChildData: EntityTrait {
+    /// The table of the parent rows.
+    type Parent: SubAccountData;
+
+    /// The row with this key.
+    fn by_key(agency_id: Uuid, id: Uuid) -> Select<Self>;
+
+    /// The parent row's id.
+    fn parent_id(row: &Self::Model) -> Uuid;
+}
+
+/// Implements [`ChildData`]: `child_data!(Entity, ParentEntity, parent_id_field)`.
+#[macro_export]
+macro_rules! child_data {
+    ($entity:ty, $parent:ty, $field:ident) => {
+        impl $crate::guard::ChildData for $entity {
+            type Parent = $parent;
+
+            fn by_key(
+                agency_id: $crate::__private::uuid::Uuid,
+                id: $crate::__private::uuid::Uuid,
+            ) -> $crate::__private::sea_orm::Select<Self> {
+                <Self as $crate::__private::sea_orm::EntityTrait>::find_by_id((agency_id, id))
+            }
+
+            fn parent_id(row: &Self::Model) -> $crate::__private::uuid::Uuid {
+                row.$field
+            }
+        }
+    };
+}
+
 /// Checks that the actor may act on `row` as `access` asks (see [`Actor::require_inside`]).
 pub fn check<M>(actor: &Actor, row: &M, access: Access) -> Result<(), Error>
 where
@@ -142,6 +177,24 @@ pub async fn load_where<E: SubAccountData>(
         .ok_or(Error::NotFound)?;
     check(actor, &row, access)?;
     Ok(row)
+}
+
+/// The child row of `C` with this id in the request's tenant and its parent, if the actor may
+/// act on the parent as `access` asks; `NOT_FOUND` otherwise (or `FORBIDDEN`).
+pub async fn load_child<C: ChildData>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    access: Access,
+) -> Result<(C::Model, <C::Parent as EntityTrait>::Model), Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let row = C::by_key(agency_id, id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let parent = load::<C::Parent>(db, actor, C::parent_id(&row), access).await?;
+    Ok((row, parent))
 }
 
 /// A live sub-account of the request's tenant that the actor entered.

@@ -76,3 +76,8 @@ tenancy::sub_account_data!(
     PipelinesRead,
     PipelinesWrite
 );
+tenancy::child_data!(checklist_item::Entity, task::Entity, task_id);
+tenancy::child_data!(task_comment::Entity, task::Entity, task_id);
+tenancy::child_data!(task_attachment::Entity, task::Entity, task_id);
+tenancy::child_data!(task_reminder::Entity, task::Entity, task_id);
+tenancy::child_data!(ticket_note::Entity, ticket::Entity, ticket_id);

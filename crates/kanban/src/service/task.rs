@@ -694,21 +694,6 @@ where
     Ok(i)
 }
 
-async fn item_for_write(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(checklist_item::Model, task::Model), Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let i = checklist_item::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let t = guard::load::<task::Entity>(db, actor, i.task_id, Access::Write).await?;
-    Ok((i, t))
-}
-
 /// Changes a checklist item's text or done flag.
 pub async fn checklist_update<C>(
     db: &C,
@@ -720,7 +705,7 @@ pub async fn checklist_update<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let (i, t) = item_for_write(db, actor, id).await?;
+    let (i, t) = guard::load_child::<checklist_item::Entity>(db, actor, id, Access::Write).await?;
     let mut m: checklist_item::ActiveModel = i.clone().into();
     if let Some(b) = body {
         m.body = Set(check_body("input.body", b, 500)?);
@@ -765,7 +750,7 @@ pub async fn checklist_move<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let (i, t) = item_for_write(db, actor, id).await?;
+    let (i, t) = guard::load_child::<checklist_item::Entity>(db, actor, id, Access::Write).await?;
     let others: Vec<checklist_item::Model> = checklist(db, &t)
         .await?
         .into_iter()
@@ -794,7 +779,7 @@ pub async fn checklist_delete<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let (i, t) = item_for_write(db, actor, id).await?;
+    let (i, t) = guard::load_child::<checklist_item::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     checklist_item::Entity::delete_by_id((i.agency_id, i.id))
         .exec(&txn)
@@ -855,13 +840,7 @@ pub async fn comment(
     actor: &Actor,
     id: Uuid,
 ) -> Result<task_comment::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let c = task_comment::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    get(db, actor, c.task_id).await?;
+    let (c, _) = guard::load_child::<task_comment::Entity>(db, actor, id, Access::Read).await?;
     Ok(c)
 }
 
@@ -874,8 +853,7 @@ pub async fn comment_delete<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let c = comment(db, actor, id).await?;
-    guard::load::<task::Entity>(db, actor, c.task_id, Access::Write).await?;
+    let (c, _) = guard::load_child::<task_comment::Entity>(db, actor, id, Access::Write).await?;
     task_comment::Entity::delete_by_id((c.agency_id, c.id))
         .exec(db)
         .await?;
@@ -996,13 +974,7 @@ pub async fn attachment_delete<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let a = task_attachment::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let t = guard::load::<task::Entity>(db, actor, a.task_id, Access::Write).await?;
+    let (a, t) = guard::load_child::<task_attachment::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
     task_attachment::Entity::delete_by_id((a.agency_id, a.id))
         .exec(&txn)
@@ -1097,13 +1069,7 @@ pub async fn reminder_delete<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let r = task_reminder::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    guard::load::<task::Entity>(db, actor, r.task_id, Access::Write).await?;
+    let (r, _) = guard::load_child::<task_reminder::Entity>(db, actor, id, Access::Write).await?;
     task_reminder::Entity::delete_by_id((r.agency_id, r.id))
         .exec(db)
         .await?;
@@ -1123,36 +1089,33 @@ pub async fn reminders(
         .await?)
 }
 
-/// Reads a child row of a task (checklist item, attachment, reminder) in the request's tenant,
-/// if the actor may read its task.
-macro_rules! child {
-    ($name:ident, $entity:ident, $doc:literal) => {
-        #[doc = $doc]
-        pub async fn $name(
-            db: &impl ConnectionTrait,
-            actor: &Actor,
-            id: Uuid,
-        ) -> Result<$entity::Model, Error> {
-            actor.require_authenticated()?;
-            let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-            let row = $entity::Entity::find_by_id((agency_id, id))
-                .one(db)
-                .await?
-                .ok_or(Error::NotFound)?;
-            get(db, actor, row.task_id).await?;
-            Ok(row)
-        }
-    };
+/// A checklist item the actor may read.
+pub async fn checklist_item(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<checklist_item::Model, Error> {
+    let (row, _) = guard::load_child::<checklist_item::Entity>(db, actor, id, Access::Read).await?;
+    Ok(row)
 }
 
-child!(
-    checklist_item,
-    checklist_item,
-    "A checklist item the actor may read."
-);
-child!(
-    attachment,
-    task_attachment,
-    "An attachment the actor may read."
-);
-child!(reminder, task_reminder, "A reminder the actor may read.");
+/// An attachment the actor may read.
+pub async fn attachment(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_attachment::Model, Error> {
+    let (row, _) =
+        guard::load_child::<task_attachment::Entity>(db, actor, id, Access::Read).await?;
+    Ok(row)
+}
+
+/// A reminder the actor may read.
+pub async fn reminder(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<task_reminder::Model, Error> {
+    let (row, _) = guard::load_child::<task_reminder::Entity>(db, actor, id, Access::Read).await?;
+    Ok(row)
+}

@@ -623,13 +623,7 @@ pub async fn note(
     actor: &Actor,
     id: Uuid,
 ) -> Result<ticket_note::Model, Error> {
-    actor.require_authenticated()?;
-    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    let n = ticket_note::Entity::find_by_id((agency_id, id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    get(db, actor, n.ticket_id).await?;
+    let (n, _) = guard::load_child::<ticket_note::Entity>(db, actor, id, Access::Read).await?;
     Ok(n)
 }
 

@@ -4,7 +4,33 @@
 use crate::{Gql, Session, TestApp};
 use kernel::{Actor, Role, Scope};
 use sea_orm::QueryFilter;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// The agency most tests act in: "Acme", created by the platform admin `root@platform.test`
+/// and owned by `owner@acme.test` (see [`TestApp::acme`]).
+pub struct Acme {
+    /// The platform admin who created it.
+    pub admin: Session,
+    /// Its owner, signed in.
+    pub owner: Session,
+    /// Its global id.
+    pub agency: String,
+}
+
+/// [`Acme`] with two sub-accounts, "Dental" and "Gardens", created by its owner in that order
+/// (see [`TestApp::world`]).
+pub struct World {
+    /// The platform admin who created the agency.
+    pub admin: Session,
+    /// The agency's owner, signed in.
+    pub owner: Session,
+    /// The agency's global id.
+    pub agency: String,
+    /// The sub-account "Dental".
+    pub dental: String,
+    /// The sub-account "Gardens".
+    pub gardens: String,
+}
 
 impl TestApp {
     /// Gives a user (by global id) a role in a scope, as Canopy itself would (a fixture).
@@ -132,5 +158,79 @@ impl TestApp {
             other => panic!("not a tenant scope: {other:?}"),
         };
         self.grant(user_gid, scope, role).await;
+    }
+
+    /// The agency "Acme" (see [`Acme`]).
+    pub async fn acme(&self) -> Acme {
+        let admin = self.platform_admin("root@platform.test").await;
+        let owner = self.user("owner@acme.test").await;
+        let agency = self.agency(&admin, "Acme", "owner@acme.test").await;
+        Acme {
+            admin,
+            owner,
+            agency,
+        }
+    }
+
+    /// The agency "Acme" with its sub-accounts "Dental" and "Gardens" (see [`World`]).
+    pub async fn world(&self) -> World {
+        let Acme {
+            admin,
+            owner,
+            agency,
+        } = self.acme().await;
+        let dental = self.sub_account(&owner, &agency, "Dental").await;
+        let gardens = self.sub_account(&owner, &agency, "Gardens").await;
+        World {
+            admin,
+            owner,
+            agency,
+            dental,
+            gardens,
+        }
+    }
+
+    /// A new signed-in user with `role` in the agency or sub-account `scope` (a global id).
+    pub async fn member(&self, email: &str, scope: &str, role: Role) -> Session {
+        let s = self.user(email).await;
+        self.grant_in(&s.user_id, scope, role).await;
+        s
+    }
+
+    /// Creates a contact in the sub-account `sub` from `input` (its `subAccountId` is set) as
+    /// `who`, asserting no errors and no user errors; returns the contact with the fields of
+    /// `selection` (such as `"id firstName"`).
+    pub async fn create_contact_selecting(
+        &self,
+        who: &Session,
+        sub: &str,
+        input: Value,
+        selection: &str,
+    ) -> Value {
+        let mut i = input;
+        i["subAccountId"] = json!(sub);
+        let r = self
+            .gql(
+                Some(&who.access),
+                &format!("mutation($i: ContactCreateInput!) {{ contactCreate(input: $i) {{ contact {{ {selection} }} userErrors {{ field code message }} }} }}"),
+                json!({ "i": i }),
+            )
+            .await
+            .ok();
+        assert_eq!(
+            r.user_error_codes("contactCreate"),
+            Vec::<String>::new(),
+            "{}",
+            r.body
+        );
+        r.data("contactCreate.contact").clone()
+    }
+
+    /// As [`TestApp::create_contact_selecting`]; returns the contact's global id.
+    pub async fn create_contact(&self, who: &Session, sub: &str, input: Value) -> String {
+        self.create_contact_selecting(who, sub, input, "id").await["id"]
+            .as_str()
+            .expect("contact id")
+            .to_owned()
     }
 }

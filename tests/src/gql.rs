@@ -43,6 +43,27 @@ impl Gql {
         self
     }
 
+    /// The `userErrors` of the mutation payload at `path`, as (field path dotted, code) pairs.
+    pub fn user_errors(&self, path: &str) -> Vec<(String, String)> {
+        self.data(path)["userErrors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let field: Vec<&str> = e["field"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                (
+                    field.join("."),
+                    e["code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The `userErrors` of the mutation payload at `path`, as `code` strings.
     pub fn user_error_codes(&self, path: &str) -> Vec<String> {
         self.data(path)["userErrors"]

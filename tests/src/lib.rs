@@ -13,6 +13,7 @@ mod ws;
 pub use app::{
     Configure, PASSWORD, TEST_JWT_SECRET, TestApp, spawn_app, spawn_app_with, test_config,
 };
+pub use fixtures::{Acme, World};
 pub use gql::{Gql, Session};
 pub use pg::with_user;
 pub use sse::{Sse, SseEvent};

@@ -29,16 +29,18 @@ async fn key(app: &TestApp, token: &str, scope: &str, perms: Value) -> String {
 #[tokio::test]
 async fn the_feed_shows_what_each_reader_may_read() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    let dental = app.sub_account(&owner, &agency, "Dental").await;
-    let gardens = app.sub_account(&owner, &agency, "Gardens").await;
-    let staff = app.user("staff@dental.test").await;
-    app.grant_in(&staff.user_id, &dental, Role::SubaccountUser)
+    let tests::World {
+        admin,
+        owner,
+        agency,
+        dental,
+        gardens,
+    } = app.world().await;
+    let staff = app
+        .member("staff@dental.test", &dental, Role::SubaccountUser)
         .await;
-    let gardener = app.user("gardener@gardens.test").await;
-    app.grant_in(&gardener.user_id, &gardens, Role::SubaccountUser)
+    let gardener = app
+        .member("gardener@gardens.test", &gardens, Role::SubaccountUser)
         .await;
 
     let r = app.gql(Some(&owner.access), "mutation($s: ID!) { contactCreate(input: { subAccountId: $s, firstName: \"Ada\" }) { contact { id } } }", json!({ "s": dental })).await.ok();

@@ -1,56 +1,26 @@
 //! CRM contacts: create, change, delete and restore, search and filters, and the refusals.
 
+mod timeline_and_text;
+
 use kernel::Role;
 use serde_json::{Value, json};
 use tests::{Session, TestApp, spawn_app};
 
+const CONTACT: &str = "id firstName lastName email phone source status owner { email } doNotText";
 const CREATE: &str = "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id firstName lastName email phone source status owner { email } doNotText } userErrors { field code message } } }";
 const UPDATE: &str = "mutation($id: ID!, $i: ContactUpdateInput!) { contactUpdate(id: $id, input: $i) { contact { firstName status owner { email } company } userErrors { field code } } }";
 const TAG_CREATE: &str = "mutation($i: TagCreateInput!) { tagCreate(input: $i) { tag { id name color } userErrors { field code } } }";
 const TAGS_ADD: &str = "mutation($i: ContactTagsInput!) { contactTagsAdd(input: $i) { contacts { tags { name } } userErrors { code } } }";
 const LIST: &str = "query($s: ID!, $f: ContactFilterInput) { contacts(subAccountId: $s, filter: $f) { totalCount nodes { firstName } } }";
 
-struct World {
-    owner: Session,
-    agency: String,
-    dental: String,
-    gardens: String,
-}
-
-async fn world(app: &TestApp) -> World {
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    let dental = app.sub_account(&owner, &agency, "Dental").await;
-    let gardens = app.sub_account(&owner, &agency, "Gardens").await;
-    World {
-        owner,
-        agency,
-        dental,
-        gardens,
-    }
-}
-
 async fn contact(app: &TestApp, who: &Session, sub: &str, input: Value) -> Value {
-    let mut i = input;
-    i["subAccountId"] = json!(sub);
-    let r = app
-        .gql(Some(&who.access), CREATE, json!({ "i": i }))
-        .await
-        .ok();
-    assert_eq!(
-        r.user_error_codes("contactCreate"),
-        Vec::<String>::new(),
-        "{}",
-        r.body
-    );
-    r.data("contactCreate.contact").clone()
+    app.create_contact_selecting(who, sub, input, CONTACT).await
 }
 
 #[tokio::test]
 async fn contacts_are_created_normalised_changed_deleted_and_restored() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": " Ada ", "lastName": "Lovelace", "email": "ADA@Example.com", "phone": "+1 (415) 555-2671", "source": "FORM", "doNotText": true, "ownerId": w.owner.user_id })).await;
     assert_eq!(c["firstName"], "Ada");
     assert_eq!(c["email"], "ada@example.com");
@@ -122,7 +92,7 @@ async fn contacts_are_created_normalised_changed_deleted_and_restored() {
 #[tokio::test]
 async fn bad_contact_input_is_refused_and_nothing_is_written() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let stranger = app.user("stranger@x.test").await;
     let r = app
         .gql(Some(&w.owner.access), CREATE, json!({ "i": { "subAccountId": w.dental, "email": "not-an-email", "phone": "555", "ownerId": stranger.user_id, "firstName": "x".repeat(101) } }))
@@ -180,7 +150,7 @@ async fn bad_contact_input_is_refused_and_nothing_is_written() {
 #[tokio::test]
 async fn search_and_filters() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     for (first, last, email, status) in [
         ("Ada", "Lovelace", "ada@example.com", "NEW"),
         ("Alan", "Turing", "alan@bletchley.test", "QUALIFIED"),
@@ -268,7 +238,7 @@ async fn search_and_filters() {
 #[tokio::test]
 async fn who_may_read_and_write_contacts() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await;
     let id = c["id"].as_str().expect("id").to_owned();
     // Staff of the sibling sub-account: NOT_FOUND, like a stranger.
@@ -361,7 +331,7 @@ async fn who_may_read_and_write_contacts() {
 #[tokio::test]
 async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let other = app.user("seller@dental.test").await;
     app.grant_in(&other.user_id, &w.dental, Role::SubaccountUser)
         .await;
@@ -466,7 +436,7 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
 #[tokio::test]
 async fn tags_are_created_attached_filtered_and_removed() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let a = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"]
         .as_str()
         .expect("id")
@@ -626,269 +596,4 @@ async fn tags_are_created_attached_filtered_and_removed() {
         .ok();
     assert_eq!(listed.data("tags.totalCount"), 0);
     assert_eq!(app.count("events WHERE event_type LIKE 'tag.%'").await, 4);
-}
-
-#[tokio::test]
-async fn the_timeline_holds_notes_and_interactions_newest_first() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    const NOTE: &str = "mutation($i: ContactNoteAddInput!) { contactNoteAdd(input: $i) { activity { id kind body author { email } } userErrors { field code } } }";
-    const LOG: &str = "mutation($i: ContactInteractionLogInput!) { contactInteractionLog(input: $i) { activity { id kind direction status subject } userErrors { field code } } }";
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            NOTE,
-            json!({ "i": { "contactId": c, "body": "  " } }),
-        )
-        .await
-        .ok();
-    assert_eq!(r.user_error_codes("contactNoteAdd"), vec!["INVALID"]);
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            NOTE,
-            json!({ "i": { "contactId": c, "body": "Met at the fair" } }),
-        )
-        .await
-        .ok();
-    assert_eq!(
-        r.data("contactNoteAdd.activity.author.email"),
-        "owner@acme.test"
-    );
-    let r = app
-        .gql(Some(&w.owner.access), LOG, json!({ "i": { "contactId": c, "kind": "EMAIL", "direction": "OUTBOUND", "status": "OPENED", "subject": "Quote", "body": "Here is the quote." } }))
-        .await
-        .ok();
-    assert_eq!(
-        r.data("contactInteractionLog.activity"),
-        &json!({ "id": r.data("contactInteractionLog.activity.id"), "kind": "EMAIL", "direction": "OUTBOUND", "status": "OPENED", "subject": "Quote" })
-    );
-    let r = app
-        .gql(Some(&w.owner.access), LOG, json!({ "i": { "contactId": c, "kind": "CALL", "direction": "INBOUND", "body": "Called back", "occurredAt": "2099-01-01T00:00:00Z" } }))
-        .await
-        .ok();
-    assert_eq!(
-        r.user_error_codes("contactInteractionLog"),
-        vec!["INVALID"],
-        "not in the future"
-    );
-    let r = app.gql(Some(&w.owner.access), LOG, json!({ "i": { "contactId": c, "kind": "CALL", "direction": "INBOUND", "status": "MISSED", "body": "Missed call" } })).await.ok();
-    let call = r
-        .data("contactInteractionLog.activity.id")
-        .as_str()
-        .expect("id")
-        .to_owned();
-
-    const TIMELINE: &str = "query($id: ID!, $after: String) { node(id: $id) { ... on Contact { timeline(first: 2, after: $after) { totalCount nodes { kind body } pageInfo { hasNextPage endCursor } } } } }";
-    let r = app
-        .gql(Some(&w.owner.access), TIMELINE, json!({ "id": c }))
-        .await
-        .ok();
-    assert_eq!(r.data("node.timeline.totalCount"), 3);
-    assert_eq!(
-        r.data("node.timeline.nodes"),
-        &json!([{ "kind": "CALL", "body": "Missed call" }, { "kind": "EMAIL", "body": "Here is the quote." }])
-    );
-    let cursor = r
-        .data("node.timeline.pageInfo.endCursor")
-        .as_str()
-        .expect("cursor")
-        .to_owned();
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            TIMELINE,
-            json!({ "id": c, "after": cursor }),
-        )
-        .await
-        .ok();
-    assert_eq!(
-        r.data("node.timeline.nodes"),
-        &json!([{ "kind": "NOTE", "body": "Met at the fair" }])
-    );
-    assert_eq!(r.data("node.timeline.pageInfo.hasNextPage"), false);
-
-    // Another sub-account's staff cannot read or delete it.
-    let sibling = app.user("staff@gardens.test").await;
-    app.grant_in(&sibling.user_id, &w.gardens, Role::SubaccountUser)
-        .await;
-    let r = app
-        .gql(
-            Some(&sibling.access),
-            "mutation($id: ID!) { activityDelete(id: $id) { activity { id } } }",
-            json!({ "id": call }),
-        )
-        .await;
-    assert_eq!(r.error_code(), Some("NOT_FOUND"));
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            "mutation($id: ID!) { activityDelete(id: $id) { activity { id } } }",
-            json!({ "id": call }),
-        )
-        .await
-        .ok();
-    assert!(r.data("activityDelete.activity.id").is_string());
-    assert_eq!(app.count("contact_activities").await, 2);
-    assert_eq!(app.count("events WHERE event_type IN ('contact.note_added', 'contact.interaction_logged', 'contact.activity_deleted')").await, 4);
-}
-
-#[tokio::test]
-async fn a_contact_keeps_an_identity_and_tag_names_fit() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    let c = contact(
-        &app,
-        &w.owner,
-        &w.dental,
-        json!({ "firstName": "Ada", "email": "ada@x.test" }),
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            UPDATE,
-            json!({ "id": c, "i": { "firstName": "", "lastName": "", "email": "", "phone": "" } }),
-        )
-        .await
-        .ok();
-    assert_eq!(r.user_error_codes("contactUpdate"), vec!["INVALID"]);
-    assert_eq!(app.count("contacts WHERE first_name = 'Ada'").await, 1);
-    // 50 characters that lowercase into 100 are refused, not an internal error.
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            TAG_CREATE,
-            json!({ "i": { "subAccountId": w.dental, "name": "İ".repeat(50) } }),
-        )
-        .await
-        .ok();
-    assert_eq!(r.user_error_codes("tagCreate"), vec!["INVALID"]);
-}
-
-#[tokio::test]
-async fn search_folds_case_beyond_ascii_on_every_database() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    contact(
-        &app,
-        &w.owner,
-        &w.dental,
-        json!({ "firstName": "Émile", "lastName": "Zola" }),
-    )
-    .await;
-    contact(
-        &app,
-        &w.owner,
-        &w.dental,
-        json!({ "firstName": "Anna", "lastName": "Ödegaard" }),
-    )
-    .await;
-    let search = |q: &'static str| {
-        let app = &app;
-        let token = w.owner.access.clone();
-        let s = w.dental.clone();
-        async move {
-            let r = app
-                .gql(Some(&token), LIST, json!({ "s": s, "f": { "search": q } }))
-                .await
-                .ok();
-            r.data("contacts.nodes")
-                .as_array()
-                .expect("nodes")
-                .iter()
-                .map(|n| n["firstName"].as_str().unwrap_or_default().to_owned())
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(search("é").await, vec!["Émile"]);
-    assert_eq!(search("ÉMI").await, vec!["Émile"]);
-    assert_eq!(search("öde").await, vec!["Anna"]);
-}
-
-/// Loaders cache per request; a later mutation of the same request must not see what an
-/// earlier one loaded.
-#[tokio::test]
-async fn each_mutation_of_a_request_reads_fresh_related_objects() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"].clone();
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            TAG_CREATE,
-            json!({ "i": { "subAccountId": w.dental, "name": "vip" } }),
-        )
-        .await
-        .ok();
-    let t = r.data("tagCreate.tag.id").clone();
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            "mutation($c: [ID!]!, $t: [ID!]!) { a: contactTagsAdd(input: { contactIds: $c, tagIds: $t }) { contacts { tags { name } } } b: contactTagsRemove(input: { contactIds: $c, tagIds: $t }) { contacts { tags { name } } } }",
-            json!({ "c": [c], "t": [t] }),
-        )
-        .await
-        .ok();
-    assert_eq!(r.data("a.contacts")[0]["tags"], json!([{ "name": "vip" }]));
-    assert_eq!(r.data("b.contacts")[0]["tags"], json!([]));
-}
-
-#[tokio::test]
-async fn full_text_search_finds_words_anywhere_on_both_databases() {
-    // The query's document is the index's expression, or PostgreSQL would not use the index.
-    assert_eq!(
-        crm::service::contact::FTS_DOCUMENT,
-        migrations::m20261123_000013_crm_full_text::DOCUMENT
-    );
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    for (first, last, company, city) in [
-        ("Ada", "Lovelace", "Analytical Engines", "London"),
-        ("Charles", "Babbage", "Difference Engines", "Cambridge"),
-        ("Grace", "Hopper", "Navy", "Arlington"),
-        ("Cal", "Émile", "Ateliers", "Paris"),
-    ] {
-        contact(
-            &app,
-            &w.owner,
-            &w.dental,
-            json!({ "firstName": first, "lastName": last, "company": company, "address": { "city": city } }),
-        )
-        .await;
-    }
-    let find = |text: &'static str| {
-        let app = &app;
-        let w = &w;
-        async move {
-            let r = app
-                .gql(
-                    Some(&w.owner.access),
-                    "query($s: ID!, $t: String) { contacts(subAccountId: $s, filter: { text: $t }) { nodes { firstName } } }",
-                    json!({ "s": w.dental, "t": text }),
-                )
-                .await
-                .ok();
-            r.data("contacts.nodes")
-                .as_array()
-                .expect("nodes")
-                .iter()
-                .map(|n| n["firstName"].as_str().unwrap_or_default().to_owned())
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(find("engines").await, ["Ada", "Charles"]);
-    assert_eq!(find("ENGINE ada").await, ["Ada"]);
-    assert_eq!(find("lovelace, london!").await, ["Ada"]);
-    assert_eq!(find("ÉMILE").await, ["Cal"]);
-    assert_eq!(find("hopper engines").await, Vec::<String>::new());
-    // Punctuation alone is no filter (and never a tsquery syntax error).
-    assert_eq!(find("&|!:*()'").await.len(), 4);
 }

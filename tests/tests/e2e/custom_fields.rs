@@ -5,28 +5,10 @@ use serde_json::{Value, json};
 use tests::{Session, TestApp, spawn_app};
 
 const FIELD_CREATE: &str = "mutation($i: CustomFieldCreateInput!) { customFieldCreate(input: $i) { customField { id name kind options } userErrors { field code message } } }";
-const CREATE: &str = "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id address { city country } customValues { field { name } text number date checked options } } userErrors { field code message } } }";
+const CONTACT: &str =
+    "id address { city country } customValues { field { name } text number date checked options }";
 const UPDATE: &str = "mutation($id: ID!, $i: ContactUpdateInput!) { contactUpdate(id: $id, input: $i) { contact { customValues { field { name } text number date checked options } } userErrors { field code message } } }";
 const LIST: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $first: Int, $after: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $first, after: $after) { totalCount nodes { firstName lastName } pageInfo { hasNextPage endCursor } } }";
-
-struct World {
-    owner: Session,
-    dental: String,
-    gardens: String,
-}
-
-async fn world(app: &TestApp) -> World {
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    let dental = app.sub_account(&owner, &agency, "Dental").await;
-    let gardens = app.sub_account(&owner, &agency, "Gardens").await;
-    World {
-        owner,
-        dental,
-        gardens,
-    }
-}
 
 async fn field(app: &TestApp, who: &Session, sub: &str, input: Value) -> String {
     let mut i = input;
@@ -48,19 +30,7 @@ async fn field(app: &TestApp, who: &Session, sub: &str, input: Value) -> String 
 }
 
 async fn contact(app: &TestApp, who: &Session, sub: &str, input: Value) -> Value {
-    let mut i = input;
-    i["subAccountId"] = json!(sub);
-    let r = app
-        .gql(Some(&who.access), CREATE, json!({ "i": i }))
-        .await
-        .ok();
-    assert_eq!(
-        r.user_error_codes("contactCreate"),
-        Vec::<String>::new(),
-        "{}",
-        r.body
-    );
-    r.data("contactCreate.contact").clone()
+    app.create_contact_selecting(who, sub, input, CONTACT).await
 }
 
 /// A user error's field path, dotted.
@@ -86,7 +56,7 @@ fn names(r: &tests::Gql) -> Vec<String> {
 #[tokio::test]
 async fn custom_fields_are_defined_checked_stored_and_filtered() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let plan = field(
         &app,
         &w.owner,
@@ -438,7 +408,7 @@ async fn custom_fields_are_defined_checked_stored_and_filtered() {
 #[tokio::test]
 async fn custom_fields_need_the_right_permission() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     // A key that may only read contacts may read fields but not define them.
     let r = app
         .gql(Some(&w.owner.access), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"reader\", permissions: [CONTACTS_READ] }) { secret } }", json!({ "s": w.dental }))
@@ -498,7 +468,7 @@ async fn custom_fields_need_the_right_permission() {
 #[tokio::test]
 async fn contacts_sort_by_name_and_recency_with_stable_cursors() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     for (first, last) in [
         ("Zed", "Adams"),
         ("Amy", "Brown"),
@@ -595,7 +565,7 @@ async fn contacts_sort_by_name_and_recency_with_stable_cursors() {
 #[tokio::test]
 async fn segments_save_filters_that_are_evaluated_live() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let w = app.world().await;
     let plan = field(
         &app,
         &w.owner,

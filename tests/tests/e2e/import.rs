@@ -12,9 +12,7 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Dental").await;
     let r = app.gql(Some(&owner.access), "mutation($s: ID!) { customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: SINGLE_SELECT, options: [\"gold\", \"silver\"] }) { customField { id } } }", json!({ "s": dental })).await.ok();
     let plan = r
@@ -168,25 +166,7 @@ async fn malformed_oversized_and_mismapped_files_write_nothing() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let contacts = app.count("contacts").await;
-    let codes = |r: &tests::Gql| -> Vec<(String, String)> {
-        r.data("contactImport.userErrors")
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                let field: Vec<&str> = e["field"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
-                (
-                    field.join("."),
-                    e["code"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect()
-    };
+    let codes = |r: &tests::Gql| r.user_errors("contactImport");
     // Rows of unequal length.
     let r = import(
         &app,

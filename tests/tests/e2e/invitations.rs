@@ -28,17 +28,10 @@ async fn code_sent_to(app: &TestApp, to: &str) -> String {
         .to_owned()
 }
 
-async fn setup(app: &TestApp) -> (tests::Session, String) {
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    (owner, agency)
-}
-
 #[tokio::test]
 async fn invite_a_new_person_who_accepts_by_creating_an_account() {
     let app = spawn_app().await;
-    let (owner, agency) = setup(&app).await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let r = app
         .gql(
             Some(&owner.access),
@@ -139,7 +132,7 @@ async fn invite_a_new_person_who_accepts_by_creating_an_account() {
 #[tokio::test]
 async fn existing_users_accept_signed_in_as_themselves() {
     let app = spawn_app().await;
-    let (owner, agency) = setup(&app).await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Dental").await;
     let known = app.user("known@x.test").await;
     let other = app.user("other@x.test").await;
@@ -189,12 +182,12 @@ async fn existing_users_accept_signed_in_as_themselves() {
 #[tokio::test]
 async fn invitation_refusals() {
     let app = spawn_app().await;
-    let (owner, agency) = setup(&app).await;
-    let staff = app.user("staff@acme.test").await;
-    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+    let tests::Acme { owner, agency, .. } = app.acme().await;
+    let staff = app
+        .member("staff@acme.test", &agency, Role::AgencyUser)
         .await;
-    let admin2 = app.user("admin@acme.test").await;
-    app.grant_in(&admin2.user_id, &agency, Role::AgencyAdmin)
+    let admin2 = app
+        .member("admin@acme.test", &agency, Role::AgencyAdmin)
         .await;
     let stranger = app.user("stranger@x.test").await;
     let invite = |email: &str, role: &str| json!({ "i": { "scopeId": agency, "email": email, "role": role } });
@@ -266,7 +259,7 @@ async fn invitation_refusals() {
 #[tokio::test]
 async fn revoked_replaced_and_expired_invitations_cannot_be_accepted() {
     let app = spawn_app().await;
-    let (owner, agency) = setup(&app).await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let r = app
         .gql(
             Some(&owner.access),
@@ -390,9 +383,9 @@ async fn revoked_replaced_and_expired_invitations_cannot_be_accepted() {
 #[tokio::test]
 async fn an_invitation_lapses_with_its_inviters_standing() {
     let app = spawn_app().await;
-    let (owner, agency) = setup(&app).await;
-    let manager = app.user("manager@acme.test").await;
-    app.grant_in(&manager.user_id, &agency, Role::AgencyAdmin)
+    let tests::Acme { owner, agency, .. } = app.acme().await;
+    let manager = app
+        .member("manager@acme.test", &agency, Role::AgencyAdmin)
         .await;
     app.gql(
         Some(&manager.access),

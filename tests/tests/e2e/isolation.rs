@@ -4,319 +4,73 @@
 //! agency. Every call must fail with `NOT_FOUND`, `FORBIDDEN` or `BAD_USER_INPUT` (an id of the
 //! wrong type), return no data, change no row, and read exactly like the same call with a random
 //! id of the same type. New fields are covered without editing this file.
+//!
+//! The probe also proves its coverage: every [`NodeKind`] has a victim id or a place on
+//! [`EXEMPT_KINDS`], and every operation of the schema that takes an id (an `ID` argument, or
+//! an `ID` inside an input object) was reached by some victim id (refused as `NOT_FOUND` or
+//! `FORBIDDEN`, not only rejected as malformed input) or has a place on [`EXEMPT_OPERATIONS`].
+
+mod schema;
 
 use futures_util::StreamExt;
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashSet};
-use tests::{Session, TestApp, spawn_app};
+use kernel::{GlobalId, NodeKind};
+use schema::{Op, Shape, call, errors, errors_of, fingerprint, no_data, operations, request};
+use serde_json::json;
+use std::collections::{BTreeSet, HashSet};
+use tests::{Session, spawn_app};
 
-const INTROSPECT: &str = r#"
-fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
-{ __schema {
-    queryType { name } mutationType { name }
-    types { kind name
-      fields { name args { name type { ...T } } type { ...T } }
-      inputFields { name type { ...T } }
-    }
-} }"#;
+/// Kinds of node that have no victim id, and why. Every other kind of `NodeKind::ALL` must have
+/// one in the probe's list.
+const EXEMPT_KINDS: &[(NodeKind, &str)] = &[(
+    NodeKind::Platform,
+    "a singleton above every tenant: there is no victim's platform, and its id is the same for all",
+)];
 
-struct Schema {
-    types: BTreeMap<String, Value>,
-}
+/// Operations that take an id but that the probe cannot reach, and why. Every other one must be
+/// reached by some victim id.
+const EXEMPT_OPERATIONS: &[(&str, &str)] = &[
+    // Two required ids of different kinds: one id in both slots never parses, and the probe
+    // does not know which kind each slot wants.
+    (
+        "mutation contactTagsAdd",
+        "contactIds and tagIds are both required: foreign contacts and tags are refused in \
+         contacts.rs, tags_are_created_attached_filtered_and_removed",
+    ),
+    (
+        "mutation contactTagsRemove",
+        "contactIds and tagIds are both required; it shares contactTagsAdd's service path \
+         (crm::service::tag::set_on_contacts) and its tests",
+    ),
+    (
+        "mutation ticketMove",
+        "ticketId and laneId are both required: a foreign mover is refused in kanban.rs, \
+         tickets_are_checked_moved_closed_and_noted",
+    ),
+    (
+        "subscription pipelineChanged",
+        "a subscription (WebSocket or SSE, not a POST): foreign ids are refused in \
+         subscriptions.rs, pipeline_changed_follows_one_board_and_no_other_tenant_hears_it",
+    ),
+    (
+        "subscription contactChanged",
+        "a subscription: foreign ids are refused in subscriptions.rs, \
+         contact_changed_and_activity_added_deliver_what_each_may_read",
+    ),
+    (
+        "subscription activityAdded",
+        "a subscription: foreign ids are refused in subscriptions.rs, \
+         contact_changed_and_activity_added_deliver_what_each_may_read and \
+         the_event_stream_carries_a_subscription_to_its_reader_alone",
+    ),
+];
 
-/// The GraphQL spelling of a type reference (`[ID!]!`).
-fn spell(t: &Value) -> String {
-    match t["kind"].as_str() {
-        Some("NON_NULL") => format!("{}!", spell(&t["ofType"])),
-        Some("LIST") => format!("[{}]", spell(&t["ofType"])),
-        _ => t["name"].as_str().unwrap_or_default().to_owned(),
-    }
-}
-
-fn named(t: &Value) -> &Value {
-    match t["kind"].as_str() {
-        Some("NON_NULL" | "LIST") => named(&t["ofType"]),
-        _ => t,
-    }
-}
-
-impl Schema {
-    fn contains_id(&self, t: &Value, seen: &mut HashSet<String>) -> bool {
-        let n = named(t);
-        let name = n["name"].as_str().unwrap_or_default();
-        match n["kind"].as_str() {
-            Some("SCALAR") => name == "ID",
-            Some("INPUT_OBJECT") if seen.insert(name.to_owned()) => self.types[name]["inputFields"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|f| self.contains_id(&f["type"], seen)),
-            _ => false,
-        }
-    }
-
-    /// A plausible value of type `t` with `id` in every ID slot; `None` for an optional value
-    /// that holds no id (left out).
-    fn value(&self, t: &Value, id: &str, required: bool) -> Option<Value> {
-        match t["kind"].as_str() {
-            Some("NON_NULL") => self.value(&t["ofType"], id, true),
-            Some("LIST") => {
-                if !required && !self.contains_id(t, &mut HashSet::new()) {
-                    return None;
-                }
-                Some(json!([self
-                    .value(&t["ofType"], id, true)
-                    .unwrap_or(Value::Null)]))
-            }
-            _ => {
-                let name = t["name"].as_str().unwrap_or_default();
-                if !required && !self.contains_id(t, &mut HashSet::new()) {
-                    return None;
-                }
-                let def = &self.types[name];
-                Some(match (def["kind"].as_str(), name) {
-                    (_, "ID") => json!(id),
-                    (_, "String") => json!("probe value"),
-                    (_, "Int") => json!(1),
-                    (_, "Float") => json!(1.0),
-                    (_, "Boolean") => json!(false),
-                    (_, "DateTime") => json!("2099-01-01T00:00:00Z"),
-                    (Some("ENUM"), _) => {
-                        let values = &self.types[name]["enumValues"];
-                        values[0]["name"].clone()
-                    }
-                    (Some("INPUT_OBJECT"), _) => {
-                        let mut obj = serde_json::Map::new();
-                        for f in def["inputFields"].as_array().into_iter().flatten() {
-                            if let Some(v) = self.value(&f["type"], id, false) {
-                                obj.insert(f["name"].as_str().unwrap_or_default().to_owned(), v);
-                            }
-                        }
-                        Value::Object(obj)
-                    }
-                    _ => json!("probe value"),
-                })
-            }
-        }
-    }
-}
-
-/// One operation of the schema that takes an id.
-struct Op {
-    kind: &'static str,
-    field: String,
-    args: Vec<(String, Value)>,
-    selection: &'static str,
-}
-
-async fn operations(app: &TestApp) -> (Schema, Vec<Op>) {
-    let r = app.gql(None, INTROSPECT, json!({})).await.ok();
-    let mut types = BTreeMap::new();
-    for t in r.data("__schema.types").as_array().expect("types") {
-        types.insert(t["name"].as_str().unwrap_or_default().to_owned(), t.clone());
-    }
-    // Enum values are not in the fragment above; fetch them once.
-    let enums = app
-        .gql(
-            None,
-            "{ __schema { types { name enumValues { name } } } }",
-            json!({}),
-        )
-        .await
-        .ok();
-    for t in enums.data("__schema.types").as_array().expect("types") {
-        if let Some(entry) = types.get_mut(t["name"].as_str().unwrap_or_default()) {
-            entry["enumValues"] = t["enumValues"].clone();
-        }
-    }
-    let schema = Schema { types };
-    let mut ops = Vec::new();
-    for (kind, root) in [
-        ("query", r.data("__schema.queryType.name")),
-        ("mutation", r.data("__schema.mutationType.name")),
-    ] {
-        let root = root.as_str().expect("root");
-        for f in schema.types[root]["fields"].as_array().expect("fields") {
-            let args: Vec<(String, Value)> = f["args"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| {
-                    (
-                        a["name"].as_str().unwrap_or_default().to_owned(),
-                        a["type"].clone(),
-                    )
-                })
-                .collect();
-            if !args
-                .iter()
-                .any(|(_, t)| schema.contains_id(t, &mut HashSet::new()))
-            {
-                continue;
-            }
-            let selection = match named(&f["type"])["kind"].as_str() {
-                Some("OBJECT" | "INTERFACE" | "UNION") => "{ __typename }",
-                _ => "",
-            };
-            ops.push(Op {
-                kind,
-                field: f["name"].as_str().unwrap_or_default().to_owned(),
-                args,
-                selection,
-            });
-        }
-    }
-    (schema, ops)
-}
-
-async fn call(app: &TestApp, who: &Session, schema: &Schema, op: &Op, id: &str) -> Value {
-    let mut decls = Vec::new();
-    let mut uses = Vec::new();
-    let mut vars = serde_json::Map::new();
-    for (i, (name, t)) in op.args.iter().enumerate() {
-        if let Some(v) = schema.value(t, id, false) {
-            decls.push(format!("$a{i}: {}", spell(t)));
-            uses.push(format!("{name}: $a{i}"));
-            vars.insert(format!("a{i}"), v);
-        }
-    }
-    let doc = format!(
-        "{kind}({decls}) {{ {field}({uses}) {sel} }}",
-        kind = op.kind,
-        decls = decls.join(", "),
-        field = op.field,
-        uses = uses.join(", "),
-        sel = op.selection,
-    );
-    let r = app.gql(Some(&who.access), &doc, Value::Object(vars)).await;
-    json!({ "doc": doc, "status": r.status, "body": r.body })
-}
-
-/// The codes and messages of a response's errors, with the id that was passed blanked out (an
-/// input error may quote it).
-fn errors_of(v: &Value, id: &str) -> Vec<(String, String)> {
-    errors(v)
-        .into_iter()
-        .map(|(c, m)| (c, m.replace(id, "<id>")))
-        .collect()
-}
-
-/// The codes and messages of a response's errors.
-fn errors(v: &Value) -> Vec<(String, String)> {
-    v["body"]["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            (
-                e["extensions"]["code"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                e["message"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn no_data(v: &Value, field: &str) -> bool {
-    let d = &v["body"]["data"];
-    match &d[field] {
-        Value::Null => true,
-        Value::Array(items) => items.iter().all(Value::is_null),
-        _ => d.is_null(),
-    }
-}
-
-/// What may change a tenant's rows: counts, latest changes, revocations and statuses.
-async fn fingerprint(app: &TestApp) -> Vec<i64> {
-    let mut out = Vec::new();
-    for q in [
-        "users",
-        "sessions",
-        "refresh_tokens",
-        "api_keys",
-        "memberships",
-        "agencies",
-        "sub_accounts",
-        "events",
-        "email_outbox",
-        "password_resets",
-        "invitations",
-        "invitations WHERE status = 'pending'",
-        "resellers",
-        "reseller_credit_entries",
-        "sidebar_options",
-        "contacts",
-        "contacts WHERE deleted_at IS NOT NULL",
-        "tags",
-        "contact_tags",
-        "contact_activities",
-        "custom_fields",
-        "custom_fields WHERE archived_at IS NOT NULL",
-        "contact_field_values",
-        "segments",
-        "pipelines",
-        "pipelines WHERE archived_at IS NOT NULL",
-        "lanes",
-        "tickets",
-        "tickets WHERE status <> 'open'",
-        "ticket_tags",
-        "ticket_notes",
-        "ticket_lane_entries",
-        "tasks",
-        "tasks WHERE status <> 'todo'",
-        "task_groups",
-        "task_groups WHERE archived_at IS NOT NULL",
-        "task_categories",
-        "task_checklist_items",
-        "task_checklist_items WHERE done",
-        "task_comments",
-        "task_attachments",
-        "task_reminders",
-        "task_history",
-        "idea_boards",
-        "ideas",
-        "ideas WHERE status <> 'new'",
-        "idea_votes",
-        "workspace_links",
-        "notifications",
-        "notifications WHERE read_at IS NOT NULL",
-        "invitations WHERE revoked_at IS NOT NULL",
-        "resellers WHERE status = 'active' AND deleted_at IS NULL",
-        "api_keys WHERE revoked_at IS NOT NULL",
-        "sessions WHERE revoked_at IS NOT NULL",
-        "agencies WHERE status = 'active' AND deleted_at IS NULL",
-        "sub_accounts WHERE status = 'active' AND deleted_at IS NULL",
-    ] {
-        out.push(app.count(q).await);
-    }
-    for t in [
-        "users",
-        "agencies",
-        "sub_accounts",
-        "memberships",
-        "sidebar_options",
-        "resellers",
-        "contacts",
-        "tags",
-        "custom_fields",
-        "segments",
-        "pipelines",
-        "lanes",
-        "tickets",
-        "tasks",
-        "task_checklist_items",
-        "ideas",
-    ] {
-        // Rows changed since the probe began.
-        out.push(
-            app.count(&format!("{t} WHERE updated_at > created_at"))
-                .await,
-        );
-    }
-    out
-}
+/// Operations that ignore the ids of others rather than refuse them (so their schema
+/// descriptions say), with the selection the probe reads: a victim id must get exactly the
+/// answer a random id gets, and change no row.
+const IGNORE_FOREIGN_IDS: &[(&str, &str)] = &[(
+    "notificationsMarkRead",
+    "{ marked { count } userErrors { field code message } }",
+)];
 
 #[tokio::test]
 async fn foreign_ids_are_not_found_everywhere() {
@@ -545,6 +299,56 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("invitation")
         .to_owned();
+    // A notification of the victim's: a task of v1 assigned to its staff member.
+    let victim_staff = app.user("staff@victim.test").await;
+    app.grant_in(&victim_staff.user_id, &v1, kernel::Role::SubaccountUser)
+        .await;
+    app.gql(
+        Some(&victim_owner.access),
+        "mutation($s: ID!, $u: ID!) { taskCreate(input: { subAccountId: $s, title: \"Assigned\", assigneeId: $u }) { task { id } } }",
+        json!({ "s": v1, "u": victim_staff.user_id }),
+    )
+    .await
+    .ok();
+    let inbox = app
+        .gql(
+            Some(&victim_staff.access),
+            "{ notifications { nodes { id } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let v1_notification = inbox.data("notifications.nodes")[0]["id"]
+        .as_str()
+        .expect("notification")
+        .to_owned();
+    // An event of the victim's feed.
+    let feed = app
+        .gql(
+            Some(&victim_owner.access),
+            "query($s: ID!) { activity(scopeId: $s, first: 1) { nodes { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_event = feed.data("activity.nodes")[0]["id"]
+        .as_str()
+        .expect("event")
+        .to_owned();
+    // A session of the victim owner's. No query names sessions, so its id is read from the
+    // database: an attacker could only guess it.
+    let victim_session = {
+        use identity::entity::session;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let owner = GlobalId::parse_as(&victim_owner.user_id, NodeKind::User).expect("user id");
+        let row = session::Entity::find()
+            .filter(session::Column::UserId.eq(owner))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("the victim owner's session");
+        GlobalId::new(NodeKind::Session, row.id).to_string()
+    };
 
     // (a) the owner of another agency; (b) a user of the sibling sub-account; (c) the owner
     // of a sibling agency sold by the same reseller.
@@ -579,15 +383,9 @@ async fn foreign_ids_are_not_found_everywhere() {
     app.grant_in(&sibling.user_id, &v2, kernel::Role::SubaccountAdmin)
         .await;
 
-    let (schema, ops) = operations(&app).await;
-    assert!(
-        ops.len() >= 15,
-        "the probe found only {} operations",
-        ops.len()
-    );
     let random = |id: &str| {
-        let g = kernel::GlobalId::parse(id).expect("gid");
-        kernel::GlobalId::new(g.kind, uuid::Uuid::now_v7()).to_string()
+        let g = GlobalId::parse(id).expect("gid");
+        GlobalId::new(g.kind, uuid::Uuid::now_v7()).to_string()
     };
     // Every victim id; the sibling sub-account's user belongs to the victim agency, so its
     // agency and agency key are left out for them.
@@ -610,8 +408,21 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_ticket_note,
         &victim_membership,
         &victim_owner.user_id,
+        &victim_session,
+        &v1_event,
+        &v1_notification,
     ];
     all.extend(v1_workspace.iter());
+    assert_every_kind_has_a_victim(&all);
+
+    let (schema, ops) = operations(&app).await;
+    assert!(
+        ops.len() >= 15,
+        "the probe found only {} operations",
+        ops.len()
+    );
+    // Subscriptions are named for the coverage check; queries and mutations are called.
+    let called: Vec<&Op> = ops.iter().filter(|op| op.kind != "subscription").collect();
     let in_agency: Vec<&String> = all
         .iter()
         .copied()
@@ -631,52 +442,192 @@ async fn foreign_ids_are_not_found_everywhere() {
 
     let mut failures = Vec::new();
     let mut calls = 0;
+    // The operations some victim id got past input checks of (see `assert_every_operation_is_reached`).
+    let mut reached = BTreeSet::new();
     for (relationship, attacker, ids) in &relationships {
         let before = fingerprint(&app).await;
         // Independent requests: eight at a time.
-        let probes = ops
+        let probes = called
             .iter()
-            .flat_map(|op| ids.iter().map(move |id| (op, *id)));
-        let results: Vec<Option<String>> = futures_util::stream::iter(probes)
+            .flat_map(|op| ids.iter().map(move |id| (*op, *id)));
+        let results: Vec<(String, bool, Vec<String>)> = futures_util::stream::iter(probes)
             .map(|(op, id)| {
                 let (app, schema) = (&app, &schema);
                 async move {
                     let other = random(id);
-                    let hit = call(app, attacker, schema, op, id).await;
-                    let miss = call(app, attacker, schema, op, &other).await;
-                    let codes: Vec<String> = errors(&hit).into_iter().map(|(c, _)| c).collect();
-                    let refused = !codes.is_empty()
-                        && codes.iter().all(|c| {
-                            ["NOT_FOUND", "FORBIDDEN", "BAD_USER_INPUT"].contains(&c.as_str())
-                        });
-                    let leaked = !refused
-                        || !no_data(&hit, &op.field)
-                        || errors_of(&hit, id) != errors_of(&miss, &other)
-                        || hit["status"] != miss["status"];
-                    leaked.then(|| {
-                        format!(
-                            "[{relationship}] {} with {id}:\n  victim: {}\n  random: {}",
-                            op.field, hit, miss
-                        )
-                    })
+                    let (mut got_in, mut failures) = (false, Vec::new());
+                    for shape in [Shape::Full, Shape::Required] {
+                        let hit = request(schema, op, id, shape);
+                        if shape == Shape::Required && hit == request(schema, op, id, Shape::Full)
+                        {
+                            continue;
+                        }
+                        let hit = call(app, attacker, hit).await;
+                        let miss = call(app, attacker, request(schema, op, &other, shape)).await;
+                        let codes: Vec<String> =
+                            errors(&hit).into_iter().map(|(c, _)| c).collect();
+                        let refused = !codes.is_empty()
+                            && codes.iter().all(|c| {
+                                ["NOT_FOUND", "FORBIDDEN", "BAD_USER_INPUT"].contains(&c.as_str())
+                            });
+                        let ignored = op.ignores_foreign_ids() && codes.is_empty();
+                        let leaked = if ignored {
+                            // Answered as if the id did not exist: exactly as for a random id.
+                            hit["body"].to_string().replace(id, "<id>")
+                                != miss["body"].to_string().replace(&other, "<id>")
+                                || hit["status"] != miss["status"]
+                        } else {
+                            !refused
+                                || !no_data(&hit, &op.field)
+                                || errors_of(&hit, id) != errors_of(&miss, &other)
+                                || hit["status"] != miss["status"]
+                        };
+                        got_in |=
+                            ignored || codes.iter().any(|c| c == "NOT_FOUND" || c == "FORBIDDEN");
+                        if leaked {
+                            failures.push(format!(
+                                "[{relationship}] {} ({shape:?} shape) with {id}:\n  victim: {}\n  random: {}",
+                                op.field, hit, miss
+                            ));
+                        }
+                    }
+                    (op.name(), got_in, failures)
                 }
             })
             .buffer_unordered(8)
             .collect()
             .await;
         calls += results.len();
-        failures.extend(results.into_iter().flatten());
+        for (name, got_in, failure) in results {
+            if got_in {
+                reached.insert(name);
+            }
+            failures.extend(failure);
+        }
         let after = fingerprint(&app).await;
         assert_eq!(before, after, "[{relationship}] the probe changed rows");
     }
+    // `contactImport` takes a file, which a JSON request cannot carry: it is sent as the
+    // multipart request the API expects, into the victim's sub-account and a random one.
+    let before = fingerprint(&app).await;
+    for (relationship, attacker, _) in &relationships {
+        let mut answers = Vec::new();
+        for sub in [v1.clone(), random(&v1)] {
+            let r = app
+                .upload(
+                    Some(&attacker.access),
+                    "mutation($i: ContactImportInput!) { contactImport(input: $i) { __typename } }",
+                    json!({ "i": { "subAccountId": sub, "file": null, "mapping": [{ "column": "Email", "field": "EMAIL" }], "mode": "ALL_OR_NOTHING" } }),
+                    "i.file",
+                    b"Email\nprobe@example.test\n",
+                    true,
+                )
+                .await;
+            let body = json!({ "status": r.status, "body": r.body });
+            answers.push((
+                errors_of(&body, &sub),
+                r.status,
+                no_data(&body, "contactImport"),
+            ));
+        }
+        calls += 2;
+        let (hit, miss) = (&answers[0], &answers[1]);
+        let refused = !hit.0.is_empty()
+            && hit
+                .0
+                .iter()
+                .all(|(c, _)| c == "NOT_FOUND" || c == "FORBIDDEN");
+        if refused && hit.2 && hit == miss {
+            reached.insert("mutation contactImport".to_owned());
+        } else {
+            failures.push(format!(
+                "[{relationship}] contactImport with {v1}:\n  victim: {hit:?}\n  random: {miss:?}"
+            ));
+        }
+    }
+    assert_eq!(
+        before,
+        fingerprint(&app).await,
+        "contactImport changed rows"
+    );
     assert!(
         failures.is_empty(),
         "{} of {calls} calls leaked:\n{}",
         failures.len(),
         failures.join("\n")
     );
+    assert_every_operation_is_reached(&ops, &reached);
     eprintln!(
-        "isolation probe: {} operations, {calls} calls, 0 leaks",
-        ops.len()
+        "isolation probe: {} victim ids of {} kinds ({} exempt), {} id-taking operations ({} \
+         called, {} exempt), {calls} calls, 0 leaks",
+        all.len(),
+        NodeKind::ALL.len() - EXEMPT_KINDS.len(),
+        EXEMPT_KINDS.len(),
+        ops.len(),
+        called.len(),
+        EXEMPT_OPERATIONS.len(),
+    );
+}
+
+/// Panics unless every kind of node has a victim id or a place on [`EXEMPT_KINDS`], and no
+/// exempt kind has one.
+fn assert_every_kind_has_a_victim(ids: &[&String]) {
+    let covered: HashSet<NodeKind> = ids
+        .iter()
+        .map(|id| GlobalId::parse(id).expect("a victim's global id").kind)
+        .collect();
+    let exempt = |k: &NodeKind| EXEMPT_KINDS.iter().any(|(e, _)| e == k);
+    let missing: Vec<&str> = NodeKind::ALL
+        .iter()
+        .filter(|k| !covered.contains(k) && !exempt(k))
+        .map(|k| k.type_name())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the isolation probe has no victim id of kind {}: create one in the victim tenant and \
+         add it to the probe's ids, or put the kind on EXEMPT_KINDS saying why",
+        missing.join(", ")
+    );
+    let needless: Vec<&str> = NodeKind::ALL
+        .iter()
+        .filter(|k| covered.contains(k) && exempt(k))
+        .map(|k| k.type_name())
+        .collect();
+    assert!(
+        needless.is_empty(),
+        "kinds on EXEMPT_KINDS that have a victim id: {}; take them off the list",
+        needless.join(", ")
+    );
+}
+
+/// Panics unless every id-taking operation was reached by some victim id (refused as
+/// `NOT_FOUND` or `FORBIDDEN`, or, where it ignores foreign ids, answered as for a random id)
+/// or has a place on [`EXEMPT_OPERATIONS`]; an operation every call of which was rejected as
+/// malformed input never had its access checked. An exemption must name an operation that
+/// exists and is not reached.
+fn assert_every_operation_is_reached(ops: &[Op], reached: &BTreeSet<String>) {
+    let names: BTreeSet<String> = ops.iter().map(Op::name).collect();
+    let exempt = |n: &str| EXEMPT_OPERATIONS.iter().any(|(e, _)| *e == n);
+    let skipped: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !reached.contains(*n) && !exempt(n))
+        .collect();
+    assert!(
+        skipped.is_empty(),
+        "the isolation probe never got past the input checks of {}: no victim id was refused \
+         as NOT_FOUND or FORBIDDEN. Give the probe a victim id and an input they accept, or put \
+         them on EXEMPT_OPERATIONS saying why",
+        skipped.join(", ")
+    );
+    let stale: Vec<&str> = EXEMPT_OPERATIONS
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| !names.contains(*e) || reached.contains(*e))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "EXEMPT_OPERATIONS names operations that are gone or reached: {}; take them off the list",
+        stale.join(", ")
     );
 }

@@ -25,15 +25,13 @@ fn member_id(list: &Value, email: &str) -> String {
 #[tokio::test]
 async fn owners_manage_their_members() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     app.sub_account(&owner, &agency, "Dental").await;
-    let staff = app.user("staff@acme.test").await;
-    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+    let staff = app
+        .member("staff@acme.test", &agency, Role::AgencyUser)
         .await;
-    let manager = app.user("manager@acme.test").await;
-    app.grant_in(&manager.user_id, &agency, Role::AgencyAdmin)
+    let manager = app
+        .member("manager@acme.test", &agency, Role::AgencyAdmin)
         .await;
     let stranger = app.user("stranger@x.test").await;
 
@@ -189,14 +187,11 @@ async fn owners_manage_their_members() {
 #[tokio::test]
 async fn keys_never_change_memberships_and_nobody_gives_what_they_lack() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    let manager = app.user("manager@acme.test").await;
-    app.grant_in(&manager.user_id, &agency, Role::AgencyAdmin)
+    let tests::Acme { owner, agency, .. } = app.acme().await;
+    let manager = app
+        .member("manager@acme.test", &agency, Role::AgencyAdmin)
         .await;
-    let staff = app.user("staff@acme.test").await;
-    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+    app.member("staff@acme.test", &agency, Role::AgencyUser)
         .await;
     let list = app
         .gql(Some(&owner.access), LIST, json!({ "s": agency }))
@@ -270,8 +265,7 @@ async fn two_owners_removing_each_other_at_once_leave_one() {
     let admin = app.platform_admin("root@platform.test").await;
     let a = app.user("a@acme.test").await;
     let agency = app.agency(&admin, "Acme", "a@acme.test").await;
-    let b = app.user("b@acme.test").await;
-    app.grant_in(&b.user_id, &agency, Role::AgencyOwner).await;
+    let b = app.member("b@acme.test", &agency, Role::AgencyOwner).await;
     let list = app
         .gql(Some(&a.access), LIST, json!({ "s": agency }))
         .await

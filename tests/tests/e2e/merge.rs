@@ -3,26 +3,10 @@
 use serde_json::{Value, json};
 use tests::{Session, TestApp, spawn_app};
 
-const CREATE: &str = "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id } userErrors { field code message } } }";
 const MERGE: &str = "mutation($s: ID!, $m: ID!) { contactMerge(input: { survivorId: $s, mergedId: $m }) { contact { id firstName lastName email phone company address { city } tags { name } customValues { field { name } text } timeline { nodes { body } } } userErrors { field code } } }";
 
 async fn contact(app: &TestApp, who: &Session, sub: &str, input: Value) -> String {
-    let mut i = input;
-    i["subAccountId"] = json!(sub);
-    let r = app
-        .gql(Some(&who.access), CREATE, json!({ "i": i }))
-        .await
-        .ok();
-    assert_eq!(
-        r.user_error_codes("contactCreate"),
-        Vec::<String>::new(),
-        "{}",
-        r.body
-    );
-    r.data("contactCreate.contact.id")
-        .as_str()
-        .expect("id")
-        .to_owned()
+    app.create_contact(who, sub, input).await
 }
 
 async fn mutate(app: &TestApp, who: &Session, q: &str, vars: Value) -> tests::Gql {
@@ -32,11 +16,12 @@ async fn mutate(app: &TestApp, who: &Session, q: &str, vars: Value) -> tests::Gq
 #[tokio::test]
 async fn duplicates_are_found_and_merged_keeping_everything() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    let dental = app.sub_account(&owner, &agency, "Dental").await;
-    let gardens = app.sub_account(&owner, &agency, "Gardens").await;
+    let tests::World {
+        owner,
+        dental,
+        gardens,
+        ..
+    } = app.world().await;
 
     let r = mutate(&app, &owner, "mutation($s: ID!) { customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: TEXT }) { customField { id } } }", json!({ "s": dental })).await;
     let plan = r.data("customFieldCreate.customField.id").clone();
@@ -253,9 +238,7 @@ async fn every_reference_to_a_contact_is_repointed_by_merges() {
 #[tokio::test]
 async fn opposite_merges_at_once_leave_one_contact_and_no_internal_error() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Dental").await;
     let merge = "mutation($s: ID!, $m: ID!) { contactMerge(input: { survivorId: $s, mergedId: $m }) { contact { id } userErrors { code } } }";
     for round in 0..5 {

@@ -11,15 +11,13 @@ const MINE: &str =
 #[tokio::test]
 async fn assignments_notify_the_assignee_alone() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Dental").await;
-    let staff = app.user("staff@dental.test").await;
-    app.grant_in(&staff.user_id, &dental, Role::SubaccountUser)
+    let staff = app
+        .member("staff@dental.test", &dental, Role::SubaccountUser)
         .await;
-    let other = app.user("staff2@dental.test").await;
-    app.grant_in(&other.user_id, &dental, Role::SubaccountUser)
+    let other = app
+        .member("staff2@dental.test", &dental, Role::SubaccountUser)
         .await;
 
     let r = app.gql(Some(&owner.access), "mutation($s: ID!) { pipelineCreate(input: { subAccountId: $s, name: \"Sales\" }) { pipeline { lanes { id } } } }", json!({ "s": dental })).await.ok();

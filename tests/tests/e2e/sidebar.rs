@@ -33,9 +33,7 @@ fn id_of(entries: &Value, key: &str) -> String {
 #[tokio::test]
 async fn defaults_are_created_and_admins_edit_and_reorder_them() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let sub = app.sub_account(&owner, &agency, "Dental").await;
 
     let r = app
@@ -161,15 +159,13 @@ async fn defaults_are_created_and_admins_edit_and_reorder_them() {
 #[tokio::test]
 async fn sidebar_refusals() {
     let app = spawn_app().await;
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let sub = app.sub_account(&owner, &agency, "Dental").await;
-    let staff = app.user("staff@acme.test").await;
-    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+    let staff = app
+        .member("staff@acme.test", &agency, Role::AgencyUser)
         .await;
-    let sub_admin = app.user("admin@dental.test").await;
-    app.grant_in(&sub_admin.user_id, &sub, Role::SubaccountAdmin)
+    let sub_admin = app
+        .member("admin@dental.test", &sub, Role::SubaccountAdmin)
         .await;
     let stranger = app.user("stranger@x.test").await;
     let agency_entries = app

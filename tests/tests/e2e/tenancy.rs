@@ -2,7 +2,7 @@
 
 use kernel::Role;
 use serde_json::json;
-use tests::{TestApp, spawn_app};
+use tests::spawn_app;
 
 const AGENCY: &str = "query($id: ID!) { node(id: $id) { id ... on Agency { name status subdomain subAccountPrice { amount currency } marketplaceEnabled subAccounts(first: 10) { totalCount nodes { id name slug } } } } }";
 const CREATE: &str = "mutation($i: AgencyCreateInput!) { agencyCreate(input: $i) { agency { id name subdomain timezone currency: subAccountPrice { currency } status } userErrors { field code message } } }";
@@ -19,13 +19,6 @@ fn lifecycle(kind: &str, action: &str) -> String {
             "subAccount"
         }
     )
-}
-
-async fn setup(app: &TestApp) -> (tests::Session, tests::Session, String) {
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    (admin, owner, agency)
 }
 
 #[tokio::test]
@@ -91,7 +84,7 @@ async fn platform_admins_create_agencies_owned_by_a_user() {
 #[tokio::test]
 async fn agency_create_refusals_write_nothing() {
     let app = spawn_app().await;
-    let (admin, owner, _) = setup(&app).await;
+    let tests::Acme { admin, owner, .. } = app.acme().await;
     let before = app.count("agencies").await;
 
     let r = app
@@ -144,9 +137,13 @@ async fn agency_create_refusals_write_nothing() {
 #[tokio::test]
 async fn agency_update_by_its_admins_and_the_platform() {
     let app = spawn_app().await;
-    let (admin, owner, agency) = setup(&app).await;
-    let staff = app.user("staff@acme.test").await;
-    app.grant_in(&staff.user_id, &agency, Role::AgencyUser)
+    let tests::Acme {
+        admin,
+        owner,
+        agency,
+    } = app.acme().await;
+    let staff = app
+        .member("staff@acme.test", &agency, Role::AgencyUser)
         .await;
     let stranger = app.user("stranger@x.test").await;
 
@@ -213,7 +210,11 @@ async fn agency_update_by_its_admins_and_the_platform() {
 #[tokio::test]
 async fn agency_suspend_delete_and_restore() {
     let app = spawn_app().await;
-    let (admin, owner, agency) = setup(&app).await;
+    let tests::Acme {
+        admin,
+        owner,
+        agency,
+    } = app.acme().await;
     let call = |who: &tests::Session, action: &str| {
         let q = lifecycle("agency", action);
         let token = who.access.clone();
@@ -330,16 +331,20 @@ async fn agency_suspend_delete_and_restore() {
 #[tokio::test]
 async fn sub_accounts_are_seen_by_those_who_reach_them() {
     let app = spawn_app().await;
-    let (admin, owner, agency) = setup(&app).await;
+    let tests::Acme {
+        admin,
+        owner,
+        agency,
+    } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Bright Dental").await;
     let gardens = app.sub_account(&owner, &agency, "Green Gardens").await;
     assert!(dental.starts_with("sub_"));
 
-    let dental_staff = app.user("staff@dental.test").await;
-    app.grant_in(&dental_staff.user_id, &dental, Role::SubaccountUser)
+    let dental_staff = app
+        .member("staff@dental.test", &dental, Role::SubaccountUser)
         .await;
-    let agency_user = app.user("user@acme.test").await;
-    app.grant_in(&agency_user.user_id, &agency, Role::AgencyUser)
+    let agency_user = app
+        .member("user@acme.test", &agency, Role::AgencyUser)
         .await;
 
     let names = |r: &tests::Gql| -> Vec<String> {
@@ -405,11 +410,11 @@ async fn sub_accounts_are_seen_by_those_who_reach_them() {
 #[tokio::test]
 async fn sub_account_changes_and_refusals() {
     let app = spawn_app().await;
-    let (_admin, owner, agency) = setup(&app).await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Bright Dental").await;
     let gardens = app.sub_account(&owner, &agency, "Green Gardens").await;
-    let sub_admin = app.user("admin@dental.test").await;
-    app.grant_in(&sub_admin.user_id, &dental, Role::SubaccountAdmin)
+    let sub_admin = app
+        .member("admin@dental.test", &dental, Role::SubaccountAdmin)
         .await;
     let other_owner = app.user("owner@other.test").await;
     let admin2 = app.platform_admin("root2@platform.test").await;
@@ -566,7 +571,7 @@ async fn sub_account_changes_and_refusals() {
 #[tokio::test]
 async fn sub_account_scoped_api_keys_and_tenant_headers() {
     let app = spawn_app().await;
-    let (_admin, owner, agency) = setup(&app).await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
     let dental = app.sub_account(&owner, &agency, "Bright Dental").await;
     let stranger = app.user("stranger@x.test").await;
     const KEY: &str = "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [CONTACTS_READ] }) { apiKey { scope { kind id } } secret userErrors { code } } }";

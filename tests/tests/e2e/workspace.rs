@@ -3,7 +3,7 @@
 
 use kernel::Role;
 use serde_json::{Value, json};
-use tests::{Gql, Session, TestApp, spawn_app};
+use tests::{Session, TestApp, spawn_app};
 
 const TASK: &str = "id title status priority dueAt repeatRule completedAt assignee { email } group { name } category { name } parent { title } subtasks { title } checklist { id body done } nextOccurrence { id dueAt status checklist { body done } }";
 
@@ -16,16 +16,17 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let admin = app.platform_admin("root@platform.test").await;
-    let owner = app.user("owner@acme.test").await;
-    let agency = app.agency(&admin, "Acme", "owner@acme.test").await;
-    let dental = app.sub_account(&owner, &agency, "Dental").await;
-    let gardens = app.sub_account(&owner, &agency, "Gardens").await;
-    let staff = app.user("staff@dental.test").await;
-    app.grant_in(&staff.user_id, &dental, Role::SubaccountUser)
+    let tests::World {
+        owner,
+        dental,
+        gardens,
+        ..
+    } = app.world().await;
+    let staff = app
+        .member("staff@dental.test", &dental, Role::SubaccountUser)
         .await;
-    let outsider = app.user("gardener@gardens.test").await;
-    app.grant_in(&outsider.user_id, &gardens, Role::SubaccountUser)
+    let outsider = app
+        .member("gardener@gardens.test", &gardens, Role::SubaccountUser)
         .await;
     World {
         owner,
@@ -36,26 +37,6 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-fn errors(r: &Gql, path: &str) -> Vec<(String, String)> {
-    r.data(path)["userErrors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            let field: Vec<&str> = e["field"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            (
-                field.join("."),
-                e["code"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
     v.iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
@@ -64,7 +45,7 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 
 async fn ok(app: &TestApp, who: &Session, q: &str, vars: Value, path: &str) -> Value {
     let r = app.gql(Some(&who.access), q, vars).await.ok();
-    assert_eq!(errors(&r, path), vec![], "{}", r.body);
+    assert_eq!(r.user_errors(path), vec![], "{}", r.body);
     r.data(path).clone()
 }
 
@@ -135,7 +116,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
             .gql(Some(&w.owner.access), &create, json!({ "i": i }))
             .await
             .ok();
-        let mut got = errors(&r, "taskCreate");
+        let mut got = r.user_errors("taskCreate");
         got.sort();
         let mut want = pairs(&expected);
         want.sort();
@@ -144,7 +125,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
     let other_group = ok(&app, &w.owner, "mutation($s: ID!) { taskGroupCreate(input: { subAccountId: $s, name: \"Elsewhere\" }) { group { id } userErrors { code } } }", json!({ "s": w.gardens }), "taskGroupCreate").await;
     let r = app.gql(Some(&w.owner.access), &create, json!({ "i": { "subAccountId": w.dental, "title": "x", "groupId": other_group["group"]["id"] } })).await.ok();
     assert_eq!(
-        errors(&r, "taskCreate"),
+        r.user_errors("taskCreate"),
         pairs(&[("input.groupId", "INVALID")])
     );
 
@@ -168,7 +149,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
         .await
         .ok();
     assert_eq!(
-        errors(&r, "taskCreate"),
+        r.user_errors("taskCreate"),
         pairs(&[("input.parentId", "NOT_ALLOWED")])
     );
 
@@ -196,7 +177,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
         .await
         .ok();
     assert_eq!(
-        errors(&r, "taskChecklistItemAdd"),
+        r.user_errors("taskChecklistItemAdd"),
         pairs(&[("input.body", "INVALID")])
     );
     // Someone of another sub-account cannot touch it.
@@ -230,7 +211,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
         .await
         .ok();
     assert_eq!(
-        errors(&r, "taskAttachmentAdd"),
+        r.user_errors("taskAttachmentAdd"),
         pairs(&[("input.url", "INVALID")])
     );
     let rem = "mutation($t: ID!, $at: DateTime!, $u: ID) { taskReminderAdd(input: { taskId: $t, remindAt: $at, userId: $u }) { reminder { id user { email } } userErrors { field code } } }";
@@ -252,7 +233,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
         .await
         .ok();
     assert_eq!(
-        errors(&r, "taskReminderAdd"),
+        r.user_errors("taskReminderAdd"),
         pairs(&[("input.remindAt", "INVALID")])
     );
     let r = app
@@ -264,7 +245,7 @@ async fn tasks_repeat_keep_history_and_carry_checklists_comments_files_and_remin
         .await
         .ok();
     assert_eq!(
-        errors(&r, "taskReminderAdd"),
+        r.user_errors("taskReminderAdd"),
         pairs(&[("input.userId", "INVALID")])
     );
 
@@ -396,7 +377,7 @@ async fn groups_idea_boards_votes_and_links() {
     assert_eq!(r.data("taskGroups"), &json!([{ "name": "Launch 2" }]));
     let r = app.gql(Some(&w.owner.access), "mutation($s: ID!) { taskCategoryCreate(input: { subAccountId: $s, name: \"Ops\", color: \"red\" }) { category { id } userErrors { field code } } }", json!({ "s": w.dental })).await.ok();
     assert_eq!(
-        errors(&r, "taskCategoryCreate"),
+        r.user_errors("taskCategoryCreate"),
         pairs(&[("input.color", "INVALID")])
     );
 
@@ -412,7 +393,7 @@ async fn groups_idea_boards_votes_and_links() {
         .await
         .ok();
     assert_eq!(
-        errors(&r, "ideaVote"),
+        r.user_errors("ideaVote"),
         pairs(&[("id", "ALREADY_DONE")]),
         "{}",
         r.body
@@ -470,7 +451,7 @@ async fn groups_idea_boards_votes_and_links() {
         )
         .await
         .ok();
-    let mut got = errors(&r, "workspaceLinkCreate");
+    let mut got = r.user_errors("workspaceLinkCreate");
     got.sort();
     assert_eq!(
         got,

@@ -1,0 +1,207 @@
+//! The harness: [`spawn_app`] starts the real router on port 0 against a fresh database, and
+//! [`TestApp`] holds it for one test (and drops its database afterwards).
+
+use crate::pg::{PgTestDb, create_pg_database, with_database, with_user};
+use gateway::App;
+use kernel::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::{Arc, Once};
+use uuid::Uuid;
+
+/// The access-token secret of test apps (tests mint expired tokens with it).
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+/// The password [`TestApp::user`] gives the users it creates.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running Canopy for one test.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// `http://addr`.
+    pub url: String,
+    /// A direct connection to the test's database as its owner (for assertions and fixtures;
+    /// row-level security does not hide rows from it).
+    pub db: DatabaseConnection,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    /// The server's metrics (`statements_for` reads its SQL statement counter).
+    pub metrics: Arc<gateway::metrics::Metrics>,
+    /// The server's configuration (its `database_url` is the URL the server connects with).
+    pub config: Config,
+    pub(crate) pg: Option<PgTestDb>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Options for [`spawn_app_with`].
+pub type Configure = fn(&mut Config);
+
+/// A test configuration: cheap password hashing, a fixed token secret, no demo data.
+pub fn test_config() -> Config {
+    let mut c = Config::defaults();
+    c.argon2_memory_kib = 1024;
+    c.argon2_iterations = 1;
+    c.jwt_secret = Some(TEST_JWT_SECRET.into());
+    c.seed_demo = Some(false);
+    c.db_max_connections = 5;
+    c
+}
+
+/// Starts Canopy on a fresh database with the test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+static INIT: Once = Once::new();
+
+/// Starts Canopy on a fresh database, after `configure` has adjusted the test configuration.
+pub async fn spawn_app_with(configure: Configure) -> TestApp {
+    INIT.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+    let mut config = test_config();
+    configure(&mut config);
+    let (url, pg) = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = create_pg_database(&admin_url).await;
+            let owner = with_database(&admin_url, &name);
+            // The server connects as the runtime role, as in production: row-level security
+            // applies to it (the owner, a superuser here, would bypass it).
+            let runtime = with_user(
+                &owner,
+                migrations::m20261122_000005_row_level_security::APP_ROLE,
+            );
+            (
+                owner,
+                Some(PgTestDb {
+                    admin_url,
+                    name,
+                    runtime,
+                }),
+            )
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("canopy-test-{}", Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            (
+                format!("sqlite://{}/canopy.db?mode=rwc", dir.display()),
+                None,
+            )
+        }
+    };
+    config.database_url = Some(url);
+    let db = gateway::db::connect(&config).await.expect("connect");
+    let server_db = match &pg {
+        Some(pg) => {
+            config.database_url = Some(pg.runtime.clone());
+            gateway::db::connect(&config)
+                .await
+                .expect("connect as the runtime role")
+        }
+        None => {
+            gateway::db::migrate(&db).await.expect("migrate");
+            db.clone()
+        }
+    };
+    serve(config, server_db, db, pg).await
+}
+
+/// Serves `server_db` on port 0.
+async fn serve(
+    config: Config,
+    server_db: DatabaseConnection,
+    db: DatabaseConnection,
+    pg: Option<PgTestDb>,
+) -> TestApp {
+    // The server counts the statements it runs (the test's own connection is not counted).
+    let app = App::build(config.clone(), server_db)
+        .await
+        .expect("build app");
+    let metrics = app.state.metrics.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve(listener, async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        url: format!("http://{addr}"),
+        db,
+        http: reqwest::Client::new(),
+        metrics,
+        config,
+        pg,
+        shutdown: Some(tx),
+    }
+}
+
+impl TestApp {
+    /// A second server (replica) on the same database, with its own pool and live bus. The
+    /// database stays owned by `self`.
+    pub async fn replica(&self) -> TestApp {
+        let server_db = gateway::db::connect(&self.config)
+            .await
+            .expect("connect the replica");
+        serve(self.config.clone(), server_db, self.db.clone(), None).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(pg) = self.pg.take() {
+            pg.drop_database();
+        }
+    }
+}
+
+impl TestApp {
+    /// On PostgreSQL, a new connection as the runtime role (what the server connects as);
+    /// `None` on SQLite.
+    pub async fn runtime_connection(&self) -> Option<DatabaseConnection> {
+        let pg = self.pg.as_ref()?;
+        let mut opts = sea_orm::ConnectOptions::new(pg.runtime.clone());
+        opts.max_connections(1).sqlx_logging(false);
+        Some(
+            Database::connect(opts)
+                .await
+                .expect("connect as the runtime role"),
+        )
+    }
+
+    /// The number of SQL statements the server runs for one request.
+    pub async fn statements_for(&self, token: &str, query: &str, variables: Value) -> u64 {
+        let before = self.metrics.sql_statements.get();
+        self.gql(Some(token), query, variables).await.ok();
+        self.metrics.sql_statements.get() - before
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}

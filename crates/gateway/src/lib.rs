@@ -1,5 +1,5 @@
 //! The `canopy` gateway: the axum server, the merged GraphQL schema, authentication and the
-//! request's tenant context at the edge, health checks, the CLI, and demo seeding.
+//! request's tenant context at the edge, health checks, and the CLI (which calls `fixtures` to seed).
 //!
 //! It is the only crate that depends on every other; none depends on it.
 
@@ -15,9 +15,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod quota;
 pub mod savepoint;
-pub mod scale;
 pub mod schema;
-pub mod seed;
 pub mod sse;
 pub mod ws;
 

@@ -1,5 +1,7 @@
-//! HTTP: the `/graphql` endpoint (GraphQL over HTTP), GraphiQL, health checks, and the
-//! middleware stack (request ids, tracing, body and time limits, CORS, compression, panics).
+//! HTTP: the `/graphql` endpoint (GraphQL over HTTP), GraphiQL, health checks, the live routes
+//! (mounted from `live`), and the middleware stack (request ids, tracing, body and time limits,
+//! CORS, compression, panics). The wire rules it shares with the live transports (headers,
+//! bearer credential, error shapes) are `live::wire`.
 //!
 //! Architecture Invariant: every GraphQL request runs in one database transaction, begun here
 //! after authentication and committed here after execution; services open savepoints inside it.
@@ -7,20 +9,22 @@
 //! "simple" cross-site form or text request can never reach a resolver.
 
 use crate::AppState;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
-use async_graphql::{Positioned, ServerError, Value};
+use async_graphql::Value;
+use async_graphql::parser::types::OperationType;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use identity::UserAgent;
 use kernel::db::RequestTx;
 use kernel::error::INTERNAL_MESSAGE;
 use kernel::{Principal, RequestContext};
+use live::wire::{
+    AGENCY_HEADER, Media, SUB_ACCOUNT_HEADER, bearer_token, count_aliases, error_response,
+    finish_errors, header_str, operation, rejected,
+};
 use sea_orm::{
     ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
@@ -37,11 +41,6 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// The header naming the agency a request acts in (a global id).
-pub const AGENCY_HEADER: &str = "canopy-agency";
-/// The header naming the sub-account a request acts in (a global id).
-pub const SUB_ACCOUNT_HEADER: &str = "canopy-sub-account";
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 /// How long a dataloader waits to batch keys (async-graphql's default, 1 ms, is far too long
 /// for a request that itself takes about that).
 const LOADER_DELAY: Duration = Duration::from_micros(50);
@@ -51,11 +50,6 @@ pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(crate::ws::upgrade))
-        .route(
-            "/graphql/stream",
-            get(crate::sse::stream_get).post(crate::sse::stream_post),
-        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if config.graphiql {
@@ -81,7 +75,8 @@ pub fn router(state: AppState) -> Router {
             header::HeaderName::from_static(PREFLIGHT_HEADER),
         ])
         .max_age(Duration::from_secs(600));
-    router.with_state(state).layer(
+    let live = state.live.clone().routes();
+    router.with_state(state).merge(live).layer(
         ServiceBuilder::new()
             .layer(SetSensitiveRequestHeadersLayer::new([
                 header::AUTHORIZATION,
@@ -136,7 +131,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     state
         .metrics
         .live_subscriptions
-        .set(i64::try_from(state.bus.receivers()).unwrap_or(i64::MAX));
+        .set(i64::try_from(state.live.bus.receivers()).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,
@@ -159,54 +154,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
-}
-
-/// The response media type the client accepts.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Media {
-    /// `application/graphql-response+json`: status codes follow the GraphQL over HTTP spec.
-    GraphqlResponse,
-    /// `application/json` for older clients: 200 for every well-formed request.
-    Json,
-}
-
-impl Media {
-    fn negotiate(headers: &HeaderMap) -> Option<Self> {
-        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-            return Some(Media::Json);
-        };
-        let accept = accept.to_ascii_lowercase();
-        if accept.contains(GRAPHQL_RESPONSE_JSON) {
-            Some(Media::GraphqlResponse)
-        } else if accept.contains("application/json")
-            || accept.contains("*/*")
-            || accept.contains("application/*")
-            || accept.trim().is_empty()
-        {
-            Some(Media::Json)
-        } else {
-            None
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
-            Media::Json => "application/json; charset=utf-8",
-        }
-    }
-}
-
-fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        Json(body).0.to_string(),
-    )
-        .into_response()
 }
 
 async fn graphql_get(
@@ -340,23 +287,6 @@ async fn multipart(
     execute(state, headers, addr, request, media, false).await
 }
 
-/// The token of an `Authorization: Bearer <token>` value (the scheme in either case).
-pub(crate) fn bearer_token(value: &str) -> Option<&str> {
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
 fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
     // The rightmost entry is the one our proxy appended; entries to its left are whatever the
     // client sent, and could be forged to dodge per-IP throttles.
@@ -371,59 +301,6 @@ fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr 
         .then(forwarded)
         .flatten()
         .unwrap_or_else(|| addr.ip())
-}
-
-/// The operation a request will run, if the document names one unambiguously.
-pub(crate) fn operation<'a>(
-    doc: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<async_graphql::parser::types::OperationDefinition>> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    }
-}
-
-/// Counts aliased fields, each fragment's aliases once per spread. Each fragment is walked
-/// once (memoised), so a document of nested spreads costs time linear in its size; a cycle
-/// counts zero here and is rejected by validation.
-pub(crate) fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet) -> usize {
-    fn walk<'a>(
-        doc: &'a ExecutableDocument,
-        set: &'a SelectionSet,
-        memo: &mut HashMap<&'a str, Option<usize>>,
-    ) -> usize {
-        let mut n = 0usize;
-        for sel in &set.items {
-            let add =
-                match &sel.node {
-                    Selection::Field(f) => usize::from(f.node.alias.is_some())
-                        .saturating_add(walk(doc, &f.node.selection_set.node, memo)),
-                    Selection::InlineFragment(fr) => walk(doc, &fr.node.selection_set.node, memo),
-                    Selection::FragmentSpread(sp) => {
-                        let name = sp.node.fragment_name.node.as_str();
-                        match memo.get(name) {
-                            Some(Some(count)) => *count,
-                            Some(None) => 0, // a cycle: validation rejects it
-                            None => match doc.fragments.get(&sp.node.fragment_name.node) {
-                                Some(fr) => {
-                                    memo.insert(name, None);
-                                    let count = walk(doc, &fr.node.selection_set.node, memo);
-                                    memo.insert(name, Some(count));
-                                    count
-                                }
-                                None => 0,
-                            },
-                        }
-                    }
-                };
-            n = n.saturating_add(add);
-        }
-        n
-    }
-    walk(doc, set, &mut HashMap::new())
 }
 
 async fn execute(
@@ -629,7 +506,7 @@ async fn execute(
             }
             if is_mutation {
                 // Live subscribers hear of what this request committed.
-                state.bus.poke();
+                state.live.bus.poke();
             }
         }
         Err(_) => {
@@ -702,57 +579,4 @@ fn sub_account_counts(
                 .collect())
         })
     })
-}
-
-/// Gives every error a code (errors from parsing, validation and limits get `BAD_USER_INPUT`)
-/// and every `INTERNAL` error the request id.
-pub(crate) fn finish_errors(errors: &mut [ServerError], request_id: &str) {
-    for e in errors {
-        let ext = e.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            ext.set("code", "BAD_USER_INPUT");
-        }
-        if ext.get("code") == Some(&Value::from("INTERNAL")) {
-            ext.set("requestId", request_id);
-        }
-    }
-}
-
-/// [`rejected`] as `application/json` (for the event-stream endpoint's refusals).
-pub(crate) fn rejected_json(err: kernel::Error, request_id: &str) -> Response {
-    rejected(err, Media::Json, request_id)
-}
-
-/// An `application/json` error response with one coded error.
-pub(crate) fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
-    error_response(status, Media::Json, message, code)
-}
-
-/// A request refused before or after execution.
-fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response {
-    let code = err.code();
-    let status = match code {
-        kernel::error::ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-        kernel::error::ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        kernel::error::ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        kernel::error::ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        kernel::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        kernel::error::ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
-    };
-    let gql: async_graphql::Error = err.into();
-    let mut server = gql.into_server_error(async_graphql::Pos::default());
-    server.locations.clear(); // not about a place in the document
-    finish_errors(std::slice::from_mut(&mut server), request_id);
-    let body = serde_json::json!({ "errors": [server] });
-    let mut resp = (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    resp
 }

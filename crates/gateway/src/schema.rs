@@ -1,20 +1,22 @@
 //! The merged GraphQL schema: each crate's query and mutation roots, plus `node`/`nodes`.
 
-use crate::graphql::CoreQuery;
-use crate::live::SubscriptionRoot;
 use async_graphql::{MergedObject, Schema};
 use crm::{CrmMutation, CrmQuery};
+use graph::CoreQuery;
 use identity::{IdentityMutation, IdentityQuery};
 use kanban::{KanbanMutation, KanbanQuery};
 use kernel::Config;
+use live::SubscriptionRoot;
+use live::activity::ActivityQuery;
+use live::notifications::{NotificationMutation, NotificationQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     CoreQuery,
-    crate::activity::ActivityQuery,
-    crate::notifications::NotificationQuery,
+    ActivityQuery,
+    NotificationQuery,
     IdentityQuery,
     TenancyQuery,
     CrmQuery,
@@ -24,7 +26,7 @@ pub struct QueryRoot(
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
-    crate::notifications::NotificationMutation,
+    NotificationMutation,
     IdentityMutation,
     TenancyMutation,
     CrmMutation,

@@ -1,5 +1,5 @@
 //! Live subscriptions: `notificationAdded`, `pipelineChanged`, `contactChanged` and
-//! `activityAdded`, served over `/graphql/ws` (see `ws`).
+//! `activityAdded`, served over `/graphql/ws` (see `ws`) and `/graphql/stream` (see `sse`).
 //!
 //! A subscription is checked when it starts, through the owning crate's service, exactly as the
 //! matching query would be (another tenant's pipeline is `NOT_FOUND`). It then receives from

@@ -28,7 +28,6 @@ use live::wire::{
 use sea_orm::{
     ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,10 +39,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// How long a dataloader waits to batch keys (async-graphql's default, 1 ms, is far too long
-/// for a request that itself takes about that).
-const LOADER_DELAY: Duration = Duration::from_micros(50);
 
 /// The router with every route and layer.
 pub fn router(state: AppState) -> Router {
@@ -416,70 +411,12 @@ async fn execute(
     let tx = Arc::new(tx);
     // Loaders are per request, on its transaction (held weakly), with a short batching window
     // and a cache (cleared before each top-level mutation; see `kernel::loader`).
-    let users = async_graphql::dataloader::DataLoader::with_cache(
-        identity::UserLoader::new(Arc::downgrade(&tx)),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let contact_tags = async_graphql::dataloader::DataLoader::with_cache(
-        crm::ContactTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let contact_values = async_graphql::dataloader::DataLoader::with_cache(
-        crm::ContactValuesLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let contacts = async_graphql::dataloader::DataLoader::with_cache(
-        crm::ContactLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let pipeline_lanes = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::PipelineLanesLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let lane_totals = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::LaneTotalsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let lane_tickets = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::LaneTicketsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let ticket_tags = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::TicketTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let counts = async_graphql::dataloader::DataLoader::with_cache(
-        sub_account_counts(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let mut request = request
-        .data(counts)
-        .data(users)
-        .data(contact_tags)
-        .data(contact_values)
-        .data(contacts)
-        .data(pipeline_lanes)
-        .data(lane_totals)
-        .data(lane_tickets)
-        .data(ticket_tags)
+    let weak = Arc::downgrade(&tx);
+    let mut request = crate::schema::LOADERS
+        .iter()
+        .fold(request, |r, loaders| {
+            loaders.install(r, &weak, actor.tenant)
+        })
         .data(RequestTx(tx.clone()))
         .data(RequestContext {
             actor,
@@ -544,39 +481,4 @@ async fn execute(
         }
     };
     (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
-}
-
-/// The sub-accounts' counts, from the domains that own them, on the request's transaction.
-fn sub_account_counts(
-    tx: std::sync::Weak<sea_orm::DatabaseTransaction>,
-    tenant: Option<uuid::Uuid>,
-) -> tenancy::SubAccountCountsLoader {
-    tenancy::SubAccountCountsLoader::new(move |ids| {
-        let tx = tx.clone();
-        Box::pin(async move {
-            let Some(agency) = tenant else {
-                return Ok(HashMap::new());
-            };
-            let tx = tx
-                .upgrade()
-                .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
-            let counters = tenancy::service::sub_account::counters(&*tx, agency, &ids).await?;
-            let members =
-                tenancy::service::membership::count_by_sub_account(&*tx, agency, &ids).await?;
-            Ok(ids
-                .iter()
-                .map(|id| {
-                    let (contacts, open_tickets) = counters.get(id).copied().unwrap_or_default();
-                    (
-                        *id,
-                        tenancy::SubAccountCounts {
-                            contacts,
-                            open_tickets,
-                            members: members.get(id).copied().unwrap_or(0),
-                        },
-                    )
-                })
-                .collect())
-        })
-    })
 }

@@ -6,10 +6,20 @@ use graph::CoreQuery;
 use identity::{IdentityMutation, IdentityQuery};
 use kanban::{KanbanMutation, KanbanQuery};
 use kernel::Config;
+use kernel::loader::RequestLoaders;
 use live::SubscriptionRoot;
 use live::activity::ActivityQuery;
 use live::notifications::{NotificationMutation, NotificationQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
+
+/// Every crate's per-request loaders: installed on each request (`crate::http`), cleared
+/// before each top-level mutation (`crate::savepoint`). A crate with loaders adds one entry.
+pub const LOADERS: [&dyn RequestLoaders; 4] = [
+    &identity::Loaders,
+    &tenancy::Loaders,
+    &crm::Loaders,
+    &kanban::Loaders,
+];
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]

@@ -6,7 +6,7 @@ pub mod entity;
 pub mod graphql;
 pub mod service;
 
-pub use counts::{SubAccountCounts, SubAccountCountsLoader};
+pub use counts::{Loaders, SubAccountCounts, SubAccountCountsLoader};
 pub use graphql::{
     Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount, TenancyMutation,
     TenancyQuery,

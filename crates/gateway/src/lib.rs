@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod db;
+pub mod execute;
 pub mod http;
 pub mod metrics;
 pub mod savepoint;

@@ -8,4 +8,4 @@ pub mod loader;
 pub mod service;
 
 pub use graphql::{Activity, Contact, CrmMutation, CrmQuery, CustomField, Segment, Tag};
-pub use loader::{ContactLoader, ContactTagsLoader, ContactValuesLoader};
+pub use loader::{ContactLoader, ContactTagsLoader, ContactValuesLoader, Loaders};

@@ -1,7 +1,10 @@
-//! Per-request dataloaders of the CRM crate (built by the gateway; see `identity::loader`).
+//! Per-request dataloaders of the CRM crate, installed on each request by [`Loaders`] (see
+//! `kernel::loader` and `identity::loader`).
 
 use crate::entity::{contact_field_value, contact_tag, custom_field, tag};
 use async_graphql::dataloader::Loader;
+use async_graphql::extensions::ExtensionContext;
+use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Weak;
@@ -156,5 +159,29 @@ impl Loader<Uuid> for ContactLoader {
             out.insert(c.id, Some(c));
         }
         Ok(out)
+    }
+}
+
+/// The CRM's request loaders: [`ContactTagsLoader`], [`ContactValuesLoader`],
+/// [`ContactLoader`].
+pub struct Loaders;
+
+impl RequestLoaders for Loaders {
+    fn install(
+        &self,
+        request: async_graphql::Request,
+        tx: &Weak<DatabaseTransaction>,
+        tenant: Option<Uuid>,
+    ) -> async_graphql::Request {
+        request
+            .data(cached(ContactTagsLoader::new(tx.clone(), tenant)))
+            .data(cached(ContactValuesLoader::new(tx.clone(), tenant)))
+            .data(cached(ContactLoader::new(tx.clone(), tenant)))
+    }
+
+    fn clear(&self, ctx: &ExtensionContext<'_>) {
+        clear::<ContactTagsLoader, Uuid>(ctx);
+        clear::<ContactValuesLoader, Uuid>(ctx);
+        clear::<ContactLoader, Uuid>(ctx);
     }
 }

@@ -21,12 +21,8 @@ pub struct AppState {
     pub identity: Arc<identity::Identity>,
     /// The configuration.
     pub config: Arc<Config>,
-    /// The live bus (committed events and notifications, for subscriptions).
-    pub bus: Arc<crate::bus::Bus>,
-    /// Permits for live connections (`CANOPY_WS_MAX_CONNECTIONS`).
-    pub live_connections: Arc<tokio::sync::Semaphore>,
-    /// Live connections per user or API key (`CANOPY_WS_MAX_CONNECTIONS_PER_USER`).
-    pub live_quota: Arc<crate::quota::LiveQuota>,
+    /// The live transports' state: the bus, the live connection limits, the read schema.
+    pub live: live::LiveState<CanopySchema>,
     /// Counters served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -51,17 +47,24 @@ impl App {
             .await
             .map_err(|e| format!("identity set-up failed: {}", e.public_message()))?;
         let schemas = schema::build(&config, identity.clone());
-        let bus = crate::bus::Bus::start(&config, metrics.live_lag.clone());
+        let bus = live::bus::Bus::start(&config, metrics.live_lag.clone());
+        let config = Arc::new(config);
+        let live = live::LiveState::new(
+            db.clone(),
+            identity.clone(),
+            config.clone(),
+            bus,
+            schemas.read.clone(),
+            metrics.live_connections.clone(),
+        );
         let state = AppState {
             db,
             schema: schemas.read,
             mutation_schema: schemas.write,
             identity,
-            live_connections: Arc::new(tokio::sync::Semaphore::new(config.ws_max_connections)),
-            live_quota: crate::quota::LiveQuota::new(config.ws_max_connections_per_user),
-            bus,
+            live,
             metrics,
-            config: Arc::new(config),
+            config,
         };
         let router = crate::http::router(state.clone());
         Ok(Self { state, router })
@@ -73,7 +76,7 @@ impl App {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let bus = self.state.bus.clone();
+        let bus = self.state.live.bus.clone();
         // Live connections are not part of axum's graceful shutdown: stopping the bus closes
         // them (1001) as soon as shutdown begins.
         let shutdown = async move {

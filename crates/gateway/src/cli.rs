@@ -1,7 +1,8 @@
 //! The command line: `canopy [serve|migrate|seed-demo|seed-scale|print-schema]`.
 
-use crate::{App, db, seed};
+use crate::{App, db};
 use clap::{Parser, Subcommand};
+use fixtures::{scale, seed};
 use kernel::Config;
 use tracing_subscriber::EnvFilter;
 
@@ -29,7 +30,7 @@ pub enum Command {
     /// Fill the database with a large, realistic platform for benchmarks (deterministic from
     /// `--seed`; bulk inserts, as the owner) and exit. Every user's password is
     /// `canopy-scale`; agency i's owner is `owner@agency-<i>.scale.test`.
-    SeedScale(crate::scale::ScaleOptions),
+    SeedScale(scale::ScaleOptions),
     /// Print the GraphQL schema (SDL) and exit.
     PrintSchema,
 }
@@ -80,7 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::SeedDemo => {
             let app = App::build(config, conn).await?;
-            seed::seed_demo(&app.state).await?;
+            seed::seed_demo(&app.state.db, &app.state.identity).await?;
             seed::print_logins();
             Ok(())
         }
@@ -101,10 +102,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 config.argon2_iterations,
             )
             .map_err(|e| e.public_message())?
-            .hash(crate::scale::PASSWORD.to_owned())
+            .hash(scale::PASSWORD.to_owned())
             .await
             .map_err(|e| e.public_message())?;
-            let r = crate::scale::seed_scale(&owner, &opts, &hash).await?;
+            let r = scale::seed_scale(&owner, &opts, &hash).await?;
             println!(
                 "seeded {} agencies, {} sub-accounts, {} users, {} contacts, {} tickets, {} tasks, {} events in {:.1} s",
                 r.agencies,
@@ -116,11 +117,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 r.events,
                 r.seconds
             );
-            println!(
-                "sign in as {} / {}",
-                crate::scale::owner_email(0),
-                crate::scale::PASSWORD
-            );
+            println!("sign in as {} / {}", scale::owner_email(0), scale::PASSWORD);
             Ok(())
         }
         Command::Serve | Command::PrintSchema => serve(config, conn).await,
@@ -134,7 +131,7 @@ async fn serve(config: Config, conn: sea_orm::DatabaseConnection) -> Result<(), 
     let backend = db::backend_name(&conn);
     let app = App::build(config, conn).await?;
     if seed {
-        seed::seed_demo(&app.state).await?;
+        seed::seed_demo(&app.state.db, &app.state.identity).await?;
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

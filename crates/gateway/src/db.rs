@@ -1,40 +1,8 @@
-//! Connecting to the database and migrating it.
+//! Connecting to the database (`kernel::pool`) and migrating it.
 
-use kernel::Config;
+pub use kernel::pool::connect;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
-use std::time::Duration;
-
-/// Opens the pool. For SQLite: creates the file's folder, turns on WAL, a busy timeout and
-/// foreign keys.
-pub async fn connect(config: &Config) -> Result<DatabaseConnection, String> {
-    let url = config.database_url();
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        let path = path.split('?').next().unwrap_or_default();
-        if let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-    }
-    let mut opts = ConnectOptions::new(url);
-    opts.max_connections(config.db_max_connections)
-        .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-        });
-    Database::connect(opts)
-        .await
-        .map_err(|e| format!("cannot connect to the database: {e}"))
-}
+use sea_orm::{DatabaseConnection, DbBackend};
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), String> {

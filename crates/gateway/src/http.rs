@@ -1,32 +1,24 @@
-//! HTTP: the `/graphql` endpoint (GraphQL over HTTP), GraphiQL, health checks, and the
-//! middleware stack (request ids, tracing, body and time limits, CORS, compression, panics).
+//! HTTP: the `/graphql` endpoint (GraphQL over HTTP), GraphiQL, health checks, the live routes
+//! (mounted from `live`), and the middleware stack (request ids, tracing, body and time limits,
+//! CORS, compression, panics). The wire rules it shares with the live transports (headers,
+//! bearer credential, error shapes) are `live::wire`.
 //!
-//! Architecture Invariant: every GraphQL request runs in one database transaction, begun here
-//! after authentication and committed here after execution; services open savepoints inside it.
-//! Mutations never run from a GET, and only `application/json` bodies are accepted, so a
-//! "simple" cross-site form or text request can never reach a resolver.
+//! A GraphQL request, once read, runs in `crate::execute`.
+//!
+//! Architecture Invariant: mutations never run from a GET, and only `application/json` bodies
+//! are accepted, so a "simple" cross-site form or text request can never reach a resolver.
 
 use crate::AppState;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
-use async_graphql::{Positioned, ServerError, Value};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use identity::UserAgent;
-use kernel::db::RequestTx;
 use kernel::error::INTERNAL_MESSAGE;
-use kernel::{Principal, RequestContext};
-use sea_orm::{
-    ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use live::wire::{AGENCY_HEADER, Media, SUB_ACCOUNT_HEADER, error_response, header_str};
+use sea_orm::ConnectionTrait;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,25 +29,11 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// The header naming the agency a request acts in (a global id).
-pub const AGENCY_HEADER: &str = "canopy-agency";
-/// The header naming the sub-account a request acts in (a global id).
-pub const SUB_ACCOUNT_HEADER: &str = "canopy-sub-account";
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-/// How long a dataloader waits to batch keys (async-graphql's default, 1 ms, is far too long
-/// for a request that itself takes about that).
-const LOADER_DELAY: Duration = Duration::from_micros(50);
-
 /// The router with every route and layer.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(crate::ws::upgrade))
-        .route(
-            "/graphql/stream",
-            get(crate::sse::stream_get).post(crate::sse::stream_post),
-        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if config.graphiql {
@@ -81,7 +59,8 @@ pub fn router(state: AppState) -> Router {
             header::HeaderName::from_static(PREFLIGHT_HEADER),
         ])
         .max_age(Duration::from_secs(600));
-    router.with_state(state).layer(
+    let live = state.live.clone().routes();
+    router.with_state(state).merge(live).layer(
         ServiceBuilder::new()
             .layer(SetSensitiveRequestHeadersLayer::new([
                 header::AUTHORIZATION,
@@ -136,7 +115,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     state
         .metrics
         .live_subscriptions
-        .set(i64::try_from(state.bus.receivers()).unwrap_or(i64::MAX));
+        .set(i64::try_from(state.live.bus.receivers()).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,
@@ -159,54 +138,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
-}
-
-/// The response media type the client accepts.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Media {
-    /// `application/graphql-response+json`: status codes follow the GraphQL over HTTP spec.
-    GraphqlResponse,
-    /// `application/json` for older clients: 200 for every well-formed request.
-    Json,
-}
-
-impl Media {
-    fn negotiate(headers: &HeaderMap) -> Option<Self> {
-        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-            return Some(Media::Json);
-        };
-        let accept = accept.to_ascii_lowercase();
-        if accept.contains(GRAPHQL_RESPONSE_JSON) {
-            Some(Media::GraphqlResponse)
-        } else if accept.contains("application/json")
-            || accept.contains("*/*")
-            || accept.contains("application/*")
-            || accept.trim().is_empty()
-        {
-            Some(Media::Json)
-        } else {
-            None
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
-            Media::Json => "application/json; charset=utf-8",
-        }
-    }
-}
-
-fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        Json(body).0.to_string(),
-    )
-        .into_response()
 }
 
 async fn graphql_get(
@@ -234,7 +165,7 @@ async fn graphql_get(
             );
         }
     };
-    execute(state, headers, addr, request, media, true).await
+    crate::execute::execute(state, headers, addr, request, media, true).await
 }
 
 async fn graphql_post(
@@ -291,7 +222,7 @@ async fn graphql_post(
             );
         }
     };
-    execute(state, headers, addr, request, media, false).await
+    crate::execute::execute(state, headers, addr, request, media, false).await
 }
 
 /// The header a multipart request must carry. A browser sends a custom header cross-site only
@@ -337,422 +268,5 @@ async fn multipart(
             return error_response(status, media, &message, "BAD_USER_INPUT");
         }
     };
-    execute(state, headers, addr, request, media, false).await
-}
-
-/// The token of an `Authorization: Bearer <token>` value (the scheme in either case).
-pub(crate) fn bearer_token(value: &str) -> Option<&str> {
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
-    // The rightmost entry is the one our proxy appended; entries to its left are whatever the
-    // client sent, and could be forged to dodge per-IP throttles.
-    let forwarded = || {
-        header_str(headers, "x-forwarded-for")
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    };
-    state
-        .config
-        .trust_forwarded_for
-        .then(forwarded)
-        .flatten()
-        .unwrap_or_else(|| addr.ip())
-}
-
-/// The operation a request will run, if the document names one unambiguously.
-pub(crate) fn operation<'a>(
-    doc: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<async_graphql::parser::types::OperationDefinition>> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    }
-}
-
-/// Counts aliased fields, each fragment's aliases once per spread. Each fragment is walked
-/// once (memoised), so a document of nested spreads costs time linear in its size; a cycle
-/// counts zero here and is rejected by validation.
-pub(crate) fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet) -> usize {
-    fn walk<'a>(
-        doc: &'a ExecutableDocument,
-        set: &'a SelectionSet,
-        memo: &mut HashMap<&'a str, Option<usize>>,
-    ) -> usize {
-        let mut n = 0usize;
-        for sel in &set.items {
-            let add =
-                match &sel.node {
-                    Selection::Field(f) => usize::from(f.node.alias.is_some())
-                        .saturating_add(walk(doc, &f.node.selection_set.node, memo)),
-                    Selection::InlineFragment(fr) => walk(doc, &fr.node.selection_set.node, memo),
-                    Selection::FragmentSpread(sp) => {
-                        let name = sp.node.fragment_name.node.as_str();
-                        match memo.get(name) {
-                            Some(Some(count)) => *count,
-                            Some(None) => 0, // a cycle: validation rejects it
-                            None => match doc.fragments.get(&sp.node.fragment_name.node) {
-                                Some(fr) => {
-                                    memo.insert(name, None);
-                                    let count = walk(doc, &fr.node.selection_set.node, memo);
-                                    memo.insert(name, Some(count));
-                                    count
-                                }
-                                None => 0,
-                            },
-                        }
-                    }
-                };
-            n = n.saturating_add(add);
-        }
-        n
-    }
-    walk(doc, set, &mut HashMap::new())
-}
-
-async fn execute(
-    state: AppState,
-    headers: HeaderMap,
-    addr: SocketAddr,
-    mut request: async_graphql::Request,
-    media: Media,
-    is_get: bool,
-) -> Response {
-    let request_id = header_str(&headers, "x-request-id")
-        .unwrap_or("-")
-        .to_owned();
-
-    // Parse once (async-graphql keeps the parsed document) to learn the operation type.
-    let operation_name = request.operation_name.clone();
-    let (ty, aliases) = match request.parsed_query() {
-        Ok(doc) => {
-            let op = operation(doc, operation_name.as_deref());
-            let ty = op.map(|o| o.node.ty);
-            let aliases = op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node));
-            (ty, aliases)
-        }
-        // Let execution report the syntax error in the usual shape.
-        Err(_) => (None, 0),
-    };
-    if ty == Some(OperationType::Subscription) {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            media,
-            "subscriptions are served over WebSocket at /graphql/ws (protocol graphql-transport-ws) and as an event stream at /graphql/stream (GraphQL over SSE)",
-            "BAD_USER_INPUT",
-        );
-    }
-    let is_mutation = ty == Some(OperationType::Mutation);
-    state
-        .metrics
-        .requests
-        .get_or_create(&crate::metrics::OperationLabel {
-            operation: if is_mutation { "mutation" } else { "query" },
-        })
-        .inc();
-    if is_get && is_mutation {
-        let mut resp = error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            "mutations must be sent with POST",
-            "BAD_USER_INPUT",
-        );
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return resp;
-    }
-    if aliases > state.config.max_aliases {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            media,
-            &format!(
-                "the query has {aliases} aliases; at most {} are allowed",
-                state.config.max_aliases
-            ),
-            "BAD_USER_INPUT",
-        );
-    }
-
-    // Authenticate at the edge.
-    let principal = match header_str(&headers, header::AUTHORIZATION.as_str()) {
-        None => Principal::Anonymous,
-        Some(value) => {
-            let result = match bearer_token(value) {
-                Some(t) => identity::authenticate(&state.db, &state.identity, t).await,
-                None => Err(kernel::Error::Unauthenticated(
-                    "use `Authorization: Bearer <token>`".into(),
-                )),
-            };
-            match result {
-                Ok(p) => p,
-                Err(e) => return rejected(e, media, &request_id),
-            }
-        }
-    };
-
-    // One transaction per request. SQLite takes the write lock up front for mutations, so two
-    // writers queue instead of failing on a lock upgrade.
-    let backend = state.db.get_database_backend();
-    let options = TransactionOptions {
-        sqlite_transaction_mode: (backend == DbBackend::Sqlite).then_some(if is_mutation {
-            SqliteTransactionMode::Immediate
-        } else {
-            SqliteTransactionMode::Deferred
-        }),
-        ..Default::default()
-    };
-    let tx = match state.db.begin_with_options(options).await {
-        Ok(tx) => tx,
-        Err(e) => return rejected(kernel::Error::Db(e), media, &request_id),
-    };
-
-    // The actor's memberships and tenant, checked once, here; this also sets what row-level
-    // security lets the transaction see.
-    let (actor, tenant) = match tenancy::act(
-        &tx,
-        principal,
-        header_str(&headers, AGENCY_HEADER),
-        header_str(&headers, SUB_ACCOUNT_HEADER),
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(e) => return rejected(e, media, &request_id),
-    };
-
-    let tx = Arc::new(tx);
-    // Loaders are per request, on its transaction (held weakly), with a short batching window
-    // and a cache (cleared before each top-level mutation; see `kernel::loader`).
-    let users = async_graphql::dataloader::DataLoader::with_cache(
-        identity::UserLoader::new(Arc::downgrade(&tx)),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let contact_tags = async_graphql::dataloader::DataLoader::with_cache(
-        crm::ContactTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let contact_values = async_graphql::dataloader::DataLoader::with_cache(
-        crm::ContactValuesLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let contacts = async_graphql::dataloader::DataLoader::with_cache(
-        crm::ContactLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let pipeline_lanes = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::PipelineLanesLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let lane_totals = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::LaneTotalsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let lane_tickets = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::LaneTicketsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let ticket_tags = async_graphql::dataloader::DataLoader::with_cache(
-        kanban::TicketTagsLoader::new(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let counts = async_graphql::dataloader::DataLoader::with_cache(
-        sub_account_counts(Arc::downgrade(&tx), actor.tenant),
-        tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
-    )
-    .delay(LOADER_DELAY);
-    let mut request = request
-        .data(counts)
-        .data(users)
-        .data(contact_tags)
-        .data(contact_values)
-        .data(contacts)
-        .data(pipeline_lanes)
-        .data(lane_totals)
-        .data(lane_tickets)
-        .data(ticket_tags)
-        .data(RequestTx(tx.clone()))
-        .data(RequestContext {
-            actor,
-            tenant,
-            request_id: request_id.clone(),
-            client_ip: Some(client_ip(&state, &headers, addr)),
-        });
-    if let Some(ua) = header_str(&headers, header::USER_AGENT.as_str()) {
-        request = request.data(UserAgent(ua.to_owned()));
-    }
-    let schema = if is_mutation {
-        &state.mutation_schema
-    } else {
-        &state.schema
-    };
-    let mut response = schema.execute(request).await;
-
-    // Commit whatever the operations did: each mutation is atomic on its own (savepoints), and
-    // some failures must persist (a replayed refresh token revokes its session).
-    match Arc::try_unwrap(tx) {
-        Ok(tx) => {
-            if let Err(e) = tx.commit().await {
-                return rejected(kernel::Error::Db(e), media, &request_id);
-            }
-            if is_mutation {
-                // Live subscribers hear of what this request committed.
-                state.bus.poke();
-            }
-        }
-        Err(_) => {
-            return rejected(
-                kernel::Error::internal("request transaction still shared after execution"),
-                media,
-                &request_id,
-            );
-        }
-    }
-
-    finish_errors(&mut response.errors, &request_id);
-    let request_error = response.data == Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let status = if media == Media::GraphqlResponse && request_error {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    // A request error (nothing executed) has no `data` entry at all, per GraphQL over HTTP.
-    let body = match serde_json::to_value(&response).and_then(|mut v| {
-        if request_error && let Some(obj) = v.as_object_mut() {
-            obj.remove("data");
-        }
-        serde_json::to_vec(&v)
-    }) {
-        Ok(b) => b,
-        Err(e) => {
-            return rejected(
-                kernel::Error::internal(format!("cannot serialize response: {e}")),
-                media,
-                &request_id,
-            );
-        }
-    };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
-}
-
-/// The sub-accounts' counts, from the domains that own them, on the request's transaction.
-fn sub_account_counts(
-    tx: std::sync::Weak<sea_orm::DatabaseTransaction>,
-    tenant: Option<uuid::Uuid>,
-) -> tenancy::SubAccountCountsLoader {
-    tenancy::SubAccountCountsLoader::new(move |ids| {
-        let tx = tx.clone();
-        Box::pin(async move {
-            let Some(agency) = tenant else {
-                return Ok(HashMap::new());
-            };
-            let tx = tx
-                .upgrade()
-                .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
-            let counters = tenancy::service::sub_account::counters(&*tx, agency, &ids).await?;
-            let members =
-                tenancy::service::membership::count_by_sub_account(&*tx, agency, &ids).await?;
-            Ok(ids
-                .iter()
-                .map(|id| {
-                    let (contacts, open_tickets) = counters.get(id).copied().unwrap_or_default();
-                    (
-                        *id,
-                        tenancy::SubAccountCounts {
-                            contacts,
-                            open_tickets,
-                            members: members.get(id).copied().unwrap_or(0),
-                        },
-                    )
-                })
-                .collect())
-        })
-    })
-}
-
-/// Gives every error a code (errors from parsing, validation and limits get `BAD_USER_INPUT`)
-/// and every `INTERNAL` error the request id.
-pub(crate) fn finish_errors(errors: &mut [ServerError], request_id: &str) {
-    for e in errors {
-        let ext = e.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            ext.set("code", "BAD_USER_INPUT");
-        }
-        if ext.get("code") == Some(&Value::from("INTERNAL")) {
-            ext.set("requestId", request_id);
-        }
-    }
-}
-
-/// [`rejected`] as `application/json` (for the event-stream endpoint's refusals).
-pub(crate) fn rejected_json(err: kernel::Error, request_id: &str) -> Response {
-    rejected(err, Media::Json, request_id)
-}
-
-/// An `application/json` error response with one coded error.
-pub(crate) fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
-    error_response(status, Media::Json, message, code)
-}
-
-/// A request refused before or after execution.
-fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response {
-    let code = err.code();
-    let status = match code {
-        kernel::error::ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-        kernel::error::ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        kernel::error::ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        kernel::error::ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        kernel::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        kernel::error::ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
-    };
-    let gql: async_graphql::Error = err.into();
-    let mut server = gql.into_server_error(async_graphql::Pos::default());
-    server.locations.clear(); // not about a place in the document
-    finish_errors(std::slice::from_mut(&mut server), request_id);
-    let body = serde_json::json!({ "errors": [server] });
-    let mut resp = (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    resp
+    crate::execute::execute(state, headers, addr, request, media, false).await
 }

@@ -1,24 +1,17 @@
-//! The `canopy` gateway: the axum server, the merged GraphQL schema, authentication and the
-//! request's tenant context at the edge, health checks, the CLI, and demo seeding.
+//! The `canopy` gateway, the edge only: the axum server and its middleware, the merged GraphQL
+//! schema, authentication and the request's tenant context, one transaction per request, health
+//! checks, metrics and the CLI. The live stack is `live`, the object graph `graph`, seeding
+//! `fixtures`.
 //!
 //! It is the only crate that depends on every other; none depends on it.
 
-pub mod activity;
 pub mod app;
-pub mod bus;
 pub mod cli;
 pub mod db;
-pub mod graphql;
+pub mod execute;
 pub mod http;
-pub mod live;
 pub mod metrics;
-pub mod notifications;
-pub mod quota;
 pub mod savepoint;
-pub mod scale;
 pub mod schema;
-pub mod seed;
-pub mod sse;
-pub mod ws;
 
 pub use app::{App, AppState};

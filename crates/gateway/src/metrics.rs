@@ -90,20 +90,3 @@ impl Metrics {
         out
     }
 }
-
-/// Counts one in a gauge for as long as it lives (also when its task panics or is aborted).
-pub struct GaugeGuard(Gauge);
-
-impl GaugeGuard {
-    /// Increments `gauge`; dropping the guard decrements it.
-    pub fn new(gauge: Gauge) -> Self {
-        gauge.inc();
-        Self(gauge)
-    }
-}
-
-impl Drop for GaugeGuard {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}

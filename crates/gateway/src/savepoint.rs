@@ -66,32 +66,7 @@ impl Extension for MutationSavepointsExt {
 
 /// Empties every per-request loader cache, so what a mutation returns is read after it ran.
 fn clear_loader_caches(ctx: &ExtensionContext<'_>) {
-    use kernel::loader::Cached;
-    if let Some(l) = ctx.data_opt::<Cached<identity::UserLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<crm::ContactTagsLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<crm::ContactValuesLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<crm::ContactLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<kanban::PipelineLanesLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<kanban::LaneTotalsLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<kanban::LaneTicketsLoader>>() {
-        l.clear::<kanban::loader::LaneFirst>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<kanban::TicketTagsLoader>>() {
-        l.clear::<uuid::Uuid>();
-    }
-    if let Some(l) = ctx.data_opt::<Cached<tenancy::SubAccountCountsLoader>>() {
-        l.clear::<uuid::Uuid>();
+    for loaders in crate::schema::LOADERS {
+        loaders.clear(ctx);
     }
 }

@@ -1,20 +1,32 @@
 //! The merged GraphQL schema: each crate's query and mutation roots, plus `node`/`nodes`.
 
-use crate::graphql::CoreQuery;
-use crate::live::SubscriptionRoot;
 use async_graphql::{MergedObject, Schema};
 use crm::{CrmMutation, CrmQuery};
+use graph::CoreQuery;
 use identity::{IdentityMutation, IdentityQuery};
 use kanban::{KanbanMutation, KanbanQuery};
 use kernel::Config;
+use kernel::loader::RequestLoaders;
+use live::SubscriptionRoot;
+use live::activity::ActivityQuery;
+use live::notifications::{NotificationMutation, NotificationQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
+
+/// Every crate's per-request loaders: installed on each request (`crate::http`), cleared
+/// before each top-level mutation (`crate::savepoint`). A crate with loaders adds one entry.
+pub const LOADERS: [&dyn RequestLoaders; 4] = [
+    &identity::Loaders,
+    &tenancy::Loaders,
+    &crm::Loaders,
+    &kanban::Loaders,
+];
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     CoreQuery,
-    crate::activity::ActivityQuery,
-    crate::notifications::NotificationQuery,
+    ActivityQuery,
+    NotificationQuery,
     IdentityQuery,
     TenancyQuery,
     CrmQuery,
@@ -24,7 +36,7 @@ pub struct QueryRoot(
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
-    crate::notifications::NotificationMutation,
+    NotificationMutation,
     IdentityMutation,
     TenancyMutation,
     CrmMutation,

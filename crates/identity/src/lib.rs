@@ -10,6 +10,6 @@ pub mod loader;
 pub mod service;
 
 pub use graphql::{ApiKey, IdentityMutation, IdentityQuery, User, UserAgent};
-pub use loader::UserLoader;
+pub use loader::{Loaders, UserLoader};
 pub use service::Identity;
 pub use service::auth::{authenticate, authenticate_until};

@@ -1,11 +1,15 @@
 //! Per-request dataloaders of the identity crate.
 //!
+//! [`Loaders`] installs them on a request (see `kernel::loader`).
+//!
 //! Architecture Invariant: loaders are built per request by the gateway and hold a `Weak`
 //! reference to the request's transaction, so they never outlive it (a loader holding an `Arc`
 //! could keep the transaction alive past the request, and its commit would fail).
 
 use crate::entity::user;
 use async_graphql::dataloader::Loader;
+use async_graphql::extensions::ExtensionContext;
+use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -39,5 +43,23 @@ impl Loader<Uuid> for UserLoader {
             .await
             .map_err(kernel::Error::from)?;
         Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+    }
+}
+
+/// The identity crate's request loaders: [`UserLoader`].
+pub struct Loaders;
+
+impl RequestLoaders for Loaders {
+    fn install(
+        &self,
+        request: async_graphql::Request,
+        tx: &Weak<DatabaseTransaction>,
+        _tenant: Option<Uuid>,
+    ) -> async_graphql::Request {
+        request.data(cached(UserLoader::new(tx.clone())))
+    }
+
+    fn clear(&self, ctx: &ExtensionContext<'_>) {
+        clear::<UserLoader, Uuid>(ctx);
     }
 }

@@ -14,4 +14,6 @@ pub use graphql::{
     TaskAttachment, TaskCategory, TaskComment, TaskGroup, TaskReminder, Ticket, TicketNote,
     WorkspaceLink,
 };
-pub use loader::{LaneTicketsLoader, LaneTotalsLoader, PipelineLanesLoader, TicketTagsLoader};
+pub use loader::{
+    LaneTicketsLoader, LaneTotalsLoader, Loaders, PipelineLanesLoader, TicketTagsLoader,
+};

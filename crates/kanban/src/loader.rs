@@ -1,10 +1,12 @@
-//! Per-request dataloaders of the kanban crate (built by the gateway, cached per request; see
-//! `kernel::loader`). With them a board costs the same statements for any number of lanes and
+//! Per-request dataloaders of the kanban crate (installed on each request by [`Loaders`],
+//! cached per request; see `kernel::loader`). With them a board costs the same statements for any number of lanes and
 //! tickets.
 
 use crate::entity::{lane, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};
 use async_graphql::dataloader::Loader;
+use async_graphql::extensions::ExtensionContext;
+use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
@@ -183,5 +185,31 @@ impl Loader<Uuid> for TicketTagsLoader {
             }
         }
         Ok(out)
+    }
+}
+
+/// The kanban crate's request loaders: [`PipelineLanesLoader`], [`LaneTotalsLoader`],
+/// [`LaneTicketsLoader`], [`TicketTagsLoader`].
+pub struct Loaders;
+
+impl RequestLoaders for Loaders {
+    fn install(
+        &self,
+        request: async_graphql::Request,
+        tx: &Weak<DatabaseTransaction>,
+        tenant: Option<Uuid>,
+    ) -> async_graphql::Request {
+        request
+            .data(cached(PipelineLanesLoader::new(tx.clone(), tenant)))
+            .data(cached(LaneTotalsLoader::new(tx.clone(), tenant)))
+            .data(cached(LaneTicketsLoader::new(tx.clone(), tenant)))
+            .data(cached(TicketTagsLoader::new(tx.clone(), tenant)))
+    }
+
+    fn clear(&self, ctx: &ExtensionContext<'_>) {
+        clear::<PipelineLanesLoader, Uuid>(ctx);
+        clear::<LaneTotalsLoader, Uuid>(ctx);
+        clear::<LaneTicketsLoader, LaneFirst>(ctx);
+        clear::<TicketTagsLoader, Uuid>(ctx);
     }
 }

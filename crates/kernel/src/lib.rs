@@ -13,6 +13,7 @@ pub mod event;
 pub mod id;
 pub mod loader;
 pub mod notify;
+pub mod pool;
 pub mod rank;
 pub mod secret;
 

@@ -1,14 +1,19 @@
-//! Per-request dataloaders: how resolvers find them.
+//! Per-request dataloaders: how crates offer them and how resolvers find them.
 //!
-//! The gateway builds one of each loader per request, with a cache, so a list resolver can
+//! Each crate with loaders exports them as one value implementing [`RequestLoaders`]. The
+//! gateway installs every crate's on each request, each loader with a cache, so a list resolver can
 //! load every row's related objects in one batch up front ([`prime`]) and the rows' own field
 //! resolvers then find them in the cache, whatever the timing of the batching window. The cache
 //! is cleared before each top-level mutation, so a payload never shows what an earlier
 //! mutation of the same request read.
 
 use crate::error::Error;
-use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Context, Request};
+use sea_orm::DatabaseTransaction;
+use std::sync::Weak;
+use std::time::Duration;
 use uuid::Uuid;
 
 /// A request's loader of `L`, with its cache.
@@ -55,4 +60,46 @@ where
 pub fn node_field_selected(ctx: &Context<'_>, field: &str) -> bool {
     let la = ctx.look_ahead();
     la.field("nodes").field(field).exists() || la.field("edges").field("node").field(field).exists()
+}
+
+/// How long a dataloader waits to batch keys (async-graphql's default, 1 ms, is far too long
+/// for a request that itself takes about that).
+pub const LOADER_DELAY: Duration = Duration::from_micros(50);
+
+/// A crate's per-request loaders as one value (`identity::Loaders`, `crm::Loaders`, …).
+///
+/// The gateway keeps one list of them: it installs every crate's on each request and clears
+/// them all before each top-level mutation. A new crate with loaders adds itself to that list
+/// and nothing else.
+pub trait RequestLoaders: Sync {
+    /// Adds this crate's loaders to `request`, each on the request's transaction (held weakly,
+    /// so no loader outlives the request) and tenant, with an empty cache ([`cached`]).
+    fn install(
+        &self,
+        request: Request,
+        tx: &Weak<DatabaseTransaction>,
+        tenant: Option<Uuid>,
+    ) -> Request;
+
+    /// Empties this crate's loaders' caches (each with [`clear`]).
+    fn clear(&self, ctx: &ExtensionContext<'_>);
+}
+
+/// `loader` as a request's loader: a cache of its own and the [`LOADER_DELAY`] batching window.
+pub fn cached<L>(loader: L) -> Cached<L>
+where
+    L: Send + Sync + 'static,
+{
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(LOADER_DELAY)
+}
+
+/// Empties the request's cache of `L` (keyed by `K`), if the request has that loader.
+pub fn clear<L, K>(ctx: &ExtensionContext<'_>)
+where
+    L: Loader<K>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+{
+    if let Some(l) = ctx.data_opt::<Cached<L>>() {
+        l.clear::<K>();
+    }
 }

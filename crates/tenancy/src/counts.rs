@@ -1,12 +1,15 @@
 //! The numbers shown on a sub-account in a list (contacts, open tickets, members), loaded for
 //! a whole page at once: contacts and open tickets from the counter rows the database keeps
-//! (`sub_account_counters`, maintained by triggers), members by counting memberships. The
-//! gateway supplies the reading, on the request's transaction, when it builds this loader.
+//! (`sub_account_counters`, maintained by triggers), members by counting memberships.
+//!
+//! [`Loaders`] is the crate's per-request loaders as one value (see `kernel::loader`).
 
 use async_graphql::dataloader::Loader;
+use async_graphql::extensions::ExtensionContext;
+use kernel::loader::{RequestLoaders, cached, clear};
+use sea_orm::DatabaseTransaction;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Weak;
 use uuid::Uuid;
 
 /// What a sub-account counts.
@@ -20,19 +23,17 @@ pub struct SubAccountCounts {
     pub members: i64,
 }
 
-/// The result of one batch.
-pub type CountsFuture = Pin<
-    Box<dyn Future<Output = Result<HashMap<Uuid, SubAccountCounts>, async_graphql::Error>> + Send>,
->;
-
-/// Loads [`SubAccountCounts`] of many sub-accounts of the request's tenant with one function
-/// call (a few grouped statements), whatever the page size.
-pub struct SubAccountCountsLoader(Box<dyn Fn(Vec<Uuid>) -> CountsFuture + Send + Sync>);
+/// Loads [`SubAccountCounts`] of many sub-accounts of the request's tenant with a few grouped
+/// statements, whatever the page size.
+pub struct SubAccountCountsLoader {
+    tx: Weak<DatabaseTransaction>,
+    agency_id: Option<Uuid>,
+}
 
 impl SubAccountCountsLoader {
-    /// A loader counting with `count` (sub-account ids in, counts out).
-    pub fn new(count: impl Fn(Vec<Uuid>) -> CountsFuture + Send + Sync + 'static) -> Self {
-        Self(Box::new(count))
+    /// A loader on the request's transaction and tenant.
+    pub fn new(tx: Weak<DatabaseTransaction>, agency_id: Option<Uuid>) -> Self {
+        Self { tx, agency_id }
     }
 }
 
@@ -41,11 +42,53 @@ impl Loader<Uuid> for SubAccountCountsLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, SubAccountCounts>, Self::Error> {
-        let mut out = (self.0)(keys.to_vec()).await?;
+        let mut out = match self.agency_id {
+            None => HashMap::new(),
+            Some(agency) => {
+                let tx = self.tx.upgrade().ok_or_else(|| {
+                    kernel::Error::internal("loader used after its request ended")
+                })?;
+                let counters = crate::service::sub_account::counters(&*tx, agency, keys).await?;
+                let members =
+                    crate::service::membership::count_by_sub_account(&*tx, agency, keys).await?;
+                keys.iter()
+                    .map(|id| {
+                        let (contacts, open_tickets) =
+                            counters.get(id).copied().unwrap_or_default();
+                        (
+                            *id,
+                            SubAccountCounts {
+                                contacts,
+                                open_tickets,
+                                members: members.get(id).copied().unwrap_or(0),
+                            },
+                        )
+                    })
+                    .collect()
+            }
+        };
         // Every key gets an entry (zeros when it has nothing), so the request's cache answers it.
         for k in keys {
             out.entry(*k).or_default();
         }
         Ok(out)
+    }
+}
+
+/// The tenancy crate's request loaders: [`SubAccountCountsLoader`].
+pub struct Loaders;
+
+impl RequestLoaders for Loaders {
+    fn install(
+        &self,
+        request: async_graphql::Request,
+        tx: &Weak<DatabaseTransaction>,
+        tenant: Option<Uuid>,
+    ) -> async_graphql::Request {
+        request.data(cached(SubAccountCountsLoader::new(tx.clone(), tenant)))
+    }
+
+    fn clear(&self, ctx: &ExtensionContext<'_>) {
+        clear::<SubAccountCountsLoader, Uuid>(ctx);
     }
 }

@@ -16,7 +16,7 @@ pub mod __private {
     pub use uuid;
 }
 
-pub use counts::{SubAccountCounts, SubAccountCountsLoader};
+pub use counts::{Loaders, SubAccountCounts, SubAccountCountsLoader};
 pub use graphql::{
     Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount, TenancyMutation,
     TenancyQuery,

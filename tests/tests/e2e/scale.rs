@@ -2,7 +2,7 @@
 //! API made, in the sizes asked for, the same for the same seed; and a sub-account list shows
 //! its counts in a fixed number of statements.
 
-use gateway::scale::{self, ScaleOptions};
+use fixtures::scale::{self, ScaleOptions};
 use serde_json::{Value, json};
 use tests::{TestApp, spawn_app};
 

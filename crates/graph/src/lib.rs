@@ -1,4 +1,9 @@
-//! Gateway-level GraphQL: the `Node` interface over every crate's types, `node` and `nodes`.
+//! The object graph: the `Node` interface over every domain's types, and the `node` and
+//! `nodes` queries that load any object by its global id.
+//!
+//! It sits above the domain crates (it names their types) and below the edge: `live`'s activity
+//! feed returns an event's subject as a `Node`, and the gateway merges [`CoreQuery`] into its
+//! schema. Adding a domain type to the graph is one variant of [`Node`] and one arm of [`load`].
 //!
 //! Architecture Invariant: `node(id:)` resolves through the owning crate's service, which
 //! applies the same authorization as the object's own query: an interface never bypasses it.
@@ -77,11 +82,12 @@ pub enum Node {
     WorkspaceLink(WorkspaceLink),
 }
 
-/// Gateway queries.
+/// The object graph's queries: `node` and `nodes`.
 #[derive(Default)]
 pub struct CoreQuery;
 
-pub(crate) async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
+/// Loads the object `id` names through its owning crate's service, as the actor may see it.
+pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
     let (tx, rc) = kernel::db::request(ctx)?;
     let gid = GlobalId::parse(id)?;
     match gid.kind {

@@ -18,8 +18,10 @@
 //!   `complete` when the server shuts down, and it shares `CANOPY_WS_MAX_CONNECTIONS` and
 //!   `CANOPY_WS_MAX_CONNECTIONS_PER_USER` (then 429) with the WebSocket endpoint. A comment line every 15 s keeps proxies from closing it.
 
-use crate::AppState;
-use crate::live::LiveSession;
+use crate::LiveState;
+use crate::subscriptions::LiveSession;
+use crate::wire::{self, Media};
+use async_graphql::Executor;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -39,11 +41,16 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET /graphql/stream?query=…&variables=…`.
-pub async fn stream_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn stream_get<E: Executor>(
+    State(state): State<LiveState<E>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
         Ok(request) => stream(state, headers, request).await,
-        Err(e) => crate::http::json_error(
+        Err(e) => wire::error_response(
             StatusCode::BAD_REQUEST,
+            Media::Json,
             &format!("malformed query string: {e}"),
             "BAD_USER_INPUT",
         ),
@@ -51,8 +58,8 @@ pub async fn stream_get(State(state): State<AppState>, headers: HeaderMap, uri: 
 }
 
 /// `POST /graphql/stream` with a JSON body.
-pub async fn stream_post(
-    State(state): State<AppState>,
+pub async fn stream_post<E: Executor>(
+    State(state): State<LiveState<E>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -62,15 +69,17 @@ pub async fn stream_post(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
     if content_type.as_deref() != Some("application/json") {
-        return crate::http::json_error(
+        return wire::error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Media::Json,
             "send the request as application/json",
             "BAD_USER_INPUT",
         );
     }
     if body.len() > state.config.max_body_bytes {
-        return crate::http::json_error(
+        return wire::error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
+            Media::Json,
             &format!(
                 "the request body is larger than {} bytes",
                 state.config.max_body_bytes
@@ -80,20 +89,21 @@ pub async fn stream_post(
     }
     match serde_json::from_slice(&body) {
         Ok(request) => stream(state, headers, request).await,
-        Err(e) => crate::http::json_error(
+        Err(e) => wire::error_response(
             StatusCode::BAD_REQUEST,
+            Media::Json,
             &format!("malformed JSON body: {e}"),
             "BAD_USER_INPUT",
         ),
     }
 }
 
-async fn stream(
-    state: AppState,
+async fn stream<E: Executor>(
+    state: LiveState<E>,
     headers: HeaderMap,
     mut request: async_graphql::Request,
 ) -> Response {
-    let request_id = crate::http::header_str(&headers, "x-request-id")
+    let request_id = wire::header_str(&headers, "x-request-id")
         .unwrap_or("-")
         .to_owned();
     let accepts_stream = headers
@@ -101,39 +111,43 @@ async fn stream(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("text/event-stream"));
     if !accepts_stream {
-        return crate::http::json_error(
+        return wire::error_response(
             StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
             "this endpoint answers with an event stream: send `Accept: text/event-stream`",
             "BAD_USER_INPUT",
         );
     }
-    if !crate::ws::origin_allowed(&state, &headers) {
-        return crate::http::json_error(
+    if !crate::ws::origin_allowed(&state.config, &headers) {
+        return wire::error_response(
             StatusCode::FORBIDDEN,
+            Media::Json,
             "this origin may not open live connections",
             "FORBIDDEN",
         );
     }
     if let Some(errors) = crate::ws::not_a_subscription(
-        &state,
+        &state.config,
         &mut request,
         "queries and mutations are served at /graphql; this endpoint streams subscriptions",
     ) {
         return refused_in_stream(errors);
     }
-    let credential = crate::http::header_str(&headers, header::AUTHORIZATION.as_str())
-        .and_then(crate::http::bearer_token);
+    let credential =
+        wire::header_str(&headers, header::AUTHORIZATION.as_str()).and_then(wire::bearer_token);
     let Some(credential) = credential else {
-        return crate::http::rejected_json(
+        return wire::rejected(
             kernel::Error::Unauthenticated(
                 "subscriptions need a credential: use `Authorization: Bearer <token>`".into(),
             ),
+            Media::Json,
             &request_id,
         );
     };
-    let Ok(permit) = state.live_connections.clone().try_acquire_owned() else {
-        return crate::http::json_error(
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        return wire::error_response(
             StatusCode::SERVICE_UNAVAILABLE,
+            Media::Json,
             "too many live connections",
             "RATE_LIMITED",
         );
@@ -143,36 +157,37 @@ async fn stream(
         state.bus.clone(),
         state.identity.clone(),
         credential.to_owned(),
-        crate::http::header_str(&headers, crate::http::AGENCY_HEADER).map(str::to_owned),
-        crate::http::header_str(&headers, crate::http::SUB_ACCOUNT_HEADER).map(str::to_owned),
+        wire::header_str(&headers, wire::AGENCY_HEADER).map(str::to_owned),
+        wire::header_str(&headers, wire::SUB_ACCOUNT_HEADER).map(str::to_owned),
     )
     .await
     {
         Ok(s) => s,
-        Err(e) => return crate::http::rejected_json(e, &request_id),
+        Err(e) => return wire::rejected(e, Media::Json, &request_id),
     };
     let expires_at = session.expires_at;
-    let Some(slot) = state.live_quota.take(&session.actor.principal) else {
-        return crate::http::json_error(
+    let Some(slot) = state.quota.take(&session.actor.principal) else {
+        return wire::error_response(
             StatusCode::TOO_MANY_REQUESTS,
+            Media::Json,
             &format!(
                 "this credential holds {} live connections, the most allowed",
-                state.live_quota.limit()
+                state.quota.limit()
             ),
             "RATE_LIMITED",
         );
     };
 
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-    let started = Arc::new(crate::live::Started(std::sync::Mutex::new(Some(
+    let started = Arc::new(crate::subscriptions::Started(std::sync::Mutex::new(Some(
         started_tx,
     ))));
     let responses = state
         .schema
-        .execute_stream(request.data(Arc::new(session)).data(started));
+        .execute_stream(request.data(Arc::new(session)).data(started), None);
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let bus = state.bus.clone();
-    let gauge = crate::metrics::GaugeGuard::new(state.metrics.live_connections.clone());
+    let gauge = crate::GaugeGuard::new(state.open_connections.clone());
     let task_request_id = request_id.clone();
     tokio::spawn(async move {
         let _held = (permit, gauge, slot);
@@ -188,7 +203,7 @@ async fn stream(
             let resp = tokio::select! {
                 resp = responses.next() => match resp {
                     Some(mut resp) => {
-                        crate::http::finish_errors(&mut resp.errors, &task_request_id);
+                        wire::finish_errors(&mut resp.errors, &task_request_id);
                         resp
                     }
                     None => break,
@@ -201,7 +216,7 @@ async fn stream(
                     let mut resp = async_graphql::Response::from_errors(vec![
                         e.into_server_error(async_graphql::Pos::default()),
                     ]);
-                    crate::http::finish_errors(&mut resp.errors, &task_request_id);
+                    wire::finish_errors(&mut resp.errors, &task_request_id);
                     let _ = tx.send(Msg::Next(Box::new(resp))).await;
                     break;
                 }

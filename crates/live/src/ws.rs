@@ -19,15 +19,16 @@
 //!   `CANOPY_WS_MAX_CONNECTIONS_PER_USER` per user or API key (then close code 1013, "try
 //!   again later").
 
-use crate::AppState;
-use crate::live::LiveSession;
+use crate::LiveState;
+use crate::subscriptions::LiveSession;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ServerError, Value};
+use async_graphql::{Executor, ServerError, Value};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use kernel::Config;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -50,19 +51,19 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_ID_LEN: usize = 128;
 
 /// The upgrade handler.
-pub async fn upgrade(
-    State(state): State<AppState>,
+pub async fn upgrade<E: Executor>(
+    State(state): State<LiveState<E>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&state, &headers) {
+    if !origin_allowed(&state.config, &headers) {
         return (
             StatusCode::FORBIDDEN,
             "this origin may not open live connections",
         )
             .into_response();
     }
-    let Ok(permit) = state.live_connections.clone().try_acquire_owned() else {
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
     ws.protocols([PROTOCOL])
@@ -74,20 +75,19 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             let _held = (
                 permit,
-                crate::metrics::GaugeGuard::new(state.metrics.live_connections.clone()),
+                crate::GaugeGuard::new(state.open_connections.clone()),
             );
             connection(state, socket).await;
         })
 }
 
 /// No `Origin` (not a browser), the server's own, or an allowed one.
-pub(crate) fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn origin_allowed(config: &Config, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
     let origin = origin.trim_end_matches('/');
-    if state
-        .config
+    if config
         .allowed_origins
         .iter()
         .any(|o| o.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
@@ -138,8 +138,8 @@ enum Out {
 /// Why the connection ends.
 type Close = Option<(u16, String)>;
 
-struct Connection {
-    state: AppState,
+struct Connection<E> {
+    state: LiveState<E>,
     session: Option<Arc<LiveSession>>,
     /// The connection's place in its credential's quota.
     slot: Option<crate::quota::QuotaSlot>,
@@ -149,7 +149,7 @@ struct Connection {
     out: mpsc::Sender<Out>,
 }
 
-async fn connection(state: AppState, mut socket: WebSocket) {
+async fn connection<E: Executor>(state: LiveState<E>, mut socket: WebSocket) {
     if socket.protocol().and_then(|p| p.to_str().ok()) != Some(PROTOCOL) {
         let _ = socket
             .send(close_message(4406, "Subprotocol not acceptable"))
@@ -283,13 +283,13 @@ fn close_message(code: u16, reason: &str) -> Message {
 /// field, or has too many aliases. A syntax error is left to execution, which reports it in
 /// the usual shape.
 pub(crate) fn not_a_subscription(
-    state: &AppState,
+    config: &Config,
     request: &mut async_graphql::Request,
     elsewhere: &str,
 ) -> Option<serde_json::Value> {
     let name = request.operation_name.clone();
     let doc = request.parsed_query().ok()?;
-    let op = crate::http::operation(doc, name.as_deref())?;
+    let op = crate::wire::operation(doc, name.as_deref())?;
     if op.node.ty != OperationType::Subscription {
         return Some(request_error(elsewhere, "BAD_USER_INPUT"));
     }
@@ -301,12 +301,12 @@ pub(crate) fn not_a_subscription(
             "BAD_USER_INPUT",
         ));
     }
-    let aliases = crate::http::count_aliases(doc, &op.node.selection_set.node);
-    if aliases > state.config.max_aliases {
+    let aliases = crate::wire::count_aliases(doc, &op.node.selection_set.node);
+    if aliases > config.max_aliases {
         return Some(request_error(
             &format!(
                 "the query has {aliases} aliases; at most {} are allowed",
-                state.config.max_aliases
+                config.max_aliases
             ),
             "BAD_USER_INPUT",
         ));
@@ -319,7 +319,7 @@ pub(crate) fn request_error(message: &str, code: &str) -> serde_json::Value {
     json!([{ "message": message, "extensions": { "code": code } }])
 }
 
-impl Connection {
+impl<E: Executor> Connection<E> {
     fn is_current(&self, id: &str, generation: u64) -> bool {
         self.subs.get(id).is_some_and(|(g, _)| *g == generation)
     }
@@ -338,13 +338,12 @@ impl Connection {
                 self.init_seen = true;
                 match self.init(payload.unwrap_or_default()).await {
                     Ok(session) => {
-                        let Some(slot) = self.state.live_quota.take(&session.actor.principal)
-                        else {
+                        let Some(slot) = self.state.quota.take(&session.actor.principal) else {
                             return Err(Some((
                                 1013,
                                 format!(
                                     "Try again later: this credential holds {} live connections, the most allowed",
-                                    self.state.live_quota.limit()
+                                    self.state.quota.limit()
                                 ),
                             )));
                         };
@@ -399,7 +398,7 @@ impl Connection {
         let credential = field("authorization")
             // The scheme may be left out here.
             .map(|v| {
-                crate::http::bearer_token(&v)
+                crate::wire::bearer_token(&v)
                     .unwrap_or(&v)
                     .trim()
                     .to_owned()
@@ -415,8 +414,8 @@ impl Connection {
             self.state.bus.clone(),
             self.state.identity.clone(),
             credential,
-            field(crate::http::AGENCY_HEADER),
-            field(crate::http::SUB_ACCOUNT_HEADER),
+            field(crate::wire::AGENCY_HEADER),
+            field(crate::wire::SUB_ACCOUNT_HEADER),
         )
         .await
     }
@@ -433,7 +432,7 @@ impl Connection {
             ));
         }
         not_a_subscription(
-            &self.state,
+            &self.state.config,
             request,
             "queries and mutations are served over HTTP (POST /graphql); this connection carries subscriptions",
         )
@@ -450,20 +449,20 @@ impl Connection {
         self.generation += 1;
         let generation = self.generation;
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-        let started = Arc::new(crate::live::Started(std::sync::Mutex::new(Some(
+        let started = Arc::new(crate::subscriptions::Started(std::sync::Mutex::new(Some(
             started_tx,
         ))));
         let stream = self
             .state
             .schema
-            .execute_stream(request.data(session).data(started));
+            .execute_stream(request.data(session).data(started), None);
         let out = self.out.clone();
         let task_id = id.clone();
         let task = tokio::spawn(async move {
             let mut stream = std::pin::pin!(stream);
             let mut first = true;
             while let Some(mut resp) = stream.next().await {
-                crate::http::finish_errors(&mut resp.errors, "-");
+                crate::wire::finish_errors(&mut resp.errors, "-");
                 // A request error (nothing executed: syntax, validation) is the protocol's
                 // `error` message; errors of the subscription field itself travel in `next`.
                 if first

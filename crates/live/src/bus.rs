@@ -14,7 +14,7 @@
 //!   ([`Bus::poke`]), and every second for writers in other processes (the CLI).
 //!
 //! Architecture Invariant: subscribers receive only committed data, and every subscriber
-//! filters what it receives by what its own actor may read (see `live`).
+//! filters what it receives by what its own actor may read (see `subscriptions`).
 
 use kernel::event::entity as event;
 use kernel::notify::entity as notification;
@@ -89,7 +89,7 @@ impl Bus {
         tokio::spawn(async move {
             let mut stop = follower.stop.subscribe();
             let db = loop {
-                match crate::db::connect(&config).await {
+                match kernel::pool::connect(&config).await {
                     Ok(db) => break db,
                     Err(e) => tracing::warn!(error = %e, "live bus: cannot connect; retrying"),
                 }

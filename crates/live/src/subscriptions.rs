@@ -1,5 +1,5 @@
 //! Live subscriptions: `notificationAdded`, `pipelineChanged`, `contactChanged` and
-//! `activityAdded`, served over `/graphql/ws` (see `ws`).
+//! `activityAdded`, served over `/graphql/ws` (see `ws`) and `/graphql/stream` (see `sse`).
 //!
 //! A subscription is checked when it starts, through the owning crate's service, exactly as the
 //! matching query would be (another tenant's pipeline is `NOT_FOUND`). It then receives from
@@ -22,6 +22,7 @@ use futures_util::Stream;
 use kernel::auth::{Actor, Permission, Principal, Scope};
 use kernel::context::TenantContext;
 use kernel::error::Error;
+use kernel::event::EventType;
 use kernel::event::entity as event;
 use kernel::id::{GlobalId, NodeKind, gid};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
@@ -225,11 +226,11 @@ fn ends_a_session_of(actor: &Actor, e: &event::Model) -> bool {
     let Some(user) = actor.user_id() else {
         return false;
     };
-    match e.event_type.as_str() {
-        "session.revoked" | "session.reuse_detected" => {
+    match EventType::parse(&e.event_type) {
+        Some(EventType::SessionRevoked | EventType::SessionReuseDetected) => {
             e.payload.get("userId").and_then(|v| v.as_str()) == Some(user.to_string().as_str())
         }
-        "user.password_changed" | "user.password_reset" => e.subject_id == user,
+        Some(EventType::UserPasswordChanged | EventType::UserPasswordReset) => e.subject_id == user,
         _ => false,
     }
 }

@@ -3,9 +3,9 @@
 //! `PIPELINES_READ`, a membership's `MEMBERS_MANAGE`, …). Events of subjects no permission maps
 //! to are never shown. Newest first.
 
-use crate::graphql::{Node, load};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
+use graph::{Node, load};
 use kernel::auth::{Actor, Permission, PermissionSet, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::Error;

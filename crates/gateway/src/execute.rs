@@ -1,0 +1,299 @@
+//! One GraphQL request over HTTP, in the order it happens: [`execute`] reads as the list of
+//! its steps, each a small function below it.
+//!
+//! Architecture Invariant: every GraphQL request runs in one database transaction, begun here
+//! after authentication and committed here after execution; services open savepoints inside it.
+
+use crate::AppState;
+use crate::metrics::OperationLabel;
+use crate::schema::{CanopySchema, LOADERS};
+use async_graphql::Value;
+use async_graphql::parser::types::OperationType;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use identity::UserAgent;
+use kernel::db::RequestTx;
+use kernel::{Actor, Principal, RequestContext, TenantContext};
+use live::wire::{
+    AGENCY_HEADER, Media, SUB_ACCOUNT_HEADER, bearer_token, count_aliases, error_response,
+    finish_errors, header_str, operation, rejected,
+};
+use sea_orm::{
+    DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+/// Runs a GraphQL request (a query or a mutation; `is_get` when it came as a GET) and shapes
+/// the HTTP response.
+pub async fn execute(
+    state: AppState,
+    headers: HeaderMap,
+    addr: SocketAddr,
+    mut request: async_graphql::Request,
+    media: Media,
+    is_get: bool,
+) -> Response {
+    let request_id = header_str(&headers, "x-request-id")
+        .unwrap_or("-")
+        .to_owned();
+    let reject = |e: kernel::Error| rejected(e, media, &request_id);
+    let op = parse(&mut request);
+    if let Some(refused) = limits(&state, op, media, is_get) {
+        return refused;
+    }
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(e) => return reject(e),
+    };
+    let tx = match begin(&state, op.is_mutation()).await {
+        Ok(tx) => tx,
+        Err(e) => return reject(e),
+    };
+    let (actor, tenant) = match act(&tx, principal, &headers).await {
+        Ok(a) => a,
+        Err(e) => return reject(e),
+    };
+    let tx = Arc::new(tx);
+    let context = RequestContext {
+        actor,
+        tenant,
+        request_id: request_id.clone(),
+        client_ip: Some(client_ip(&state, &headers, addr)),
+    };
+    let request = install(request, &tx, context, &headers);
+    let response = schema(&state, op.is_mutation()).execute(request).await;
+    if let Err(e) = commit(&state, tx, op.is_mutation()).await {
+        return reject(e);
+    }
+    respond(response, media, &request_id)
+}
+
+/// What the edge learns of a request before running it.
+#[derive(Clone, Copy)]
+struct Operation {
+    /// The operation's type, when the document names one operation unambiguously.
+    ty: Option<OperationType>,
+    /// Its aliased fields, each fragment's once per spread.
+    aliases: usize,
+}
+
+impl Operation {
+    fn is_mutation(self) -> bool {
+        self.ty == Some(OperationType::Mutation)
+    }
+}
+
+/// Parses the document once (async-graphql keeps the parsed document) to learn the operation
+/// type and count aliases. A syntax error is left to execution, which reports it in the usual
+/// shape.
+fn parse(request: &mut async_graphql::Request) -> Operation {
+    let operation_name = request.operation_name.clone();
+    match request.parsed_query() {
+        Ok(doc) => {
+            let op = operation(doc, operation_name.as_deref());
+            Operation {
+                ty: op.map(|o| o.node.ty),
+                aliases: op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node)),
+            }
+        }
+        Err(_) => Operation {
+            ty: None,
+            aliases: 0,
+        },
+    }
+}
+
+/// Refuses what this endpoint does not run: subscriptions (they have endpoints of their own),
+/// mutations sent with GET (405, `Allow: POST`) and documents with too many aliases. Counts
+/// every query and mutation in the metrics, refused or not. The refusal, if any.
+fn limits(state: &AppState, op: Operation, media: Media, is_get: bool) -> Option<Response> {
+    if op.ty == Some(OperationType::Subscription) {
+        return Some(error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "subscriptions are served over WebSocket at /graphql/ws (protocol graphql-transport-ws) and as an event stream at /graphql/stream (GraphQL over SSE)",
+            "BAD_USER_INPUT",
+        ));
+    }
+    state
+        .metrics
+        .requests
+        .get_or_create(&OperationLabel {
+            operation: if op.is_mutation() {
+                "mutation"
+            } else {
+                "query"
+            },
+        })
+        .inc();
+    if is_get && op.is_mutation() {
+        let mut resp = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "mutations must be sent with POST",
+            "BAD_USER_INPUT",
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Some(resp);
+    }
+    if op.aliases > state.config.max_aliases {
+        return Some(error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            &format!(
+                "the query has {} aliases; at most {} are allowed",
+                op.aliases, state.config.max_aliases
+            ),
+            "BAD_USER_INPUT",
+        ));
+    }
+    None
+}
+
+/// Authenticates at the edge: no `Authorization` header is anonymous; a bearer access token or
+/// API key is checked; anything else is refused.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, kernel::Error> {
+    match header_str(headers, header::AUTHORIZATION.as_str()) {
+        None => Ok(Principal::Anonymous),
+        Some(value) => match bearer_token(value) {
+            Some(t) => identity::authenticate(&state.db, &state.identity, t).await,
+            None => Err(kernel::Error::Unauthenticated(
+                "use `Authorization: Bearer <token>`".into(),
+            )),
+        },
+    }
+}
+
+/// Begins the request's one transaction. SQLite takes the write lock up front for mutations,
+/// so two writers queue instead of failing on a lock upgrade.
+async fn begin(state: &AppState, is_mutation: bool) -> Result<DatabaseTransaction, kernel::Error> {
+    let backend = state.db.get_database_backend();
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (backend == DbBackend::Sqlite).then_some(if is_mutation {
+            SqliteTransactionMode::Immediate
+        } else {
+            SqliteTransactionMode::Deferred
+        }),
+        ..Default::default()
+    };
+    state
+        .db
+        .begin_with_options(options)
+        .await
+        .map_err(kernel::Error::Db)
+}
+
+/// The actor's memberships and the tenant the headers name, checked once, here; this also sets
+/// what row-level security lets the transaction see.
+async fn act(
+    tx: &DatabaseTransaction,
+    principal: Principal,
+    headers: &HeaderMap,
+) -> Result<(Actor, Option<TenantContext>), kernel::Error> {
+    tenancy::act(
+        tx,
+        principal,
+        header_str(headers, AGENCY_HEADER),
+        header_str(headers, SUB_ACCOUNT_HEADER),
+    )
+    .await
+}
+
+/// The client's address. The rightmost `X-Forwarded-For` entry is the one our proxy appended
+/// (trusted only with `CANOPY_TRUST_FORWARDED_FOR`); entries to its left are whatever the
+/// client sent, and could be forged to dodge per-IP throttles.
+fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
+    let forwarded = || {
+        header_str(headers, "x-forwarded-for")
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    };
+    state
+        .config
+        .trust_forwarded_for
+        .then(forwarded)
+        .flatten()
+        .unwrap_or_else(|| addr.ip())
+}
+
+/// Puts what resolvers read into the request: every crate's loaders (on the transaction, held
+/// weakly, with a short batching window and a cache cleared before each top-level mutation;
+/// see `kernel::loader`), the transaction, the request context and the user agent.
+fn install(
+    request: async_graphql::Request,
+    tx: &Arc<DatabaseTransaction>,
+    context: RequestContext,
+    headers: &HeaderMap,
+) -> async_graphql::Request {
+    let weak = Arc::downgrade(tx);
+    let tenant = context.actor.tenant;
+    let mut request = LOADERS
+        .iter()
+        .fold(request, |r, loaders| loaders.install(r, &weak, tenant))
+        .data(RequestTx(tx.clone()))
+        .data(context);
+    if let Some(ua) = header_str(headers, header::USER_AGENT.as_str()) {
+        request = request.data(UserAgent(ua.to_owned()));
+    }
+    request
+}
+
+/// Mutations run on the schema with savepoints, queries on the one without (`crate::schema`).
+fn schema(state: &AppState, is_mutation: bool) -> &CanopySchema {
+    if is_mutation {
+        &state.mutation_schema
+    } else {
+        &state.schema
+    }
+}
+
+/// Commits whatever the operations did: each mutation is atomic on its own (savepoints), and
+/// some failures must persist (a replayed refresh token revokes its session). Live subscribers
+/// then hear of what a mutation committed.
+async fn commit(
+    state: &AppState,
+    tx: Arc<DatabaseTransaction>,
+    is_mutation: bool,
+) -> Result<(), kernel::Error> {
+    let tx = Arc::try_unwrap(tx)
+        .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
+    tx.commit().await.map_err(kernel::Error::Db)?;
+    if is_mutation {
+        state.live.bus.poke();
+    }
+    Ok(())
+}
+
+/// The HTTP response: every error coded (`INTERNAL` ones with the request id); a request
+/// error (nothing executed) is 400 with no `data` entry for `application/graphql-response+json`
+/// clients, per GraphQL over HTTP, and 200 for `application/json` ones.
+fn respond(mut response: async_graphql::Response, media: Media, request_id: &str) -> Response {
+    finish_errors(&mut response.errors, request_id);
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if media == Media::GraphqlResponse && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    // A request error (nothing executed) has no `data` entry at all, per GraphQL over HTTP.
+    let body = match serde_json::to_value(&response).and_then(|mut v| {
+        if request_error && let Some(obj) = v.as_object_mut() {
+            obj.remove("data");
+        }
+        serde_json::to_vec(&v)
+    }) {
+        Ok(b) => b,
+        Err(e) => {
+            return rejected(
+                kernel::Error::internal(format!("cannot serialize response: {e}")),
+                media,
+                request_id,
+            );
+        }
+    };
+    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+}

@@ -235,7 +235,7 @@ async fn seed_dental(
         actor,
         sub,
         "Insurance",
-        "single_select",
+        crm::entity::custom_field::CustomFieldKind::SingleSelect,
         Some(&["Delta".to_owned(), "Aetna".to_owned(), "None".to_owned()]),
     )
     .await?;

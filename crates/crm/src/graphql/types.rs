@@ -1,95 +1,11 @@
 //! GraphQL types of the CRM crate.
 
+pub use crate::entity::activity::{ActivityKind, Direction, InteractionStatus};
 use crate::entity::contact;
-use async_graphql::{Context, Enum, ID, Object};
+pub use crate::entity::contact::{ContactSource, ContactStatus};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use kernel::id::{NodeKind, gid};
-
-/// Where a contact came from.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ContactSource {
-    /// Entered by hand.
-    Manual,
-    /// A form submission.
-    Form,
-    /// An ad.
-    Ad,
-    /// A CSV import.
-    Import,
-    /// A partner integration.
-    Api,
-    /// A referral.
-    Referral,
-    /// Anything else.
-    Other,
-}
-
-impl ContactSource {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactSource::Manual => "manual",
-            ContactSource::Form => "form",
-            ContactSource::Ad => "ad",
-            ContactSource::Import => "import",
-            ContactSource::Api => "api",
-            ContactSource::Referral => "referral",
-            ContactSource::Other => "other",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Self {
-        [
-            Self::Manual,
-            Self::Form,
-            Self::Ad,
-            Self::Import,
-            Self::Api,
-            Self::Referral,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .unwrap_or(Self::Other)
-    }
-}
-
-/// Where a contact stands in the sales process.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ContactStatus {
-    /// Not contacted yet.
-    New,
-    /// Contacted.
-    Contacted,
-    /// Qualified as a prospect.
-    Qualified,
-    /// Became a customer.
-    Converted,
-    /// Lost.
-    Lost,
-}
-
-impl ContactStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactStatus::New => "new",
-            ContactStatus::Contacted => "contacted",
-            ContactStatus::Qualified => "qualified",
-            ContactStatus::Converted => "converted",
-            ContactStatus::Lost => "lost",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Self {
-        [
-            Self::Contacted,
-            Self::Qualified,
-            Self::Converted,
-            Self::Lost,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .unwrap_or(Self::New)
-    }
-}
 
 /// A postal address.
 #[derive(async_graphql::SimpleObject, Clone)]
@@ -141,11 +57,11 @@ impl Contact {
     }
     /// Where the contact came from.
     async fn source(&self) -> ContactSource {
-        ContactSource::parse(&self.0.source)
+        self.0.source
     }
     /// Where the contact stands.
     async fn status(&self) -> ContactStatus {
-        ContactStatus::parse(&self.0.status)
+        self.0.status
     }
     /// The member who owns the contact.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
@@ -291,110 +207,6 @@ impl Tag {
 
 kernel::connection_types!(TagConnection, TagEdge, Tag, "tags");
 
-/// What a timeline entry is.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ActivityKind {
-    /// A note someone wrote.
-    Note,
-    /// An email.
-    Email,
-    /// A text message.
-    Sms,
-    /// A phone call.
-    Call,
-    /// A meeting.
-    Meeting,
-}
-
-impl ActivityKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Note => "note",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Meeting => "meeting",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Self {
-        [Self::Email, Self::Sms, Self::Call, Self::Meeting]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or(Self::Note)
-    }
-}
-
-/// Which way an interaction went.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Direction {
-    /// From the contact.
-    Inbound,
-    /// To the contact.
-    Outbound,
-}
-
-impl Direction {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-        }
-    }
-}
-
-/// How far an interaction got.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum InteractionStatus {
-    /// Sent.
-    Sent,
-    /// Delivered.
-    Delivered,
-    /// Opened.
-    Opened,
-    /// A link in it was clicked.
-    Clicked,
-    /// The contact replied.
-    Replied,
-    /// It failed.
-    Failed,
-    /// The call or meeting took place.
-    Completed,
-    /// The call or meeting was missed.
-    Missed,
-}
-
-impl InteractionStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Opened => "opened",
-            Self::Clicked => "clicked",
-            Self::Replied => "replied",
-            Self::Failed => "failed",
-            Self::Completed => "completed",
-            Self::Missed => "missed",
-        }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Sent,
-            Self::Delivered,
-            Self::Opened,
-            Self::Clicked,
-            Self::Replied,
-            Self::Failed,
-            Self::Completed,
-            Self::Missed,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
 /// A note or a logged interaction on a contact's timeline.
 #[derive(Clone)]
 pub struct Activity(pub crate::entity::activity::Model);
@@ -408,19 +220,15 @@ impl Activity {
     }
     /// What it is.
     async fn kind(&self) -> ActivityKind {
-        ActivityKind::parse(&self.0.kind)
+        self.0.kind
     }
     /// Which way an interaction went (null for notes).
     async fn direction(&self) -> Option<Direction> {
-        match self.0.direction.as_deref() {
-            Some("inbound") => Some(Direction::Inbound),
-            Some("outbound") => Some(Direction::Outbound),
-            _ => None,
-        }
+        self.0.direction
     }
     /// How far an interaction got.
     async fn status(&self) -> Option<InteractionStatus> {
-        self.0.status.as_deref().and_then(InteractionStatus::parse)
+        self.0.status
     }
     /// Subject line.
     async fn subject(&self) -> Option<&str> {

@@ -2,7 +2,7 @@
 //! tenant with `CONTACTS_READ` in the contact's sub-account; written with `CONTACTS_WRITE`.
 
 use super::custom_field::{self, ValueInput};
-use crate::entity::contact;
+use crate::entity::contact::{self, ContactSource, ContactStatus};
 use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
@@ -17,11 +17,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Where a contact came from.
-pub const SOURCES: &[&str] = &["manual", "form", "ad", "import", "api", "referral", "other"];
-/// Where a contact stands.
-pub const STATUSES: &[&str] = &["new", "contacted", "qualified", "converted", "lost"];
-
 /// A contact's fields; `None` leaves a field as it is (on update), `Some("")` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct ContactFields {
@@ -35,10 +30,10 @@ pub struct ContactFields {
     pub phone: Option<String>,
     /// Company.
     pub company: Option<String>,
-    /// Source (one of [`SOURCES`]).
-    pub source: Option<String>,
-    /// Status (one of [`STATUSES`]).
-    pub status: Option<String>,
+    /// Where the contact came from.
+    pub source: Option<ContactSource>,
+    /// Where the contact stands.
+    pub status: Option<ContactStatus>,
     /// The member who owns the contact; `Some(None)` clears it.
     pub owner_id: Option<Option<Uuid>>,
     /// Do not email.
@@ -90,10 +85,10 @@ pub struct FieldCondition {
 pub struct ContactFilter {
     /// Prefix of a first name, last name, email or phone.
     pub search: Option<String>,
-    /// Only this status.
-    pub status: Option<String>,
-    /// Only this source.
-    pub source: Option<String>,
+    /// Only this status (saved as its stored name, `"new"`).
+    pub status: Option<ContactStatus>,
+    /// Only this source (saved as its stored name, `"manual"`).
+    pub source: Option<ContactSource>,
     /// Only contacts owned by this user.
     pub owner_id: Option<Uuid>,
     /// Only contacts with this tag.
@@ -406,19 +401,11 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
             }
         }
     }
-    if let Some(v) = &f.source {
-        if SOURCES.contains(&v.as_str()) {
-            m.source = Set(v.clone());
-        } else {
-            push("input.source", "unknown source");
-        }
+    if let Some(v) = f.source {
+        m.source = Set(v);
     }
-    if let Some(v) = &f.status {
-        if STATUSES.contains(&v.as_str()) {
-            m.status = Set(v.clone());
-        } else {
-            push("input.status", "unknown status");
-        }
+    if let Some(v) = f.status {
+        m.status = Set(v);
     }
     if let Some(v) = f.dnd_email {
         m.dnd_email = Set(v);
@@ -513,8 +500,8 @@ pub(crate) fn new_model(
         email: Set(None),
         phone: Set(None),
         company: Set(None),
-        source: Set("manual".into()),
-        status: Set("new".into()),
+        source: Set(ContactSource::Manual),
+        status: Set(ContactStatus::New),
         owner_id: Set(None),
         dnd_email: Set(false),
         dnd_sms: Set(false),
@@ -778,11 +765,11 @@ pub async fn conditions(
         if let Some(words) = filter.text.as_deref().map(words).filter(|w| !w.is_empty()) {
             q = q.filter(full_text(db.get_database_backend(), &words));
         }
-        if let Some(v) = &filter.status {
-            q = q.filter(contact::Column::Status.eq(v.clone()));
+        if let Some(v) = filter.status {
+            q = q.filter(contact::Column::Status.eq(v));
         }
-        if let Some(v) = &filter.source {
-            q = q.filter(contact::Column::Source.eq(v.clone()));
+        if let Some(v) = filter.source {
+            q = q.filter(contact::Column::Source.eq(v));
         }
         if let Some(v) = filter.owner_id {
             q = q.filter(contact::Column::OwnerId.eq(v));

@@ -17,8 +17,8 @@ use kernel::event::{self, NewEvent};
 use kernel::id::NodeKind;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait, TryIntoModel,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait, TryIntoModel,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -202,6 +202,11 @@ impl Prepared {
     }
 }
 
+/// A cell as a stored name of `E` (`manual`, `new`, …), whatever its case.
+fn stored<E: ActiveEnum<Value = String>>(cell: &str) -> Option<E> {
+    E::try_from_value(&cell.to_lowercase()).ok()
+}
+
 fn truthy(cell: &str) -> Option<bool> {
     match cell.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "y" | "1" | "x" => Some(true),
@@ -216,19 +221,19 @@ fn cell_value(f: &field::Model, cell: &str) -> Result<Checked, String> {
         field_id: f.id,
         ..Default::default()
     };
-    match f.kind.as_str() {
-        "number" => {
+    match f.kind {
+        field::CustomFieldKind::Number => {
             v.number = Some(
                 cell.trim()
                     .parse::<f64>()
                     .map_err(|_| format!("`{cell}` is not a number"))?,
             );
         }
-        "date" => v.date = Some(cell.to_owned()),
-        "checkbox" => {
+        field::CustomFieldKind::Date => v.date = Some(cell.to_owned()),
+        field::CustomFieldKind::Checkbox => {
             v.checked = Some(truthy(cell).ok_or_else(|| format!("`{cell}` is not yes or no"))?);
         }
-        "multi_select" => {
+        field::CustomFieldKind::MultiSelect => {
             v.options = Some(
                 cell.split(';')
                     .map(str::trim)
@@ -332,8 +337,22 @@ fn prepare(
             Target::Email => f.email = text,
             Target::Phone => f.phone = text,
             Target::Company => f.company = text,
-            Target::Source => f.source = Some(cell.to_lowercase()),
-            Target::Status => f.status = Some(cell.to_lowercase()),
+            Target::Source => match stored(cell) {
+                Some(v) => f.source = Some(v),
+                None => errors.push(RowError {
+                    row,
+                    column: Some(header.clone()),
+                    message: "unknown source".into(),
+                }),
+            },
+            Target::Status => match stored(cell) {
+                Some(v) => f.status = Some(v),
+                None => errors.push(RowError {
+                    row,
+                    column: Some(header.clone()),
+                    message: "unknown status".into(),
+                }),
+            },
             Target::AddressLine1 => f.address_line1 = text,
             Target::AddressLine2 => f.address_line2 = text,
             Target::City => f.city = text,
@@ -558,7 +577,7 @@ where
             Some(id) => id,
             None => {
                 let mut m = new_model(agency_id, sub_account_id, now);
-                m.source = Set("import".into());
+                m.source = Set(c::ContactSource::Import);
                 let id = new_id(&m);
                 models.insert(id, m);
                 created.push(id);
@@ -784,8 +803,8 @@ async fn update_many(
             r.email.clone().into(),
             r.phone.clone().into(),
             r.company.clone().into(),
-            r.source.clone().into(),
-            r.status.clone().into(),
+            r.source.into(),
+            r.status.into(),
             r.dnd_email.into(),
             r.dnd_sms.into(),
             r.dnd_calls.into(),

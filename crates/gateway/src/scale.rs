@@ -69,8 +69,9 @@ use kernel::{Actor, GlobalId, NodeKind, Role, Scope};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, Iterable, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
+    TransactionTrait,
 };
 use serde_json::json;
 use std::time::Instant;
@@ -1091,16 +1092,18 @@ impl Generator<'_> {
         let mut out = Vec::with_capacity(TAGS.len());
         for (name, color) in TAGS {
             let id = self.ids.at(at);
-            b.tags.push(tag::ActiveModel {
+            let mut t = tag::ActiveModel {
                 agency_id: Set(b.agency_id),
                 id: Set(id),
                 sub_account_id: Set(b.sub_account_id),
                 name: Set((*name).to_owned()),
-                name_key: Set(name.to_lowercase()),
+                name_key: NotSet,
                 color: Set(Some((*color).to_owned())),
                 created_at: Set(at),
                 updated_at: Set(at),
-            });
+            };
+            t.fill_keys();
+            b.tags.push(t);
             b.event(
                 &mut self.ids,
                 at,
@@ -1136,19 +1139,21 @@ impl Generator<'_> {
     ) -> Uuid {
         let at = self.setup_time() + secs(1);
         let id = self.ids.at(at);
-        b.fields.push(custom_field::ActiveModel {
+        let mut f = custom_field::ActiveModel {
             agency_id: Set(b.agency_id),
             id: Set(id),
             sub_account_id: Set(b.sub_account_id),
             name: Set(name.to_owned()),
-            name_key: Set(name.to_lowercase()),
+            name_key: NotSet,
             kind: Set(kind),
             // A JSON array of the choices, as `serde_json::Value::from(Vec<String>)` writes it.
             options: Set(options.map(|o| json!(o).to_string())),
             archived_at: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
-        });
+        };
+        f.fill_keys();
+        b.fields.push(f);
         b.event(
             &mut self.ids,
             at,
@@ -1618,14 +1623,14 @@ fn crm_contact(
     last: &str,
 ) -> contact::ActiveModel {
     let (first, last) = (first.trim(), last.trim());
-    contact::ActiveModel {
+    let mut m = contact::ActiveModel {
         agency_id: Set(b.agency_id),
         id: Set(id),
         sub_account_id: Set(b.sub_account_id),
         first_name: Set(first.to_owned()),
         last_name: Set(last.to_owned()),
-        first_name_key: Set(first.to_lowercase()),
-        last_name_key: Set(last.to_lowercase()),
+        first_name_key: NotSet,
+        last_name_key: NotSet,
         email: Set(None),
         phone: Set(None),
         company: Set(None),
@@ -1645,7 +1650,9 @@ fn crm_contact(
         postal_code: Set(None),
         country: Set(None),
         merged_into_id: Set(None),
-    }
+    };
+    m.fill_keys();
+    m
 }
 
 #[cfg(test)]

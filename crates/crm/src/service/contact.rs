@@ -11,8 +11,9 @@ use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -316,19 +317,13 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
     };
     if let Some(v) = &f.first_name {
         match text(v, 100) {
-            Ok(v) => {
-                m.first_name_key = Set(v.to_lowercase());
-                m.first_name = Set(v);
-            }
+            Ok(v) => m.first_name = Set(v),
             Err(()) => push("input.firstName", "at most 100 characters on one line"),
         }
     }
     if let Some(v) = &f.last_name {
         match text(v, 100) {
-            Ok(v) => {
-                m.last_name_key = Set(v.to_lowercase());
-                m.last_name = Set(v);
-            }
+            Ok(v) => m.last_name = Set(v),
             Err(()) => push("input.lastName", "at most 100 characters on one line"),
         }
     }
@@ -495,8 +490,9 @@ pub(crate) fn new_model(
         sub_account_id: Set(sub_account_id),
         first_name: Set(String::new()),
         last_name: Set(String::new()),
-        first_name_key: Set(String::new()),
-        last_name_key: Set(String::new()),
+        // From the names, on save (bulk writes call `fill_keys`).
+        first_name_key: NotSet,
+        last_name_key: NotSet,
         email: Set(None),
         phone: Set(None),
         company: Set(None),

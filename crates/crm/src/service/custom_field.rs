@@ -16,8 +16,9 @@ use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoCondition, LikeExpr, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    TransactionSession, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -227,7 +228,7 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
         name: Set(name),
-        name_key: Set(key),
+        name_key: NotSet, // from the name, on save
         kind: Set(kind),
         options: Set(options.map(|o| serde_json::Value::from(o).to_string())),
         archived_at: Set(None),
@@ -276,7 +277,6 @@ where
             ));
         }
         m.name = Set(n);
-        m.name_key = Set(key);
     }
     if let Some(o) = options {
         if !f.kind.is_select() {

@@ -182,8 +182,8 @@ impl Prepared {
             )*};
         }
         copy!(
-            first_name => first_name, first_name_key;
-            last_name => last_name, last_name_key;
+            first_name => first_name;
+            last_name => last_name;
             email => email;
             phone => phone;
             company => company;
@@ -199,6 +199,8 @@ impl Prepared {
             postal_code => postal_code;
             country => country;
         );
+        // Bulk writes skip `before_save`.
+        m.fill_keys();
     }
 }
 

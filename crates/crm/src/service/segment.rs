@@ -9,8 +9,8 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -216,7 +216,7 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
         name: Set(name),
-        name_key: Set(key),
+        name_key: NotSet, // from the name, on save
         filter: Set(serde_json::to_string(&filter).map_err(Error::internal)?),
         created_at: Set(now),
         updated_at: Set(now),
@@ -261,7 +261,6 @@ where
             ));
         }
         m.name = Set(n);
-        m.name_key = Set(key);
     }
     if let Some(f) = filter {
         check_filter(db, t, &f, &mut errors).await?;

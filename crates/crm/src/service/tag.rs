@@ -10,8 +10,8 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::{self, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, TransactionSession, TransactionTrait,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -141,7 +141,7 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
         name: Set(name),
-        name_key: Set(key),
+        name_key: NotSet, // from the name, on save
         color: Set(color),
         created_at: Set(now),
         updated_at: Set(now),
@@ -194,7 +194,6 @@ where
             ));
         }
         m.name = Set(n);
-        m.name_key = Set(key);
     }
     if let Some(c) = color {
         m.color = Set(check_color(&mut errors, c));

@@ -1613,8 +1613,8 @@ impl Generator<'_> {
     }
 }
 
-/// A contact with every column set, as `crm::service::contact::new_model` and `check` fill it
-/// for a name: the lowercased `*_key` copies are what prefix search and name sorting read.
+/// A contact as `crm::service::contact::new_model` and `check` make it for a name (with the
+/// lowercased `*_key` copies that prefix search and name sorting read).
 fn crm_contact(
     b: &Batch,
     id: Uuid,
@@ -1622,35 +1622,10 @@ fn crm_contact(
     first: &str,
     last: &str,
 ) -> contact::ActiveModel {
-    let (first, last) = (first.trim(), last.trim());
-    let mut m = contact::ActiveModel {
-        agency_id: Set(b.agency_id),
-        id: Set(id),
-        sub_account_id: Set(b.sub_account_id),
-        first_name: Set(first.to_owned()),
-        last_name: Set(last.to_owned()),
-        first_name_key: NotSet,
-        last_name_key: NotSet,
-        email: Set(None),
-        phone: Set(None),
-        company: Set(None),
-        source: Set(ContactSource::Manual),
-        status: Set(ContactStatus::New),
-        owner_id: Set(None),
-        dnd_email: Set(false),
-        dnd_sms: Set(false),
-        dnd_calls: Set(false),
-        created_at: Set(at),
-        updated_at: Set(at),
-        deleted_at: Set(None),
-        address_line1: Set(None),
-        address_line2: Set(None),
-        city: Set(None),
-        region: Set(None),
-        postal_code: Set(None),
-        country: Set(None),
-        merged_into_id: Set(None),
-    };
+    let mut m = crm::service::contact::new_model(b.agency_id, b.sub_account_id, at);
+    m.id = Set(id);
+    m.first_name = Set(first.trim().to_owned());
+    m.last_name = Set(last.trim().to_owned());
     m.fill_keys();
     m
 }

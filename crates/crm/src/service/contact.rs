@@ -478,8 +478,9 @@ pub(crate) fn identifiable(m: &contact::ActiveModel) -> bool {
         || val(&m.phone).is_some_and(Option::is_some)
 }
 
-/// A new, empty contact (every column set) of a sub-account: `check` fills it.
-pub(crate) fn new_model(
+/// A new, empty contact (every column set but the keys, which follow the names on save) of a
+/// sub-account: `check` fills it. The one list of a new contact's defaults (fixtures use it too).
+pub fn new_model(
     agency_id: Uuid,
     sub_account_id: Uuid,
     now: DateTime<Utc>,

@@ -2,6 +2,81 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a contact came from.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum ContactSource {
+    /// Entered by hand.
+    #[sea_orm(string_value = "manual")]
+    Manual,
+    /// A form submission.
+    #[sea_orm(string_value = "form")]
+    Form,
+    /// An ad.
+    #[sea_orm(string_value = "ad")]
+    Ad,
+    /// A CSV import.
+    #[sea_orm(string_value = "import")]
+    Import,
+    /// A partner integration.
+    #[sea_orm(string_value = "api")]
+    Api,
+    /// A referral.
+    #[sea_orm(string_value = "referral")]
+    Referral,
+    /// Anything else.
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+/// Where a contact stands in the sales process.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum ContactStatus {
+    /// Not contacted yet.
+    #[sea_orm(string_value = "new")]
+    New,
+    /// Contacted.
+    #[sea_orm(string_value = "contacted")]
+    Contacted,
+    /// Qualified as a prospect.
+    #[sea_orm(string_value = "qualified")]
+    Qualified,
+    /// Became a customer.
+    #[sea_orm(string_value = "converted")]
+    Converted,
+    /// Lost.
+    #[sea_orm(string_value = "lost")]
+    Lost,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "contacts")]
@@ -22,8 +97,8 @@ pub struct Model {
     /// E.164.
     pub phone: Option<String>,
     pub company: Option<String>,
-    pub source: String,
-    pub status: String,
+    pub source: ContactSource,
+    pub status: ContactStatus,
     pub owner_id: Option<Uuid>,
     pub dnd_email: bool,
     pub dnd_sms: bool,
@@ -45,4 +120,21 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+impl ActiveModel {
+    /// Fills `first_name_key` and `last_name_key` from the names being written (done on every save).
+    pub fn fill_keys(&mut self) {
+        super::lower_key(&self.first_name, &mut self.first_name_key);
+        super::lower_key(&self.last_name, &mut self.last_name_key);
+    }
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        self.fill_keys();
+        Ok(self)
+    }
+}

@@ -3,6 +3,59 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a custom field holds.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum CustomFieldKind {
+    /// Free text (`text`).
+    #[sea_orm(string_value = "text")]
+    Text,
+    /// A number (`number`).
+    #[sea_orm(string_value = "number")]
+    Number,
+    /// A calendar date, `YYYY-MM-DD` (`date`).
+    #[sea_orm(string_value = "date")]
+    Date,
+    /// One of the field's choices (`text`).
+    #[sea_orm(string_value = "single_select")]
+    SingleSelect,
+    /// Any of the field's choices (`options`).
+    #[sea_orm(string_value = "multi_select")]
+    MultiSelect,
+    /// Yes or no (`checked`).
+    #[sea_orm(string_value = "checkbox")]
+    Checkbox,
+    /// A web address, http or https (`text`).
+    #[sea_orm(string_value = "url")]
+    Url,
+}
+
+impl CustomFieldKind {
+    /// Whether the field's values are picked among its choices.
+    pub fn is_select(self) -> bool {
+        matches!(self, Self::SingleSelect | Self::MultiSelect)
+    }
+
+    /// The kind as messages name it (`single-select`).
+    pub fn label(self) -> String {
+        self.to_value().replace('_', "-")
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "custom_fields")]
@@ -15,8 +68,7 @@ pub struct Model {
     pub name: String,
     /// Lowercased name: unique in the sub-account.
     pub name_key: String,
-    /// `text`, `number`, `date`, `single_select`, `multi_select`, `checkbox` or `url`.
-    pub kind: String,
+    pub kind: CustomFieldKind,
     /// A JSON array of the choices of a select field.
     pub options: Option<String>,
     pub archived_at: Option<DateTimeUtc>,
@@ -27,4 +79,20 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+impl ActiveModel {
+    /// Fills `name_key` from the name being written (done on every save).
+    pub fn fill_keys(&mut self) {
+        super::lower_key(&self.name, &mut self.name_key);
+    }
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        self.fill_keys();
+        Ok(self)
+    }
+}

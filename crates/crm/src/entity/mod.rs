@@ -8,6 +8,17 @@ pub mod custom_field;
 pub mod segment;
 pub mod tag;
 
+use sea_orm::ActiveValue::{self, Set};
+
+/// Sets a `*_key` column to its text lowercased when the text is written (the keys that
+/// case-insensitive uniqueness, prefix search and name sorting read). Entities call it from
+/// `before_save`; bulk inserts, which skip that hook, call the entity's `fill_keys`.
+fn lower_key(text: &ActiveValue<String>, key: &mut ActiveValue<String>) {
+    if let Set(t) = text {
+        *key = Set(t.to_lowercase());
+    }
+}
+
 // Each sub-account table's node kind and the permissions that read and write it: what
 // `tenancy::guard` checks whenever a service loads, enters or records.
 use kernel::id::NodeKind;

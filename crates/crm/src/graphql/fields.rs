@@ -1,59 +1,13 @@
 //! Custom fields in GraphQL: definitions, values on contacts, and their mutations.
 
+pub use crate::entity::custom_field::CustomFieldKind;
 use crate::entity::{contact_field_value, custom_field};
 use crate::service::custom_field::{self as service, ValueInput};
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind, gid};
 use kernel::payload;
-
-/// What a custom field holds.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum CustomFieldKind {
-    /// Free text (`text`).
-    Text,
-    /// A number (`number`).
-    Number,
-    /// A calendar date, `YYYY-MM-DD` (`date`).
-    Date,
-    /// One of the field's choices (`text`).
-    SingleSelect,
-    /// Any of the field's choices (`options`).
-    MultiSelect,
-    /// Yes or no (`checked`).
-    Checkbox,
-    /// A web address, http or https (`text`).
-    Url,
-}
-
-impl CustomFieldKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Number => "number",
-            Self::Date => "date",
-            Self::SingleSelect => "single_select",
-            Self::MultiSelect => "multi_select",
-            Self::Checkbox => "checkbox",
-            Self::Url => "url",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        [
-            Self::Number,
-            Self::Date,
-            Self::SingleSelect,
-            Self::MultiSelect,
-            Self::Checkbox,
-            Self::Url,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .unwrap_or(Self::Text)
-    }
-}
 
 /// An extra contact field that a sub-account defines.
 #[derive(Clone)]
@@ -72,7 +26,7 @@ impl CustomField {
     }
     /// What the field holds.
     async fn kind(&self) -> CustomFieldKind {
-        CustomFieldKind::parse(&self.0.kind)
+        self.0.kind
     }
     /// The choices of a select field (empty for other kinds).
     async fn options(&self) -> Vec<String> {
@@ -101,7 +55,7 @@ impl CustomValue {
     }
     /// The value of a text, URL or single-select field.
     async fn text(&self) -> Option<&str> {
-        if self.1.kind == "multi_select" {
+        if self.1.kind == CustomFieldKind::MultiSelect {
             None
         } else {
             self.0.text_value.as_deref()
@@ -121,7 +75,7 @@ impl CustomValue {
     }
     /// The choices held by a multi-select field, in the field's order.
     async fn options(&self) -> Option<Vec<String>> {
-        if self.1.kind != "multi_select" {
+        if self.1.kind != CustomFieldKind::MultiSelect {
             return None;
         }
         self.0.text_value.as_deref().map(|t| {
@@ -254,7 +208,7 @@ impl FieldMutation {
             &rc.actor,
             sub,
             &input.name,
-            input.kind.as_str(),
+            input.kind,
             input.options.as_deref(),
         )
         .await

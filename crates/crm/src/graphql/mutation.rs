@@ -1,12 +1,11 @@
 //! The CRM crate's mutation root.
 
-use super::fields::{CustomValueInput, value_inputs};
 use super::types::{
-    Activity, ActivityKind, Contact, ContactSource, ContactStatus, Direction, InteractionStatus,
-    Tag,
+    Activity, ActivityKind, Contact, ContactCreateInput, ContactUpdateInput, Direction,
+    InteractionStatus, Tag,
 };
-use crate::service::contact::{self, ContactFields};
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use crate::service::contact;
+use async_graphql::{Context, ID, InputObject, Object};
 use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
 use kernel::payload;
@@ -14,88 +13,6 @@ use kernel::payload;
 /// Contact, tag and timeline mutations.
 #[derive(Default)]
 pub struct ContactMutation;
-
-/// Input of `contactCreate`. A contact needs a name, an email address or a phone number.
-#[derive(InputObject)]
-pub struct ContactCreateInput {
-    /// The sub-account (of the agency you act in) the contact belongs to.
-    pub sub_account_id: ID,
-    /// First name (at most 100 characters).
-    pub first_name: Option<String>,
-    /// Last name (at most 100 characters).
-    pub last_name: Option<String>,
-    /// Email address.
-    pub email: Option<String>,
-    /// Phone number with its country code (`+1 415 555 2671`); stored in E.164.
-    pub phone: Option<String>,
-    /// Company (at most 200 characters).
-    pub company: Option<String>,
-    /// Where the contact came from. Default: `MANUAL`.
-    pub source: Option<ContactSource>,
-    /// Where the contact stands. Default: `NEW`.
-    pub status: Option<ContactStatus>,
-    /// The member who owns the contact (one who works in the sub-account).
-    pub owner_id: Option<ID>,
-    /// Do not email.
-    pub do_not_email: Option<bool>,
-    /// Do not text.
-    pub do_not_text: Option<bool>,
-    /// Do not call.
-    pub do_not_call: Option<bool>,
-    /// Postal address.
-    pub address: Option<PostalAddressInput>,
-    /// Custom field values (at most 200).
-    pub custom_values: Option<Vec<CustomValueInput>>,
-}
-
-/// Input of `contactUpdate`: omitted fields stay as they are; an empty string clears an
-/// optional text, `ownerId: null` clears the owner.
-#[derive(InputObject, Default)]
-pub struct ContactUpdateInput {
-    /// First name.
-    pub first_name: Option<String>,
-    /// Last name.
-    pub last_name: Option<String>,
-    /// Email address.
-    pub email: Option<String>,
-    /// Phone number with its country code.
-    pub phone: Option<String>,
-    /// Company.
-    pub company: Option<String>,
-    /// Where the contact came from.
-    pub source: Option<ContactSource>,
-    /// Where the contact stands.
-    pub status: Option<ContactStatus>,
-    /// The member who owns the contact; null to clear.
-    pub owner_id: MaybeUndefined<ID>,
-    /// Do not email.
-    pub do_not_email: Option<bool>,
-    /// Do not text.
-    pub do_not_text: Option<bool>,
-    /// Do not call.
-    pub do_not_call: Option<bool>,
-    /// Postal address.
-    pub address: Option<PostalAddressInput>,
-    /// Custom field values (at most 200).
-    pub custom_values: Option<Vec<CustomValueInput>>,
-}
-
-/// A postal address: omitted members stay as they are, an empty string clears one.
-#[derive(InputObject, Default)]
-pub struct PostalAddressInput {
-    /// Street and number (at most 200 characters).
-    pub line1: Option<String>,
-    /// Second line (at most 200 characters).
-    pub line2: Option<String>,
-    /// City (at most 100 characters).
-    pub city: Option<String>,
-    /// State, province or region (at most 100 characters).
-    pub region: Option<String>,
-    /// Postal code (at most 20 characters).
-    pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2 country code, such as `US` or `DE`.
-    pub country: Option<String>,
-}
 
 payload!(ContactPayload, contact: Contact, "The contact.");
 payload!(TagPayload, tag: Tag, "The tag.");
@@ -200,10 +117,6 @@ fn ids(list: &[ID], kind: NodeKind) -> Result<Vec<uuid::Uuid>, kernel::Error> {
     list.iter().map(|i| GlobalId::parse_as(i, kind)).collect()
 }
 
-fn user_id(id: &ID) -> Result<uuid::Uuid, kernel::Error> {
-    GlobalId::parse_as(id, NodeKind::User)
-}
-
 #[Object]
 impl ContactMutation {
     /// Adds a note to a contact's timeline (`CONTACTS_WRITE`).
@@ -219,7 +132,7 @@ impl ContactMutation {
             &rc.actor,
             id,
             crate::service::activity::NewActivity {
-                kind: ActivityKind::Note.as_str().into(),
+                kind: ActivityKind::Note,
                 direction: None,
                 status: None,
                 subject: None,
@@ -251,9 +164,9 @@ impl ContactMutation {
             &rc.actor,
             id,
             crate::service::activity::NewActivity {
-                kind: kind.as_str().into(),
-                direction: Some(input.direction.as_str().into()),
-                status: input.status.map(|s| s.as_str().into()),
+                kind,
+                direction: Some(input.direction),
+                status: input.status,
                 subject: input.subject,
                 body: input.body,
                 occurred_at: input.occurred_at,
@@ -368,28 +281,7 @@ impl ContactMutation {
         #[graphql(desc = "The contact.")] input: ContactCreateInput,
     ) -> async_graphql::Result<ContactPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let sub = GlobalId::parse_as(&input.sub_account_id, NodeKind::SubAccount)?;
-        let address = input.address.unwrap_or_default();
-        let fields = ContactFields {
-            first_name: input.first_name,
-            last_name: input.last_name,
-            email: input.email,
-            phone: input.phone,
-            company: input.company,
-            source: input.source.map(|s| s.as_str().to_owned()),
-            status: input.status.map(|s| s.as_str().to_owned()),
-            owner_id: input.owner_id.as_ref().map(user_id).transpose()?.map(Some),
-            dnd_email: input.do_not_email,
-            dnd_sms: input.do_not_text,
-            dnd_calls: input.do_not_call,
-            address_line1: address.line1,
-            address_line2: address.line2,
-            city: address.city,
-            region: address.region,
-            postal_code: address.postal_code,
-            country: address.country,
-            custom_values: value_inputs(input.custom_values)?,
-        };
+        let (sub, fields) = input.into_fields()?;
         contact::create(&**tx, &rc.actor, sub, fields)
             .await
             .map(Contact)
@@ -405,33 +297,7 @@ impl ContactMutation {
     ) -> async_graphql::Result<ContactPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = GlobalId::parse_as(&id, NodeKind::Contact)?;
-        let owner_id = match &input.owner_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(o) => Some(Some(user_id(o)?)),
-        };
-        let address = input.address.unwrap_or_default();
-        let fields = ContactFields {
-            first_name: input.first_name,
-            last_name: input.last_name,
-            email: input.email,
-            phone: input.phone,
-            company: input.company,
-            source: input.source.map(|s| s.as_str().to_owned()),
-            status: input.status.map(|s| s.as_str().to_owned()),
-            owner_id,
-            dnd_email: input.do_not_email,
-            dnd_sms: input.do_not_text,
-            dnd_calls: input.do_not_call,
-            address_line1: address.line1,
-            address_line2: address.line2,
-            city: address.city,
-            region: address.region,
-            postal_code: address.postal_code,
-            country: address.country,
-            custom_values: value_inputs(input.custom_values)?,
-        };
-        contact::update(&**tx, &rc.actor, id, fields)
+        contact::update(&**tx, &rc.actor, id, input.try_into()?)
             .await
             .map(Contact)
             .into_payload()

@@ -60,8 +60,8 @@ impl ContactFilterInput {
         let id = |v: Option<ID>, kind| v.map(|v| GlobalId::parse_as(&v, kind)).transpose();
         Ok(ContactFilter {
             search: self.search,
-            status: self.status.map(|s| s.as_str().to_owned()),
-            source: self.source.map(|s| s.as_str().to_owned()),
+            status: self.status,
+            source: self.source,
             owner_id: id(self.owner_id, NodeKind::User)?,
             tag_id: id(self.tag_id, NodeKind::Tag)?,
             text: self.text,
@@ -128,8 +128,8 @@ impl From<ContactFilter> for ContactFilterView {
     fn from(f: ContactFilter) -> Self {
         Self {
             search: f.search,
-            status: f.status.as_deref().map(ContactStatus::parse),
-            source: f.source.as_deref().map(ContactSource::parse),
+            status: f.status,
+            source: f.source,
             owner_id: f.owner_id.map(|u| gid(NodeKind::User, u)),
             tag_id: f.tag_id.map(|t| gid(NodeKind::Tag, t)),
             text: f.text,

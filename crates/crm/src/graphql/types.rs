@@ -1,95 +1,14 @@
 //! GraphQL types of the CRM crate.
 
+use super::fields::{CustomValueInput, value_inputs};
+pub use crate::entity::activity::{ActivityKind, Direction, InteractionStatus};
 use crate::entity::contact;
-use async_graphql::{Context, Enum, ID, Object};
+pub use crate::entity::contact::{ContactSource, ContactStatus};
+use crate::service::contact::ContactFields;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
-use kernel::id::{NodeKind, gid};
-
-/// Where a contact came from.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ContactSource {
-    /// Entered by hand.
-    Manual,
-    /// A form submission.
-    Form,
-    /// An ad.
-    Ad,
-    /// A CSV import.
-    Import,
-    /// A partner integration.
-    Api,
-    /// A referral.
-    Referral,
-    /// Anything else.
-    Other,
-}
-
-impl ContactSource {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactSource::Manual => "manual",
-            ContactSource::Form => "form",
-            ContactSource::Ad => "ad",
-            ContactSource::Import => "import",
-            ContactSource::Api => "api",
-            ContactSource::Referral => "referral",
-            ContactSource::Other => "other",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Self {
-        [
-            Self::Manual,
-            Self::Form,
-            Self::Ad,
-            Self::Import,
-            Self::Api,
-            Self::Referral,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .unwrap_or(Self::Other)
-    }
-}
-
-/// Where a contact stands in the sales process.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ContactStatus {
-    /// Not contacted yet.
-    New,
-    /// Contacted.
-    Contacted,
-    /// Qualified as a prospect.
-    Qualified,
-    /// Became a customer.
-    Converted,
-    /// Lost.
-    Lost,
-}
-
-impl ContactStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactStatus::New => "new",
-            ContactStatus::Contacted => "contacted",
-            ContactStatus::Qualified => "qualified",
-            ContactStatus::Converted => "converted",
-            ContactStatus::Lost => "lost",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Self {
-        [
-            Self::Contacted,
-            Self::Qualified,
-            Self::Converted,
-            Self::Lost,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .unwrap_or(Self::New)
-    }
-}
+use kernel::id::{GlobalId, NodeKind, gid};
+use uuid::Uuid;
 
 /// A postal address.
 #[derive(async_graphql::SimpleObject, Clone)]
@@ -141,11 +60,11 @@ impl Contact {
     }
     /// Where the contact came from.
     async fn source(&self) -> ContactSource {
-        ContactSource::parse(&self.0.source)
+        self.0.source
     }
     /// Where the contact stands.
     async fn status(&self) -> ContactStatus {
-        ContactStatus::parse(&self.0.status)
+        self.0.status
     }
     /// The member who owns the contact.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {
@@ -264,6 +183,145 @@ impl Contact {
 
 kernel::connection_types!(ContactConnection, ContactEdge, Contact, "contacts");
 
+/// Input of `contactCreate`. A contact needs a name, an email address or a phone number.
+#[derive(InputObject)]
+pub struct ContactCreateInput {
+    /// The sub-account (of the agency you act in) the contact belongs to.
+    pub sub_account_id: ID,
+    /// First name (at most 100 characters).
+    pub first_name: Option<String>,
+    /// Last name (at most 100 characters).
+    pub last_name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone number with its country code (`+1 415 555 2671`); stored in E.164.
+    pub phone: Option<String>,
+    /// Company (at most 200 characters).
+    pub company: Option<String>,
+    /// Where the contact came from. Default: `MANUAL`.
+    pub source: Option<ContactSource>,
+    /// Where the contact stands. Default: `NEW`.
+    pub status: Option<ContactStatus>,
+    /// The member who owns the contact (one who works in the sub-account).
+    pub owner_id: Option<ID>,
+    /// Do not email.
+    pub do_not_email: Option<bool>,
+    /// Do not text.
+    pub do_not_text: Option<bool>,
+    /// Do not call.
+    pub do_not_call: Option<bool>,
+    /// Postal address.
+    pub address: Option<PostalAddressInput>,
+    /// Custom field values (at most 200).
+    pub custom_values: Option<Vec<CustomValueInput>>,
+}
+
+/// Input of `contactUpdate`: omitted fields stay as they are; an empty string clears an
+/// optional text, `ownerId: null` clears the owner.
+#[derive(InputObject, Default)]
+pub struct ContactUpdateInput {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone number with its country code.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Where the contact came from.
+    pub source: Option<ContactSource>,
+    /// Where the contact stands.
+    pub status: Option<ContactStatus>,
+    /// The member who owns the contact; null to clear.
+    pub owner_id: MaybeUndefined<ID>,
+    /// Do not email.
+    pub do_not_email: Option<bool>,
+    /// Do not text.
+    pub do_not_text: Option<bool>,
+    /// Do not call.
+    pub do_not_call: Option<bool>,
+    /// Postal address.
+    pub address: Option<PostalAddressInput>,
+    /// Custom field values (at most 200).
+    pub custom_values: Option<Vec<CustomValueInput>>,
+}
+
+/// A postal address: omitted members stay as they are, an empty string clears one.
+#[derive(InputObject, Default)]
+pub struct PostalAddressInput {
+    /// Street and number (at most 200 characters).
+    pub line1: Option<String>,
+    /// Second line (at most 200 characters).
+    pub line2: Option<String>,
+    /// City (at most 100 characters).
+    pub city: Option<String>,
+    /// State, province or region (at most 100 characters).
+    pub region: Option<String>,
+    /// Postal code (at most 20 characters).
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, such as `US` or `DE`.
+    pub country: Option<String>,
+}
+
+impl ContactCreateInput {
+    /// The sub-account and the contact's fields, as `contact::create` takes them.
+    pub fn into_fields(self) -> Result<(Uuid, ContactFields), kernel::Error> {
+        let sub = GlobalId::parse_as(&self.sub_account_id, NodeKind::SubAccount)?;
+        // A creation is an update of a new contact: the members are the same.
+        let fields = ContactUpdateInput {
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            phone: self.phone,
+            company: self.company,
+            source: self.source,
+            status: self.status,
+            owner_id: self.owner_id.map(Some).into(),
+            do_not_email: self.do_not_email,
+            do_not_text: self.do_not_text,
+            do_not_call: self.do_not_call,
+            address: self.address,
+            custom_values: self.custom_values,
+        };
+        Ok((sub, fields.try_into()?))
+    }
+}
+
+/// The one mapping of a contact input onto the service's fields.
+impl TryFrom<ContactUpdateInput> for ContactFields {
+    type Error = kernel::Error;
+
+    fn try_from(i: ContactUpdateInput) -> Result<Self, kernel::Error> {
+        let address = i.address.unwrap_or_default();
+        Ok(ContactFields {
+            first_name: i.first_name,
+            last_name: i.last_name,
+            email: i.email,
+            phone: i.phone,
+            company: i.company,
+            source: i.source,
+            status: i.status,
+            owner_id: i
+                .owner_id
+                .map_value(|o| GlobalId::parse_as(&o, NodeKind::User))
+                .transpose()?
+                .into(),
+            dnd_email: i.do_not_email,
+            dnd_sms: i.do_not_text,
+            dnd_calls: i.do_not_call,
+            address_line1: address.line1,
+            address_line2: address.line2,
+            city: address.city,
+            region: address.region,
+            postal_code: address.postal_code,
+            country: address.country,
+            custom_values: value_inputs(i.custom_values)?,
+        })
+    }
+}
+
 /// A label for a sub-account's contacts.
 #[derive(Clone)]
 pub struct Tag(pub crate::entity::tag::Model);
@@ -291,110 +349,6 @@ impl Tag {
 
 kernel::connection_types!(TagConnection, TagEdge, Tag, "tags");
 
-/// What a timeline entry is.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ActivityKind {
-    /// A note someone wrote.
-    Note,
-    /// An email.
-    Email,
-    /// A text message.
-    Sms,
-    /// A phone call.
-    Call,
-    /// A meeting.
-    Meeting,
-}
-
-impl ActivityKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Note => "note",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Meeting => "meeting",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Self {
-        [Self::Email, Self::Sms, Self::Call, Self::Meeting]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or(Self::Note)
-    }
-}
-
-/// Which way an interaction went.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Direction {
-    /// From the contact.
-    Inbound,
-    /// To the contact.
-    Outbound,
-}
-
-impl Direction {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-        }
-    }
-}
-
-/// How far an interaction got.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum InteractionStatus {
-    /// Sent.
-    Sent,
-    /// Delivered.
-    Delivered,
-    /// Opened.
-    Opened,
-    /// A link in it was clicked.
-    Clicked,
-    /// The contact replied.
-    Replied,
-    /// It failed.
-    Failed,
-    /// The call or meeting took place.
-    Completed,
-    /// The call or meeting was missed.
-    Missed,
-}
-
-impl InteractionStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Opened => "opened",
-            Self::Clicked => "clicked",
-            Self::Replied => "replied",
-            Self::Failed => "failed",
-            Self::Completed => "completed",
-            Self::Missed => "missed",
-        }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Sent,
-            Self::Delivered,
-            Self::Opened,
-            Self::Clicked,
-            Self::Replied,
-            Self::Failed,
-            Self::Completed,
-            Self::Missed,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
 /// A note or a logged interaction on a contact's timeline.
 #[derive(Clone)]
 pub struct Activity(pub crate::entity::activity::Model);
@@ -408,19 +362,15 @@ impl Activity {
     }
     /// What it is.
     async fn kind(&self) -> ActivityKind {
-        ActivityKind::parse(&self.0.kind)
+        self.0.kind
     }
     /// Which way an interaction went (null for notes).
     async fn direction(&self) -> Option<Direction> {
-        match self.0.direction.as_deref() {
-            Some("inbound") => Some(Direction::Inbound),
-            Some("outbound") => Some(Direction::Outbound),
-            _ => None,
-        }
+        self.0.direction
     }
     /// How far an interaction got.
     async fn status(&self) -> Option<InteractionStatus> {
-        self.0.status.as_deref().and_then(InteractionStatus::parse)
+        self.0.status
     }
     /// Subject line.
     async fn subject(&self) -> Option<&str> {

@@ -2,7 +2,8 @@
 //! meetings, with direction and delivery status), newest first.
 
 use super::contact;
-use crate::entity::{activity, contact as contact_row};
+use crate::entity::activity::{self, ActivityKind, Direction, InteractionStatus};
+use crate::entity::contact as contact_row;
 use chrono::{DateTime, Utc};
 use kernel::auth::Actor;
 use kernel::connection::{Page, PageInfo};
@@ -19,29 +20,16 @@ use uuid::Uuid;
 
 /// Longest note or interaction body.
 pub const MAX_BODY: usize = 10_000;
-/// Kinds of logged interaction.
-pub const INTERACTIONS: &[&str] = &["email", "sms", "call", "meeting"];
-/// Statuses an interaction may have.
-pub const STATUSES: &[&str] = &[
-    "sent",
-    "delivered",
-    "opened",
-    "clicked",
-    "replied",
-    "failed",
-    "completed",
-    "missed",
-];
 
 /// An entry to add.
 #[derive(Debug, Clone)]
 pub struct NewActivity {
-    /// `note` or one of [`INTERACTIONS`].
-    pub kind: String,
-    /// `inbound` or `outbound` (interactions).
-    pub direction: Option<String>,
-    /// One of [`STATUSES`] (interactions).
-    pub status: Option<String>,
+    /// A note or an interaction.
+    pub kind: ActivityKind,
+    /// Which way it went (interactions).
+    pub direction: Option<Direction>,
+    /// How far it got (interactions).
+    pub status: Option<InteractionStatus>,
     /// Subject line.
     pub subject: Option<String>,
     /// The text.
@@ -70,7 +58,7 @@ where
             format!("write 1 to {MAX_BODY} characters"),
         ));
     }
-    let is_note = input.kind == "note";
+    let is_note = input.kind == ActivityKind::Note;
     if is_note && (input.direction.is_some() || input.status.is_some()) {
         errors.push(UserError::new(
             "input",

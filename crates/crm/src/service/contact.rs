@@ -2,7 +2,7 @@
 //! tenant with `CONTACTS_READ` in the contact's sub-account; written with `CONTACTS_WRITE`.
 
 use super::custom_field::{self, ValueInput};
-use crate::entity::contact;
+use crate::entity::contact::{self, ContactSource, ContactStatus};
 use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::connection::{Page, PageInfo};
@@ -11,18 +11,14 @@ use kernel::event::EventType;
 use kernel::id::new_uuid;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tenancy::guard::{self, Access};
 use uuid::Uuid;
-
-/// Where a contact came from.
-pub const SOURCES: &[&str] = &["manual", "form", "ad", "import", "api", "referral", "other"];
-/// Where a contact stands.
-pub const STATUSES: &[&str] = &["new", "contacted", "qualified", "converted", "lost"];
 
 /// A contact's fields; `None` leaves a field as it is (on update), `Some("")` clears it.
 #[derive(Debug, Clone, Default)]
@@ -37,10 +33,10 @@ pub struct ContactFields {
     pub phone: Option<String>,
     /// Company.
     pub company: Option<String>,
-    /// Source (one of [`SOURCES`]).
-    pub source: Option<String>,
-    /// Status (one of [`STATUSES`]).
-    pub status: Option<String>,
+    /// Where the contact came from.
+    pub source: Option<ContactSource>,
+    /// Where the contact stands.
+    pub status: Option<ContactStatus>,
     /// The member who owns the contact; `Some(None)` clears it.
     pub owner_id: Option<Option<Uuid>>,
     /// Do not email.
@@ -92,10 +88,10 @@ pub struct FieldCondition {
 pub struct ContactFilter {
     /// Prefix of a first name, last name, email or phone.
     pub search: Option<String>,
-    /// Only this status.
-    pub status: Option<String>,
-    /// Only this source.
-    pub source: Option<String>,
+    /// Only this status (saved as its stored name, `"new"`).
+    pub status: Option<ContactStatus>,
+    /// Only this source (saved as its stored name, `"manual"`).
+    pub source: Option<ContactSource>,
     /// Only contacts owned by this user.
     pub owner_id: Option<Uuid>,
     /// Only contacts with this tag.
@@ -278,19 +274,13 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
     };
     if let Some(v) = &f.first_name {
         match text(v, 100) {
-            Ok(v) => {
-                m.first_name_key = Set(v.to_lowercase());
-                m.first_name = Set(v);
-            }
+            Ok(v) => m.first_name = Set(v),
             Err(()) => push("input.firstName", "at most 100 characters on one line"),
         }
     }
     if let Some(v) = &f.last_name {
         match text(v, 100) {
-            Ok(v) => {
-                m.last_name_key = Set(v.to_lowercase());
-                m.last_name = Set(v);
-            }
+            Ok(v) => m.last_name = Set(v),
             Err(()) => push("input.lastName", "at most 100 characters on one line"),
         }
     }
@@ -363,19 +353,11 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
             }
         }
     }
-    if let Some(v) = &f.source {
-        if SOURCES.contains(&v.as_str()) {
-            m.source = Set(v.clone());
-        } else {
-            push("input.source", "unknown source");
-        }
+    if let Some(v) = f.source {
+        m.source = Set(v);
     }
-    if let Some(v) = &f.status {
-        if STATUSES.contains(&v.as_str()) {
-            m.status = Set(v.clone());
-        } else {
-            push("input.status", "unknown status");
-        }
+    if let Some(v) = f.status {
+        m.status = Set(v);
     }
     if let Some(v) = f.dnd_email {
         m.dnd_email = Set(v);
@@ -433,8 +415,9 @@ pub(crate) fn identifiable(m: &contact::ActiveModel) -> bool {
         || val(&m.phone).is_some_and(Option::is_some)
 }
 
-/// A new, empty contact (every column set) of a sub-account: `check` fills it.
-pub(crate) fn new_model(
+/// A new, empty contact (every column set but the keys, which follow the names on save) of a
+/// sub-account: `check` fills it. The one list of a new contact's defaults (fixtures use it too).
+pub fn new_model(
     agency_id: Uuid,
     sub_account_id: Uuid,
     now: DateTime<Utc>,
@@ -445,13 +428,14 @@ pub(crate) fn new_model(
         sub_account_id: Set(sub_account_id),
         first_name: Set(String::new()),
         last_name: Set(String::new()),
-        first_name_key: Set(String::new()),
-        last_name_key: Set(String::new()),
+        // From the names, on save (bulk writes call `fill_keys`).
+        first_name_key: NotSet,
+        last_name_key: NotSet,
         email: Set(None),
         phone: Set(None),
         company: Set(None),
-        source: Set("manual".into()),
-        status: Set("new".into()),
+        source: Set(ContactSource::Manual),
+        status: Set(ContactStatus::New),
         owner_id: Set(None),
         dnd_email: Set(false),
         dnd_sms: Set(false),
@@ -697,11 +681,11 @@ pub async fn conditions(
         if let Some(words) = filter.text.as_deref().map(words).filter(|w| !w.is_empty()) {
             q = q.filter(full_text(db.get_database_backend(), &words));
         }
-        if let Some(v) = &filter.status {
-            q = q.filter(contact::Column::Status.eq(v.clone()));
+        if let Some(v) = filter.status {
+            q = q.filter(contact::Column::Status.eq(v));
         }
-        if let Some(v) = &filter.source {
-            q = q.filter(contact::Column::Source.eq(v.clone()));
+        if let Some(v) = filter.source {
+            q = q.filter(contact::Column::Source.eq(v));
         }
         if let Some(v) = filter.owner_id {
             q = q.filter(contact::Column::OwnerId.eq(v));

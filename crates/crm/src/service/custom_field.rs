@@ -6,6 +6,7 @@
 //! must be among the choices, URLs must be http(s), dates are `YYYY-MM-DD`.
 
 use super::contact::FieldCondition;
+use crate::entity::custom_field::CustomFieldKind as Kind;
 use crate::entity::{contact, contact_field_value as value, custom_field as field};
 use chrono::{NaiveDate, Utc};
 use kernel::auth::Actor;
@@ -14,24 +15,15 @@ use kernel::event::EventType;
 use kernel::id::new_uuid;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoCondition, LikeExpr, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
-/// The kinds of custom field.
-pub const KINDS: &[&str] = &[
-    "text",
-    "number",
-    "date",
-    "single_select",
-    "multi_select",
-    "checkbox",
-    "url",
-];
 /// Most custom fields (archived ones included) in one sub-account.
 pub const MAX_FIELDS: u64 = 200;
 /// Most choices of a select field.
@@ -48,10 +40,6 @@ pub fn options_of(f: &field::Model) -> Vec<String> {
         .as_deref()
         .and_then(|o| serde_json::from_str(o).ok())
         .unwrap_or_default()
-}
-
-fn is_select(kind: &str) -> bool {
-    kind == "single_select" || kind == "multi_select"
 }
 
 fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
@@ -143,7 +131,7 @@ pub async fn create<C>(
     actor: &Actor,
     sub_account_id: Uuid,
     name: &str,
-    kind: &str,
+    kind: Kind,
     options: Option<&[String]>,
 ) -> Result<field::Model, Error>
 where
@@ -154,14 +142,7 @@ where
         .agency_id;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, name);
-    if !KINDS.contains(&kind) {
-        errors.push(UserError::new(
-            "input.kind",
-            UserErrorCode::Invalid,
-            "unknown kind",
-        ));
-    }
-    let options = match (is_select(kind), options) {
+    let options = match (kind.is_select(), options) {
         (true, Some(o)) => Some(check_options(&mut errors, o)),
         (true, None) => {
             errors.push(UserError::new(
@@ -213,8 +194,8 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
         name: Set(name),
-        name_key: Set(key),
-        kind: Set(kind.to_owned()),
+        name_key: NotSet, // from the name, on save
+        kind: Set(kind),
         options: Set(options.map(|o| serde_json::Value::from(o).to_string())),
         archived_at: Set(None),
         created_at: Set(now),
@@ -263,10 +244,9 @@ where
             ));
         }
         m.name = Set(n);
-        m.name_key = Set(key);
     }
     if let Some(o) = options {
-        if !is_select(&f.kind) {
+        if !f.kind.is_select() {
             errors.push(UserError::new(
                 "input.options",
                 UserErrorCode::Invalid,
@@ -313,7 +293,7 @@ async fn option_in_use(
     let q = value::Entity::find()
         .filter(value::Column::AgencyId.eq(f.agency_id))
         .filter(value::Column::FieldId.eq(f.id));
-    let q = if f.kind == "multi_select" {
+    let q = if f.kind == Kind::MultiSelect {
         q.filter(has_choice(option))
     } else {
         q.filter(value::Column::TextValue.eq(option))
@@ -381,16 +361,16 @@ pub async fn filter_contacts(
             });
         }
         let ranged = c.at_least.is_some() || c.at_most.is_some();
-        if ranged && !matches!(f.kind.as_str(), "number" | "date") {
+        if ranged && !matches!(f.kind, Kind::Number | Kind::Date) {
             return Err(bad(format!(
                 "`{}` is a {} field: only numbers and dates take `atLeast` and `atMost`",
                 f.name,
-                f.kind.replace('_', "-")
+                f.kind.label()
             )));
         }
         let mut cond = Condition::all();
-        match f.kind.as_str() {
-            "number" => {
+        match f.kind {
+            Kind::Number => {
                 let num = |v: &str| {
                     v.trim()
                         .parse::<f64>()
@@ -408,7 +388,7 @@ pub async fn filter_contacts(
                     cond = cond.add(value::Column::NumberValue.lte(num(v)?));
                 }
             }
-            "date" => {
+            Kind::Date => {
                 let date = |v: &str| {
                     NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
                         .map(|d| d.format("%Y-%m-%d").to_string())
@@ -424,7 +404,7 @@ pub async fn filter_contacts(
                     cond = cond.add(value::Column::DateValue.lte(date(v)?));
                 }
             }
-            "checkbox" => {
+            Kind::Checkbox => {
                 if let Some(v) = &c.equals {
                     match v.trim() {
                         // An unset checkbox counts as unchecked.
@@ -438,7 +418,7 @@ pub async fn filter_contacts(
                     }
                 }
             }
-            "multi_select" => {
+            Kind::MultiSelect => {
                 if let Some(v) = &c.equals {
                     cond = cond.add(has_choice(v.trim()));
                 }
@@ -570,11 +550,11 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
     .iter()
     .filter(|b| **b)
     .count();
-    let member = match f.kind.as_str() {
-        "number" => "number",
-        "date" => "date",
-        "checkbox" => "checked",
-        "multi_select" => "options",
+    let member = match f.kind {
+        Kind::Number => "number",
+        Kind::Date => "date",
+        Kind::Checkbox => "checked",
+        Kind::MultiSelect => "options",
         _ => "text",
     };
     let mut out = Checked {
@@ -588,14 +568,14 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
         format!(
             "`{}` is a {} field: give its value as `{member}`",
             f.name,
-            f.kind.replace('_', "-")
+            f.kind.label()
         )
     };
     if given > 1 {
         return Err(wrong());
     }
-    match f.kind.as_str() {
-        "text" | "url" | "single_select" => {
+    match f.kind {
+        Kind::Text | Kind::Url | Kind::SingleSelect => {
             let t = v.text.as_deref().ok_or_else(wrong)?.trim();
             if t.is_empty() {
                 return Ok(out);
@@ -603,22 +583,22 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
             if t.chars().count() > MAX_TEXT {
                 return Err(format!("at most {MAX_TEXT} characters"));
             }
-            if f.kind == "url" && !tenancy::service::validate::is_http_url(t) {
+            if f.kind == Kind::Url && !tenancy::service::validate::is_http_url(t) {
                 return Err("enter a full http:// or https:// address".into());
             }
-            if f.kind == "single_select" && !options_of(f).iter().any(|o| o == t) {
+            if f.kind == Kind::SingleSelect && !options_of(f).iter().any(|o| o == t) {
                 return Err(format!("`{t}` is not a choice of `{}`", f.name));
             }
             out.text = Some(t.to_owned());
         }
-        "number" => {
+        Kind::Number => {
             let n = v.number.ok_or_else(wrong)?;
             if !n.is_finite() {
                 return Err("enter a finite number".into());
             }
             out.number = Some(n);
         }
-        "date" => {
+        Kind::Date => {
             let d = v.date.as_deref().ok_or_else(wrong)?.trim();
             if d.is_empty() {
                 return Ok(out);
@@ -627,8 +607,8 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
                 .map_err(|_| "enter a date as YYYY-MM-DD".to_owned())?;
             out.date = Some(parsed.format("%Y-%m-%d").to_string());
         }
-        "checkbox" => out.checked = Some(v.checked.ok_or_else(wrong)?),
-        "multi_select" => {
+        Kind::Checkbox => out.checked = Some(v.checked.ok_or_else(wrong)?),
+        Kind::MultiSelect => {
             let chosen = v.options.as_ref().ok_or_else(wrong)?;
             let all = options_of(f);
             let mut picked: Vec<&str> = Vec::new();
@@ -651,7 +631,6 @@ pub fn check_value(f: &field::Model, v: &ValueInput) -> Result<Checked, String> 
                 out.text = Some(format!("|{}|", ordered.join("|")));
             }
         }
-        _ => return Err(wrong()),
     }
     if out
         .text
@@ -753,14 +732,14 @@ pub fn row(
 mod tests {
     use super::*;
 
-    fn def(kind: &str, options: Option<&[&str]>) -> field::Model {
+    fn def(kind: Kind, options: Option<&[&str]>) -> field::Model {
         field::Model {
             agency_id: Uuid::nil(),
             id: Uuid::nil(),
             sub_account_id: Uuid::nil(),
             name: "F".into(),
             name_key: "f".into(),
-            kind: kind.into(),
+            kind,
             options: options.map(|o| serde_json::json!(o).to_string()),
             archived_at: None,
             created_at: Utc::now(),
@@ -770,7 +749,7 @@ mod tests {
 
     #[test]
     fn values_are_checked_against_the_kind() {
-        let num = def("number", None);
+        let num = def(Kind::Number, None);
         let ok = ValueInput {
             number: Some(4.5),
             ..Default::default()
@@ -782,14 +761,14 @@ mod tests {
         };
         assert!(check_value(&num, &text).is_err_and(|e| e.contains("`number`")));
 
-        let date = def("date", None);
+        let date = def(Kind::Date, None);
         let bad = ValueInput {
             date: Some("2026-02-30".into()),
             ..Default::default()
         };
         assert!(check_value(&date, &bad).is_err());
 
-        let multi = def("multi_select", Some(&["a", "b", "c"]));
+        let multi = def(Kind::MultiSelect, Some(&["a", "b", "c"]));
         let pick = ValueInput {
             options: Some(vec!["c".into(), "a".into(), "a".into()]),
             ..Default::default()
@@ -804,7 +783,7 @@ mod tests {
         };
         assert!(check_value(&multi, &unknown).is_err());
 
-        let url = def("url", None);
+        let url = def(Kind::Url, None);
         for (u, good) in [
             ("https://example.com/x", true),
             ("example.com", false),

@@ -15,8 +15,8 @@ use kernel::event::{self, EventType, NewEvent};
 use kernel::id::NodeKind;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait, TryIntoModel,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable,
+    ModelTrait, QueryFilter, TransactionSession, TransactionTrait, TryIntoModel,
 };
 use std::collections::{HashMap, HashSet};
 use tenancy::guard::{self, Access};
@@ -30,7 +30,7 @@ pub const MAX_ROWS: usize = 50_000;
 pub const MAX_REPORTED: usize = 1_000;
 /// Rows per insert statement.
 const BATCH: usize = 300;
-/// Contacts per bulk update statement (20 values each).
+/// Contacts per bulk update statement (a value per written column each).
 const UPDATE_BATCH: usize = 200;
 
 /// Where a column goes.
@@ -181,8 +181,8 @@ impl Prepared {
             )*};
         }
         copy!(
-            first_name => first_name, first_name_key;
-            last_name => last_name, last_name_key;
+            first_name => first_name;
+            last_name => last_name;
             email => email;
             phone => phone;
             company => company;
@@ -198,7 +198,14 @@ impl Prepared {
             postal_code => postal_code;
             country => country;
         );
+        // Bulk writes skip `before_save`.
+        m.fill_keys();
     }
+}
+
+/// A cell as a stored name of `E` (`manual`, `new`, …), whatever its case.
+fn stored<E: ActiveEnum<Value = String>>(cell: &str) -> Option<E> {
+    E::try_from_value(&cell.to_lowercase()).ok()
 }
 
 fn truthy(cell: &str) -> Option<bool> {
@@ -215,19 +222,19 @@ fn cell_value(f: &field::Model, cell: &str) -> Result<Checked, String> {
         field_id: f.id,
         ..Default::default()
     };
-    match f.kind.as_str() {
-        "number" => {
+    match f.kind {
+        field::CustomFieldKind::Number => {
             v.number = Some(
                 cell.trim()
                     .parse::<f64>()
                     .map_err(|_| format!("`{cell}` is not a number"))?,
             );
         }
-        "date" => v.date = Some(cell.to_owned()),
-        "checkbox" => {
+        field::CustomFieldKind::Date => v.date = Some(cell.to_owned()),
+        field::CustomFieldKind::Checkbox => {
             v.checked = Some(truthy(cell).ok_or_else(|| format!("`{cell}` is not yes or no"))?);
         }
-        "multi_select" => {
+        field::CustomFieldKind::MultiSelect => {
             v.options = Some(
                 cell.split(';')
                     .map(str::trim)
@@ -331,8 +338,22 @@ fn prepare(
             Target::Email => f.email = text,
             Target::Phone => f.phone = text,
             Target::Company => f.company = text,
-            Target::Source => f.source = Some(cell.to_lowercase()),
-            Target::Status => f.status = Some(cell.to_lowercase()),
+            Target::Source => match stored(cell) {
+                Some(v) => f.source = Some(v),
+                None => errors.push(RowError {
+                    row,
+                    column: Some(header.clone()),
+                    message: "unknown source".into(),
+                }),
+            },
+            Target::Status => match stored(cell) {
+                Some(v) => f.status = Some(v),
+                None => errors.push(RowError {
+                    row,
+                    column: Some(header.clone()),
+                    message: "unknown status".into(),
+                }),
+            },
             Target::AddressLine1 => f.address_line1 = text,
             Target::AddressLine2 => f.address_line2 = text,
             Target::City => f.city = text,
@@ -557,7 +578,7 @@ where
             Some(id) => id,
             None => {
                 let mut m = new_model(agency_id, sub_account_id, now);
-                m.source = Set("import".into());
+                m.source = Set(c::ContactSource::Import);
                 let id = new_id(&m);
                 models.insert(id, m);
                 created.push(id);
@@ -738,27 +759,22 @@ async fn update_many(
     agency_id: Uuid,
     rows: &[c::Model],
 ) -> Result<(), Error> {
-    const COLUMNS: [&str; 19] = [
-        "first_name",
-        "last_name",
-        "first_name_key",
-        "last_name_key",
-        "email",
-        "phone",
-        "company",
-        "source",
-        "status",
-        "dnd_email",
-        "dnd_sms",
-        "dnd_calls",
-        "address_line1",
-        "address_line2",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-        "updated_at",
-    ];
+    // Every column but the primary key, the sub-account, the owner, the life cycle and the
+    // creation time: a column added to contacts is written here without a change.
+    let columns: Vec<c::Column> = c::Column::iter()
+        .filter(|col| {
+            !matches!(
+                col,
+                c::Column::AgencyId
+                    | c::Column::Id
+                    | c::Column::SubAccountId
+                    | c::Column::OwnerId
+                    | c::Column::CreatedAt
+                    | c::Column::DeletedAt
+                    | c::Column::MergedIntoId
+            )
+        })
+        .collect();
     if rows.is_empty() {
         return Ok(());
     }
@@ -771,41 +787,22 @@ async fn update_many(
             _ => "?".to_owned(),
         }
     };
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 20 + 1);
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * (columns.len() + 1) + 1);
     let mut tuples = Vec::with_capacity(rows.len());
     for r in rows {
-        let row: Vec<sea_orm::Value> = vec![
-            r.id.into(),
-            r.first_name.clone().into(),
-            r.last_name.clone().into(),
-            r.first_name_key.clone().into(),
-            r.last_name_key.clone().into(),
-            r.email.clone().into(),
-            r.phone.clone().into(),
-            r.company.clone().into(),
-            r.source.clone().into(),
-            r.status.clone().into(),
-            r.dnd_email.into(),
-            r.dnd_sms.into(),
-            r.dnd_calls.into(),
-            r.address_line1.clone().into(),
-            r.address_line2.clone().into(),
-            r.city.clone().into(),
-            r.region.clone().into(),
-            r.postal_code.clone().into(),
-            r.country.clone().into(),
-            r.updated_at.into(),
-        ];
+        let row: Vec<sea_orm::Value> = std::iter::once(r.id.into())
+            .chain(columns.iter().map(|col| r.get(*col)))
+            .collect();
         let marks: Vec<String> = row.iter().map(|_| param()).collect();
         tuples.push(format!("({})", marks.join(", ")));
         values.extend(row);
     }
     let agency = param();
     values.push(agency_id.into());
-    let set: Vec<String> = COLUMNS
+    let set: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("\"{c}\" = v.column{}", i + 2))
+        .map(|(i, col)| format!("\"{}\" = v.column{}", col.as_str(), i + 2))
         .collect();
     let sql = format!(
         "UPDATE contacts SET {} FROM (VALUES {}) AS v WHERE contacts.agency_id = {agency} AND contacts.id = v.column1",

@@ -201,9 +201,7 @@ where
     let mut m: c::ActiveModel = survivor.clone().into();
     if survivor.first_name.is_empty() && survivor.last_name.is_empty() {
         m.first_name = Set(merged.first_name.clone());
-        m.first_name_key = Set(merged.first_name_key.clone());
         m.last_name = Set(merged.last_name.clone());
-        m.last_name_key = Set(merged.last_name_key.clone());
     }
     macro_rules! fill {
         ($($f:ident),*) => {$(

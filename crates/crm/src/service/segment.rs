@@ -9,8 +9,8 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::new_uuid;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -183,7 +183,7 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
         name: Set(name),
-        name_key: Set(key),
+        name_key: NotSet, // from the name, on save
         filter: Set(serde_json::to_string(&filter).map_err(Error::internal)?),
         created_at: Set(now),
         updated_at: Set(now),
@@ -229,7 +229,6 @@ where
             ));
         }
         m.name = Set(n);
-        m.name_key = Set(key);
     }
     if let Some(f) = filter {
         check_filter(db, t, &f, &mut errors).await?;
@@ -273,4 +272,46 @@ where
     .await?;
     txn.commit().await?;
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::contact::{ContactSource, ContactStatus};
+
+    /// Filters saved before statuses and sources were typed (as their stored strings) still
+    /// load, and a filter saves as it always did.
+    #[test]
+    fn saved_filters_keep_their_strings() {
+        let saved = r#"{"search":null,"status":"qualified","source":"referral","owner_id":null,"tag_id":null,"text":null,"created_from":null,"created_before":null,"custom_fields":[],"segment_id":null}"#;
+        let row = segment::Model {
+            agency_id: Uuid::nil(),
+            id: Uuid::nil(),
+            sub_account_id: Uuid::nil(),
+            name: "S".into(),
+            name_key: "s".into(),
+            filter: saved.into(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        let f = parse(&row).ok();
+        assert_eq!(
+            f.as_ref().map(|f| (f.status, f.source)),
+            Some((
+                Some(ContactStatus::Qualified),
+                Some(ContactSource::Referral)
+            ))
+        );
+        assert_eq!(
+            f.and_then(|f| serde_json::to_string(&f).ok()).as_deref(),
+            Some(saved)
+        );
+        for status in ["new", "contacted", "qualified", "converted", "lost"] {
+            let json = format!(r#"{{"status":"{status}"}}"#);
+            assert!(
+                serde_json::from_str::<ContactFilter>(&json).is_ok(),
+                "{status}"
+            );
+        }
+    }
 }

@@ -9,8 +9,8 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::{self, EventType, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -106,7 +106,7 @@ where
         id: Set(new_uuid()),
         sub_account_id: Set(sub_account_id),
         name: Set(name),
-        name_key: Set(key),
+        name_key: NotSet, // from the name, on save
         color: Set(color),
         created_at: Set(now),
         updated_at: Set(now),
@@ -153,7 +153,6 @@ where
             ));
         }
         m.name = Set(n);
-        m.name_key = Set(key);
     }
     if let Some(c) = color {
         m.color = Set(check_color(&mut errors, c));

@@ -2,6 +2,41 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where an idea stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(12))")]
+#[serde(rename_all = "snake_case")]
+pub enum IdeaStatus {
+    /// Proposed.
+    #[sea_orm(string_value = "new")]
+    New,
+    /// Planned.
+    #[sea_orm(string_value = "planned")]
+    Planned,
+    /// Being worked on.
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    /// Done.
+    #[sea_orm(string_value = "done")]
+    Done,
+    /// Not going ahead.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "ideas")]
@@ -14,7 +49,7 @@ pub struct Model {
     pub sub_account_id: Uuid,
     pub title: String,
     pub body: Option<String>,
-    pub status: String,
+    pub status: IdeaStatus,
     pub votes: i32,
     pub author_id: Option<Uuid>,
     pub created_at: DateTimeUtc,

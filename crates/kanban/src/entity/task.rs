@@ -2,6 +2,69 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How urgent a task is.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "snake_case")]
+pub enum TaskPriority {
+    /// Low.
+    #[sea_orm(string_value = "low")]
+    Low,
+    /// Normal.
+    #[sea_orm(string_value = "normal")]
+    Normal,
+    /// High.
+    #[sea_orm(string_value = "high")]
+    High,
+    /// Urgent.
+    #[sea_orm(string_value = "urgent")]
+    Urgent,
+}
+
+/// Where a task stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(12))")]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Not started.
+    #[sea_orm(string_value = "todo")]
+    Todo,
+    /// Being worked on.
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    /// Completed.
+    #[sea_orm(string_value = "done")]
+    Done,
+    /// Dropped.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tasks")]
@@ -20,8 +83,8 @@ pub struct Model {
     pub description: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub due_at: Option<DateTimeUtc>,
-    pub priority: String,
-    pub status: String,
+    pub priority: TaskPriority,
+    pub status: TaskStatus,
     pub repeat_rule: Option<String>,
     pub completed_at: Option<DateTimeUtc>,
     pub rank: String,

@@ -18,18 +18,15 @@ fn opt_id(id: Option<&ID>, kind: NodeKind) -> Result<Option<Uuid>, kernel::Error
 
 /// An update's id member: omitted (`None`), cleared (`Some(None)`) or set.
 fn maybe_id(v: &MaybeUndefined<ID>, kind: NodeKind) -> Result<Option<Option<Uuid>>, kernel::Error> {
-    maybe(v)
-        .map(|v| v.map(|i| id_of(&i, kind)).transpose())
+    v.clone()
+        .map_value(|i| id_of(&i, kind))
         .transpose()
+        .map(Into::into)
 }
 
 /// An update's member: omitted (`None`), cleared (`Some(None)`) or set.
 fn maybe<T: Clone>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(x) => Some(Some(x.clone())),
-    }
+    v.clone().into()
 }
 mod query;
 mod types;

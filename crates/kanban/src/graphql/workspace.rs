@@ -15,50 +15,8 @@ use kernel::id::{NodeKind, gid};
 use kernel::payload;
 use uuid::Uuid;
 
-macro_rules! str_enum {
-    ($name:ident, $doc:literal, $default:ident, $($variant:ident => $s:literal : $vdoc:literal),* $(,)?) => {
-        #[doc = $doc]
-        #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-        pub enum $name {
-            $(#[doc = $vdoc] $variant,)*
-        }
-
-        impl $name {
-            /// The stored name.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $s,)*
-                }
-            }
-            fn parse(s: &str) -> Self {
-                match s {
-                    $($s => Self::$variant,)*
-                    _ => Self::$default,
-                }
-            }
-        }
-    };
-}
-
-str_enum!(TaskPriority, "How urgent a task is.", Normal,
-    Low => "low": "Low.",
-    Normal => "normal": "Normal.",
-    High => "high": "High.",
-    Urgent => "urgent": "Urgent.",
-);
-str_enum!(TaskStatus, "Where a task stands.", Todo,
-    Todo => "todo": "Not started.",
-    InProgress => "in_progress": "Being worked on.",
-    Done => "done": "Completed.",
-    Cancelled => "cancelled": "Dropped.",
-);
-str_enum!(IdeaStatus, "Where an idea stands.", New,
-    New => "new": "Proposed.",
-    Planned => "planned": "Planned.",
-    InProgress => "in_progress": "Being worked on.",
-    Done => "done": "Done.",
-    Rejected => "rejected": "Not going ahead.",
-);
+pub use crate::entity::idea::IdeaStatus;
+pub use crate::entity::task::{TaskPriority, TaskStatus};
 
 /// How often a task repeats.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -128,11 +86,11 @@ impl Task {
     }
     /// Where it stands.
     async fn status(&self) -> TaskStatus {
-        TaskStatus::parse(&self.0.status)
+        self.0.status
     }
     /// How urgent it is.
     async fn priority(&self) -> TaskPriority {
-        TaskPriority::parse(&self.0.priority)
+        self.0.priority
     }
     /// When it is due.
     async fn due_at(&self) -> Option<DateTime<Utc>> {
@@ -505,7 +463,7 @@ impl Idea {
     }
     /// Where it stands.
     async fn status(&self) -> IdeaStatus {
-        IdeaStatus::parse(&self.0.status)
+        self.0.status
     }
     /// How many people voted for it.
     async fn votes(&self) -> i32 {
@@ -585,7 +543,7 @@ impl WorkspaceQuery {
             group_id: opt_id(f.group_id.as_ref(), NodeKind::TaskGroup)?,
             category_id: opt_id(f.category_id.as_ref(), NodeKind::TaskCategory)?,
             assignee_id: opt_id(f.assignee_id.as_ref(), NodeKind::User)?,
-            status: f.status.map(|s| s.as_str().to_owned()),
+            status: f.status,
         };
         let page = Page::new(first, after, last, before)?;
         let (rows, info) = tasks::list(&**tx, &rc.actor, sub, filter, page).await?;
@@ -848,7 +806,7 @@ impl WorkspaceMutation {
             category_id: opt_id(input.category_id.as_ref(), NodeKind::TaskCategory)?.map(Some),
             assignee_id: opt_id(input.assignee_id.as_ref(), NodeKind::User)?.map(Some),
             due_at: input.due_at.map(Some),
-            priority: input.priority.map(|p| p.as_str().to_owned()),
+            priority: input.priority,
             status: None,
             repeat_rule: input.repeat.map(|r| Some(r.rule())),
         };
@@ -874,8 +832,8 @@ impl WorkspaceMutation {
             category_id: maybe_id(&input.category_id, NodeKind::TaskCategory)?,
             assignee_id: maybe_id(&input.assignee_id, NodeKind::User)?,
             due_at: maybe(&input.due_at),
-            priority: input.priority.map(|p| p.as_str().to_owned()),
-            status: input.status.map(|s| s.as_str().to_owned()),
+            priority: input.priority,
+            status: input.status,
             repeat_rule: maybe(&input.repeat).map(|r| r.map(|r| r.rule())),
         };
         tasks::update(&**tx, &rc.actor, id, f)
@@ -893,7 +851,7 @@ impl WorkspaceMutation {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&id, NodeKind::Task)?;
         let f = tasks::TaskFields {
-            status: Some("done".into()),
+            status: Some(TaskStatus::Done),
             ..Default::default()
         };
         tasks::update(&**tx, &rc.actor, id, f)
@@ -1159,7 +1117,7 @@ impl WorkspaceMutation {
     ) -> async_graphql::Result<IdeaPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&id, NodeKind::Idea)?;
-        workspace::idea_set_status(&**tx, &rc.actor, id, status.as_str())
+        workspace::idea_set_status(&**tx, &rc.actor, id, status)
             .await
             .map(Idea)
             .into_payload()

@@ -3,6 +3,7 @@
 //! its next occurrence from its RRULE), delete; checklists, comments, attachments (file
 //! references) and reminders.
 
+use crate::entity::task::{TaskPriority, TaskStatus};
 use crate::entity::{
     checklist_item, task, task_attachment, task_category, task_change, task_comment, task_group,
     task_reminder,
@@ -14,8 +15,8 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -31,10 +32,6 @@ pub use checklist::*;
 pub use comment::*;
 pub use reminder::*;
 
-/// Task priorities.
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-/// Task statuses.
-pub const STATUSES: &[&str] = &["todo", "in_progress", "done", "cancelled"];
 /// Most items in one checklist.
 pub const MAX_CHECKLIST: u64 = 100;
 
@@ -53,10 +50,10 @@ pub struct TaskFields {
     pub assignee_id: Option<Option<Uuid>>,
     /// Due time.
     pub due_at: Option<Option<DateTime<Utc>>>,
-    /// One of [`PRIORITIES`].
-    pub priority: Option<String>,
-    /// One of [`STATUSES`] (`done` completes the task).
-    pub status: Option<String>,
+    /// How urgent it is.
+    pub priority: Option<TaskPriority>,
+    /// Where it stands (`Done` completes the task).
+    pub status: Option<TaskStatus>,
     /// An RFC 5545 RRULE (`FREQ=WEEKLY;BYDAY=MO`).
     pub repeat_rule: Option<Option<String>>,
 }
@@ -128,17 +125,11 @@ async fn check(
         }
         m.description = Set(Some(d.to_owned()).filter(|d| !d.is_empty()));
     }
-    if let Some(p) = &f.priority {
-        if !PRIORITIES.contains(&p.as_str()) {
-            push("input.priority", "unknown priority");
-        }
-        m.priority = Set(p.clone());
+    if let Some(p) = f.priority {
+        m.priority = Set(p);
     }
-    if let Some(s) = &f.status {
-        if !STATUSES.contains(&s.as_str()) {
-            push("input.status", "unknown status");
-        }
-        m.status = Set(s.clone());
+    if let Some(s) = f.status {
+        m.status = Set(s);
     }
     if let Some(d) = f.due_at {
         m.due_at = Set(d);
@@ -220,6 +211,16 @@ impl Shown for String {
 impl Shown for Option<String> {
     fn shown(&self) -> Option<String> {
         self.clone()
+    }
+}
+impl Shown for TaskPriority {
+    fn shown(&self) -> Option<String> {
+        Some(self.to_value())
+    }
+}
+impl Shown for TaskStatus {
+    fn shown(&self) -> Option<String> {
+        Some(self.to_value())
     }
 }
 impl Shown for Option<Uuid> {
@@ -314,8 +315,8 @@ where
         description: Set(None),
         assignee_id: Set(None),
         due_at: Set(None),
-        priority: Set("normal".into()),
-        status: Set("todo".into()),
+        priority: Set(TaskPriority::Normal),
+        status: Set(TaskStatus::Todo),
         repeat_rule: Set(None),
         completed_at: Set(None),
         rank: Set(String::new()),
@@ -326,7 +327,7 @@ where
     if !errors.is_empty() {
         return Err(Error::User(errors));
     }
-    if matches!(&m.status, Set(s) if s == "done") {
+    if matches!(&m.status, Set(TaskStatus::Done)) {
         m.completed_at = Set(Some(now));
     }
     let txn = db.begin().await?;
@@ -381,10 +382,10 @@ where
         return Err(Error::User(errors));
     }
     let now = Utc::now();
-    let completing = matches!(&m.status, Set(s) if s == "done") && old.status != "done";
+    let completing = matches!(&m.status, Set(TaskStatus::Done)) && old.status != TaskStatus::Done;
     if completing {
         m.completed_at = Set(Some(now));
-    } else if matches!(&m.status, Set(s) if s != "done") {
+    } else if matches!(&m.status, Set(s) if *s != TaskStatus::Done) {
         m.completed_at = Set(None);
     }
     m.updated_at = Set(now);
@@ -454,8 +455,8 @@ async fn repeat(
         description: Set(t.description.clone()),
         assignee_id: Set(t.assignee_id),
         due_at: Set(Some(due)),
-        priority: Set(t.priority.clone()),
-        status: Set("todo".into()),
+        priority: Set(t.priority),
+        status: Set(TaskStatus::Todo),
         repeat_rule: Set(t.repeat_rule.clone()),
         completed_at: Set(None),
         rank: Set(kernel::rank::between(None, None)?),
@@ -583,7 +584,7 @@ pub struct TaskFilter {
     /// Only tasks of this assignee.
     pub assignee_id: Option<Uuid>,
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<TaskStatus>,
 }
 
 /// A task's sub-tasks, in order.

@@ -2,6 +2,7 @@
 //! boards with ideas and one vote per person, and workspace links.
 
 use super::check_name;
+use crate::entity::idea::IdeaStatus;
 use crate::entity::{idea, idea_board, idea_vote, task_category, task_group, workspace_link};
 use chrono::Utc;
 use kernel::auth::Actor;
@@ -16,9 +17,6 @@ use sea_orm::{
 use serde_json::json;
 use tenancy::guard::{self, Access};
 use uuid::Uuid;
-
-/// Idea statuses.
-pub const IDEA_STATUSES: &[&str] = &["new", "planned", "in_progress", "done", "rejected"];
 
 // Task groups.
 
@@ -350,7 +348,7 @@ where
         sub_account_id: Set(b.sub_account_id),
         title: Set(title.to_owned()),
         body: Set(body.map(str::to_owned)),
-        status: Set("new".into()),
+        status: Set(IdeaStatus::New),
         votes: Set(0),
         author_id: Set(actor.user_id()),
         created_at: Set(now),
@@ -368,17 +366,14 @@ pub async fn idea_set_status<C>(
     db: &C,
     actor: &Actor,
     id: Uuid,
-    status: &str,
+    status: IdeaStatus,
 ) -> Result<idea::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let i = guard::load::<idea::Entity>(db, actor, id, Access::Write).await?;
-    if !IDEA_STATUSES.contains(&status) {
-        return Err(Error::bad_input(Some("input.status"), "unknown status"));
-    }
     let mut m: idea::ActiveModel = i.into();
-    m.status = Set(status.to_owned());
+    m.status = Set(status);
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let i = m.update(&txn).await?;

@@ -55,7 +55,7 @@ impl LiveSession {
         agency: Option<String>,
         sub_account: Option<String>,
     ) -> Result<Self, Error> {
-        let (actor, _, expires_at) = authorize(
+        let (actor, _, expires_at) = authenticate(
             &db,
             &identity,
             &credential,
@@ -77,7 +77,7 @@ impl LiveSession {
 
     /// The actor as it is now (credential checked again, memberships reloaded).
     async fn refresh(&self) -> Result<Actor, Error> {
-        Ok(authorize(
+        Ok(authenticate(
             &self.db,
             &self.identity,
             &self.credential,
@@ -103,7 +103,7 @@ impl LiveSession {
 }
 
 /// Authenticates and resolves the tenant as the HTTP edge does, in a short transaction.
-async fn authorize(
+async fn authenticate(
     db: &DatabaseConnection,
     identity: &identity::Identity,
     credential: &str,

@@ -201,7 +201,7 @@ async fn set_tags(
     Ok(())
 }
 
-async fn enter(db: &impl ConnectionTrait, t: &ticket::Model) -> Result<(), Error> {
+async fn record_lane_entry(db: &impl ConnectionTrait, t: &ticket::Model) -> Result<(), Error> {
     lane_entry::ActiveModel {
         agency_id: Set(t.agency_id),
         id: Set(new_uuid()),
@@ -282,7 +282,7 @@ where
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;
     }
-    enter(&txn, &t).await?;
+    record_lane_entry(&txn, &t).await?;
     super::notify_assigned(
         &txn,
         actor,
@@ -395,7 +395,7 @@ where
     m.updated_at = Set(Utc::now());
     let t = m.update(&txn).await.map_err(taken_rank)?;
     if from != t.lane_id {
-        enter(&txn, &t).await?;
+        record_lane_entry(&txn, &t).await?;
     }
     guard::record(
         &txn,

@@ -2,6 +2,35 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a ticket stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// In progress.
+    #[sea_orm(string_value = "open")]
+    Open,
+    /// Won.
+    #[sea_orm(string_value = "won")]
+    Won,
+    /// Lost.
+    #[sea_orm(string_value = "lost")]
+    Lost,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "tickets")]
@@ -20,8 +49,7 @@ pub struct Model {
     pub contact_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub due_at: Option<DateTimeUtc>,
-    /// `open`, `won` or `lost`.
-    pub status: String,
+    pub status: TicketStatus,
     pub status_reason: Option<String>,
     pub closed_at: Option<DateTimeUtc>,
     /// Fractional rank in its lane (unique there).

@@ -1,6 +1,6 @@
 //! The kanban crate's mutation root.
 
-use super::types::{Lane, Pipeline, Ticket, TicketNote};
+use super::types::{Lane, Pipeline, Ticket, TicketNote, TicketStatus};
 use super::{id_of, maybe, maybe_id, opt_id};
 use crate::service::{lane, pipeline, ticket};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
@@ -388,8 +388,8 @@ impl BoardMutation {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&input.ticket_id, NodeKind::Ticket)?;
         let status = match input.outcome {
-            TicketOutcome::Won => "won",
-            TicketOutcome::Lost => "lost",
+            TicketOutcome::Won => TicketStatus::Won,
+            TicketOutcome::Lost => TicketStatus::Lost,
         };
         let r = ticket::set_status(&**tx, &rc.actor, id, status, input.reason.as_deref()).await;
         as_ticket(&**tx, r).await.into_payload()
@@ -406,7 +406,7 @@ impl BoardMutation {
             &**tx,
             &rc.actor,
             id_of(&id, NodeKind::Ticket)?,
-            "open",
+            TicketStatus::Open,
             None,
         )
         .await;

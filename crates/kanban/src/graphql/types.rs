@@ -4,41 +4,14 @@ use crate::entity::{lane, pipeline, ticket, ticket_note};
 use crate::loader::{
     LaneFirst, LaneTicketsLoader, LaneTotalsLoader, PipelineLanesLoader, TicketTagsLoader,
 };
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kernel::connection::Page;
 use kernel::id::{NodeKind, gid};
 use kernel::loader::{get, prime};
 pub use tenancy::graphql::Money;
 
-/// Where a ticket stands.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum TicketStatus {
-    /// In progress.
-    Open,
-    /// Won.
-    Won,
-    /// Lost.
-    Lost,
-}
-
-impl TicketStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        match s {
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            _ => Self::Open,
-        }
-    }
-}
+pub use crate::entity::ticket::TicketStatus;
 
 /// A pipeline: a board of lanes holding tickets (deals).
 #[derive(Clone)]
@@ -362,7 +335,7 @@ impl Ticket {
     }
     /// Where the deal stands.
     async fn status(&self) -> TicketStatus {
-        TicketStatus::parse(&self.0.status)
+        self.0.status
     }
     /// Why it was won or lost.
     async fn status_reason(&self) -> Option<&str> {

@@ -3,6 +3,7 @@
 //! the next one).
 
 use super::lane::of_pipeline;
+use crate::entity::ticket::TicketStatus;
 use crate::entity::{lane, lane_entry, pipeline, ticket};
 use chrono::{DateTime, Utc};
 use kernel::error::Error;
@@ -92,7 +93,7 @@ pub async fn of(
     let lanes = of_pipeline(db, p.agency_id, p.id).await?;
     let ids: Vec<Uuid> = lanes.iter().map(|l| l.id).collect();
     let totals = lane_totals(db, p.agency_id, &ids).await?;
-    let closed: Vec<(String, i64, Option<i64>)> = ticket::Entity::find()
+    let closed: Vec<(TicketStatus, i64, Option<i64>)> = ticket::Entity::find()
         .select_only()
         .column(ticket::Column::Status)
         .column_as(Expr::col(ticket::Column::Id).count(), "n")
@@ -104,17 +105,17 @@ pub async fn of(
         )
         .filter(ticket::Column::AgencyId.eq(p.agency_id))
         .filter(ticket::Column::PipelineId.eq(p.id))
-        .filter(ticket::Column::Status.is_in(["won", "lost"]))
+        .filter(ticket::Column::Status.is_in([TicketStatus::Won, TicketStatus::Lost]))
         .filter(ticket::Column::ClosedAt.gte(from))
         .filter(ticket::Column::ClosedAt.lt(to))
         .group_by(ticket::Column::Status)
         .into_tuple()
         .all(db)
         .await?;
-    let total_of = |status: &str| {
+    let total_of = |status: TicketStatus| {
         closed
             .iter()
-            .find(|(s, _, _)| s == status)
+            .find(|(s, _, _)| *s == status)
             .map(|(_, n, v)| Total {
                 count: u64::try_from(*n).unwrap_or(0),
                 value: v.unwrap_or(0),
@@ -165,8 +166,8 @@ pub async fn of(
                 (l, t)
             })
             .collect(),
-        won: total_of("won"),
-        lost: total_of("lost"),
+        won: total_of(TicketStatus::Won),
+        lost: total_of(TicketStatus::Lost),
         conversions,
     })
 }

@@ -5,6 +5,7 @@
 //! lane row: a row lock on PostgreSQL; SQLite's writers are serialised already), so concurrent
 //! moves into one lane read each other's ranks; a unique index on `(lane, rank)` backs it.
 
+use crate::entity::ticket::TicketStatus;
 use crate::entity::{lane, lane_entry, ticket, ticket_note, ticket_tag};
 use chrono::{DateTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
@@ -14,8 +15,8 @@ use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -251,7 +252,7 @@ where
         contact_id: Set(None),
         assignee_id: Set(None),
         due_at: Set(None),
-        status: Set("open".into()),
+        status: Set(TicketStatus::Open),
         status_reason: Set(None),
         closed_at: Set(None),
         rank: Set(String::new()),
@@ -500,21 +501,18 @@ pub async fn set_status<C>(
     db: &C,
     actor: &Actor,
     id: Uuid,
-    status: &str,
+    status: TicketStatus,
     reason: Option<&str>,
 ) -> Result<ticket::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
-    if !["open", "won", "lost"].contains(&status) {
-        return Err(Error::bad_input(Some("input.status"), "unknown status"));
-    }
     if t.status == status {
         return Err(Error::user(
             "input.status",
             UserErrorCode::AlreadyDone,
-            format!("the ticket is {status} already"),
+            format!("the ticket is {} already", status.to_value()),
         ));
     }
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
@@ -527,13 +525,13 @@ where
     }
     let now = Utc::now();
     let mut m: ticket::ActiveModel = t.into();
-    m.status = Set(status.to_owned());
-    m.status_reason = Set(if status == "open" {
+    m.status = Set(status);
+    m.status_reason = Set(if status == TicketStatus::Open {
         None
     } else {
         reason.map(str::to_owned)
     });
-    m.closed_at = Set((status != "open").then_some(now));
+    m.closed_at = Set((status != TicketStatus::Open).then_some(now));
     m.updated_at = Set(now);
     let txn = db.begin().await?;
     let t = m.update(&txn).await?;
@@ -542,9 +540,9 @@ where
         actor,
         &t,
         match status {
-            "won" => EventType::TicketWon,
-            "lost" => EventType::TicketLost,
-            _ => EventType::TicketReopened,
+            TicketStatus::Won => EventType::TicketWon,
+            TicketStatus::Lost => EventType::TicketLost,
+            TicketStatus::Open => EventType::TicketReopened,
         },
         json!({ "reason": t.status_reason }),
     )

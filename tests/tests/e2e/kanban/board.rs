@@ -42,7 +42,7 @@ async fn fill(app: &TestApp, w: &World, lanes: &[Value], per_lane: usize) {
                 contact_id: Set(Some(contact_id)),
                 assignee_id: Set(Some(owner)),
                 due_at: Set(None),
-                status: Set("open".into()),
+                status: Set(kanban::entity::ticket::TicketStatus::Open),
                 status_reason: Set(None),
                 closed_at: Set(None),
                 rank: Set(rank),

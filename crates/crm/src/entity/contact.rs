@@ -120,21 +120,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModel {
-    /// Fills `first_name_key` and `last_name_key` from the names being written (done on every save).
-    pub fn fill_keys(&mut self) {
-        super::lower_key(&self.first_name, &mut self.first_name_key);
-        super::lower_key(&self.last_name, &mut self.last_name_key);
-    }
-}
-
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        self.fill_keys();
-        Ok(self)
-    }
-}
+super::lowercase_keys!(first_name => first_name_key, last_name => last_name_key);

@@ -1,5 +1,31 @@
 //! SeaORM entities of the CRM crate, one file per table.
 
+/// Declares an entity's lowercased key columns (`text => key`): its `ActiveModel::fill_keys`,
+/// and a `before_save` that calls it on every save. Bulk inserts, which skip that hook, call
+/// `fill_keys` themselves.
+macro_rules! lowercase_keys {
+    ($($text:ident => $key:ident),+ $(,)?) => {
+        impl ActiveModel {
+            /// Fills the lowercased key columns from the text being written.
+            pub fn fill_keys(&mut self) {
+                $(super::lower_key(&self.$text, &mut self.$key);)+
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl ActiveModelBehavior for ActiveModel {
+            async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+            where
+                C: ConnectionTrait,
+            {
+                self.fill_keys();
+                Ok(self)
+            }
+        }
+    };
+}
+use lowercase_keys;
+
 pub mod activity;
 pub mod contact;
 pub mod contact_field_value;

@@ -22,20 +22,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModel {
-    /// Fills `name_key` from the name being written (done on every save).
-    pub fn fill_keys(&mut self) {
-        super::lower_key(&self.name, &mut self.name_key);
-    }
-}
-
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        self.fill_keys();
-        Ok(self)
-    }
-}
+super::lowercase_keys!(name => name_key);

@@ -1,6 +1,6 @@
 //! Per-request dataloaders of the kanban crate (installed on each request by [`Loaders`],
-//! cached per request; see `kernel::loader`). With them a board costs the same statements for any number of lanes and
-//! tickets.
+//! cached per request; see `kernel::loader`). With them a board costs the same statements for
+//! any number of lanes and tickets.
 
 use crate::entity::{lane, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};

@@ -2,11 +2,14 @@
 //! records through it, so "may this actor see or change this row" is written once.
 //!
 //! Architecture Invariant: a service never reads a tenant row by id or lists a sub-account's
-//! rows without going through [`load`] / [`load_where`] (a row by id) or [`enter`] /
-//! [`enter_with`] (a sub-account, before listing or creating in it). Both apply the same rule,
+//! rows without going through [`load`] / [`load_where`] / [`load_child`] (a row by id) or
+//! [`enter`] (a sub-account, before listing or creating in it). Both apply the same rule,
 //! [`kernel::Actor::require_inside`]: another tenant's row or sub-account, or one the actor
 //! holds nothing in, is `NOT_FOUND`, exactly like a missing one; one it may not act on the way
 //! asked is `FORBIDDEN`. GraphQL guards are never the only check (interfaces bypass them).
+//! Every entry point reads in the request's tenant (`Actor::tenant`); with none set, nothing is
+//! found. Bulk paths enter the sub-account first, then read their rows in one query filtered
+//! by it (`crm::service::tag::set_on_contacts`, the CSV import, a ticket's target lane).
 //!
 //! A table opts in with [`sub_account_data!`](crate::sub_account_data), which states its node
 //! kind and the permissions that read and write it:
@@ -98,7 +101,6 @@ macro_rules! sub_account_data {
                 row.id
             }
 
-            #[allow(unused_variables)]
             fn annotate($row: &Self::Model, $payload: &mut $crate::__private::serde_json::Value) $annotate
         }
     };
@@ -224,16 +226,6 @@ pub async fn enter<E: SubAccountData>(
     sub_account_id: Uuid,
     access: Access,
 ) -> Result<Entered, Error> {
-    enter_with(db, actor, sub_account_id, &access.needs::<E>()).await
-}
-
-/// [`enter`] with the permissions named (for work that spans tables).
-pub async fn enter_with(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    sub_account_id: Uuid,
-    needed: &[Permission],
-) -> Result<Entered, Error> {
     actor.require_authenticated()?;
     let agency_id = actor.tenant.ok_or(Error::NotFound)?;
     sub_account::Entity::find()
@@ -250,7 +242,7 @@ pub async fn enter_with(
         agency_id,
         sub_account_id,
     };
-    actor.require_inside(entered.scope(), needed)?;
+    actor.require_inside(entered.scope(), &access.needs::<E>())?;
     Ok(entered)
 }
 

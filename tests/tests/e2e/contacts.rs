@@ -597,3 +597,50 @@ async fn tags_are_created_attached_filtered_and_removed() {
     assert_eq!(listed.data("tags.totalCount"), 0);
     assert_eq!(app.count("events WHERE event_type LIKE 'tag.%'").await, 4);
 }
+
+const KEY_CREATE: &str =
+    "mutation($i: ApiKeyCreateInput!) { apiKeyCreate(input: $i) { secret userErrors { code } } }";
+const PIPELINE_CREATE: &str = "mutation($i: PipelineCreateInput!) { pipelineCreate(input: $i) { pipeline { name } userErrors { code } } }";
+
+/// Writing needs the read permission too: a key that may only write is refused.
+#[tokio::test]
+async fn writing_needs_the_read_permission_too() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let key = |permissions: Value| {
+        let (app, w) = (&app, &w);
+        async move {
+            let i = json!({ "scopeId": w.dental, "name": "Sync", "permissions": permissions });
+            let r = app
+                .gql(Some(&w.owner.access), KEY_CREATE, json!({ "i": i }))
+                .await
+                .ok();
+            r.data("apiKeyCreate.secret")
+                .as_str()
+                .expect("secret")
+                .to_owned()
+        }
+    };
+    let contact = json!({ "i": { "subAccountId": w.dental, "firstName": "Ada" } });
+    let pipeline = json!({ "i": { "subAccountId": w.dental, "name": "Sales" } });
+
+    let writer = key(json!(["CONTACTS_WRITE", "PIPELINES_WRITE"])).await;
+    let r = app.gql(Some(&writer), CREATE, contact.clone()).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"), "{}", r.body);
+    let r = app
+        .gql(Some(&writer), PIPELINE_CREATE, pipeline.clone())
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"), "{}", r.body);
+
+    let both = [
+        "CONTACTS_READ",
+        "CONTACTS_WRITE",
+        "PIPELINES_READ",
+        "PIPELINES_WRITE",
+    ];
+    let editor = key(json!(both)).await;
+    let r = app.gql(Some(&editor), CREATE, contact).await.ok();
+    assert_eq!(r.data("contactCreate.contact.firstName"), "Ada");
+    let r = app.gql(Some(&editor), PIPELINE_CREATE, pipeline).await.ok();
+    assert_eq!(r.data("pipelineCreate.pipeline.name"), "Sales");
+}

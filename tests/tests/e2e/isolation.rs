@@ -59,7 +59,8 @@ const EXEMPT_OPERATIONS: &[(&str, &str)] = &[
     (
         "subscription activityAdded",
         "a subscription: foreign ids are refused in subscriptions.rs, \
-         contact_changed_and_activity_added_deliver_what_each_may_read and \
+         contact_changed_and_activity_added_deliver_what_each_may_read, and in \
+         subscriptions/streams_and_limits.rs, \
          the_event_stream_carries_a_subscription_to_its_reader_alone",
     ),
 ];

@@ -137,13 +137,15 @@ pub async fn get(
     Ok(a)
 }
 
-/// Deletes an entry (`CONTACTS_WRITE`).
+/// Deletes an entry (`CONTACTS_READ` and `CONTACTS_WRITE`).
 pub async fn delete<C>(db: &C, actor: &Actor, id: Uuid) -> Result<activity::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let a = guard::load::<activity::Entity>(db, actor, id, Access::Write).await?;
-    let c = contact::load(db, actor, a.contact_id, false, Access::Write).await?;
+    // As `get` reads it (a deleted contact's entries are hidden with it), then the write check.
+    let a = guard::load::<activity::Entity>(db, actor, id, Access::Read).await?;
+    let c = contact::load(db, actor, a.contact_id, false, Access::Read).await?;
+    guard::check(actor, &a, Access::Write)?;
     let txn = db.begin().await?;
     activity::Entity::delete_by_id((a.agency_id, a.id))
         .exec(&txn)

@@ -1,5 +1,6 @@
 //! Contacts: create, change, soft delete and restore, find and list. Read inside the request's
-//! tenant with `CONTACTS_READ` in the contact's sub-account; written with `CONTACTS_WRITE`.
+//! tenant with `CONTACTS_READ` in the contact's sub-account; written with `CONTACTS_READ` and
+//! `CONTACTS_WRITE` (`tenancy::guard::Access::Write`).
 
 use super::custom_field::{self, ValueInput};
 use crate::entity::contact::{self, ContactSource, ContactStatus};

@@ -178,8 +178,11 @@ where
             .all(&txn)
             .await?;
     }
-    let survivor = contact::load(&txn, actor, survivor_id, false, Access::Write).await?;
-    let merged = contact::load(&txn, actor, merged_id, false, Access::Write).await?;
+    // Both must exist for the actor before either is refused for want of a permission.
+    let survivor = contact::load(&txn, actor, survivor_id, false, Access::Read).await?;
+    let merged = contact::load(&txn, actor, merged_id, false, Access::Read).await?;
+    guard::check(actor, &survivor, Access::Write)?;
+    guard::check(actor, &merged, Access::Write)?;
     if survivor.id == merged.id {
         return Err(Error::user(
             "input.mergedId",

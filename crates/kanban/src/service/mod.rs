@@ -1,5 +1,6 @@
 //! The kanban operations: `(db, &Actor, input) -> Result`. Reading needs `PIPELINES_READ` in
-//! the sub-account inside the request's tenant, writing `PIPELINES_WRITE`.
+//! the sub-account inside the request's tenant, writing `PIPELINES_READ` and `PIPELINES_WRITE`
+//! (`tenancy::guard::Access::Write`).
 
 pub mod lane;
 pub mod pipeline;

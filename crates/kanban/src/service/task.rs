@@ -538,7 +538,6 @@ where
 
 /// A page of a sub-account's tasks in their order, optionally of one group, category,
 /// assignee or status; top-level tasks only unless `parent_id` names one.
-#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,

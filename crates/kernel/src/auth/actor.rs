@@ -64,15 +64,6 @@ impl Actor {
         }
     }
 
-    /// Canopy itself, acting for one agency (a background job): inside that tenant only.
-    pub const fn system_in(agency_id: Uuid) -> Self {
-        Self {
-            principal: Principal::System,
-            memberships: Vec::new(),
-            tenant: Some(agency_id),
-        }
-    }
-
     /// The signed-in user, if the actor is one.
     pub fn user_id(&self) -> Option<Uuid> {
         match self.principal {
@@ -100,9 +91,10 @@ impl Actor {
 
     /// Whether the request acts inside this agency: the one definition of "inside the tenant".
     /// A request is inside the agency its tenant context names (checked at the edge, and what
-    /// PostgreSQL's row-level security sees). A background job acts as [`Actor::system_in`] the
-    /// tenant it works for; Canopy itself with no tenant ([`Actor::system`]: seeding,
-    /// migrations) stands inside every agency.
+    /// PostgreSQL's row-level security sees). Canopy itself with no tenant ([`Actor::system`]:
+    /// seeding) passes this check for the tree's rules (sidebars, sub-account visibility); a
+    /// sub-account's data is still out of its reach, because `tenancy::guard` reads rows only in
+    /// `self.tenant`, so a background job must act with the tenant it works for set.
     pub fn inside_tenant(&self, agency_id: Uuid) -> bool {
         self.tenant == Some(agency_id)
             || (self.principal == Principal::System && self.tenant.is_none())

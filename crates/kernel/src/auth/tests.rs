@@ -1,6 +1,7 @@
 //! The permission matrix and the actor's checks.
 
 use super::*;
+use crate::Error;
 use uuid::Uuid;
 
 fn member(scope: Scope, role: Role) -> Membership {
@@ -158,4 +159,84 @@ fn anonymous_is_unauthenticated() {
         .require(Permission::ContactsRead, Scope::Platform)
         .unwrap_err();
     assert_eq!(err.code(), crate::error::ErrorCode::Unauthenticated);
+}
+
+fn sub_user(agency: Uuid, sub: Uuid, role: Role, withheld: &[Permission]) -> Actor {
+    let scope = Scope::SubAccount {
+        agency_id: agency,
+        id: sub,
+    };
+    let mut m = member(scope, role);
+    m.withheld = PermissionSet::of(withheld);
+    let mut a = user(vec![m]);
+    a.tenant = Some(agency);
+    a
+}
+
+#[test]
+fn require_inside_hides_other_tenants_and_empty_scopes() {
+    let (agency, sub) = (Uuid::now_v7(), Uuid::now_v7());
+    let scope = Scope::SubAccount {
+        agency_id: agency,
+        id: sub,
+    };
+    let a = sub_user(agency, sub, Role::SubaccountUser, &[]);
+    assert!(a.require_inside(scope, &[Permission::ContactsRead]).is_ok());
+    // Outside the request's tenant: invisible, whatever the memberships.
+    let mut elsewhere = a.clone();
+    elsewhere.tenant = Some(Uuid::now_v7());
+    assert!(!elsewhere.inside_tenant(agency));
+    let nf = elsewhere.require_inside(scope, &[Permission::ContactsRead]);
+    assert!(matches!(nf, Err(Error::NotFound)));
+    // A sub-account the actor holds nothing in: invisible too.
+    let other = Scope::SubAccount {
+        agency_id: agency,
+        id: Uuid::now_v7(),
+    };
+    let nf = a.require_inside(other, &[Permission::ContactsRead]);
+    assert!(matches!(nf, Err(Error::NotFound)));
+    assert!(matches!(
+        Actor::anonymous().require_inside(scope, &[]),
+        Err(Error::Unauthenticated(_))
+    ));
+}
+
+#[test]
+fn require_inside_needs_every_permission_named() {
+    let (agency, sub) = (Uuid::now_v7(), Uuid::now_v7());
+    let scope = Scope::SubAccount {
+        agency_id: agency,
+        id: sub,
+    };
+    // Write without read: a write check that names both is refused.
+    let a = sub_user(
+        agency,
+        sub,
+        Role::SubaccountUser,
+        &[Permission::ContactsRead],
+    );
+    assert!(
+        a.require_inside(scope, &[Permission::ContactsWrite])
+            .is_ok()
+    );
+    let both = [Permission::ContactsRead, Permission::ContactsWrite];
+    assert!(matches!(
+        a.require_inside(scope, &both),
+        Err(Error::Forbidden)
+    ));
+}
+
+#[test]
+fn require_in_ignores_the_tenant_and_returns_what_is_held() {
+    let reseller = Scope::Reseller(Uuid::now_v7());
+    let a = user(vec![member(reseller, Role::ResellerAdmin)]);
+    let held = a.require_in(reseller, &[Permission::MembersManage]);
+    assert!(held.is_ok_and(|p| p.contains(Permission::MembersManage)));
+    let nf = a.require_in(Scope::Reseller(Uuid::now_v7()), &[]);
+    assert!(matches!(nf, Err(Error::NotFound)));
+    let forbidden = a.require_in(
+        reseller,
+        &[Permission::BillingManage, Permission::ContactsRead],
+    );
+    assert!(matches!(forbidden, Err(Error::Forbidden)));
 }

@@ -42,7 +42,7 @@ pub async fn create<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    actor.require_in(scope, &[Permission::MembersManage])?;
+    let held = actor.require_in(scope, &[Permission::MembersManage])?;
     let inviter = actor.require_user()?;
     let email = identity::service::user::normalize_email("input.email", email)?;
     if role.scope_kind() != scope.kind() {
@@ -52,11 +52,7 @@ where
             format!("{} is not a role of this kind of scope", role.as_str()),
         ));
     }
-    if role.rank() > actor.rank_at(scope)
-        || !actor
-            .permissions_in(scope)
-            .contains_all(role.default_permissions())
-    {
+    if role.rank() > actor.rank_at(scope) || !held.contains_all(role.default_permissions()) {
         return Err(Error::user(
             "input.role",
             UserErrorCode::NotAllowed,

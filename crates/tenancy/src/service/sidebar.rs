@@ -147,13 +147,7 @@ pub async fn get_for_change(
         .await?
         .ok_or(Error::NotFound)?;
     let scope = scope_of(&o);
-    let perms = actor.permissions_in(scope);
-    if !actor.inside_tenant(o.agency_id) || perms.is_empty() {
-        return Err(Error::NotFound);
-    }
-    if !perms.contains(Permission::SettingsManage) {
-        return Err(Error::Forbidden);
-    }
+    actor.require_inside(scope, &[Permission::SettingsManage])?;
     // The scope itself must still be in service.
     let live = match scope {
         Scope::SubAccount { id, .. } => sub_account::Entity::find()

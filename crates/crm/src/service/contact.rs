@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tenancy::guard::{self, Access};
+use tenancy::guard::{self, Access, Entered};
 use uuid::Uuid;
 
 /// A contact's fields; `None` leaves a field as it is (on update), `Some("")` clears it.
@@ -250,6 +250,16 @@ pub(crate) async fn load(
         c.deleted_at.is_some() == deleted
     })
     .await
+}
+
+/// Whether `id` is a live contact of the sub-account another service has entered (through
+/// `tenancy::guard::enter` or a row it loaded there): for other domains, which check a
+/// reference through this crate rather than its tables.
+pub async fn live_in(db: &impl ConnectionTrait, sub: Entered, id: Uuid) -> Result<bool, Error> {
+    Ok(contact::Entity::find_by_id((sub.agency_id, id))
+        .one(db)
+        .await?
+        .is_some_and(|c| c.sub_account_id == sub.sub_account_id && c.deleted_at.is_none()))
 }
 
 /// A contact the actor may read.

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::HashSet;
-use tenancy::guard::{self, Access};
+use tenancy::guard::{self, Access, Entered};
 use uuid::Uuid;
 
 /// Most contacts or tags in one attach or detach.
@@ -297,6 +297,21 @@ where
     event::record_many(&txn, actor, events).await?;
     txn.commit().await?;
     Ok(contacts)
+}
+
+/// How many of `ids` are tags of the sub-account another service has entered: for other domains,
+/// which check references through this crate rather than its tables.
+pub async fn count_in(
+    db: &impl ConnectionTrait,
+    sub: Entered,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<u64, Error> {
+    Ok(tag::Entity::find()
+        .filter(tag::Column::AgencyId.eq(sub.agency_id))
+        .filter(tag::Column::SubAccountId.eq(sub.sub_account_id))
+        .filter(tag::Column::Id.is_in(ids))
+        .count(db)
+        .await?)
 }
 
 /// A page of a sub-account's tags, oldest first.

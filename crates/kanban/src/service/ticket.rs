@@ -16,11 +16,11 @@ use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
-use tenancy::guard::{self, Access};
+use tenancy::guard::{self, Access, Entered};
 use uuid::Uuid;
 
 /// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
@@ -130,11 +130,11 @@ async fn check(
     }
     if let Some(c) = f.contact_id {
         if let Some(c) = c {
-            let live = crm::entity::contact::Entity::find_by_id((agency_id, c))
-                .one(db)
-                .await?
-                .is_some_and(|x| x.sub_account_id == sub_account_id && x.deleted_at.is_none());
-            if !live {
+            let sub = Entered {
+                agency_id,
+                sub_account_id,
+            };
+            if !crm::service::contact::live_in(db, sub, c).await? {
                 push("input.contactId", "no such contact in this sub-account");
             }
         }
@@ -162,12 +162,11 @@ async fn check(
             if set.len() > MAX_TAGS {
                 push("input.tagIds", "at most 50 tags");
             }
-            let found = crm::entity::tag::Entity::find()
-                .filter(crm::entity::tag::Column::AgencyId.eq(agency_id))
-                .filter(crm::entity::tag::Column::SubAccountId.eq(sub_account_id))
-                .filter(crm::entity::tag::Column::Id.is_in(set.iter().copied()))
-                .count(db)
-                .await?;
+            let sub = Entered {
+                agency_id,
+                sub_account_id,
+            };
+            let found = crm::service::tag::count_in(db, sub, set.iter().copied()).await?;
             if found != set.len() as u64 {
                 push("input.tagIds", "no such tag in this sub-account");
             }

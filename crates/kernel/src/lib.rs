@@ -16,6 +16,7 @@ pub mod notify;
 pub mod pool;
 pub mod rank;
 pub mod secret;
+pub mod stored_enum;
 
 pub use auth::{Actor, Membership, Permission, PermissionSet, Principal, Role, Scope, ScopeKind};
 pub use config::Config;

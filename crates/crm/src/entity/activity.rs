@@ -2,108 +2,53 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// What a timeline entry is.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum ActivityKind {
-    /// A note someone wrote.
-    #[sea_orm(string_value = "note")]
-    Note,
-    /// An email.
-    #[sea_orm(string_value = "email")]
-    Email,
-    /// A text message.
-    #[sea_orm(string_value = "sms")]
-    Sms,
-    /// A phone call.
-    #[sea_orm(string_value = "call")]
-    Call,
-    /// A meeting.
-    #[sea_orm(string_value = "meeting")]
-    Meeting,
+kernel::stored_enum! {
+    /// What a timeline entry is.
+    pub enum ActivityKind: "String(StringLen::N(16))" {
+        /// A note someone wrote.
+        Note = "note",
+        /// An email.
+        Email = "email",
+        /// A text message.
+        Sms = "sms",
+        /// A phone call.
+        Call = "call",
+        /// A meeting.
+        Meeting = "meeting",
+    }
 }
 
-/// Which way an interaction went.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// From the contact.
-    #[sea_orm(string_value = "inbound")]
-    Inbound,
-    /// To the contact.
-    #[sea_orm(string_value = "outbound")]
-    Outbound,
+kernel::stored_enum! {
+    /// Which way an interaction went.
+    pub enum Direction: "String(StringLen::N(16))" {
+        /// From the contact.
+        Inbound = "inbound",
+        /// To the contact.
+        Outbound = "outbound",
+    }
 }
 
-/// How far an interaction got.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum InteractionStatus {
-    /// Sent.
-    #[sea_orm(string_value = "sent")]
-    Sent,
-    /// Delivered.
-    #[sea_orm(string_value = "delivered")]
-    Delivered,
-    /// Opened.
-    #[sea_orm(string_value = "opened")]
-    Opened,
-    /// A link in it was clicked.
-    #[sea_orm(string_value = "clicked")]
-    Clicked,
-    /// The contact replied.
-    #[sea_orm(string_value = "replied")]
-    Replied,
-    /// It failed.
-    #[sea_orm(string_value = "failed")]
-    Failed,
-    /// The call or meeting took place.
-    #[sea_orm(string_value = "completed")]
-    Completed,
-    /// The call or meeting was missed.
-    #[sea_orm(string_value = "missed")]
-    Missed,
+kernel::stored_enum! {
+    /// How far an interaction got.
+    pub enum InteractionStatus: "String(StringLen::N(16))" {
+        /// Sent.
+        Sent = "sent",
+        /// Delivered.
+        Delivered = "delivered",
+        /// Opened.
+        Opened = "opened",
+        /// A link in it was clicked.
+        Clicked = "clicked",
+        /// The contact replied.
+        Replied = "replied",
+        /// It failed.
+        Failed = "failed",
+        /// The call or meeting took place.
+        Completed = "completed",
+        /// The call or meeting was missed.
+        Missed = "missed",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -2,80 +2,41 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Where a contact came from.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum ContactSource {
-    /// Entered by hand.
-    #[sea_orm(string_value = "manual")]
-    Manual,
-    /// A form submission.
-    #[sea_orm(string_value = "form")]
-    Form,
-    /// An ad.
-    #[sea_orm(string_value = "ad")]
-    Ad,
-    /// A CSV import.
-    #[sea_orm(string_value = "import")]
-    Import,
-    /// A partner integration.
-    #[sea_orm(string_value = "api")]
-    Api,
-    /// A referral.
-    #[sea_orm(string_value = "referral")]
-    Referral,
-    /// Anything else.
-    #[sea_orm(string_value = "other")]
-    Other,
+kernel::stored_enum! {
+    /// Where a contact came from.
+    pub enum ContactSource: "String(StringLen::N(16))" {
+        /// Entered by hand.
+        Manual = "manual",
+        /// A form submission.
+        Form = "form",
+        /// An ad.
+        Ad = "ad",
+        /// A CSV import.
+        Import = "import",
+        /// A partner integration.
+        Api = "api",
+        /// A referral.
+        Referral = "referral",
+        /// Anything else.
+        Other = "other",
+    }
 }
 
-/// Where a contact stands in the sales process.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum ContactStatus {
-    /// Not contacted yet.
-    #[sea_orm(string_value = "new")]
-    New,
-    /// Contacted.
-    #[sea_orm(string_value = "contacted")]
-    Contacted,
-    /// Qualified as a prospect.
-    #[sea_orm(string_value = "qualified")]
-    Qualified,
-    /// Became a customer.
-    #[sea_orm(string_value = "converted")]
-    Converted,
-    /// Lost.
-    #[sea_orm(string_value = "lost")]
-    Lost,
+kernel::stored_enum! {
+    /// Where a contact stands in the sales process.
+    pub enum ContactStatus: "String(StringLen::N(16))" {
+        /// Not contacted yet.
+        New = "new",
+        /// Contacted.
+        Contacted = "contacted",
+        /// Qualified as a prospect.
+        Qualified = "qualified",
+        /// Became a customer.
+        Converted = "converted",
+        /// Lost.
+        Lost = "lost",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -3,46 +3,25 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// What a custom field holds.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum CustomFieldKind {
-    /// Free text (`text`).
-    #[sea_orm(string_value = "text")]
-    Text,
-    /// A number (`number`).
-    #[sea_orm(string_value = "number")]
-    Number,
-    /// A calendar date, `YYYY-MM-DD` (`date`).
-    #[sea_orm(string_value = "date")]
-    Date,
-    /// One of the field's choices (`text`).
-    #[sea_orm(string_value = "single_select")]
-    SingleSelect,
-    /// Any of the field's choices (`options`).
-    #[sea_orm(string_value = "multi_select")]
-    MultiSelect,
-    /// Yes or no (`checked`).
-    #[sea_orm(string_value = "checkbox")]
-    Checkbox,
-    /// A web address, http or https (`text`).
-    #[sea_orm(string_value = "url")]
-    Url,
+kernel::stored_enum! {
+    /// What a custom field holds.
+    pub enum CustomFieldKind: "String(StringLen::N(16))" {
+        /// Free text (`text`).
+        Text = "text",
+        /// A number (`number`).
+        Number = "number",
+        /// A calendar date, `YYYY-MM-DD` (`date`).
+        Date = "date",
+        /// One of the field's choices (`text`).
+        SingleSelect = "single_select",
+        /// Any of the field's choices (`options`).
+        MultiSelect = "multi_select",
+        /// Yes or no (`checked`).
+        Checkbox = "checkbox",
+        /// A web address, http or https (`text`).
+        Url = "url",
+    }
 }
 
 impl CustomFieldKind {

@@ -2,40 +2,21 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Where an idea stands.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(12))")]
-#[serde(rename_all = "snake_case")]
-pub enum IdeaStatus {
-    /// Proposed.
-    #[sea_orm(string_value = "new")]
-    New,
-    /// Planned.
-    #[sea_orm(string_value = "planned")]
-    Planned,
-    /// Being worked on.
-    #[sea_orm(string_value = "in_progress")]
-    InProgress,
-    /// Done.
-    #[sea_orm(string_value = "done")]
-    Done,
-    /// Not going ahead.
-    #[sea_orm(string_value = "rejected")]
-    Rejected,
+kernel::stored_enum! {
+    /// Where an idea stands.
+    pub enum IdeaStatus: "String(StringLen::N(12))" {
+        /// Proposed.
+        New = "new",
+        /// Planned.
+        Planned = "planned",
+        /// Being worked on.
+        InProgress = "in_progress",
+        /// Done.
+        Done = "done",
+        /// Not going ahead.
+        Rejected = "rejected",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -2,68 +2,33 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// How urgent a task is.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
-#[serde(rename_all = "snake_case")]
-pub enum TaskPriority {
-    /// Low.
-    #[sea_orm(string_value = "low")]
-    Low,
-    /// Normal.
-    #[sea_orm(string_value = "normal")]
-    Normal,
-    /// High.
-    #[sea_orm(string_value = "high")]
-    High,
-    /// Urgent.
-    #[sea_orm(string_value = "urgent")]
-    Urgent,
+kernel::stored_enum! {
+    /// How urgent a task is.
+    pub enum TaskPriority: "String(StringLen::N(8))" {
+        /// Low.
+        Low = "low",
+        /// Normal.
+        Normal = "normal",
+        /// High.
+        High = "high",
+        /// Urgent.
+        Urgent = "urgent",
+    }
 }
 
-/// Where a task stands.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(12))")]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    /// Not started.
-    #[sea_orm(string_value = "todo")]
-    Todo,
-    /// Being worked on.
-    #[sea_orm(string_value = "in_progress")]
-    InProgress,
-    /// Completed.
-    #[sea_orm(string_value = "done")]
-    Done,
-    /// Dropped.
-    #[sea_orm(string_value = "cancelled")]
-    Cancelled,
+kernel::stored_enum! {
+    /// Where a task stands.
+    pub enum TaskStatus: "String(StringLen::N(12))" {
+        /// Not started.
+        Todo = "todo",
+        /// Being worked on.
+        InProgress = "in_progress",
+        /// Completed.
+        Done = "done",
+        /// Dropped.
+        Cancelled = "cancelled",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -2,34 +2,17 @@
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Where a ticket stands.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    async_graphql::Enum,
-    Serialize,
-    Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    /// In progress.
-    #[sea_orm(string_value = "open")]
-    Open,
-    /// Won.
-    #[sea_orm(string_value = "won")]
-    Won,
-    /// Lost.
-    #[sea_orm(string_value = "lost")]
-    Lost,
+kernel::stored_enum! {
+    /// Where a ticket stands.
+    pub enum TicketStatus: "String(StringLen::N(8))" {
+        /// In progress.
+        Open = "open",
+        /// Won.
+        Won = "won",
+        /// Lost.
+        Lost = "lost",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]

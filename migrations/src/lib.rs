@@ -26,6 +26,8 @@ mod m20261123_000017_events_feed;
 mod m20261123_000018_notifications;
 pub mod m20261123_000019_live_bus;
 pub mod m20261123_000020_sub_account_counters;
+mod m20261203_000021_jobs;
+mod m20261203_000022_delivery;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -57,6 +59,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000018_notifications::Migration),
             Box::new(m20261123_000019_live_bus::Migration),
             Box::new(m20261123_000020_sub_account_counters::Migration),
+            Box::new(m20261203_000021_jobs::Migration),
+            Box::new(m20261203_000022_delivery::Migration),
         ]
     }
 }

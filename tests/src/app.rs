@@ -45,6 +45,10 @@ pub fn test_config() -> Config {
     c.jwt_secret = Some(TEST_JWT_SECRET.into());
     c.seed_demo = Some(false);
     c.db_max_connections = 5;
+    // Email goes over SMTP to the test process's real SMTP server.
+    c.smtp_url = Some(format!("smtp://127.0.0.1:{}", crate::smtp::sink().port));
+    c.job_poll_ms = 100;
+    c.mail_dir = std::env::temp_dir().join(format!("canopy-mail-{}", Uuid::now_v7().simple()));
     c
 }
 
@@ -171,6 +175,67 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The newest email to `address` that reached the SMTP server, waiting up to 20 s for it.
+    pub async fn mail_to(&self, address: &str) -> crate::smtp::Mail {
+        self.mails_to(address, 1).await.pop().expect("a message")
+    }
+
+    /// The emails this app sent to `address`, once at least `n` reached the SMTP server
+    /// (waiting up to 20 s), oldest first. The server is shared by the test process: this
+    /// app's are told apart by their `Message-ID`, which carries the outbox row's id.
+    pub async fn mails_to(&self, address: &str, n: usize) -> Vec<crate::smtp::Mail> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let ids: Vec<String> = mail::entity::Entity::find()
+                .filter(mail::entity::Column::ToAddress.eq(address.to_lowercase()))
+                .all(&self.db)
+                .await
+                .expect("read the outbox")
+                .into_iter()
+                .map(|m| format!("<{}@", m.id))
+                .collect();
+            let got: Vec<crate::smtp::Mail> = crate::smtp::sink()
+                .messages_to(address)
+                .into_iter()
+                .filter(|m| {
+                    m.header("message-id")
+                        .is_some_and(|h| ids.iter().any(|id| h.starts_with(id.as_str())))
+                })
+                .collect();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} email(s) to {address} arrived, not {n}",
+                got.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Starts a job runtime of the test's own on the test's database, connected as the server
+    /// connects (on PostgreSQL: the runtime role, with the job runner's setting). Spawn the app
+    /// with `job_workers = 0` when the test's kinds must not be claimed by the server's.
+    pub async fn job_runtime(
+        &self,
+        registry: jobs::Registry,
+        config: jobs::RuntimeConfig,
+    ) -> jobs::Runtime {
+        let db = self.job_connection().await;
+        jobs::Runtime::start(db, registry, config, Arc::new(jobs::Metrics::default()))
+            .await
+            .expect("start the job runtime")
+    }
+
+    /// A pool as the job runner has it (see [`TestApp::job_runtime`]).
+    pub async fn job_connection(&self) -> DatabaseConnection {
+        kernel::pool::connect_job_runner(&self.config, 8)
+            .await
+            .expect("connect the job runner")
+    }
+
     /// On PostgreSQL, a new connection as the runtime role (what the server connects as);
     /// `None` on SQLite.
     pub async fn runtime_connection(&self) -> Option<DatabaseConnection> {

@@ -3,10 +3,12 @@
 //! server, a new database cloned from a migrated template and dropped afterwards.
 
 mod app;
+pub mod effects;
 mod fixtures;
 mod gql;
 pub mod measure;
 mod pg;
+pub mod smtp;
 mod sse;
 mod ws;
 

@@ -33,6 +33,9 @@ pub struct App {
     pub state: AppState,
     /// The router.
     pub router: Router,
+    /// The background jobs this replica runs while it serves (each domain's handlers and
+    /// schedules; tests may add their own before serving).
+    pub jobs: jobs::Registry,
 }
 
 impl App {
@@ -67,15 +70,24 @@ impl App {
             config,
         };
         let router = crate::http::router(state.clone());
-        Ok(Self { state, router })
+        let jobs = crate::work::registry(&state)?;
+        Ok(Self {
+            state,
+            router,
+            jobs,
+        })
     }
 
-    /// Serves on `listener` until `shutdown` completes, then drains in-flight requests.
+    /// Serves on `listener` and runs background jobs until `shutdown` completes, then drains
+    /// in-flight requests and stops the job runtime gracefully.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let runtime = crate::work::start(&self.state, self.jobs)
+            .await
+            .map_err(std::io::Error::other)?;
         let bus = self.state.live.bus.clone();
         // Live connections are not part of axum's graceful shutdown: stopping the bus closes
         // them (1001) as soon as shutdown begins.
@@ -89,7 +101,9 @@ impl App {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+        runtime.shutdown().await;
+        Ok(())
     }
 }
 

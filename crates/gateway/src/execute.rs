@@ -262,6 +262,8 @@ async fn commit(
     tx.commit().await.map_err(kernel::Error::Db)?;
     if is_mutation {
         state.live.bus.poke();
+        // Whatever the mutation enqueued is visible now.
+        jobs::wake();
     }
     Ok(())
 }

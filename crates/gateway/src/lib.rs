@@ -1,6 +1,6 @@
 //! The `canopy` gateway, the edge only: the axum server and its middleware, the merged GraphQL
 //! schema, authentication and the request's tenant context, one transaction per request, health
-//! checks, metrics and the CLI. The live stack is `live`, the object graph `graph`, seeding
+//! checks, metrics, the CLI, and starting the job runtime with every domain's handlers. The live stack is `live`, the object graph `graph`, seeding
 //! `fixtures`.
 //!
 //! It is the only crate that depends on every other; none depends on it.
@@ -13,5 +13,6 @@ pub mod http;
 pub mod metrics;
 pub mod savepoint;
 pub mod schema;
+pub mod work;
 
 pub use app::{App, AppState};

@@ -1,5 +1,6 @@
 //! Prometheus metrics at `/metrics` (text exposition format, `prometheus-client`): SQL
-//! statements, GraphQL requests by operation type, live connections and subscriptions.
+//! statements, GraphQL requests by operation type, live connections and subscriptions, and the
+//! job runtime's.
 //! They hold no tenant data, but do show traffic: the endpoint is served only with
 //! `CANOPY_METRICS=true`, in the OpenMetrics text format.
 
@@ -33,6 +34,8 @@ pub struct Metrics {
     /// broadcast on this replica: commit, announcement, the follower's read (and, after a lost
     /// connection, the catch-up).
     pub live_lag: Histogram,
+    /// The job runtime's: runs, failures, dead jobs, queue depth and age (`canopy_jobs_*`).
+    pub jobs: std::sync::Arc<jobs::Metrics>,
 }
 
 impl Default for Metrics {
@@ -69,7 +72,10 @@ impl Default for Metrics {
             "From a change's event or notification to its broadcast on this replica",
             live_lag.clone(),
         );
+        let jobs = std::sync::Arc::new(jobs::Metrics::default());
+        jobs.register(&mut registry);
         Self {
+            jobs,
             registry,
             sql_statements,
             requests,

@@ -4,6 +4,7 @@ use async_graphql::{MergedObject, Schema};
 use crm::{CrmMutation, CrmQuery};
 use graph::CoreQuery;
 use identity::{IdentityMutation, IdentityQuery};
+use jobs::{JobsMutation, JobsQuery};
 use kanban::{KanbanMutation, KanbanQuery};
 use kernel::Config;
 use kernel::loader::RequestLoaders;
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     TenancyQuery,
     CrmQuery,
     KanbanQuery,
+    JobsQuery,
 );
 
 /// Every mutation of the API.
@@ -41,6 +43,7 @@ pub struct MutationRoot(
     TenancyMutation,
     CrmMutation,
     KanbanMutation,
+    JobsMutation,
 );
 
 /// The schema type.

@@ -11,6 +11,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 use crm::{Activity, Contact, CustomField, Segment, Tag};
 use identity::{ApiKey, User};
+use jobs::Job;
 use kanban::{
     ChecklistItem, Idea, IdeaBoard, Lane, Pipeline, Task, TaskAttachment, TaskCategory,
     TaskComment, TaskGroup, TaskReminder, Ticket, TicketNote, WorkspaceLink,
@@ -80,6 +81,8 @@ pub enum Node {
     Idea(Idea),
     /// A workspace link.
     WorkspaceLink(WorkspaceLink),
+    /// A background job.
+    Job(Job),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -180,6 +183,10 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         NodeKind::WorkspaceLink => Ok(Node::WorkspaceLink(WorkspaceLink(
             kanban::service::workspace::link(&**tx, &rc.actor, gid.uuid).await?,
         ))),
+        NodeKind::Job => Ok(Node::Job(Job(jobs::service::get(
+            &**tx, &rc.actor, gid.uuid,
+        )
+        .await?))),
         _ => Err(Error::NotFound),
     }
 }

@@ -8,6 +8,7 @@ pub mod entity;
 pub mod graphql;
 pub mod loader;
 pub mod service;
+pub mod work;
 
 pub use graphql::{ApiKey, IdentityMutation, IdentityQuery, User, UserAgent};
 pub use loader::{Loaders, UserLoader};

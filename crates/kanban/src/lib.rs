@@ -8,6 +8,7 @@ pub mod entity;
 pub mod graphql;
 pub mod loader;
 pub mod service;
+pub mod work;
 
 pub use graphql::{
     ChecklistItem, Idea, IdeaBoard, KanbanMutation, KanbanQuery, Lane, Pipeline, Task,

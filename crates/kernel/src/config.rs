@@ -144,6 +144,47 @@ pub struct Config {
     #[arg(long, env = "CANOPY_SEED_DEMO", action = clap::ArgAction::Set)]
     pub seed_demo: Option<bool>,
 
+    /// SMTP server for outgoing email: `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465` (TLS). Unset: email is written as `.eml`
+    /// files into `CANOPY_MAIL_DIR` instead.
+    #[arg(long, env = "CANOPY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The platform's sender of email (a brand's white-label sender replaces it for that brand).
+    #[arg(
+        long,
+        env = "CANOPY_MAIL_FROM",
+        default_value = "Canopy <no-reply@canopy.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Where email goes when no SMTP server is configured: one `<id>.eml` file per email.
+    #[arg(long, env = "CANOPY_MAIL_DIR", default_value = "./data/mail")]
+    pub mail_dir: std::path::PathBuf,
+
+    /// The first retry delay of an email the SMTP server did not take (a 4xx reply, no
+    /// answer), in milliseconds; each retry waits twice as long, up to an hour.
+    #[arg(long, env = "CANOPY_MAIL_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub mail_retry_base_ms: u64,
+
+    /// Background jobs run at once on this replica (0: this replica runs none, it only
+    /// enqueues).
+    #[arg(long, env = "CANOPY_JOB_WORKERS", default_value_t = 8)]
+    pub job_workers: usize,
+
+    /// How often an idle job worker looks for work enqueued elsewhere, in milliseconds.
+    #[arg(long, env = "CANOPY_JOB_POLL_MS", default_value_t = 500)]
+    pub job_poll_ms: u64,
+
+    /// How long a job worker holds a job without renewing its lease, in seconds: a crashed
+    /// replica's jobs run again after this long.
+    #[arg(long, env = "CANOPY_JOB_LEASE_SECS", default_value_t = 60)]
+    pub job_lease_secs: u64,
+
+    /// At shutdown, how long running jobs get to finish before they are put back, in seconds.
+    #[arg(long, env = "CANOPY_JOB_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub job_shutdown_grace_secs: u64,
+
     /// Log format: `text` or `json`.
     #[arg(long, env = "CANOPY_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

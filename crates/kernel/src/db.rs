@@ -33,6 +33,22 @@ pub fn request<'a>(
     Ok((tx, rc))
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
+/// `SQLITE_BUSY_SNAPSHOT` whenever another writer (a request, the job runtime) committed in
+/// between, and waiting cannot help it. Elsewhere an ordinary transaction.
+pub async fn begin_write<C: sea_orm::TransactionTrait + ConnectionTrait>(
+    db: &C,
+) -> Result<C::Transaction, DbErr> {
+    let mode = (db.get_database_backend() == DbBackend::Sqlite)
+        .then_some(sea_orm::SqliteTransactionMode::Immediate);
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: mode,
+        ..Default::default()
+    })
+    .await
+}
+
 /// Whether a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

@@ -68,11 +68,13 @@ pub enum NodeKind {
     WorkspaceLink,
     /// A notification to a user.
     Notification,
+    /// A background job.
+    Job,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 31] = [
+    pub const ALL: [NodeKind; 32] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -104,6 +106,7 @@ impl NodeKind {
         NodeKind::Idea,
         NodeKind::WorkspaceLink,
         NodeKind::Notification,
+        NodeKind::Job,
     ];
 
     /// The id prefix of this kind.
@@ -140,6 +143,7 @@ impl NodeKind {
             NodeKind::Idea => "ide",
             NodeKind::WorkspaceLink => "wln",
             NodeKind::Notification => "ntf",
+            NodeKind::Job => "job",
         }
     }
 
@@ -182,6 +186,7 @@ impl NodeKind {
             NodeKind::Idea => "Idea",
             NodeKind::WorkspaceLink => "WorkspaceLink",
             NodeKind::Notification => "Notification",
+            NodeKind::Job => "Job",
         }
     }
 

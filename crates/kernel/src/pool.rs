@@ -8,6 +8,24 @@ use std::time::Duration;
 /// Opens the pool. For SQLite: creates the file's folder, turns on WAL, a busy timeout and
 /// foreign keys.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, String> {
+    open(config, config.db_max_connections, false).await
+}
+
+/// Opens the job runner's own pool: on PostgreSQL its sessions carry `app.job_runner = on`,
+/// the one setting under which row-level security shows the `jobs` of every tenant (and no
+/// other table's rows). Elsewhere it is an ordinary pool.
+pub async fn connect_job_runner(
+    config: &Config,
+    max_connections: u32,
+) -> Result<DatabaseConnection, String> {
+    open(config, max_connections, true).await
+}
+
+async fn open(
+    config: &Config,
+    max_connections: u32,
+    job_runner: bool,
+) -> Result<DatabaseConnection, String> {
     let url = config.database_url();
     if let Some(path) = url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or_default();
@@ -20,7 +38,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, String> {
         }
     }
     let mut opts = ConnectOptions::new(url);
-    opts.max_connections(config.db_max_connections)
+    opts.max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
@@ -31,6 +49,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, String> {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
+    if job_runner {
+        opts.map_sqlx_postgres_opts(|o| o.options([("app.job_runner", "on")]));
+    }
     Database::connect(opts)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))

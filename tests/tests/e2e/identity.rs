@@ -452,16 +452,9 @@ async fn password_reset_by_emailed_code() {
     );
 
     // The code travels only by email.
-    use sea_orm::{EntityTrait, QueryOrder};
-    let mail = identity::entity::email_outbox::Entity::find()
-        .order_by_desc(identity::entity::email_outbox::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("mail");
-    assert_eq!(mail.to_address, "ria@example.com");
+    let mail = app.mail_to("ria@example.com").await;
     let token = mail
-        .body_text
+        .body()
         .lines()
         .map(str::trim)
         .find(|l| l.len() == 43 && !l.contains(' '))
@@ -533,14 +526,9 @@ async fn password_reset_codes_expire() {
     )
     .await
     .ok();
-    use sea_orm::EntityTrait;
-    let mail = identity::entity::email_outbox::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("q")
-        .expect("mail");
+    let mail = app.mail_to("old@example.com").await;
     let token = mail
-        .body_text
+        .body()
         .lines()
         .map(str::trim)
         .find(|l| l.len() == 43)

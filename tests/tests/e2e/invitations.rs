@@ -10,17 +10,10 @@ const REVOKE: &str = "mutation($id: ID!) { invitationRevoke(id: $id) { invitatio
 const LIST: &str =
     "query($s: ID!) { invitations(scopeId: $s) { totalCount nodes { email role status } } }";
 
-/// The code of the newest invitation email sent to `to`.
+/// The code of the newest invitation email sent to `to`, as the SMTP server received it.
 async fn code_sent_to(app: &TestApp, to: &str) -> String {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let mail = identity::entity::email_outbox::Entity::find()
-        .filter(identity::entity::email_outbox::Column::ToAddress.eq(to))
-        .order_by_desc(identity::entity::email_outbox::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("an email");
-    mail.body_text
+    let mail = app.mail_to(to).await;
+    mail.body()
         .lines()
         .map(str::trim)
         .find(|l| l.len() == 43 && !l.contains(' '))

@@ -336,6 +336,19 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("event")
         .to_owned();
+    // A job of the victim's: its reminder's delivery.
+    let queue = app
+        .gql(
+            Some(&victim_owner.access),
+            "query($s: ID!) { jobs(scopeId: $s, first: 1) { nodes { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_job = queue.data("jobs.nodes")[0]["id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
     // A session of the victim owner's. No query names sessions, so its id is read from the
     // database: an attacker could only guess it.
     let victim_session = {
@@ -412,6 +425,7 @@ async fn foreign_ids_are_not_found_everywhere() {
         &victim_session,
         &v1_event,
         &v1_notification,
+        &v1_job,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

@@ -1,7 +1,6 @@
 //! SeaORM entities of the identity crate, one file per table.
 
 pub mod api_key;
-pub mod email_outbox;
 pub mod password_reset;
 pub mod refresh_token;
 pub mod session;

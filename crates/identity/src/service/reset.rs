@@ -1,8 +1,8 @@
-//! Password reset: a single-use token sent by email (into the outbox), never returned by the API.
+//! Password reset: a single-use token sent by email (queued with `mail`), never returned by the API.
 
 use super::password::validate_new_password;
 use crate::Identity;
-use crate::entity::{email_outbox, password_reset, session, user};
+use crate::entity::{password_reset, session, user};
 use chrono::Utc;
 use kernel::auth::{Actor, Scope};
 use kernel::error::{Error, UserErrorCode};
@@ -38,20 +38,20 @@ where
     let txn = db.begin().await?;
     let Some(user) = user else {
         if email_address::EmailAddress::is_valid(&email) {
-            email_outbox::ActiveModel {
-                id: Set(new_uuid()),
-                to_address: Set(email),
-                subject: Set("Your Canopy password reset request".into()),
-                body_text: Set(
-                    "Someone asked to reset the password of a Canopy account with this \
-                     address, but there is no account with it. If it was not you, ignore this \
-                     email.\n"
+            mail::queue(
+                &txn,
+                mail::Email {
+                    owner: jobs::Owner::System,
+                    to: email,
+                    subject: "Your Canopy password reset request".into(),
+                    body: "Someone asked to reset the password of a Canopy account with this \
+                           address, but there is no account with it. If it was not you, ignore \
+                           this email.\n"
                         .into(),
-                ),
-                created_at: Set(now),
-                sent_at: Set(None),
-            }
-            .insert(&txn)
+                    from: None,
+                    redact: Vec::new(),
+                },
+            )
             .await?;
         }
         txn.commit().await?;
@@ -68,21 +68,23 @@ where
     }
     .insert(&txn)
     .await?;
-    email_outbox::ActiveModel {
-        id: Set(new_uuid()),
-        to_address: Set(user.email.clone()),
-        subject: Set("Reset your Canopy password".into()),
-        body_text: Set(format!(
-            "Hello {},\n\nsomeone asked to reset the password of your Canopy account. \
-             If it was you, use this code within {} minutes:\n\n    {token}\n\n\
-             If it was not you, ignore this email; your password is unchanged.\n",
-            user.name,
-            identity.reset_ttl.num_minutes()
-        )),
-        created_at: Set(now),
-        sent_at: Set(None),
-    }
-    .insert(&txn)
+    mail::queue(
+        &txn,
+        mail::Email {
+            owner: jobs::Owner::System,
+            to: user.email.clone(),
+            subject: "Reset your Canopy password".into(),
+            body: format!(
+                "Hello {},\n\nsomeone asked to reset the password of your Canopy account. \
+                 If it was you, use this code within {} minutes:\n\n    {token}\n\n\
+                 If it was not you, ignore this email; your password is unchanged.\n",
+                user.name,
+                identity.reset_ttl.num_minutes()
+            ),
+            from: None,
+            redact: vec![token.clone()],
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(())

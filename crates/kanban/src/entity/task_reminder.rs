@@ -14,6 +14,7 @@ pub struct Model {
     pub user_id: Uuid,
     pub remind_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
+    pub by_email: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -338,6 +338,10 @@ impl TaskReminder {
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
     }
+    /// Whether it is emailed as well as notified.
+    async fn by_email(&self) -> bool {
+        self.0.by_email
+    }
 }
 
 /// A change to a task: who, when, which field, and its old and new value.

@@ -486,6 +486,32 @@ async fn repeat(
         .exec(db)
         .await?;
     }
+    // Its reminders come along, as far before its due time as they were before the last one's.
+    let shift = due - start;
+    for r in task_reminder::Entity::find()
+        .filter(task_reminder::Column::AgencyId.eq(t.agency_id))
+        .filter(task_reminder::Column::TaskId.eq(t.id))
+        .all(db)
+        .await?
+    {
+        let remind_at = r.remind_at + shift;
+        if remind_at <= now {
+            continue;
+        }
+        let copy = task_reminder::ActiveModel {
+            agency_id: Set(r.agency_id),
+            id: Set(new_uuid()),
+            task_id: Set(next.id),
+            user_id: Set(r.user_id),
+            remind_at: Set(remind_at),
+            delivered_at: Set(None),
+            by_email: Set(r.by_email),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        crate::work::schedule(db, &copy, next.sub_account_id).await?;
+    }
     write_history(
         db,
         actor,

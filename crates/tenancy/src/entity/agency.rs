@@ -20,6 +20,8 @@ pub struct Model {
     pub logo_url: Option<String>,
     /// `#rrggbb`.
     pub primary_color: Option<String>,
+    /// The white-label sender of its email (and its sub-accounts').
+    pub sender_email: Option<String>,
     pub marketplace_enabled: bool,
     pub ai_suite_enabled: bool,
     /// Minor units of `currency`.

@@ -13,6 +13,8 @@ pub struct Model {
     pub logo_url: Option<String>,
     /// `#rrggbb`.
     pub primary_color: Option<String>,
+    /// The white-label sender of its (and its agencies') email.
+    pub sender_email: Option<String>,
     #[sea_orm(unique)]
     pub white_label_domain: Option<String>,
     /// The reseller's share of its agencies' revenue, in basis points (0..=10000).

@@ -72,6 +72,9 @@ pub struct AgencyUpdateInput {
     pub logo_url: Option<String>,
     /// Brand colour, `#rrggbb`; empty to clear.
     pub primary_color: Option<String>,
+    /// The address its email (and its sub-accounts') is sent from; empty to use the
+    /// reseller's or the platform's.
+    pub sender_email: Option<String>,
     /// Marketplace feature (platform and reseller staff only).
     pub marketplace_enabled: Option<bool>,
     /// AI suite (platform and reseller staff only).
@@ -158,6 +161,8 @@ pub struct ResellerUpdateInput {
     pub logo_url: Option<String>,
     /// Brand colour, `#rrggbb`; empty to clear.
     pub primary_color: Option<String>,
+    /// The address its (and its agencies') email is sent from; empty to use the platform's.
+    pub sender_email: Option<String>,
     /// White-label domain; empty to clear.
     pub white_label_domain: Option<String>,
     /// Revenue share in basis points (platform only).
@@ -451,6 +456,7 @@ impl TenancyMutation {
                 brand_name: input.brand_name,
                 logo_url: input.logo_url,
                 primary_color: input.primary_color,
+                sender_email: None,
                 white_label_domain: input.white_label_domain,
                 revenue_share_bps: input.revenue_share_bps,
                 agency_price_credits: input.agency_price_credits,
@@ -481,6 +487,7 @@ impl TenancyMutation {
                 brand_name: input.brand_name,
                 logo_url: input.logo_url,
                 primary_color: input.primary_color,
+                sender_email: input.sender_email,
                 white_label_domain: input.white_label_domain,
                 revenue_share_bps: input.revenue_share_bps,
                 agency_price_credits: input.agency_price_credits,
@@ -607,6 +614,7 @@ impl TenancyMutation {
                 address: input.address,
                 logo_url: input.logo_url,
                 primary_color: input.primary_color,
+                sender_email: input.sender_email,
                 marketplace_enabled: input.marketplace_enabled,
                 ai_suite_enabled: input.ai_suite_enabled,
                 sub_account_price: input.sub_account_price,

@@ -76,6 +76,10 @@ impl Agency {
     async fn primary_color(&self) -> Option<&str> {
         self.0.primary_color.as_deref()
     }
+    /// The white-label address its email is sent from, if it has one.
+    async fn sender_email(&self) -> Option<&str> {
+        self.0.sender_email.as_deref()
+    }
     /// Whether the marketplace feature is on.
     async fn marketplace_enabled(&self) -> bool {
         self.0.marketplace_enabled
@@ -340,6 +344,10 @@ impl Reseller {
     /// Brand colour, `#rrggbb`.
     async fn primary_color(&self) -> Option<&str> {
         self.0.primary_color.as_deref()
+    }
+    /// The white-label address its email is sent from, if it has one.
+    async fn sender_email(&self) -> Option<&str> {
+        self.0.sender_email.as_deref()
     }
     /// The domain its white-labelled platform is served at.
     async fn white_label_domain(&self) -> Option<&str> {

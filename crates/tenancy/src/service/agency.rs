@@ -74,6 +74,8 @@ pub struct AgencyChanges {
     pub logo_url: Option<String>,
     /// Brand colour.
     pub primary_color: Option<String>,
+    /// White-label sender address of its email (empty: the reseller's or the platform's).
+    pub sender_email: Option<String>,
     /// Marketplace flag (platform only).
     pub marketplace_enabled: Option<bool>,
     /// AI suite flag (platform only).
@@ -234,6 +236,7 @@ where
         address: Set(address),
         logo_url: Set(logo_url),
         primary_color: Set(primary_color),
+        sender_email: Set(None),
         marketplace_enabled: Set(input.marketplace_enabled),
         ai_suite_enabled: Set(input.ai_suite_enabled),
         sub_account_price: Set(sub_account_price),
@@ -319,6 +322,9 @@ where
     }
     if let Some(v) = &ch.primary_color {
         m.primary_color = Set(c.color("input.primaryColor", Some(v)));
+    }
+    if let Some(v) = &ch.sender_email {
+        m.sender_email = Set(c.email("input.senderEmail", Some(v)));
     }
     if let Some(v) = ch.marketplace_enabled {
         m.marketplace_enabled = Set(v);

@@ -131,6 +131,43 @@ pub async fn for_host(
     }))
 }
 
+/// Who a scope's email is from: its agency's white-label sender, else the sender of the
+/// reseller that sold the agency (or of the reseller itself), else `None` (the platform's).
+pub async fn sender_for(
+    db: &impl ConnectionTrait,
+    scope: kernel::Scope,
+) -> Result<Option<mail::Sender>, Error> {
+    use kernel::Scope;
+    let reseller_id = match scope {
+        Scope::Agency(a) | Scope::SubAccount { agency_id: a, .. } => {
+            let Some(a) = agency::Entity::find_by_id(a).one(db).await? else {
+                return Ok(None);
+            };
+            if let Some(address) = a.sender_email {
+                return Ok(Some(mail::Sender {
+                    name: a.name,
+                    address,
+                }));
+            }
+            a.reseller_id
+        }
+        Scope::Reseller(r) => Some(r),
+        _ => None,
+    };
+    let Some(r) = reseller_id else {
+        return Ok(None);
+    };
+    Ok(reseller::Entity::find_by_id(r)
+        .one(db)
+        .await?
+        .and_then(|r| {
+            r.sender_email.map(|address| mail::Sender {
+                name: r.brand_name,
+                address,
+            })
+        }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize;

@@ -6,7 +6,7 @@ use super::membership::upsert_membership;
 use crate::entity::{invitation, membership};
 use chrono::Utc;
 use identity::Identity;
-use identity::entity::{email_outbox, user};
+use identity::entity::user;
 use kernel::auth::{Actor, Permission, Principal, Role, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserErrorCode};
@@ -119,19 +119,22 @@ where
             e.into()
         }
     })?;
-    email_outbox::ActiveModel {
-        id: Set(new_uuid()),
-        to_address: Set(email),
-        subject: Set("You are invited to Canopy".into()),
-        body_text: Set(format!(
-            "You have been invited to join a Canopy {} as {}.\n\nAccept within {INVITATION_TTL_DAYS} days with this code:\n\n    {token}\n",
-            scope.kind().as_str().replace('_', "-"),
-            role.as_str().to_lowercase().replace('_', " "),
-        )),
-        created_at: Set(now),
-        sent_at: Set(None),
-    }
-    .insert(&txn)
+    let from = super::branding::sender_for(&txn, scope).await?;
+    mail::queue(
+        &txn,
+        mail::Email {
+            owner: jobs::Owner::of(scope),
+            to: email,
+            subject: "You are invited to Canopy".into(),
+            body: format!(
+                "You have been invited to join a Canopy {} as {}.\n\nAccept within {INVITATION_TTL_DAYS} days with this code:\n\n    {token}\n",
+                scope.kind().as_str().replace('_', "-"),
+                role.as_str().to_lowercase().replace('_', " "),
+            ),
+            from,
+            redact: vec![token.clone()],
+        },
+    )
     .await?;
     event::record(
         &txn,

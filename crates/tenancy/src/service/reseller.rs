@@ -30,6 +30,8 @@ pub struct ResellerFields {
     pub logo_url: Option<String>,
     /// Brand colour, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// White-label sender address of its email (empty: the platform's).
+    pub sender_email: Option<String>,
     /// The domain its white-labelled platform is served at.
     pub white_label_domain: Option<String>,
     /// Revenue share, basis points (platform only).
@@ -76,6 +78,9 @@ fn check_fields(
     }
     if let Some(v) = &f.primary_color {
         m.primary_color = Set(c.color("input.primaryColor", Some(v)));
+    }
+    if let Some(v) = &f.sender_email {
+        m.sender_email = Set(c.email("input.senderEmail", Some(v)));
     }
     let mut domain = None;
     if let Some(v) = &f.white_label_domain {
@@ -140,6 +145,7 @@ where
         brand_name: Set(name),
         logo_url: Set(None),
         primary_color: Set(None),
+        sender_email: Set(None),
         white_label_domain: Set(None),
         revenue_share_bps: Set(0),
         agency_price_credits: Set(1),

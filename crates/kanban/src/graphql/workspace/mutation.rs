@@ -121,6 +121,8 @@ pub struct TaskReminderAddInput {
     pub remind_at: DateTime<Utc>,
     /// Whom (a member who works in the sub-account). Default: you.
     pub user_id: Option<ID>,
+    /// Also email them (besides the notification). Default: no.
+    pub by_email: Option<bool>,
 }
 
 /// Input of `taskGroupCreate`, `taskCategoryCreate` and `ideaBoardCreate`.
@@ -374,7 +376,8 @@ impl WorkspaceMutation {
             .into_payload()
     }
 
-    /// Sets a reminder on a task (delivered at its time by the job queue).
+    /// Sets a reminder on a task: at its time, its user is notified (live, through
+    /// `notificationAdded`) and, if asked, emailed, once.
     async fn task_reminder_add(
         &self,
         ctx: &Context<'_>,
@@ -383,10 +386,17 @@ impl WorkspaceMutation {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&input.task_id, NodeKind::Task)?;
         let user = opt_id(input.user_id.as_ref(), NodeKind::User)?;
-        tasks::reminder_add(&**tx, &rc.actor, id, input.remind_at, user)
-            .await
-            .map(TaskReminder)
-            .into_payload()
+        tasks::reminder_add(
+            &**tx,
+            &rc.actor,
+            id,
+            input.remind_at,
+            user,
+            input.by_email.unwrap_or(false),
+        )
+        .await
+        .map(TaskReminder)
+        .into_payload()
     }
 
     /// Cancels a reminder.

@@ -1,4 +1,4 @@
-//! Reminders of a task.
+//! Reminders of a task: each one is a `task.reminder` job at its time (`crate::jobs`).
 
 use super::*;
 
@@ -10,6 +10,7 @@ pub async fn reminder_add<C>(
     task_id: Uuid,
     remind_at: DateTime<Utc>,
     user_id: Option<Uuid>,
+    by_email: bool,
 ) -> Result<task_reminder::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -50,10 +51,12 @@ where
         user_id: Set(user),
         remind_at: Set(remind_at),
         delivered_at: Set(None),
+        by_email: Set(by_email),
         created_at: Set(Utc::now()),
     }
     .insert(db)
     .await?;
+    crate::work::schedule(db, &r, t.sub_account_id).await?;
     Ok(r)
 }
 
@@ -70,6 +73,7 @@ where
     task_reminder::Entity::delete_by_id((r.agency_id, r.id))
         .exec(db)
         .await?;
+    crate::work::unschedule(db, &r).await?;
     Ok(r)
 }
 

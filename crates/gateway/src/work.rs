@@ -1,0 +1,46 @@
+//! Background work: every domain's job handlers and schedules in one [`jobs::Registry`], and
+//! the runtime that runs them while the server serves. A crate with jobs adds one line here.
+
+use crate::AppState;
+use std::time::Duration;
+
+/// Every kind of job this binary can run.
+pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
+    let config = &state.config;
+    let mut r = jobs::Registry::new();
+    let mailer = mail::Mailer::new(&mail::MailConfig {
+        smtp_url: config.smtp_url.clone(),
+        from: config.mail_from.clone(),
+        dir: config.mail_dir.clone(),
+        retry_base: Duration::from_millis(config.mail_retry_base_ms),
+    })?;
+    tracing::info!("email goes to {}", mailer.describe());
+    mail::register(&mut r, std::sync::Arc::new(mailer));
+    kanban::work::register(&mut r);
+    identity::work::register(&mut r);
+    jobs::retention::register(&mut r);
+    Ok(r)
+}
+
+/// Starts the job runtime on a pool of its own (its statements are not the requests'; on
+/// PostgreSQL its sessions may read every tenant's `jobs`, and only those).
+pub async fn start(state: &AppState, registry: jobs::Registry) -> Result<jobs::Runtime, String> {
+    let config = &state.config;
+    let workers = config.job_workers;
+    let size = u32::try_from(workers.min(32)).unwrap_or(32) + 2;
+    let db = kernel::pool::connect_job_runner(config, size).await?;
+    jobs::Runtime::start(
+        db,
+        registry,
+        jobs::RuntimeConfig {
+            workers,
+            poll: Duration::from_millis(config.job_poll_ms.max(10)),
+            lease: Duration::from_secs(config.job_lease_secs.max(3)),
+            shutdown_grace: Duration::from_secs(config.job_shutdown_grace_secs),
+            ..jobs::RuntimeConfig::default()
+        },
+        state.metrics.jobs.clone(),
+    )
+    .await
+    .map_err(|e| format!("the job runtime did not start: {}", e.public_message()))
+}

@@ -1,0 +1,14 @@
+//! The email sender: Canopy's outbox (`email_outbox`), delivered as `email.send` jobs over
+//! SMTP through lettre, or, with no SMTP configured, written as `.eml` files into a directory.
+//!
+//! Architecture Invariant: an email is queued in the transaction of the change that causes it
+//! ([`queue`]); nothing sends mail directly. The outbox row and its job commit or roll back
+//! together.
+
+pub mod entity;
+mod queue;
+mod send;
+
+pub use entity::OutboxStatus;
+pub use queue::{Email, SEND, Sender, queue};
+pub use send::{MailConfig, Mailer, register};

@@ -1,0 +1,67 @@
+//! Queueing an email: a row in the outbox and an `email.send` job, both in the caller's
+//! transaction.
+
+use crate::entity::{self as outbox, OutboxStatus};
+use chrono::Utc;
+use jobs::{NewJob, Owner};
+use kernel::Error;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use uuid::Uuid;
+
+/// The job kind that delivers an outbox row.
+pub const SEND: &str = "email.send";
+
+/// Who an email is from: a brand's white-label sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// The display name (`Acme Marketing`).
+    pub name: String,
+    /// The address (`hello@acme.test`).
+    pub address: String,
+}
+
+/// An email to send.
+#[derive(Debug, Clone)]
+pub struct Email {
+    /// Whose mail it is (the lane it is sent in).
+    pub owner: Owner,
+    /// The recipient's address.
+    pub to: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+    /// The sender, when a brand has its own; `None`: the platform's (`CANOPY_MAIL_FROM`).
+    pub from: Option<Sender>,
+    /// Secrets in the body (sign-in codes) to blank once the email is handed over.
+    pub redact: Vec<String>,
+}
+
+/// Queues `email` on `db` (the caller's transaction). Returns the outbox row's id.
+pub async fn queue(db: &impl ConnectionTrait, email: Email) -> Result<Uuid, Error> {
+    let id = kernel::id::new_uuid();
+    let (agency_id, _) = email.owner.columns();
+    outbox::ActiveModel {
+        id: Set(id),
+        agency_id: Set((!agency_id.is_nil()).then_some(agency_id)),
+        to_address: Set(email.to),
+        from_name: Set(email.from.as_ref().map(|s| s.name.clone())),
+        from_address: Set(email.from.map(|s| s.address)),
+        subject: Set(email.subject),
+        body_text: Set(email.body),
+        status: Set(OutboxStatus::Queued),
+        last_error: Set(None),
+        redact: Set((!email.redact.is_empty()).then(|| serde_json::json!(email.redact))),
+        created_at: Set(Utc::now()),
+        sent_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    jobs::enqueue(
+        db,
+        NewJob::new(SEND, email.owner, serde_json::json!({ "outbox_id": id }))
+            .key(format!("outbox:{id}")),
+    )
+    .await?;
+    Ok(id)
+}

@@ -28,6 +28,7 @@ pub mod m20261123_000019_live_bus;
 pub mod m20261123_000020_sub_account_counters;
 mod m20261203_000021_jobs;
 mod m20261203_000022_delivery;
+mod m20261203_000023_webhooks;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000020_sub_account_counters::Migration),
             Box::new(m20261203_000021_jobs::Migration),
             Box::new(m20261203_000022_delivery::Migration),
+            Box::new(m20261203_000023_webhooks::Migration),
         ]
     }
 }

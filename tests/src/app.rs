@@ -48,6 +48,9 @@ pub fn test_config() -> Config {
     // Email goes over SMTP to the test process's real SMTP server.
     c.smtp_url = Some(format!("smtp://127.0.0.1:{}", crate::smtp::sink().port));
     c.job_poll_ms = 100;
+    // Webhooks go to receivers on 127.0.0.1, and retry in milliseconds, not hours.
+    c.webhook_allow_private = true;
+    c.webhook_retry_scale = 0.000_02;
     c.mail_dir = std::env::temp_dir().join(format!("canopy-mail-{}", Uuid::now_v7().simple()));
     c
 }

@@ -8,6 +8,7 @@ mod fixtures;
 mod gql;
 pub mod measure;
 mod pg;
+pub mod receiver;
 pub mod smtp;
 mod sse;
 mod ws;

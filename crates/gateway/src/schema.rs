@@ -12,6 +12,7 @@ use live::SubscriptionRoot;
 use live::activity::ActivityQuery;
 use live::notifications::{NotificationMutation, NotificationQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
+use webhooks::{WebhooksMutation, WebhooksQuery};
 
 /// Every crate's per-request loaders: installed on each request (`crate::http`), cleared
 /// before each top-level mutation (`crate::savepoint`). A crate with loaders adds one entry.
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     CrmQuery,
     KanbanQuery,
     JobsQuery,
+    WebhooksQuery,
 );
 
 /// Every mutation of the API.
@@ -44,6 +46,7 @@ pub struct MutationRoot(
     CrmMutation,
     KanbanMutation,
     JobsMutation,
+    WebhooksMutation,
 );
 
 /// The schema type.
@@ -85,6 +88,7 @@ fn build_one(
         domain: config.platform_domain.clone(),
     })
     .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
+    .data(crate::work::webhook_settings(config))
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .limit_recursive_depth(64)

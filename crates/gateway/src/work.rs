@@ -19,7 +19,15 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     kanban::work::register(&mut r);
     identity::work::register(&mut r);
     jobs::retention::register(&mut r);
+    webhooks::register(&mut r, webhook_settings(config), config.webhook_retry_scale)?;
     Ok(r)
+}
+
+/// The webhooks' deployment settings.
+pub fn webhook_settings(config: &kernel::Config) -> webhooks::Settings {
+    webhooks::Settings {
+        allow_private: config.webhook_allow_private,
+    }
 }
 
 /// Starts the job runtime on a pool of its own (its statements are not the requests'; on

@@ -19,6 +19,7 @@ use kanban::{
 use kernel::Error;
 use kernel::id::{GlobalId, NodeKind};
 use tenancy::{Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount};
+use webhooks::{WebhookEndpoint, WebhookMessage};
 
 /// Most ids accepted by `nodes`.
 pub const MAX_NODES: usize = 100;
@@ -83,6 +84,10 @@ pub enum Node {
     WorkspaceLink(WorkspaceLink),
     /// A background job.
     Job(Job),
+    /// A webhook endpoint.
+    WebhookEndpoint(WebhookEndpoint),
+    /// A message to a webhook endpoint.
+    WebhookMessage(WebhookMessage),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -187,6 +192,12 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
             &**tx, &rc.actor, gid.uuid,
         )
         .await?))),
+        NodeKind::WebhookEndpoint => Ok(Node::WebhookEndpoint(WebhookEndpoint(
+            webhooks::service::managed(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::WebhookMessage => Ok(Node::WebhookMessage(WebhookMessage(
+            webhooks::service::message::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
         _ => Err(Error::NotFound),
     }
 }

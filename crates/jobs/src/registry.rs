@@ -90,7 +90,7 @@ pub enum Backoff {
     },
     /// A fixed schedule: the n-th retry waits `delays[n-1]` (the last one repeats), with up to
     /// 10% jitter (Svix's webhook schedule).
-    Schedule(&'static [Duration]),
+    Schedule(Vec<Duration>),
 }
 
 impl Backoff {
@@ -143,11 +143,20 @@ pub struct Recurring {
     pub payload: serde_json::Value,
 }
 
-/// Every kind a runtime can run, and the recurring schedules.
+/// Work done on every maintenance tick of every replica (the webhook dispatcher): it must be
+/// idempotent, since replicas tick at the same time. Returns how much it did.
+pub type Ticker = Arc<
+    dyn Fn(sea_orm::DatabaseConnection) -> BoxFuture<'static, Result<u64, kernel::Error>>
+        + Send
+        + Sync,
+>;
+
+/// Every kind a runtime can run, the recurring schedules, and the tickers.
 #[derive(Clone, Default)]
 pub struct Registry {
     pub(crate) kinds: HashMap<String, Kind>,
     pub(crate) schedules: Vec<Recurring>,
+    pub(crate) tickers: Vec<(&'static str, Ticker)>,
 }
 
 impl Registry {
@@ -171,6 +180,17 @@ impl Registry {
     /// Adds a recurring schedule.
     pub fn every(&mut self, schedule: Recurring) -> &mut Self {
         self.schedules.push(schedule);
+        self
+    }
+
+    /// Runs `f` on every maintenance tick (about once a second) of every replica.
+    pub fn tick<F, Fut>(&mut self, name: &'static str, f: F) -> &mut Self
+    where
+        F: Fn(sea_orm::DatabaseConnection) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<u64, kernel::Error>> + Send + 'static,
+    {
+        let ticker: Ticker = Arc::new(move |db| Box::pin(f(db)));
+        self.tickers.push((name, ticker));
         self
     }
 
@@ -199,8 +219,7 @@ mod tests {
 
     #[test]
     fn a_schedule_repeats_its_last_delay() {
-        const S: &[Duration] = &[Duration::ZERO, Duration::from_secs(100)];
-        let b = Backoff::Schedule(S);
+        let b = Backoff::Schedule(vec![Duration::ZERO, Duration::from_secs(100)]);
         assert_eq!(b.delay(1), Duration::ZERO);
         let later = b.delay(7).as_secs_f64();
         assert!((90.0..=110.0).contains(&later), "{later}");

@@ -140,6 +140,11 @@ async fn tick(inner: &Inner) -> Result<(), kernel::Error> {
     if promoted + enqueued > 0 {
         crate::wake();
     }
+    for (name, ticker) in &inner.registry.tickers {
+        if let Err(e) = ticker(inner.db.clone()).await {
+            tracing::warn!(ticker = name, error = %e.public_message(), "tick failed");
+        }
+    }
     Ok(())
 }
 

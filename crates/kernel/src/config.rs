@@ -167,6 +167,16 @@ pub struct Config {
     #[arg(long, env = "CANOPY_MAIL_RETRY_BASE_MS", default_value_t = 30_000)]
     pub mail_retry_base_ms: u64,
 
+    /// Let webhook endpoints use `http://` and private, loopback or link-local addresses (for
+    /// tests and development only: it opens the server to SSRF).
+    #[arg(long, env = "CANOPY_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Multiplies the delays of the webhook retry schedule (5 s, 5 min, 30 min, 2 h, 5 h,
+    /// 10 h, 10 h); 1 in production.
+    #[arg(long, env = "CANOPY_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+
     /// Background jobs run at once on this replica (0: this replica runs none, it only
     /// enqueues).
     #[arg(long, env = "CANOPY_JOB_WORKERS", default_value_t = 8)]

@@ -343,6 +343,21 @@ fn row(actor: &Actor, event: NewEvent, id: Uuid) -> entity::ActiveModel {
     }
 }
 
+/// The permission that lets one read the events about a subject of this GraphQL type.
+pub fn subject_read_permission(subject_type: &str) -> Option<crate::auth::Permission> {
+    use crate::auth::Permission;
+    Some(match subject_type {
+        "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" => Permission::ContactsRead,
+        "Pipeline" | "Lane" | "Ticket" | "TicketNote" | "Task" | "TaskGroup" | "TaskCategory"
+        | "ChecklistItem" | "TaskComment" | "TaskAttachment" | "TaskReminder" | "IdeaBoard"
+        | "Idea" | "WorkspaceLink" => Permission::PipelinesRead,
+        "Membership" | "Invitation" => Permission::MembersManage,
+        "ApiKey" => Permission::ApiKeysManage,
+        "SubAccount" | "Agency" | "SidebarOption" => Permission::SettingsManage,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::EventType;

@@ -70,11 +70,15 @@ pub enum NodeKind {
     Notification,
     /// A background job.
     Job,
+    /// A partner's webhook endpoint.
+    WebhookEndpoint,
+    /// A message to a webhook endpoint.
+    WebhookMessage,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 32] = [
+    pub const ALL: [NodeKind; 34] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -107,6 +111,8 @@ impl NodeKind {
         NodeKind::WorkspaceLink,
         NodeKind::Notification,
         NodeKind::Job,
+        NodeKind::WebhookEndpoint,
+        NodeKind::WebhookMessage,
     ];
 
     /// The id prefix of this kind.
@@ -144,6 +150,8 @@ impl NodeKind {
             NodeKind::WorkspaceLink => "wln",
             NodeKind::Notification => "ntf",
             NodeKind::Job => "job",
+            NodeKind::WebhookEndpoint => "whe",
+            NodeKind::WebhookMessage => "whm",
         }
     }
 
@@ -187,6 +195,8 @@ impl NodeKind {
             NodeKind::WorkspaceLink => "WorkspaceLink",
             NodeKind::Notification => "Notification",
             NodeKind::Job => "Job",
+            NodeKind::WebhookEndpoint => "WebhookEndpoint",
+            NodeKind::WebhookMessage => "WebhookMessage",
         }
     }
 

@@ -6,7 +6,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use graph::{Node, load};
-use kernel::auth::{Actor, Permission, PermissionSet, Scope};
+use kernel::auth::{Actor, PermissionSet, Scope};
 use kernel::connection::{Page, PageInfo};
 use kernel::error::Error;
 use kernel::event::entity as event;
@@ -16,19 +16,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// The permission that lets one read the events about a subject of this GraphQL type.
-pub fn subject_permission(subject_type: &str) -> Option<Permission> {
-    Some(match subject_type {
-        "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" => Permission::ContactsRead,
-        "Pipeline" | "Lane" | "Ticket" | "TicketNote" | "Task" | "TaskGroup" | "TaskCategory"
-        | "ChecklistItem" | "TaskComment" | "TaskAttachment" | "TaskReminder" | "IdeaBoard"
-        | "Idea" | "WorkspaceLink" => Permission::PipelinesRead,
-        "Membership" | "Invitation" => Permission::MembersManage,
-        "ApiKey" => Permission::ApiKeysManage,
-        "SubAccount" | "Agency" | "SidebarOption" => Permission::SettingsManage,
-        _ => return None,
-    })
-}
+pub use kernel::event::subject_read_permission as subject_permission;
 
 /// Every subject type a permission set may read events of.
 fn readable(perms: PermissionSet) -> Vec<&'static str> {

@@ -349,6 +349,47 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("job")
         .to_owned();
+    // A webhook endpoint of the victim's, and a message to it (a tag made after it).
+    let hook = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { webhookEndpointCreate(input: { scopeId: $s, url: \"https://hooks.victim.test/in\" }) { endpoint { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_endpoint = hook
+        .data("webhookEndpointCreate.endpoint.id")
+        .as_str()
+        .expect("endpoint")
+        .to_owned();
+    app.gql(
+        Some(&victim_owner.access),
+        "mutation($s: ID!) { tagCreate(input: { subAccountId: $s, name: \"hooked\" }) { tag { id } } }",
+        json!({ "s": v1 }),
+    )
+    .await
+    .ok();
+    let mut v1_message = String::new();
+    for _ in 0..400 {
+        let r = app
+            .gql(
+                Some(&victim_owner.access),
+                "query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { messages(first: 1) { nodes { id } } } } }",
+                json!({ "id": v1_endpoint }),
+            )
+            .await
+            .ok();
+        if let Some(id) = r.data("node.messages.nodes")[0]["id"].as_str() {
+            v1_message = id.to_owned();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        !v1_message.is_empty(),
+        "the victim's endpoint got a message"
+    );
     // A session of the victim owner's. No query names sessions, so its id is read from the
     // database: an attacker could only guess it.
     let victim_session = {
@@ -426,6 +467,8 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_event,
         &v1_notification,
         &v1_job,
+        &v1_endpoint,
+        &v1_message,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

@@ -30,4 +30,5 @@ mod sidebar;
 mod subscriptions;
 mod tenancy;
 mod tenant;
+mod webhooks;
 mod workspace;

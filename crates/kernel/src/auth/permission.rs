@@ -46,11 +46,13 @@ pub enum Permission {
     ResellersManage,
     /// Administer the platform itself.
     PlatformManage,
+    /// Subscribe, change and remove webhook endpoints, and redeliver their messages.
+    WebhooksManage,
 }
 
 impl Permission {
     /// Every permission, in declaration order (the bit index of [`PermissionSet`]).
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ContactsRead,
         Permission::ContactsWrite,
         Permission::PipelinesRead,
@@ -71,6 +73,7 @@ impl Permission {
         Permission::AgenciesManage,
         Permission::ResellersManage,
         Permission::PlatformManage,
+        Permission::WebhooksManage,
     ];
 
     /// The dotted name stored in the database.
@@ -96,6 +99,7 @@ impl Permission {
             Permission::AgenciesManage => "agencies.manage",
             Permission::ResellersManage => "resellers.manage",
             Permission::PlatformManage => "platform.manage",
+            Permission::WebhooksManage => "webhooks.manage",
         }
     }
 
@@ -314,6 +318,7 @@ impl Role {
                 P::ApiKeysManage,
                 P::SettingsManage,
                 P::SubAccountsManage,
+                P::WebhooksManage,
             ])),
             Role::AgencyAdmin => CRM_ALL.union(PermissionSet::of(&[
                 P::BillingRead,
@@ -321,6 +326,7 @@ impl Role {
                 P::ApiKeysManage,
                 P::SettingsManage,
                 P::SubAccountsManage,
+                P::WebhooksManage,
             ])),
             Role::AgencyUser => PermissionSet::of(&[
                 P::ContactsRead,
@@ -337,6 +343,7 @@ impl Role {
                 P::MembersManage,
                 P::ApiKeysManage,
                 P::SettingsManage,
+                P::WebhooksManage,
             ])),
             Role::SubaccountUser => PermissionSet::of(&[
                 P::ContactsRead,

@@ -1,5 +1,5 @@
 //! The runtime's Prometheus metrics: runs, failures and dead jobs per kind (counted as they
-//! happen), and queue depth and the oldest ready job's age per kind (read every 10 s).
+//! happen), and queue depth and the oldest ready job's age per kind (read every 5 s).
 
 use crate::registry::JobError;
 use prometheus_client::encoding::EncodeLabelSet;

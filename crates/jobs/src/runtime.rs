@@ -51,12 +51,55 @@ struct Inner {
     config: RuntimeConfig,
     worker: Uuid,
     metrics: Arc<Metrics>,
+    acks: tokio::sync::mpsc::Sender<Ack>,
+}
+
+/// A success to acknowledge, and who waits for it.
+struct Ack {
+    id: Uuid,
+    result: serde_json::Value,
+    done: tokio::sync::oneshot::Sender<Result<bool, kernel::Error>>,
+}
+
+/// Acknowledges successes in batches: whatever finished while the last batch was written goes
+/// into the next statement (one commit for many jobs), and each run waits for its own.
+async fn acknowledge(
+    db: DatabaseConnection,
+    worker: Uuid,
+    mut rx: tokio::sync::mpsc::Receiver<Ack>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 64 {
+            match rx.try_recv() {
+                Ok(a) => batch.push(a),
+                Err(_) => break,
+            }
+        }
+        let pairs: Vec<(Uuid, serde_json::Value)> =
+            batch.iter().map(|a| (a.id, a.result.clone())).collect();
+        match store::succeed_many(&db, worker, &pairs).await {
+            Ok(marked) => {
+                for a in batch {
+                    let _ = a.done.send(Ok(marked.contains(&a.id)));
+                }
+            }
+            Err(e) => {
+                for a in batch {
+                    let _ = a
+                        .done
+                        .send(Err(kernel::Error::internal(e.public_message())));
+                }
+            }
+        }
+    }
 }
 
 /// A running job runtime. Dropping it does not stop it: call [`Runtime::shutdown`].
 pub struct Runtime {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    acker: tokio::task::JoinHandle<()>,
     inner: Arc<Inner>,
 }
 
@@ -70,12 +113,16 @@ impl Runtime {
         metrics: Arc<Metrics>,
     ) -> Result<Self, kernel::Error> {
         crate::schedule::install(&db, &registry.schedules).await?;
+        let worker = kernel::id::new_uuid();
+        let (acks, ack_rx) = tokio::sync::mpsc::channel(256);
+        let acker = tokio::spawn(acknowledge(db.clone(), worker, ack_rx));
         let inner = Arc::new(Inner {
             db,
             registry,
             config,
-            worker: kernel::id::new_uuid(),
+            worker,
             metrics,
+            acks,
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(maintain(inner.clone(), stopped.clone()))];
@@ -84,7 +131,12 @@ impl Runtime {
             tasks.push(tokio::spawn(work(inner.clone(), stopped)));
         }
         tracing::info!(worker = %inner.worker, slots = inner.config.workers, "job runtime started");
-        Ok(Self { stop, tasks, inner })
+        Ok(Self {
+            stop,
+            tasks,
+            acker,
+            inner,
+        })
     }
 
     /// This worker's id (as in `jobs.locked_by`).
@@ -99,6 +151,8 @@ impl Runtime {
         for t in self.tasks {
             let _ = t.await;
         }
+        // Every run has been acknowledged or put back by now.
+        self.acker.abort();
         tracing::info!(worker = %self.inner.worker, "job runtime stopped");
     }
 }
@@ -118,7 +172,7 @@ async fn maintain(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
         if let Err(e) = tick(&inner).await {
             tracing::warn!(error = %e.public_message(), "job maintenance failed");
         }
-        if last_gauges.elapsed() >= Duration::from_secs(10) {
+        if last_gauges.elapsed() >= Duration::from_secs(5) {
             last_gauges = std::time::Instant::now();
             if let Err(e) = inner.metrics.refresh_depth(&inner.db).await {
                 tracing::warn!(error = %e.public_message(), "job queue depth not read");
@@ -211,6 +265,13 @@ async fn work(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
         while let Some(done) = running.try_join_next() {
             finished(&mut by_agency, done);
         }
+        // With few slots free, let a moment's completions gather: one claim for several.
+        if !running.is_empty() && slots - running.len() < slots.div_ceil(2) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            while let Some(done) = running.try_join_next() {
+                finished(&mut by_agency, done);
+            }
+        }
     }
     // Shutdown: let running jobs finish within the grace period, then put back the rest.
     let grace = tokio::time::sleep(inner.config.shutdown_grace);
@@ -262,9 +323,11 @@ async fn claim(
         }
     }
     let lease_until = Utc::now() + inner.config.lease;
-    let mut out = Vec::new();
-    let mut left = free;
+    // The free slots shared among them; alone, an agency may use every slot, beside others not
+    // their reserve.
     let n = agencies.len();
+    let mut plan = Vec::with_capacity(n);
+    let mut left = free;
     for (i, agency) in agencies.into_iter().enumerate() {
         if left == 0 {
             break;
@@ -272,23 +335,21 @@ async fn claim(
         let share = left.div_ceil(n - i);
         let held = by_agency.get(&agency).copied().unwrap_or(0);
         let room = per_agency.max(1).saturating_sub(held);
-        // Alone, an agency may use every slot; beside others, not their reserve.
         let limit = if n == 1 { left } else { share.min(room) };
         turns.agency = agency;
         if limit == 0 {
             continue;
         }
         let after = turns.lanes.get(&agency).copied().unwrap_or_else(Uuid::nil);
-        let jobs =
-            store::claim_lane(&inner.db, inner.worker, agency, after, limit, lease_until).await?;
-        if let Some(last) = jobs.last() {
-            if turns.lanes.len() > 10_000 {
-                turns.lanes.clear();
-            }
-            turns.lanes.insert(agency, last.sub_account_id);
-        }
-        left -= jobs.len().min(left);
-        out.extend(jobs);
+        plan.push((agency, after, limit));
+        left -= limit;
+    }
+    let out = store::claim_lanes(&inner.db, inner.worker, &plan, lease_until).await?;
+    if turns.lanes.len() > 10_000 {
+        turns.lanes.clear();
+    }
+    for job in &out {
+        turns.lanes.insert(job.agency_id, job.sub_account_id);
     }
     Ok(out)
 }
@@ -330,7 +391,20 @@ async fn run(inner: Arc<Inner>, job: Claimed) -> Uuid {
         run.is_last_attempt(),
     );
     let recorded = match outcome {
-        Ok(result) => store::succeed(&inner.db, job.id, inner.worker, job.attempts, result).await,
+        Ok(result) => {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            let ack = Ack {
+                id: job.id,
+                result,
+                done,
+            };
+            match inner.acks.send(ack).await {
+                Ok(()) => wait
+                    .await
+                    .unwrap_or_else(|_| Err(kernel::Error::internal("the acknowledger stopped"))),
+                Err(_) => Err(kernel::Error::internal("the acknowledger stopped")),
+            }
+        }
         Err(e) => {
             let retry_at = match (&e, &kind) {
                 (JobError::Retry(_), Some(k)) if !run.is_last_attempt() => Some(

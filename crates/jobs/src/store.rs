@@ -1,6 +1,6 @@
 //! The runtime's statements: the fair claim, acknowledgements, the lease, promotion and the
-//! reaper. Every transition is one statement, fenced by the worker's id and the attempt, so a
-//! worker that lost its lease cannot overwrite what another did since.
+//! reaper. Every transition is one statement, fenced by the worker's id (and, for failures, the
+//! attempt), so a worker that lost its lease cannot overwrite what another worker did since.
 //!
 //! Fairness: jobs ready to run are walked by lane, `(agency_id, sub_account_id)`, through the
 //! `jobs_ready` index. A claim takes the next agencies after the last one served (a loose
@@ -67,7 +67,7 @@ pub(crate) async fn next_agencies(
 
 /// Claims up to `limit` ready jobs of one agency, from its next sub-account lane after
 /// `after_lane` (wrapping around).
-pub(crate) async fn claim_lane(
+async fn claim_lane(
     db: &impl ConnectionTrait,
     worker: Uuid,
     agency_id: Uuid,
@@ -115,6 +115,63 @@ pub(crate) async fn claim_lane(
     )
 }
 
+/// Claims, for each `(agency, after_lane, limit)`, up to `limit` ready jobs of that agency from
+/// its next sub-account lane after `after_lane`. On PostgreSQL one statement (one commit) for
+/// every lane; on SQLite one statement per lane (its commits do not wait for the disk).
+pub(crate) async fn claim_lanes(
+    db: &impl ConnectionTrait,
+    worker: Uuid,
+    plan: &[(Uuid, Uuid, usize)],
+    lease_until: DateTime<Utc>,
+) -> Result<Vec<Claimed>, Error> {
+    if db.get_database_backend() != DbBackend::Postgres || plan.len() == 1 {
+        let mut out = Vec::new();
+        for (agency, after, limit) in plan {
+            out.extend(claim_lane(db, worker, *agency, *after, *limit, lease_until).await?);
+        }
+        return Ok(out);
+    }
+    let mut values: Vec<Value> = vec![worker.into(), lease_until.into(), Utc::now().into()];
+    let mut rows = Vec::with_capacity(plan.len());
+    for (agency, after, limit) in plan {
+        let n = values.len();
+        rows.push(format!(
+            "(${}::uuid, ${}::uuid, ${}::bigint)",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        values.push((*agency).into());
+        values.push((*after).into());
+        values.push((*limit as i64).into());
+    }
+    let sql = format!(
+        "WITH plan(agency_id, after_lane, n) AS (VALUES {}),
+         picked AS (
+           SELECT j.id FROM plan CROSS JOIN LATERAL (
+             SELECT id FROM jobs
+             WHERE status = 'available' AND agency_id = plan.agency_id AND sub_account_id = COALESCE(
+               (SELECT sub_account_id FROM jobs WHERE status = 'available' AND agency_id = plan.agency_id
+                  AND sub_account_id > plan.after_lane ORDER BY sub_account_id LIMIT 1),
+               (SELECT sub_account_id FROM jobs WHERE status = 'available' AND agency_id = plan.agency_id
+                  ORDER BY sub_account_id LIMIT 1))
+             ORDER BY run_at, id LIMIT plan.n FOR UPDATE SKIP LOCKED) j)
+         UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = $1,
+           lease_until = $2, updated_at = $3
+         FROM picked WHERE jobs.id = picked.id
+         RETURNING jobs.id, jobs.agency_id, jobs.sub_account_id, jobs.kind, jobs.payload,
+           jobs.attempts, jobs.max_attempts, jobs.run_at",
+        rows.join(", ")
+    );
+    Ok(Claimed::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
+    .all(db)
+    .await?)
+}
+
 /// The filter that fences a transition to the run that claimed it.
 fn held(
     q: sea_orm::UpdateMany<job::Entity>,
@@ -132,26 +189,47 @@ fn status(s: JobStatus) -> sea_orm::sea_query::SimpleExpr {
     Expr::value(s.to_value())
 }
 
-/// Marks a run succeeded. `false`: the lease was lost (another worker has it now).
-pub(crate) async fn succeed(
+/// Marks many runs succeeded in one statement (`(id, result)` pairs, all held by `worker`).
+/// Returns the ids it marked: a missing one lost its lease to another worker.
+pub(crate) async fn succeed_many(
     db: &impl ConnectionTrait,
-    id: Uuid,
     worker: Uuid,
-    attempt: i32,
-    result: serde_json::Value,
-) -> Result<bool, Error> {
-    let now = Utc::now();
-    let q = job::Entity::update_many()
-        .col_expr(job::Column::Status, status(JobStatus::Succeeded))
-        .col_expr(job::Column::Result, Expr::value(result))
-        .col_expr(job::Column::FinishedAt, Expr::value(now))
-        .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .col_expr(job::Column::LockedBy, Expr::value(Option::<Uuid>::None))
-        .col_expr(
-            job::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        );
-    Ok(held(q, id, worker, attempt).exec(db).await?.rows_affected == 1)
+    done: &[(Uuid, serde_json::Value)],
+) -> Result<Vec<Uuid>, Error> {
+    #[derive(FromQueryResult)]
+    struct Marked {
+        id: Uuid,
+    }
+    if done.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut values: Vec<Value> = vec![Utc::now().into(), worker.into()];
+    let mut cases = String::new();
+    let mut ids = Vec::with_capacity(done.len());
+    for (id, result) in done {
+        let (i, r) = (values.len() + 1, values.len() + 2);
+        values.push((*id).into());
+        values.push(result.clone().into());
+        cases.push_str(&format!(" WHEN ${i} THEN ${r}"));
+        ids.push(format!("${i}"));
+    }
+    let sql = format!(
+        "UPDATE jobs SET status = 'succeeded', result = CASE id{cases} END, finished_at = $1,
+           updated_at = $1, locked_by = NULL, lease_until = NULL
+         WHERE locked_by = $2 AND status = 'running' AND id IN ({})
+         RETURNING id",
+        ids.join(", ")
+    );
+    Ok(Marked::find_by_statement(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|m| m.id)
+    .collect())
 }
 
 /// Marks a run failed: scheduled again at `retry_at`, or dead when `retry_at` is `None`.

@@ -183,3 +183,62 @@ async fn members_read_a_scopes_jobs_managers_change_them_and_other_tenants_see_n
     assert_eq!(r.data("jobs.totalCount"), 0);
     assert_eq!(load(&app.db, id).await.status, JobStatus::Scheduled);
 }
+
+#[tokio::test]
+async fn metrics_count_job_runs_by_kind() {
+    let app = spawn_app_with(|c| c.metrics = true).await;
+    let tests::Acme { owner, agency, .. } = app.acme().await;
+    app.gql(Some(&owner.access), "mutation($s: ID!) { invitationCreate(input: { scopeId: $s, email: \"m@hire.test\", role: AGENCY_USER }) { invitation { id } } }", json!({ "s": agency }))
+        .await
+        .ok();
+    app.mail_to("m@hire.test").await;
+    let mut body = String::new();
+    for _ in 0..200 {
+        body = app
+            .http
+            .get(format!("{}/metrics", app.url))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        if body.contains("canopy_jobs_runs_total{kind=\"email.send\"} 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        body.contains("canopy_jobs_runs_total{kind=\"email.send\"} 1"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("canopy_jobs_failures_total{kind=\"email.send\"}"),
+        "{body}"
+    );
+    // Queue depth is read every 5 s: a job waiting for its time shows up.
+    jobs::enqueue(
+        &app.db,
+        NewJob::new("test.later", Owner::System, json!({}))
+            .at(Utc::now() + chrono::Duration::hours(1)),
+    )
+    .await
+    .expect("enqueue");
+    let depth = "canopy_jobs_depth{kind=\"test.later\",status=\"scheduled\"} 1";
+    for _ in 0..600 {
+        body = app
+            .http
+            .get(format!("{}/metrics", app.url))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        if body.contains(depth) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(body.contains(depth), "{body}");
+}

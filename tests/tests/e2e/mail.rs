@@ -26,13 +26,34 @@ async fn outbox_row(app: &TestApp, to: &str) -> outbox::Model {
         .expect("an outbox row")
 }
 
+/// The outbox row to `to` once it is in `status` (the SMTP server has the mail a moment before
+/// the handler records it).
+async fn outbox_in(app: &TestApp, to: &str, status: mail::OutboxStatus) -> outbox::Model {
+    for _ in 0..800 {
+        let row = outbox_row(app, to).await;
+        if row.status == status {
+            return row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the email to {to} never became {status:?}");
+}
+
+/// The email job in `status`, waiting for it (up to 20 s).
 async fn email_job(app: &TestApp, status: JobStatus) -> Option<job::Model> {
-    job::Entity::find()
-        .filter(job::Column::Kind.eq(mail::SEND))
-        .filter(job::Column::Status.eq(status))
-        .one(&app.db)
-        .await
-        .expect("read jobs")
+    for _ in 0..800 {
+        let j = job::Entity::find()
+            .filter(job::Column::Kind.eq(mail::SEND))
+            .filter(job::Column::Status.eq(status))
+            .one(&app.db)
+            .await
+            .expect("read jobs");
+        if j.is_some() {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    None
 }
 
 fn code_in(body: &str) -> String {
@@ -60,7 +81,7 @@ async fn an_invitation_arrives_over_smtp_its_code_accepts_it_and_the_outbox_forg
         .await
         .ok();
     assert_eq!(r.data("invitationAccept.invitation.status"), "ACCEPTED");
-    let row = outbox_row(&app, "nia@hire.test").await;
+    let row = outbox_in(&app, "nia@hire.test", mail::OutboxStatus::Sent).await;
     assert_eq!(row.status, mail::OutboxStatus::Sent);
     assert!(row.sent_at.is_some());
     assert!(
@@ -98,7 +119,7 @@ async fn a_bounce_is_dead_at_once_and_a_temporary_failure_is_retried() {
     // The server answers 451 twice, then takes it.
     let mail = app.mail_to("tempfail@hire.test").await;
     assert!(mail.body().contains("invited"));
-    let sent = outbox_row(&app, "tempfail@hire.test").await;
+    let sent = outbox_in(&app, "tempfail@hire.test", mail::OutboxStatus::Sent).await;
     assert_eq!(sent.status, mail::OutboxStatus::Sent);
     let done = email_job(&app, JobStatus::Succeeded)
         .await
@@ -116,7 +137,7 @@ async fn a_bounce_is_dead_at_once_and_a_temporary_failure_is_retried() {
         "{:?}",
         dead.last_error
     );
-    let bounced = outbox_row(&app, "bounce@hire.test").await;
+    let bounced = outbox_in(&app, "bounce@hire.test", mail::OutboxStatus::Bounced).await;
     assert_eq!(bounced.status, mail::OutboxStatus::Bounced);
 }
 

@@ -90,6 +90,13 @@ async fn a_reminder_fires_once_as_a_notification_on_the_socket() {
         .await
         .ok();
     assert!(r.data("node.deliveredAt").is_string());
+    // Its job is acknowledged a moment after the notification commits.
+    for _ in 0..800 {
+        if reminder_jobs(&app, JobStatus::Succeeded).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     assert_eq!(reminder_jobs(&app, JobStatus::Succeeded).await, 1);
     assert_eq!(
         app.count("notifications WHERE kind = 'task.reminder'")

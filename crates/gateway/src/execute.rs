@@ -18,9 +18,7 @@ use live::wire::{
     AGENCY_HEADER, Media, SUB_ACCOUNT_HEADER, bearer_token, count_aliases, error_response,
     finish_errors, header_str, operation, rejected,
 };
-use sea_orm::{
-    DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -169,20 +167,12 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal
 /// Begins the request's one transaction. SQLite takes the write lock up front for mutations,
 /// so two writers queue instead of failing on a lock upgrade.
 async fn begin(state: &AppState, is_mutation: bool) -> Result<DatabaseTransaction, kernel::Error> {
-    let backend = state.db.get_database_backend();
-    let options = TransactionOptions {
-        sqlite_transaction_mode: (backend == DbBackend::Sqlite).then_some(if is_mutation {
-            SqliteTransactionMode::Immediate
-        } else {
-            SqliteTransactionMode::Deferred
-        }),
-        ..Default::default()
-    };
-    state
-        .db
-        .begin_with_options(options)
-        .await
-        .map_err(kernel::Error::Db)
+    if is_mutation {
+        kernel::db::begin_write(&state.db).await
+    } else {
+        state.db.begin().await
+    }
+    .map_err(kernel::Error::Db)
 }
 
 /// The actor's memberships and the tenant the headers name, checked once, here; this also sets

@@ -24,14 +24,6 @@ pub struct JobFilter {
     pub due_after: Option<DateTime<Utc>>,
 }
 
-fn scope_columns(scope: Scope) -> Option<(Uuid, Uuid)> {
-    match scope {
-        Scope::Agency(a) => Some((a, Uuid::nil())),
-        Scope::SubAccount { agency_id, id } => Some((agency_id, id)),
-        _ => None,
-    }
-}
-
 fn scope_of(j: &job::Model) -> Option<Scope> {
     crate::Owner::from_columns(j.agency_id, j.sub_account_id).scope()
 }
@@ -45,9 +37,11 @@ pub async fn list(
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<job::Model>, PageInfo, u64), Error> {
-    let Some((agency_id, sub_account_id)) = scope_columns(scope) else {
+    let owner = crate::Owner::of(scope);
+    if owner == crate::Owner::System {
         return Err(Error::NotFound);
-    };
+    }
+    let (agency_id, sub_account_id) = owner.columns();
     actor.require_inside(scope, &[])?;
     let mut q = job::Entity::find()
         .filter(job::Column::AgencyId.eq(agency_id))

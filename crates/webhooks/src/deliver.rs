@@ -154,7 +154,8 @@ async fn deliver(sender: &Sender, settings: crate::Settings, run: JobRun) -> Job
     let ts = now.timestamp();
     let sig = signature(&secrets, &msg_id, ts, &m.body)?;
     // The URL was checked when it was saved; a literal private address never gets a request.
-    if !settings.allow_private && !url_is_public(&e.url) {
+    let private = reqwest::Url::parse(&e.url).map_or(true, |u| crate::ssrf::names_private_host(&u));
+    if !settings.allow_private && private {
         record(
             &run,
             &m,
@@ -217,21 +218,6 @@ async fn deliver(sender: &Sender, settings: crate::Settings, run: JobRun) -> Job
             "{error}; the endpoint is now disabled"
         ))),
         Err(error) => Err(JobError::Retry(error)),
-    }
-}
-
-fn url_is_public(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    let host = u.host_str().unwrap_or_default();
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-    {
-        Ok(ip) => crate::ssrf::is_public(ip),
-        Err(_) => true, // a name: the resolver checks its addresses
     }
 }
 

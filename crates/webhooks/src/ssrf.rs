@@ -42,6 +42,17 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         || first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
 }
 
+/// Whether a URL's host is an address that is not public, or a `localhost` name. Other names
+/// are checked after resolution, by [`PublicOnly`].
+pub fn names_private_host(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    match literal.parse::<IpAddr>() {
+        Ok(ip) => !is_public(ip),
+        Err(_) => host == "localhost" || host.ends_with(".localhost"),
+    }
+}
+
 /// A resolver that drops non-public addresses (and fails when none is left).
 pub struct PublicOnly;
 

@@ -61,17 +61,9 @@ fn check_url(errors: &mut Vec<UserError>, settings: Settings, url: &str) -> Stri
             } else if !u.username().is_empty() || u.password().is_some() {
                 fail("put no credentials in the URL");
             } else {
-                let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
-                let literal = host.trim_start_matches('[').trim_end_matches(']');
-                let private = if host.is_empty() {
+                if u.host_str().is_none_or(str::is_empty) {
                     fail("the URL has no host");
-                    false
-                } else if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
-                    !crate::ssrf::is_public(ip)
-                } else {
-                    host == "localhost" || host.ends_with(".localhost")
-                };
-                if private && !settings.allow_private {
+                } else if crate::ssrf::names_private_host(&u) && !settings.allow_private {
                     fail("the URL points at a private address");
                 }
             }

@@ -4,7 +4,7 @@
 use super::managed;
 use crate::entity::{MessageStatus, attempt, message};
 use chrono::{DateTime, Utc};
-use kernel::auth::{Actor, Permission};
+use kernel::auth::Actor;
 use kernel::connection::{Page, PageInfo};
 use kernel::error::Error;
 use sea_orm::sea_query::Expr;
@@ -51,14 +51,23 @@ pub async fn get(
     actor: &Actor,
     id: Uuid,
 ) -> Result<message::Model, Error> {
+    with_endpoint(db, actor, id).await.map(|(m, _)| m)
+}
+
+/// A message and its endpoint, if the actor may manage the endpoint.
+async fn with_endpoint(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(message::Model, crate::entity::endpoint::Model), Error> {
     actor.require_authenticated()?;
     let agency_id = actor.tenant.ok_or(Error::NotFound)?;
     let m = message::Entity::find_by_id((agency_id, id))
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
-    managed(db, actor, m.endpoint_id).await?;
-    Ok(m)
+    let e = managed(db, actor, m.endpoint_id).await?;
+    Ok((m, e))
 }
 
 /// A message's attempts, in order.
@@ -97,9 +106,7 @@ pub async fn redeliver(
     actor: &Actor,
     id: Uuid,
 ) -> Result<message::Model, Error> {
-    let m = get(db, actor, id).await?;
-    let e = managed(db, actor, m.endpoint_id).await?;
-    actor.require_inside(super::scope_of(&e), &[Permission::WebhooksManage])?;
+    let (m, e) = with_endpoint(db, actor, id).await?;
     requeue(db, &m, crate::deliver::owner_of(&e)).await?;
     get(db, actor, id).await
 }

@@ -259,6 +259,79 @@ impl TestApp {
         self.metrics.sql_statements.get() - before
     }
 
+    /// Enqueues a job of `kind` (owned by the system) for the app's own runtime, and returns
+    /// its result once it succeeded (it panics if the job dies or takes over 20 s).
+    pub async fn run_job(&self, kind: &str, payload: Value) -> Value {
+        use jobs::entity::job;
+        use sea_orm::EntityTrait;
+        let id = jobs::enqueue(
+            &self.db,
+            jobs::NewJob::new(kind, jobs::Owner::System, payload),
+        )
+        .await
+        .expect("enqueue")
+        .expect("a job");
+        jobs::wake();
+        for _ in 0..800 {
+            let j = job::Entity::find_by_id(id)
+                .one(&self.db)
+                .await
+                .expect("q")
+                .expect("job");
+            if j.status == jobs::JobStatus::Succeeded {
+                return j.result.expect("a result");
+            }
+            assert_ne!(j.status, jobs::JobStatus::Dead, "{:?}", j.last_error);
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("{kind} did not finish");
+    }
+
+    /// Counts the rows of `table` where `condition` holds (`$1` bound to `value`).
+    pub async fn count_where(
+        &self,
+        table: &str,
+        condition: &str,
+        value: impl Into<sea_orm::Value>,
+    ) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}"),
+                [value.into()],
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+
+    /// The tables that have a column named `column` (from the database's catalog).
+    pub async fn tables_with(&self, column: &str) -> Vec<String> {
+        let sql = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT table_name AS t FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND column_name = $1 ORDER BY 1"
+            }
+            _ => {
+                "SELECT m.name AS t FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND p.name = $1 ORDER BY 1"
+            }
+        };
+        self.db
+            .query_all_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [column.into()],
+            ))
+            .await
+            .expect("catalog")
+            .into_iter()
+            .map(|r| r.try_get::<String>("", "t").expect("t"))
+            .collect()
+    }
+
     /// Counts the rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

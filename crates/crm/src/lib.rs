@@ -9,3 +9,22 @@ pub mod service;
 
 pub use graphql::{Activity, Contact, CrmMutation, CrmQuery, CustomField, Segment, Tag};
 pub use loader::{ContactLoader, ContactTagsLoader, ContactValuesLoader, Loaders};
+
+use kernel::purge::TenantTable;
+
+/// The CRM's tables in the order removing a tenant deletes them (children first).
+pub const TENANT_TABLES: &[TenantTable] = &[
+    TenantTable::child(
+        "contact_tags",
+        "agency_id = $1 AND contact_id IN (SELECT id FROM contacts WHERE agency_id = $1 AND sub_account_id = $2)",
+    ),
+    TenantTable::child(
+        "contact_field_values",
+        "agency_id = $1 AND contact_id IN (SELECT id FROM contacts WHERE agency_id = $1 AND sub_account_id = $2)",
+    ),
+    TenantTable::data("contact_activities"),
+    TenantTable::data("contacts"),
+    TenantTable::data("tags"),
+    TenantTable::data("custom_fields"),
+    TenantTable::data("segments"),
+];

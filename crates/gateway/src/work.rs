@@ -20,7 +20,25 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     identity::work::register(&mut r);
     jobs::retention::register(&mut r);
     webhooks::register(&mut r, webhook_settings(config), config.webhook_retry_scale)?;
+    tenancy::retention::register(&mut r, tenant_tables());
     Ok(r)
+}
+
+/// Every crate's tenant tables in the order removing a tenant empties them: children before
+/// parents (webhooks and kanban before the CRM's contacts and tags, the tenancy tree last). A
+/// crate with tenant tables adds its list here.
+pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
+    [
+        webhooks::TENANT_TABLES,
+        kanban::TENANT_TABLES,
+        crm::TENANT_TABLES,
+        jobs::TENANT_TABLES,
+        mail::TENANT_TABLES,
+        kernel::purge::TENANT_TABLES,
+        identity::TENANT_TABLES,
+        tenancy::retention::TENANT_TABLES,
+    ]
+    .concat()
 }
 
 /// The webhooks' deployment settings.

@@ -14,3 +14,9 @@ pub use graphql::{ApiKey, IdentityMutation, IdentityQuery, User, UserAgent};
 pub use loader::{Loaders, UserLoader};
 pub use service::Identity;
 pub use service::auth::{authenticate, authenticate_until};
+
+use kernel::purge::TenantTable;
+
+/// Identity's tenant tables, as removing a tenant deletes them: the API keys of its scopes.
+/// (Users belong to nobody's tenant and stay.)
+pub const TENANT_TABLES: &[TenantTable] = &[TenantTable::scoped("api_keys")];

@@ -31,6 +31,11 @@ pub use metrics::Metrics;
 pub use registry::{Backoff, JobError, JobResult, JobRun, Recurring, Registry};
 pub use runtime::{Runtime, RuntimeConfig};
 
+use kernel::purge::TenantTable;
+
+/// The runtime's tenant table: an agency's or a sub-account's jobs go with it.
+pub const TENANT_TABLES: &[TenantTable] = &[TenantTable::data("jobs")];
+
 use std::sync::LazyLock;
 use tokio::sync::watch;
 

@@ -18,3 +18,34 @@ pub use graphql::{
 pub use loader::{
     LaneTicketsLoader, LaneTotalsLoader, Loaders, PipelineLanesLoader, TicketTagsLoader,
 };
+
+use kernel::purge::TenantTable;
+
+const OF_TICKETS: &str = "agency_id = $1 AND ticket_id IN (SELECT id FROM tickets WHERE agency_id = $1 AND sub_account_id = $2)";
+const OF_TASKS: &str = "agency_id = $1 AND task_id IN (SELECT id FROM tasks WHERE agency_id = $1 AND sub_account_id = $2)";
+
+/// Kanban's tables in the order removing a tenant deletes them (children first; tickets before
+/// the CRM's contacts and tags).
+pub const TENANT_TABLES: &[TenantTable] = &[
+    TenantTable::child("ticket_tags", OF_TICKETS),
+    TenantTable::child("ticket_notes", OF_TICKETS),
+    TenantTable::child("ticket_lane_entries", OF_TICKETS),
+    TenantTable::data("tickets"),
+    TenantTable::data("lanes"),
+    TenantTable::data("pipelines"),
+    TenantTable::child("task_history", OF_TASKS),
+    TenantTable::child("task_reminders", OF_TASKS),
+    TenantTable::child("task_attachments", OF_TASKS),
+    TenantTable::child("task_comments", OF_TASKS),
+    TenantTable::child("task_checklist_items", OF_TASKS),
+    TenantTable::data("tasks"),
+    TenantTable::data("task_groups"),
+    TenantTable::data("task_categories"),
+    TenantTable::child(
+        "idea_votes",
+        "agency_id = $1 AND idea_id IN (SELECT id FROM ideas WHERE agency_id = $1 AND sub_account_id = $2)",
+    ),
+    TenantTable::data("ideas"),
+    TenantTable::data("idea_boards"),
+    TenantTable::data("workspace_links"),
+];

@@ -14,6 +14,7 @@ pub mod id;
 pub mod loader;
 pub mod notify;
 pub mod pool;
+pub mod purge;
 pub mod rank;
 pub mod secret;
 pub mod stored_enum;

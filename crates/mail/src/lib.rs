@@ -12,3 +12,15 @@ mod send;
 pub use entity::OutboxStatus;
 pub use queue::{Email, SEND, Sender, queue};
 pub use send::{MailConfig, Mailer, register};
+
+use kernel::purge::TenantTable;
+
+/// The outbox, as removing a tenant deletes it: an agency's mail goes with it (a sub-account's
+/// mail is not told apart in the outbox, and goes with its agency).
+pub const TENANT_TABLES: &[TenantTable] = &[TenantTable {
+    table: "email_outbox",
+    agency: "agency_id = $1",
+    sub_account: None,
+    reseller: None,
+    detach: None,
+}];

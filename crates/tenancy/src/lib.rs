@@ -5,6 +5,7 @@ pub mod counts;
 pub mod entity;
 pub mod graphql;
 pub mod guard;
+pub mod retention;
 pub mod service;
 
 /// What [`sub_account_data!`] expands to needs, whatever the calling crate depends on.

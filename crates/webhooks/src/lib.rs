@@ -21,3 +21,18 @@ mod ssrf;
 pub use deliver::{DELIVER, register};
 pub use graphql::{WebhookEndpoint, WebhookMessage, WebhooksMutation, WebhooksQuery};
 pub use service::Settings;
+
+use kernel::purge::TenantTable;
+
+/// The webhooks' tables in the order removing a tenant deletes them (children first).
+pub const TENANT_TABLES: &[TenantTable] = &[
+    TenantTable::child(
+        "webhook_attempts",
+        "agency_id = $1 AND message_id IN (SELECT m.id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.agency_id = $1 AND e.sub_account_id = $2)",
+    ),
+    TenantTable::child(
+        "webhook_messages",
+        "agency_id = $1 AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE agency_id = $1 AND sub_account_id = $2)",
+    ),
+    TenantTable::data("webhook_endpoints"),
+];

@@ -20,6 +20,7 @@ mod memberships;
 mod merge;
 mod node;
 mod notifications;
+mod purge;
 mod reminders;
 mod resellers;
 mod retention;

@@ -1,0 +1,377 @@
+//! Removing tenants deleted more than 30 days ago (`tenancy.retention`): an agency goes with every
+//! row of every table that has an `agency_id`, a sub-account with its own rows, a reseller with
+//! its staff and ledger; their neighbours keep every row; a short run resumes where it stopped.
+
+use chrono::Utc;
+use kernel::{GlobalId, Role};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use tests::receiver::Receiver;
+use tests::{Session, TestApp, spawn_app};
+use uuid::Uuid;
+
+/// Tables with an `agency_id` that a tenant made through the API may leave empty, and why.
+const MAY_BE_EMPTY: &[(&str, &str)] = &[];
+
+fn uuid(gid: &str) -> Uuid {
+    GlobalId::parse(gid).expect("gid").uuid
+}
+
+/// Fills the sub-account `sub` through the API with a row in every kind of table: CRM,
+/// pipelines, the task workspace, a webhook endpoint (with `rx` receiving its messages), an
+/// invitation (and its email), an API key, a staff member's notification.
+async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag: &str) {
+    let staff = app
+        .member(
+            &format!("staff-{tag}@purge.test"),
+            sub,
+            Role::SubaccountUser,
+        )
+        .await;
+    let q = |query: &'static str, vars: Value| {
+        let token = owner.access.clone();
+        async move {
+            let r = app.gql(Some(&token), query, vars).await.ok();
+            assert!(r.body.get("errors").is_none(), "{}", r.body);
+            r
+        }
+    };
+    let url = rx.url.clone();
+    let first = q(
+        "mutation($s: ID!, $u: ID!, $url: String!, $e: String!) { w: webhookEndpointCreate(input: { scopeId: $s, url: $url, eventTypes: [\"contact.created\"] }) { endpoint { id } } c: contactCreate(input: { subAccountId: $s, firstName: \"Ada\" }) { contact { id } } t: tagCreate(input: { subAccountId: $s, name: \"vip\" }) { tag { id } } f: customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: SINGLE_SELECT, options: [\"gold\"] }) { customField { id } } p: pipelineCreate(input: { subAccountId: $s, name: \"Deals\" }) { pipeline { lanes { id } } } g: taskGroupCreate(input: { subAccountId: $s, name: \"G\" }) { group { id } } k: taskCategoryCreate(input: { subAccountId: $s, name: \"K\" }) { category { id } } b: ideaBoardCreate(input: { subAccountId: $s, name: \"B\" }) { board { id } } l: workspaceLinkCreate(input: { subAccountId: $s, title: \"L\", url: \"https://purge.test\" }) { link { id } } task: taskCreate(input: { subAccountId: $s, title: \"T\", assigneeId: $u }) { task { id } } i: invitationCreate(input: { scopeId: $s, email: $e, role: SUBACCOUNT_USER }) { invitation { id } } a: apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [CONTACTS_READ] }) { apiKey { id } } }",
+        json!({ "s": sub, "u": staff.user_id, "url": url, "e": format!("hire-{tag}@purge.test") }),
+    )
+    .await;
+    let id = |r: &tests::Gql, path: &str| r.data(path).as_str().expect(path).to_owned();
+    let (contact, tag_id, field) = (
+        id(&first, "c.contact.id"),
+        id(&first, "t.tag.id"),
+        id(&first, "f.customField.id"),
+    );
+    let second = q(
+        "mutation($s: ID!, $c: ID!, $t: ID!, $f: ID!, $l: ID!, $task: ID!, $b: ID!) { tags: contactTagsAdd(input: { contactIds: [$c], tagIds: [$t] }) { userErrors { code } } v: contactUpdate(id: $c, input: { customValues: [{ fieldId: $f, text: \"gold\" }] }) { userErrors { code } } s: segmentCreate(input: { subAccountId: $s, name: \"Gold\", filter: { customFields: [{ fieldId: $f, equals: \"gold\" }] } }) { segment { id } } n: contactNoteAdd(input: { contactId: $c, body: \"note\" }) { activity { id } } d: ticketCreate(input: { laneId: $l, title: \"Deal\", contactId: $c, tagIds: [$t] }) { ticket { id } } i: taskChecklistItemAdd(input: { taskId: $task, body: \"I\" }) { item { id } } m: taskCommentAdd(input: { taskId: $task, body: \"M\" }) { comment { id } } a: taskAttachmentAdd(input: { taskId: $task, name: \"a.pdf\", url: \"https://purge.test/a.pdf\" }) { attachment { id } } r: taskReminderAdd(input: { taskId: $task, remindAt: \"2099-01-01T00:00:00Z\" }) { reminder { id } } u: taskUpdate(id: $task, input: { title: \"T2\" }) { task { id } } idea: ideaCreate(input: { boardId: $b, title: \"I\" }) { idea { id } } }",
+        json!({ "s": sub, "c": contact, "t": tag_id, "f": field, "l": first.data("p.pipeline.lanes")[0]["id"], "task": id(&first, "task.task.id"), "b": id(&first, "b.board.id") }),
+    )
+    .await;
+    q(
+        "mutation($d: ID!, $i: ID!) { n: ticketNoteAdd(input: { ticketId: $d, body: \"N\" }) { note { id } } v: ideaVote(id: $i) { idea { id } } }",
+        json!({ "d": id(&second, "d.ticket.id"), "i": id(&second, "idea.idea.id") }),
+    )
+    .await;
+}
+
+/// Rows per table with an `agency_id` column, for `agency`.
+async fn rows_of(app: &TestApp, agency: Uuid) -> BTreeMap<String, i64> {
+    let mut rows = BTreeMap::new();
+    for t in app.tables_with("agency_id").await {
+        let n = app.count_where(&t, "agency_id = $1", agency).await;
+        rows.insert(t, n);
+    }
+    rows
+}
+
+/// Waits until `agency` has `attempts` logged webhook attempts (one per populated sub-account)
+/// and no job ready or running (so nothing is written for it after the counts are taken).
+async fn settle(app: &TestApp, agency: Uuid, expected: i64) {
+    for _ in 0..800 {
+        let attempts = app
+            .count_where("webhook_attempts", "agency_id = $1", agency)
+            .await;
+        let sending = app
+            .count_where(
+                "jobs",
+                "agency_id = $1 AND status IN ('available', 'running') ",
+                agency,
+            )
+            .await;
+        if attempts >= expected && sending == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the tenant's deliveries did not settle");
+}
+
+/// Moves a tenant's deletion 31 days into the past (beyond the restore window).
+async fn age(app: &TestApp, table: &str, id: Uuid) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let past = Utc::now() - chrono::Duration::days(31);
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            format!("UPDATE {table} SET deleted_at = $1 WHERE id = $2"),
+            [past.into(), id.into()],
+        ))
+        .await
+        .expect("age the deletion");
+}
+
+#[tokio::test]
+async fn every_agency_table_is_on_the_purge_list() {
+    let app = spawn_app().await;
+    let listed: Vec<&str> = gateway::work::tenant_tables()
+        .iter()
+        .map(|t| t.table)
+        .collect();
+    for t in app.tables_with("agency_id").await {
+        assert!(
+            listed.contains(&t.as_str()),
+            "{t} has an agency_id but is on no crate's TENANT_TABLES: a deleted agency would leave its rows"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_agency_goes_with_every_row_and_its_neighbour_keeps_all() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    // The reseller's own staff create the agencies: each costs credits, a ledger entry.
+    let partner = app.user("partner@reseller.test").await;
+    let reseller = app
+        .reseller(&admin, "Resold", "partner@reseller.test", 5)
+        .await;
+    app.credit(&admin, &reseller, 20).await;
+    let mut agencies = Vec::new();
+    for name in ["victim", "neighbour"] {
+        let owner = app.user(&format!("owner@{name}.test")).await;
+        let r = app
+            .agency_under(&partner, &reseller, name, &format!("owner@{name}.test"))
+            .await
+            .ok();
+        let agency = r
+            .data("agencyCreate.agency.id")
+            .as_str()
+            .expect("agency")
+            .to_owned();
+        let sub = app.sub_account(&owner, &agency, "One").await;
+        populate(&app, &owner, &sub, &rx, name).await;
+        settle(&app, uuid(&agency), 1).await;
+        agencies.push((agency, owner));
+    }
+    let (victim, neighbour) = (uuid(&agencies[0].0), uuid(&agencies[1].0));
+    let before = rows_of(&app, victim).await;
+    for (t, n) in &before {
+        let exempt = MAY_BE_EMPTY.iter().any(|(e, _)| e == t);
+        assert!(
+            *n > 0 || exempt,
+            "the victim has no row in {t}: the test proves nothing for it"
+        );
+    }
+    let theirs = rows_of(&app, neighbour).await;
+    let balance = app
+        .count_where(
+            "reseller_credit_entries",
+            "reseller_id = $1",
+            uuid(&reseller),
+        )
+        .await;
+
+    let r = app
+        .gql(
+            Some(&admin.access),
+            "mutation($id: ID!) { agencyDelete(id: $id) { userErrors { code } } }",
+            json!({ "id": agencies[0].0 }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("agencyDelete"), Vec::<String>::new());
+    let early = app.run_job(tenancy::retention::RETENTION, json!({})).await;
+    assert_eq!(
+        early["agencies"], 0,
+        "within the restore window nothing goes"
+    );
+    age(&app, "agencies", victim).await;
+
+    let done = app.run_job(tenancy::retention::RETENTION, json!({})).await;
+    assert_eq!(done["agencies"], 1, "{done}");
+    assert_eq!(done["finished"], true);
+    for (t, n) in rows_of(&app, victim).await {
+        assert_eq!(n, 0, "{t} keeps {n} of the removed agency's rows");
+    }
+    assert_eq!(app.count_where("agencies", "id = $1", victim).await, 0);
+    assert_eq!(
+        rows_of(&app, neighbour).await,
+        theirs,
+        "the neighbour keeps every row"
+    );
+    assert_eq!(
+        app.count_where(
+            "reseller_credit_entries",
+            "reseller_id = $1",
+            uuid(&reseller)
+        )
+        .await,
+        balance,
+        "the reseller's ledger keeps its entries (without the agency)"
+    );
+    let again = app.run_job(tenancy::retention::RETENTION, json!({})).await;
+    assert_eq!(again["rows"], 0, "a second run finds nothing: {again}");
+}
+
+#[tokio::test]
+async fn a_deleted_sub_account_goes_with_its_rows_and_its_sibling_keeps_all() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().await;
+    let w = app.world().await;
+    populate(&app, &w.owner, &w.dental, &rx, "dental").await;
+    populate(&app, &w.owner, &w.gardens, &rx, "gardens").await;
+    let agency = uuid(&w.agency);
+    settle(&app, agency, 2).await;
+    let (dental, gardens) = (uuid(&w.dental), uuid(&w.gardens));
+    let of = |sub: Uuid| {
+        let app = &app;
+        async move {
+            let mut rows = BTreeMap::new();
+            for t in app.tables_with("sub_account_id").await {
+                rows.insert(
+                    t.clone(),
+                    app.count_where(&t, "sub_account_id = $1", sub).await,
+                );
+            }
+            for (t, scope) in [
+                ("memberships", "scope_id"),
+                ("invitations", "scope_id"),
+                ("api_keys", "scope_id"),
+                ("sidebar_options", "scope_id"),
+            ] {
+                rows.insert(
+                    t.to_owned(),
+                    app.count_where(t, &format!("{scope} = $1"), sub).await,
+                );
+            }
+            rows
+        }
+    };
+    let siblings = of(gardens).await;
+    assert!(
+        of(dental).await.values().all(|n| *n > 0),
+        "{:?}",
+        of(dental).await
+    );
+    let children = [
+        "contact_tags",
+        "ticket_notes",
+        "task_comments",
+        "idea_votes",
+        "webhook_attempts",
+    ];
+    let mut per_agency = BTreeMap::new();
+    for t in children {
+        per_agency.insert(t, app.count_where(t, "agency_id = $1", agency).await);
+    }
+
+    app.gql(
+        Some(&w.owner.access),
+        "mutation($id: ID!) { subAccountDelete(id: $id) { userErrors { code } } }",
+        json!({ "id": w.dental }),
+    )
+    .await
+    .ok();
+    age(&app, "sub_accounts", dental).await;
+    let done = app.run_job(tenancy::retention::RETENTION, json!({})).await;
+    assert_eq!(done["sub_accounts"], 1, "{done}");
+    assert!(
+        of(dental).await.values().all(|n| *n == 0),
+        "{:?}",
+        of(dental).await
+    );
+    assert_eq!(of(gardens).await, siblings, "the sibling keeps every row");
+    for t in children {
+        // Each sub-account had the same rows: half of the agency's are left.
+        assert_eq!(
+            app.count_where(t, "agency_id = $1", agency).await * 2,
+            per_agency[t],
+            "{t}"
+        );
+    }
+    assert_eq!(app.count_where("agencies", "id = $1", agency).await, 1);
+}
+
+#[tokio::test]
+async fn a_short_run_stops_and_the_next_one_finishes() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().await;
+    let w = app.world().await;
+    populate(&app, &w.owner, &w.dental, &rx, "dental").await;
+    let agency = uuid(&w.agency);
+    settle(&app, agency, 1).await;
+    app.gql(
+        Some(&w.admin.access),
+        "mutation($id: ID!) { agencyDelete(id: $id) { userErrors { code } } }",
+        json!({ "id": w.agency }),
+    )
+    .await
+    .ok();
+    age(&app, "agencies", agency).await;
+    let first = app
+        .run_job(tenancy::retention::RETENTION, json!({ "budget": 4 }))
+        .await;
+    assert_eq!(first["finished"], false, "{first}");
+    assert_eq!(first["agencies"], 0);
+    assert_eq!(
+        app.count_where("agencies", "id = $1", agency).await,
+        1,
+        "its row goes last"
+    );
+    // The run enqueued its continuation, which carries on (4 rows at a time) until done.
+    for _ in 0..800 {
+        if app.count_where("agencies", "id = $1", agency).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    for (t, n) in rows_of(&app, agency).await {
+        assert_eq!(n, 0, "{t}");
+    }
+    assert_eq!(app.count_where("agencies", "id = $1", agency).await, 0);
+}
+
+#[tokio::test]
+async fn a_deleted_reseller_goes_with_its_own_rows_and_its_agencies_stay() {
+    let app = spawn_app().await;
+    let admin = app.platform_admin("root@platform.test").await;
+    app.user("partner@reseller.test").await;
+    let reseller = app
+        .reseller(&admin, "Resold", "partner@reseller.test", 5)
+        .await;
+    app.credit(&admin, &reseller, 20).await;
+    app.user("owner@sold.test").await;
+    let r = app
+        .agency_under(&admin, &reseller, "Sold", "owner@sold.test")
+        .await
+        .ok();
+    let agency = uuid(r.data("agencyCreate.agency.id").as_str().expect("agency"));
+    let id = uuid(&reseller);
+    assert!(app.count_where("memberships", "scope_id = $1", id).await > 0);
+    assert!(
+        app.count_where("reseller_credit_entries", "reseller_id = $1", id)
+            .await
+            > 0
+    );
+
+    app.gql(
+        Some(&admin.access),
+        "mutation($id: ID!) { resellerDelete(id: $id) { userErrors { code } } }",
+        json!({ "id": reseller }),
+    )
+    .await
+    .ok();
+    age(&app, "resellers", id).await;
+    let done = app.run_job(tenancy::retention::RETENTION, json!({})).await;
+    assert_eq!(done["resellers"], 1, "{done}");
+    assert_eq!(app.count_where("resellers", "id = $1", id).await, 0);
+    assert_eq!(app.count_where("memberships", "scope_id = $1", id).await, 0);
+    assert_eq!(
+        app.count_where("reseller_credit_entries", "reseller_id = $1", id)
+            .await,
+        0
+    );
+    assert_eq!(app.count_where("events", "scope_id = $1", id).await, 0);
+    assert_eq!(
+        app.count_where("agencies", "id = $1 AND reseller_id IS NULL", agency)
+            .await,
+        1,
+        "the agency stays, the platform's own"
+    );
+}

@@ -21,3 +21,8 @@ pub use gql::{Gql, Session};
 pub use pg::with_user;
 pub use sse::{Sse, SseEvent};
 pub use ws::{WS_WAIT, Ws, WsEvent};
+
+/// The row id (UUID) inside a global id.
+pub fn uuid_of(gid: &str) -> uuid::Uuid {
+    kernel::GlobalId::parse(gid).expect("a global id").uuid
+}

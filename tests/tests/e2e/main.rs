@@ -6,6 +6,7 @@ mod api_keys;
 mod branding;
 mod cli;
 mod contacts;
+mod correctness;
 mod counters;
 mod custom_fields;
 mod http;

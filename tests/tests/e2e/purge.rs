@@ -3,7 +3,7 @@
 //! its staff and ledger; their neighbours keep every row; a short run resumes where it stopped.
 
 use chrono::Utc;
-use kernel::{GlobalId, Role};
+use kernel::Role;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tests::receiver::Receiver;
@@ -13,9 +13,7 @@ use uuid::Uuid;
 /// Tables with an `agency_id` that a tenant made through the API may leave empty, and why.
 const MAY_BE_EMPTY: &[(&str, &str)] = &[];
 
-fn uuid(gid: &str) -> Uuid {
-    GlobalId::parse(gid).expect("gid").uuid
-}
+use tests::uuid_of as uuid;
 
 /// Fills the sub-account `sub` through the API with a row in every kind of table: CRM,
 /// pipelines, the task workspace, a webhook endpoint (with `rx` receiving its messages), an

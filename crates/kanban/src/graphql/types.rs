@@ -364,11 +364,13 @@ impl Ticket {
     ) -> async_graphql::Result<TicketNoteConnection> {
         let (tx, _) = kernel::db::request(ctx)?;
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = crate::service::ticket::notes(&**tx, &self.0, page).await?;
+        let with_total = kernel::connection::wants_total_count(ctx);
+        let (rows, info, total) =
+            crate::service::ticket::notes(&**tx, &self.0, page, with_total).await?;
         Ok(TicketNoteConnection::build(
             rows.into_iter().map(TicketNote).collect(),
             info,
-            0,
+            total,
             |n| n.0.id,
         ))
     }

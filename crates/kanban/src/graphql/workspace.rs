@@ -176,11 +176,12 @@ impl Task {
     ) -> async_graphql::Result<TaskCommentConnection> {
         let (tx, _) = kernel::db::request(ctx)?;
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = tasks::comments(&**tx, &self.0, page).await?;
+        let with_total = kernel::connection::wants_total_count(ctx);
+        let (rows, info, total) = tasks::comments(&**tx, &self.0, page, with_total).await?;
         Ok(TaskCommentConnection::build(
             rows.into_iter().map(TaskComment).collect(),
             info,
-            0,
+            total,
             |c| c.0.id,
         ))
     }
@@ -213,11 +214,12 @@ impl Task {
     ) -> async_graphql::Result<TaskChangeConnection> {
         let (tx, _) = kernel::db::request(ctx)?;
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = tasks::history(&**tx, &self.0, page).await?;
+        let with_total = kernel::connection::wants_total_count(ctx);
+        let (rows, info, total) = tasks::history(&**tx, &self.0, page, with_total).await?;
         Ok(TaskChangeConnection::build(
             rows.into_iter().map(TaskChange).collect(),
             info,
-            0,
+            total,
             |c| c.0.id,
         ))
     }

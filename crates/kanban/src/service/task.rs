@@ -570,7 +570,8 @@ pub async fn list(
     sub_account_id: Uuid,
     filter: TaskFilter,
     page: Page,
-) -> Result<(Vec<task::Model>, PageInfo), Error> {
+    with_total: bool,
+) -> Result<(Vec<task::Model>, PageInfo, u64), Error> {
     let agency_id = guard::enter::<task::Entity>(db, actor, sub_account_id, Access::Read)
         .await?
         .agency_id;
@@ -593,8 +594,14 @@ pub async fn list(
     if let Some(s) = filter.status {
         q = q.filter(task::Column::Status.eq(s));
     }
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page.apply(q, task::Column::Id).all(db).await?;
-    Ok(page.finish(rows, |t| t.id))
+    let (rows, info) = page.finish(rows, |t| t.id);
+    Ok((rows, info, total))
 }
 
 /// What to list.
@@ -642,13 +649,20 @@ pub async fn history(
     db: &impl ConnectionTrait,
     t: &task::Model,
     page: Page,
-) -> Result<(Vec<task_change::Model>, PageInfo), Error> {
+    with_total: bool,
+) -> Result<(Vec<task_change::Model>, PageInfo, u64), Error> {
     let q = task_change::Entity::find()
         .filter(task_change::Column::AgencyId.eq(t.agency_id))
         .filter(task_change::Column::TaskId.eq(t.id));
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page
         .apply_newest_first(q, task_change::Column::Id)
         .all(db)
         .await?;
-    Ok(page.finish(rows, |c| c.id))
+    let (rows, info) = page.finish(rows, |c| c.id);
+    Ok((rows, info, total))
 }

@@ -16,7 +16,7 @@ use kernel::id::{NodeKind, new_uuid};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -629,15 +629,22 @@ pub async fn notes(
     db: &impl ConnectionTrait,
     t: &ticket::Model,
     page: Page,
-) -> Result<(Vec<ticket_note::Model>, PageInfo), Error> {
+    with_total: bool,
+) -> Result<(Vec<ticket_note::Model>, PageInfo, u64), Error> {
     let q = ticket_note::Entity::find()
         .filter(ticket_note::Column::AgencyId.eq(t.agency_id))
         .filter(ticket_note::Column::TicketId.eq(t.id));
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page
         .apply_newest_first(q, ticket_note::Column::Id)
         .all(db)
         .await?;
-    Ok(page.finish(rows, |n| n.id))
+    let (rows, info) = page.finish(rows, |n| n.id);
+    Ok((rows, info, total))
 }
 
 /// The cursor of a ticket in its lane (its rank and id).

@@ -47,11 +47,13 @@ impl WorkspaceQuery {
             status: f.status,
         };
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = tasks::list(&**tx, &rc.actor, sub, filter, page).await?;
+        let with_total = kernel::connection::wants_total_count(ctx);
+        let (rows, info, total) =
+            tasks::list(&**tx, &rc.actor, sub, filter, page, with_total).await?;
         Ok(TaskConnection::build(
             rows.into_iter().map(Task).collect(),
             info,
-            0,
+            total,
             |t| t.0.id,
         ))
     }

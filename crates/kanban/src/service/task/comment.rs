@@ -71,10 +71,17 @@ pub async fn comments(
     db: &impl ConnectionTrait,
     t: &task::Model,
     page: Page,
-) -> Result<(Vec<task_comment::Model>, PageInfo), Error> {
+    with_total: bool,
+) -> Result<(Vec<task_comment::Model>, PageInfo, u64), Error> {
     let q = task_comment::Entity::find()
         .filter(task_comment::Column::AgencyId.eq(t.agency_id))
         .filter(task_comment::Column::TaskId.eq(t.id));
+    let total = if with_total {
+        q.clone().count(db).await?
+    } else {
+        0
+    };
     let rows = page.apply(q, task_comment::Column::Id).all(db).await?;
-    Ok(page.finish(rows, |c| c.id))
+    let (rows, info) = page.finish(rows, |c| c.id);
+    Ok((rows, info, total))
 }

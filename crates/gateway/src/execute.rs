@@ -15,8 +15,8 @@ use identity::UserAgent;
 use kernel::db::RequestTx;
 use kernel::{Actor, Principal, RequestContext, TenantContext};
 use live::wire::{
-    AGENCY_HEADER, Media, SUB_ACCOUNT_HEADER, bearer_token, count_aliases, error_response,
-    finish_errors, header_str, operation, rejected,
+    AGENCY_HEADER, Limits, Media, SUB_ACCOUNT_HEADER, Shape, bearer_token, error_response,
+    errors_response, finish_errors, header_str, operation, rejected,
 };
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::net::{IpAddr, SocketAddr};
@@ -36,8 +36,8 @@ pub async fn execute(
         .unwrap_or("-")
         .to_owned();
     let reject = |e: kernel::Error| rejected(e, media, &request_id);
-    let op = parse(&mut request);
-    if let Some(refused) = limits(&state, op, media, is_get) {
+    let op = parse(&mut request, &Limits::of(&state.config));
+    if let Some(refused) = limits(&state, &op, media, is_get) {
         return refused;
     }
     let principal = match authenticate(&state, &headers).await {
@@ -68,44 +68,104 @@ pub async fn execute(
 }
 
 /// What the edge learns of a request before running it.
-#[derive(Clone, Copy)]
 struct Operation {
-    /// The operation's type, when the document names one operation unambiguously.
+    /// The operation's type, when the document names one unambiguously.
     ty: Option<OperationType>,
-    /// Its aliased fields, each fragment's once per spread.
-    aliases: usize,
+    /// Why it must not run, found before it does: no query or over a limit (400), a syntax
+    /// error or a string holding U+0000 (a GraphQL request error: 400, or 200 for clients
+    /// that accept only `application/json`, as GraphQL over HTTP has it).
+    refusal: Option<Refusal>,
+}
+
+/// A request refused before it runs.
+struct Refusal {
+    /// The error (message, code, and for limits the limit, its maximum and the value).
+    error: serde_json::Value,
+    /// 400 whatever the client accepts.
+    always_400: bool,
 }
 
 impl Operation {
-    fn is_mutation(self) -> bool {
+    fn is_mutation(&self) -> bool {
         self.ty == Some(OperationType::Mutation)
     }
 }
 
 /// Parses the document once (async-graphql keeps the parsed document) to learn the operation
-/// type and count aliases. A syntax error is left to execution, which reports it in the usual
-/// shape.
-fn parse(request: &mut async_graphql::Request) -> Operation {
+/// type and measure what it asks ([`live::wire::Shape`]).
+fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
+    if request.query.trim().is_empty() {
+        return Operation {
+            ty: None,
+            refusal: Some(Refusal {
+                error: serde_json::json!({
+                    "message": "the request has no query: send {\"query\": \"…\", \"variables\": {…}}",
+                    "extensions": { "code": "BAD_USER_INPUT" }
+                }),
+                always_400: true,
+            }),
+        };
+    }
     let operation_name = request.operation_name.clone();
-    match request.parsed_query() {
+    let variables = std::mem::take(&mut request.variables);
+    let op = match request.parsed_query() {
         Ok(doc) => {
             let op = operation(doc, operation_name.as_deref());
             Operation {
                 ty: op.map(|o| o.node.ty),
-                aliases: op.map_or(0, |o| count_aliases(doc, &o.node.selection_set.node)),
+                refusal: op.and_then(|o| {
+                    let shape = Shape::of(doc, &o.node.selection_set.node, &variables);
+                    shape.refusal(limits).map(|error| Refusal {
+                        error,
+                        always_400: !shape.nul,
+                    })
+                }),
             }
         }
-        Err(_) => Operation {
+        Err(e) => Operation {
             ty: None,
-            aliases: 0,
+            refusal: Some(Refusal {
+                error: syntax_error(&e),
+                always_400: false,
+            }),
         },
-    }
+    };
+    request.variables = variables;
+    op
+}
+
+/// A syntax error in one line, with where it is (not the parser's multi-line report).
+fn syntax_error(e: &async_graphql::ServerError) -> serde_json::Value {
+    let at = e
+        .locations
+        .first()
+        .map(|p| format!(" at line {}, column {}", p.line, p.column))
+        .unwrap_or_default();
+    // The parser's report ends with what it expected (`= expected selection_set`).
+    let expected = e
+        .message
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("= "))
+        .last()
+        .map(|x| format!(": {x}"))
+        .unwrap_or_default();
+    let locations: Vec<_> = e
+        .locations
+        .iter()
+        .map(|p| serde_json::json!({ "line": p.line, "column": p.column }))
+        .collect();
+    serde_json::json!({
+        "message": format!("the query is not valid GraphQL{at}{expected}"),
+        "locations": locations,
+        "extensions": { "code": "BAD_USER_INPUT" }
+    })
 }
 
 /// Refuses what this endpoint does not run: subscriptions (they have endpoints of their own),
-/// mutations sent with GET (405, `Allow: POST`) and documents with too many aliases. Counts
-/// every query and mutation in the metrics, refused or not. The refusal, if any.
-fn limits(state: &AppState, op: Operation, media: Media, is_get: bool) -> Option<Response> {
+/// mutations sent with GET (405, `Allow: POST`) and documents over a limit or otherwise refused
+/// by [`parse`]. Counts every query and mutation in the metrics, refused or not. The refusal,
+/// if any.
+fn limits(state: &AppState, op: &Operation, media: Media, is_get: bool) -> Option<Response> {
     if op.ty == Some(OperationType::Subscription) {
         return Some(error_response(
             StatusCode::BAD_REQUEST,
@@ -136,18 +196,14 @@ fn limits(state: &AppState, op: Operation, media: Media, is_get: bool) -> Option
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Some(resp);
     }
-    if op.aliases > state.config.max_aliases {
-        return Some(error_response(
-            StatusCode::BAD_REQUEST,
-            media,
-            &format!(
-                "the query has {} aliases; at most {} are allowed",
-                op.aliases, state.config.max_aliases
-            ),
-            "BAD_USER_INPUT",
-        ));
-    }
-    None
+    op.refusal.as_ref().map(|r| {
+        let status = if r.always_400 || media == Media::GraphqlResponse {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        errors_response(status, media, &r.error)
+    })
 }
 
 /// Authenticates at the edge: no `Authorization` header is anonymous; a bearer access token or

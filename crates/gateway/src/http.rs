@@ -211,6 +211,14 @@ async fn graphql_post(
             "BAD_USER_INPUT",
         );
     }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "batched requests are not supported: send one operation per request, as a JSON object {\"query\": …}",
+            "BAD_USER_INPUT",
+        );
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -222,7 +230,38 @@ async fn graphql_post(
             );
         }
     };
+    if let Some(unknown) = unknown_keys(&request, &body) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            &format!(
+                "the request has no query, and keys GraphQL over HTTP does not define: {unknown} (send {{\"query\": …, \"variables\": …, \"operationName\": …}})"
+            ),
+            "BAD_USER_INPUT",
+        );
+    }
     crate::execute::execute(state, headers, addr, request, media, false).await
+}
+
+/// For a request without a query (a misspelt key, say): the keys of the body that GraphQL over
+/// HTTP does not define, if any. The body is read again only on this error path.
+fn unknown_keys(request: &async_graphql::Request, body: &[u8]) -> Option<String> {
+    if !request.query.trim().is_empty() {
+        return None;
+    }
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let unknown: Vec<String> = map
+        .keys()
+        .filter(|k| {
+            !matches!(
+                k.as_str(),
+                "query" | "variables" | "operationName" | "extensions"
+            )
+        })
+        .map(|k| format!("`{}`", k.chars().take(40).collect::<String>()))
+        .take(5)
+        .collect();
+    (!unknown.is_empty()).then(|| unknown.join(", "))
 }
 
 /// The header a multipart request must carry. A browser sends a custom header cross-site only

@@ -89,7 +89,10 @@ fn build_one(
     })
     .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
     .data(crate::work::webhook_settings(config))
-    .limit_depth(config.max_depth)
+    // The edge measures every document first (`live::wire::Shape`: depth, aliases, and a cost
+    // that multiplies by page size) and refuses it with the limit named; these are backstops
+    // that a document within the edge's limits never reaches.
+    .limit_depth(config.max_depth.saturating_add(2))
     .limit_complexity(config.max_complexity)
     .limit_recursive_depth(64)
     .limit_directives(16);

@@ -92,7 +92,8 @@ pub struct Config {
     #[arg(long, env = "CANOPY_MAX_DEPTH", default_value_t = 15)]
     pub max_depth: usize,
 
-    /// Highest query complexity accepted (each field costs 1, lists multiply by page size).
+    /// Highest query cost accepted: each field costs 1, and a page (`first`/`last`, 20 by
+    /// default) multiplies the cost of what it selects.
     #[arg(long, env = "CANOPY_MAX_COMPLEXITY", default_value_t = 5000)]
     pub max_complexity: usize,
 

@@ -1,15 +1,17 @@
 //! The wire rules the HTTP endpoint (the gateway's `/graphql`) and the live transports
 //! (`/graphql/ws`, `/graphql/stream`) share: the tenant headers, the bearer credential, which
-//! operation a document runs and how many aliases it has, and the shape of errors (every error
-//! coded, `INTERNAL` ones with the request id; refusals with their HTTP status).
+//! operation a document runs and what it asks ([`Shape`]: aliases, depth, cost, U+0000), and
+//! the shape of errors (every error coded, `INTERNAL` ones with the request id; refusals with
+//! their HTTP status).
 //!
 //! They live here, in the lower of the two crates, so that both edges read a request the same
 //! way.
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Field, Selection, SelectionSet,
 };
-use async_graphql::{Positioned, ServerError, Value};
+use async_graphql::{Positioned, ServerError, Value, Variables};
+use async_graphql_value::{ConstValue, Value as AstValue};
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -74,6 +76,17 @@ pub fn error_response(status: StatusCode, media: Media, message: &str, code: &st
         .into_response()
 }
 
+/// A response with one error (already shaped, with its code) and no `data`.
+pub fn errors_response(status: StatusCode, media: Media, error: &serde_json::Value) -> Response {
+    let body = serde_json::json!({ "errors": [error] });
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 /// The token of an `Authorization: Bearer <token>` value (the scheme in either case).
 pub fn bearer_token(value: &str) -> Option<&str> {
     value
@@ -105,44 +118,188 @@ pub fn operation<'a>(
     }
 }
 
-/// Counts aliased fields, each fragment's aliases once per spread. Each fragment is walked
-/// once (memoised), so a document of nested spreads costs time linear in its size; a cycle
-/// counts zero here and is rejected by validation.
-pub fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet) -> usize {
-    fn walk<'a>(
-        doc: &'a ExecutableDocument,
-        set: &'a SelectionSet,
-        memo: &mut HashMap<&'a str, Option<usize>>,
-    ) -> usize {
-        let mut n = 0usize;
-        for sel in &set.items {
-            let add =
-                match &sel.node {
-                    Selection::Field(f) => usize::from(f.node.alias.is_some())
-                        .saturating_add(walk(doc, &f.node.selection_set.node, memo)),
-                    Selection::InlineFragment(fr) => walk(doc, &fr.node.selection_set.node, memo),
-                    Selection::FragmentSpread(sp) => {
-                        let name = sp.node.fragment_name.node.as_str();
-                        match memo.get(name) {
-                            Some(Some(count)) => *count,
-                            Some(None) => 0, // a cycle: validation rejects it
-                            None => match doc.fragments.get(&sp.node.fragment_name.node) {
-                                Some(fr) => {
-                                    memo.insert(name, None);
-                                    let count = walk(doc, &fr.node.selection_set.node, memo);
-                                    memo.insert(name, Some(count));
-                                    count
-                                }
-                                None => 0,
-                            },
-                        }
-                    }
-                };
-            n = n.saturating_add(add);
+/// What a document asks of the server, measured before it runs (one walk, each fragment once).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Aliased fields, each fragment's once per spread.
+    pub aliases: usize,
+    /// The deepest nesting of fields (a root field is 1).
+    pub depth: usize,
+    /// What it may resolve: each field costs 1, and a page (`first` or `last`; 20 for a field
+    /// that selects `nodes` or `edges` without either; the length of `ids`) multiplies the cost
+    /// of what it selects.
+    pub cost: usize,
+    /// Whether a string in it (a literal or a variable) holds U+0000, which no database column
+    /// stores the same way (PostgreSQL refuses it).
+    pub nul: bool,
+}
+
+/// The limits a document must stay within.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most aliased fields.
+    pub aliases: usize,
+    /// Deepest nesting.
+    pub depth: usize,
+    /// Highest cost.
+    pub cost: usize,
+}
+
+impl Limits {
+    /// The limits the configuration sets.
+    pub fn of(config: &kernel::Config) -> Self {
+        Self {
+            aliases: config.max_aliases,
+            depth: config.max_depth,
+            cost: config.max_complexity,
         }
-        n
     }
-    walk(doc, set, &mut HashMap::new())
+}
+
+impl Shape {
+    /// Measures the operation `set` of `doc`, with its variables.
+    pub fn of(doc: &ExecutableDocument, set: &SelectionSet, variables: &Variables) -> Self {
+        let mut memo = HashMap::new();
+        let mut shape = walk(doc, set, variables, &mut memo);
+        shape.nul |= variables.iter().any(|(_, v)| const_has_nul(v));
+        shape
+    }
+
+    /// The refusal of a document over a limit (status 400, `BAD_USER_INPUT`, with the limit,
+    /// its maximum and the document's value), or of one holding U+0000.
+    pub fn refusal(&self, limits: &Limits) -> Option<serde_json::Value> {
+        if self.nul {
+            return Some(serde_json::json!({
+                "message": "a string holds the NUL character (U+0000), which Canopy does not store",
+                "extensions": { "code": "BAD_USER_INPUT" }
+            }));
+        }
+        let over = [
+            ("aliases", "aliased fields", limits.aliases, self.aliases),
+            ("depth", "nesting depth", limits.depth, self.depth),
+            ("cost", "cost", limits.cost, self.cost),
+        ]
+        .into_iter()
+        .find(|(_, _, max, actual)| actual > max)?;
+        let (limit, what, max, actual) = over;
+        let why = if limit == "cost" {
+            " (each field costs 1, and a page multiplies what it selects by its size)"
+        } else {
+            ""
+        };
+        Some(serde_json::json!({
+            "message": format!("the query's {what} is {actual}; at most {max} is allowed{why}"),
+            "extensions": { "code": "BAD_USER_INPUT", "limit": limit, "max": max, "actual": actual }
+        }))
+    }
+}
+
+/// One selection set's shape. A fragment is walked once (memoised); a cycle counts nothing here
+/// and is rejected by validation.
+fn walk<'a>(
+    doc: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    vars: &Variables,
+    memo: &mut HashMap<&'a str, Option<Shape>>,
+) -> Shape {
+    let mut s = Shape::default();
+    for sel in &set.items {
+        let sub = match &sel.node {
+            Selection::Field(f) => {
+                let f = &f.node;
+                let inner = walk(doc, &f.selection_set.node, vars, memo);
+                let n = page_size(f, vars);
+                Shape {
+                    aliases: usize::from(f.alias.is_some()).saturating_add(inner.aliases),
+                    depth: inner.depth.saturating_add(1),
+                    cost: n.saturating_mul(inner.cost).saturating_add(1),
+                    nul: inner.nul || f.arguments.iter().any(|(_, v)| value_has_nul(&v.node)),
+                }
+            }
+            Selection::InlineFragment(fr) => walk(doc, &fr.node.selection_set.node, vars, memo),
+            Selection::FragmentSpread(sp) => {
+                let name = sp.node.fragment_name.node.as_str();
+                match memo.get(name) {
+                    Some(Some(shape)) => *shape,
+                    Some(None) => Shape::default(),
+                    None => match doc.fragments.get(&sp.node.fragment_name.node) {
+                        Some(fr) => {
+                            memo.insert(name, None);
+                            let shape = walk(doc, &fr.node.selection_set.node, vars, memo);
+                            memo.insert(name, Some(shape));
+                            shape
+                        }
+                        None => Shape::default(),
+                    },
+                }
+            }
+        };
+        s.aliases = s.aliases.saturating_add(sub.aliases);
+        s.depth = s.depth.max(sub.depth);
+        s.cost = s.cost.saturating_add(sub.cost);
+        s.nul |= sub.nul;
+    }
+    s
+}
+
+/// How many times a field's selection may be resolved: its page size, the number of ids it
+/// names, or 1.
+fn page_size(f: &Field, vars: &Variables) -> usize {
+    let arg = |name: &str| {
+        f.arguments
+            .iter()
+            .find(|(n, _)| n.node.as_str() == name)
+            .map(|(_, v)| &v.node)
+    };
+    let resolve = |v: &AstValue| -> Option<ConstValue> {
+        match v {
+            AstValue::Variable(name) => vars.get(name).cloned(),
+            other => other.clone().into_const(),
+        }
+    };
+    let number = |name: &str| {
+        arg(name)
+            .and_then(resolve)
+            .and_then(|v| match v {
+                ConstValue::Number(n) => n.as_u64(),
+                _ => None,
+            })
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    };
+    if let Some(n) = number("first").or_else(|| number("last")) {
+        return n.max(1);
+    }
+    if let Some(ConstValue::List(ids)) = arg("ids").and_then(resolve) {
+        return ids.len().max(1);
+    }
+    let pages = f.selection_set.node.items.iter().any(|s| {
+        matches!(&s.node, Selection::Field(c) if matches!(c.node.name.node.as_str(), "nodes" | "edges"))
+    });
+    if pages {
+        kernel::connection::DEFAULT_PAGE_SIZE as usize
+    } else {
+        1
+    }
+}
+
+fn value_has_nul(v: &AstValue) -> bool {
+    match v {
+        AstValue::String(s) => s.contains('\0'),
+        AstValue::List(items) => items.iter().any(value_has_nul),
+        AstValue::Object(fields) => fields.values().any(value_has_nul),
+        _ => false,
+    }
+}
+
+fn const_has_nul(v: &ConstValue) -> bool {
+    match v {
+        ConstValue::String(s) => s.contains('\0'),
+        ConstValue::List(items) => items.iter().any(const_has_nul),
+        ConstValue::Object(fields) => fields
+            .iter()
+            .any(|(k, v)| k.contains('\0') || const_has_nul(v)),
+        _ => false,
+    }
 }
 
 /// Gives every error a code (errors from parsing, validation and limits get `BAD_USER_INPUT`)

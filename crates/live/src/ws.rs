@@ -280,38 +280,35 @@ fn close_message(code: u16, reason: &str) -> Message {
 
 /// Why `request` cannot be run as a live subscription (on a WebSocket or an event stream):
 /// it is a query or mutation (`elsewhere` says where those go), selects more than one root
-/// field, or has too many aliases. A syntax error is left to execution, which reports it in
-/// the usual shape.
+/// field, is over a limit (aliases, depth, cost) or holds U+0000. A syntax error is left to
+/// execution, which reports it in the usual shape.
 pub(crate) fn not_a_subscription(
     config: &Config,
     request: &mut async_graphql::Request,
     elsewhere: &str,
 ) -> Option<serde_json::Value> {
     let name = request.operation_name.clone();
-    let doc = request.parsed_query().ok()?;
-    let op = crate::wire::operation(doc, name.as_deref())?;
-    if op.node.ty != OperationType::Subscription {
-        return Some(request_error(elsewhere, "BAD_USER_INPUT"));
-    }
-    // A subscription has exactly one root field (GraphQL spec, "Single root field"); a
-    // document repeating it would multiply the streams one message starts.
-    if op.node.selection_set.node.items.len() != 1 {
-        return Some(request_error(
-            "a subscription selects exactly one root field",
-            "BAD_USER_INPUT",
-        ));
-    }
-    let aliases = crate::wire::count_aliases(doc, &op.node.selection_set.node);
-    if aliases > config.max_aliases {
-        return Some(request_error(
-            &format!(
-                "the query has {aliases} aliases; at most {} are allowed",
-                config.max_aliases
-            ),
-            "BAD_USER_INPUT",
-        ));
-    }
-    None
+    let variables = std::mem::take(&mut request.variables);
+    let refusal = (|| {
+        let doc = request.parsed_query().ok()?;
+        let op = crate::wire::operation(doc, name.as_deref())?;
+        if op.node.ty != OperationType::Subscription {
+            return Some(request_error(elsewhere, "BAD_USER_INPUT"));
+        }
+        // A subscription has exactly one root field (GraphQL spec, "Single root field"); a
+        // document repeating it would multiply the streams one message starts.
+        if op.node.selection_set.node.items.len() != 1 {
+            return Some(request_error(
+                "a subscription selects exactly one root field",
+                "BAD_USER_INPUT",
+            ));
+        }
+        crate::wire::Shape::of(doc, &op.node.selection_set.node, &variables)
+            .refusal(&crate::wire::Limits::of(config))
+            .map(|e| json!([e]))
+    })();
+    request.variables = variables;
+    refusal
 }
 
 /// A GraphQL error message with a code, as the protocol's `error` payload carries them.

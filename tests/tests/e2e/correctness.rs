@@ -64,3 +64,259 @@ async fn task_comment_change_and_note_totals_are_counted() {
     );
     assert_eq!(r.data("d.notes.totalCount"), 3);
 }
+
+/// A refusal's limit, maximum and value.
+fn limit_of(r: &tests::Gql) -> (u16, &str, String, u64, u64) {
+    let e = &r.body["errors"][0];
+    (
+        r.status,
+        e["extensions"]["code"].as_str().unwrap_or_default(),
+        e["extensions"]["limit"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        e["extensions"]["max"].as_u64().unwrap_or_default(),
+        e["extensions"]["actual"].as_u64().unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn a_query_costs_its_page_sizes_and_a_dashboard_still_passes() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    // 30 aliases of 100 contacts, each with 100 timeline entries: 300,000 objects.
+    let aliases: String = (0..30)
+        .map(|i| format!("c{i}: contacts(subAccountId: $s, first: 100) {{ nodes {{ id timeline(first: 100) {{ nodes {{ id }} }} }} }} "))
+        .collect();
+    let query = format!("query($s: ID!) {{ {aliases} }}");
+    let r = app
+        .gql(Some(&w.owner.access), &query, json!({ "s": w.dental }))
+        .await;
+    let (status, code, limit, max, actual) = limit_of(&r);
+    assert_eq!(
+        (status, code, limit.as_str(), max),
+        (400, "BAD_USER_INPUT", "cost", 5000),
+        "{}",
+        r.body
+    );
+    assert!(actual > 300_000, "{actual}");
+    // One field repeated without aliases costs each time it is written.
+    let repeated = "contacts(subAccountId: $s, first: 100) { nodes { id } } ".repeat(50);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            &format!("query($s: ID!) {{ {repeated} }}"),
+            json!({ "s": w.dental }),
+        )
+        .await;
+    assert_eq!(limit_of(&r).2, "cost", "{}", r.body);
+    // A page size in a variable counts as well.
+    let r = app
+        .gql(Some(&w.owner.access), "query($s: ID!, $n: Int) { contacts(subAccountId: $s, first: $n) { nodes { id timeline(first: $n) { nodes { id } } } } }", json!({ "s": w.dental, "n": 100 }))
+        .await;
+    assert_eq!(limit_of(&r).2, "cost", "{}", r.body);
+    // A dashboard: a page of 50 contacts with owner and tags, and the sub-accounts.
+    let r = app
+        .gql(Some(&w.owner.access), "query($s: ID!) { contacts(subAccountId: $s, first: 50) { totalCount nodes { id firstName lastName email owner { id name } tags { id name } } pageInfo { hasNextPage endCursor } } viewer { id email } }", json!({ "s": w.dental }))
+        .await
+        .ok();
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+}
+
+#[tokio::test]
+async fn depth_aliases_and_cost_refusals_share_one_shape() {
+    let app = tests::spawn_app_with(|c| {
+        c.max_depth = 3;
+        c.max_aliases = 2;
+        c.max_complexity = 10;
+    })
+    .await;
+    let deep = app
+        .gql(
+            None,
+            "{ apiKeys(scopeId: \"plt_00000000000000000000000000000000\") { edges { node { scope { id } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        limit_of(&deep),
+        (400, "BAD_USER_INPUT", "depth".into(), 3, 5),
+        "{}",
+        deep.body
+    );
+    let aliased = app
+        .gql(
+            None,
+            "{ a: viewer { id } b: viewer { id } c: viewer { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        limit_of(&aliased),
+        (400, "BAD_USER_INPUT", "aliases".into(), 2, 3)
+    );
+    let costly = app
+        .gql(
+            None,
+            "{ apiKeys(scopeId: \"plt_00000000000000000000000000000000\", first: 5) { nodes { id name } } }",
+            json!({}),
+        )
+        .await;
+    let (status, code, limit, max, actual) = limit_of(&costly);
+    assert_eq!(
+        (status, code, limit.as_str(), max),
+        (400, "BAD_USER_INPUT", "cost", 10)
+    );
+    assert_eq!(actual, 16, "1 + 5 × (node, id, name)");
+    eprintln!("DEBUG {}", costly.body);
+    let message = costly.error_message().expect("message");
+    assert!(
+        message.contains("cost") && message.contains("10"),
+        "{message}"
+    );
+    // At the limits, it runs.
+    let r = app
+        .gql(
+            None,
+            "{ a: viewer { id } b: branding(host: \"x\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        r.body["errors"][0]["extensions"]["limit"].is_null(),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn a_nul_character_is_refused_alike_on_both_databases() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let nul = "a\u{0}b";
+    let anonymous = [
+        (
+            "query($v: String!) { branding(host: $v) { name } }",
+            json!({ "v": nul }),
+        ),
+        (
+            "mutation($v: String!) { sessionCreate(input: { email: $v, password: \"x\" }) { userErrors { code } } }",
+            json!({ "v": nul }),
+        ),
+        (
+            "mutation($v: String!) { passwordResetRequest(input: { email: $v }) { accepted } }",
+            json!({ "v": nul }),
+        ),
+        (
+            "mutation($v: String!) { userRegister(input: { email: \"n@example.com\", name: $v, password: \"correct horse battery\" }) { userErrors { code } } }",
+            json!({ "v": nul }),
+        ),
+        // In a literal, as a GraphQL escape.
+        ("{ branding(host: \"a\\u0000b\") { name } }", json!({})),
+    ];
+    for (query, vars) in anonymous {
+        let r = app.gql(None, query, vars).await;
+        assert_eq!(
+            (r.status, r.error_code()),
+            (200, Some("BAD_USER_INPUT")),
+            "{query}: {}",
+            r.body
+        );
+        assert!(
+            r.error_message().expect("message").contains("U+0000"),
+            "{}",
+            r.body
+        );
+    }
+    let signed_in = [
+        "mutation($s: ID!, $v: String!) { tagCreate(input: { subAccountId: $s, name: $v }) { tag { id } } }",
+        "query($s: ID!, $v: String!) { contacts(subAccountId: $s, filter: { search: $v }) { totalCount } }",
+    ];
+    for query in signed_in {
+        let r = app
+            .gql(
+                Some(&w.owner.access),
+                query,
+                json!({ "s": w.dental, "v": nul }),
+            )
+            .await;
+        assert_eq!(
+            r.error_code(),
+            Some("BAD_USER_INPUT"),
+            "{query}: {}",
+            r.body
+        );
+    }
+    assert_eq!(app.count("tags").await, 0, "nothing was stored");
+    // With the GraphQL response media type, a request error is a 400.
+    let r = app
+        .gql_with_headers(
+            None,
+            "query($v: String!) { branding(host: $v) { name } }",
+            json!({ "v": nul }),
+            &[("accept", "application/graphql-response+json")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+}
+
+/// Posts a raw body to /graphql.
+async fn post(app: &tests::TestApp, body: &str) -> (u16, serde_json::Value) {
+    let r = app
+        .http
+        .post(format!("{}/graphql", app.url))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("send");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn batches_and_malformed_requests_are_refused_clearly() {
+    let app = spawn_app().await;
+    for body in [
+        r#"[{"query": "{ viewer { id } }"}]"#,
+        r#"["{ viewer { id } }"]"#,
+        r#"  [ ]"#,
+    ] {
+        let (status, r) = post(&app, body).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(r.get("data").is_none(), "not executed: {r}");
+        let message = r["errors"][0]["message"].as_str().expect("message");
+        assert!(
+            message.starts_with("batched requests are not supported"),
+            "{message}"
+        );
+    }
+    let (status, r) = post(&app, r#"{"qeury": "{ viewer { id } }"}"#).await;
+    assert_eq!(status, 400);
+    let message = r["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("no query") && message.contains("`qeury`"),
+        "{message}"
+    );
+    let (status, r) = post(&app, r#"{"query": ""}"#).await;
+    assert_eq!(
+        (status, r["errors"][0]["extensions"]["code"].as_str()),
+        (400, Some("BAD_USER_INPUT"))
+    );
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("no query")
+    );
+    let (_, r) = post(&app, r#"{"query": "{ viewer { id }"}"#).await;
+    let message = r["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("the query is not valid GraphQL at line 1, column"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("-->") && !message.contains('\n'),
+        "one line: {message}"
+    );
+}

@@ -133,7 +133,7 @@ async fn depth_alias_and_body_limits() {
         r.error_message()
             .expect("msg")
             .to_lowercase()
-            .contains("nested too deep"),
+            .contains("nesting depth is 5; at most 3"),
         "{}",
         r.body
     );

@@ -214,6 +214,24 @@ pub struct GlobalId {
     pub uuid: Uuid,
 }
 
+/// At most the first 40 characters of what a client sent as an id, to quote in an error.
+fn shown(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    }
+}
+
+/// "an" before a vowel sound, else "a" (for type names: "an Agency id", "a Contact id").
+fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o') => "an",
+        _ => "a",
+    }
+}
+
 impl GlobalId {
     /// The global id of a row of the given kind.
     pub const fn new(kind: NodeKind, uuid: Uuid) -> Self {
@@ -222,7 +240,7 @@ impl GlobalId {
 
     /// Parses any global id. A malformed id is `BAD_USER_INPUT`.
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let bad = || Error::bad_input(None, format!("`{s}` is not a valid id"));
+        let bad = || Error::bad_input(None, format!("`{}` is not a valid id", shown(s)));
         let (prefix, rest) = s.split_once('_').ok_or_else(bad)?;
         let kind = NodeKind::from_prefix(prefix).ok_or_else(bad)?;
         if rest.len() != 32 {
@@ -238,7 +256,12 @@ impl GlobalId {
         if id.kind != kind {
             return Err(Error::bad_input(
                 None,
-                format!("`{s}` is not a {} id", kind.type_name()),
+                format!(
+                    "`{}` is not {} {} id",
+                    shown(s),
+                    article(kind.type_name()),
+                    kind.type_name()
+                ),
             ));
         }
         Ok(id.uuid)

@@ -320,3 +320,49 @@ async fn batches_and_malformed_requests_are_refused_clearly() {
         "one line: {message}"
     );
 }
+
+#[tokio::test]
+async fn messages_say_what_is_wrong() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($s: ID!) { contactCreate(input: { subAccountId: $s, firstName: \"a\\tb\" }) { userErrors { field message } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let e = &r.data("contactCreate.userErrors")[0];
+    assert_eq!(e["field"], json!(["input", "firstName"]));
+    let message = e["message"].as_str().expect("message");
+    assert!(
+        message.contains("one line") && message.contains("tabs"),
+        "{message}"
+    );
+    // An id of another type, with the right article.
+    let r = app
+        .gql(
+            Some(&w.admin.access),
+            "mutation($id: ID!) { agencyDelete(id: $id) { userErrors { code } } }",
+            json!({ "id": w.dental }),
+        )
+        .await;
+    let message = r.error_message().expect("message");
+    assert!(message.ends_with("is not an Agency id"), "{message}");
+    // A huge id is not echoed whole.
+    let huge = format!("con_{}", "x".repeat(10_000));
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": huge }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
+    assert!(
+        r.error_message().expect("message").len() < 120,
+        "{}",
+        r.body
+    );
+}

@@ -213,3 +213,43 @@ async fn sidebar_refusals() {
     assert_eq!(r.data("sidebarOptionUpdate.sidebarOption.label"), "Reviews");
     assert_eq!(app.count("sidebar_options WHERE label = 'Mine'").await, 0);
 }
+
+#[tokio::test]
+async fn the_list_and_node_agree_on_who_sees_a_sidebar_entry() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let staff = app
+        .member("staff@dental.test", &w.dental, Role::SubaccountUser)
+        .await;
+    let node = "query($id: ID!) { node(id: $id) { id } }";
+    for (who, scope, query, sees) in [
+        (&staff, &w.agency, AGENCY_SIDEBAR, false),
+        (&staff, &w.dental, SUB_SIDEBAR, true),
+        (&w.owner, &w.agency, AGENCY_SIDEBAR, true),
+        (&w.admin, &w.agency, AGENCY_SIDEBAR, true),
+    ] {
+        // The entries' ids, read as the owner (who sees both sidebars).
+        let all = app
+            .gql(Some(&w.owner.access), query, json!({ "id": scope }))
+            .await
+            .ok();
+        let first = all.data("node.sidebarOptions")[0]["id"].clone();
+        let listed = app
+            .gql(Some(&who.access), query, json!({ "id": scope }))
+            .await
+            .ok();
+        let in_list = listed
+            .data("node.sidebarOptions")
+            .as_array()
+            .is_some_and(|l| !l.is_empty());
+        let by_node = app
+            .gql(Some(&who.access), node, json!({ "id": first }))
+            .await;
+        assert_eq!(in_list, sees, "{query} as {}", who.user_id);
+        if sees {
+            assert_eq!(by_node.ok().data("node.id"), &first);
+        } else {
+            assert_eq!(by_node.error_code(), Some("NOT_FOUND"));
+        }
+    }
+}

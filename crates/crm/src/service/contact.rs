@@ -275,10 +275,13 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
     let mut push = |field: &str, message: &str| {
         errors.push(UserError::new(field, UserErrorCode::Invalid, message));
     };
-    let text = |v: &str, max: usize| -> Result<String, ()> {
+    // What is wrong with a one-line text, said plainly.
+    let text = |v: &str, max: usize| -> Result<String, String> {
         let v = v.trim();
-        if v.chars().count() > max || v.chars().any(char::is_control) {
-            Err(())
+        if v.chars().any(char::is_control) {
+            Err("must be one line, without tabs, line breaks or other control characters".into())
+        } else if v.chars().count() > max {
+            Err(format!("must be at most {max} characters"))
         } else {
             Ok(v.to_owned())
         }
@@ -286,19 +289,19 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
     if let Some(v) = &f.first_name {
         match text(v, 100) {
             Ok(v) => m.first_name = Set(v),
-            Err(()) => push("input.firstName", "at most 100 characters on one line"),
+            Err(why) => push("input.firstName", &why),
         }
     }
     if let Some(v) = &f.last_name {
         match text(v, 100) {
             Ok(v) => m.last_name = Set(v),
-            Err(()) => push("input.lastName", "at most 100 characters on one line"),
+            Err(why) => push("input.lastName", &why),
         }
     }
     if let Some(v) = &f.company {
         match text(v, 200) {
             Ok(v) => m.company = Set(Some(v).filter(|v| !v.is_empty())),
-            Err(()) => push("input.company", "at most 200 characters"),
+            Err(why) => push("input.company", &why),
         }
     }
     for (v, col, field, max) in [
@@ -321,7 +324,7 @@ pub(crate) fn check(errors: &mut Vec<UserError>, m: &mut contact::ActiveModel, f
         if let Some(v) = v {
             match text(v, max) {
                 Ok(v) => *col = Set(Some(v).filter(|v| !v.is_empty())),
-                Err(()) => push(field, &format!("at most {max} characters on one line")),
+                Err(why) => push(field, &why),
             }
         }
     }

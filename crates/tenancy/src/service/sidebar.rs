@@ -72,15 +72,22 @@ pub(crate) async fn create_defaults(db: &impl ConnectionTrait, scope: Scope) -> 
     Ok(())
 }
 
-/// The sidebar of a scope, in order, for an actor who can see the scope: read inside the
-/// scope's tenant, or from above (otherwise empty, as row-level security would have it).
+/// Whether the actor sees the sidebar of `scope` (of the agency `a`): a member of that scope
+/// (any permission in it; an agency's sidebar is not its sub-accounts' users'), or staff above
+/// the agency. The list and `node` both ask this.
+fn sees(actor: &Actor, a: &agency::Model, scope: Scope) -> bool {
+    (actor.inside_tenant(a.id) && !actor.permissions_in(scope).is_empty())
+        || access::above_agency(actor, a)
+}
+
+/// The sidebar of a scope, in order, for an actor who sees it ([`sees`]; otherwise empty).
 pub async fn for_scope(
     db: &impl ConnectionTrait,
     actor: &Actor,
     a: &agency::Model,
     scope: Scope,
 ) -> Result<Vec<sidebar_option::Model>, Error> {
-    if !actor.inside_tenant(a.id) && !access::above_agency(actor, a) {
+    if !sees(actor, a, scope) {
         return Ok(Vec::new());
     }
     list(db, scope).await
@@ -115,22 +122,29 @@ fn scope_of(o: &sidebar_option::Model) -> Scope {
     }
 }
 
-/// A sidebar option the actor can see (inside its tenant, with any permission in its scope),
-/// else `NOT_FOUND`.
+/// A sidebar option the actor sees ([`sees`], as in the list of its scope), else `NOT_FOUND`.
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<sidebar_option::Model, Error> {
     actor.require_authenticated()?;
-    sidebar_option::Entity::find()
+    let Some(o) = sidebar_option::Entity::find()
         .filter(sidebar_option::Column::Id.eq(id))
         .one(db)
         .await?
-        .filter(|o| {
-            actor.inside_tenant(o.agency_id) && !actor.permissions_in(scope_of(o)).is_empty()
-        })
-        .ok_or(Error::NotFound)
+    else {
+        return Err(Error::NotFound);
+    };
+    let a = agency::Entity::find_by_id(o.agency_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if sees(actor, &a, scope_of(&o)) {
+        Ok(o)
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 /// A sidebar option the actor may change (`SETTINGS_MANAGE` in its scope, inside its tenant),

@@ -38,7 +38,11 @@ pub enum Command {
 fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour only on a terminal: a log written to a file or a collector stays plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     let _ = if config.log_format == "json" {
         builder.json().try_init()
     } else {
@@ -55,6 +59,15 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
     let config = cli.config;
     init_tracing(&config);
+    // Serving binds first: a taken port is reported before migrating and seeding.
+    let listener = match command {
+        Command::Serve => Some(
+            tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?,
+        ),
+        _ => None,
+    };
     // Migrate first, as the owner when one is named: the migrations create the runtime role
     // that `DATABASE_URL` may name.
     let conn = match &config.owner_database_url {
@@ -120,12 +133,18 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("sign in as {} / {}", scale::owner_email(0), scale::PASSWORD);
             Ok(())
         }
-        Command::Serve | Command::PrintSchema => serve(config, conn).await,
+        Command::Serve | Command::PrintSchema => match listener {
+            Some(listener) => serve(config, conn, listener).await,
+            None => Err("nothing to serve on".into()),
+        },
     }
 }
 
-async fn serve(config: Config, conn: sea_orm::DatabaseConnection) -> Result<(), String> {
-    let listen = config.listen;
+async fn serve(
+    config: Config,
+    conn: sea_orm::DatabaseConnection,
+    listener: tokio::net::TcpListener,
+) -> Result<(), String> {
     let seed = config.seed_demo();
     let graphiql = config.graphiql;
     let backend = db::backend_name(&conn);
@@ -133,9 +152,6 @@ async fn serve(config: Config, conn: sea_orm::DatabaseConnection) -> Result<(), 
     if seed {
         seed::seed_demo(&app.state.db, &app.state.identity).await?;
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, backend, "canopy is serving");
     println!();

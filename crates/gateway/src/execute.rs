@@ -145,8 +145,8 @@ fn syntax_error(e: &async_graphql::ServerError) -> serde_json::Value {
     let expected = e
         .message
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("= "))
-        .last()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("= "))
         .map(|x| format!(": {x}"))
         .unwrap_or_default();
     let locations: Vec<_> = e

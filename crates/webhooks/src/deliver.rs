@@ -66,6 +66,9 @@ pub fn register(
     settings: crate::Settings,
     retry_scale: f64,
 ) -> Result<(), String> {
+    // reqwest is built without a TLS crypto provider of its own: use rustls' ring, the one
+    // lettre uses (a no-op if the process installed one already).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(10))

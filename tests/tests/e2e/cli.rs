@@ -48,8 +48,9 @@ async fn migrate_and_seed_demo_are_idempotent() {
         "the demo tree: users and agencies"
     );
     assert_eq!(count(&url, "resellers").await, 1);
-    assert_eq!(count(&url, "sub_accounts").await, 2);
-    // Bright Dental's CRM and pipeline, made through the services.
+    assert_eq!(count(&url, "sub_accounts").await, 4);
+    // Bright Dental's CRM and pipeline, and a client of each agency Northstar sold, made
+    // through the services.
     assert_eq!(
         (
             count(&url, "contacts").await,
@@ -57,7 +58,16 @@ async fn migrate_and_seed_demo_are_idempotent() {
             count(&url, "tickets").await,
             count(&url, "tasks").await,
         ),
-        (3, 3, 3, 1)
+        (7, 3, 3, 1)
+    );
+    assert_eq!(
+        count(
+            &url,
+            "agencies a WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.agency_id = a.id)"
+        )
+        .await,
+        0,
+        "every demo agency has contacts in a sub-account"
     );
     assert!(count(&url, "events WHERE event_type = 'ticket.created'").await == 3);
     gateway::cli::run(run(&["seed-demo"]))
@@ -68,6 +78,24 @@ async fn migrate_and_seed_demo_are_idempotent() {
         (users, agencies),
         "seeding twice changes nothing"
     );
-    assert_eq!(count(&url, "contacts").await, 3);
+    assert_eq!(count(&url, "contacts").await, 7);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_taken_port_is_reported_before_the_database_is_touched() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let dir = std::env::temp_dir().join(format!("canopy-cli-{}", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}/canopy.db?mode=rwc", dir.display());
+    let cli = gateway::cli::Cli::parse_from(["canopy", "--database-url", &url, "--listen", &addr]);
+    let err = gateway::cli::run(cli).await.expect_err("the port is taken");
+    assert!(
+        err.starts_with(&format!("cannot listen on {addr}")),
+        "{err}"
+    );
+    assert!(
+        !dir.join("canopy.db").exists(),
+        "nothing was migrated or seeded"
+    );
 }

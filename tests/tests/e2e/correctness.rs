@@ -366,3 +366,137 @@ async fn messages_say_what_is_wrong() {
         r.body
     );
 }
+
+/// Runs `make(i)` for i in 0..n through the API, 30 aliased mutations a request; returns the
+/// ids at `field` (e.g. `group.id`).
+async fn make_many(
+    app: &tests::TestApp,
+    token: &str,
+    n: usize,
+    make: impl Fn(usize) -> String,
+    field: &str,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(30) {
+        let body: String = chunk
+            .iter()
+            .map(|i| format!("m{i}: {} ", make(*i)))
+            .collect();
+        let r = app
+            .gql(Some(token), &format!("mutation {{ {body} }}"), json!({}))
+            .await
+            .ok();
+        for i in chunk {
+            let (obj, key) = field.split_once('.').expect("field");
+            ids.push(
+                r.body["data"][format!("m{i}")][obj][key]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{}", r.body))
+                    .to_owned(),
+            );
+        }
+    }
+    ids
+}
+
+#[tokio::test]
+async fn plain_lists_stay_bounded() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let s = &w.dental;
+    for (create, payload, what) in [
+        ("taskGroupCreate", "group", "task groups"),
+        ("taskCategoryCreate", "category", "task categories"),
+        ("ideaBoardCreate", "board", "idea boards"),
+    ] {
+        let make = |i: usize| {
+            format!(
+                "{create}(input: {{ subAccountId: \"{s}\", name: \"n{i}\" }}) {{ {payload} {{ id }} }}"
+            )
+        };
+        make_many(&app, &w.owner.access, 200, make, &format!("{payload}.id")).await;
+        let r = app
+            .gql(
+                Some(&w.owner.access),
+                &format!(
+                    "mutation {{ {} }}",
+                    make(200).replace(
+                        &format!("{{ {payload} {{ id }} }}"),
+                        &format!("{{ {payload} {{ id }} userErrors {{ code message }} }}")
+                    )
+                ),
+                json!({}),
+            )
+            .await
+            .ok();
+        assert_eq!(
+            r.user_error_codes(create),
+            vec!["LIMIT_REACHED".to_owned()],
+            "{what}"
+        );
+    }
+    let link = |i: usize| {
+        format!(
+            "workspaceLinkCreate(input: {{ subAccountId: \"{s}\", title: \"l{i}\", url: \"https://l{i}.test\" }}) {{ link {{ id }} userErrors {{ code }} }}"
+        )
+    };
+    make_many(&app, &w.owner.access, 200, link, "link.id").await;
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            &format!("mutation {{ {} }}", link(200)),
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("workspaceLinkCreate"),
+        vec!["LIMIT_REACHED".to_owned()]
+    );
+
+    let tags = make_many(
+        &app,
+        &w.owner.access,
+        201,
+        |i| {
+            format!(
+                "tagCreate(input: {{ subAccountId: \"{s}\", name: \"t{i}\" }}) {{ tag {{ id }} }}"
+            )
+        },
+        "tag.id",
+    )
+    .await;
+    let contact = app
+        .create_contact(&w.owner, s, json!({ "firstName": "Many" }))
+        .await;
+    let add = "mutation($c: ID!, $t: [ID!]!) { contactTagsAdd(input: { contactIds: [$c], tagIds: $t }) { userErrors { code message } } }";
+    for part in [&tags[..100], &tags[100..200]] {
+        let r = app
+            .gql(
+                Some(&w.owner.access),
+                add,
+                json!({ "c": contact, "t": part }),
+            )
+            .await
+            .ok();
+        assert_eq!(r.user_error_codes("contactTagsAdd"), Vec::<String>::new());
+    }
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            add,
+            json!({ "c": contact, "t": [tags[200]] }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("contactTagsAdd"),
+        vec!["LIMIT_REACHED".to_owned()]
+    );
+    assert_eq!(
+        app.count_where("contact_tags", "contact_id = $1", tests::uuid_of(&contact))
+            .await,
+        200,
+        "nothing was added"
+    );
+}

@@ -22,6 +22,7 @@ mod merge;
 mod node;
 mod notifications;
 mod purge;
+mod readme;
 mod reminders;
 mod resellers;
 mod retention;

@@ -10,7 +10,7 @@ use kernel::event::{self, EventType, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionSession, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 /// Most contacts or tags in one attach or detach.
 pub const MAX_BULK: usize = 100;
+/// Most tags on one contact.
+pub const MAX_PER_CONTACT: i64 = 200;
 
 fn check_name(errors: &mut Vec<UserError>, name: &str) -> String {
     let name = name.trim();
@@ -272,6 +274,26 @@ where
             ])
             .exec(&txn)
             .await?;
+        // Each contact keeps at most MAX_PER_CONTACT tags (`Contact.tags` is a plain list).
+        let most = contact_tag::Entity::find()
+            .select_only()
+            .column_as(contact_tag::Column::TagId.count(), "n")
+            .filter(contact_tag::Column::AgencyId.eq(agency_id))
+            .filter(contact_tag::Column::ContactId.is_in(contact_set.iter().copied()))
+            .group_by(contact_tag::Column::ContactId)
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        if most > MAX_PER_CONTACT {
+            return Err(Error::user(
+                "input.tagIds",
+                UserErrorCode::LimitReached,
+                format!("a contact has at most {MAX_PER_CONTACT} tags"),
+            ));
+        }
     } else {
         contact_tag::Entity::delete_many()
             .filter(contact_tag::Column::AgencyId.eq(agency_id))

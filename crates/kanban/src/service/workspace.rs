@@ -11,12 +11,41 @@ use kernel::event::EventType;
 use kernel::id::new_uuid;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
 use uuid::Uuid;
+
+/// Most task groups, task categories, idea boards and links (each) in a sub-account: each is
+/// a plain list (`taskGroups`, …).
+pub const MAX_PER_LIST: u64 = 200;
+
+/// `LIMIT_REACHED` when the sub-account already holds [`MAX_PER_LIST`] rows of `E`.
+async fn require_room<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    columns: (E::Column, E::Column),
+    (agency_id, sub): (Uuid, Uuid),
+    what: &str,
+) -> Result<(), Error>
+where
+    E::Model: Sync,
+{
+    let n = E::find()
+        .filter(columns.0.eq(agency_id))
+        .filter(columns.1.eq(sub))
+        .count(db)
+        .await?;
+    if n >= MAX_PER_LIST {
+        return Err(Error::user(
+            "input",
+            UserErrorCode::LimitReached,
+            format!("a sub-account has at most {MAX_PER_LIST} {what}"),
+        ));
+    }
+    Ok(())
+}
 
 // Task groups.
 
@@ -61,6 +90,16 @@ where
     let agency_id = guard::enter::<task_group::Entity>(db, actor, sub, Access::Write)
         .await?
         .agency_id;
+    require_room::<task_group::Entity>(
+        db,
+        (
+            task_group::Column::AgencyId,
+            task_group::Column::SubAccountId,
+        ),
+        (agency_id, sub),
+        "task groups",
+    )
+    .await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     if !errors.is_empty() {
@@ -171,6 +210,16 @@ where
     let agency_id = guard::enter::<task_category::Entity>(db, actor, sub, Access::Write)
         .await?
         .agency_id;
+    require_room::<task_category::Entity>(
+        db,
+        (
+            task_category::Column::AgencyId,
+            task_category::Column::SubAccountId,
+        ),
+        (agency_id, sub),
+        "task categories",
+    )
+    .await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     let color = tenancy::service::validate::color(&mut errors, "input.color", color);
@@ -262,6 +311,16 @@ where
     let agency_id = guard::enter::<idea_board::Entity>(db, actor, sub, Access::Write)
         .await?
         .agency_id;
+    require_room::<idea_board::Entity>(
+        db,
+        (
+            idea_board::Column::AgencyId,
+            idea_board::Column::SubAccountId,
+        ),
+        (agency_id, sub),
+        "idea boards",
+    )
+    .await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     if !errors.is_empty() {
@@ -524,6 +583,16 @@ where
     let agency_id = guard::enter::<workspace_link::Entity>(db, actor, sub, Access::Write)
         .await?
         .agency_id;
+    require_room::<workspace_link::Entity>(
+        db,
+        (
+            workspace_link::Column::AgencyId,
+            workspace_link::Column::SubAccountId,
+        ),
+        (agency_id, sub),
+        "links",
+    )
+    .await?;
     let mut errors = Vec::new();
     let title = title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {

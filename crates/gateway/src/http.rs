@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kernel::error::INTERNAL_MESSAGE;
 use live::wire::{AGENCY_HEADER, Media, SUB_ACCOUNT_HEADER, error_response, header_str};
@@ -37,7 +37,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if config.graphiql {
-        router = router.route("/", get(graphiql));
+        router = router
+            .route("/", get(crate::graphiql::page))
+            .route("/graphiql/{name}", get(crate::graphiql::asset));
     }
     if config.metrics {
         router = router.route("/metrics", get(metrics));
@@ -98,16 +100,6 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         Media::Json,
         INTERNAL_MESSAGE,
         "INTERNAL",
-    )
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Canopy GraphiQL")
-            .finish(),
     )
 }
 

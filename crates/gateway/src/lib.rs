@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod db;
 pub mod execute;
+pub mod graphiql;
 pub mod http;
 pub mod metrics;
 pub mod savepoint;

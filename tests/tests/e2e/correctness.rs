@@ -500,3 +500,66 @@ async fn plain_lists_stay_bounded() {
         "nothing was added"
     );
 }
+
+/// The arguments of a call whose `(` is at `open`, split at top-level commas.
+fn call_arguments(src: &str, open: usize) -> Vec<String> {
+    let mut depth = 0;
+    let mut args = vec![String::new()];
+    for c in src[open..].chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth == 1 {
+                    continue;
+                }
+            }
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            ',' if depth == 1 => {
+                args.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(last) = args.last_mut() {
+            last.push(c);
+        }
+    }
+    args.into_iter().map(|a| a.trim().to_owned()).collect()
+}
+
+#[test]
+fn no_connection_is_built_with_a_literal_total() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let src = std::fs::read_to_string(&path).expect("source");
+                for pattern in ["Connection::build(", "Connection::build_with("] {
+                    for (at, _) in src.match_indices(pattern) {
+                        let args = call_arguments(&src, at + pattern.len() - 1);
+                        if args
+                            .get(2)
+                            .is_some_and(|total| total.parse::<u64>().is_ok())
+                        {
+                            found.push(format!("{}: {}", path.display(), args.join(", ")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut found = Vec::new();
+    walk(&crates, &mut found);
+    assert!(
+        found.is_empty(),
+        "a connection's totalCount is a literal: {found:#?}"
+    );
+}

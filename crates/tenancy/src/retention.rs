@@ -128,9 +128,17 @@ async fn purge_due(run: JobRun, plan: Arc<[TenantTable]>) -> JobResult {
     // Agencies first: their sub-accounts go with them and are not looked at twice.
     'kinds: for kind in ["agencies", "sub_accounts", "resellers"] {
         let targets = match kind {
-            "agencies" => due_agencies(db, cutoff).await?,
+            "agencies" => {
+                let columns = (agency::Column::Id, agency::Column::DeletedAt);
+                let ids = due_ids::<agency::Entity>(db, columns, cutoff).await?;
+                ids.into_iter().map(Target::Agency).collect()
+            }
             "sub_accounts" => due_sub_accounts(db, cutoff).await?,
-            _ => due_resellers(db, cutoff).await?,
+            _ => {
+                let columns = (reseller::Column::Id, reseller::Column::DeletedAt);
+                let ids = due_ids::<reseller::Entity>(db, columns, cutoff).await?;
+                ids.into_iter().map(Target::Reseller).collect()
+            }
         };
         for target in targets {
             let (n, done) = purge(db, &plan, target, cutoff, &mut budget).await?;
@@ -166,20 +174,22 @@ async fn purge_due(run: JobRun, plan: Arc<[TenantTable]>) -> JobResult {
     Ok(removed)
 }
 
-async fn due_agencies(
+/// The ids of `E`'s rows deleted before `cutoff`, oldest first (tables without row-level
+/// security: agencies, resellers).
+async fn due_ids<E: EntityTrait>(
     db: &impl ConnectionTrait,
+    (id, deleted_at): (E::Column, E::Column),
     cutoff: DateTime<Utc>,
-) -> Result<Vec<Target>, sea_orm::DbErr> {
-    let ids: Vec<Uuid> = agency::Entity::find()
+) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    E::find()
         .select_only()
-        .column(agency::Column::Id)
-        .filter(agency::Column::DeletedAt.lt(cutoff))
-        .order_by_asc(agency::Column::DeletedAt)
+        .column(id)
+        .filter(deleted_at.lt(cutoff))
+        .order_by_asc(deleted_at)
         .limit(TENANTS_PER_RUN)
         .into_tuple()
         .all(db)
-        .await?;
-    Ok(ids.into_iter().map(Target::Agency).collect())
+        .await
 }
 
 async fn due_sub_accounts(
@@ -204,22 +214,6 @@ async fn due_sub_accounts(
         .into_iter()
         .map(|(agency_id, id)| Target::SubAccount { agency_id, id })
         .collect())
-}
-
-async fn due_resellers(
-    db: &impl ConnectionTrait,
-    cutoff: DateTime<Utc>,
-) -> Result<Vec<Target>, sea_orm::DbErr> {
-    let ids: Vec<Uuid> = reseller::Entity::find()
-        .select_only()
-        .column(reseller::Column::Id)
-        .filter(reseller::Column::DeletedAt.lt(cutoff))
-        .order_by_asc(reseller::Column::DeletedAt)
-        .limit(TENANTS_PER_RUN)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(ids.into_iter().map(Target::Reseller).collect())
 }
 
 /// Empties the tenant's tables in order, then removes its row. Returns the rows touched and

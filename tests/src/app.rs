@@ -159,10 +159,15 @@ impl TestApp {
     /// A second server (replica) on the same database, with its own pool and live bus. The
     /// database stays owned by `self`.
     pub async fn replica(&self) -> TestApp {
-        let server_db = gateway::db::connect(&self.config)
+        self.replica_with(self.config.clone()).await
+    }
+
+    /// A replica with its own configuration (its `database_url` must reach this database).
+    pub async fn replica_with(&self, config: Config) -> TestApp {
+        let server_db = gateway::db::connect(&config)
             .await
             .expect("connect the replica");
-        serve(self.config.clone(), server_db, self.db.clone(), None).await
+        serve(config, server_db, self.db.clone(), None).await
     }
 }
 

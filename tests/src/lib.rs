@@ -7,6 +7,7 @@ pub mod effects;
 mod fixtures;
 mod gql;
 pub mod measure;
+pub mod outage;
 mod pg;
 pub mod receiver;
 pub mod smtp;

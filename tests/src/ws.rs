@@ -102,6 +102,21 @@ impl Ws {
             .expect("send");
     }
 
+    /// Starts the closing handshake with `code`.
+    pub async fn close(&mut self, code: u16) {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Close(Some(
+                CloseFrame {
+                    code: code.into(),
+                    reason: "done".into(),
+                },
+            )))
+            .await
+            .expect("send close");
+    }
+
     /// Subscribes `id` to `query` with `variables`, then pings and waits for the `pong`: the
     /// server answers it once the subscription listens (messages arriving meanwhile are kept
     /// for [`Ws::next`]). If the server closes instead, the close is left to be read.

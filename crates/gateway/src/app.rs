@@ -4,7 +4,6 @@ use crate::schema::{self, CanopySchema};
 use axum::Router;
 use kernel::Config;
 use sea_orm::DatabaseConnection;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -79,7 +78,8 @@ impl App {
     }
 
     /// Serves on `listener` and runs background jobs until `shutdown` completes, then drains
-    /// in-flight requests and stops the job runtime gracefully.
+    /// in-flight requests (until `CANOPY_SHUTDOWN_TIMEOUT`) and stops the job runtime
+    /// gracefully.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -95,13 +95,13 @@ impl App {
             shutdown.await;
             bus.stop();
         };
-        axum::serve(
+        crate::serve::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            crate::serve::ServerLimits::of(&self.state.config),
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
         runtime.shutdown().await;
         Ok(())
     }

@@ -62,8 +62,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     // Serving binds first: a taken port is reported before migrating and seeding.
     let listener = match command {
         Command::Serve => Some(
-            tokio::net::TcpListener::bind(config.listen)
-                .await
+            crate::serve::bind(config.listen, config.listen_backlog)
                 .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?,
         ),
         _ => None,

@@ -322,7 +322,15 @@ fn respond(mut response: async_graphql::Response, media: Media, request_id: &str
     let request_error = response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let status = if media == Media::GraphqlResponse && request_error {
+    // The database out of reach: the transaction rolled back, so nothing happened, and the
+    // client is told to retry (503 and `Retry-After`), not to report a bug.
+    let unavailable = response.errors.iter().any(|e| {
+        e.extensions.as_ref().and_then(|x| x.get("code"))
+            == Some(&Value::from(kernel::error::ErrorCode::Unavailable.as_str()))
+    });
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if media == Media::GraphqlResponse && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -343,5 +351,12 @@ fn respond(mut response: async_graphql::Response, media: Media, request_id: &str
             );
         }
     };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    let mut resp = (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    if unavailable {
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            kernel::error::UNAVAILABLE_RETRY_AFTER_SECS.into(),
+        );
+    }
+    resp
 }

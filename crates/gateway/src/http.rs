@@ -1,7 +1,8 @@
 //! HTTP: the `/graphql` endpoint (GraphQL over HTTP), GraphiQL, health checks, the live routes
-//! (mounted from `live`), and the middleware stack (request ids, tracing, body and time limits,
-//! CORS, compression, panics). The wire rules it shares with the live transports (headers,
-//! bearer credential, error shapes) are `live::wire`.
+//! (mounted from `live`), and the middleware stack (request ids, tracing, CORS, compression, one
+//! shape for refusals and the request timeout in `crate::refusal`, panics, body limits). The
+//! wire rules it shares with the live transports (headers, bearer credential, error shapes)
+//! are `live::wire`.
 //!
 //! A GraphQL request, once read, runs in `crate::execute`.
 //!
@@ -10,7 +11,7 @@
 
 use crate::AppState;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +27,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// The router with every route and layer.
@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         ])
         .max_age(Duration::from_secs(600));
     let live = state.live.clone().routes();
+    let timeout = Duration::from_secs(config.request_timeout_secs);
     router.with_state(state).merge(live).layer(
         ServiceBuilder::new()
             .layer(SetSensitiveRequestHeadersLayer::new([
@@ -80,16 +81,13 @@ pub fn router(state: AppState) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(CatchPanicLayer::custom(panic_response))
             .layer(cors)
             .layer(CompressionLayer::new())
-            .layer(axum::extract::DefaultBodyLimit::max(
-                config.max_body_bytes.max(config.max_upload_bytes),
-            ))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Duration::from_secs(config.request_timeout_secs),
-            )),
+            .layer(axum::middleware::from_fn(move |req, next| {
+                crate::refusal::shape(timeout, req, next)
+            }))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes)),
     )
 }
 
@@ -164,7 +162,7 @@ async fn graphql_post(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(media) = Media::negotiate(&headers) else {
         return error_response(
@@ -179,19 +177,33 @@ async fn graphql_post(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
-    if content_type.as_deref() == Some("multipart/form-data") {
+    let is_multipart = content_type.as_deref() == Some("multipart/form-data");
+    let (limit, what) = if is_multipart {
+        (state.config.max_upload_bytes, "multipart request")
+    } else {
+        (state.config.max_body_bytes, "request body")
+    };
+    let body = match read_body(&headers, body, limit).await {
+        Ok(b) => b,
+        Err(status) if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_response(
+                status,
+                media,
+                &format!("the {what} is larger than {limit} bytes"),
+                "BAD_USER_INPUT",
+            );
+        }
+        Err(status) => {
+            return error_response(
+                status,
+                media,
+                "the request body could not be read to its end",
+                "BAD_USER_INPUT",
+            );
+        }
+    };
+    if is_multipart {
         return multipart(state, headers, addr, body, media).await;
-    }
-    if body.len() > state.config.max_body_bytes {
-        return error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            media,
-            &format!(
-                "the request body is larger than {} bytes",
-                state.config.max_body_bytes
-            ),
-            "BAD_USER_INPUT",
-        );
     }
     if content_type.as_deref() != Some("application/json") {
         // Form, text and multipart bodies are what a cross-site page can send without a CORS
@@ -233,6 +245,31 @@ async fn graphql_post(
         );
     }
     crate::execute::execute(state, headers, addr, request, media, false).await
+}
+
+/// Reads a body of at most `limit` bytes. A declared `Content-Length` over the limit is refused
+/// before a byte is read, and a chunked body as soon as it passes the limit: nothing larger is
+/// ever buffered.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, StatusCode> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                Err(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                Err(StatusCode::BAD_REQUEST)
+            }
+        }
+    }
 }
 
 /// For a request without a query (a misspelt key, say): the keys of the body that GraphQL over

@@ -12,8 +12,10 @@ pub mod execute;
 pub mod graphiql;
 pub mod http;
 pub mod metrics;
+pub mod refusal;
 pub mod savepoint;
 pub mod schema;
+pub mod serve;
 pub mod work;
 
 pub use app::{App, AppState};

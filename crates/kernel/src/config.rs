@@ -113,6 +113,22 @@ pub struct Config {
     #[arg(long, env = "CANOPY_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// A client must send a request's whole header within this many seconds of the connection
+    /// opening, or of its previous response: a slow or silent client is disconnected, so an
+    /// idle keep-alive connection is closed after this long too.
+    #[arg(long, env = "CANOPY_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Connections the kernel may queue before the server accepts them (the listen backlog;
+    /// Linux caps it at `net.core.somaxconn`).
+    #[arg(long, env = "CANOPY_LISTEN_BACKLOG", default_value_t = 4096)]
+    pub listen_backlog: u32,
+
+    /// At shutdown, how long in-flight requests get to finish, in seconds; connections still
+    /// open then are closed (live connections are closed with 1001 at once).
+    #[arg(long, env = "CANOPY_SHUTDOWN_TIMEOUT", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+
     /// Live connections (`/graphql/ws`) must send `connection_init` within this many
     /// milliseconds.
     #[arg(long, env = "CANOPY_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]

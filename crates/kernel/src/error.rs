@@ -23,6 +23,9 @@ pub enum ErrorCode {
     BadUserInput,
     /// Too many attempts; try again later.
     RateLimited,
+    /// The database is out of reach for a moment (a restart, a failover): the request did
+    /// nothing, and the same request may be sent again after `Retry-After`.
+    Unavailable,
     /// Something failed on the server.
     Internal,
 }
@@ -36,6 +39,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -165,6 +169,7 @@ impl Error {
             Error::RateLimited { retry_after_secs } => {
                 format!("too many attempts, retry in {retry_after_secs} s")
             }
+            Error::Db(e) if is_unavailable(e) => UNAVAILABLE_MESSAGE.into(),
             Error::Db(_) | Error::Internal(_) => INTERNAL_MESSAGE.into(),
         }
     }
@@ -177,6 +182,7 @@ impl Error {
             Error::NotFound => ErrorCode::NotFound,
             Error::BadInput { .. } | Error::User(_) => ErrorCode::BadUserInput,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::Db(e) if is_unavailable(e) => ErrorCode::Unavailable,
             Error::Db(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -184,6 +190,36 @@ impl Error {
 
 /// The message shown to clients for internal errors. The gateway adds `extensions.requestId`.
 pub const INTERNAL_MESSAGE: &str = "internal server error";
+
+/// The message shown to clients when the database is out of reach.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "the database is unavailable for a moment; nothing was changed, retry shortly";
+
+/// Seconds a client should wait before retrying an `UNAVAILABLE` request.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
+/// Whether a database error means the database is out of reach (a restart, a failover, a
+/// network cut, a full pool) rather than a fault in the request or in Canopy: the pool could
+/// not hand out a working connection (whatever the reason: refused, cut off during the TLS or
+/// startup exchange, timed out), a connection broke mid-statement, or PostgreSQL said it is
+/// shutting down or starting up (SQLSTATE class 08, or 57P01–57P03).
+pub fn is_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
 
 impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
@@ -195,6 +231,10 @@ impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
         let code = err.code();
         let message = match &err {
+            Error::Db(e) if is_unavailable(e) => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                UNAVAILABLE_MESSAGE.to_owned()
+            }
             Error::Db(e) => {
                 tracing::error!(error = %e, debug = ?e, "database error");
                 INTERNAL_MESSAGE.to_owned()
@@ -212,6 +252,9 @@ impl From<Error> for async_graphql::Error {
                     field: Some(field), ..
                 } => ext.set("field", field.as_str()),
                 Error::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+                Error::Db(e) if is_unavailable(e) => {
+                    ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER_SECS);
+                }
                 _ => {}
             }
         })

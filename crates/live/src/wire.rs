@@ -326,6 +326,14 @@ pub fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response 
         kernel::error::ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         kernel::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
         kernel::error::ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
+        kernel::error::ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let retry_after = match &err {
+        kernel::Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ if code == kernel::error::ErrorCode::Unavailable => {
+            Some(kernel::error::UNAVAILABLE_RETRY_AFTER_SECS)
+        }
+        _ => None,
     };
     let gql: async_graphql::Error = err.into();
     let mut server = gql.into_server_error(async_graphql::Pos::default());
@@ -338,6 +346,10 @@ pub fn rejected(err: kernel::Error, media: Media, request_id: &str) -> Response 
         body.to_string(),
     )
         .into_response();
+    if let Some(secs) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     if status == StatusCode::UNAUTHORIZED {
         resp.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

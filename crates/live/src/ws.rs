@@ -225,7 +225,13 @@ async fn connection<E: Executor>(state: LiveState<E>, mut socket: WebSocket) {
                         break Some((4400, "binary messages are not part of the protocol".into()));
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => break None,
+                    // The closing handshake: tungstenite has queued the answer to the client's
+                    // Close (its code echoed), and closing our side sends it.
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = tokio::time::timeout(SEND_TIMEOUT, futures_util::SinkExt::close(&mut socket)).await;
+                        break None;
+                    }
+                    Some(Err(_)) | None => break None,
                 };
                 match conn.handle(text.as_str()).await {
                     Ok(replies) => {
@@ -348,6 +354,10 @@ impl<E: Executor> Connection<E> {
                         self.session = Some(Arc::new(session));
                         Ok(vec![json!({ "type": "connection_ack" })])
                     }
+                    Err(e) if e.code() == kernel::error::ErrorCode::Unavailable => Err(Some((
+                        1013,
+                        "Try again later: the database is unavailable".into(),
+                    ))),
                     Err(e) if e.code() == kernel::error::ErrorCode::Internal => {
                         Err(Some((4500, "Internal Server Error".into())))
                     }

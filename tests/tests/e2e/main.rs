@@ -9,6 +9,7 @@ mod contacts;
 mod correctness;
 mod counters;
 mod custom_fields;
+mod edge;
 mod graphiql;
 mod http;
 mod identity;

@@ -29,6 +29,7 @@ pub mod m20261123_000020_sub_account_counters;
 mod m20261203_000021_jobs;
 mod m20261203_000022_delivery;
 mod m20261203_000023_webhooks;
+pub mod m20261203_000024_unique_ranks;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_jobs::Migration),
             Box::new(m20261203_000022_delivery::Migration),
             Box::new(m20261203_000023_webhooks::Migration),
+            Box::new(m20261203_000024_unique_ranks::Migration),
         ]
     }
 }

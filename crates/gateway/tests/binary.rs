@@ -55,8 +55,7 @@ fn healthy(addr: &str) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: canopy\r\nConnection: close\r\n\r\n")
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: canopy\r\nConnection: close\r\n\r\n")
         .is_err()
     {
         return false;
@@ -96,7 +95,10 @@ fn a_slow_header_client_cannot_hold_shutdown_past_its_deadline() {
         .expect("run canopy");
     let started = Instant::now();
     while !healthy(&addr) {
-        assert!(started.elapsed() < Duration::from_secs(60), "canopy did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "canopy did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let mut slow = TcpStream::connect(&addr).expect("connect");

@@ -49,6 +49,43 @@ pub async fn begin_write<C: sea_orm::TransactionTrait + ConnectionTrait>(
     .await
 }
 
+/// Takes, for the rest of the transaction, the lock of one ordered list (`list` names its kind,
+/// `parent` the row it hangs from: a pipeline's lanes, a task's checklist): whoever places an
+/// item reads the neighbours' ranks under it, so two concurrent inserts or moves cannot pick
+/// the same rank. A transaction-scoped advisory lock on PostgreSQL (no row is touched, so it
+/// blocks nothing else); SQLite's writers are serialised already (`begin_write`). Each list's
+/// unique `(agency_id, parent, rank)` index is the backstop, and [`taken_rank`] its message.
+pub async fn lock_list(
+    db: &impl ConnectionTrait,
+    list: &str,
+    parent: uuid::Uuid,
+) -> Result<(), Error> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        [format!("rank:{list}:{parent}").into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A unique violation on a list's rank (which [`lock_list`] prevents) as the message a person
+/// can act on; any other error unchanged.
+pub fn taken_rank(err: DbErr) -> Error {
+    if is_unique_violation(&err) {
+        Error::user(
+            "input",
+            crate::error::UserErrorCode::Taken,
+            "the list changed at the same moment: try again",
+        )
+    } else {
+        err.into()
+    }
+}
+
 /// Whether a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

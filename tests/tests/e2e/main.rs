@@ -24,6 +24,7 @@ mod merge;
 mod node;
 mod notifications;
 mod purge;
+mod ranks;
 mod readme;
 mod reminders;
 mod resellers;

@@ -64,6 +64,7 @@ where
         .await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
+    kernel::db::lock_list(db, "lanes", p.id).await?;
     let lanes = of_pipeline(db, p.agency_id, p.id).await?;
     if lanes.len() >= MAX_LANES {
         errors.push(kernel::error::UserError::new(
@@ -92,7 +93,8 @@ where
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(kernel::db::taken_rank)?;
     guard::record(
         &txn,
         actor,
@@ -144,6 +146,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let l = guard::load::<lane::Entity>(db, actor, id, Access::Write).await?;
+    kernel::db::lock_list(db, "lanes", l.pipeline_id).await?;
     let others: Vec<lane::Model> = of_pipeline(db, l.agency_id, l.pipeline_id)
         .await?
         .into_iter()
@@ -154,7 +157,7 @@ where
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
-    let l = m.update(&txn).await?;
+    let l = m.update(&txn).await.map_err(kernel::db::taken_rank)?;
     guard::record(&txn, actor, &l, EventType::LaneMoved, json!({})).await?;
     txn.commit().await?;
     Ok(l)

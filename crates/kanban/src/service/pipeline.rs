@@ -100,6 +100,7 @@ where
             .collect(),
         None => DEFAULT_LANES.iter().map(|s| (*s).to_owned()).collect(),
     };
+    kernel::db::lock_list(db, "pipelines", sub_account_id).await?;
     let existing = pipeline::Entity::find()
         .filter(pipeline::Column::AgencyId.eq(agency_id))
         .filter(pipeline::Column::SubAccountId.eq(sub_account_id))
@@ -131,7 +132,8 @@ where
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(kernel::db::taken_rank)?;
     let rows: Vec<lane::ActiveModel> = lane_names
         .into_iter()
         .zip(kernel::rank::spaced(MAX_LANES))
@@ -209,6 +211,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let p = guard::load::<pipeline::Entity>(db, actor, id, Access::Write).await?;
+    kernel::db::lock_list(db, "pipelines", p.sub_account_id).await?;
     let others: Vec<pipeline::Model> = pipeline::Entity::find()
         .filter(pipeline::Column::AgencyId.eq(p.agency_id))
         .filter(pipeline::Column::SubAccountId.eq(p.sub_account_id))
@@ -229,7 +232,7 @@ where
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
-    let p = m.update(&txn).await?;
+    let p = m.update(&txn).await.map_err(kernel::db::taken_rank)?;
     guard::record(&txn, actor, &p, EventType::PipelineReordered, json!({})).await?;
     txn.commit().await?;
     Ok(p)

@@ -105,6 +105,7 @@ where
     if !errors.is_empty() {
         return Err(Error::User(errors));
     }
+    kernel::db::lock_list(db, "task_groups", sub).await?;
     let last = task_group::Entity::find()
         .filter(task_group::Column::AgencyId.eq(agency_id))
         .filter(task_group::Column::SubAccountId.eq(sub))
@@ -127,7 +128,8 @@ where
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(kernel::db::taken_rank)?;
     guard::record(&txn, actor, &g, EventType::TaskGroupCreated, json!({})).await?;
     txn.commit().await?;
     Ok(g)
@@ -606,6 +608,7 @@ where
     if !errors.is_empty() {
         return Err(Error::User(errors));
     }
+    kernel::db::lock_list(db, "workspace_links", sub).await?;
     let last = workspace_link::Entity::find()
         .filter(workspace_link::Column::AgencyId.eq(agency_id))
         .filter(workspace_link::Column::SubAccountId.eq(sub))
@@ -628,7 +631,8 @@ where
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(kernel::db::taken_rank)?;
     guard::record(&txn, actor, &l, EventType::WorkspaceLinkCreated, json!({})).await?;
     txn.commit().await?;
     Ok(l)

@@ -9,7 +9,7 @@ use kernel::auth::{Actor, Permission, Scope, ScopeKind};
 use kernel::error::{Error, UserErrorCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -216,14 +216,8 @@ pub async fn move_after(
     after: Option<Uuid>,
 ) -> Result<sidebar_option::Model, Error> {
     let o = get_for_change(db, actor, id).await?;
-    // Lock the sidebar (PostgreSQL; SQLite writers are serial) so two moves cannot pick the
-    // same rank between the same neighbours.
-    sidebar_option::Entity::find()
-        .filter(sidebar_option::Column::AgencyId.eq(o.agency_id))
-        .filter(sidebar_option::Column::ScopeId.eq(o.scope_id))
-        .lock_exclusive()
-        .all(db)
-        .await?;
+    // Lock the sidebar so two moves cannot pick the same rank between the same neighbours.
+    kernel::db::lock_list(db, "sidebar", o.scope_id).await?;
     let entries = list(db, scope_of(&o)).await?;
     let others: Vec<&sidebar_option::Model> = entries.iter().filter(|e| e.id != o.id).collect();
     let ranks: Vec<(uuid::Uuid, &str)> = others.iter().map(|e| (e.id, e.rank.as_str())).collect();
@@ -237,5 +231,5 @@ pub async fn move_after(
     let mut m: sidebar_option::ActiveModel = o.into();
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
-    Ok(m.update(db).await?)
+    m.update(db).await.map_err(kernel::db::taken_rank)
 }

@@ -39,6 +39,7 @@ where
 {
     let t = guard::load::<task::Entity>(db, actor, task_id, Access::Write).await?;
     let body = check_body("input.body", body, 500)?;
+    kernel::db::lock_list(db, "checklist", t.id).await?;
     let items = checklist(db, &t).await?;
     if items.len() as u64 >= MAX_CHECKLIST {
         return Err(Error::user(
@@ -63,7 +64,8 @@ where
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(kernel::db::taken_rank)?;
     write_history(&txn, actor, &t, vec![("checklist", None, Some(body))]).await?;
     guard::record(
         &txn,
@@ -134,6 +136,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let (i, t) = guard::load_child::<checklist_item::Entity>(db, actor, id, Access::Write).await?;
+    kernel::db::lock_list(db, "checklist", t.id).await?;
     let others: Vec<checklist_item::Model> = checklist(db, &t)
         .await?
         .into_iter()
@@ -150,7 +153,7 @@ where
     let mut m: checklist_item::ActiveModel = i.into();
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
-    Ok(m.update(db).await?)
+    m.update(db).await.map_err(kernel::db::taken_rank)
 }
 
 /// Deletes a checklist item.

@@ -40,12 +40,13 @@ pub async fn execute(
     if let Some(refused) = limits(&state, &op, media, is_get) {
         return refused;
     }
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(e) => return reject(e),
-    };
     let tx = match begin(&state, op.is_mutation()).await {
         Ok(tx) => tx,
+        Err(e) => return reject(e),
+    };
+    // In the transaction: an API key is read under row-level security opened to its prefix.
+    let principal = match authenticate(&state, &tx, &headers).await {
+        Ok(p) => p,
         Err(e) => return reject(e),
     };
     let (actor, tenant) = match act(&tx, principal, &headers).await {
@@ -208,11 +209,15 @@ fn limits(state: &AppState, op: &Operation, media: Media, is_get: bool) -> Optio
 
 /// Authenticates at the edge: no `Authorization` header is anonymous; a bearer access token or
 /// API key is checked; anything else is refused.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, kernel::Error> {
+async fn authenticate(
+    state: &AppState,
+    tx: &DatabaseTransaction,
+    headers: &HeaderMap,
+) -> Result<Principal, kernel::Error> {
     match header_str(headers, header::AUTHORIZATION.as_str()) {
         None => Ok(Principal::Anonymous),
         Some(value) => match bearer_token(value) {
-            Some(t) => identity::authenticate(&state.db, &state.identity, t).await,
+            Some(t) => identity::authenticate(tx, &state.identity, t).await,
             None => Err(kernel::Error::Unauthenticated(
                 "use `Authorization: Bearer <token>`".into(),
             )),

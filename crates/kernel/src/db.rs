@@ -173,6 +173,48 @@ pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result
     Ok(())
 }
 
+/// A narrow, transaction-local opening of row-level security beyond the tenant (PostgreSQL;
+/// nothing elsewhere): each lets the rest of the transaction see a few rows of one table that
+/// no tenant setting shows.
+#[derive(Debug, Clone)]
+pub enum Opening {
+    /// The signed-in user: their notifications, and their memberships in every scope
+    /// (`app.user_id`, and `app.member_of` too, in one statement).
+    User(uuid::Uuid),
+    /// Another user's memberships, to compute what they may do (`app.member_of`).
+    MemberOf(uuid::Uuid),
+    /// The API key with this public prefix, to authenticate it (`app.api_key_prefix`).
+    ApiKeyPrefix(String),
+    /// The invitation whose code hashes to this, to accept it (`app.invitation_token`).
+    InvitationToken(String),
+}
+
+/// Opens what [`Opening`] names for the rest of the transaction (one statement).
+pub async fn open(db: &impl ConnectionTrait, opening: Opening) -> Result<(), Error> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let (sql, value) = match opening {
+        Opening::User(id) => (
+            "SELECT set_config('app.user_id', $1, true), set_config('app.member_of', $1, true)",
+            id.to_string(),
+        ),
+        Opening::MemberOf(id) => (
+            "SELECT set_config('app.member_of', $1, true)",
+            id.to_string(),
+        ),
+        Opening::ApiKeyPrefix(p) => ("SELECT set_config('app.api_key_prefix', $1, true)", p),
+        Opening::InvitationToken(h) => ("SELECT set_config('app.invitation_token', $1, true)", h),
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        [value.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Runs a read in one agency's tenant and puts the transaction's tenant back afterwards: for
 /// the rare check that must look into a scope the request does not act in (accepting an
 /// invitation into it). PostgreSQL only; elsewhere the read simply runs.

@@ -280,7 +280,11 @@ pub async fn record(
     event: NewEvent,
 ) -> Result<Uuid, Error> {
     let id = crate::id::new_uuid();
-    row(actor, event, id).insert(db).await?;
+    // No `RETURNING`: a row may be written where it may not be read back (an event with no
+    // agency, under row-level security).
+    entity::Entity::insert(row(actor, event, id))
+        .exec_without_returning(db)
+        .await?;
     Ok(id)
 }
 
@@ -319,7 +323,9 @@ pub async fn record_many(
         .collect();
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(BATCH));
-        entity::Entity::insert_many(rows).exec(db).await?;
+        entity::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
         rows = rest;
     }
     Ok(())

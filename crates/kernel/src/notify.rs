@@ -67,7 +67,8 @@ pub async fn send(
         return Ok(());
     }
     let text: String = n.text.chars().take(500).collect();
-    entity::ActiveModel {
+    // No `RETURNING`: the notification is its recipient's to read, not the writer's.
+    let row = entity::ActiveModel {
         id: Set(crate::id::new_uuid()),
         user_id: Set(n.user_id),
         agency_id: Set(n.scope.agency_id()),
@@ -81,8 +82,9 @@ pub async fn send(
         subject_id: Set(n.subject.map(|(_, id)| id)),
         read_at: Set(None),
         created_at: Set(chrono::Utc::now()),
-    }
-    .insert(db)
-    .await?;
+    };
+    entity::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }

@@ -8,7 +8,18 @@ use std::time::Duration;
 /// Opens the pool. For SQLite: creates the file's folder, turns on WAL, a busy timeout and
 /// foreign keys.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, String> {
-    open(config, config.db_max_connections, false).await
+    open(config, config.db_max_connections, None).await
+}
+
+/// Opens the live bus follower's own pool: on PostgreSQL its sessions carry
+/// `app.live_bus = on`, under which row-level security shows every tenant's `events` and
+/// `notifications` (the follower publishes them; each subscriber's own check filters them),
+/// and nothing else.
+pub async fn connect_live_bus(
+    config: &Config,
+    max_connections: u32,
+) -> Result<DatabaseConnection, String> {
+    open(config, max_connections, Some("app.live_bus")).await
 }
 
 /// Opens the job runner's own pool: on PostgreSQL its sessions carry `app.job_runner = on`,
@@ -18,13 +29,13 @@ pub async fn connect_job_runner(
     config: &Config,
     max_connections: u32,
 ) -> Result<DatabaseConnection, String> {
-    open(config, max_connections, true).await
+    open(config, max_connections, Some("app.job_runner")).await
 }
 
 async fn open(
     config: &Config,
     max_connections: u32,
-    job_runner: bool,
+    reader: Option<&'static str>,
 ) -> Result<DatabaseConnection, String> {
     let url = config.database_url();
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -49,8 +60,8 @@ async fn open(
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    if job_runner {
-        opts.map_sqlx_postgres_opts(|o| o.options([("app.job_runner", "on")]));
+    if let Some(setting) = reader {
+        opts.map_sqlx_postgres_opts(move |o| o.options([(setting, "on")]));
     }
     Database::connect(opts)
         .await

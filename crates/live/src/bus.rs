@@ -83,13 +83,12 @@ impl Bus {
             lag,
         });
         let follower = bus.clone();
-        let mut config = config.clone();
-        config.db_max_connections = 2;
+        let config = config.clone();
         let margin = Duration::from_secs(config.request_timeout_secs) + CATCH_UP_MARGIN;
         tokio::spawn(async move {
             let mut stop = follower.stop.subscribe();
             let db = loop {
-                match kernel::pool::connect(&config).await {
+                match kernel::pool::connect_live_bus(&config, 2).await {
                     Ok(db) => break db,
                     Err(e) => tracing::warn!(error = %e, "live bus: cannot connect; retrying"),
                 }

@@ -5,7 +5,7 @@ use crate::entity::{self as outbox, OutboxStatus};
 use chrono::Utc;
 use jobs::{NewJob, Owner};
 use kernel::Error;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 /// The job kind that delivers an outbox row.
@@ -41,7 +41,8 @@ pub struct Email {
 pub async fn queue(db: &impl ConnectionTrait, email: Email) -> Result<Uuid, Error> {
     let id = kernel::id::new_uuid();
     let (agency_id, _) = email.owner.columns();
-    outbox::ActiveModel {
+    // No `RETURNING`: the outbox is the mail job's to read, not the request's.
+    let row = outbox::ActiveModel {
         id: Set(id),
         agency_id: Set((!agency_id.is_nil()).then_some(agency_id)),
         to_address: Set(email.to),
@@ -54,9 +55,10 @@ pub async fn queue(db: &impl ConnectionTrait, email: Email) -> Result<Uuid, Erro
         redact: Set((!email.redact.is_empty()).then(|| serde_json::json!(email.redact))),
         created_at: Set(Utc::now()),
         sent_at: Set(None),
-    }
-    .insert(db)
-    .await?;
+    };
+    outbox::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     jobs::enqueue(
         db,
         NewJob::new(SEND, email.owner, serde_json::json!({ "outbox_id": id }))

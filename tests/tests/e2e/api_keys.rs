@@ -13,18 +13,18 @@ fn agency_gid(id: Uuid) -> String {
     kernel::GlobalId::new(kernel::NodeKind::Agency, id).to_string()
 }
 
-async fn agency_owner(app: &TestApp, email: &str, agency: Uuid) -> tests::Session {
-    let s = app.user(email).await;
-    app.grant(&s.user_id, Scope::Agency(agency), Role::AgencyOwner)
-        .await;
-    s
+/// A real agency owned by a new user `email` (created by a platform admin of its own).
+async fn agency_owner(app: &TestApp, email: &str) -> (tests::Session, Uuid) {
+    let admin = app.platform_admin(&format!("root.{email}")).await;
+    let owner = app.user(email).await;
+    let agency = app.agency(&admin, "Agency", email).await;
+    (owner, tests::uuid_of(&agency))
 }
 
 #[tokio::test]
 async fn create_list_use_and_revoke() {
     let app = spawn_app().await;
-    let agency = Uuid::now_v7();
-    let owner = agency_owner(&app, "owner@a.test", agency).await;
+    let (owner, agency) = agency_owner(&app, "owner@a.test").await;
     let scope = agency_gid(agency);
 
     let r = app
@@ -131,8 +131,7 @@ async fn create_list_use_and_revoke() {
 #[tokio::test]
 async fn expired_keys_stop_working() {
     let app = spawn_app().await;
-    let agency = Uuid::now_v7();
-    let owner = agency_owner(&app, "owner@b.test", agency).await;
+    let (owner, agency) = agency_owner(&app, "owner@b.test").await;
     let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
     let r = app
         .gql(Some(&owner.access), CREATE, json!({ "i": { "scopeId": agency_gid(agency), "name": "short-lived", "permissions": ["CONTACTS_READ"], "expiresAt": soon } }))
@@ -158,8 +157,7 @@ async fn expired_keys_stop_working() {
 #[tokio::test]
 async fn refusals() {
     let app = spawn_app().await;
-    let agency = Uuid::now_v7();
-    let owner = agency_owner(&app, "owner@c.test", agency).await;
+    let (owner, agency) = agency_owner(&app, "owner@c.test").await;
     let staff = app.user("staff@c.test").await;
     app.grant(&staff.user_id, Scope::Agency(agency), Role::AgencyUser)
         .await;
@@ -230,9 +228,8 @@ async fn refusals() {
 #[tokio::test]
 async fn another_agencys_keys_are_invisible() {
     let app = spawn_app().await;
-    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    let owner_a = agency_owner(&app, "owner@a.test", a).await;
-    let owner_b = agency_owner(&app, "owner@b.test", b).await;
+    let (owner_a, a) = agency_owner(&app, "owner@a.test").await;
+    let (owner_b, b) = agency_owner(&app, "owner@b.test").await;
     let r = app
         .gql(Some(&owner_a.access), CREATE, json!({ "i": { "scopeId": agency_gid(a), "name": "A's key", "permissions": ["CONTACTS_READ"] } }))
         .await

@@ -140,6 +140,24 @@ async fn the_runtime_role_sees_only_its_tenant() {
     assert_eq!(app.count("sub_accounts").await, 5);
 }
 
+/// The unique keys of tenant tables that do not include `agency_id`, each for a reason
+/// ARCHITECTURE.md gives ("Keys without agency_id").
+const KEYS_WITHOUT_AGENCY: [&str; 13] = [
+    "api_keys_pkey",
+    "api_keys_prefix_key",
+    "email_outbox_pkey",
+    "events_pkey",
+    "invitations_one_pending",
+    "invitations_pkey",
+    "invitations_token_hash_key",
+    "jobs_pkey",
+    "memberships_pkey",
+    "memberships_user_scope",
+    "notifications_pkey",
+    "reseller_credit_entries_pkey",
+    "sub_accounts_id",
+];
+
 #[tokio::test]
 async fn every_tenant_table_is_forced_and_the_runtime_role_owns_nothing() {
     let app = spawn_app().await;
@@ -149,10 +167,11 @@ async fn every_tenant_table_is_forced_and_the_runtime_role_owns_nothing() {
     };
     let db: &DatabaseConnection = &app.db;
     let role = migrations::m20261122_000005_row_level_security::APP_ROLE;
-    // Tenant tables: those whose rows carry a NOT NULL agency_id.
+    // Tenant tables: those whose rows carry an agency_id (nullable ones too: their other rows
+    // are the platform's or a reseller's).
     let tenant_tables = "SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c \
         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' \
-        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'agency_id' AND a.attnotnull \
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'agency_id' AND NOT a.attisdropped \
         WHERE c.relkind = 'r'";
     assert!(scalar(db, &format!("SELECT COUNT(*) FROM ({tenant_tables}) t")).await >= 1);
     assert_eq!(
@@ -165,6 +184,254 @@ async fn every_tenant_table_is_forced_and_the_runtime_role_owns_nothing() {
         0,
         "every tenant table must have a restrictive tenant policy"
     );
+    // Every unique key of a tenant table includes agency_id, but for the exceptions
+    // ARCHITECTURE.md names ("Keys without agency_id"): no more, no fewer.
+    let keys = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT i.relname AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid \
+             JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' \
+             WHERE x.indisunique \
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'agency_id' AND NOT a.attisdropped) \
+               AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'agency_id' AND a.attnum = ANY (x.indkey)) \
+             ORDER BY 1"
+                .to_owned(),
+        ))
+        .await
+        .expect("keys");
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").expect("name"))
+        .collect();
+    assert_eq!(
+        keys, KEYS_WITHOUT_AGENCY,
+        "update ARCHITECTURE.md's list with its reasons"
+    );
     assert_eq!(scalar(db, &format!("SELECT COUNT(*) FROM pg_roles WHERE rolname = '{role}' AND NOT rolsuper AND NOT rolbypassrls")).await, 1);
     assert_eq!(scalar(db, &format!("SELECT COUNT(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = '{role}'")).await, 0);
+}
+
+/// A count as the runtime role, in a transaction carrying `settings` (what the server's
+/// openings set: `app.agency_id`, `app.user_id`, ...).
+async fn count_with(runtime: &DatabaseConnection, settings: &[(&str, String)], sql: &str) -> i64 {
+    let tx = runtime.begin().await.expect("begin");
+    for (name, value) in settings {
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT set_config($1, $2, true)",
+            [(*name).into(), value.clone().into()],
+        ))
+        .await
+        .expect("set");
+    }
+    scalar(&tx, sql).await
+}
+
+/// The tables whose `agency_id` may be null (platform and reseller rows beside tenant rows).
+const NULLABLE_AGENCY: [&str; 7] = [
+    "events",
+    "notifications",
+    "memberships",
+    "invitations",
+    "api_keys",
+    "reseller_credit_entries",
+    "email_outbox",
+];
+
+#[tokio::test]
+async fn tables_with_platform_rows_beside_tenant_rows_are_behind_the_wall_too() {
+    let app = spawn_app().await;
+    let Some(runtime) = app.runtime_connection().await else {
+        eprintln!("row-level security is PostgreSQL's: nothing to check on SQLite");
+        return;
+    };
+    let admin = app.platform_admin("root@platform.test").await;
+    let partner = app.user("partner@north.test").await;
+    let owner_a = app.user("a@a.test").await;
+    let owner_b = app.user("b@b.test").await;
+    let reseller = app.reseller(&admin, "North", "partner@north.test", 2).await;
+    app.credit(&admin, &reseller, 100).await;
+    let a = app
+        .agency_under(&partner, &reseller, "A", "a@a.test")
+        .await
+        .ok()
+        .data("agencyCreate.agency.id")
+        .as_str()
+        .expect("agency")
+        .to_owned();
+    let b = app.agency(&admin, "B", "b@b.test").await;
+    for (owner, agency, invitee) in [(&owner_a, &a, "x@a.test"), (&owner_b, &b, "y@b.test")] {
+        app.gql(Some(&owner.access), "mutation($s: ID!, $e: String!) { invitationCreate(input: { scopeId: $s, email: $e, role: AGENCY_ADMIN }) { invitation { id } } }", serde_json::json!({ "s": agency, "e": invitee }))
+            .await
+            .ok();
+        app.gql(Some(&owner.access), "mutation($s: ID!) { apiKeyCreate(input: { scopeId: $s, name: \"k\", permissions: [CONTACTS_READ] }) { secret } }", serde_json::json!({ "s": agency }))
+            .await
+            .ok();
+    }
+    let (ua, ub) = (
+        tests::uuid_of(&owner_a.user_id),
+        tests::uuid_of(&owner_b.user_id),
+    );
+    let (aa, ab) = (tests::uuid_of(&a), tests::uuid_of(&b));
+    for (user, agency) in [(ua, aa), (ub, ab)] {
+        app.db
+            .execute_unprepared(&format!(
+                "INSERT INTO notifications (id, user_id, agency_id, kind, text, created_at) \
+                 VALUES (gen_random_uuid(), '{user}', '{agency}', 'test', 'You were assigned the deal', now())"
+            ))
+            .await
+            .expect("plant a notification");
+    }
+    // Every table holds rows of both agencies (or of the platform and a reseller).
+    for t in NULLABLE_AGENCY {
+        assert!(app.count(t).await >= 2, "{t} has rows to hide");
+    }
+
+    // No setting: nothing at all.
+    for t in NULLABLE_AGENCY {
+        let n = count_with(&runtime, &[], &format!("SELECT COUNT(*) FROM {t}")).await;
+        assert_eq!(n, 0, "{t} without a tenant");
+    }
+    // Tenant A: A's rows and nothing else; notifications are their recipient's alone.
+    let tenant_a = [("app.agency_id", aa.to_string())];
+    for t in NULLABLE_AGENCY {
+        let others = count_with(
+            &runtime,
+            &tenant_a,
+            &format!("SELECT COUNT(*) FROM {t} WHERE agency_id IS DISTINCT FROM '{aa}'"),
+        )
+        .await;
+        assert_eq!(
+            others, 0,
+            "{t}: tenant A sees another tenant's or the platform's rows"
+        );
+    }
+    for t in [
+        "events",
+        "memberships",
+        "invitations",
+        "api_keys",
+        "email_outbox",
+    ] {
+        let own = count_with(&runtime, &tenant_a, &format!("SELECT COUNT(*) FROM {t}")).await;
+        assert!(own >= 1, "{t}: tenant A sees its own rows");
+    }
+    assert_eq!(
+        count_with(&runtime, &tenant_a, "SELECT COUNT(*) FROM notifications").await,
+        0,
+        "a tenant alone does not read its members' notifications"
+    );
+    // The user: their notifications and memberships, in every scope, and no one else's.
+    let user_a = [("app.user_id", ua.to_string())];
+    assert_eq!(
+        count_with(&runtime, &user_a, "SELECT COUNT(*) FROM notifications").await,
+        1
+    );
+    assert_eq!(
+        count_with(
+            &runtime,
+            &user_a,
+            &format!("SELECT COUNT(*) FROM memberships WHERE user_id <> '{ua}'")
+        )
+        .await,
+        0
+    );
+    // One API key by its prefix, one invitation by its code's hash: that row alone.
+    let prefix = scalar_text(
+        &app.db,
+        &format!("SELECT prefix FROM api_keys WHERE agency_id = '{ab}'"),
+    )
+    .await;
+    assert_eq!(
+        count_with(
+            &runtime,
+            &[("app.api_key_prefix", prefix)],
+            "SELECT COUNT(*) FROM api_keys"
+        )
+        .await,
+        1
+    );
+    let hash = scalar_text(
+        &app.db,
+        &format!("SELECT token_hash FROM invitations WHERE agency_id = '{ab}'"),
+    )
+    .await;
+    assert_eq!(
+        count_with(
+            &runtime,
+            &[("app.invitation_token", hash)],
+            "SELECT COUNT(*) FROM invitations"
+        )
+        .await,
+        1
+    );
+    // The platform's staff manage the tree (memberships, keys, the ledger), never tenant data.
+    let platform = [("app.cross_tenant", "on".to_owned())];
+    assert!(count_with(&runtime, &platform, "SELECT COUNT(*) FROM memberships").await >= 3);
+    assert!(
+        count_with(
+            &runtime,
+            &platform,
+            "SELECT COUNT(*) FROM reseller_credit_entries"
+        )
+        .await
+            >= 1
+    );
+    for t in ["events", "notifications", "email_outbox"] {
+        assert_eq!(
+            count_with(&runtime, &platform, &format!("SELECT COUNT(*) FROM {t}")).await,
+            0,
+            "{t}"
+        );
+    }
+    // A reseller's staff: their reseller's rows and their agencies', not B's.
+    let north = [("app.reseller_ids", tests::uuid_of(&reseller).to_string())];
+    assert_eq!(
+        count_with(
+            &runtime,
+            &north,
+            &format!("SELECT COUNT(*) FROM memberships WHERE agency_id = '{ab}'")
+        )
+        .await,
+        0
+    );
+    assert!(
+        count_with(
+            &runtime,
+            &north,
+            "SELECT COUNT(*) FROM reseller_credit_entries"
+        )
+        .await
+            >= 1
+    );
+    // The two readers across tenants, on their own pools: the live bus (events and
+    // notifications) and the job runner.
+    let bus = [("app.live_bus", "on".to_owned())];
+    assert_eq!(
+        count_with(&runtime, &bus, "SELECT COUNT(*) FROM events").await,
+        app.count("events").await
+    );
+    assert_eq!(
+        count_with(&runtime, &bus, "SELECT COUNT(*) FROM memberships").await,
+        0
+    );
+    let runner = [("app.job_runner", "on".to_owned())];
+    assert_eq!(
+        count_with(&runtime, &runner, "SELECT COUNT(*) FROM email_outbox").await,
+        app.count("email_outbox").await
+    );
+    assert_eq!(
+        count_with(&runtime, &runner, "SELECT COUNT(*) FROM sub_accounts").await,
+        0
+    );
+}
+
+async fn scalar_text(db: &impl ConnectionTrait, sql: &str) -> String {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get_by_index::<String>(0).expect("text")
 }

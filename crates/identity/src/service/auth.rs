@@ -116,6 +116,7 @@ async fn authenticate_api_key(
     if prefix.len() != API_KEY_ID_LEN || secret.is_empty() {
         return Err(invalid());
     }
+    kernel::db::open(db, kernel::db::Opening::ApiKeyPrefix(prefix.to_owned())).await?;
     let key = api_key::Entity::find()
         .filter(api_key::Column::Prefix.eq(prefix))
         .one(db)

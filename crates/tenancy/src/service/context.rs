@@ -25,8 +25,12 @@ pub async fn act(
         Principal::ApiKey { owner, .. } => Some(*owner),
         _ => None,
     };
+    // The user (an API key's owner) sees their own memberships and notifications.
     let memberships = match member {
-        Some(user_id) => super::membership::memberships_of(db, user_id).await?,
+        Some(user_id) => {
+            kernel::db::open(db, kernel::db::Opening::User(user_id)).await?;
+            super::membership::read_memberships(db, user_id).await?
+        }
         None => Vec::new(),
     };
     let mut actor = Actor {

@@ -229,8 +229,10 @@ where
         )
     };
     let now = Utc::now();
+    let token_hash = hash_token(token.trim());
+    kernel::db::open(db, kernel::db::Opening::InvitationToken(token_hash.clone())).await?;
     let inv = invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(hash_token(token.trim())))
+        .filter(invitation::Column::TokenHash.eq(token_hash))
         .one(db)
         .await?
         .filter(|i| i.status == "pending" && i.expires_at > now)
@@ -313,6 +315,12 @@ where
     if !claimed {
         return Err(invalid());
     }
+    // From here the acceptance acts in the invitation's scope, as its new member: the
+    // membership, the inviter's notification and the event are that tenant's rows.
+    if let Some(agency_id) = scope.agency_id() {
+        kernel::db::set_tenant(&txn, kernel::db::TenantGuard::Agency(agency_id)).await?;
+    }
+    kernel::db::open(&txn, kernel::db::Opening::User(member.id)).await?;
     upsert_membership(&txn, actor, member.id, scope, role).await?;
     kernel::notify::send(
         &txn,

@@ -43,8 +43,18 @@ pub async fn user_can(
     Ok(member.can(permission, scope))
 }
 
-/// Every membership of a user: what the gateway puts into the request's [`Actor`].
+/// Every membership of a user, in every scope (row-level security is opened to that user's
+/// memberships for the rest of the transaction: `kernel::db::Opening::MemberOf`).
 pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<Membership>, Error> {
+    kernel::db::open(db, kernel::db::Opening::MemberOf(user_id)).await?;
+    read_memberships(db, user_id).await
+}
+
+/// The memberships of a user the transaction has been opened to.
+pub(crate) async fn read_memberships(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> Result<Vec<Membership>, Error> {

@@ -47,7 +47,7 @@ impl App {
         });
         let identity = identity::Identity::new(&db, &config)
             .await
-            .map_err(|e| format!("identity set-up failed: {}", e.public_message()))?;
+            .map_err(|e| format!("identity set-up failed: {}", e.operator_message()))?;
         let schemas = schema::build(&config, identity.clone());
         let bus = live::bus::Bus::start(&config, metrics.live_lag.clone());
         let config = Arc::new(config);

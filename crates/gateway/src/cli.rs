@@ -57,7 +57,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         print!("{}", crate::schema::sdl());
         return Ok(());
     }
-    let config = cli.config;
+    let mut config = cli.config;
     init_tracing(&config);
     // Serving binds first: a taken port is reported before migrating and seeding.
     let listener = match command {
@@ -77,6 +77,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             })
             .await?;
             db::migrate(&owner).await?;
+            // The runtime role may not read the generated token secret: read it here, as the
+            // owner, once.
+            if config.jwt_secret.is_none() {
+                let secret = identity::service::signing_secret(&owner)
+                    .await
+                    .map_err(|e| format!("cannot read the token signing secret: {e:?}"))?;
+                config.jwt_secret = Some(secret);
+            }
             owner.close().await.map_err(|e| e.to_string())?;
             db::connect(&config).await?
         }

@@ -174,6 +174,16 @@ impl Error {
         }
     }
 
+    /// The whole message, internals included: for the operator (start-up failures, logs),
+    /// never for a client.
+    pub fn operator_message(&self) -> String {
+        match self {
+            Error::Db(e) => e.to_string(),
+            Error::Internal(m) => m.clone(),
+            other => other.public_message(),
+        }
+    }
+
     /// The top-level code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -229,7 +229,7 @@ async fn refusals() {
 async fn another_agencys_keys_are_invisible() {
     let app = spawn_app().await;
     let (owner_a, a) = agency_owner(&app, "owner@a.test").await;
-    let (owner_b, b) = agency_owner(&app, "owner@b.test").await;
+    let (owner_b, _) = agency_owner(&app, "owner@b.test").await;
     let r = app
         .gql(Some(&owner_a.access), CREATE, json!({ "i": { "scopeId": agency_gid(a), "name": "A's key", "permissions": ["CONTACTS_READ"] } }))
         .await

@@ -38,7 +38,7 @@ async fn register_login_and_viewer() {
 
     // The password is stored as an argon2id hash, never in clear.
     let row = app
-        .count("users WHERE password_hash LIKE '$argon2id$%'")
+        .count("user_credentials WHERE password_hash LIKE '$argon2id$%'")
         .await;
     assert_eq!(row, 1);
     assert_eq!(

@@ -435,3 +435,38 @@ async fn scalar_text(db: &impl ConnectionTrait, sql: &str) -> String {
         .expect("row");
     row.try_get_by_index::<String>(0).expect("text")
 }
+
+#[tokio::test]
+async fn the_runtime_role_reads_no_password_hash_and_no_signing_secret() {
+    let app = spawn_app().await;
+    let Some(runtime) = app.runtime_connection().await else {
+        eprintln!("privileges are PostgreSQL's: nothing to check on SQLite");
+        return;
+    };
+    let ada = app.user("ada@a.test").await;
+    let id = tests::uuid_of(&ada.user_id);
+    app.db
+        .execute_unprepared("INSERT INTO signing_keys (id, secret, created_at) VALUES (gen_random_uuid(), 'not for the runtime role', now())")
+        .await
+        .expect("a signing key");
+    for sql in [
+        "SELECT password_hash FROM user_credentials",
+        "SELECT * FROM user_credentials",
+        "SELECT secret FROM signing_keys",
+        "SELECT COUNT(*) FROM signing_keys",
+    ] {
+        let err = runtime
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(err.contains("permission denied"), "{sql}: {err}");
+    }
+    // `users` holds no hash; the one hash a sign-in checks comes through the function.
+    let columns = scalar(&runtime, "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name LIKE '%password%'").await;
+    assert_eq!(columns, 0);
+    let hash = scalar_text(&runtime, &format!("SELECT canopy_password_hash('{id}')")).await;
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    // And signing in still works, as the runtime role.
+    assert!(app.login("ada@a.test", tests::PASSWORD).await.body["errors"].is_null());
+}

@@ -1,4 +1,4 @@
-//! `users`: global identities.
+//! `users`: global identities (their password hashes are in `user_credentials`).
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
@@ -12,8 +12,6 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub name: String,
-    /// argon2id PHC string.
-    pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod auth;
+pub mod credential;
 pub mod password;
 pub mod reset;
 pub mod session;
@@ -33,7 +34,14 @@ impl Identity {
                     "CANOPY_JWT_SECRET must be at least 32 bytes long",
                 ));
             }
-            None => stored_signing_secret(db).await?,
+            None => signing_secret(db).await.map_err(|e| {
+                Error::internal(format!(
+                    "cannot read the token signing secret ({}): set CANOPY_JWT_SECRET, or \
+                     CANOPY_OWNER_DATABASE_URL when DATABASE_URL names the runtime role, which \
+                     may not read signing_keys",
+                    e.operator_message()
+                ))
+            })?,
         };
         let ttl =
             |secs: u64| chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
@@ -59,7 +67,9 @@ impl Identity {
     }
 }
 
-async fn stored_signing_secret(db: &impl ConnectionTrait) -> Result<String, Error> {
+/// The access-token secret kept in the database (generated on first use). On PostgreSQL only
+/// the owner may read it: the CLI reads it through `CANOPY_OWNER_DATABASE_URL` at start.
+pub async fn signing_secret(db: &impl ConnectionTrait) -> Result<String, Error> {
     use crate::entity::signing_key;
     // One row with a fixed id: replicas starting at once all insert, one insert wins, and
     // everyone reads that one back.

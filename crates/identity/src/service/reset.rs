@@ -135,8 +135,8 @@ where
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
+    super::credential::replace(&txn, user.id, hash).await?;
     let mut active: user::ActiveModel = user.into();
-    active.password_hash = Set(hash);
     active.updated_at = Set(now);
     let user = active.update(&txn).await?;
     session::Entity::update_many()

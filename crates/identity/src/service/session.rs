@@ -71,10 +71,11 @@ where
         .filter(user::Column::Email.eq(&email))
         .one(db)
         .await?;
-    let ok = identity
-        .hasher
-        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-        .await?;
+    let stored = match &user {
+        Some(u) => super::credential::stored_hash(db, u.id).await?,
+        None => None,
+    };
+    let ok = identity.hasher.verify(password, stored).await?;
     let Some(user) = user.filter(|_| ok) else {
         return Err(invalid_credentials());
     };

@@ -104,7 +104,6 @@ where
         id: Set(new_uuid()),
         email: Set(email),
         name: Set(name),
-        password_hash: Set(hash),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -117,6 +116,7 @@ where
             e.into()
         }
     })?;
+    super::credential::insert(&txn, model.id, hash).await?;
     event::record(
         &txn,
         actor,
@@ -169,7 +169,7 @@ where
     validate_new_password("input.newPassword", &new)?;
     if !identity
         .hasher
-        .verify(current, Some(user.password_hash.clone()))
+        .verify(current, super::credential::stored_hash(db, user.id).await?)
         .await?
     {
         return Err(Error::user(
@@ -180,8 +180,8 @@ where
     }
     let hash = identity.hasher.hash(new).await?;
     let txn = db.begin().await?;
+    super::credential::replace(&txn, user.id, hash).await?;
     let mut active: user::ActiveModel = user.into();
-    active.password_hash = Set(hash);
     active.updated_at = Set(Utc::now());
     let user = active.update(&txn).await?;
     session::Entity::update_many()

@@ -170,12 +170,12 @@ async fn maintain(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
     let mut last_gauges = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
         if let Err(e) = tick(&inner).await {
-            tracing::warn!(error = %e.public_message(), "job maintenance failed");
+            tracing::warn!(error = %e.operator_message(), "job maintenance failed");
         }
         if last_gauges.elapsed() >= Duration::from_secs(5) {
             last_gauges = std::time::Instant::now();
             if let Err(e) = inner.metrics.refresh_depth(&inner.db).await {
-                tracing::warn!(error = %e.public_message(), "job queue depth not read");
+                tracing::warn!(error = %e.operator_message(), "job queue depth not read");
             }
         }
         if pause(&mut stopped, inner.config.tick).await {
@@ -196,7 +196,7 @@ async fn tick(inner: &Inner) -> Result<(), kernel::Error> {
     }
     for (name, ticker) in &inner.registry.tickers {
         if let Err(e) = ticker(inner.db.clone()).await {
-            tracing::warn!(ticker = name, error = %e.public_message(), "tick failed");
+            tracing::warn!(ticker = name, error = %e.operator_message(), "tick failed");
         }
     }
     Ok(())
@@ -210,7 +210,7 @@ async fn heartbeat(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
         }
         let until = Utc::now() + inner.config.lease;
         if let Err(e) = store::heartbeat(&inner.db, inner.worker, until).await {
-            tracing::warn!(error = %e.public_message(), "job lease not extended");
+            tracing::warn!(error = %e.operator_message(), "job lease not extended");
         }
     }
 }
@@ -246,7 +246,7 @@ async fn work(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
                         running.spawn(run(inner.clone(), job));
                     }
                 }
-                Err(e) => tracing::warn!(error = %e.public_message(), "claiming jobs failed"),
+                Err(e) => tracing::warn!(error = %e.operator_message(), "claiming jobs failed"),
             }
         }
         if claimed > 0 && running.len() < slots {
@@ -289,7 +289,7 @@ async fn work(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
         Ok(0) => {}
         Ok(n) => tracing::info!(released = n, "unfinished jobs put back at shutdown"),
         Err(e) => {
-            tracing::warn!(error = %e.public_message(), "jobs not put back; their leases will expire")
+            tracing::warn!(error = %e.operator_message(), "jobs not put back; their leases will expire")
         }
     }
 }
@@ -439,7 +439,7 @@ async fn run(inner: Arc<Inner>, job: Claimed) -> Uuid {
             tracing::warn!(job = %job.id, "job outcome not recorded: its lease was lost to another worker")
         }
         Err(e) => {
-            tracing::warn!(job = %job.id, error = %e.public_message(), "job outcome not recorded; the lease will expire and it runs again")
+            tracing::warn!(job = %job.id, error = %e.operator_message(), "job outcome not recorded; the lease will expire and it runs again")
         }
     }
     agency

@@ -17,11 +17,11 @@
 //! | table | read | write |
 //! |---|---|---|
 //! | `events` | T, runner, bus | insert: T, X, R's agencies, or no agency; update: T; delete: T, runner (no-agency rows) |
-//! | `notifications` | the recipient (`app.user_id`), bus, runner (the purge) | insert: T, no agency, to `app.member_of`, runner; update: the recipient; delete: T, recipient, runner |
-//! | `memberships` | user, member_of, T, X, R (agencies and reseller scopes), runner | the same |
+//! | `notifications` | the recipient (`app.user_id`), bus, runner (the purge) | insert: T, no agency, to `app.member_of`, runner; update: the recipient; delete: the recipient, runner |
+//! | `memberships` | user, member_of, T, X, R (agencies and reseller scopes), runner | T, X, R, runner, or the acceptance of an invitation to that scope (`app.invitation_token`); delete: also the user's own |
 //! | `invitations` | T, X, R, its code, runner | the same |
 //! | `api_keys` | its prefix, T, X, R, runner | the same |
-//! | `reseller_credit_entries` | its reseller in R, X, T, runner | the same |
+//! | `reseller_credit_entries` | its reseller in R, X, T, runner | its reseller in R, X, runner |
 //! | `email_outbox` | T, runner | insert: also X, R's agencies, no agency |
 
 use sea_orm_migration::prelude::*;
@@ -107,22 +107,32 @@ impl MigrationTrait for Migration {
             &any(&[T, USER, RUNNER]),
         );
         let tree = |own: &str| any(&[own, T, X, &ra, &rs, RUNNER]);
-        let memberships = tree(&any(&[USER, MEMBER_OF]));
+        // A user reads their own memberships (and, opened, another's) in every scope, but
+        // writes one only in a scope the transaction is in, or as the one accepting an
+        // invitation to that very scope.
+        let memberships_read = tree(&any(&[USER, MEMBER_OF]));
+        let accepting = "EXISTS (SELECT 1 FROM invitations i \
+            WHERE i.token_hash = (SELECT NULLIF(current_setting('app.invitation_token', true), '')) \
+              AND i.scope_kind = memberships.scope_kind AND i.scope_id = memberships.scope_id)";
+        let memberships_write = tree(accepting);
         let invitations =
             tree("token_hash = (SELECT NULLIF(current_setting('app.invitation_token', true), ''))");
         let api_keys =
             tree("prefix = (SELECT NULLIF(current_setting('app.api_key_prefix', true), ''))");
-        let credits = any(&[&format!("reseller_id = ANY ({RESELLERS})"), X, T, RUNNER]);
+        // An agency reads the ledger entries about it; only its reseller's staff, the
+        // platform and the runner write them.
+        let credits_write = any(&[&format!("reseller_id = ANY ({RESELLERS})"), X, RUNNER]);
+        let credits_read = any(&[&credits_write, T]);
         let outbox = any(&[T, RUNNER]);
         let sql = [
             events,
             notifications,
             secure(
                 "memberships",
-                &memberships,
-                &memberships,
-                &memberships,
-                &memberships,
+                &memberships_read,
+                &memberships_write,
+                &memberships_write,
+                &any(&[&memberships_write, USER]),
             ),
             secure(
                 "invitations",
@@ -134,10 +144,10 @@ impl MigrationTrait for Migration {
             secure("api_keys", &api_keys, &api_keys, &api_keys, &api_keys),
             secure(
                 "reseller_credit_entries",
-                &credits,
-                &credits,
-                &credits,
-                &credits,
+                &credits_read,
+                &credits_write,
+                &credits_write,
+                &credits_write,
             ),
             secure(
                 "email_outbox",

@@ -4,7 +4,10 @@
 //!   On PostgreSQL `canopy_app` may insert a row and change a hash (`UPDATE … WHERE user_id`),
 //!   but may not select one: sign-in and a password change read the one hash they check
 //!   through `canopy_password_hash(user_id)`, a `SECURITY DEFINER` function owned by the
-//!   migrating role. A query that forgets its filter, or an injected one, cannot list hashes.
+//!   migrating role. No row read returns a hash (a query that forgets its filter lists
+//!   none); a hash comes out only by asking for one user's by id. That is narrower, not
+//!   airtight: SQL run as `canopy_app` can still call the function for every id. A separate
+//!   role on a pool of its own for sign-in would close that.
 //! - `signing_keys` (the generated secret that signs access tokens): `canopy_app` has no
 //!   privilege on it at all. The server reads it at start through the owner's connection
 //!   (`CANOPY_OWNER_DATABASE_URL`), or is given `CANOPY_JWT_SECRET`.

@@ -310,7 +310,11 @@ async fn commit(
 ) -> Result<(), kernel::Error> {
     let tx = Arc::try_unwrap(tx)
         .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
-    tx.commit().await.map_err(kernel::Error::Db)?;
+    // A commit cut off may or may not have happened: never tell the client it may retry
+    // (`UNAVAILABLE`), which could do a mutation twice.
+    tx.commit()
+        .await
+        .map_err(|e| kernel::Error::internal(format!("commit failed: {e}")))?;
     if is_mutation {
         state.live.bus.poke();
         // Whatever the mutation enqueued is visible now.

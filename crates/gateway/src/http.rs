@@ -178,6 +178,15 @@ async fn graphql_post(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
     let is_multipart = content_type.as_deref() == Some("multipart/form-data");
+    if is_multipart && header_str(&headers, PREFLIGHT_HEADER).is_none() {
+        // Refused before a byte of the upload is read.
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "a multipart request needs the header `GraphQL-Require-Preflight: 1`",
+            "BAD_USER_INPUT",
+        );
+    }
     let (limit, what) = if is_multipart {
         (state.config.max_upload_bytes, "multipart request")
     } else {
@@ -305,14 +314,6 @@ async fn multipart(
     body: Bytes,
     media: Media,
 ) -> Response {
-    if header_str(&headers, PREFLIGHT_HEADER).is_none() {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            media,
-            "a multipart request needs the header `GraphQL-Require-Preflight: 1`",
-            "BAD_USER_INPUT",
-        );
-    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

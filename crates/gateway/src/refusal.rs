@@ -10,7 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
-/// Largest error body rewritten (Canopy's own are far smaller; a larger one passes as is).
+/// Largest error body rewritten (Canopy's own are far smaller; a larger one, or one of unknown
+/// size, passes as is).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The middleware: runs the request (cut off after the request timeout) and shapes a refusal.
@@ -38,9 +39,12 @@ pub async fn shape(timeout: Duration, req: Request, next: Next) -> Response {
         }
     };
     let status = response.status();
+    let small = axum::body::HttpBody::size_hint(response.body())
+        .upper()
+        .is_some_and(|n| n <= MAX_ERROR_BODY as u64);
     if !(status.is_client_error() || status.is_server_error())
+        || !small
         || response.headers().contains_key(header::CONTENT_ENCODING)
-        || status == StatusCode::SWITCHING_PROTOCOLS
     {
         return response;
     }

@@ -173,6 +173,23 @@ pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result
     Ok(())
 }
 
+/// After `actor` was authorized in `scope` (`Actor::require_in`), lets the rest of the
+/// transaction see and write that scope's agency rows when the request acts in another
+/// agency or in none (a user of several agencies who named none): scope management (members,
+/// invitations, API keys) is checked against memberships, not against the request's tenant.
+pub async fn enter_scope(
+    db: &impl ConnectionTrait,
+    actor: &crate::Actor,
+    scope: crate::auth::Scope,
+) -> Result<(), Error> {
+    match scope.agency_id() {
+        Some(agency) if actor.tenant != Some(agency) => {
+            set_tenant(db, TenantGuard::Agency(agency)).await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A narrow, transaction-local opening of row-level security beyond the tenant (PostgreSQL;
 /// nothing elsewhere): each lets the rest of the transaction see a few rows of one table that
 /// no tenant setting shows.

@@ -269,3 +269,29 @@ async fn another_agencys_keys_are_invisible() {
     assert!(!node.body.to_string().contains("A's key"));
     assert_eq!(app.count("api_keys WHERE revoked_at IS NULL").await, 1);
 }
+
+#[tokio::test]
+async fn an_owner_of_several_agencies_manages_keys_without_naming_one() {
+    let app = spawn_app().await;
+    let (owner, a) = agency_owner(&app, "owner@a.test").await;
+    let (_, b) = agency_owner(&app, "owner@b.test").await;
+    app.grant(&owner.user_id, Scope::Agency(b), Role::AgencyOwner)
+        .await;
+    // No Canopy-Agency header: the request acts in no agency, and the key's scope decides.
+    for agency in [a, b] {
+        let r = app
+            .gql(Some(&owner.access), CREATE, json!({ "i": { "scopeId": agency_gid(agency), "name": "k", "permissions": ["CONTACTS_READ"] } }))
+            .await
+            .ok();
+        assert_eq!(r.user_errors("apiKeyCreate"), vec![], "{}", r.body);
+        let listed = app
+            .gql(
+                Some(&owner.access),
+                LIST,
+                json!({ "s": agency_gid(agency) }),
+            )
+            .await
+            .ok();
+        assert_eq!(listed.data("apiKeys.totalCount"), 1, "{}", listed.body);
+    }
+}

@@ -337,6 +337,39 @@ async fn tables_with_platform_rows_beside_tenant_rows_are_behind_the_wall_too() 
         .await,
         0
     );
+    // Reading one's own memberships does not let one write them: no self-made platform admin.
+    let tx = runtime.begin().await.expect("begin");
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT set_config('app.user_id', $1, true)",
+        [ua.to_string().into()],
+    ))
+    .await
+    .expect("set");
+    let planted = tx
+        .execute_unprepared(&format!(
+            "INSERT INTO memberships (id, user_id, scope_kind, scope_id, agency_id, role, granted, withheld, all_sub_accounts, created_at, updated_at) \
+             VALUES (gen_random_uuid(), '{ua}', 'platform', '00000000-0000-0000-0000-000000000000', NULL, 'platform_admin', '[]', '[]', true, now(), now())"
+        ))
+        .await
+        .expect_err("a user may not grant themselves a membership")
+        .to_string();
+    assert!(planted.contains("row-level security"), "{planted}");
+    drop(tx);
+    // An agency reads the ledger entries about it but cannot credit its reseller.
+    let tx = runtime.begin().await.expect("begin");
+    tenant(&tx, &a).await;
+    let credited = tx
+        .execute_unprepared(&format!(
+            "INSERT INTO reseller_credit_entries (id, reseller_id, amount, kind, agency_id, created_at) \
+             VALUES (gen_random_uuid(), '{}', 1000000, 'credit', '{aa}', now())",
+            tests::uuid_of(&reseller)
+        ))
+        .await
+        .expect_err("a tenant may not write its reseller's ledger")
+        .to_string();
+    assert!(credited.contains("row-level security"), "{credited}");
+    drop(tx);
     // One API key by its prefix, one invitation by its code's hash: that row alone.
     let prefix = scalar_text(
         &app.db,

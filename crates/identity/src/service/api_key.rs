@@ -51,6 +51,7 @@ pub async fn create(
     // Keys act for integrations, not for people: only users create them.
     let user_id = actor.require_user()?;
     let held = actor.require_in(input.scope, &[Permission::ApiKeysManage])?;
+    kernel::db::enter_scope(db, actor, input.scope).await?;
     let name = input.name.trim().to_owned();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 100 {
@@ -182,6 +183,7 @@ pub async fn list(
     with_total: bool,
 ) -> Result<(Vec<api_key::Model>, kernel::connection::PageInfo, u64), Error> {
     actor.require_in(scope, &[Permission::ApiKeysManage])?;
+    kernel::db::enter_scope(db, actor, scope).await?;
     let base = api_key::Entity::find()
         .filter(api_key::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(api_key::Column::ScopeId.eq(scope.id().unwrap_or(Uuid::nil())));

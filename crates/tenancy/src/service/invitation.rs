@@ -43,6 +43,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let held = actor.require_in(scope, &[Permission::MembersManage])?;
+    kernel::db::enter_scope(db, actor, scope).await?;
     let inviter = actor.require_user()?;
     let email = identity::service::user::normalize_email("input.email", email)?;
     if role.scope_kind() != scope.kind() {
@@ -388,6 +389,7 @@ pub async fn list(
     with_total: bool,
 ) -> Result<(Vec<invitation::Model>, PageInfo, u64), Error> {
     actor.require_in(scope, &[Permission::MembersManage])?;
+    kernel::db::enter_scope(db, actor, scope).await?;
     let q = invitation::Entity::find()
         .filter(invitation::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(invitation::Column::ScopeId.eq(scope.id().unwrap_or(kernel::id::PLATFORM_ID)))

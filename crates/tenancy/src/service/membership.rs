@@ -275,6 +275,7 @@ pub async fn update(
     let (m, u) = get(db, actor, id).await?;
     let scope = scope_of(&m)?;
     actor.require_in(scope, &[Permission::MembersManage])?;
+    kernel::db::enter_scope(db, actor, scope).await?;
     let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
     outranks(actor, m.user_id, scope, current)?;
     let mut errors = Vec::new();
@@ -378,6 +379,7 @@ pub async fn remove(
     let (m, u) = get(db, actor, id).await?;
     let scope = scope_of(&m)?;
     actor.require_in(scope, &[Permission::MembersManage])?;
+    kernel::db::enter_scope(db, actor, scope).await?;
     let current = Role::parse(&m.role).ok_or_else(|| Error::internal("bad role"))?;
     outranks(actor, m.user_id, scope, current)?;
     let txn = db.begin().await?;
@@ -410,6 +412,7 @@ pub async fn list(
 ) -> Result<(Vec<MemberRow>, kernel::connection::PageInfo, u64), Error> {
     use sea_orm::PaginatorTrait;
     actor.require_in(scope, &[Permission::MembersManage])?;
+    kernel::db::enter_scope(db, actor, scope).await?;
     let q = membership::Entity::find()
         .filter(membership::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(membership::Column::ScopeId.eq(scope.id().unwrap_or(kernel::id::PLATFORM_ID)));

@@ -29,13 +29,16 @@ pub async fn shape(timeout: Duration, req: Request, next: Next) -> Response {
                 "the request took longer than {} s and was cut off; nothing it did was kept",
                 timeout.as_secs()
             );
-            let mut resp = body(
+            let mut resp = live::wire::error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                &error(&message, "UNAVAILABLE", &request_id),
+                live::wire::Media::Json,
+                &message,
+                "UNAVAILABLE",
             );
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
-            return resp;
+            // Shaped below like every refusal (the request id added).
+            resp
         }
     };
     let status = response.status();
@@ -97,15 +100,6 @@ fn error(message: &str, code: &str, request_id: &str) -> serde_json::Value {
     serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }]
     })
-}
-
-fn body(status: StatusCode, json: &serde_json::Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        json.to_string(),
-    )
-        .into_response()
 }
 
 /// The code a bare status stands for.

@@ -201,7 +201,8 @@ impl Event {
             return Ok(None);
         };
         let (tx, _) = kernel::db::request(ctx)?;
-        let member = tenancy::memberships_of(&**tx, id)
+        // The tenant's membership rows say whether they belong to it: no opening needed.
+        let member = tenancy::visible_memberships_of(&**tx, id)
             .await?
             .iter()
             .any(|m| m.scope.agency_id().is_some() && m.scope.agency_id() == self.0.agency_id);

@@ -24,7 +24,7 @@ pub use graphql::{
 };
 pub use guard::{Access, SubAccountData};
 pub use service::context::{act, resolve_tenant};
-pub use service::membership::{grant, memberships_of, user_can};
+pub use service::membership::{grant, memberships_of, user_can, visible_memberships_of};
 
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};

@@ -215,18 +215,6 @@ async fn record_lane_entry(db: &impl ConnectionTrait, t: &ticket::Model) -> Resu
     Ok(())
 }
 
-fn taken_rank(e: sea_orm::DbErr) -> Error {
-    if kernel::db::is_unique_violation(&e) {
-        Error::user(
-            "input",
-            UserErrorCode::Taken,
-            "the lane changed at the same moment: try again",
-        )
-    } else {
-        e.into()
-    }
-}
-
 /// Creates a ticket at the end of a lane.
 pub async fn create<C>(
     db: &C,
@@ -278,7 +266,7 @@ where
         last = last_rank(&txn, l.agency_id, l.id).await?;
     }
     m.rank = Set(kernel::rank::between(last.as_deref(), None)?);
-    let t = m.insert(&txn).await.map_err(taken_rank)?;
+    let t = m.insert(&txn).await.map_err(kernel::db::taken_rank)?;
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;
     }
@@ -393,7 +381,7 @@ where
     m.lane_id = Set(target.id);
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
-    let t = m.update(&txn).await.map_err(taken_rank)?;
+    let t = m.update(&txn).await.map_err(kernel::db::taken_rank)?;
     if from != t.lane_id {
         record_lane_entry(&txn, &t).await?;
     }

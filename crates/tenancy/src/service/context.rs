@@ -29,7 +29,7 @@ pub async fn act(
     let memberships = match member {
         Some(user_id) => {
             kernel::db::open(db, kernel::db::Opening::User(user_id)).await?;
-            super::membership::read_memberships(db, user_id).await?
+            super::membership::visible_memberships_of(db, user_id).await?
         }
         None => Vec::new(),
     };

@@ -50,11 +50,13 @@ pub async fn memberships_of(
     user_id: Uuid,
 ) -> Result<Vec<Membership>, Error> {
     kernel::db::open(db, kernel::db::Opening::MemberOf(user_id)).await?;
-    read_memberships(db, user_id).await
+    visible_memberships_of(db, user_id).await
 }
 
-/// The memberships of a user the transaction has been opened to.
-pub(crate) async fn read_memberships(
+/// The memberships of a user that the transaction sees already, with no opening: in the
+/// tenant, that user's memberships there (enough to tell whether they belong to it); after
+/// `Opening::User` or `MemberOf`, all of them.
+pub async fn visible_memberships_of(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> Result<Vec<Membership>, Error> {

@@ -32,6 +32,7 @@ mod m20261203_000023_webhooks;
 pub mod m20261203_000024_unique_ranks;
 pub mod m20261203_000025_second_wall;
 mod m20261203_000026_credentials;
+mod m20261204_000027_funnels;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_unique_ranks::Migration),
             Box::new(m20261203_000025_second_wall::Migration),
             Box::new(m20261203_000026_credentials::Migration),
+            Box::new(m20261204_000027_funnels::Migration),
         ]
     }
 }

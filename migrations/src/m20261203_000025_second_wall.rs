@@ -30,7 +30,8 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const T: &str = "agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)";
+/// The tenant (`app.agency_id`).
+pub const T: &str = "agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)";
 const X: &str = "(SELECT current_setting('app.cross_tenant', true)) = 'on'";
 const RESELLERS: &str =
     "(SELECT string_to_array(NULLIF(current_setting('app.reseller_ids', true), ''), ','))::uuid[]";
@@ -59,7 +60,7 @@ fn any(parts: &[&str]) -> String {
 }
 
 /// ENABLE + FORCE, a permissive base, and one restrictive policy per command.
-fn secure(table: &str, read: &str, insert: &str, update: &str, delete: &str) -> String {
+pub fn secure(table: &str, read: &str, insert: &str, update: &str, delete: &str) -> String {
     format!(
         r#"
 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;

@@ -62,8 +62,16 @@ pub fn router(state: AppState) -> Router {
         ])
         .max_age(Duration::from_secs(600));
     let live = state.live.clone().routes();
+    let sites = axum::middleware::from_fn_with_state(state.clone(), crate::sites::dispatch);
     let timeout = Duration::from_secs(config.request_timeout_secs);
-    router.with_state(state).merge(live).layer(
+    // Published funnel pages answer first for their hosts (`crate::sites`); the fallback is
+    // explicit so that the layer covers unknown paths too.
+    let router = router
+        .with_state(state)
+        .merge(live)
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(sites);
+    router.layer(
         ServiceBuilder::new()
             .layer(SetSensitiveRequestHeadersLayer::new([
                 header::AUTHORIZATION,

@@ -1,7 +1,8 @@
 //! The `canopy` gateway, the edge only: the axum server and its middleware, the merged GraphQL
 //! schema, authentication and the request's tenant context, one transaction per request, health
-//! checks, metrics, the CLI, and starting the job runtime with every domain's handlers. The live stack is `live`, the object graph `graph`, seeding
-//! `fixtures`.
+//! checks, metrics, the CLI, published funnel pages by host (`sites`), and starting the job
+//! runtime with every domain's handlers. The live stack is `live`, the object graph `graph`,
+//! seeding `fixtures`.
 //!
 //! It is the only crate that depends on every other; none depends on it.
 
@@ -16,6 +17,7 @@ pub mod refusal;
 pub mod savepoint;
 pub mod schema;
 pub mod serve;
+pub mod sites;
 pub mod work;
 
 pub use app::{App, AppState};

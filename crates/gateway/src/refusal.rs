@@ -45,8 +45,14 @@ pub async fn shape(timeout: Duration, req: Request, next: Next) -> Response {
     let small = axum::body::HttpBody::size_hint(response.body())
         .upper()
         .is_some_and(|n| n <= MAX_ERROR_BODY as u64);
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error())
         || !small
+        || html
         || response.headers().contains_key(header::CONTENT_ENCODING)
     {
         return response;

@@ -2,6 +2,7 @@
 
 use async_graphql::{MergedObject, Schema};
 use crm::{CrmMutation, CrmQuery};
+use funnels::{FunnelsMutation, FunnelsQuery};
 use graph::CoreQuery;
 use identity::{IdentityMutation, IdentityQuery};
 use jobs::{JobsMutation, JobsQuery};
@@ -16,11 +17,12 @@ use webhooks::{WebhooksMutation, WebhooksQuery};
 
 /// Every crate's per-request loaders: installed on each request (`crate::http`), cleared
 /// before each top-level mutation (`crate::savepoint`). A crate with loaders adds one entry.
-pub const LOADERS: [&dyn RequestLoaders; 4] = [
+pub const LOADERS: [&dyn RequestLoaders; 5] = [
     &identity::Loaders,
     &tenancy::Loaders,
     &crm::Loaders,
     &kanban::Loaders,
+    &funnels::Loaders,
 ];
 
 /// Every query of the API.
@@ -33,6 +35,7 @@ pub struct QueryRoot(
     TenancyQuery,
     CrmQuery,
     KanbanQuery,
+    FunnelsQuery,
     JobsQuery,
     WebhooksQuery,
 );
@@ -45,6 +48,7 @@ pub struct MutationRoot(
     TenancyMutation,
     CrmMutation,
     KanbanMutation,
+    FunnelsMutation,
     JobsMutation,
     WebhooksMutation,
 );
@@ -89,6 +93,7 @@ fn build_one(
     })
     .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
     .data(crate::work::webhook_settings(config))
+    .data(crate::work::funnel_settings(config))
     // The edge measures every document first (`live::wire::Shape`: depth, aliases, and a cost
     // that multiplies by page size) and refuses it with the limit named; these are backstops
     // that a document within the edge's limits never reaches.

@@ -30,6 +30,7 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
 pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
     [
         webhooks::TENANT_TABLES,
+        funnels::TENANT_TABLES,
         kanban::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
@@ -39,6 +40,20 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         tenancy::retention::TENANT_TABLES,
     ]
     .concat()
+}
+
+/// The funnels' deployment settings.
+pub fn funnel_settings(config: &kernel::Config) -> funnels::Settings {
+    let sites = config.sites_domain();
+    let platform = config
+        .platform_domain
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    funnels::Settings {
+        sites_domain: sites.clone(),
+        reserved_domains: vec![platform, sites],
+    }
 }
 
 /// The webhooks' deployment settings.

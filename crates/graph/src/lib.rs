@@ -10,6 +10,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use crm::{Activity, Contact, CustomField, Segment, Tag};
+use funnels::{Funnel, FunnelPage, FunnelPageVersion};
 use identity::{ApiKey, User};
 use jobs::Job;
 use kanban::{
@@ -88,6 +89,12 @@ pub enum Node {
     WebhookEndpoint(WebhookEndpoint),
     /// A message to a webhook endpoint.
     WebhookMessage(WebhookMessage),
+    /// A funnel or website.
+    Funnel(Funnel),
+    /// A page of a funnel.
+    FunnelPage(FunnelPage),
+    /// A published version of a funnel page.
+    FunnelPageVersion(FunnelPageVersion),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -198,6 +205,17 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         NodeKind::WebhookMessage => Ok(Node::WebhookMessage(WebhookMessage(
             webhooks::service::message::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
+        NodeKind::Funnel => Ok(Node::Funnel(Funnel(
+            funnels::service::funnel::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::FunnelPage => Ok(Node::FunnelPage(FunnelPage(
+            funnels::service::page::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::FunnelPageVersion => {
+            let (v, live) =
+                funnels::service::publish::get_with_live(&**tx, &rc.actor, gid.uuid).await?;
+            Ok(Node::FunnelPageVersion(FunnelPageVersion(v, live)))
+        }
         _ => Err(Error::NotFound),
     }
 }

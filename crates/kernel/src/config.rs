@@ -35,6 +35,12 @@ pub struct Config {
     )]
     pub platform_domain: String,
 
+    /// The domain funnels and websites are published under: a funnel is served at
+    /// `<its subdomain>.<this domain>` (point a wildcard DNS record at Canopy). Default:
+    /// `sites.<platform domain>`.
+    #[arg(long, env = "CANOPY_SITES_DOMAIN")]
+    pub sites_domain: Option<String>,
+
     /// Address to listen on.
     #[arg(long, env = "CANOPY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -218,6 +224,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The domain funnels are published under (see [`Config::sites_domain`]).
+    pub fn sites_domain(&self) -> String {
+        let d = match &self.sites_domain {
+            Some(d) if !d.trim().is_empty() => d.trim().to_owned(),
+            _ => format!("sites.{}", self.platform_domain.trim()),
+        };
+        d.trim_end_matches('.').to_ascii_lowercase()
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> &str {
         self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)

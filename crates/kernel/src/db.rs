@@ -204,6 +204,10 @@ pub enum Opening {
     ApiKeyPrefix(String),
     /// The invitation whose code hashes to this, to accept it (`app.invitation_token`).
     InvitationToken(String),
+    /// The funnel served at a host, to render its published pages to the public
+    /// (`app.site_host`): its subdomain (the host's first label under the sites' domain, no
+    /// dot) or its custom domain (the whole host).
+    SiteHost(String),
 }
 
 /// Opens what [`Opening`] names for the rest of the transaction (one statement).
@@ -222,6 +226,7 @@ pub async fn open(db: &impl ConnectionTrait, opening: Opening) -> Result<(), Err
         ),
         Opening::ApiKeyPrefix(p) => ("SELECT set_config('app.api_key_prefix', $1, true)", p),
         Opening::InvitationToken(h) => ("SELECT set_config('app.invitation_token', $1, true)", h),
+        Opening::SiteHost(h) => ("SELECT set_config('app.site_host', $1, true)", h),
     };
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,

@@ -128,6 +128,32 @@ event_types! {
     CustomFieldArchived = "custom_field.archived",
     /// `custom_field.unarchived`
     CustomFieldUnarchived = "custom_field.unarchived",
+    /// `funnel.created`
+    FunnelCreated = "funnel.created",
+    /// `funnel.updated`
+    FunnelUpdated = "funnel.updated",
+    /// `funnel.deleted`
+    FunnelDeleted = "funnel.deleted",
+    /// `funnel.domain_added`
+    FunnelDomainAdded = "funnel.domain_added",
+    /// `funnel.domain_removed`
+    FunnelDomainRemoved = "funnel.domain_removed",
+    /// `funnel_page.created`
+    FunnelPageCreated = "funnel_page.created",
+    /// `funnel_page.updated`
+    FunnelPageUpdated = "funnel_page.updated",
+    /// `funnel_page.moved`
+    FunnelPageMoved = "funnel_page.moved",
+    /// `funnel_page.deleted`
+    FunnelPageDeleted = "funnel_page.deleted",
+    /// `funnel_page.draft_saved`
+    FunnelPageDraftSaved = "funnel_page.draft_saved",
+    /// `funnel_page.published`
+    FunnelPagePublished = "funnel_page.published",
+    /// `funnel_page.rolled_back`
+    FunnelPageRolledBack = "funnel_page.rolled_back",
+    /// `funnel_page.unpublished`
+    FunnelPageUnpublished = "funnel_page.unpublished",
     /// `idea_board.created`
     IdeaBoardCreated = "idea_board.created",
     /// `idea.created`
@@ -359,6 +385,7 @@ pub fn subject_read_permission(subject_type: &str) -> Option<crate::auth::Permis
         | "Idea" | "WorkspaceLink" => Permission::PipelinesRead,
         "Membership" | "Invitation" => Permission::MembersManage,
         "ApiKey" => Permission::ApiKeysManage,
+        "Funnel" | "FunnelPage" | "FunnelPageVersion" => Permission::FunnelsRead,
         "SubAccount" | "Agency" | "SidebarOption" => Permission::SettingsManage,
         _ => return None,
     })

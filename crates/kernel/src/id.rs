@@ -74,11 +74,17 @@ pub enum NodeKind {
     WebhookEndpoint,
     /// A message to a webhook endpoint.
     WebhookMessage,
+    /// A funnel or website of a sub-account.
+    Funnel,
+    /// A page (a step) of a funnel.
+    FunnelPage,
+    /// A published, immutable version of a funnel page.
+    FunnelPageVersion,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 34] = [
+    pub const ALL: [NodeKind; 37] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -113,6 +119,9 @@ impl NodeKind {
         NodeKind::Job,
         NodeKind::WebhookEndpoint,
         NodeKind::WebhookMessage,
+        NodeKind::Funnel,
+        NodeKind::FunnelPage,
+        NodeKind::FunnelPageVersion,
     ];
 
     /// The id prefix of this kind.
@@ -152,6 +161,9 @@ impl NodeKind {
             NodeKind::Job => "job",
             NodeKind::WebhookEndpoint => "whe",
             NodeKind::WebhookMessage => "whm",
+            NodeKind::Funnel => "fnl",
+            NodeKind::FunnelPage => "fpg",
+            NodeKind::FunnelPageVersion => "fpv",
         }
     }
 
@@ -197,6 +209,9 @@ impl NodeKind {
             NodeKind::Job => "Job",
             NodeKind::WebhookEndpoint => "WebhookEndpoint",
             NodeKind::WebhookMessage => "WebhookMessage",
+            NodeKind::Funnel => "Funnel",
+            NodeKind::FunnelPage => "FunnelPage",
+            NodeKind::FunnelPageVersion => "FunnelPageVersion",
         }
     }
 

@@ -390,6 +390,37 @@ async fn foreign_ids_are_not_found_everywhere() {
         !v1_message.is_empty(),
         "the victim's endpoint got a message"
     );
+    // A funnel of the victim's, its home page (with a draft) and a published version of it.
+    let f = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { funnelCreate(input: { subAccountId: $s, kind: FUNNEL, name: \"Offer\", subdomain: \"victim-offer\" }) { funnel { id pages { id } } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok();
+    let v1_funnel = f
+        .data("funnelCreate.funnel.id")
+        .as_str()
+        .expect("funnel")
+        .to_owned();
+    let v1_funnel_page = f.data("funnelCreate.funnel.pages")[0]["id"]
+        .as_str()
+        .expect("page")
+        .to_owned();
+    let published = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($p: ID!) { funnelPagePublish(id: $p) { version { id } } }",
+            json!({ "p": v1_funnel_page }),
+        )
+        .await
+        .ok();
+    let v1_funnel_version = published
+        .data("funnelPagePublish.version.id")
+        .as_str()
+        .expect("version")
+        .to_owned();
     // A session of the victim owner's. No query names sessions, so its id is read from the
     // database: an attacker could only guess it.
     let victim_session = {
@@ -469,6 +500,9 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_job,
         &v1_endpoint,
         &v1_message,
+        &v1_funnel,
+        &v1_funnel_page,
+        &v1_funnel_version,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

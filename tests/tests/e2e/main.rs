@@ -10,6 +10,7 @@ mod correctness;
 mod counters;
 mod custom_fields;
 mod edge;
+mod funnels;
 mod graphiql;
 mod http;
 mod identity;

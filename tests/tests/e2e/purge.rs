@@ -56,6 +56,16 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         json!({ "d": id(&second, "d.ticket.id"), "i": id(&second, "idea.idea.id") }),
     )
     .await;
+    let funnel = q(
+        "mutation($s: ID!, $d: String!) { f: funnelCreate(input: { subAccountId: $s, kind: WEBSITE, name: \"Site\", subdomain: $d }) { funnel { id pages { id } } } }",
+        json!({ "s": sub, "d": format!("purge-{tag}") }),
+    )
+    .await;
+    q(
+        "mutation($f: ID!, $p: ID!, $h: String!) { d: funnelDomainAdd(funnelId: $f, host: $h) { userErrors { code } } p: funnelPagePublish(id: $p) { version { id } } }",
+        json!({ "f": id(&funnel, "f.funnel.id"), "p": funnel.data("f.funnel.pages")[0]["id"], "h": format!("{tag}.purge-example.com") }),
+    )
+    .await;
 }
 
 /// Rows per table with an `agency_id` column, for `agency`.

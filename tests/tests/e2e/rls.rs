@@ -142,11 +142,13 @@ async fn the_runtime_role_sees_only_its_tenant() {
 
 /// The unique keys of tenant tables that do not include `agency_id`, each for a reason
 /// ARCHITECTURE.md gives ("Keys without agency_id").
-const KEYS_WITHOUT_AGENCY: [&str; 13] = [
+const KEYS_WITHOUT_AGENCY: [&str; 15] = [
     "api_keys_pkey",
     "api_keys_prefix_key",
     "email_outbox_pkey",
     "events_pkey",
+    "funnel_domains_host",
+    "funnels_subdomain",
     "invitations_one_pending",
     "invitations_pkey",
     "invitations_token_hash_key",

@@ -1,0 +1,160 @@
+//! The public side: the published page at a host and path, for anyone, with no sign-in.
+//!
+//! Architecture Invariant: the public sees only live versions (`funnel_pages.live_version_id`)
+//! of funnels whose sub-account and agency are live (not suspended, not deleted). A draft, an
+//! unpublished page or a page of another funnel is never served: the lookup is by the host's
+//! one funnel, then by path within it. The host is the only thing read before the tenant is
+//! known (`kernel::db::Opening::SiteHost`); the rest is read in that tenant.
+
+use crate::document::{self, render};
+use crate::entity::{FunnelKind, domain, funnel, page, version};
+use kernel::db::{Opening, TenantGuard};
+use kernel::error::Error;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::hash::{Hash, Hasher};
+use tenancy::entity::{agency, sub_account};
+
+/// What a host and path serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// A published page.
+    Page {
+        /// The whole HTML document.
+        html: String,
+        /// Its entity tag (a hash of the HTML, quoted).
+        etag: String,
+    },
+    /// The host's funnel has no published page at this path, or its tenant is offline.
+    NotFound,
+    /// No funnel is served at this host.
+    NoSite,
+}
+
+/// A host as a visitor sent it, normalized: lower case, no port, no trailing dot.
+pub fn normalize_host(host: &str) -> String {
+    let host = host.trim().to_ascii_lowercase();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if !h.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host.as_str(),
+    };
+    host.trim_end_matches('.').to_owned()
+}
+
+/// The funnel serving `host`: `<subdomain>.<sites_domain>`, or a custom domain. Opens the host
+/// and then enters the funnel's tenant on `db` (a transaction of its own).
+async fn funnel_at(
+    db: &impl ConnectionTrait,
+    sites_domain: &str,
+    host: &str,
+) -> Result<Option<funnel::Model>, Error> {
+    if host.is_empty() || host.len() > 253 {
+        return Ok(None);
+    }
+    let sub = host
+        .strip_suffix(sites_domain)
+        .and_then(|s| s.strip_suffix('.'))
+        .filter(|s| !s.is_empty() && !s.contains('.'));
+    // The opening names what is looked up: a subdomain (no dot) or a custom domain (dots).
+    let key = sub.unwrap_or(host);
+    kernel::db::open(db, Opening::SiteHost(key.to_owned())).await?;
+    let f = match sub {
+        Some(sub) => {
+            funnel::Entity::find()
+                .filter(funnel::Column::Subdomain.eq(sub))
+                .one(db)
+                .await?
+        }
+        None => {
+            let Some(d) = domain::Entity::find()
+                .filter(domain::Column::Host.eq(host))
+                .one(db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            kernel::db::set_tenant(db, TenantGuard::Agency(d.agency_id)).await?;
+            funnel::Entity::find_by_id((d.agency_id, d.funnel_id))
+                .one(db)
+                .await?
+        }
+    };
+    let Some(f) = f else { return Ok(None) };
+    kernel::db::set_tenant(db, TenantGuard::Agency(f.agency_id)).await?;
+    Ok(Some(f))
+}
+
+/// Whether the funnel's agency and sub-account are live.
+async fn online(db: &impl ConnectionTrait, f: &funnel::Model) -> Result<bool, Error> {
+    let a = agency::Entity::find_by_id(f.agency_id).one(db).await?;
+    if !a.is_some_and(|a| a.status == "active" && a.deleted_at.is_none()) {
+        return Ok(false);
+    }
+    let s = sub_account::Entity::find_by_id((f.agency_id, f.sub_account_id))
+        .one(db)
+        .await?;
+    Ok(s.is_some_and(|s| s.status == "active" && s.deleted_at.is_none()))
+}
+
+/// The published page at `host` and `path`, rendered. `db` should be a transaction of its own:
+/// it is left in the funnel's tenant.
+pub async fn serve(
+    db: &impl ConnectionTrait,
+    sites_domain: &str,
+    host: &str,
+    path: &str,
+) -> Result<Served, Error> {
+    let host = normalize_host(host);
+    let path = super::normalize_path(path);
+    let Some(f) = funnel_at(db, &sites_domain.to_ascii_lowercase(), &host).await? else {
+        return Ok(Served::NoSite);
+    };
+    if !online(db, &f).await? {
+        return Ok(Served::NotFound);
+    }
+    let pages = page::Entity::find()
+        .filter(page::Column::AgencyId.eq(f.agency_id))
+        .filter(page::Column::FunnelId.eq(f.id))
+        .filter(page::Column::LiveVersionId.is_not_null())
+        .order_by_asc(page::Column::Rank)
+        .order_by_asc(page::Column::Id)
+        .all(db)
+        .await?;
+    let Some(p) = pages
+        .iter()
+        .find(|p| path.as_deref() == Some(p.path.as_str()))
+    else {
+        return Ok(Served::NotFound);
+    };
+    let Some(v) = match p.live_version_id {
+        Some(id) => {
+            version::Entity::find_by_id((f.agency_id, id))
+                .one(db)
+                .await?
+        }
+        None => None,
+    }
+    .filter(|v| v.page_id == p.id) else {
+        return Ok(Served::NotFound);
+    };
+    let navigation: Vec<(String, String)> = if f.kind == FunnelKind::Website {
+        pages
+            .iter()
+            .map(|p| (p.name.clone(), p.path.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let doc = document::stored(&document::upgrade(v.document.clone()).unwrap_or_default());
+    let frame = render::PageFrame {
+        site_name: &f.name,
+        title: v.seo_title.as_deref().unwrap_or(&p.name),
+        description: v.seo_description.as_deref(),
+        favicon: f.favicon_url.as_deref(),
+        navigation: &navigation,
+    };
+    let html = render::page(&frame, &doc);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    html.hash(&mut hasher);
+    let etag = format!("\"{:016x}\"", hasher.finish());
+    Ok(Served::Page { html, etag })
+}

@@ -1,0 +1,225 @@
+//! Published funnel pages, by host: a request for `<subdomain>.<sites domain>` (or a funnel's
+//! custom domain) is answered with the page the funnels crate renders (`funnels::service::
+//! site`), never by the API.
+//!
+//! Which host is which:
+//! - under the sites' domain: always a site (the API is not served there);
+//! - the platform's domain, its subdomains, the sites' domain itself, `localhost` and IP
+//!   addresses: always the API;
+//! - any other host (a custom domain): a site if a funnel has it; the API's own paths
+//!   (`/graphql…`, `/healthz`, `/readyz`, `/metrics`, `/graphiql/…`) stay the API's.
+//!
+//! Pages carry an `ETag` (a hash of the HTML) and `Cache-Control: public, no-cache`, so a
+//! browser or CDN revalidates and gets `304 Not Modified` while the page is unchanged, and a
+//! publish or rollback shows at once. A `Content-Security-Policy` allows no script at all.
+
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use funnels::service::site::{self, Served};
+use sea_orm::TransactionTrait;
+
+/// The policy every page is served with: no script runs, whatever the content.
+const CSP: &str = "default-src 'none'; img-src http: https: data:; media-src http: https:; \
+style-src 'unsafe-inline'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com; \
+form-action 'self'; base-uri 'none'";
+
+/// What a host is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostKind {
+    Api,
+    Site,
+    MaybeSite,
+}
+
+fn classify(host: &str, sites_domain: &str, platform_domain: &str) -> HostKind {
+    if host.ends_with(&format!(".{sites_domain}")) {
+        return HostKind::Site;
+    }
+    let ip = host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[');
+    if ip
+        || !host.contains('.')
+        || host == sites_domain
+        || host == platform_domain
+        || host.ends_with(&format!(".{platform_domain}"))
+    {
+        return HostKind::Api;
+    }
+    HostKind::MaybeSite
+}
+
+fn api_path(path: &str) -> bool {
+    path == "/graphql"
+        || path.starts_with("/graphql/")
+        || path.starts_with("/graphiql/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+fn host_of(req: &Request) -> Option<String> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()))
+        .map(|h| site::normalize_host(&h))
+}
+
+/// The middleware: sends site requests to [`serve`], the rest on to the API.
+pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(host) = host_of(&req) else {
+        return next.run(req).await;
+    };
+    let sites = state.config.sites_domain();
+    let platform = site::normalize_host(&state.config.platform_domain);
+    match classify(&host, &sites, &platform) {
+        HostKind::Api => next.run(req).await,
+        HostKind::MaybeSite if api_path(req.uri().path()) => next.run(req).await,
+        kind => match serve(&state, &sites, &host, Asked::of(&req)).await {
+            Some(resp) => resp,
+            None if kind == HostKind::MaybeSite => next.run(req).await,
+            None => html(
+                StatusCode::NOT_FOUND,
+                funnels::document::render::not_found(),
+                None,
+            ),
+        },
+    }
+}
+
+fn html(status: StatusCode, body: String, etag: Option<&str>) -> Response {
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    security_headers(h);
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
+        h.insert(header::ETAG, tag);
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, no-cache"),
+        );
+    } else {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+fn security_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// What [`serve`] needs of a request (a `Request` itself cannot be held across an await).
+struct Asked {
+    method: Method,
+    path: String,
+    if_none_match: HeaderMap,
+    request_id: String,
+}
+
+impl Asked {
+    fn of(req: &Request) -> Self {
+        let mut if_none_match = HeaderMap::new();
+        for v in req.headers().get_all(header::IF_NONE_MATCH) {
+            if_none_match.append(header::IF_NONE_MATCH, v.clone());
+        }
+        Self {
+            method: req.method().clone(),
+            path: req.uri().path().to_owned(),
+            if_none_match,
+            request_id: req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_owned(),
+        }
+    }
+}
+
+/// The answer for a site request, or `None` when no funnel has the host.
+async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<Response> {
+    let served = async {
+        let txn = state.db.begin().await?;
+        let served = site::serve(&txn, sites, host, &req.path).await?;
+        txn.commit().await?;
+        Ok::<_, kernel::Error>(served)
+    }
+    .await;
+    let served = match served {
+        Ok(s) => s,
+        Err(e) => {
+            return Some(live::wire::rejected(
+                e,
+                live::wire::Media::Json,
+                &req.request_id,
+            ));
+        }
+    };
+    if !matches!(served, Served::NoSite) && !matches!(req.method, Method::GET | Method::HEAD) {
+        let mut resp = (StatusCode::METHOD_NOT_ALLOWED, Body::empty()).into_response();
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Some(resp);
+    }
+    match served {
+        Served::NoSite => None,
+        Served::NotFound => Some(html(
+            StatusCode::NOT_FOUND,
+            funnels::document::render::not_found(),
+            None,
+        )),
+        Served::Page { html: body, etag } => {
+            if matches(&req.if_none_match, &etag) {
+                let mut resp = html(StatusCode::NOT_MODIFIED, String::new(), Some(&etag));
+                resp.headers_mut().remove(header::CONTENT_TYPE);
+                *resp.body_mut() = Body::empty();
+                return Some(resp);
+            }
+            Some(html(StatusCode::OK, body, Some(&etag)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_sorted_into_sites_and_the_api() {
+        let k = |h| classify(h, "sites.canopy.test", "canopy.test");
+        assert_eq!(k("shop.sites.canopy.test"), HostKind::Site);
+        assert_eq!(k("canopy.test"), HostKind::Api);
+        assert_eq!(k("api.canopy.test"), HostKind::Api);
+        assert_eq!(k("sites.canopy.test"), HostKind::Api);
+        assert_eq!(k("127.0.0.1"), HostKind::Api);
+        assert_eq!(k("localhost"), HostKind::Api);
+        assert_eq!(k("www.example.com"), HostKind::MaybeSite);
+    }
+}

@@ -3,6 +3,7 @@
 //! server, a new database cloned from a migrated template and dropped afterwards.
 
 mod app;
+pub mod browser;
 pub mod effects;
 mod fixtures;
 mod gql;

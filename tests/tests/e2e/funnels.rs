@@ -411,3 +411,34 @@ async fn the_page_document_schema_is_published() {
         assert!(schema.contains(t), "{t} missing from {schema}");
     }
 }
+
+#[tokio::test]
+async fn chromium_shows_the_published_page_and_runs_no_script_from_its_content() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let (_, home) = funnel(&app, &w.owner, &w.dental, "spring-offer").await;
+    // Each would mark the page if it ran: a script, an event handler, a javascript: link.
+    let d = json!({ "schemaVersion": 1, "blocks": [{ "type": "section", "children": [
+        { "type": "heading", "level": 1, "text": "Visible headline" },
+        { "type": "customHtml", "html": "<p>Kept paragraph</p><script>document.title='pwned-script'</script><img src=\"/x.png\" onerror=\"document.title='pwned-onerror'\"><svg onload=\"document.title='pwned-svg'\"></svg>" },
+        { "type": "text", "text": "<script>document.title='pwned-text'</script>" }
+    ]}]});
+    publish(&app, &w.owner, &home, d).await;
+    let url = format!(
+        "http://spring-offer.sites.canopy.localhost:{}/",
+        app.addr.port()
+    );
+    let out = tests::browser::headless(&url, &["--dump-dom"]).await;
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("Visible headline") && dom.contains("Kept paragraph"),
+        "the page did not render: {dom}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dom.contains("<title>pwned"), "a script ran: {dom}");
+    assert!(
+        dom.contains("<title>Spring offer</title>")
+            || dom.contains("<title>Home · Spring offer</title>"),
+        "{dom}"
+    );
+}

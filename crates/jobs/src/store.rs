@@ -124,6 +124,11 @@ pub(crate) async fn claim_lanes(
     plan: &[(Uuid, Uuid, usize)],
     lease_until: DateTime<Utc>,
 ) -> Result<Vec<Claimed>, Error> {
+    // No lane to serve (no agency has work, or every one holds its share): no statement, and
+    // none with an empty `VALUES` list, which is a syntax error.
+    if plan.is_empty() {
+        return Ok(Vec::new());
+    }
     if db.get_database_backend() != DbBackend::Postgres || plan.len() == 1 {
         let mut out = Vec::new();
         for (agency, after, limit) in plan {

@@ -61,6 +61,11 @@ async fn migrate_and_seed_demo_are_idempotent() {
         (7, 3, 3, 1)
     );
     assert_eq!(
+        count(&url, "funnel_page_versions").await,
+        1,
+        "the demo funnel's page is published"
+    );
+    assert_eq!(
         count(
             &url,
             "agencies a WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.agency_id = a.id)"

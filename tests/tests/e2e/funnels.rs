@@ -442,3 +442,47 @@ async fn chromium_shows_the_published_page_and_runs_no_script_from_its_content()
         "{dom}"
     );
 }
+
+#[tokio::test]
+async fn a_funnel_is_cloned_into_a_sibling_sub_account_unpublished() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let (funnel_id, home) = funnel(&app, &w.owner, &w.dental, "spring-offer").await;
+    publish(&app, &w.owner, &home, doc("Original")).await;
+    const CLONE: &str = "mutation($id: ID!, $i: FunnelCloneInput!) { funnelClone(id: $id, input: $i) { funnel { subAccountId subdomain pages { path published draft } } userErrors { field code } } }";
+    let r = app
+        .gql(Some(&w.owner.access), CLONE, json!({ "id": funnel_id, "i": { "subAccountId": w.gardens, "name": "Copy", "subdomain": "garden-offer" } }))
+        .await
+        .ok();
+    let copy = r.data("funnelClone.funnel");
+    assert_eq!(copy["subAccountId"], json!(w.gardens));
+    assert_eq!(copy["pages"][0]["published"], false);
+    assert_eq!(
+        copy["pages"][0]["draft"]["blocks"][0]["children"][0]["text"],
+        "Original"
+    );
+    assert_eq!(
+        visit(&app, &site("garden-offer"), "/", None).await.status(),
+        404
+    );
+
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            CLONE,
+            json!({ "id": funnel_id, "i": { "name": "Again", "subdomain": "spring-offer" } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.user_errors("funnelClone"),
+        vec![("input.subdomain".to_owned(), "TAKEN".to_owned())]
+    );
+    let dental_only = app
+        .member("dental@acme.test", &w.dental, Role::SubaccountAdmin)
+        .await;
+    let r = app
+        .gql(Some(&dental_only.access), CLONE, json!({ "id": funnel_id, "i": { "subAccountId": w.gardens, "name": "X", "subdomain": "sneaky-copy" } }))
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"), "{}", r.body);
+}

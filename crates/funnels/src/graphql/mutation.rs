@@ -74,6 +74,17 @@ pub struct FunnelUpdateInput {
     pub favicon_url: Option<String>,
 }
 
+/// Input of `funnelClone`.
+#[derive(InputObject)]
+pub struct FunnelCloneInput {
+    /// The sub-account the copy goes to (of the same agency); null: the funnel's own.
+    pub sub_account_id: Option<ID>,
+    /// The copy's name (1 to 100 characters).
+    pub name: String,
+    /// The copy's subdomain, unique on the platform.
+    pub subdomain: String,
+}
+
 /// Input of `funnelPageCreate`.
 #[derive(InputObject)]
 pub struct FunnelPageCreateInput {
@@ -168,6 +179,32 @@ impl FunnelsMutation {
         funnel::delete(&**tx, &rc.actor, id_of(&id, NodeKind::Funnel)?)
             .await
             .map(|id| gid(NodeKind::Funnel, id))
+            .into_payload()
+    }
+
+    /// Copies a funnel into its own sub-account or another of the same agency (reading the
+    /// funnel, and `FUNNELS_WRITE` where the copy goes): its pages with their names, paths,
+    /// order, SEO fields and drafts. The copy starts unpublished and without custom domains.
+    async fn funnel_clone(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The funnel's global id.")] id: ID,
+        #[graphql(desc = "The copy.")] input: FunnelCloneInput,
+    ) -> async_graphql::Result<FunnelPayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let sub = input
+            .sub_account_id
+            .as_ref()
+            .map(|s| id_of(s, NodeKind::SubAccount))
+            .transpose()?;
+        let fields = FunnelFields {
+            name: Some(input.name),
+            subdomain: Some(input.subdomain),
+            favicon_url: None,
+        };
+        crate::service::clone::clone(&**tx, &rc.actor, id_of(&id, NodeKind::Funnel)?, sub, fields)
+            .await
+            .map(Funnel)
             .into_payload()
     }
 

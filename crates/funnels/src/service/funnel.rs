@@ -74,7 +74,7 @@ pub async fn list(
     Ok((rows, info, total))
 }
 
-fn subdomain_taken(err: sea_orm::DbErr) -> Error {
+pub(crate) fn subdomain_taken(err: sea_orm::DbErr) -> Error {
     if kernel::db::is_unique_violation(&err) {
         Error::user(
             "input.subdomain",

@@ -3,6 +3,7 @@
 //! path). Every path by id goes through `tenancy::guard`; the public side reads only live
 //! versions of live tenants.
 
+pub mod clone;
 pub mod funnel;
 pub mod page;
 pub mod publish;

@@ -182,7 +182,7 @@ async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<
             ));
         }
     };
-    if !matches!(served, Served::NoSite) && !matches!(req.method, Method::GET | Method::HEAD) {
+    if matches!(served, Served::Page { .. }) && !matches!(req.method, Method::GET | Method::HEAD) {
         let mut resp = (StatusCode::METHOD_NOT_ALLOWED, Body::empty()).into_response();
         resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));

@@ -113,13 +113,18 @@ async fn a_draft_stays_private_until_published_and_rollback_is_instant() {
     let w = app.world().await;
     let (_, home) = funnel(&app, &w.owner, &w.dental, "spring-offer").await;
     let v1 = publish(&app, &w.owner, &home, doc("First")).await;
-    app.gql(
-        Some(&w.owner.access),
-        SAVE,
-        json!({ "id": home, "d": doc("Draft only") }),
-    )
-    .await
-    .ok();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            SAVE,
+            json!({ "id": home, "d": doc("Draft only") }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("funnelPageSaveDraft.page.draft.blocks")[0]["children"][0]["text"],
+        "Draft only"
+    );
     let html = visit(&app, &site("spring-offer"), "/", None)
         .await
         .text()
@@ -180,7 +185,9 @@ async fn unknown_paths_unpublished_pages_and_unknown_sites_get_the_404_page() {
     for (host, path) in [
         (site("spring-offer"), "/thank-you"),
         (site("spring-offer"), "/nope"),
+        (site("spring-offer"), "//x"),
         (site("nobody-here"), "/"),
+        (site("nobody-here"), "//"),
     ] {
         let r = visit(&app, &host, path, None).await;
         assert_eq!(r.status(), 404, "{host}{path}");
@@ -270,6 +277,31 @@ async fn a_custom_domain_serves_the_funnel_and_is_unique_on_the_platform() {
         .await
         .ok();
     assert_eq!(r.user_error_codes("funnelDomainAdd"), vec!["NOT_ALLOWED"]);
+
+    // Another agency's dashboard domain is never a funnel's.
+    let rival_owner = app.user("owner@rival.test").await;
+    let rival = app.agency(&w.admin, "Rival", "owner@rival.test").await;
+    let r = app
+        .gql(
+            Some(&rival_owner.access),
+            "mutation($id: ID!) { agencyUpdate(id: $id, input: { customDomain: \"app.rival-example.com\" }) { userErrors { code } } }",
+            json!({ "id": rival }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_errors("agencyUpdate"), vec![], "{}", r.body);
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            ADD,
+            json!({ "f": other, "h": "app.rival-example.com" }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.user_errors("funnelDomainAdd"),
+        vec![("input.host".to_owned(), "TAKEN".to_owned())]
+    );
 }
 
 #[tokio::test]

@@ -386,7 +386,7 @@ fn check_block(
     }
 }
 
-fn is_colour(c: &str) -> bool {
+pub(crate) fn is_colour(c: &str) -> bool {
     let hex = c.strip_prefix('#').unwrap_or("");
     (hex.len() == 3 || hex.len() == 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }

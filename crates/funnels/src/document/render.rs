@@ -109,7 +109,7 @@ fn block(out: &mut String, b: &Block) {
     match b {
         Block::Section(s) => {
             out.push_str("<section");
-            if let Some(bg) = &s.background {
+            if let Some(bg) = s.background.as_deref().filter(|c| super::is_colour(c)) {
                 out.push_str(" style=\"background:");
                 escape(out, bg);
                 out.push('"');

@@ -143,3 +143,13 @@ fn rendering_escapes_text_and_embeds_videos_without_cookies() {
         "{html}"
     );
 }
+
+#[test]
+fn paths_of_slashes_alone_are_the_root_and_never_panic() {
+    use crate::service::normalize_path;
+    assert_eq!(normalize_path("//").as_deref(), Some("/"));
+    assert_eq!(normalize_path("/").as_deref(), Some("/"));
+    assert_eq!(normalize_path("/Offer/").as_deref(), Some("/offer"));
+    assert_eq!(normalize_path("//x"), None);
+    assert_eq!(normalize_path("/a b"), None);
+}

@@ -287,6 +287,13 @@ where
             "this domain belongs to the platform: use the funnel's subdomain",
         ));
     }
+    if errors.is_empty() && tenancy::service::branding::is_branded_host(db, &host).await? {
+        errors.push(UserError::new(
+            "input.host",
+            UserErrorCode::Taken,
+            "this domain is taken",
+        ));
+    }
     if domains(db, &f).await?.len() as u64 >= MAX_DOMAINS {
         errors.push(UserError::new(
             "input.host",

@@ -97,10 +97,9 @@ pub fn normalize_path(p: &str) -> Option<String> {
     } else {
         format!("/{p}")
     };
-    let p = if p.len() > 1 {
-        p.trim_end_matches('/').to_owned()
-    } else {
-        p
+    let p = match p.trim_end_matches('/') {
+        "" => "/".to_owned(),
+        trimmed => trimmed.to_owned(),
     };
     let ok = p.len() <= 200
         && (p == "/"

@@ -72,7 +72,17 @@ where
     }
     .insert(&txn)
     .await
-    .map_err(kernel::db::taken_rank)?;
+    .map_err(|e| {
+        if kernel::db::is_unique_violation(&e) {
+            Error::user(
+                "id",
+                UserErrorCode::Taken,
+                "the page was published at the same moment: try again",
+            )
+        } else {
+            e.into()
+        }
+    })?;
     let mut m: page::ActiveModel = p.into();
     m.live_version_id = Set(Some(v.id));
     m.updated_at = Set(now);

@@ -65,6 +65,10 @@ async fn funnel_at(
                 .await?
         }
         None => {
+            // An agency's or a reseller's own domain is the dashboard's, never a funnel's.
+            if tenancy::service::branding::is_branded_host(db, host).await? {
+                return Ok(None);
+            }
             let Some(d) = domain::Entity::find()
                 .filter(domain::Column::Host.eq(host))
                 .one(db)

@@ -88,7 +88,10 @@ pub struct AgencyChanges {
     pub currency: Option<String>,
 }
 
-const RESERVED_SUBDOMAINS: &[&str] = &["www", "api", "app", "admin", "mail", "static", "status"];
+/// `sites` is where funnels are published by default (`sites.<platform domain>`).
+const RESERVED_SUBDOMAINS: &[&str] = &[
+    "www", "api", "app", "admin", "mail", "static", "status", "sites",
+];
 
 /// The visible agency with this id, else `NOT_FOUND` (deleted ones included).
 pub async fn get(

@@ -178,3 +178,23 @@ mod tests {
         assert_eq!(normalize("example.com"), "example.com");
     }
 }
+
+/// Whether `host` (normalized) is an agency's custom domain or a reseller's white-label domain,
+/// whatever their status: such a host is the dashboard's, and nothing else may be served there
+/// (a funnel's custom domain, say).
+pub async fn is_branded_host(db: &impl ConnectionTrait, host: &str) -> Result<bool, Error> {
+    let host = normalize(host);
+    if agency::Entity::find()
+        .filter(agency::Column::CustomDomain.eq(&host))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(true);
+    }
+    Ok(reseller::Entity::find()
+        .filter(reseller::Column::WhiteLabelDomain.eq(&host))
+        .one(db)
+        .await?
+        .is_some())
+}

@@ -168,17 +168,6 @@ pub async fn sender_for(
         }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-
-    #[test]
-    fn hosts_are_normalised() {
-        assert_eq!(normalize(" CRM.Example.com.:8443 "), "crm.example.com");
-        assert_eq!(normalize("example.com"), "example.com");
-    }
-}
-
 /// Whether `host` (normalized) is an agency's custom domain or a reseller's white-label domain,
 /// whatever their status: such a host is the dashboard's, and nothing else may be served there
 /// (a funnel's custom domain, say).
@@ -197,4 +186,15 @@ pub async fn is_branded_host(db: &impl ConnectionTrait, host: &str) -> Result<bo
         .one(db)
         .await?
         .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn hosts_are_normalised() {
+        assert_eq!(normalize(" CRM.Example.com.:8443 "), "crm.example.com");
+        assert_eq!(normalize("example.com"), "example.com");
+    }
 }

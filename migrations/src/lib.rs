@@ -33,6 +33,7 @@ pub mod m20261203_000024_unique_ranks;
 pub mod m20261203_000025_second_wall;
 mod m20261203_000026_credentials;
 mod m20261204_000027_funnels;
+mod m20261204_000028_forms;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000025_second_wall::Migration),
             Box::new(m20261203_000026_credentials::Migration),
             Box::new(m20261204_000027_funnels::Migration),
+            Box::new(m20261204_000028_forms::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "agency_id = $1 AND contact_id IN (SELECT id FROM contacts WHERE agency_id = $1 AND sub_account_id = $2)",
     ),
     TenantTable::data("contact_activities"),
+    TenantTable::data("contact_consents"),
     TenantTable::data("contacts"),
     TenantTable::data("tags"),
     TenantTable::data("custom_fields"),

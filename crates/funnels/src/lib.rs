@@ -14,13 +14,16 @@ pub mod loader;
 pub mod service;
 
 pub use entity::FunnelKind;
-pub use graphql::{Funnel, FunnelPage, FunnelPageVersion, FunnelsMutation, FunnelsQuery, Settings};
+pub use graphql::{
+    FormSubmission, Funnel, FunnelPage, FunnelPageVersion, FunnelsMutation, FunnelsQuery, Settings,
+};
 pub use loader::Loaders;
 
 use kernel::purge::TenantTable;
 
 /// The funnels' tables in the order removing a tenant deletes them (children first).
 pub const TENANT_TABLES: &[TenantTable] = &[
+    TenantTable::data("form_submissions"),
     TenantTable::data("funnel_page_versions"),
     TenantTable::data("funnel_pages"),
     TenantTable::data("funnel_domains"),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub live: live::LiveState<CanopySchema>,
     /// Counters served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The funnel forms' spam guards (token key, minimum fill time, rate limits).
+    pub forms: Arc<funnels::service::form::FormGuard>,
 }
 
 /// A ready-to-serve application.
@@ -49,6 +51,12 @@ impl App {
             .await
             .map_err(|e| format!("identity set-up failed: {}", e.operator_message()))?;
         let schemas = schema::build(&config, identity.clone());
+        let forms = Arc::new(funnels::service::form::FormGuard::new(
+            &identity.derived_key("form-token"),
+            std::time::Duration::from_millis(config.form_min_fill_ms),
+            config.form_submissions_per_ip,
+            config.form_submissions_per_form,
+        ));
         let bus = live::bus::Bus::start(&config, metrics.live_lag.clone());
         let config = Arc::new(config);
         let live = live::LiveState::new(
@@ -67,6 +75,7 @@ impl App {
             live,
             metrics,
             config,
+            forms,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;

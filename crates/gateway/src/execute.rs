@@ -255,7 +255,7 @@ async fn act(
 /// The client's address. The rightmost `X-Forwarded-For` entry is the one our proxy appended
 /// (trusted only with `CANOPY_TRUST_FORWARDED_FOR`); entries to its left are whatever the
 /// client sent, and could be forged to dodge per-IP throttles.
-fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
+pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> IpAddr {
     let forwarded = || {
         header_str(headers, "x-forwarded-for")
             .and_then(|v| v.rsplit(',').next())

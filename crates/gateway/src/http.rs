@@ -64,12 +64,14 @@ pub fn router(state: AppState) -> Router {
     let live = state.live.clone().routes();
     let sites = axum::middleware::from_fn_with_state(state.clone(), crate::sites::dispatch);
     let timeout = Duration::from_secs(config.request_timeout_secs);
-    // Published funnel pages answer first for their hosts (`crate::sites`); the fallback is
-    // explicit so that the layer covers unknown paths too.
+    // Published funnel pages answer first for their hosts (`crate::sites`), with their own
+    // CORS (a form's embed domains); the API's CORS applies to the API alone. The fallback is
+    // explicit so that the layers cover unknown paths too.
     let router = router
         .with_state(state)
         .merge(live)
         .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(cors)
         .layer(sites);
     router.layer(
         ServiceBuilder::new()
@@ -89,7 +91,6 @@ pub fn router(state: AppState) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(cors)
             .layer(CompressionLayer::new())
             .layer(axum::middleware::from_fn(move |req, next| {
                 crate::refusal::shape(timeout, req, next)

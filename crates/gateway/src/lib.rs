@@ -17,6 +17,7 @@ pub mod refusal;
 pub mod savepoint;
 pub mod schema;
 pub mod serve;
+pub mod site_forms;
 pub mod sites;
 pub mod work;
 

@@ -77,6 +77,29 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
     match classify(&host, &sites, &platform) {
         HostKind::Api => next.run(req).await,
         HostKind::MaybeSite if api_path(req.uri().path()) => next.run(req).await,
+        kind if *req.method() == Method::OPTIONS => {
+            let headers = req.headers().clone();
+            match crate::site_forms::preflight(&state, &sites, &host, headers).await {
+                Some(resp) => resp,
+                None if kind == HostKind::MaybeSite => next.run(req).await,
+                None => html(
+                    StatusCode::NOT_FOUND,
+                    funnels::document::render::not_found(),
+                    None,
+                ),
+            }
+        }
+        kind if *req.method() == Method::POST => {
+            match crate::site_forms::post(&state, &sites, &host, req).await {
+                Ok(resp) => resp,
+                Err(req) if kind == HostKind::MaybeSite => next.run(req).await,
+                Err(_) => html(
+                    StatusCode::NOT_FOUND,
+                    funnels::document::render::not_found(),
+                    None,
+                ),
+            }
+        }
         kind => match serve(&state, &sites, &host, Asked::of(&req)).await {
             Some(resp) => resp,
             None if kind == HostKind::MaybeSite => next.run(req).await,
@@ -89,7 +112,8 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
     }
 }
 
-fn html(status: StatusCode, body: String, etag: Option<&str>) -> Response {
+/// An HTML answer with the pages' security headers; with `etag`, cacheable (revalidated).
+pub(crate) fn html(status: StatusCode, body: String, etag: Option<&str>) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -124,7 +148,7 @@ fn security_headers(h: &mut HeaderMap) {
     );
 }
 
-/// Whether `If-None-Match` names `etag` (or is `*`).
+/// Whether `If-None-Match` names `etag` (or is `*`), compared weakly (RFC 9110 §13.1.2).
 fn matches(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
@@ -132,7 +156,7 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == etag || t == "*")
+        .any(|t| t == etag.trim_start_matches("W/") || t == "*")
 }
 
 /// What [`serve`] needs of a request (a `Request` itself cannot be held across an await).
@@ -167,7 +191,7 @@ impl Asked {
 async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<Response> {
     let served = async {
         let txn = state.db.begin().await?;
-        let served = site::serve(&txn, sites, host, &req.path).await?;
+        let served = site::serve(&txn, sites, &state.forms, host, &req.path).await?;
         txn.commit().await?;
         Ok::<_, kernel::Error>(served)
     }

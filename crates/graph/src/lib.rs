@@ -10,7 +10,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use crm::{Activity, Contact, CustomField, Segment, Tag};
-use funnels::{Funnel, FunnelPage, FunnelPageVersion};
+use funnels::{FormSubmission, Funnel, FunnelPage, FunnelPageVersion};
 use identity::{ApiKey, User};
 use jobs::Job;
 use kanban::{
@@ -95,6 +95,10 @@ pub enum Node {
     FunnelPage(FunnelPage),
     /// A published version of a funnel page.
     FunnelPageVersion(FunnelPageVersion),
+    /// A submission of a funnel page's form.
+    FormSubmission(FormSubmission),
+    /// A host allowed to call a sub-account's public endpoints from the browser.
+    EmbedDomain(tenancy::EmbedDomain),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -216,6 +220,12 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
                 funnels::service::publish::get_with_live(&**tx, &rc.actor, gid.uuid).await?;
             Ok(Node::FunnelPageVersion(FunnelPageVersion(v, live)))
         }
+        NodeKind::FormSubmission => Ok(Node::FormSubmission(FormSubmission(
+            funnels::service::submission::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::EmbedDomain => Ok(Node::EmbedDomain(tenancy::EmbedDomain(
+            tenancy::service::embed_domain::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
         _ => Err(Error::NotFound),
     }
 }

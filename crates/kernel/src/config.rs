@@ -78,6 +78,28 @@ pub struct Config {
     #[arg(long, env = "CANOPY_LOGIN_PER_IP_PER_MIN", default_value_t = 30)]
     pub login_attempts_per_ip: u32,
 
+    /// Form submissions accepted per client IP per minute, across all forms (bursts up to
+    /// this many).
+    #[arg(
+        long,
+        env = "CANOPY_FORM_SUBMISSIONS_PER_IP_PER_MIN",
+        default_value_t = 10
+    )]
+    pub form_submissions_per_ip: u32,
+
+    /// Submissions accepted per form per minute, from everyone (bursts up to this many).
+    #[arg(
+        long,
+        env = "CANOPY_FORM_SUBMISSIONS_PER_FORM_PER_MIN",
+        default_value_t = 120
+    )]
+    pub form_submissions_per_form: u32,
+
+    /// The least time, in milliseconds, between serving a page and accepting its form: a
+    /// quicker submission is a robot's.
+    #[arg(long, env = "CANOPY_FORM_MIN_FILL_MS", default_value_t = 3000)]
+    pub form_min_fill_ms: u64,
+
     /// Trust the `X-Forwarded-For` header for the client IP (only behind a proxy you run).
     #[arg(long, env = "CANOPY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,

@@ -60,13 +60,21 @@ pub async fn lock_list(
     list: &str,
     parent: uuid::Uuid,
 ) -> Result<(), Error> {
+    lock(db, &format!("rank:{list}:{parent}")).await
+}
+
+/// Takes, for the rest of the transaction, the lock named `key`: a transaction-scoped advisory
+/// lock on PostgreSQL; nothing on SQLite, whose writers are serialised already
+/// (`begin_write`). For check-then-insert paths with no unique index to fall back on (a
+/// contact found by email address, else created).
+pub async fn lock(db: &impl ConnectionTrait, key: &str) -> Result<(), Error> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        [format!("rank:{list}:{parent}").into()],
+        [key.into()],
     ))
     .await?;
     Ok(())

@@ -102,6 +102,9 @@ event_types! {
     ApiKeyRevoked = "api_key.revoked",
     /// `contact.created`
     ContactCreated = "contact.created",
+    /// `contact.consent_given`: the contact agreed to be contacted through a channel (the
+    /// payload names the channel, the statement and where).
+    ContactConsentGiven = "contact.consent_given",
     /// `contact.updated`
     ContactUpdated = "contact.updated",
     /// `contact.deleted`
@@ -128,6 +131,13 @@ event_types! {
     CustomFieldArchived = "custom_field.archived",
     /// `custom_field.unarchived`
     CustomFieldUnarchived = "custom_field.unarchived",
+    /// `form.submitted`: a visitor's submission of a published page's form was accepted (the
+    /// automation trigger; the payload names the contact, the funnel, the page and the form).
+    FormSubmitted = "form.submitted",
+    /// `embed_domain.added`
+    EmbedDomainAdded = "embed_domain.added",
+    /// `embed_domain.removed`
+    EmbedDomainRemoved = "embed_domain.removed",
     /// `funnel.created`
     FunnelCreated = "funnel.created",
     /// `funnel.updated`
@@ -379,14 +389,16 @@ fn row(actor: &Actor, event: NewEvent, id: Uuid) -> entity::ActiveModel {
 pub fn subject_read_permission(subject_type: &str) -> Option<crate::auth::Permission> {
     use crate::auth::Permission;
     Some(match subject_type {
-        "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" => Permission::ContactsRead,
+        "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" | "FormSubmission" => {
+            Permission::ContactsRead
+        }
         "Pipeline" | "Lane" | "Ticket" | "TicketNote" | "Task" | "TaskGroup" | "TaskCategory"
         | "ChecklistItem" | "TaskComment" | "TaskAttachment" | "TaskReminder" | "IdeaBoard"
         | "Idea" | "WorkspaceLink" => Permission::PipelinesRead,
         "Membership" | "Invitation" => Permission::MembersManage,
         "ApiKey" => Permission::ApiKeysManage,
         "Funnel" | "FunnelPage" | "FunnelPageVersion" => Permission::FunnelsRead,
-        "SubAccount" | "Agency" | "SidebarOption" => Permission::SettingsManage,
+        "SubAccount" | "Agency" | "SidebarOption" | "EmbedDomain" => Permission::SettingsManage,
         _ => return None,
     })
 }

@@ -80,11 +80,15 @@ pub enum NodeKind {
     FunnelPage,
     /// A published, immutable version of a funnel page.
     FunnelPageVersion,
+    /// An accepted submission of a funnel page's form.
+    FormSubmission,
+    /// A host a sub-account's public endpoints accept cross-origin calls from.
+    EmbedDomain,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 37] = [
+    pub const ALL: [NodeKind; 39] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -122,6 +126,8 @@ impl NodeKind {
         NodeKind::Funnel,
         NodeKind::FunnelPage,
         NodeKind::FunnelPageVersion,
+        NodeKind::FormSubmission,
+        NodeKind::EmbedDomain,
     ];
 
     /// The id prefix of this kind.
@@ -164,6 +170,8 @@ impl NodeKind {
             NodeKind::Funnel => "fnl",
             NodeKind::FunnelPage => "fpg",
             NodeKind::FunnelPageVersion => "fpv",
+            NodeKind::FormSubmission => "fsb",
+            NodeKind::EmbedDomain => "emd",
         }
     }
 
@@ -212,6 +220,8 @@ impl NodeKind {
             NodeKind::Funnel => "Funnel",
             NodeKind::FunnelPage => "FunnelPage",
             NodeKind::FunnelPageVersion => "FunnelPageVersion",
+            NodeKind::FormSubmission => "FormSubmission",
+            NodeKind::EmbedDomain => "EmbedDomain",
         }
     }
 

@@ -19,8 +19,8 @@ pub mod __private {
 
 pub use counts::{Loaders, SubAccountCounts, SubAccountCountsLoader};
 pub use graphql::{
-    Agency, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount, TenancyMutation,
-    TenancyQuery,
+    Agency, EmbedDomain, Invitation, MembershipObject, Reseller, SidebarOption, SubAccount,
+    TenancyMutation, TenancyQuery,
 };
 pub use guard::{Access, SubAccountData};
 pub use service::context::{act, resolve_tenant};

@@ -45,6 +45,7 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "sidebar_options",
         "agency_id = $1 AND scope_kind = 'sub_account' AND scope_id = $2",
     ),
+    TenantTable::data("embed_domains"),
     TenantTable::data("sub_account_counters"),
     TenantTable::child("sub_accounts", "agency_id = $1 AND id = $2"),
     TenantTable {

@@ -2,16 +2,23 @@
 //! rolled back, and served to the public by host (subdomain or custom domain) with ETags;
 //! bad documents, collisions and permissions refused with user errors.
 
+mod forms;
+
 use kernel::Role;
 use serde_json::{Value, json};
 use tests::{Session, TestApp, spawn_app};
 
 const CREATE: &str = "mutation($i: FunnelCreateInput!) { funnelCreate(input: $i) { funnel { id subdomain url pages { id path } } userErrors { field code message } } }";
-const SAVE: &str = "mutation($id: ID!, $d: JSON!) { funnelPageSaveDraft(id: $id, document: $d) { page { id draft } userErrors { field code message } } }";
+pub(crate) const SAVE: &str = "mutation($id: ID!, $d: JSON!) { funnelPageSaveDraft(id: $id, document: $d) { page { id draft } userErrors { field code message } } }";
 const PUBLISH: &str = "mutation($id: ID!) { funnelPagePublish(id: $id) { page { published } version { id number live } userErrors { field code message } } }";
 
 /// A funnel at `subdomain` in `sub`: its id and its home page's id.
-async fn funnel(app: &TestApp, who: &Session, sub: &str, subdomain: &str) -> (String, String) {
+pub(crate) async fn funnel(
+    app: &TestApp,
+    who: &Session,
+    sub: &str,
+    subdomain: &str,
+) -> (String, String) {
     let r = app
         .gql(
             Some(&who.access),
@@ -38,7 +45,7 @@ fn doc(heading: &str) -> Value {
 }
 
 /// Saves `document` as the page's draft and publishes it; returns the version's id.
-async fn publish(app: &TestApp, who: &Session, page: &str, document: Value) -> String {
+pub(crate) async fn publish(app: &TestApp, who: &Session, page: &str, document: Value) -> String {
     let r = app
         .gql(
             Some(&who.access),
@@ -60,7 +67,12 @@ async fn publish(app: &TestApp, who: &Session, page: &str, document: Value) -> S
 }
 
 /// A public GET of `path` at `host`.
-async fn visit(app: &TestApp, host: &str, path: &str, etag: Option<&str>) -> reqwest::Response {
+pub(crate) async fn visit(
+    app: &TestApp,
+    host: &str,
+    path: &str,
+    etag: Option<&str>,
+) -> reqwest::Response {
     let mut req = app
         .http
         .get(format!("{}{path}", app.url))
@@ -71,7 +83,7 @@ async fn visit(app: &TestApp, host: &str, path: &str, etag: Option<&str>) -> req
     req.send().await.expect("request")
 }
 
-fn site(subdomain: &str) -> String {
+pub(crate) fn site(subdomain: &str) -> String {
     format!("{subdomain}.sites.canopy.localhost")
 }
 

@@ -421,6 +421,43 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("version")
         .to_owned();
+    // An embed domain of the victim's sub-account.
+    let v1_embed = app
+        .gql(
+            Some(&victim_owner.access),
+            "mutation($s: ID!) { embedDomainAdd(subAccountId: $s, host: \"www.victim.test\") { embedDomain { id } } }",
+            json!({ "s": v1 }),
+        )
+        .await
+        .ok()
+        .data("embedDomainAdd.embedDomain.id")
+        .as_str()
+        .expect("embed domain")
+        .to_owned();
+    // A form submission to the victim's funnel (written as the public endpoint would: the
+    // forms' own tests post them; here only its id matters).
+    let v1_submission = {
+        use funnels::entity::submission;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let id = |g: &str| GlobalId::parse(g).expect("gid").uuid;
+        let row = submission::ActiveModel {
+            agency_id: Set(id(&victim)),
+            id: Set(uuid::Uuid::now_v7()),
+            sub_account_id: Set(id(&v1)),
+            funnel_id: Set(id(&v1_funnel)),
+            page_id: Set(id(&v1_funnel_page)),
+            version_id: Set(id(&v1_funnel_version)),
+            form_key: Set("book".into()),
+            contact_id: Set(id(&v1_contact)),
+            values: Set(json!({ "email": "victim@example.com" })),
+            utm: Set(json!({})),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(&app.db)
+        .await
+        .expect("submission");
+        GlobalId::new(NodeKind::FormSubmission, row.id).to_string()
+    };
     // A session of the victim owner's. No query names sessions, so its id is read from the
     // database: an attacker could only guess it.
     let victim_session = {
@@ -503,6 +540,8 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_funnel,
         &v1_funnel_page,
         &v1_funnel_version,
+        &v1_embed,
+        &v1_submission,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

@@ -27,6 +27,7 @@ macro_rules! lowercase_keys {
 use lowercase_keys;
 
 pub mod activity;
+pub mod consent;
 pub mod contact;
 pub mod contact_field_value;
 pub mod contact_tag;

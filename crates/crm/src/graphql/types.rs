@@ -113,6 +113,18 @@ impl Contact {
             .map(Tag)
             .collect())
     }
+    /// The consent the contact gave to be reached, channel by channel, newest first: what they
+    /// agreed to, when and where. A record, not a switch: the do-not-contact flags still apply.
+    async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Consent>> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        Ok(
+            crate::service::intake::consents(&**tx, &rc.actor, self.0.id)
+                .await?
+                .into_iter()
+                .map(Consent)
+                .collect(),
+        )
+    }
     /// The postal address (null when it has no line, city, region, postal code or country).
     async fn address(&self) -> Option<PostalAddress> {
         let c = &self.0;
@@ -404,3 +416,31 @@ kernel::connection_types!(
     Activity,
     "timeline entries"
 );
+
+/// Consent a contact gave to be reached through one channel.
+pub struct Consent(pub crate::entity::consent::Model);
+
+/// Consent a contact gave to be reached through one channel.
+#[Object]
+impl Consent {
+    /// The channel they agreed to be reached through.
+    async fn channel(&self) -> crate::entity::consent::ConsentChannel {
+        self.0.channel
+    }
+    /// The words they agreed to, as they were shown.
+    async fn statement(&self) -> &str {
+        &self.0.statement
+    }
+    /// Where they gave it.
+    async fn source(&self) -> crate::entity::consent::ConsentSource {
+        self.0.source
+    }
+    /// The global id of what they gave it with (a `FormSubmission`), if any.
+    async fn source_id(&self) -> Option<ID> {
+        self.0.source_id.map(|id| gid(NodeKind::FormSubmission, id))
+    }
+    /// When they gave it.
+    async fn given_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}

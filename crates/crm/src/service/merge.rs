@@ -26,7 +26,11 @@ use uuid::Uuid;
 /// `agency_id` too. A merge repoints them at the survivor. A domain that adds a reference to
 /// contacts adds its table here (the merge test checks that every `contact_id` column of the
 /// database is listed).
-pub const REFERENCES: &[(&str, &str)] = &[("tickets", "contact_id")];
+pub const REFERENCES: &[(&str, &str)] = &[
+    ("tickets", "contact_id"),
+    ("contact_consents", "contact_id"),
+    ("form_submissions", "contact_id"),
+];
 
 /// Why contacts look like duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

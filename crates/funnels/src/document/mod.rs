@@ -73,6 +73,8 @@ pub enum Block {
     Button(Button),
     /// A deadline, shown as the time left.
     Countdown(Countdown),
+    /// A form: what a visitor enters becomes a contact in the CRM (see `service::form`).
+    Form(Form),
     /// HTML of the author's own, cleaned of scripts, event handlers and unsafe URLs.
     CustomHtml(CustomHtml),
 }
@@ -184,6 +186,123 @@ pub struct Countdown {
     pub label: Option<String>,
 }
 
+/// Most fields of one form.
+pub const MAX_FORM_FIELDS: usize = 30;
+/// Longest value a visitor may enter in one form field.
+pub const MAX_FIELD_VALUE: usize = 5_000;
+
+/// A form. A submission creates or fills in the sub-account's contact with its email address
+/// (else its phone number), records the consent given and the submission, and raises
+/// `form.submitted`, all at once. A form needs a field for the email address or the phone
+/// number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Form {
+    /// Names the form in its submissions: 1 to 40 letters, digits and hyphens, unique on the
+    /// page.
+    pub key: String,
+    /// Its fields, in order (1 to 30).
+    pub fields: Vec<FormField>,
+    /// The submit button's label.
+    pub submit_label: String,
+    /// What the visitor sees after submitting (default: "Thank you.").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_message: Option<String>,
+    /// Where the visitor goes after submitting instead (an `http(s)` URL or a path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
+    /// A consent checkbox: ticking it records the contact's consent for its channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<FormConsent>,
+}
+
+/// What kind of value a form field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum FieldKind {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    Textarea,
+    /// An email address.
+    Email,
+    /// A phone number with its country code.
+    Phone,
+    /// A yes/no box.
+    Checkbox,
+}
+
+/// Where a field's value goes on the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ContactProperty {
+    /// First name.
+    FirstName,
+    /// Last name.
+    LastName,
+    /// Email address (a field of kind `email`).
+    Email,
+    /// Phone number (a field of kind `phone`).
+    Phone,
+    /// Company.
+    Company,
+    /// Street and number.
+    AddressLine1,
+    /// City.
+    City,
+    /// State, province or region.
+    Region,
+    /// Postal code.
+    PostalCode,
+    /// Two-letter country code.
+    Country,
+}
+
+/// A field of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FormField {
+    /// Its name in the submission: 1 to 40 letters, digits and underscores, unique in the form
+    /// (names starting with `_` are Canopy's).
+    pub name: String,
+    /// Its label.
+    pub label: String,
+    /// What it takes.
+    pub kind: FieldKind,
+    /// Whether the visitor must fill it in (a checkbox: tick it).
+    #[serde(default)]
+    pub required: bool,
+    /// Where its value goes on the contact; omitted: the submission keeps it alone. Each
+    /// property is taken by one field at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactProperty>,
+}
+
+/// A channel a consent checkbox covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ConsentChannel {
+    /// Email.
+    Email,
+    /// Text messages.
+    Sms,
+    /// Phone calls.
+    Calls,
+}
+
+/// A consent checkbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FormConsent {
+    /// The statement the visitor agrees to by ticking the box (recorded with the consent).
+    pub statement: String,
+    /// The channels it covers (at least one).
+    pub channels: Vec<ConsentChannel>,
+    /// Whether the form cannot be sent without it.
+    #[serde(default)]
+    pub required: bool,
+}
+
 /// HTML of the author's own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -238,6 +357,10 @@ pub fn parse(value: serde_json::Value) -> Result<Document, Error> {
     let mut errors = Vec::new();
     let mut count = 0;
     check_blocks(&mut doc.blocks, "blocks", 1, None, &mut count, &mut errors);
+    let mut keys = std::collections::HashSet::new();
+    if forms(&doc).iter().any(|f| !keys.insert(f.key.as_str())) {
+        errors.push(invalid("blocks", "two forms of the page have the same key"));
+    }
     if count > MAX_BLOCKS {
         errors.push(UserError::new(
             "input.document",
@@ -383,7 +506,115 @@ fn check_block(
             text("html", &h.html, errors);
             h.html = clean_html(&h.html);
         }
+        Block::Form(f) => check_form(f, at, errors),
     }
+}
+
+fn is_key(s: &str, max: usize, extra: u8) -> bool {
+    (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == extra)
+}
+
+fn check_form(f: &Form, at: &str, errors: &mut Vec<UserError>) {
+    let text = |field: &str, value: &str, max: usize, errors: &mut Vec<UserError>| {
+        if value.trim().is_empty() || value.chars().count() > max {
+            errors.push(invalid(
+                &format!("{at}.{field}"),
+                format!("1 to {max} characters"),
+            ));
+        }
+    };
+    if !is_key(&f.key, 40, b'-') {
+        errors.push(invalid(
+            &format!("{at}.key"),
+            "a form's key is 1 to 40 letters, digits and hyphens",
+        ));
+    }
+    text("submitLabel", &f.submit_label, 100, errors);
+    if let Some(m) = &f.success_message {
+        text("successMessage", m, 1_000, errors);
+    }
+    if let Some(r) = &f.redirect {
+        check_url(r, &format!("{at}.redirect"), errors);
+    }
+    if let Some(c) = &f.consent {
+        text("consent.statement", &c.statement, 1_000, errors);
+        if c.channels.is_empty() {
+            errors.push(invalid(
+                &format!("{at}.consent.channels"),
+                "name at least one channel",
+            ));
+        }
+    }
+    if f.fields.is_empty() || f.fields.len() > MAX_FORM_FIELDS {
+        errors.push(invalid(
+            &format!("{at}.fields"),
+            format!("a form has 1 to {MAX_FORM_FIELDS} fields"),
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    let mut properties = std::collections::HashSet::new();
+    for (i, field) in f.fields.iter().enumerate() {
+        let fat = format!("fields[{i}]");
+        if !is_key(&field.name, 40, b'_') || field.name.starts_with('_') {
+            errors.push(invalid(
+                &format!("{at}.{fat}.name"),
+                "a field's name is 1 to 40 letters, digits and underscores, not starting with _",
+            ));
+        } else if !names.insert(field.name.as_str()) {
+            errors.push(invalid(
+                &format!("{at}.{fat}.name"),
+                "another field of the form has this name",
+            ));
+        }
+        text(&format!("{fat}.label"), &field.label, 200, errors);
+        if let Some(p) = field.contact {
+            if !properties.insert(p) {
+                errors.push(invalid(
+                    &format!("{at}.{fat}.contact"),
+                    "another field of the form fills this property",
+                ));
+            }
+            let fits = match p {
+                ContactProperty::Email => field.kind == FieldKind::Email,
+                ContactProperty::Phone => field.kind == FieldKind::Phone,
+                _ => matches!(field.kind, FieldKind::Text | FieldKind::Textarea),
+            };
+            if !fits {
+                errors.push(invalid(
+                    &format!("{at}.{fat}.kind"),
+                    "this kind of field cannot fill that property (email takes an email field, \
+                     phone a phone field, the rest a text field)",
+                ));
+            }
+        }
+    }
+    if !f.fields.is_empty()
+        && !properties.contains(&ContactProperty::Email)
+        && !properties.contains(&ContactProperty::Phone)
+    {
+        errors.push(invalid(
+            &format!("{at}.fields"),
+            "a form needs a field that fills the contact's email address or phone number",
+        ));
+    }
+}
+
+/// Every form of a document, in document order.
+pub fn forms(doc: &Document) -> Vec<&Form> {
+    fn walk<'a>(blocks: &'a [Block], out: &mut Vec<&'a Form>) {
+        for b in blocks {
+            match b {
+                Block::Form(f) => out.push(f),
+                Block::Section(Section { children, .. })
+                | Block::Row(Row { children })
+                | Block::Column(Column { children, .. }) => walk(children, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&doc.blocks, &mut out);
+    out
 }
 
 pub(crate) fn is_colour(c: &str) -> bool {

@@ -38,7 +38,22 @@ nav{display:flex;gap:1rem;padding:1rem 2rem;border-bottom:1px solid #e4e7eb}nav 
 section{padding:2rem}.row{display:flex;flex-wrap:wrap;gap:1rem}.col{flex:1 1 0;min-width:12rem}\
 img,video,iframe{max-width:100%}iframe{aspect-ratio:16/9;width:100%;border:0}\
 .btn{display:inline-block;padding:.6rem 1.2rem;border-radius:.4rem;text-decoration:none;background:#2563eb;color:#fff}\
-.btn.secondary{background:#e4e7eb;color:#1f2933}.countdown{font-weight:600}";
+.btn.secondary{background:#e4e7eb;color:#1f2933}.countdown{font-weight:600}\
+form label{display:block;margin:.5rem 0}form input:not([type=checkbox]),form textarea{display:block;width:100%;max-width:28rem;padding:.4rem}\
+form button{padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2563eb;color:#fff}.hp{position:absolute;left:-10000px}";
+
+/// Stands in the rendered HTML for each form's fill-time token, which is put in per request
+/// (the cached page is the same for everyone).
+pub const FORM_TOKEN: &str = "__canopy_form_token__";
+
+/// The name of the hidden field a form sends its key in.
+pub const FORM_KEY_FIELD: &str = "_form";
+/// The name of the hidden field a form sends its fill-time token in.
+pub const FORM_TOKEN_FIELD: &str = "_t";
+/// The name of the field people leave empty and form-filling robots do not.
+pub const HONEYPOT_FIELD: &str = "_hp";
+/// The name of a form's consent checkbox.
+pub const CONSENT_FIELD: &str = "_consent";
 
 /// The whole HTML page.
 pub fn page(frame: &PageFrame<'_>, doc: &Document) -> String {
@@ -212,7 +227,115 @@ fn block(out: &mut String, b: &Block) {
             out.push_str(&clean_html(&h.html));
             out.push_str("</div>");
         }
+        Block::Form(f) => form(out, f),
     }
+}
+
+/// A form posting to the page's own address (no `action`: the browser uses the page's URL),
+/// with its key, its fill-time token and a honeypot field hidden from people.
+fn form(out: &mut String, f: &super::Form) {
+    use super::FieldKind;
+    out.push_str("<form method=\"post\" accept-charset=\"utf-8\"><input type=\"hidden\" name=\"");
+    out.push_str(FORM_KEY_FIELD);
+    out.push_str("\" value=\"");
+    escape(out, &f.key);
+    let _ = write!(
+        out,
+        "\"><input type=\"hidden\" name=\"{FORM_TOKEN_FIELD}\" value=\"{FORM_TOKEN}\">\
+         <div class=\"hp\" aria-hidden=\"true\"><label>Leave this empty \
+         <input type=\"text\" name=\"{HONEYPOT_FIELD}\" tabindex=\"-1\" autocomplete=\"off\"></label></div>"
+    );
+    for field in &f.fields {
+        let required = if field.required { " required" } else { "" };
+        out.push_str("<label>");
+        if field.kind == FieldKind::Checkbox {
+            out.push_str("<input type=\"checkbox\" value=\"yes\" name=\"");
+            escape(out, &field.name);
+            let _ = write!(out, "\"{required}> ");
+            escape(out, &field.label);
+            out.push_str("</label>");
+            continue;
+        }
+        escape(out, &field.label);
+        if field.kind == FieldKind::Textarea {
+            out.push_str("<textarea name=\"");
+            escape(out, &field.name);
+            let _ = write!(
+                out,
+                "\" rows=\"4\" maxlength=\"{}\"{required}></textarea></label>",
+                super::MAX_FIELD_VALUE
+            );
+            continue;
+        }
+        let (kind, auto) = match (field.kind, field.contact) {
+            (FieldKind::Email, _) => ("email", "email"),
+            (FieldKind::Phone, _) => ("tel", "tel"),
+            (_, Some(super::ContactProperty::FirstName)) => ("text", "given-name"),
+            (_, Some(super::ContactProperty::LastName)) => ("text", "family-name"),
+            (_, Some(super::ContactProperty::Company)) => ("text", "organization"),
+            (_, Some(super::ContactProperty::AddressLine1)) => ("text", "address-line1"),
+            (_, Some(super::ContactProperty::City)) => ("text", "address-level2"),
+            (_, Some(super::ContactProperty::Region)) => ("text", "address-level1"),
+            (_, Some(super::ContactProperty::PostalCode)) => ("text", "postal-code"),
+            (_, Some(super::ContactProperty::Country)) => ("text", "country"),
+            _ => ("text", "off"),
+        };
+        let _ = write!(
+            out,
+            "<input type=\"{kind}\" autocomplete=\"{auto}\" name=\""
+        );
+        escape(out, &field.name);
+        let _ = write!(
+            out,
+            "\" maxlength=\"{}\"{required}></label>",
+            super::MAX_FIELD_VALUE
+        );
+    }
+    if let Some(c) = &f.consent {
+        let required = if c.required { " required" } else { "" };
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" name=\"{CONSENT_FIELD}\" value=\"yes\"{required}> "
+        );
+        escape(out, &c.statement);
+        out.push_str("</label>");
+    }
+    out.push_str("<button type=\"submit\">");
+    escape(out, &f.submit_label);
+    out.push_str("</button></form>");
+}
+
+/// The page a visitor sees after submitting a form (unless it redirects), or when the
+/// submission needs correcting (`problems`: what to fix, shown as a list).
+pub fn form_answer(site_name: &str, message: &str, problems: &[String], back: &str) -> String {
+    let mut out = String::with_capacity(1024);
+    let _ = write!(
+        out,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>"
+    );
+    escape(&mut out, site_name);
+    let _ = write!(
+        out,
+        "</title><style>{STYLE}</style></head><body><main><section><h1>"
+    );
+    escape(&mut out, message);
+    out.push_str("</h1>");
+    if !problems.is_empty() {
+        out.push_str("<ul>");
+        for p in problems {
+            out.push_str("<li>");
+            escape(&mut out, p);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
+    }
+    if safe_url(back) {
+        out.push_str("<p>");
+        link_open(&mut out, back, None);
+        out.push_str("Back to the page</a></p>");
+    }
+    out.push_str("</section></main></body></html>");
+    out
 }
 
 /// The privacy-friendly embed URL of a YouTube or Vimeo link.

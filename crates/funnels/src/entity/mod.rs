@@ -3,6 +3,7 @@
 pub mod domain;
 pub mod funnel;
 pub mod page;
+pub mod submission;
 pub mod version;
 
 pub use funnel::FunnelKind;
@@ -25,4 +26,14 @@ tenancy::sub_account_data!(
     NodeKind::FunnelPageVersion,
     FunnelsRead,
     FunnelsPublish
+);
+tenancy::sub_account_data!(
+    submission::Entity,
+    NodeKind::FormSubmission,
+    ContactsRead,
+    ContactsWrite,
+    |row, payload| {
+        payload["funnelId"] = gid(NodeKind::Funnel, row.funnel_id).to_string().into();
+        payload["contactId"] = gid(NodeKind::Contact, row.contact_id).to_string().into();
+    }
 );

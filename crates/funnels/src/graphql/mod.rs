@@ -2,9 +2,11 @@
 //! mutations that build, publish and roll back pages.
 
 mod mutation;
+mod submission;
 mod types;
 
 pub use mutation::FunnelsMutation;
+pub use submission::FormSubmission;
 pub use types::{Funnel, FunnelPage, FunnelPageVersion, Settings};
 
 use crate::entity::FunnelKind;
@@ -14,11 +16,15 @@ use kernel::id::{GlobalId, NodeKind};
 use types::FunnelConnection;
 
 /// Funnel queries.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct FunnelsQuery(FunnelListQuery, submission::SubmissionsQuery);
+
+/// The funnel list and the page document's schema.
 #[derive(Default)]
-pub struct FunnelsQuery;
+pub struct FunnelListQuery;
 
 #[Object]
-impl FunnelsQuery {
+impl FunnelListQuery {
     /// The funnels and websites of a sub-account of the agency you act in, newest first. Needs
     /// `FUNNELS_READ` there.
     #[allow(clippy::too_many_arguments)]

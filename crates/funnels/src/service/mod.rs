@@ -4,10 +4,12 @@
 //! versions of live tenants.
 
 pub mod clone;
+pub mod form;
 pub mod funnel;
 pub mod page;
 pub mod publish;
 pub mod site;
+pub mod submission;
 
 use kernel::error::{UserError, UserErrorCode};
 

@@ -42,7 +42,7 @@ pub fn normalize_host(host: &str) -> String {
 
 /// The funnel serving `host`: `<subdomain>.<sites_domain>`, or a custom domain. Opens the host
 /// and then enters the funnel's tenant on `db` (a transaction of its own).
-async fn funnel_at(
+pub(crate) async fn funnel_at(
     db: &impl ConnectionTrait,
     sites_domain: &str,
     host: &str,
@@ -88,7 +88,7 @@ async fn funnel_at(
 }
 
 /// Whether the funnel's agency and sub-account are live.
-async fn online(db: &impl ConnectionTrait, f: &funnel::Model) -> Result<bool, Error> {
+pub(crate) async fn online(db: &impl ConnectionTrait, f: &funnel::Model) -> Result<bool, Error> {
     let a = agency::Entity::find_by_id(f.agency_id).one(db).await?;
     if !a.is_some_and(|a| a.status == "active" && a.deleted_at.is_none()) {
         return Ok(false);
@@ -99,23 +99,45 @@ async fn online(db: &impl ConnectionTrait, f: &funnel::Model) -> Result<bool, Er
     Ok(s.is_some_and(|s| s.status == "active" && s.deleted_at.is_none()))
 }
 
-/// The published page at `host` and `path`, rendered. `db` should be a transaction of its own:
-/// it is left in the funnel's tenant.
-pub async fn serve(
+/// A published page as the public reaches it.
+pub(crate) struct LivePage {
+    /// Its funnel.
+    pub funnel: funnel::Model,
+    /// The funnel's published pages, in order (a website's navigation).
+    pub published: Vec<page::Model>,
+    /// The page.
+    pub page: page::Model,
+    /// Its live version.
+    pub version: version::Model,
+}
+
+/// What a host and path reach.
+pub(crate) enum Reached {
+    /// A published page.
+    Page(Box<LivePage>),
+    /// The host's funnel has no published page at this path, or its tenant is offline.
+    NotFound,
+    /// No funnel is served at this host.
+    NoSite,
+}
+
+/// The published page at `host` and `path`. `db` should be a transaction of its own: it is
+/// left in the funnel's tenant.
+pub(crate) async fn reach(
     db: &impl ConnectionTrait,
     sites_domain: &str,
     host: &str,
     path: &str,
-) -> Result<Served, Error> {
+) -> Result<Reached, Error> {
     let host = normalize_host(host);
     let path = super::normalize_path(path);
     let Some(f) = funnel_at(db, &sites_domain.to_ascii_lowercase(), &host).await? else {
-        return Ok(Served::NoSite);
+        return Ok(Reached::NoSite);
     };
     if !online(db, &f).await? {
-        return Ok(Served::NotFound);
+        return Ok(Reached::NotFound);
     }
-    let pages = page::Entity::find()
+    let published = page::Entity::find()
         .filter(page::Column::AgencyId.eq(f.agency_id))
         .filter(page::Column::FunnelId.eq(f.id))
         .filter(page::Column::LiveVersionId.is_not_null())
@@ -123,11 +145,12 @@ pub async fn serve(
         .order_by_asc(page::Column::Id)
         .all(db)
         .await?;
-    let Some(p) = pages
+    let Some(p) = published
         .iter()
         .find(|p| path.as_deref() == Some(p.path.as_str()))
+        .cloned()
     else {
-        return Ok(Served::NotFound);
+        return Ok(Reached::NotFound);
     };
     let Some(v) = match p.live_version_id {
         Some(id) => {
@@ -138,10 +161,40 @@ pub async fn serve(
         None => None,
     }
     .filter(|v| v.page_id == p.id) else {
-        return Ok(Served::NotFound);
+        return Ok(Reached::NotFound);
     };
+    Ok(Reached::Page(Box::new(LivePage {
+        funnel: f,
+        published,
+        page: p,
+        version: v,
+    })))
+}
+
+/// The published page at `host` and `path`, rendered. `db` should be a transaction of its own:
+/// it is left in the funnel's tenant. A page with a form gets a fresh fill-time token from
+/// `forms` in each form; its entity tag is weak (the token differs, the page does not) and
+/// changes weekly, so that a cached copy never holds a token too old to be accepted.
+pub async fn serve(
+    db: &impl ConnectionTrait,
+    sites_domain: &str,
+    forms: &super::form::FormGuard,
+    host: &str,
+    path: &str,
+) -> Result<Served, Error> {
+    let live = match reach(db, sites_domain, host, path).await? {
+        Reached::Page(p) => p,
+        Reached::NotFound => return Ok(Served::NotFound),
+        Reached::NoSite => return Ok(Served::NoSite),
+    };
+    let LivePage {
+        funnel: f,
+        published,
+        page: p,
+        version: v,
+    } = *live;
     let navigation: Vec<(String, String)> = if f.kind == FunnelKind::Website {
-        pages
+        published
             .iter()
             .map(|p| (p.name.clone(), p.path.clone()))
             .collect()
@@ -159,6 +212,14 @@ pub async fn serve(
     let html = render::page(&frame, &doc);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     html.hash(&mut hasher);
+    if html.contains(render::FORM_TOKEN) {
+        let now = chrono::Utc::now().timestamp_millis();
+        super::form::token_epoch(now).hash(&mut hasher);
+        let token = forms.token(p.id, now);
+        let html = html.replace(render::FORM_TOKEN, &token);
+        let etag = format!("W/\"{:016x}\"", hasher.finish());
+        return Ok(Served::Page { html, etag });
+    }
     let etag = format!("\"{:016x}\"", hasher.finish());
     Ok(Served::Page { html, etag })
 }

@@ -12,6 +12,7 @@ pub mod user;
 use kernel::Config;
 use kernel::error::Error;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// The identity crate's state: token keys, hashing parameters, throttles. Built once at start.
@@ -21,6 +22,8 @@ pub struct Identity {
     pub(crate) throttle: throttle::LoginThrottle,
     pub(crate) refresh_ttl: chrono::Duration,
     pub(crate) reset_ttl: chrono::Duration,
+    /// The root of [`Identity::derived_key`]: a hash of the signing secret, never the secret.
+    derive_root: [u8; 32],
 }
 
 impl Identity {
@@ -54,7 +57,23 @@ impl Identity {
             ),
             refresh_ttl: ttl(config.refresh_token_ttl_secs),
             reset_ttl: ttl(config.password_reset_ttl_secs),
+            derive_root: Sha256::new()
+                .chain_update(b"canopy derived keys\0")
+                .chain_update(secret.as_bytes())
+                .finalize()
+                .into(),
         }))
+    }
+
+    /// A key for another use than access tokens (`purpose` names it: `"form-token"`), derived
+    /// from the signing secret, so every replica has the same one and none reveals the secret
+    /// or another purpose's key.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(self.derive_root)
+            .chain_update(purpose.as_bytes())
+            .finalize()
+            .into()
     }
 
     /// Signs an access token (for tests and tools that need one without signing in).

@@ -64,6 +64,17 @@ impl Actor {
         }
     }
 
+    /// Canopy itself acting for one tenant: a public endpoint (a form's submission) or a job
+    /// that works in an agency. It passes the same services and `tenancy::guard` as anyone,
+    /// and reaches that agency's rows only.
+    pub const fn system_in(agency_id: Uuid) -> Self {
+        Self {
+            principal: Principal::System,
+            memberships: Vec::new(),
+            tenant: Some(agency_id),
+        }
+    }
+
     /// The signed-in user, if the actor is one.
     pub fn user_id(&self) -> Option<Uuid> {
         match self.principal {

@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod credit_entry;
+pub mod embed_domain;
 pub mod invitation;
 pub mod membership;
 pub mod reseller;

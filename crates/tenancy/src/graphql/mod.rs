@@ -1,12 +1,17 @@
 //! The tenancy crate's GraphQL: agencies and sub-accounts.
 
+mod embed;
 mod mutation;
 mod query;
 mod types;
 
-pub use mutation::TenancyMutation;
+pub use embed::EmbedDomain;
 pub use query::TenancyQuery;
 pub use types::{
     Agency, CreditEntry, Invitation, InvitationStatus, MembershipObject, Money, Reseller,
     SidebarOption, SubAccount, TenantStatus,
 };
+
+/// Tenancy mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct TenancyMutation(mutation::TreeMutation, embed::EmbedDomainMutation);

@@ -10,9 +10,9 @@ use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind};
 use kernel::payload;
 
-/// Tenancy mutations.
+/// Mutations of the tenancy tree (resellers, agencies, sub-accounts, members).
 #[derive(Default)]
-pub struct TenancyMutation;
+pub struct TreeMutation;
 
 /// Input of `agencyCreate`.
 #[derive(InputObject)]
@@ -307,7 +307,7 @@ async fn sub_change(
 }
 
 #[Object]
-impl TenancyMutation {
+impl TreeMutation {
     /// Changes a member's role, single permissions or sub-account reach (`MEMBERS_MANAGE`;
     /// never your own membership, nor one of someone ranking above you).
     async fn membership_update(

@@ -225,6 +225,19 @@ impl SubAccount {
     pub async fn id(&self) -> ID {
         gid(NodeKind::SubAccount, self.0.id)
     }
+    /// The hosts whose web pages may call this sub-account's public endpoints (a form's
+    /// submissions) from the browser (`SETTINGS_MANAGE`), by host.
+    async fn embed_domains(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::EmbedDomain>> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        Ok(service::embed_domain::list(&**tx, &rc.actor, self.0.id)
+            .await?
+            .into_iter()
+            .map(super::EmbedDomain)
+            .collect())
+    }
     /// The agency it belongs to.
     async fn agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Agency> {
         let (tx, rc) = kernel::db::request(ctx)?;

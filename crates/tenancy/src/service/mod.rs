@@ -4,6 +4,7 @@ pub mod access;
 pub mod agency;
 pub mod branding;
 pub mod context;
+pub mod embed_domain;
 pub mod invitation;
 pub mod membership;
 pub mod reseller;

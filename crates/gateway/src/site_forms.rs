@@ -1,0 +1,315 @@
+//! Form submissions on a site's host (`funnels::service::form`): `POST` to a published page's
+//! address, and the CORS preflight (`OPTIONS`) a page on another site sends first.
+//!
+//! A browser's own post (`application/x-www-form-urlencoded`) gets HTML: the form's thanks
+//! (or a `303` to its redirect), or the problems to fix. A script's post (`application/json`,
+//! or `Accept: application/json`) gets JSON: `{"accepted": true, "message", "redirect"}` or
+//! `{"accepted": false, "userErrors": [{"field", "code", "message"}], "errors": […]}` (status
+//! 422; `errors` is the refusal shape every 4xx has, coded `BAD_USER_INPUT`). Rate
+//! limits answer 429 with `Retry-After`; a page on a host that is neither the funnel's nor one
+//! of the sub-account's embed domains gets 403 and no CORS headers.
+
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use funnels::document::render;
+use funnels::service::form::{self, Outcome, Sent};
+use funnels::service::site;
+use std::net::SocketAddr;
+
+/// Largest form body read.
+pub const MAX_FORM_BODY: usize = 64 * 1024;
+
+/// The host of an `Origin` header (`https://www.example.com:8443` -> `www.example.com`);
+/// `Some("")` for an opaque origin (`null`), which no host matches.
+fn origin_host(headers: &HeaderMap) -> Option<String> {
+    let o = headers.get(header::ORIGIN)?.to_str().ok()?.trim();
+    let rest = o.split_once("://").map(|(_, r)| r).unwrap_or("");
+    Some(site::normalize_host(rest.split('/').next().unwrap_or("")))
+}
+
+fn cors(resp: &mut Response, origin: Option<&HeaderValue>) {
+    let h = resp.headers_mut();
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(o) = origin {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
+    }
+}
+
+/// The answer to a CORS preflight for a site's page, or `None` when no funnel has the host.
+pub async fn preflight(
+    state: &AppState,
+    sites: &str,
+    host: &str,
+    headers: HeaderMap,
+) -> Option<Response> {
+    let origin = headers.get(header::ORIGIN).cloned();
+    let allowed = match origin_host(&headers) {
+        Some(o) => {
+            let checked = async {
+                let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+                let ok = form::origin_allowed(&txn, sites, host, &o).await?;
+                txn.commit().await?;
+                Ok::<_, kernel::Error>(ok)
+            }
+            .await;
+            match checked {
+                Ok(None) => return None,
+                Ok(Some(ok)) => ok,
+                Err(e) => return Some(live::wire::rejected(e, live::wire::Media::Json, "-")),
+            }
+        }
+        None => false,
+    };
+    let mut resp = (StatusCode::NO_CONTENT, Body::empty()).into_response();
+    if allowed {
+        let h = resp.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, accept"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        cors(&mut resp, origin.as_ref());
+    } else {
+        cors(&mut resp, None);
+    }
+    Some(resp)
+}
+
+/// What a post asked for and sent.
+struct Posted {
+    json: bool,
+    sent: Sent,
+    origin: Option<HeaderValue>,
+    path: String,
+}
+
+fn parse(
+    state: &AppState,
+    req_headers: &HeaderMap,
+    addr: Option<SocketAddr>,
+    path: &str,
+    host: &str,
+    body: &Bytes,
+) -> Result<Posted, Box<Response>> {
+    let content_type = req_headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let accepts_json = req_headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let is_json = content_type.starts_with("application/json");
+    let fields: Vec<(String, String)> = if is_json {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+        else {
+            return Err(Box::new(live::wire::error_response(
+                StatusCode::BAD_REQUEST,
+                live::wire::Media::Json,
+                "the body must be a JSON object of field names and values",
+                "BAD_USER_INPUT",
+            )));
+        };
+        map.into_iter()
+            .filter_map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Bool(b) => {
+                        if b {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        }
+                    }
+                    serde_json::Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                Some((k, v))
+            })
+            .collect()
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let mut seen = std::collections::HashSet::new();
+        form_urlencoded::parse(body)
+            .filter(|(k, _)| seen.insert(k.to_string()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    } else {
+        return Err(Box::new(live::wire::error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            live::wire::Media::Json,
+            "send a form as application/x-www-form-urlencoded or application/json",
+            "BAD_USER_INPUT",
+        )));
+    };
+    let origin = req_headers.get(header::ORIGIN).cloned();
+    let cross = origin_host(req_headers).filter(|o| o != host);
+    Ok(Posted {
+        json: is_json || accepts_json,
+        sent: Sent {
+            fields,
+            client_ip: addr.map(|a| crate::execute::client_ip(state, req_headers, a)),
+            origin_host: cross,
+            referer: req_headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        },
+        origin,
+        path: path.to_owned(),
+    })
+}
+
+/// The answer to a form post on a site's host, or the request back when no funnel has the
+/// host (a custom domain may fall through to the API).
+pub async fn post(
+    state: &AppState,
+    sites: &str,
+    host: &str,
+    req: Request,
+) -> Result<Response, Request> {
+    let (parts, body) = req.into_parts();
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Ok(live::wire::error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                live::wire::Media::Json,
+                &format!("a form's body is at most {} KiB", MAX_FORM_BODY / 1024),
+                "BAD_USER_INPUT",
+            ));
+        }
+    };
+    let addr = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let posted = match parse(state, &parts.headers, addr, parts.uri.path(), host, &bytes) {
+        Ok(p) => p,
+        Err(resp) => return Ok(*resp),
+    };
+    let done = async {
+        let txn = kernel::db::begin_write(&state.db).await?;
+        let outcome =
+            form::submit(&txn, sites, &state.forms, host, &posted.path, &posted.sent).await?;
+        txn.commit().await?;
+        Ok::<_, kernel::Error>(outcome)
+    }
+    .await;
+    let allowed_origin = posted
+        .origin
+        .as_ref()
+        .filter(|_| posted.sent.origin_host.is_some());
+    let mut resp = match done {
+        Ok(Outcome::NoSite) => return Err(Request::from_parts(parts, Body::from(bytes))),
+        Ok(Outcome::NotFound) => {
+            crate::sites::html(StatusCode::NOT_FOUND, render::not_found(), None)
+        }
+        Ok(Outcome::Accepted {
+            message, redirect, ..
+        }) => accepted(&posted, &message, redirect.as_deref()),
+        Ok(Outcome::Dropped { message }) => accepted(&posted, &message, None),
+        Err(kernel::Error::User(errors)) => {
+            if posted.json {
+                let list: Vec<serde_json::Value> = errors
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "field": u.field,
+                            "code": async_graphql::resolver_utils::enum_value(u.code).to_string(),
+                            "message": u.message,
+                        })
+                    })
+                    .collect();
+                // The refusal shape (`errors`) as every 4xx has, with the details beside it.
+                json(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    serde_json::json!({
+                        "accepted": false,
+                        "userErrors": list,
+                        "errors": [{
+                            "message": "the form was not accepted: see userErrors",
+                            "extensions": { "code": "BAD_USER_INPUT" }
+                        }],
+                    }),
+                )
+            } else {
+                let problems: Vec<String> = errors.iter().map(|u| u.message.clone()).collect();
+                crate::sites::html(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    render::form_answer(
+                        "Your form",
+                        "Please check your form",
+                        &problems,
+                        &posted.path,
+                    ),
+                    None,
+                )
+            }
+        }
+        Err(kernel::Error::Forbidden) => {
+            let mut resp = live::wire::error_response(
+                StatusCode::FORBIDDEN,
+                live::wire::Media::Json,
+                "this site may not send this form: add its domain to the sub-account's embed domains",
+                "FORBIDDEN",
+            );
+            cors(&mut resp, None);
+            return Ok(resp);
+        }
+        Err(e) => live::wire::rejected(e, live::wire::Media::Json, &request_id),
+    };
+    cors(&mut resp, allowed_origin);
+    Ok(resp)
+}
+
+fn accepted(posted: &Posted, message: &str, redirect: Option<&str>) -> Response {
+    if posted.json {
+        return json(
+            StatusCode::OK,
+            serde_json::json!({ "accepted": true, "message": message, "redirect": redirect }),
+        );
+    }
+    if let Some(to) = redirect.and_then(|r| HeaderValue::from_str(r).ok()) {
+        let mut resp = (StatusCode::SEE_OTHER, Body::empty()).into_response();
+        resp.headers_mut().insert(header::LOCATION, to);
+        return resp;
+    }
+    crate::sites::html(
+        StatusCode::OK,
+        render::form_answer("Thank you", message, &[], &posted.path),
+        None,
+    )
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Whether a method is one this module answers.
+pub fn handles(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::OPTIONS)
+}

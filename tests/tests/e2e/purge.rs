@@ -7,7 +7,7 @@ use kernel::Role;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tests::receiver::Receiver;
-use tests::{Session, TestApp, spawn_app};
+use tests::{Session, TestApp, spawn_app_with};
 use uuid::Uuid;
 
 /// Tables with an `agency_id` that a tenant made through the API may leave empty, and why.
@@ -61,11 +61,33 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         json!({ "s": sub, "d": format!("purge-{tag}") }),
     )
     .await;
+    let form = json!({ "schemaVersion": 1, "blocks": [{ "type": "form", "key": "f", "submitLabel": "Go",
+        "consent": { "statement": "Yes", "channels": ["email"] },
+        "fields": [{ "name": "email", "label": "Email", "kind": "email", "contact": "email" }] }] });
     q(
-        "mutation($f: ID!, $p: ID!, $h: String!) { d: funnelDomainAdd(funnelId: $f, host: $h) { userErrors { code } } p: funnelPagePublish(id: $p) { version { id } } }",
-        json!({ "f": id(&funnel, "f.funnel.id"), "p": funnel.data("f.funnel.pages")[0]["id"], "h": format!("{tag}.purge-example.com") }),
+        "mutation($f: ID!, $p: ID!, $h: String!, $doc: JSON!, $s: ID!, $e: String!) { d: funnelDomainAdd(funnelId: $f, host: $h) { userErrors { code } } x: funnelPageSaveDraft(id: $p, document: $doc) { userErrors { code } } p: funnelPagePublish(id: $p) { version { id } } e: embedDomainAdd(subAccountId: $s, host: $e) { userErrors { code } } }",
+        json!({ "f": id(&funnel, "f.funnel.id"), "p": funnel.data("f.funnel.pages")[0]["id"], "h": format!("{tag}.purge-example.com"), "doc": form, "s": sub, "e": format!("www.{tag}.purge-example.com") }),
     )
     .await;
+    // A visitor's submission with consent (the app takes forms at once: form_min_fill_ms 0).
+    let host = format!("purge-{tag}.sites.canopy.localhost");
+    let page = app.http.get(format!("{}/", app.url)).header("host", &host).send().await.expect("page");
+    let html = page.text().await.expect("html");
+    let at = html.find("name=\"_t\" value=\"").expect("a form") + 17;
+    let token = html[at..].split('"').next().unwrap_or_default();
+    let sent = app
+        .http
+        .post(format!("{}/", app.url))
+        .header("host", &host)
+        .json(&json!({ "_form": "f", "_t": token, "email": format!("{tag}@visitor.test"), "_consent": true }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap_or_default());
+}
+
+fn instant_forms(c: &mut kernel::Config) {
+    c.form_min_fill_ms = 0;
 }
 
 /// Rows per table with an `agency_id` column, for `agency`.
@@ -78,7 +100,8 @@ async fn rows_of(app: &TestApp, agency: Uuid) -> BTreeMap<String, i64> {
     rows
 }
 
-/// Waits until `agency` has `attempts` logged webhook attempts (one per populated sub-account)
+/// Waits until `agency` has `attempts` logged webhook attempts (two per populated sub-account:
+/// its contact and the form's contact)
 /// and no job ready or running (so nothing is written for it after the counts are taken).
 async fn settle(app: &TestApp, agency: Uuid, expected: i64) {
     for _ in 0..800 {
@@ -116,7 +139,7 @@ async fn age(app: &TestApp, table: &str, id: Uuid) {
 
 #[tokio::test]
 async fn every_agency_table_is_on_the_purge_list() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(instant_forms).await;
     let listed: Vec<&str> = gateway::work::tenant_tables()
         .iter()
         .map(|t| t.table)
@@ -131,7 +154,7 @@ async fn every_agency_table_is_on_the_purge_list() {
 
 #[tokio::test]
 async fn a_deleted_agency_goes_with_every_row_and_its_neighbour_keeps_all() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(instant_forms).await;
     let rx = Receiver::start().await;
     let admin = app.platform_admin("root@platform.test").await;
     // The reseller's own staff create the agencies: each costs credits, a ledger entry.
@@ -154,7 +177,7 @@ async fn a_deleted_agency_goes_with_every_row_and_its_neighbour_keeps_all() {
             .to_owned();
         let sub = app.sub_account(&owner, &agency, "One").await;
         populate(&app, &owner, &sub, &rx, name).await;
-        settle(&app, uuid(&agency), 1).await;
+        settle(&app, uuid(&agency), 2).await;
         agencies.push((agency, owner));
     }
     let (victim, neighbour) = (uuid(&agencies[0].0), uuid(&agencies[1].0));
@@ -219,13 +242,13 @@ async fn a_deleted_agency_goes_with_every_row_and_its_neighbour_keeps_all() {
 
 #[tokio::test]
 async fn a_deleted_sub_account_goes_with_its_rows_and_its_sibling_keeps_all() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(instant_forms).await;
     let rx = Receiver::start().await;
     let w = app.world().await;
     populate(&app, &w.owner, &w.dental, &rx, "dental").await;
     populate(&app, &w.owner, &w.gardens, &rx, "gardens").await;
     let agency = uuid(&w.agency);
-    settle(&app, agency, 2).await;
+    settle(&app, agency, 4).await;
     let (dental, gardens) = (uuid(&w.dental), uuid(&w.gardens));
     let of = |sub: Uuid| {
         let app = &app;
@@ -298,12 +321,12 @@ async fn a_deleted_sub_account_goes_with_its_rows_and_its_sibling_keeps_all() {
 
 #[tokio::test]
 async fn a_short_run_stops_and_the_next_one_finishes() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(instant_forms).await;
     let rx = Receiver::start().await;
     let w = app.world().await;
     populate(&app, &w.owner, &w.dental, &rx, "dental").await;
     let agency = uuid(&w.agency);
-    settle(&app, agency, 1).await;
+    settle(&app, agency, 2).await;
     app.gql(
         Some(&w.admin.access),
         "mutation($id: ID!) { agencyDelete(id: $id) { userErrors { code } } }",
@@ -337,7 +360,7 @@ async fn a_short_run_stops_and_the_next_one_finishes() {
 
 #[tokio::test]
 async fn a_deleted_reseller_goes_with_its_own_rows_and_its_agencies_stay() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(instant_forms).await;
     let admin = app.platform_admin("root@platform.test").await;
     app.user("partner@reseller.test").await;
     let reseller = app

@@ -34,6 +34,7 @@ pub mod m20261203_000025_second_wall;
 mod m20261203_000026_credentials;
 mod m20261204_000027_funnels;
 mod m20261204_000028_forms;
+mod m20261204_000029_funnel_visits;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_credentials::Migration),
             Box::new(m20261204_000027_funnels::Migration),
             Box::new(m20261204_000028_forms::Migration),
+            Box::new(m20261204_000029_funnel_visits::Migration),
         ]
     }
 }

@@ -24,6 +24,8 @@ use kernel::purge::TenantTable;
 /// The funnels' tables in the order removing a tenant deletes them (children first).
 pub const TENANT_TABLES: &[TenantTable] = &[
     TenantTable::data("form_submissions"),
+    TenantTable::data("funnel_visits"),
+    TenantTable::data("funnel_page_days"),
     TenantTable::data("funnel_page_versions"),
     TenantTable::data("funnel_pages"),
     TenantTable::data("funnel_domains"),

@@ -26,6 +26,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The funnel forms' spam guards (token key, minimum fill time, rate limits).
     pub forms: Arc<funnels::service::form::FormGuard>,
+    /// The published pages' view counter (writes off the request path).
+    pub visits: Arc<funnels::service::visit::Visits>,
 }
 
 /// A ready-to-serve application.
@@ -67,6 +69,10 @@ impl App {
             schemas.read.clone(),
             metrics.live_connections.clone(),
         );
+        let visits = funnels::service::visit::Visits::start(
+            db.clone(),
+            std::time::Duration::from_millis(config.visits_flush_ms.max(1)),
+        );
         let state = AppState {
             db,
             schema: schemas.read,
@@ -76,6 +82,7 @@ impl App {
             metrics,
             config,
             forms,
+            visits,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;

@@ -100,7 +100,7 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
                 ),
             }
         }
-        kind => match serve(&state, &sites, &host, Asked::of(&req)).await {
+        kind => match serve(&state, &sites, &host, Asked::of(&state, &req)).await {
             Some(resp) => resp,
             None if kind == HostKind::MaybeSite => next.run(req).await,
             None => html(
@@ -163,12 +163,15 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
 struct Asked {
     method: Method,
     path: String,
+    query: String,
     if_none_match: HeaderMap,
     request_id: String,
+    client_ip: Option<std::net::IpAddr>,
+    user_agent: String,
 }
 
 impl Asked {
-    fn of(req: &Request) -> Self {
+    fn of(state: &AppState, req: &Request) -> Self {
         let mut if_none_match = HeaderMap::new();
         for v in req.headers().get_all(header::IF_NONE_MATCH) {
             if_none_match.append(header::IF_NONE_MATCH, v.clone());
@@ -176,7 +179,20 @@ impl Asked {
         Self {
             method: req.method().clone(),
             path: req.uri().path().to_owned(),
+            query: req.uri().query().unwrap_or_default().to_owned(),
             if_none_match,
+            client_ip: req
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| crate::execute::client_ip(state, req.headers(), c.0)),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .take(512)
+                .collect(),
             request_id: req
                 .headers()
                 .get("x-request-id")
@@ -219,7 +235,23 @@ async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<
             funnels::document::render::not_found(),
             None,
         )),
-        Served::Page { html: body, etag } => {
+        Served::Page {
+            html: body,
+            etag,
+            page,
+        } => {
+            if req.method == Method::GET
+                && let Some(ip) = req.client_ip
+            {
+                state.visits.record(funnels::service::visit::View {
+                    page,
+                    ip,
+                    user_agent: req.user_agent.clone(),
+                    host: host.to_owned(),
+                    utm: serde_json::Value::Object(funnels::service::visit::utm_of(&req.query)),
+                    at: chrono::Utc::now(),
+                });
+            }
             if matches(&req.if_none_match, &etag) {
                 let mut resp = html(StatusCode::NOT_MODIFIED, String::new(), Some(&etag));
                 resp.headers_mut().remove(header::CONTENT_TYPE);

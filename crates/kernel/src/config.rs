@@ -100,6 +100,10 @@ pub struct Config {
     #[arg(long, env = "CANOPY_FORM_MIN_FILL_MS", default_value_t = 3000)]
     pub form_min_fill_ms: u64,
 
+    /// How often, in milliseconds, counted page views are written (at the latest).
+    #[arg(long, env = "CANOPY_VISITS_FLUSH_MS", default_value_t = 1000)]
+    pub visits_flush_ms: u64,
+
     /// Trust the `X-Forwarded-For` header for the client IP (only behind a proxy you run).
     #[arg(long, env = "CANOPY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,

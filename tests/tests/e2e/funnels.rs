@@ -3,6 +3,7 @@
 //! bad documents, collisions and permissions refused with user errors.
 
 mod forms;
+mod stats;
 
 use kernel::Role;
 use serde_json::{Value, json};

@@ -69,9 +69,17 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         json!({ "f": id(&funnel, "f.funnel.id"), "p": funnel.data("f.funnel.pages")[0]["id"], "h": format!("{tag}.purge-example.com"), "doc": form, "s": sub, "e": format!("www.{tag}.purge-example.com") }),
     )
     .await;
-    // A visitor's submission with consent (the app takes forms at once: form_min_fill_ms 0).
+    // A visitor's view (written off the request path) and submission with consent (the app
+    // takes forms at once: form_min_fill_ms 0).
     let host = format!("purge-{tag}.sites.canopy.localhost");
-    let page = app.http.get(format!("{}/", app.url)).header("host", &host).send().await.expect("page");
+    let page = app
+        .http
+        .get(format!("{}/", app.url))
+        .header("host", &host)
+        .header("user-agent", "Mozilla/5.0")
+        .send()
+        .await
+        .expect("page");
     let html = page.text().await.expect("html");
     let at = html.find("name=\"_t\" value=\"").expect("a form") + 17;
     let token = html[at..].split('"').next().unwrap_or_default();
@@ -83,11 +91,27 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         .send()
         .await
         .expect("post");
-    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap_or_default());
+    assert_eq!(
+        sent.status(),
+        200,
+        "{}",
+        sent.text().await.unwrap_or_default()
+    );
+    for _ in 0..200 {
+        if app
+            .count_where("funnel_visits", "sub_account_id = $1", uuid(sub))
+            .await
+            > 0
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 fn instant_forms(c: &mut kernel::Config) {
     c.form_min_fill_ms = 0;
+    c.visits_flush_ms = 20;
 }
 
 /// Rows per table with an `agency_id` column, for `agency`.

@@ -3,8 +3,11 @@
 pub mod domain;
 pub mod funnel;
 pub mod page;
+pub mod page_day;
 pub mod submission;
 pub mod version;
+pub mod visit;
+pub mod visit_salt;
 
 pub use funnel::FunnelKind;
 

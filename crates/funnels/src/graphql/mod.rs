@@ -2,6 +2,7 @@
 //! mutations that build, publish and roll back pages.
 
 mod mutation;
+mod stats;
 mod submission;
 mod types;
 

@@ -75,6 +75,17 @@ impl Funnel {
             .unwrap_or_default();
         Ok(rows.into_iter().map(FunnelPage).collect())
     }
+    /// Its views, visitors, form submissions and conversion from `from` to `to` (UTC days,
+    /// both included, at most 366), per page (step) and in all (`FUNNELS_READ`). Views are
+    /// written within about a second.
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first day, `YYYY-MM-DD` (UTC).")] from: String,
+        #[graphql(desc = "The last day, `YYYY-MM-DD` (UTC), included.")] to: String,
+    ) -> async_graphql::Result<super::stats::FunnelStats> {
+        super::stats::resolve(ctx, self.0.id, &from, &to).await
+    }
     /// When it was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -334,6 +334,20 @@ pub async fn submit(
     }
     .insert(db)
     .await?;
+    super::visit::add_to_day(
+        db,
+        super::visit::PageKey {
+            agency_id: f.agency_id,
+            sub_account_id: f.sub_account_id,
+            funnel_id: f.id,
+            page_id: p.id,
+        },
+        row.created_at.date_naive(),
+        0,
+        0,
+        1,
+    )
+    .await?;
     if consent && let Some(c) = &form.consent {
         let channels: Vec<ConsentChannel> = c
             .channels
@@ -492,36 +506,15 @@ fn rename_errors(e: Error, form: &Form) -> Error {
 /// The campaign parameters: `utm_*` fields sent with the form (an embedded form passes them
 /// on), else those of the page's address in `Referer`.
 fn utm(sent: &Sent) -> Value {
-    const KEYS: [&str; 5] = [
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_term",
-        "utm_content",
-    ];
-    let mut out = Map::new();
-    let from_referer: Vec<(String, String)> = sent
+    let mut out = sent
         .referer
         .as_deref()
         .and_then(|r| r.split_once('?'))
-        .map(|(_, q)| {
-            form_urlencoded::parse(q.split('#').next().unwrap_or_default().as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
+        .map(|(_, q)| super::visit::utm_of(q))
         .unwrap_or_default();
-    for key in KEYS {
-        let v = sent.get(key).map(str::to_owned).or_else(|| {
-            from_referer
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        });
-        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-            out.insert(
-                key.to_owned(),
-                Value::String(v.trim().chars().take(200).collect()),
-            );
+    for key in super::visit::UTM_KEYS {
+        if let Some(v) = sent.get(key).map(str::trim).filter(|v| !v.is_empty()) {
+            out.insert(key.to_owned(), Value::String(v.chars().take(200).collect()));
         }
     }
     Value::Object(out)

@@ -10,6 +10,7 @@ pub mod page;
 pub mod publish;
 pub mod site;
 pub mod submission;
+pub mod visit;
 
 use kernel::error::{UserError, UserErrorCode};
 

@@ -23,6 +23,8 @@ pub enum Served {
         html: String,
         /// Its entity tag (a hash of the HTML, quoted).
         etag: String,
+        /// Which page it is (for the view count).
+        page: super::visit::PageKey,
     },
     /// The host's funnel has no published page at this path, or its tenant is offline.
     NotFound,
@@ -210,6 +212,12 @@ pub async fn serve(
         navigation: &navigation,
     };
     let html = render::page(&frame, &doc);
+    let key = super::visit::PageKey {
+        agency_id: f.agency_id,
+        sub_account_id: f.sub_account_id,
+        funnel_id: f.id,
+        page_id: p.id,
+    };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     html.hash(&mut hasher);
     if html.contains(render::FORM_TOKEN) {
@@ -218,8 +226,16 @@ pub async fn serve(
         let token = forms.token(p.id, now);
         let html = html.replace(render::FORM_TOKEN, &token);
         let etag = format!("W/\"{:016x}\"", hasher.finish());
-        return Ok(Served::Page { html, etag });
+        return Ok(Served::Page {
+            html,
+            etag,
+            page: key,
+        });
     }
     let etag = format!("\"{:016x}\"", hasher.finish());
-    Ok(Served::Page { html, etag })
+    Ok(Served::Page {
+        html,
+        etag,
+        page: key,
+    })
 }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub forms: Arc<funnels::service::form::FormGuard>,
     /// The published pages' view counter (writes off the request path).
     pub visits: Arc<funnels::service::visit::Visits>,
+    /// Rendered published pages (`funnels::service::cache`).
+    pub page_cache: Arc<funnels::service::cache::PageCache>,
 }
 
 /// A ready-to-serve application.
@@ -73,6 +75,10 @@ impl App {
             db.clone(),
             std::time::Duration::from_millis(config.visits_flush_ms.max(1)),
         );
+        let page_cache = Arc::new(funnels::service::cache::PageCache::new(
+            std::time::Duration::from_millis(config.site_cache_ttl_ms),
+        ));
+        crate::sites::follow_changes(&live, page_cache.clone());
         let state = AppState {
             db,
             schema: schemas.read,
@@ -83,6 +89,7 @@ impl App {
             config,
             forms,
             visits,
+            page_cache,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;

@@ -60,9 +60,10 @@ pub async fn execute(
         request_id: request_id.clone(),
         client_ip: Some(client_ip(&state, &headers, addr)),
     };
+    let tenant_id = context.actor.tenant;
     let request = install(request, &tx, context, &headers);
     let response = schema(&state, op.is_mutation()).execute(request).await;
-    if let Err(e) = commit(&state, tx, op.is_mutation()).await {
+    if let Err(e) = commit(&state, tx, op.is_mutation(), tenant_id).await {
         return reject(e);
     }
     respond(response, media, &request_id)
@@ -302,11 +303,13 @@ fn schema(state: &AppState, is_mutation: bool) -> &CanopySchema {
 
 /// Commits whatever the operations did: each mutation is atomic on its own (savepoints), and
 /// some failures must persist (a replayed refresh token revokes its session). Live subscribers
-/// then hear of what a mutation committed.
+/// then hear of what a mutation committed, and this replica's cached pages of the tenant
+/// (of every tenant, for a mutation in none) are read again before the response leaves.
 async fn commit(
     state: &AppState,
     tx: Arc<DatabaseTransaction>,
     is_mutation: bool,
+    tenant: Option<sea_orm::prelude::Uuid>,
 ) -> Result<(), kernel::Error> {
     let tx = Arc::try_unwrap(tx)
         .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
@@ -316,6 +319,7 @@ async fn commit(
         .await
         .map_err(|e| kernel::Error::internal(format!("commit failed: {e}")))?;
     if is_mutation {
+        state.page_cache.changed(tenant);
         state.live.bus.poke();
         // Whatever the mutation enqueued is visible now.
         jobs::wake();

@@ -49,8 +49,31 @@ pub fn router(state: AppState) -> Router {
         .iter()
         .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
         .collect();
+    // The API's origins come from the configuration; a published page's (a form posted from
+    // another site) are the funnel's hosts and its sub-account's embed domains.
+    let cors_state = state.clone();
+    let allow = AllowOrigin::async_predicate(
+        move |origin: HeaderValue, parts: &axum::http::request::Parts| {
+            let state = cors_state.clone();
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned);
+            let path = parts.uri.path().to_owned();
+            let listed = origins.contains(&origin);
+            async move {
+                match host {
+                    Some(host) => crate::sites::origin_allowed(&state, &host, &path, &origin)
+                        .await
+                        .unwrap_or(listed),
+                    None => listed,
+                }
+            }
+        },
+    );
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
+        .allow_origin(allow)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::AUTHORIZATION,
@@ -64,14 +87,12 @@ pub fn router(state: AppState) -> Router {
     let live = state.live.clone().routes();
     let sites = axum::middleware::from_fn_with_state(state.clone(), crate::sites::dispatch);
     let timeout = Duration::from_secs(config.request_timeout_secs);
-    // Published funnel pages answer first for their hosts (`crate::sites`), with their own
-    // CORS (a form's embed domains); the API's CORS applies to the API alone. The fallback is
-    // explicit so that the layers cover unknown paths too.
+    // Published funnel pages answer first for their hosts (`crate::sites`); the fallback is
+    // explicit so that the layer covers unknown paths too.
     let router = router
         .with_state(state)
         .merge(live)
         .fallback(|| async { StatusCode::NOT_FOUND })
-        .layer(cors)
         .layer(sites);
     router.layer(
         ServiceBuilder::new()
@@ -91,6 +112,7 @@ pub fn router(state: AppState) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(cors)
             .layer(CompressionLayer::new())
             .layer(axum::middleware::from_fn(move |req, next| {
                 crate::refusal::shape(timeout, req, next)

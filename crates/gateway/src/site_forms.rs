@@ -1,21 +1,22 @@
 //! Form submissions on a site's host (`funnels::service::form`): `POST` to a published page's
-//! address, and the CORS preflight (`OPTIONS`) a page on another site sends first.
+//! address. CORS (the preflight a page on another site sends first, and the headers of the
+//! answer) is the gateway's CORS layer's, which asks `crate::sites::origin_allowed`.
 //!
 //! A browser's own post (`application/x-www-form-urlencoded`) gets HTML: the form's thanks
 //! (or a `303` to its redirect), or the problems to fix. A script's post (`application/json`,
 //! or `Accept: application/json`) gets JSON: `{"accepted": true, "message", "redirect"}` or
 //! `{"accepted": false, "userErrors": [{"field", "code", "message"}], "errors": […]}` (status
 //! 422; `errors` is the refusal shape every 4xx has, coded `BAD_USER_INPUT`). Rate
-//! limits answer 429 with `Retry-After`; a page on a host that is neither the funnel's nor one
-//! of the sub-account's embed domains gets 403 and no CORS headers.
+//! limits answer 429 with `Retry-After`; a post from a page on a host that is neither the
+//! funnel's nor one of the sub-account's embed domains is refused with 403.
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use funnels::document::render;
-use funnels::service::form::{self, Outcome, Sent};
+use funnels::service::form::{self, Checking, Outcome, Sent};
 use funnels::service::site;
 use std::net::SocketAddr;
 
@@ -30,66 +31,10 @@ fn origin_host(headers: &HeaderMap) -> Option<String> {
     Some(site::normalize_host(rest.split('/').next().unwrap_or("")))
 }
 
-fn cors(resp: &mut Response, origin: Option<&HeaderValue>) {
-    let h = resp.headers_mut();
-    h.append(header::VARY, HeaderValue::from_static("Origin"));
-    if let Some(o) = origin {
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
-    }
-}
-
-/// The answer to a CORS preflight for a site's page, or `None` when no funnel has the host.
-pub async fn preflight(
-    state: &AppState,
-    sites: &str,
-    host: &str,
-    headers: HeaderMap,
-) -> Option<Response> {
-    let origin = headers.get(header::ORIGIN).cloned();
-    let allowed = match origin_host(&headers) {
-        Some(o) => {
-            let checked = async {
-                let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-                let ok = form::origin_allowed(&txn, sites, host, &o).await?;
-                txn.commit().await?;
-                Ok::<_, kernel::Error>(ok)
-            }
-            .await;
-            match checked {
-                Ok(None) => return None,
-                Ok(Some(ok)) => ok,
-                Err(e) => return Some(live::wire::rejected(e, live::wire::Media::Json, "-")),
-            }
-        }
-        None => false,
-    };
-    let mut resp = (StatusCode::NO_CONTENT, Body::empty()).into_response();
-    if allowed {
-        let h = resp.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("POST"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type, accept"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        cors(&mut resp, origin.as_ref());
-    } else {
-        cors(&mut resp, None);
-    }
-    Some(resp)
-}
-
 /// What a post asked for and sent.
 struct Posted {
     json: bool,
     sent: Sent,
-    origin: Option<HeaderValue>,
     path: String,
 }
 
@@ -152,7 +97,6 @@ fn parse(
             "BAD_USER_INPUT",
         )));
     };
-    let origin = req_headers.get(header::ORIGIN).cloned();
     let cross = origin_host(req_headers).filter(|o| o != host);
     Ok(Posted {
         json: is_json || accepts_json,
@@ -165,7 +109,6 @@ fn parse(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         },
-        origin,
         path: path.to_owned(),
     })
 }
@@ -204,19 +147,24 @@ pub async fn post(
         Ok(p) => p,
         Err(resp) => return Ok(*resp),
     };
+    // Checked reading only (refused submissions never wait for the write lock), then recorded.
     let done = async {
-        let txn = kernel::db::begin_write(&state.db).await?;
-        let outcome =
-            form::submit(&txn, sites, &state.forms, host, &posted.path, &posted.sent).await?;
+        let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+        let checking =
+            form::check(&txn, sites, &state.forms, host, &posted.path, &posted.sent).await;
         txn.commit().await?;
-        Ok::<_, kernel::Error>(outcome)
+        match checking? {
+            Checking::Done(outcome) => Ok(outcome),
+            Checking::Record(checked) => {
+                let txn = kernel::db::begin_write(&state.db).await?;
+                let outcome = form::record(&txn, *checked).await?;
+                txn.commit().await?;
+                Ok::<_, kernel::Error>(outcome)
+            }
+        }
     }
     .await;
-    let allowed_origin = posted
-        .origin
-        .as_ref()
-        .filter(|_| posted.sent.origin_host.is_some());
-    let mut resp = match done {
+    let resp = match done {
         Ok(Outcome::NoSite) => return Err(Request::from_parts(parts, Body::from(bytes))),
         Ok(Outcome::NotFound) => {
             crate::sites::html(StatusCode::NOT_FOUND, render::not_found(), None)
@@ -224,7 +172,9 @@ pub async fn post(
         Ok(Outcome::Accepted {
             message, redirect, ..
         }) => accepted(&posted, &message, redirect.as_deref()),
-        Ok(Outcome::Dropped { message }) => accepted(&posted, &message, None),
+        Ok(Outcome::Dropped { message, redirect }) => {
+            accepted(&posted, &message, redirect.as_deref())
+        }
         Err(kernel::Error::User(errors)) => {
             if posted.json {
                 let list: Vec<serde_json::Value> = errors
@@ -263,19 +213,14 @@ pub async fn post(
                 )
             }
         }
-        Err(kernel::Error::Forbidden) => {
-            let mut resp = live::wire::error_response(
-                StatusCode::FORBIDDEN,
-                live::wire::Media::Json,
-                "this site may not send this form: add its domain to the sub-account's embed domains",
-                "FORBIDDEN",
-            );
-            cors(&mut resp, None);
-            return Ok(resp);
-        }
+        Err(kernel::Error::Forbidden) => live::wire::error_response(
+            StatusCode::FORBIDDEN,
+            live::wire::Media::Json,
+            "this site may not send this form: add its domain to the sub-account's embed domains",
+            "FORBIDDEN",
+        ),
         Err(e) => live::wire::rejected(e, live::wire::Media::Json, &request_id),
     };
-    cors(&mut resp, allowed_origin);
     Ok(resp)
 }
 
@@ -286,10 +231,20 @@ fn accepted(posted: &Posted, message: &str, redirect: Option<&str>) -> Response 
             serde_json::json!({ "accepted": true, "message": message, "redirect": redirect }),
         );
     }
-    if let Some(to) = redirect.and_then(|r| HeaderValue::from_str(r).ok()) {
-        let mut resp = (StatusCode::SEE_OTHER, Body::empty()).into_response();
-        resp.headers_mut().insert(header::LOCATION, to);
-        return resp;
+    match redirect {
+        // Another site: a page that moves on by itself (the pages' policy allows form posts to
+        // their own origin only, and browsers apply it to a redirect after the post too).
+        Some(to) if to.starts_with("http://") || to.starts_with("https://") => {
+            return crate::sites::html(StatusCode::OK, render::moving_on(to), None);
+        }
+        Some(to) => {
+            if let Ok(to) = HeaderValue::from_str(to) {
+                let mut resp = (StatusCode::SEE_OTHER, Body::empty()).into_response();
+                resp.headers_mut().insert(header::LOCATION, to);
+                return resp;
+            }
+        }
+        None => {}
     }
     crate::sites::html(
         StatusCode::OK,
@@ -307,9 +262,4 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
-}
-
-/// Whether a method is one this module answers.
-pub fn handles(method: &Method) -> bool {
-    matches!(*method, Method::POST | Method::OPTIONS)
 }

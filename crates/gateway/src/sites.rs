@@ -9,6 +9,9 @@
 //! - any other host (a custom domain): a site if a funnel has it; the API's own paths
 //!   (`/graphql…`, `/healthz`, `/readyz`, `/metrics`, `/graphiql/…`) stay the API's.
 //!
+//! A page comes from the replica's rendered-page cache when it can (no database round trip;
+//! `funnels::service::cache`), else from the database, and is kept there.
+//!
 //! Pages carry an `ETag` (a hash of the HTML) and `Cache-Control: public, no-cache`, so a
 //! browser or CDN revalidates and gets `304 Not Modified` while the page is unchanged, and a
 //! publish or rollback shows at once. A `Content-Security-Policy` allows no script at all.
@@ -77,18 +80,6 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
     match classify(&host, &sites, &platform) {
         HostKind::Api => next.run(req).await,
         HostKind::MaybeSite if api_path(req.uri().path()) => next.run(req).await,
-        kind if *req.method() == Method::OPTIONS => {
-            let headers = req.headers().clone();
-            match crate::site_forms::preflight(&state, &sites, &host, headers).await {
-                Some(resp) => resp,
-                None if kind == HostKind::MaybeSite => next.run(req).await,
-                None => html(
-                    StatusCode::NOT_FOUND,
-                    funnels::document::render::not_found(),
-                    None,
-                ),
-            }
-        }
         kind if *req.method() == Method::POST => {
             match crate::site_forms::post(&state, &sites, &host, req).await {
                 Ok(resp) => resp,
@@ -109,6 +100,49 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
                 None,
             ),
         },
+    }
+}
+
+/// For CORS: `Some(allowed)` when `host` and `path` reach a site (the origin may call it if it
+/// is one of the funnel's hosts or its sub-account's embed domains), `None` for the API.
+pub async fn origin_allowed(
+    state: &AppState,
+    host: &str,
+    path: &str,
+    origin: &HeaderValue,
+) -> Option<bool> {
+    let host = site::normalize_host(host);
+    let sites = state.config.sites_domain();
+    let platform = site::normalize_host(&state.config.platform_domain);
+    let kind = classify(&host, &sites, &platform);
+    if kind == HostKind::Api || (kind == HostKind::MaybeSite && api_path(path)) {
+        return None;
+    }
+    let origin = origin.to_str().ok()?;
+    let origin_host = site::normalize_host(
+        origin
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or("")
+            .split('/')
+            .next()
+            .unwrap_or(""),
+    );
+    let checked = async {
+        let txn = state.db.begin().await?;
+        let ok = funnels::service::form::origin_allowed(&txn, &sites, &host, &origin_host).await;
+        txn.commit().await?;
+        ok
+    }
+    .await;
+    match checked {
+        Ok(Some(ok)) => Some(ok && !origin_host.is_empty()),
+        Ok(None) if kind == HostKind::MaybeSite => None,
+        Ok(None) => Some(false),
+        Err(e) => {
+            tracing::warn!(error = %e.operator_message(), "CORS check of a site failed");
+            Some(false)
+        }
     }
 }
 
@@ -159,6 +193,27 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == etag.trim_start_matches("W/") || t == "*")
 }
 
+/// Keeps `cache` true to what replicas commit: every event the live bus delivers marks its
+/// agency changed (one of no agency, a gap or a lagging receiver: everything). This replica's
+/// own mutations mark their tenant as they commit (`crate::execute`).
+pub fn follow_changes<E>(
+    live: &live::LiveState<E>,
+    cache: std::sync::Arc<funnels::service::cache::PageCache>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut rx = live.bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(live::bus::Live::Event(e)) => cache.changed(e.agency_id),
+                Ok(live::bus::Live::Notification(_)) => {}
+                Ok(live::bus::Live::Gap) | Err(RecvError::Lagged(_)) => cache.changed(None),
+                Ok(live::bus::Live::Shutdown) | Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
 /// What [`serve`] needs of a request (a `Request` itself cannot be held across an await).
 struct Asked {
     method: Method,
@@ -205,13 +260,26 @@ impl Asked {
 
 /// The answer for a site request, or `None` when no funnel has the host.
 async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<Response> {
-    let served = async {
-        let txn = state.db.begin().await?;
-        let served = site::serve(&txn, sites, &state.forms, host, &req.path).await?;
-        txn.commit().await?;
-        Ok::<_, kernel::Error>(served)
-    }
-    .await;
+    let served = match site::cached(&state.page_cache, &state.forms, host, &req.path) {
+        Some(s) => Ok(s),
+        None => {
+            async {
+                let txn = state.db.begin().await?;
+                let served = site::serve(
+                    &txn,
+                    sites,
+                    &state.forms,
+                    &state.page_cache,
+                    host,
+                    &req.path,
+                )
+                .await?;
+                txn.commit().await?;
+                Ok::<_, kernel::Error>(served)
+            }
+            .await
+        }
+    };
     let served = match served {
         Ok(s) => s,
         Err(e) => {

@@ -2,6 +2,7 @@
 //! rolled back, and served to the public by host (subdomain or custom domain) with ETags;
 //! bad documents, collisions and permissions refused with user errors.
 
+mod cache;
 mod forms;
 mod stats;
 
@@ -37,7 +38,7 @@ pub(crate) async fn funnel(
     )
 }
 
-fn doc(heading: &str) -> Value {
+pub(crate) fn doc(heading: &str) -> Value {
     json!({ "schemaVersion": 1, "blocks": [{ "type": "section", "children": [
         { "type": "heading", "level": 1, "text": heading },
         { "type": "text", "text": "Book before Friday." },

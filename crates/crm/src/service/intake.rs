@@ -31,8 +31,9 @@ pub struct Intake {
 
 /// Creates or fills in the sub-account's contact that `f` names: the oldest live contact with
 /// its email address, else the oldest with its phone number, else a new one (`source` says
-/// where it came from). Fields `f` leaves blank never clear what the contact has; the rest
-/// follow the CRM's own checks (`userErrors` named `input.<field>`). `db` is the caller's
+/// where it came from). A contact found is only filled in: what it has already is never
+/// changed or cleared. Values follow the CRM's own checks (`userErrors` named
+/// `input.<field>`). `db` is the caller's
 /// transaction; concurrent intakes of one address cannot create it twice (a lock per address
 /// on PostgreSQL; SQLite serialises writers).
 pub async fn upsert(
@@ -67,8 +68,13 @@ pub async fn upsert(
     if !errors.is_empty() {
         return Err(Error::User(errors));
     }
-    let point = email.clone().or(phone.clone()).unwrap_or_default();
-    kernel::db::lock(db, &format!("contact:{}:{point}", at.sub_account_id)).await?;
+    // Both addresses are locked, in one order: an intake with the phone alone and one with
+    // the phone and an email cannot both create the contact.
+    let mut points: Vec<&String> = email.iter().chain(phone.iter()).collect();
+    points.sort();
+    for point in points {
+        kernel::db::lock(db, &format!("contact:{}:{point}", at.sub_account_id)).await?;
+    }
     let live = || {
         contact::Entity::find()
             .filter(contact::Column::AgencyId.eq(at.agency_id))
@@ -88,6 +94,7 @@ pub async fn upsert(
     }
     let (c, created) = match found {
         Some(existing) => {
+            let f = only_blanks(f, &existing);
             let mut m: contact::ActiveModel = existing.into();
             check(&mut errors, &mut m, &f);
             m.updated_at = Set(Utc::now());
@@ -109,6 +116,30 @@ pub async fn upsert(
         contact: c,
         created,
     })
+}
+
+/// `f` reduced to what the contact does not have yet: an intake has no sign-in behind it, so
+/// it never changes what is there (a stranger who knows someone's phone number must not
+/// replace their email address). Custom values fill a new contact only.
+fn only_blanks(mut f: ContactFields, c: &contact::Model) -> ContactFields {
+    let keep = |v: &mut Option<String>, have: bool| {
+        if have {
+            *v = None;
+        }
+    };
+    keep(&mut f.first_name, !c.first_name.is_empty());
+    keep(&mut f.last_name, !c.last_name.is_empty());
+    keep(&mut f.email, c.email.is_some());
+    keep(&mut f.phone, c.phone.is_some());
+    keep(&mut f.company, c.company.is_some());
+    keep(&mut f.address_line1, c.address_line1.is_some());
+    keep(&mut f.address_line2, c.address_line2.is_some());
+    keep(&mut f.city, c.city.is_some());
+    keep(&mut f.region, c.region.is_some());
+    keep(&mut f.postal_code, c.postal_code.is_some());
+    keep(&mut f.country, c.country.is_some());
+    f.custom_values.clear();
+    f
 }
 
 /// `f` with every blank text left out, so that it fills in and never clears.

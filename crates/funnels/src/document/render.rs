@@ -305,6 +305,29 @@ fn form(out: &mut String, f: &super::Form) {
     out.push_str("</button></form>");
 }
 
+/// The page that sends a visitor on to `url` on another site after a form (a refresh, no
+/// script), with a link in case it does not.
+pub fn moving_on(url: &str) -> String {
+    let mut out = String::with_capacity(512);
+    out.push_str("<!doctype html><html><head><meta charset=\"utf-8\">");
+    if safe_url(url) {
+        out.push_str("<meta http-equiv=\"refresh\" content=\"0;url=");
+        escape(&mut out, url);
+        out.push_str("\">");
+    }
+    let _ = write!(
+        out,
+        "<title>Thank you</title><style>{STYLE}</style></head><body><main><section><h1>Thank you</h1>"
+    );
+    if safe_url(url) {
+        out.push_str("<p>");
+        link_open(&mut out, url, None);
+        out.push_str("Continue</a></p>");
+    }
+    out.push_str("</section></main></body></html>");
+    out
+}
+
 /// The page a visitor sees after submitting a form (unless it redirects), or when the
 /// submission needs correcting (`problems`: what to fix, shown as a list).
 pub fn form_answer(site_name: &str, message: &str, problems: &[String], back: &str) -> String {

@@ -1,5 +1,6 @@
 //! `visit_salts`: the random salt of a day's visitor hashes (platform data). Deleted once the
-//! day is over, after which no hash of that day can be tied to an address.
+//! following day is over too (within the hour), after which no hash of that day can be tied
+//! to an address.
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;

@@ -1,16 +1,18 @@
 //! Forms: a visitor's submission of a published page's form, the public way into the CRM.
 //!
-//! A submission is posted to the page's own address on its host. It is checked against the
-//! form of the page's **live** version, then, in the caller's one transaction, it creates or
-//! fills in the contact (`crm::service::intake`, the CRM's own rules), records the consent
-//! given, records the submission and raises `form.submitted` (the automation trigger). It acts
-//! as Canopy inside the funnel's tenant ([`Actor::system_in`]), through the same services and
+//! A submission is posted to the page's own address on its host. [`check`] reads: it checks
+//! it against the form of the page's **live** version and the guards below. [`record`] then,
+//! in one transaction, creates or fills in the contact (`crm::service::intake`, the CRM's own
+//! rules: a contact found is only filled in, never changed), records the consent given and the
+//! submission, and raises `form.submitted` (the automation trigger). It acts as Canopy inside
+//! the funnel's tenant ([`Actor::system_in`]), through the same services and
 //! `tenancy::guard` as everyone.
 //!
-//! Spam: a honeypot field people never see (filled: the submission is dropped and the visitor
-//! is thanked as usual), a signed fill-time token in each rendered form (a submission sooner
-//! than [`FormGuard::min_fill`] after the page was served is refused), and rate limits per
-//! client IP and per form. A browser on another site may post only from a host the funnel is
+//! Spam: a honeypot field people never see (filled: the submission is dropped and answered as
+//! an accepted one), a signed fill-time token in each rendered form (a submission sooner than
+//! [`FormGuard::min_fill`] after the page was served is refused; a token may be sent again
+//! until it is 14 days old, so a robot that fetched the page once meets the rate limits, not
+//! the token), and rate limits per client IP (an IPv6 address by its /64) and per form. A browser on another site may post only from a host the funnel is
 //! served at or one of the sub-account's embed domains (`tenancy::service::embed_domain`).
 //!
 //! The rate limits live in the process: with N replicas a sender gets N times the budget.
@@ -112,7 +114,7 @@ impl FormGuard {
                 .zip(mac.bytes())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
-        let age_ms = now_ms - issued;
+        let age_ms = now_ms.saturating_sub(issued);
         if !same || !(-60_000..=TOKEN_MAX_AGE_SECS * 1000).contains(&age_ms) {
             return Err(stale());
         }
@@ -143,7 +145,7 @@ impl FormGuard {
         if self.per_ip.len() > SWEEP_ABOVE {
             self.per_ip.retain_recent();
         }
-        match ip {
+        match ip.map(network) {
             Some(ip) => self.limited(|| self.per_ip.check_key(&ip)),
             None => Ok(()),
         }
@@ -154,6 +156,19 @@ impl FormGuard {
             self.per_form.retain_recent();
         }
         self.limited(|| self.per_form.check_key(&(page_id, key.to_owned())))
+    }
+}
+
+/// The address a sender is counted by: an IPv4 address, or an IPv6 address's /64 network (one
+/// subscriber's usual allocation, which hands out addresses by the billion).
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let mut o = v6.octets();
+            o[8..].fill(0);
+            IpAddr::V6(o.into())
+        }
+        v4 => v4,
     }
 }
 
@@ -193,10 +208,12 @@ pub enum Outcome {
         /// Where to send the visitor instead.
         redirect: Option<String>,
     },
-    /// Dropped as spam (the honeypot was filled in); the visitor is thanked all the same.
+    /// Dropped as spam (the honeypot was filled in); answered exactly as an accepted one.
     Dropped {
         /// What to show.
         message: String,
+        /// Where to send the visitor instead.
+        redirect: Option<String>,
     },
     /// The host's funnel has no published page at this path, or its tenant is offline.
     NotFound,
@@ -246,23 +263,50 @@ async fn allowed(
     tenancy::service::embed_domain::allows(db, f.agency_id, f.sub_account_id, &origin).await
 }
 
-/// Takes a submission of the form on the page at `host` and `path`. `db` is a transaction of
-/// its own (written: `kernel::db::begin_write`), committed by the caller on `Ok`. Problems a
-/// visitor can fix are `Error::User`, named by the form's field names (`_t`: the token,
-/// `_consent`: the consent box, `_form`: a form that is gone).
-pub async fn submit(
+/// A submission that passed every check and is ready to be recorded ([`record`]).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    agency_id: Uuid,
+    sub_account_id: Uuid,
+    funnel_id: Uuid,
+    page_id: Uuid,
+    version_id: Uuid,
+    form: Form,
+    values: Map<String, Value>,
+    fields: ContactFields,
+    consent: bool,
+    utm: Value,
+}
+
+/// What [`check`] made of a submission.
+#[derive(Debug, Clone)]
+pub enum Checking {
+    /// Record it ([`record`]).
+    Record(Box<Checked>),
+    /// Nothing to record: answer with this.
+    Done(Outcome),
+}
+
+/// Checks a submission of the form on the page at `host` and `path`, reading only (`db`: a
+/// transaction of its own): the client IP's rate limit, the page, the origin, the form's own
+/// limit, the honeypot, the fill-time token and the fields. Problems a visitor can fix are
+/// `Error::User`, named by the form's field names (`_t`: the token, `_consent`: the consent
+/// box, `_form`: a form that is gone); a page on another host that may not post is
+/// `FORBIDDEN`. Nothing here takes a write lock, so refused submissions never queue behind
+/// writers.
+pub async fn check(
     db: &impl ConnectionTrait,
     sites_domain: &str,
     guard_: &FormGuard,
     host: &str,
     path: &str,
     sent: &Sent,
-) -> Result<Outcome, Error> {
+) -> Result<Checking, Error> {
     guard_.check_ip(sent.client_ip)?;
     let live = match reach(db, sites_domain, host, path).await? {
         Reached::Page(p) => p,
-        Reached::NotFound => return Ok(Outcome::NotFound),
-        Reached::NoSite => return Ok(Outcome::NoSite),
+        Reached::NotFound => return Ok(Checking::Done(Outcome::NotFound)),
+        Reached::NoSite => return Ok(Checking::Done(Outcome::NoSite)),
     };
     let LivePage {
         funnel: f,
@@ -296,15 +340,18 @@ pub async fn submit(
         ));
     };
     guard_.check_form(p.id, &form.key)?;
-    let message = form
-        .success_message
-        .clone()
-        .unwrap_or_else(|| THANKS.to_owned());
     if sent
         .get(render::HONEYPOT_FIELD)
         .is_some_and(|v| !v.trim().is_empty())
     {
-        return Ok(Outcome::Dropped { message });
+        // Answered as an accepted submission, so that robots learn nothing.
+        return Ok(Checking::Done(Outcome::Dropped {
+            message: form
+                .success_message
+                .clone()
+                .unwrap_or_else(|| THANKS.to_owned()),
+            redirect: form.redirect.clone(),
+        }));
     }
     guard_
         .check_token(
@@ -314,22 +361,42 @@ pub async fn submit(
         )
         .map_err(|e| Error::User(vec![e]))?;
     let (values, fields, consent) = read(&form, sent)?;
-    let actor = Actor::system_in(f.agency_id);
+    Ok(Checking::Record(Box::new(Checked {
+        agency_id: f.agency_id,
+        sub_account_id: f.sub_account_id,
+        funnel_id: f.id,
+        page_id: p.id,
+        version_id: v.id,
+        form,
+        values,
+        fields,
+        consent,
+        utm: utm(sent),
+    })))
+}
+
+/// Records a checked submission on `db` (a transaction of its own that writes:
+/// `kernel::db::begin_write`; the caller commits it on `Ok`): the contact, the consent, the
+/// submission, the page's count and `form.submitted`, all or nothing.
+pub async fn record(db: &impl ConnectionTrait, c: Checked) -> Result<Outcome, Error> {
+    kernel::db::set_tenant(db, kernel::db::TenantGuard::Agency(c.agency_id)).await?;
+    let form = &c.form;
+    let actor = Actor::system_in(c.agency_id);
     let intake =
-        crm::service::intake::upsert(db, &actor, f.sub_account_id, ContactSource::Form, fields)
+        crm::service::intake::upsert(db, &actor, c.sub_account_id, ContactSource::Form, c.fields)
             .await
-            .map_err(|e| rename_errors(e, &form))?;
+            .map_err(|e| rename_errors(e, form))?;
     let row = submission::ActiveModel {
-        agency_id: Set(f.agency_id),
+        agency_id: Set(c.agency_id),
         id: Set(new_uuid()),
-        sub_account_id: Set(f.sub_account_id),
-        funnel_id: Set(f.id),
-        page_id: Set(p.id),
-        version_id: Set(v.id),
+        sub_account_id: Set(c.sub_account_id),
+        funnel_id: Set(c.funnel_id),
+        page_id: Set(c.page_id),
+        version_id: Set(c.version_id),
         form_key: Set(form.key.clone()),
         contact_id: Set(intake.contact.id),
-        values: Set(Value::Object(values)),
-        utm: Set(utm(sent)),
+        values: Set(Value::Object(c.values)),
+        utm: Set(c.utm),
         created_at: Set(Utc::now()),
     }
     .insert(db)
@@ -337,10 +404,10 @@ pub async fn submit(
     super::visit::add_to_day(
         db,
         super::visit::PageKey {
-            agency_id: f.agency_id,
-            sub_account_id: f.sub_account_id,
-            funnel_id: f.id,
-            page_id: p.id,
+            agency_id: c.agency_id,
+            sub_account_id: c.sub_account_id,
+            funnel_id: c.funnel_id,
+            page_id: c.page_id,
         },
         row.created_at.date_naive(),
         0,
@@ -348,8 +415,10 @@ pub async fn submit(
         1,
     )
     .await?;
-    if consent && let Some(c) = &form.consent {
-        let channels: Vec<ConsentChannel> = c
+    if c.consent
+        && let Some(consent) = &form.consent
+    {
+        let channels: Vec<ConsentChannel> = consent
             .channels
             .iter()
             .map(|ch| match ch {
@@ -363,7 +432,7 @@ pub async fn submit(
             &actor,
             &intake.contact,
             &channels,
-            &c.statement,
+            &consent.statement,
             ConsentSource::Form,
             Some(row.id),
         )
@@ -375,17 +444,20 @@ pub async fn submit(
         &row,
         EventType::FormSubmitted,
         json!({
-            "pageId": kernel::id::gid(kernel::id::NodeKind::FunnelPage, p.id).to_string(),
+            "pageId": kernel::id::gid(kernel::id::NodeKind::FunnelPage, c.page_id).to_string(),
             "formKey": form.key,
             "contactCreated": intake.created,
-            "consent": consent,
+            "consent": c.consent,
         }),
     )
     .await?;
     Ok(Outcome::Accepted {
         submission_id: row.id,
         contact_id: intake.contact.id,
-        message,
+        message: form
+            .success_message
+            .clone()
+            .unwrap_or_else(|| THANKS.to_owned()),
         redirect: form.redirect.clone(),
     })
 }

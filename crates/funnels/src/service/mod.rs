@@ -3,6 +3,7 @@
 //! path). Every path by id goes through `tenancy::guard`; the public side reads only live
 //! versions of live tenants.
 
+pub mod cache;
 pub mod clone;
 pub mod form;
 pub mod funnel;

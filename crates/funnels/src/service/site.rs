@@ -173,28 +173,51 @@ pub(crate) async fn reach(
     })))
 }
 
-/// The published page at `host` and `path`, rendered. `db` should be a transaction of its own:
-/// it is left in the funnel's tenant. A page with a form gets a fresh fill-time token from
-/// `forms` in each form; its entity tag is weak (the token differs, the page does not) and
-/// changes weekly, so that a cached copy never holds a token too old to be accepted.
+/// The page at `host` and `path` from `cache`, with no database read, if it is cached and
+/// still good.
+pub fn cached(
+    cache: &super::cache::PageCache,
+    forms: &super::form::FormGuard,
+    host: &str,
+    path: &str,
+) -> Option<Served> {
+    let host = normalize_host(host);
+    let path = super::normalize_path(path)?;
+    cache.get(&host, &path).map(|r| finish(&r, forms))
+}
+
+/// The published page at `host` and `path`, rendered, and kept in `cache`. `db` should be a
+/// transaction of its own: it is left in the funnel's tenant.
 pub async fn serve(
     db: &impl ConnectionTrait,
     sites_domain: &str,
     forms: &super::form::FormGuard,
+    cache: &super::cache::PageCache,
     host: &str,
     path: &str,
 ) -> Result<Served, Error> {
+    let normal_host = normalize_host(host);
+    let stamp = cache.stamp(cache.agency_of(&normal_host));
     let live = match reach(db, sites_domain, host, path).await? {
         Reached::Page(p) => p,
         Reached::NotFound => return Ok(Served::NotFound),
         Reached::NoSite => return Ok(Served::NoSite),
     };
+    let rendered = render_live(*live);
+    if let Some(path) = super::normalize_path(path) {
+        cache.put(stamp, &normal_host, &path, &rendered);
+    }
+    Ok(finish(&rendered, forms))
+}
+
+/// A published page rendered.
+fn render_live(live: LivePage) -> super::cache::Rendered {
     let LivePage {
         funnel: f,
         published,
         page: p,
         version: v,
-    } = *live;
+    } = live;
     let navigation: Vec<(String, String)> = if f.kind == FunnelKind::Website {
         published
             .iter()
@@ -212,30 +235,40 @@ pub async fn serve(
         navigation: &navigation,
     };
     let html = render::page(&frame, &doc);
-    let key = super::visit::PageKey {
-        agency_id: f.agency_id,
-        sub_account_id: f.sub_account_id,
-        funnel_id: f.id,
-        page_id: p.id,
-    };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     html.hash(&mut hasher);
-    if html.contains(render::FORM_TOKEN) {
-        let now = chrono::Utc::now().timestamp_millis();
-        super::form::token_epoch(now).hash(&mut hasher);
-        let token = forms.token(p.id, now);
-        let html = html.replace(render::FORM_TOKEN, &token);
-        let etag = format!("W/\"{:016x}\"", hasher.finish());
-        return Ok(Served::Page {
-            html,
-            etag,
-            page: key,
-        });
+    super::cache::Rendered {
+        has_form: html.contains(render::FORM_TOKEN),
+        html: html.into(),
+        hash: hasher.finish(),
+        page: super::visit::PageKey {
+            agency_id: f.agency_id,
+            sub_account_id: f.sub_account_id,
+            funnel_id: f.id,
+            page_id: p.id,
+        },
     }
-    let etag = format!("\"{:016x}\"", hasher.finish());
-    Ok(Served::Page {
-        html,
-        etag,
-        page: key,
-    })
+}
+
+/// The page as served: a fresh fill-time token in each form, and the entity tag. A page with a
+/// form has a weak tag (the token differs, the page does not) that changes weekly, so that a
+/// cached copy never holds a token too old to be accepted.
+fn finish(r: &super::cache::Rendered, forms: &super::form::FormGuard) -> Served {
+    if r.has_form {
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        r.hash.hash(&mut hasher);
+        super::form::token_epoch(now).hash(&mut hasher);
+        let token = forms.token(r.page.page_id, now);
+        return Served::Page {
+            html: r.html.replace(render::FORM_TOKEN, &token),
+            etag: format!("W/\"{:016x}\"", hasher.finish()),
+            page: r.page,
+        };
+    }
+    Served::Page {
+        html: r.html.to_string(),
+        etag: format!("\"{:016x}\"", r.hash),
+        page: r.page,
+    }
 }

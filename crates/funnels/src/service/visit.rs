@@ -139,9 +139,22 @@ impl Visits {
     }
 }
 
+/// How often old salts are looked for when there are no views to write.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<View>, flush_every: Duration) {
     let mut state = Writer::default();
-    while let Some(first) = rx.recv().await {
+    loop {
+        let first = match tokio::time::timeout(SWEEP_EVERY, rx.recv()).await {
+            Ok(Some(v)) => v,
+            Ok(None) => break,
+            Err(_) => {
+                if let Err(e) = forget_old_salts(&db, Utc::now().date_naive()).await {
+                    tracing::warn!(error = %e.operator_message(), "old visit salts were not deleted");
+                }
+                continue;
+            }
+        };
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + flush_every;
         while batch.len() < BATCH {
@@ -172,7 +185,7 @@ struct Tally {
     funnel_id: Uuid,
     views: i64,
     visitors: i64,
-    first: Vec<(String, Value)>,
+    first: Vec<([u8; 16], Value)>,
 }
 
 impl Writer {
@@ -217,9 +230,11 @@ impl Writer {
                     ..Tally::default()
                 });
             t.views += 1;
-            if self.seen.1.insert((v.page.page_id, hash)) {
-                let hex = hash.iter().map(|b| format!("{b:02x}")).collect();
-                t.first.push((hex, v.utm));
+            // Counted as seen once its row is committed (a failed write leaves it to the next).
+            if !self.seen.1.contains(&(v.page.page_id, hash))
+                && !t.first.iter().any(|(h, _)| *h == hash)
+            {
+                t.first.push((hash, v.utm));
             }
         }
         let mut agencies: BTreeMap<Uuid, Vec<(PageDay, Tally)>> = BTreeMap::new();
@@ -229,8 +244,11 @@ impl Writer {
         for (agency_id, pages) in agencies {
             let txn = kernel::db::begin_write(db).await?;
             kernel::db::set_tenant(&txn, TenantGuard::Agency(agency_id)).await?;
+            let mut sighted = Vec::new();
             for ((page_id, day), mut t) in pages {
-                for (visitor, utm) in std::mem::take(&mut t.first) {
+                for (hash, utm) in std::mem::take(&mut t.first) {
+                    sighted.push((page_id, hash));
+                    let visitor: String = hash.iter().map(|b| format!("{b:02x}")).collect();
                     let inserted = visit::Entity::insert(visit::ActiveModel {
                         agency_id: Set(agency_id),
                         id: Set(kernel::id::new_uuid()),
@@ -265,13 +283,14 @@ impl Writer {
                 add_to_day(&txn, key, day, t.views, t.visitors, 0).await?;
             }
             txn.commit().await?;
+            self.seen.1.extend(sighted);
         }
         Ok(())
     }
 }
 
 /// The salt of `day`, made (once, by whichever replica comes first) when the day has none;
-/// salts older than the day before are deleted then.
+/// salts older than the day before are deleted then (and hourly, whatever the traffic).
 async fn salt_for(db: &DatabaseConnection, day: NaiveDate) -> Result<String, Error> {
     if let Some(s) = visit_salt::Entity::find_by_id(day).one(db).await? {
         return Ok(s.salt);
@@ -287,17 +306,24 @@ async fn salt_for(db: &DatabaseConnection, day: NaiveDate) -> Result<String, Err
     )
     .exec_without_returning(db)
     .await?;
-    if let Some(yesterday) = day.pred_opt() {
-        visit_salt::Entity::delete_many()
-            .filter(visit_salt::Column::Day.lt(yesterday))
-            .exec(db)
-            .await?;
-    }
+    forget_old_salts(db, day).await?;
     visit_salt::Entity::find_by_id(day)
         .one(db)
         .await?
         .map(|s| s.salt)
         .ok_or_else(|| Error::internal("the day's visit salt is missing"))
+}
+
+/// Deletes the salts of days before yesterday (yesterday's stays for views still being
+/// written across midnight): from then on, no hash of those days can be tied to an address.
+async fn forget_old_salts(db: &DatabaseConnection, today: NaiveDate) -> Result<(), Error> {
+    if let Some(yesterday) = today.pred_opt() {
+        visit_salt::Entity::delete_many()
+            .filter(visit_salt::Column::Day.lt(yesterday))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Adds to a page's counts of a day, on `db` (a transaction in the page's tenant).

@@ -195,6 +195,45 @@ async fn a_second_submission_fills_in_the_same_contact_and_clears_nothing() {
 }
 
 #[tokio::test]
+async fn a_submission_never_changes_what_a_contact_has() {
+    let app = spawn_app_with(quick).await;
+    let (w, token) = form_site(&app, "smile").await;
+    let made = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($s: ID!) { contactCreate(input: { subAccountId: $s, firstName: \"Grace\", email: \"grace@example.com\" }) { contact { id } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let id = made
+        .data("contactCreate.contact.id")
+        .as_str()
+        .expect("id")
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    let sent = [
+        ("_form", "book"),
+        ("_t", token.as_str()),
+        ("first", "Mallory"),
+        ("last", "Hopper"),
+        ("email", "GRACE@example.com"),
+    ];
+    assert_eq!(post(&app, "smile", &sent, &[]).await.status(), 200);
+    let c = contact(&app, &w, &id).await;
+    assert_eq!(
+        (c["firstName"].as_str(), c["lastName"].as_str()),
+        (Some("Grace"), Some("Hopper"))
+    );
+    let subs = submissions(&app, &w).await;
+    assert_eq!(subs[0]["contactId"], id.as_str());
+    assert_eq!(
+        subs[0]["values"]["first"], "Mallory",
+        "the submission keeps what was sent"
+    );
+}
+
+#[tokio::test]
 async fn bad_input_gets_user_errors_named_by_the_forms_fields() {
     let app = spawn_app_with(quick).await;
     let (w, token) = form_site(&app, "smile").await;

@@ -182,6 +182,7 @@ async fn drive(t: &Target, run: &str, args: &Args) {
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections)
         .build()

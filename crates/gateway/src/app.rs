@@ -78,7 +78,6 @@ impl App {
         let page_cache = Arc::new(funnels::service::cache::PageCache::new(
             std::time::Duration::from_millis(config.site_cache_ttl_ms),
         ));
-        crate::sites::follow_changes(&live, page_cache.clone());
         let state = AppState {
             db,
             schema: schemas.read,

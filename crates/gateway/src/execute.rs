@@ -60,10 +60,10 @@ pub async fn execute(
         request_id: request_id.clone(),
         client_ip: Some(client_ip(&state, &headers, addr)),
     };
-    let tenant_id = context.actor.tenant;
     let request = install(request, &tx, context, &headers);
-    let response = schema(&state, op.is_mutation()).execute(request).await;
-    if let Err(e) = commit(&state, tx, op.is_mutation(), tenant_id).await {
+    let (response, recorded) =
+        kernel::event::tracking(schema(&state, op.is_mutation()).execute(request)).await;
+    if let Err(e) = commit(&state, tx, op.is_mutation(), &recorded).await {
         return reject(e);
     }
     respond(response, media, &request_id)
@@ -303,13 +303,14 @@ fn schema(state: &AppState, is_mutation: bool) -> &CanopySchema {
 
 /// Commits whatever the operations did: each mutation is atomic on its own (savepoints), and
 /// some failures must persist (a replayed refresh token revokes its session). Live subscribers
-/// then hear of what a mutation committed, and this replica's cached pages of the tenant
-/// (of every tenant, for a mutation in none) are read again before the response leaves.
+/// then hear of what a mutation committed, and this replica's cached pages that its events
+/// may have changed (`recorded`: a funnel's, a tenant's lifecycle) are read again before the
+/// response leaves.
 async fn commit(
     state: &AppState,
     tx: Arc<DatabaseTransaction>,
     is_mutation: bool,
-    tenant: Option<sea_orm::prelude::Uuid>,
+    recorded: &[(Option<sea_orm::prelude::Uuid>, kernel::event::EventType)],
 ) -> Result<(), kernel::Error> {
     let tx = Arc::try_unwrap(tx)
         .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
@@ -318,8 +319,12 @@ async fn commit(
     tx.commit()
         .await
         .map_err(|e| kernel::Error::internal(format!("commit failed: {e}")))?;
+    for (agency, event_type) in recorded {
+        if kernel::event::touches_sites(event_type.as_str()) {
+            state.page_cache.changed(*agency);
+        }
+    }
     if is_mutation {
-        state.page_cache.changed(tenant);
         state.live.bus.poke();
         // Whatever the mutation enqueued is visible now.
         jobs::wake();

@@ -234,7 +234,7 @@ fn accepted(posted: &Posted, message: &str, redirect: Option<&str>) -> Response 
     match redirect {
         // Another site: a page that moves on by itself (the pages' policy allows form posts to
         // their own origin only, and browsers apply it to a redirect after the post too).
-        Some(to) if to.starts_with("http://") || to.starts_with("https://") => {
+        Some(to) if is_elsewhere(to) => {
             return crate::sites::html(StatusCode::OK, render::moving_on(to), None);
         }
         Some(to) => {
@@ -251,6 +251,13 @@ fn accepted(posted: &Posted, message: &str, redirect: Option<&str>) -> Response 
         render::form_answer("Thank you", message, &[], &posted.path),
         None,
     )
+}
+
+/// Whether a redirect leaves the site: an absolute URL, or one relative to the scheme
+/// (`//host/…`).
+fn is_elsewhere(to: &str) -> bool {
+    let lower = to.trim_start().to_ascii_lowercase();
+    lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//")
 }
 
 fn json(status: StatusCode, body: serde_json::Value) -> Response {

@@ -128,13 +128,19 @@ pub async fn origin_allowed(
             .next()
             .unwrap_or(""),
     );
-    let checked = async {
+    if origin_host == host {
+        // The page's own site (browsers send `Origin` with every post): nothing to look up.
+        return Some(true);
+    }
+    let timeout = std::time::Duration::from_secs(state.config.request_timeout_secs);
+    let checked = tokio::time::timeout(timeout, async {
         let txn = state.db.begin().await?;
         let ok = funnels::service::form::origin_allowed(&txn, &sites, &host, &origin_host).await;
         txn.commit().await?;
         ok
-    }
-    .await;
+    })
+    .await
+    .unwrap_or_else(|_| Err(kernel::Error::internal("the CORS check timed out")));
     match checked {
         Ok(Some(ok)) => Some(ok && !origin_host.is_empty()),
         Ok(None) if kind == HostKind::MaybeSite => None,
@@ -191,27 +197,6 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
         .any(|t| t == etag.trim_start_matches("W/") || t == "*")
-}
-
-/// Keeps `cache` true to what replicas commit: every event the live bus delivers marks its
-/// agency changed (one of no agency, a gap or a lagging receiver: everything). This replica's
-/// own mutations mark their tenant as they commit (`crate::execute`).
-pub fn follow_changes<E>(
-    live: &live::LiveState<E>,
-    cache: std::sync::Arc<funnels::service::cache::PageCache>,
-) {
-    use tokio::sync::broadcast::error::RecvError;
-    let mut rx = live.bus.subscribe();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(live::bus::Live::Event(e)) => cache.changed(e.agency_id),
-                Ok(live::bus::Live::Notification(_)) => {}
-                Ok(live::bus::Live::Gap) | Err(RecvError::Lagged(_)) => cache.changed(None),
-                Ok(live::bus::Live::Shutdown) | Err(RecvError::Closed) => break,
-            }
-        }
-    });
 }
 
 /// What [`serve`] needs of a request (a `Request` itself cannot be held across an await).

@@ -104,9 +104,10 @@ pub struct Config {
     #[arg(long, env = "CANOPY_VISITS_FLUSH_MS", default_value_t = 1000)]
     pub visits_flush_ms: u64,
 
-    /// How long, in milliseconds, a replica may serve a published page from memory at most
-    /// before reading it again (changes announce themselves sooner); 0 turns the cache off.
-    #[arg(long, env = "CANOPY_SITE_CACHE_TTL_MS", default_value_t = 10_000)]
+    /// How long, in milliseconds, a replica may serve a published page from memory before
+    /// reading it again: how late another replica's change (a publish, a suspension) may show
+    /// here; this replica's own show at once. 0 turns the cache off.
+    #[arg(long, env = "CANOPY_SITE_CACHE_TTL_MS", default_value_t = 2_000)]
     pub site_cache_ttl_ms: u64,
 
     /// Trust the `X-Forwarded-For` header for the client IP (only behind a proxy you run).

@@ -315,6 +315,7 @@ pub async fn record(
     actor: &Actor,
     event: NewEvent,
 ) -> Result<Uuid, Error> {
+    note(event.scope.agency_id(), event.event_type);
     let id = crate::id::new_uuid();
     // No `RETURNING`: a row may be written where it may not be read back (an event with no
     // agency, under row-level security).
@@ -343,6 +344,43 @@ pub async fn record_in(
     record(db, actor, event).await.map(|_| ())
 }
 
+tokio::task_local! {
+    static RECORDED: std::cell::RefCell<Vec<(Option<Uuid>, EventType)>>;
+}
+
+fn note(agency: Option<Uuid>, event_type: EventType) {
+    let _ = RECORDED.try_with(|r| r.borrow_mut().push((agency, event_type)));
+}
+
+/// Runs `work` and returns, with its output, the events it recorded (their agency and type),
+/// whether or not they were committed after: the edge uses them to tell what a request changed
+/// once it has committed.
+pub async fn tracking<F: std::future::Future>(
+    work: F,
+) -> (F::Output, Vec<(Option<Uuid>, EventType)>) {
+    RECORDED
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let out = work.await;
+            (out, RECORDED.with(|r| r.take()))
+        })
+        .await
+}
+
+/// Whether an event of this type may change what a published page shows or whether it is
+/// served: funnels and their pages, and the lifecycle and domains of sub-accounts, agencies and
+/// resellers.
+pub fn touches_sites(event_type: &str) -> bool {
+    [
+        "funnel.",
+        "funnel_page.",
+        "sub_account.",
+        "agency.",
+        "reseller.",
+    ]
+    .iter()
+    .any(|p| event_type.starts_with(p))
+}
+
 /// Most events written by one statement of [`record_many`].
 const BATCH: usize = 500;
 
@@ -355,7 +393,10 @@ pub async fn record_many(
 ) -> Result<(), Error> {
     let mut rows: Vec<entity::ActiveModel> = events
         .into_iter()
-        .map(|e| row(actor, e, crate::id::new_uuid()))
+        .map(|e| {
+            note(e.scope.agency_id(), e.event_type);
+            row(actor, e, crate::id::new_uuid())
+        })
         .collect();
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(BATCH));

@@ -105,7 +105,9 @@ pub async fn upsert(
             (fresh.insert(db).await?, true)
         }
     };
-    custom_field::write_values(db, c.agency_id, c.id, &values).await?;
+    if created {
+        custom_field::write_values(db, c.agency_id, c.id, &values).await?;
+    }
     let event = if created {
         EventType::ContactCreated
     } else {

@@ -1,14 +1,17 @@
 //! The rendered-page cache of one replica: a published page at a host and path, kept as HTML
-//! so that a view costs no database round trip.
+//! so that a view costs no database round trip (at most [`MAX_ENTRIES`] pages and
+//! [`MAX_BYTES`] of HTML).
 //!
-//! Architecture Invariant: a cached page is served only while nothing may have changed it. An
-//! entry remembers the generation of its agency and the global generation when it was filled;
-//! [`PageCache::changed`] bumps them — on this replica right after a mutation commits (before
-//! its response leaves), on every replica when the live bus delivers a committed event of that
-//! agency (an event of none, or a gap in the bus, bumps the global one). An entry whose
-//! generations moved is read again from the database; so is one older than the cache's time
-//! to live, whatever happened (changes no event announces: a job's purge, a direct database
-//! edit).
+//! Architecture Invariant: a cached page is served only while nothing may have changed it on
+//! this replica, and never longer than the cache's time to live. An entry remembers the
+//! generation of its agency and the global generation when it was filled;
+//! [`PageCache::changed`] bumps them for every event that may change a page
+//! (`kernel::event::touches_sites`: funnels, pages, and the lifecycle and domains of
+//! sub-accounts, agencies and resellers) right after the request that recorded it commits,
+//! before its response leaves (an event of no agency bumps the global one). Changes committed
+//! by other replicas, by jobs or in the database directly show when the entry's time to live
+//! ends (`CANOPY_SITE_CACHE_TTL_MS`, 2 s). The live bus is deliberately not used: a receiver
+//! that is always there would make every replica's bus read every event row.
 
 use super::visit::PageKey;
 use std::collections::HashMap;
@@ -19,6 +22,8 @@ use uuid::Uuid;
 
 /// Most pages one replica keeps (when full, the cache starts again empty).
 pub const MAX_ENTRIES: usize = 10_000;
+/// Most bytes of HTML one replica keeps (when full, the cache starts again empty).
+pub const MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// A published page rendered, as served and cached.
 #[derive(Debug, Clone)]
@@ -55,6 +60,7 @@ pub struct PageCache {
     hosts: RwLock<HashMap<String, Uuid>>,
     agencies: RwLock<HashMap<Uuid, u64>>,
     global: AtomicU64,
+    bytes: std::sync::atomic::AtomicUsize,
     ttl: Duration,
 }
 
@@ -66,6 +72,7 @@ impl PageCache {
             hosts: RwLock::new(HashMap::new()),
             agencies: RwLock::new(HashMap::new()),
             global: AtomicU64::new(0),
+            bytes: std::sync::atomic::AtomicUsize::new(0),
             ttl,
         }
     }
@@ -138,11 +145,17 @@ impl PageCache {
             global_generation: stamp.global,
             filled: Instant::now(),
         });
+        let size = rendered.html.len();
         if let Ok(mut m) = self.entries.write() {
-            if m.len() >= MAX_ENTRIES {
+            if m.len() >= MAX_ENTRIES || self.bytes.load(Ordering::Relaxed) + size > MAX_BYTES {
                 m.clear();
+                self.bytes.store(0, Ordering::Relaxed);
             }
-            m.insert((host.to_owned(), path.to_owned()), entry);
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+            if let Some(old) = m.insert((host.to_owned(), path.to_owned()), entry) {
+                self.bytes
+                    .fetch_sub(old.rendered.html.len(), Ordering::Relaxed);
+            }
         }
     }
 

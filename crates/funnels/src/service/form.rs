@@ -30,7 +30,7 @@ use kernel::auth::Actor;
 use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::new_uuid;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use std::net::IpAddr;
@@ -266,6 +266,7 @@ async fn allowed(
 /// A submission that passed every check and is ready to be recorded ([`record`]).
 #[derive(Debug, Clone)]
 pub struct Checked {
+    funnel: crate::entity::funnel::Model,
     agency_id: Uuid,
     sub_account_id: Uuid,
     funnel_id: Uuid,
@@ -362,6 +363,7 @@ pub async fn check(
         .map_err(|e| Error::User(vec![e]))?;
     let (values, fields, consent) = read(&form, sent)?;
     Ok(Checking::Record(Box::new(Checked {
+        funnel: f.clone(),
         agency_id: f.agency_id,
         sub_account_id: f.sub_account_id,
         funnel_id: f.id,
@@ -380,6 +382,14 @@ pub async fn check(
 /// submission, the page's count and `form.submitted`, all or nothing.
 pub async fn record(db: &impl ConnectionTrait, c: Checked) -> Result<Outcome, Error> {
     kernel::db::set_tenant(db, kernel::db::TenantGuard::Agency(c.agency_id)).await?;
+    // Still published, and its tenant still live, now that the write lock is held.
+    let published = crate::entity::page::Entity::find_by_id((c.agency_id, c.page_id))
+        .one(db)
+        .await?
+        .is_some_and(|p| p.live_version_id.is_some());
+    if !published || !super::site::online(db, &c.funnel).await? {
+        return Ok(Outcome::NotFound);
+    }
     let form = &c.form;
     let actor = Actor::system_in(c.agency_id);
     let intake =

@@ -1,5 +1,5 @@
 //! The rendered-page cache: a page read again costs no SQL statement, and a change made
-//! through one replica reaches another replica's cached copy (through the live bus).
+//! through one replica reaches another replica's cached copy within the cache's time to live.
 
 use super::{doc, funnel, publish, site, visit};
 use tests::spawn_app;

@@ -390,9 +390,14 @@ fn locate(blocks: &serde_json::Value, path: &str) -> Option<(String, String)> {
     None
 }
 
-/// Reads a stored document (already checked when it was saved).
-pub fn stored(value: &serde_json::Value) -> Document {
-    serde_json::from_value(value.clone()).unwrap_or_else(|_| Document::empty())
+/// Reads a stored document (checked when it was saved), upgraded to the current version. A
+/// document that cannot be read is Canopy's fault (an upgrade step or a type changed without
+/// one): `INTERNAL`, logged with what failed, never a blank page.
+pub fn stored(value: &serde_json::Value) -> Result<Document, Error> {
+    let fail =
+        |why: String| Error::internal(format!("a stored page document cannot be read: {why}"));
+    let upgraded = upgrade(value.clone()).map_err(fail)?;
+    serde_json::from_value(upgraded).map_err(|e| fail(e.to_string()))
 }
 
 fn check_blocks(

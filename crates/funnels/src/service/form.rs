@@ -327,7 +327,7 @@ pub async fn check(
     {
         return Err(Error::Forbidden);
     }
-    let doc = document::stored(&document::upgrade(v.document.clone()).unwrap_or_default());
+    let doc = document::stored(&v.document)?;
     let key = sent.get(render::FORM_KEY_FIELD).unwrap_or_default();
     let Some(form) = document::forms(&doc)
         .into_iter()

@@ -203,7 +203,7 @@ pub async fn serve(
         Reached::NotFound => return Ok(Served::NotFound),
         Reached::NoSite => return Ok(Served::NoSite),
     };
-    let rendered = render_live(*live);
+    let rendered = render_live(*live)?;
     if let Some(path) = super::normalize_path(path) {
         cache.put(stamp, &normal_host, &path, &rendered);
     }
@@ -211,7 +211,7 @@ pub async fn serve(
 }
 
 /// A published page rendered.
-fn render_live(live: LivePage) -> super::cache::Rendered {
+fn render_live(live: LivePage) -> Result<super::cache::Rendered, Error> {
     let LivePage {
         funnel: f,
         published,
@@ -226,7 +226,7 @@ fn render_live(live: LivePage) -> super::cache::Rendered {
     } else {
         Vec::new()
     };
-    let doc = document::stored(&document::upgrade(v.document.clone()).unwrap_or_default());
+    let doc = document::stored(&v.document)?;
     let frame = render::PageFrame {
         site_name: &f.name,
         title: v.seo_title.as_deref().unwrap_or(&p.name),
@@ -237,7 +237,7 @@ fn render_live(live: LivePage) -> super::cache::Rendered {
     let html = render::page(&frame, &doc);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     html.hash(&mut hasher);
-    super::cache::Rendered {
+    Ok(super::cache::Rendered {
         has_form: html.contains(render::FORM_TOKEN),
         html: html.into(),
         hash: hasher.finish(),
@@ -247,7 +247,7 @@ fn render_live(live: LivePage) -> super::cache::Rendered {
             funnel_id: f.id,
             page_id: p.id,
         },
-    }
+    })
 }
 
 /// The page as served: a fresh fill-time token in each form, and the entity tag. A page with a

@@ -43,3 +43,28 @@ async fn a_cached_page_costs_no_statement_and_a_publish_elsewhere_replaces_it() 
     }
     assert!(seen.contains("Second"), "{seen}");
 }
+
+#[tokio::test]
+async fn a_published_version_that_cannot_be_read_is_an_internal_error_not_a_blank_page() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let (_, home) = funnel(&app, &w.owner, &w.dental, "smile").await;
+    let version = publish(&app, &w.owner, &home, doc("Readable")).await;
+    // As if a schema change had shipped without its upgrade step.
+    let id = kernel::id::GlobalId::parse(&version).expect("gid").uuid;
+    let agency = kernel::id::GlobalId::parse(&w.agency).expect("gid").uuid;
+    let row = funnels::entity::version::Entity::find_by_id((agency, id))
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("the version");
+    let mut m: funnels::entity::version::ActiveModel = row.into();
+    m.document = Set(serde_json::json!({ "schemaVersion": 99, "blocks": [] }));
+    m.update(&app.db).await.expect("update");
+
+    let r = visit(&app, &site("smile"), "/", None).await;
+    assert_eq!(r.status(), 500);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL");
+}

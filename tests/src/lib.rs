@@ -24,6 +24,13 @@ pub use pg::with_user;
 pub use sse::{Sse, SseEvent};
 pub use ws::{WS_WAIT, Ws, WsEvent};
 
+/// The fill-time token of the first form in a served page's HTML (its hidden `_t` field).
+pub fn form_token(html: &str) -> Option<&str> {
+    const FIELD: &str = "name=\"_t\" value=\"";
+    let at = html.find(FIELD)? + FIELD.len();
+    html[at..].split('"').next()
+}
+
 /// The row id (UUID) inside a global id.
 pub fn uuid_of(gid: &str) -> uuid::Uuid {
     kernel::GlobalId::parse(gid).expect("a global id").uuid

@@ -1,6 +1,23 @@
 //! Measuring benchmarks: CPU time of a process and percentiles (shared by `benches/` and the
 //! load driver).
 
+/// The gateway's SQL statements so far (`canopy_sql_statements_total` at `<url>/metrics`;
+/// `None` when metrics are off).
+pub async fn statements(http: &reqwest::Client, url: &str) -> Option<f64> {
+    let text = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find(|l| l.starts_with("canopy_sql_statements_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+}
+
 /// Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`; 100 if unknown).
 pub fn clock_ticks() -> f64 {
     std::process::Command::new("getconf")

@@ -23,14 +23,6 @@ use std::net::SocketAddr;
 /// Largest form body read.
 pub const MAX_FORM_BODY: usize = 64 * 1024;
 
-/// The host of an `Origin` header (`https://www.example.com:8443` -> `www.example.com`);
-/// `Some("")` for an opaque origin (`null`), which no host matches.
-fn origin_host(headers: &HeaderMap) -> Option<String> {
-    let o = headers.get(header::ORIGIN)?.to_str().ok()?.trim();
-    let rest = o.split_once("://").map(|(_, r)| r).unwrap_or("");
-    Some(site::normalize_host(rest.split('/').next().unwrap_or("")))
-}
-
 /// What a post asked for and sent.
 struct Posted {
     json: bool,
@@ -97,7 +89,11 @@ fn parse(
             "BAD_USER_INPUT",
         )));
     };
-    let cross = origin_host(req_headers).filter(|o| o != host);
+    let cross = req_headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(site::origin_host)
+        .filter(|o| o != host);
     Ok(Posted {
         json: is_json || accepts_json,
         sent: Sent {

@@ -119,15 +119,7 @@ pub async fn origin_allowed(
         return None;
     }
     let origin = origin.to_str().ok()?;
-    let origin_host = site::normalize_host(
-        origin
-            .split_once("://")
-            .map(|(_, r)| r)
-            .unwrap_or("")
-            .split('/')
-            .next()
-            .unwrap_or(""),
-    );
+    let origin_host = site::origin_host(origin);
     if origin_host == host {
         // The page's own site (browsers send `Origin` with every post): nothing to look up.
         return Some(true);

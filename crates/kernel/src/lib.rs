@@ -18,6 +18,7 @@ pub mod purge;
 pub mod rank;
 pub mod secret;
 pub mod stored_enum;
+pub mod throttle;
 
 pub use auth::{Actor, Membership, Permission, PermissionSet, Principal, Role, Scope, ScopeKind};
 pub use config::Config;

@@ -137,21 +137,6 @@ fn postgres_cpu_since(before: &std::collections::HashMap<u32, f64>) -> f64 {
         .sum()
 }
 
-async fn statements(http: &reqwest::Client, url: &str) -> Option<f64> {
-    let text = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find(|l| l.starts_with("canopy_sql_statements_total"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse().ok())
-}
-
 fn pick<'a>(rng: &mut rand::rngs::StdRng, v: &'a [String]) -> &'a str {
     &v[rng.random_range(0..v.len())]
 }
@@ -374,7 +359,7 @@ async fn main() -> Result<(), String> {
         .await;
         let gw0 = args.gateway_pid.map(cpu_ms);
         let pg0 = postgres_cpu();
-        let st0 = statements(&http, &args.url).await;
+        let st0 = tests::measure::statements(&http, &args.url).await;
         let t0 = Instant::now();
         let outcomes = phase(
             &client,
@@ -388,7 +373,7 @@ async fn main() -> Result<(), String> {
         let elapsed = t0.elapsed().as_secs_f64();
         let gw = args.gateway_pid.map(cpu_ms).zip(gw0).map(|(a, b)| a - b);
         let pg = postgres_cpu_since(&pg0);
-        let st = statements(&http, &args.url)
+        let st = tests::measure::statements(&http, &args.url)
             .await
             .zip(st0)
             .map(|(a, b)| a - b);

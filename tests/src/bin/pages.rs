@@ -98,21 +98,6 @@ impl Target {
     }
 }
 
-async fn statements(http: &reqwest::Client, url: &str) -> Option<f64> {
-    let text = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find(|l| l.starts_with("canopy_sql_statements_total"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse().ok())
-}
-
 async fn drive(t: &Target, run: &str, args: &Args) {
     let stop = Arc::new(AtomicBool::new(false));
     let counter = Arc::new(AtomicU64::new(0));
@@ -143,14 +128,14 @@ async fn drive(t: &Target, run: &str, args: &Args) {
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
     let ticks = tests::measure::clock_ticks();
     let cpu0 = args.gateway_pid.map(|p| tests::measure::cpu_ms(p, ticks));
-    let st0 = statements(&t.http, &t.url).await;
+    let st0 = tests::measure::statements(&t.http, &t.url).await;
     measuring.store(true, Ordering::Relaxed);
     let start = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     measuring.store(false, Ordering::Relaxed);
     let elapsed = start.elapsed().as_secs_f64();
     let cpu1 = args.gateway_pid.map(|p| tests::measure::cpu_ms(p, ticks));
-    let st1 = statements(&t.http, &t.url).await;
+    let st1 = tests::measure::statements(&t.http, &t.url).await;
     stop.store(true, Ordering::Relaxed);
     let (mut lat, mut errors) = (Vec::new(), 0);
     for task in tasks {
@@ -203,16 +188,7 @@ async fn main() -> Result<(), String> {
         .unwrap_or_default()
         .to_owned();
     let html = first.text().await.map_err(|e| e.to_string())?;
-    let token = html
-        .find("name=\"_t\" value=\"")
-        .map(|at| {
-            html[at + 17..]
-                .split('"')
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .unwrap_or_default();
+    let token = tests::form_token(&html).unwrap_or_default().to_owned();
     let t = Target {
         http,
         url: args.url.clone(),

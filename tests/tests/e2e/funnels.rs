@@ -220,19 +220,24 @@ async fn unknown_paths_unpublished_pages_and_unknown_sites_get_the_404_page() {
     );
 }
 
+/// Publishes a home page at `spring-offer` in Dental and views it until the replica serves it
+/// from its cache.
+async fn cached_home(app: &TestApp, w: &tests::World) {
+    let (_, home) = funnel(app, &w.owner, &w.dental, "spring-offer").await;
+    publish(app, &w.owner, &home, doc("Home")).await;
+    for _ in 0..3 {
+        assert_eq!(
+            visit(app, &site("spring-offer"), "/", None).await.status(),
+            200
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_suspended_sub_account_takes_its_pages_offline() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let (_, home) = funnel(&app, &w.owner, &w.dental, "spring-offer").await;
-    publish(&app, &w.owner, &home, doc("Home")).await;
-    // Viewed until it is served from the replica's cache.
-    for _ in 0..3 {
-        assert_eq!(
-            visit(&app, &site("spring-offer"), "/", None).await.status(),
-            200
-        );
-    }
+    cached_home(&app, &w).await;
     app.gql(
         Some(&w.owner.access),
         "mutation($id: ID!) { subAccountSuspend(id: $id) { userErrors { code } } }",
@@ -250,14 +255,7 @@ async fn a_suspended_sub_account_takes_its_pages_offline() {
 async fn an_agency_suspended_by_the_platform_takes_its_cached_pages_offline_at_once() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let (_, home) = funnel(&app, &w.owner, &w.dental, "spring-offer").await;
-    publish(&app, &w.owner, &home, doc("Home")).await;
-    for _ in 0..3 {
-        assert_eq!(
-            visit(&app, &site("spring-offer"), "/", None).await.status(),
-            200
-        );
-    }
+    cached_home(&app, &w).await;
     let r = app
         .gql(
             Some(&w.admin.access),

@@ -81,8 +81,7 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         .await
         .expect("page");
     let html = page.text().await.expect("html");
-    let at = html.find("name=\"_t\" value=\"").expect("a form") + 17;
-    let token = html[at..].split('"').next().unwrap_or_default();
+    let token = tests::form_token(&html).expect("a form");
     let sent = app
         .http
         .post(format!("{}/", app.url))

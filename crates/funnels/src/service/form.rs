@@ -24,7 +24,6 @@ use chrono::Utc;
 use crm::entity::consent::{ConsentChannel, ConsentSource};
 use crm::entity::contact::ContactSource;
 use crm::service::contact::ContactFields;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use hmac::{Hmac, Mac};
 use kernel::auth::Actor;
 use kernel::error::{Error, UserError, UserErrorCode};
@@ -34,7 +33,6 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::time::Duration;
 use tenancy::guard;
 use uuid::Uuid;
@@ -44,8 +42,6 @@ pub const TOKEN_MAX_AGE_SECS: i64 = 14 * 24 * 3600;
 /// A page's entity tag changes every this many seconds, so a cached copy's token is never
 /// older than this when the cache revalidates (well within [`TOKEN_MAX_AGE_SECS`]).
 pub const TOKEN_EPOCH_SECS: i64 = 7 * 24 * 3600;
-/// Most keys a limiter holds before idle ones are swept.
-const SWEEP_ABOVE: usize = 50_000;
 
 /// The week a token issued at `now_ms` belongs to (part of a form page's entity tag).
 pub fn token_epoch(now_ms: i64) -> i64 {
@@ -58,12 +54,8 @@ pub struct FormGuard {
     key: Vec<u8>,
     /// The least time between serving a page and accepting its form.
     pub min_fill: Duration,
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_form: DefaultKeyedRateLimiter<(Uuid, String)>,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
+    per_ip: kernel::throttle::PerMinute<IpAddr>,
+    per_form: kernel::throttle::PerMinute<(Uuid, String)>,
 }
 
 impl FormGuard {
@@ -73,8 +65,8 @@ impl FormGuard {
         Self {
             key: key.to_vec(),
             min_fill,
-            per_ip: RateLimiter::keyed(per_minute(per_ip)),
-            per_form: RateLimiter::keyed(per_minute(per_form)),
+            per_ip: kernel::throttle::PerMinute::new(per_ip),
+            per_form: kernel::throttle::PerMinute::new(per_form),
         }
     }
 
@@ -129,33 +121,15 @@ impl FormGuard {
         Ok(())
     }
 
-    fn limited(
-        &self,
-        check: impl FnOnce() -> Result<(), governor::NotUntil<governor::clock::QuantaInstant>>,
-    ) -> Result<(), Error> {
-        check().map_err(|not_until| Error::RateLimited {
-            retry_after_secs: not_until
-                .wait_time_from(governor::clock::DefaultClock::default().now())
-                .as_secs()
-                .max(1),
-        })
-    }
-
     fn check_ip(&self, ip: Option<IpAddr>) -> Result<(), Error> {
-        if self.per_ip.len() > SWEEP_ABOVE {
-            self.per_ip.retain_recent();
-        }
         match ip.map(network) {
-            Some(ip) => self.limited(|| self.per_ip.check_key(&ip)),
+            Some(ip) => self.per_ip.check(&ip),
             None => Ok(()),
         }
     }
 
     fn check_form(&self, page_id: Uuid, key: &str) -> Result<(), Error> {
-        if self.per_form.len() > SWEEP_ABOVE {
-            self.per_form.retain_recent();
-        }
-        self.limited(|| self.per_form.check_key(&(page_id, key.to_owned())))
+        self.per_form.check(&(page_id, key.to_owned()))
     }
 }
 

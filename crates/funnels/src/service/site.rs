@@ -42,6 +42,13 @@ pub fn normalize_host(host: &str) -> String {
     host.trim_end_matches('.').to_owned()
 }
 
+/// The host of an `Origin` header's value (`https://www.example.com:8443` ->
+/// `www.example.com`); empty for an opaque origin (`null`), which no host matches.
+pub fn origin_host(origin: &str) -> String {
+    let rest = origin.trim().split_once("://").map_or("", |(_, r)| r);
+    normalize_host(rest.split('/').next().unwrap_or(""))
+}
+
 /// The funnel serving `host`: `<subdomain>.<sites_domain>`, or a custom domain. Opens the host
 /// and then enters the funnel's tenant on `db` (a transaction of its own).
 pub(crate) async fn funnel_at(

@@ -1,52 +1,32 @@
-//! Sign-in throttling per account and per client IP (governor's keyed GCRA limiters).
+//! Sign-in throttling per account and per client IP (`kernel::throttle`).
 //!
 //! The limiters live in the process: with N replicas an attacker gets N times the budget.
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use kernel::error::Error;
+use kernel::throttle::PerMinute;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-
-/// Keys above which idle entries are swept.
-const SWEEP_ABOVE: usize = 50_000;
 
 /// The sign-in and password-reset throttle.
 pub struct LoginThrottle {
-    per_account: DefaultKeyedRateLimiter<String>,
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
+    per_account: PerMinute<String>,
+    per_ip: PerMinute<IpAddr>,
 }
 
 impl LoginThrottle {
     /// Allows `per_account` attempts per account and `per_ip` per IP per minute.
     pub fn new(per_account: u32, per_ip: u32) -> Self {
         Self {
-            per_account: RateLimiter::keyed(per_minute(per_account)),
-            per_ip: RateLimiter::keyed(per_minute(per_ip)),
+            per_account: PerMinute::new(per_account),
+            per_ip: PerMinute::new(per_ip),
         }
     }
 
     /// Counts one attempt for `account` from `ip`; `RATE_LIMITED` when either budget is spent.
     pub fn check(&self, account: &str, ip: Option<IpAddr>) -> Result<(), Error> {
-        if self.per_account.len() > SWEEP_ABOVE {
-            self.per_account.retain_recent();
-        }
-        if self.per_ip.len() > SWEEP_ABOVE {
-            self.per_ip.retain_recent();
-        }
-        let clock = governor::clock::DefaultClock::default();
-        let limited = |not_until: governor::NotUntil<_>| Error::RateLimited {
-            retry_after_secs: not_until.wait_time_from(clock.now()).as_secs().max(1),
-        };
         if let Some(ip) = ip {
-            self.per_ip.check_key(&ip).map_err(limited)?;
+            self.per_ip.check(&ip)?;
         }
-        self.per_account
-            .check_key(&account.to_owned())
-            .map_err(limited)
+        self.per_account.check(&account.to_owned())
     }
 }
 

@@ -39,11 +39,9 @@ async fn token_of(app: &TestApp, subdomain: &str) -> String {
         .text()
         .await
         .expect("html");
-    let at = html
-        .find("name=\"_t\" value=\"")
+    tests::form_token(&html)
         .expect("a token in the form")
-        + 17;
-    html[at..].split('"').next().unwrap_or_default().to_owned()
+        .to_owned()
 }
 
 /// Posts `fields` (urlencoded) to `/` at the subdomain's host.

@@ -48,8 +48,7 @@ async fn views_visitors_submissions_and_conversion_are_counted() {
     view(&app, &host, "/", "Mozilla/5.0 (A)").await;
     view(&app, &host, "/", "Mozilla/5.0 (B)").await;
     view(&app, &host, "/", "Googlebot/2.1").await;
-    let at = html.find("name=\"_t\" value=\"").expect("form") + 17;
-    let token = html[at..].split('"').next().unwrap_or_default();
+    let token = tests::form_token(&html).expect("form");
     let sent = json!({ "_form": "f", "_t": token, "email": "ada@example.com" });
     let r = app
         .http

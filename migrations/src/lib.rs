@@ -35,6 +35,7 @@ mod m20261203_000026_credentials;
 mod m20261204_000027_funnels;
 mod m20261204_000028_forms;
 mod m20261204_000029_funnel_visits;
+mod m20261204_000030_media;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000027_funnels::Migration),
             Box::new(m20261204_000028_forms::Migration),
             Box::new(m20261204_000029_funnel_visits::Migration),
+            Box::new(m20261204_000030_media::Migration),
         ]
     }
 }

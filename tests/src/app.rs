@@ -52,6 +52,7 @@ pub fn test_config() -> Config {
     c.webhook_allow_private = true;
     c.webhook_retry_scale = 0.000_02;
     c.mail_dir = std::env::temp_dir().join(format!("canopy-mail-{}", Uuid::now_v7().simple()));
+    c.media_dir = std::env::temp_dir().join(format!("canopy-media-{}", Uuid::now_v7().simple()));
     c
 }
 

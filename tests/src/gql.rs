@@ -77,6 +77,17 @@ impl Gql {
     }
 }
 
+/// A file part of a multipart request ([`TestApp::upload_part`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    /// The part's file name.
+    pub filename: &'a str,
+    /// Its `Content-Type` header, if any.
+    pub content_type: Option<&'a str>,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+}
+
 /// A signed-in user's tokens.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -131,6 +142,27 @@ impl TestApp {
         file: &[u8],
         preflight: bool,
     ) -> Gql {
+        let part = Part {
+            filename: "contacts.csv",
+            content_type: Some("text/csv"),
+            bytes: file,
+        };
+        self.upload_part(token, query, variables, file_path, part, preflight)
+            .await
+    }
+
+    /// [`TestApp::upload`] with the file part's name and `Content-Type` given (`None`: the
+    /// part has no `Content-Type`).
+    pub async fn upload_part(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        file_path: &str,
+        part: Part<'_>,
+        preflight: bool,
+    ) -> Gql {
+        let file = part.bytes;
         let boundary = "canopy-test-boundary-7MA4YWxkTrZu0gW";
         let operations = json!({ "query": query, "variables": variables }).to_string();
         let map = json!({ "0": [format!("variables.{file_path}")] }).to_string();
@@ -141,9 +173,16 @@ impl TestApp {
                     .as_bytes(),
             );
         }
+        let content_type = part
+            .content_type
+            .map(|t| format!("Content-Type: {t}\r\n"))
+            .unwrap_or_default();
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{}\"\r\n{content_type}\r\n",
+                part.filename
+            )
+            .as_bytes(),
         );
         body.extend_from_slice(file);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());

@@ -30,6 +30,8 @@ pub struct AppState {
     pub visits: Arc<funnels::service::visit::Visits>,
     /// Rendered published pages (`funnels::service::cache`).
     pub page_cache: Arc<funnels::service::cache::PageCache>,
+    /// The media library's store and limits.
+    pub media: Arc<media::Library>,
 }
 
 /// A ready-to-serve application.
@@ -54,7 +56,9 @@ impl App {
         let identity = identity::Identity::new(&db, &config)
             .await
             .map_err(|e| format!("identity set-up failed: {}", e.operator_message()))?;
-        let schemas = schema::build(&config, identity.clone());
+        let media = Arc::new(media_library(&config)?);
+        tracing::info!("media files go to {}", media.describe());
+        let schemas = schema::build(&config, identity.clone(), media.clone());
         let forms = Arc::new(funnels::service::form::FormGuard::new(
             &identity.derived_key("form-token"),
             std::time::Duration::from_millis(config.form_min_fill_ms),
@@ -89,6 +93,7 @@ impl App {
             forms,
             visits,
             page_cache,
+            media,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;
@@ -126,6 +131,17 @@ impl App {
         .await;
         runtime.shutdown().await;
         Ok(())
+    }
+}
+
+/// The media library the configuration names: an S3-compatible bucket, or a directory.
+fn media_library(config: &Config) -> Result<media::Library, String> {
+    let max = config.media_max_bytes;
+    let quota = config.media_quota_bytes;
+    let public = config.media_public_url.clone();
+    match config.media_s3_bucket.as_deref().map(str::trim) {
+        Some(bucket) if !bucket.is_empty() => media::Library::s3(bucket, max, quota, public),
+        _ => media::Library::local(&config.media_dir, max, quota, public),
     }
 }
 

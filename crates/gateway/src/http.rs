@@ -35,7 +35,9 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .route("/media/{token}", get(crate::media::file))
+        .route("/media/{token}/{*name}", get(crate::media::file));
     if config.graphiql {
         router = router
             .route("/", get(crate::graphiql::page))

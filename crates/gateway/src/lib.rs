@@ -12,6 +12,7 @@ pub mod db;
 pub mod execute;
 pub mod graphiql;
 pub mod http;
+pub mod media;
 pub mod metrics;
 pub mod refusal;
 pub mod savepoint;

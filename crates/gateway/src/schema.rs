@@ -12,17 +12,19 @@ use kernel::loader::RequestLoaders;
 use live::SubscriptionRoot;
 use live::activity::ActivityQuery;
 use live::notifications::{NotificationMutation, NotificationQuery};
+use media::{MediaMutation, MediaQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 use webhooks::{WebhooksMutation, WebhooksQuery};
 
 /// Every crate's per-request loaders: installed on each request (`crate::http`), cleared
 /// before each top-level mutation (`crate::savepoint`). A crate with loaders adds one entry.
-pub const LOADERS: [&dyn RequestLoaders; 5] = [
+pub const LOADERS: [&dyn RequestLoaders; 6] = [
     &identity::Loaders,
     &tenancy::Loaders,
     &crm::Loaders,
     &kanban::Loaders,
     &funnels::Loaders,
+    &media::Loaders,
 ];
 
 /// Every query of the API.
@@ -36,6 +38,7 @@ pub struct QueryRoot(
     CrmQuery,
     KanbanQuery,
     FunnelsQuery,
+    MediaQuery,
     JobsQuery,
     WebhooksQuery,
 );
@@ -49,6 +52,7 @@ pub struct MutationRoot(
     CrmMutation,
     KanbanMutation,
     FunnelsMutation,
+    MediaMutation,
     JobsMutation,
     WebhooksMutation,
 );
@@ -67,10 +71,14 @@ pub struct Schemas {
 }
 
 /// Builds both schemas (see [`Schemas`]).
-pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> Schemas {
+pub fn build(
+    config: &Config,
+    identity: std::sync::Arc<identity::Identity>,
+    media: std::sync::Arc<media::Library>,
+) -> Schemas {
     Schemas {
-        read: build_one(config, identity.clone(), false),
-        write: build_one(config, identity, true),
+        read: build_one(config, identity.clone(), media.clone(), false),
+        write: build_one(config, identity, media, true),
     }
 }
 
@@ -79,6 +87,7 @@ pub fn build(config: &Config, identity: std::sync::Arc<identity::Identity>) -> S
 fn build_one(
     config: &Config,
     identity: std::sync::Arc<identity::Identity>,
+    media: std::sync::Arc<media::Library>,
     savepoints: bool,
 ) -> CanopySchema {
     let mut builder = Schema::build(
@@ -94,6 +103,7 @@ fn build_one(
     .data(std::sync::Arc::new(tenancy::Directory) as std::sync::Arc<dyn kernel::db::ScopeDirectory>)
     .data(crate::work::webhook_settings(config))
     .data(crate::work::funnel_settings(config))
+    .data(media)
     // The edge measures every document first (`live::wire::Shape`: depth, aliases, and a cost
     // that multiplies by page size) and refuses it with the limit named; these are backstops
     // that a document within the edge's limits never reaches.

@@ -79,6 +79,8 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
     let platform = site::normalize_host(&state.config.platform_domain);
     match classify(&host, &sites, &platform) {
         HostKind::Api => next.run(req).await,
+        // Media files are served on every host, so a page can name them by path.
+        _ if req.uri().path().starts_with("/media/") => next.run(req).await,
         HostKind::MaybeSite if api_path(req.uri().path()) => next.run(req).await,
         kind if *req.method() == Method::POST => {
             match crate::site_forms::post(&state, &sites, &host, req).await {
@@ -181,7 +183,7 @@ fn security_headers(h: &mut HeaderMap) {
 }
 
 /// Whether `If-None-Match` names `etag` (or is `*`), compared weakly (RFC 9110 §13.1.2).
-fn matches(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn matches(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

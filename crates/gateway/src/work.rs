@@ -21,6 +21,7 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     jobs::retention::register(&mut r);
     webhooks::register(&mut r, webhook_settings(config), config.webhook_retry_scale)?;
     tenancy::retention::register(&mut r, tenant_tables());
+    media::work::register(&mut r, state.media.clone());
     Ok(r)
 }
 
@@ -32,6 +33,7 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         webhooks::TENANT_TABLES,
         funnels::TENANT_TABLES,
         kanban::TENANT_TABLES,
+        media::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
         mail::TENANT_TABLES,

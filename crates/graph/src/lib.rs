@@ -99,6 +99,10 @@ pub enum Node {
     FormSubmission(FormSubmission),
     /// A host allowed to call a sub-account's public endpoints from the browser.
     EmbedDomain(tenancy::EmbedDomain),
+    /// A file of a media library.
+    MediaFile(media::MediaFile),
+    /// A folder of a media library.
+    MediaFolder(media::MediaFolder),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -225,6 +229,12 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::EmbedDomain => Ok(Node::EmbedDomain(tenancy::EmbedDomain(
             tenancy::service::embed_domain::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::MediaFile => Ok(Node::MediaFile(media::MediaFile(
+            media::service::file::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::MediaFolder => Ok(Node::MediaFolder(media::MediaFolder(
+            media::service::folder::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

@@ -217,6 +217,32 @@ pub struct Config {
     #[arg(long, env = "CANOPY_MAIL_DIR", default_value = "./data/mail")]
     pub mail_dir: std::path::PathBuf,
 
+    /// Where the media library keeps files when no S3 bucket is configured.
+    #[arg(long, env = "CANOPY_MEDIA_DIR", default_value = "./data/media")]
+    pub media_dir: std::path::PathBuf,
+
+    /// An S3-compatible bucket for the media library instead of `CANOPY_MEDIA_DIR`. Its
+    /// endpoint, region and credentials come from the standard `AWS_*` variables
+    /// (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_ALLOW_HTTP`).
+    #[arg(long, env = "CANOPY_MEDIA_S3_BUCKET")]
+    pub media_s3_bucket: Option<String>,
+
+    /// The largest file the media library accepts, in bytes (at most `CANOPY_MAX_UPLOAD_BYTES`
+    /// arrive at all).
+    #[arg(long, env = "CANOPY_MEDIA_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub media_max_bytes: u64,
+
+    /// How many bytes of files one sub-account's media library may hold.
+    #[arg(long, env = "CANOPY_MEDIA_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub media_quota_bytes: u64,
+
+    /// The public base URL of media files (a CDN in front of `/media/`, say
+    /// `https://cdn.example.com`). Unset: a file's `url` is a path on the API's own origin,
+    /// which any funnel host serves too.
+    #[arg(long, env = "CANOPY_MEDIA_PUBLIC_URL")]
+    pub media_public_url: Option<String>,
+
     /// The first retry delay of an email the SMTP server did not take (a 4xx reply, no
     /// answer), in milliseconds; each retry waits twice as long, up to an hour.
     #[arg(long, env = "CANOPY_MAIL_RETRY_BASE_MS", default_value_t = 30_000)]

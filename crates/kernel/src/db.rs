@@ -216,6 +216,8 @@ pub enum Opening {
     /// (`app.site_host`): its subdomain (the host's first label under the sites' domain, no
     /// dot) or its custom domain (the whole host).
     SiteHost(String),
+    /// The media file with this public token, to serve it to the public (`app.media_token`).
+    MediaToken(String),
 }
 
 /// Opens what [`Opening`] names for the rest of the transaction (one statement).
@@ -235,6 +237,7 @@ pub async fn open(db: &impl ConnectionTrait, opening: Opening) -> Result<(), Err
         Opening::ApiKeyPrefix(p) => ("SELECT set_config('app.api_key_prefix', $1, true)", p),
         Opening::InvitationToken(h) => ("SELECT set_config('app.invitation_token', $1, true)", h),
         Opening::SiteHost(h) => ("SELECT set_config('app.site_host', $1, true)", h),
+        Opening::MediaToken(t) => ("SELECT set_config('app.media_token', $1, true)", t),
     };
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,

@@ -72,6 +72,10 @@ pub enum UserErrorCode {
     InUse,
     /// A limit on how many objects may exist was reached.
     LimitReached,
+    /// A file is larger than allowed, or would take a storage quota past its limit.
+    TooLarge,
+    /// A file's bytes are of a type that is not accepted, or not the type it was declared as.
+    UnsupportedType,
 }
 
 /// A problem with the input that a person can fix, returned in a payload's `userErrors`.

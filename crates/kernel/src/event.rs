@@ -184,6 +184,18 @@ event_types! {
     LaneMoved = "lane.moved",
     /// `lane.deleted`
     LaneDeleted = "lane.deleted",
+    /// `media_file.uploaded`
+    MediaFileUploaded = "media_file.uploaded",
+    /// `media_file.updated`: renamed or moved.
+    MediaFileUpdated = "media_file.updated",
+    /// `media_file.deleted`
+    MediaFileDeleted = "media_file.deleted",
+    /// `media_folder.created`
+    MediaFolderCreated = "media_folder.created",
+    /// `media_folder.updated`: renamed or moved.
+    MediaFolderUpdated = "media_folder.updated",
+    /// `media_folder.deleted`
+    MediaFolderDeleted = "media_folder.deleted",
     /// `membership.granted`
     MembershipGranted = "membership.granted",
     /// `membership.updated`

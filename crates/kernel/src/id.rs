@@ -84,11 +84,15 @@ pub enum NodeKind {
     FormSubmission,
     /// A host a sub-account's public endpoints accept cross-origin calls from.
     EmbedDomain,
+    /// A file in a sub-account's media library.
+    MediaFile,
+    /// A folder of a sub-account's media library.
+    MediaFolder,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 39] = [
+    pub const ALL: [NodeKind; 41] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -128,6 +132,8 @@ impl NodeKind {
         NodeKind::FunnelPageVersion,
         NodeKind::FormSubmission,
         NodeKind::EmbedDomain,
+        NodeKind::MediaFile,
+        NodeKind::MediaFolder,
     ];
 
     /// The id prefix of this kind.
@@ -172,6 +178,8 @@ impl NodeKind {
             NodeKind::FunnelPageVersion => "fpv",
             NodeKind::FormSubmission => "fsb",
             NodeKind::EmbedDomain => "emd",
+            NodeKind::MediaFile => "mdf",
+            NodeKind::MediaFolder => "mdd",
         }
     }
 
@@ -222,6 +230,8 @@ impl NodeKind {
             NodeKind::FunnelPageVersion => "FunnelPageVersion",
             NodeKind::FormSubmission => "FormSubmission",
             NodeKind::EmbedDomain => "EmbedDomain",
+            NodeKind::MediaFile => "MediaFile",
+            NodeKind::MediaFolder => "MediaFolder",
         }
     }
 

@@ -434,6 +434,9 @@ async fn foreign_ids_are_not_found_everywhere() {
         .as_str()
         .expect("embed domain")
         .to_owned();
+    // A media folder of the victim's sub-account, with a file in it.
+    let (v1_media_file, v1_media_folder) =
+        crate::media::folder_with_file(&app, &victim_owner, &v1).await;
     // A form submission to the victim's funnel (written as the public endpoint would: the
     // forms' own tests post them; here only its id matters).
     let v1_submission = {
@@ -542,6 +545,8 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_funnel_version,
         &v1_embed,
         &v1_submission,
+        &v1_media_file,
+        &v1_media_folder,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);
@@ -638,49 +643,61 @@ async fn foreign_ids_are_not_found_everywhere() {
         let after = fingerprint(&app).await;
         assert_eq!(before, after, "[{relationship}] the probe changed rows");
     }
-    // `contactImport` takes a file, which a JSON request cannot carry: it is sent as the
-    // multipart request the API expects, into the victim's sub-account and a random one.
+    // `contactImport` and `mediaFileUpload` take a file, which a JSON request cannot carry:
+    // each is sent as the multipart request the API expects, into the victim's sub-account
+    // and a random one.
+    let png = crate::media::png(1, 1, 1);
+    let uploads: [(&str, &str, serde_json::Value, &[u8]); 2] = [
+        (
+            "contactImport",
+            "mutation($i: ContactImportInput!) { contactImport(input: $i) { __typename } }",
+            json!({ "file": null, "mapping": [{ "column": "Email", "field": "EMAIL" }], "mode": "ALL_OR_NOTHING" }),
+            b"Email\nprobe@example.test\n",
+        ),
+        (
+            "mediaFileUpload",
+            "mutation($i: MediaFileUploadInput!) { mediaFileUpload(input: $i) { __typename } }",
+            json!({ "file": null }),
+            &png,
+        ),
+    ];
     let before = fingerprint(&app).await;
-    for (relationship, attacker, _) in &relationships {
-        let mut answers = Vec::new();
-        for sub in [v1.clone(), random(&v1)] {
-            let r = app
-                .upload(
-                    Some(&attacker.access),
-                    "mutation($i: ContactImportInput!) { contactImport(input: $i) { __typename } }",
-                    json!({ "i": { "subAccountId": sub, "file": null, "mapping": [{ "column": "Email", "field": "EMAIL" }], "mode": "ALL_OR_NOTHING" } }),
-                    "i.file",
-                    b"Email\nprobe@example.test\n",
-                    true,
-                )
-                .await;
-            let body = json!({ "status": r.status, "body": r.body });
-            answers.push((
-                errors_of(&body, &sub),
-                r.status,
-                no_data(&body, "contactImport"),
-            ));
-        }
-        calls += 2;
-        let (hit, miss) = (&answers[0], &answers[1]);
-        let refused = !hit.0.is_empty()
-            && hit
-                .0
-                .iter()
-                .all(|(c, _)| c == "NOT_FOUND" || c == "FORBIDDEN");
-        if refused && hit.2 && hit == miss {
-            reached.insert("mutation contactImport".to_owned());
-        } else {
-            failures.push(format!(
-                "[{relationship}] contactImport with {v1}:\n  victim: {hit:?}\n  random: {miss:?}"
-            ));
+    for (op, query, input, bytes) in &uploads {
+        for (relationship, attacker, _) in &relationships {
+            let mut answers = Vec::new();
+            for sub in [v1.clone(), random(&v1)] {
+                let mut input = input.clone();
+                input["subAccountId"] = json!(sub);
+                let r = app
+                    .upload(
+                        Some(&attacker.access),
+                        query,
+                        json!({ "i": input }),
+                        "i.file",
+                        bytes,
+                        true,
+                    )
+                    .await;
+                let body = json!({ "status": r.status, "body": r.body });
+                answers.push((errors_of(&body, &sub), r.status, no_data(&body, op)));
+            }
+            calls += 2;
+            let (hit, miss) = (&answers[0], &answers[1]);
+            let refused = !hit.0.is_empty()
+                && hit
+                    .0
+                    .iter()
+                    .all(|(c, _)| c == "NOT_FOUND" || c == "FORBIDDEN");
+            if refused && hit.2 && hit == miss {
+                reached.insert(format!("mutation {op}"));
+            } else {
+                failures.push(format!(
+                    "[{relationship}] {op} with {v1}:\n  victim: {hit:?}\n  random: {miss:?}"
+                ));
+            }
         }
     }
-    assert_eq!(
-        before,
-        fingerprint(&app).await,
-        "contactImport changed rows"
-    );
+    assert_eq!(before, fingerprint(&app).await, "an upload changed rows");
     assert!(
         failures.is_empty(),
         "{} of {calls} calls leaked:\n{}",

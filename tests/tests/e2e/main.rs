@@ -20,6 +20,7 @@ mod isolation;
 mod jobs;
 mod kanban;
 mod mail;
+mod media;
 mod memberships;
 mod merge;
 mod node;

@@ -56,6 +56,28 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         json!({ "d": id(&second, "d.ticket.id"), "i": id(&second, "idea.idea.id") }),
     )
     .await;
+    // The media library: a folder, a file in it, and the file attached to the task (a use).
+    let folder = q(
+        "mutation($s: ID!) { f: mediaFolderCreate(input: { subAccountId: $s, name: \"Brand\" }) { folder { id } } }",
+        json!({ "s": sub }),
+    )
+    .await;
+    let file = app
+        .upload_part(
+            Some(&owner.access),
+            crate::media::UPLOAD,
+            json!({ "i": { "subAccountId": sub, "folderId": id(&folder, "f.folder.id"), "file": null } }),
+            "i.file",
+            tests::Part { filename: "logo.png", content_type: None, bytes: &crate::media::png(1, 1, tag.len()) },
+            true,
+        )
+        .await
+        .ok();
+    q(
+        "mutation($t: ID!, $f: ID!) { a: taskAttachmentAdd(input: { taskId: $t, mediaFileId: $f }) { attachment { id } } }",
+        json!({ "t": id(&first, "task.task.id"), "f": id(&file, "mediaFileUpload.file.id") }),
+    )
+    .await;
     let funnel = q(
         "mutation($s: ID!, $d: String!) { f: funnelCreate(input: { subAccountId: $s, kind: WEBSITE, name: \"Site\", subdomain: $d }) { funnel { id pages { id } } } }",
         json!({ "s": sub, "d": format!("purge-{tag}") }),

@@ -12,7 +12,7 @@ use kernel::event::EventType;
 use kernel::id::new_uuid;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -219,6 +219,21 @@ where
 {
     let f = guard::load::<funnel::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
+    let pages: Vec<Uuid> = page::Entity::find()
+        .select_only()
+        .column(page::Column::Id)
+        .filter(page::Column::AgencyId.eq(f.agency_id))
+        .filter(page::Column::FunnelId.eq(f.id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    media::service::usage::clear_many(
+        &txn,
+        f.agency_id,
+        media::service::usage::OwnerKind::FunnelPage,
+        pages,
+    )
+    .await?;
     version::Entity::delete_many()
         .filter(version::Column::AgencyId.eq(f.agency_id))
         .filter(version::Column::FunnelId.eq(f.id))

@@ -305,6 +305,7 @@ where
         ));
     }
     let txn = db.begin().await?;
+    super::publish::track_media(&txn, &p, None).await?;
     version::Entity::delete_many()
         .filter(version::Column::AgencyId.eq(p.agency_id))
         .filter(version::Column::PageId.eq(p.id))

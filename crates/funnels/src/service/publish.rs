@@ -29,6 +29,28 @@ async fn publishable(
     Ok(p)
 }
 
+/// Keeps what the page's live version uses of the media library current (`None`: nothing is
+/// live), so a file a published page shows is not deleted by mistake.
+pub(crate) async fn track_media(
+    db: &impl ConnectionTrait,
+    p: &page::Model,
+    live: Option<&serde_json::Value>,
+) -> Result<(), Error> {
+    let owner = media::service::usage::Owner {
+        kind: media::service::usage::OwnerKind::FunnelPage,
+        agency_id: p.agency_id,
+        sub_account_id: p.sub_account_id,
+        id: p.id,
+    };
+    match live {
+        Some(doc) => {
+            media::service::usage::set_tokens(db, owner, &media::service::usage::tokens_in(doc))
+                .await
+        }
+        None => media::service::usage::clear(db, owner).await,
+    }
+}
+
 /// Publishes a page's draft: a new version (numbered after the last) that goes live at once.
 pub async fn publish<C>(
     db: &C,
@@ -87,6 +109,7 @@ where
     m.live_version_id = Set(Some(v.id));
     m.updated_at = Set(now);
     let p = m.update(&txn).await?;
+    track_media(&txn, &p, Some(&v.document)).await?;
     guard::record(
         &txn,
         actor,
@@ -122,6 +145,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let p = m.update(&txn).await?;
+    track_media(&txn, &p, Some(&v.document)).await?;
     guard::record(
         &txn,
         actor,
@@ -152,6 +176,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let p = m.update(&txn).await?;
+    track_media(&txn, &p, None).await?;
     guard::record(&txn, actor, &p, EventType::FunnelPageUnpublished, json!({})).await?;
     txn.commit().await?;
     Ok(p)

@@ -1,4 +1,5 @@
-//! `task_attachments`: references to files attached to a task. A tenant data table.
+//! `task_attachments`: references to files attached to a task (a URL, or a file of the media
+//! library). A tenant data table.
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
@@ -15,6 +16,8 @@ pub struct Model {
     pub url: String,
     pub media_type: Option<String>,
     pub size_bytes: Option<i64>,
+    /// The media library file it references, if any (it may have been deleted since).
+    pub media_file_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

@@ -315,6 +315,22 @@ impl TaskAttachment {
     async fn size_bytes(&self) -> Option<i64> {
         self.0.size_bytes
     }
+    /// The media library file it references (null for a plain URL, or when the file was
+    /// deleted since, or you may not read the library).
+    async fn media_file(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<media::MediaFile>> {
+        let Some(id) = self.0.media_file_id else {
+            return Ok(None);
+        };
+        let (tx, rc) = kernel::db::request(ctx)?;
+        match media::service::file::get(&**tx, &rc.actor, id).await {
+            Ok(f) => Ok(Some(media::MediaFile(f))),
+            Err(kernel::Error::NotFound | kernel::Error::Forbidden) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// A reminder of a task for a user, delivered at its time.

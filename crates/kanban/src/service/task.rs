@@ -16,7 +16,7 @@ use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -537,6 +537,10 @@ where
 {
     let t = guard::load::<task::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
+    // Its attachments (and its sub-tasks') go with it: the library files they used are free.
+    let mut doomed: Vec<Uuid> = subtasks(&txn, &t).await?.iter().map(|s| s.id).collect();
+    doomed.push(t.id);
+    forget_media_of(&txn, t.agency_id, doomed).await?;
     // Occurrences made from it keep going on their own.
     task::Entity::update_many()
         .col_expr(

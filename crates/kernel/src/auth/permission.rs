@@ -48,11 +48,15 @@ pub enum Permission {
     PlatformManage,
     /// Subscribe, change and remove webhook endpoints, and redeliver their messages.
     WebhooksManage,
+    /// See the media library's files and folders.
+    MediaRead,
+    /// Upload, rename, move and delete media files and folders.
+    MediaWrite,
 }
 
 impl Permission {
     /// Every permission, in declaration order (the bit index of [`PermissionSet`]).
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ContactsRead,
         Permission::ContactsWrite,
         Permission::PipelinesRead,
@@ -74,6 +78,8 @@ impl Permission {
         Permission::ResellersManage,
         Permission::PlatformManage,
         Permission::WebhooksManage,
+        Permission::MediaRead,
+        Permission::MediaWrite,
     ];
 
     /// The dotted name stored in the database.
@@ -100,6 +106,8 @@ impl Permission {
             Permission::ResellersManage => "resellers.manage",
             Permission::PlatformManage => "platform.manage",
             Permission::WebhooksManage => "webhooks.manage",
+            Permission::MediaRead => "media.read",
+            Permission::MediaWrite => "media.write",
         }
     }
 
@@ -231,6 +239,8 @@ const CRM_ALL: PermissionSet = PermissionSet::of(&[
     Permission::AutomationsWrite,
     Permission::ConversationsRead,
     Permission::ConversationsWrite,
+    Permission::MediaRead,
+    Permission::MediaWrite,
 ]);
 
 impl Role {
@@ -337,6 +347,8 @@ impl Role {
                 P::AutomationsRead,
                 P::ConversationsRead,
                 P::ConversationsWrite,
+                P::MediaRead,
+                P::MediaWrite,
             ]),
             Role::SubaccountAdmin => CRM_ALL.union(PermissionSet::of(&[
                 P::BillingRead,
@@ -354,6 +366,8 @@ impl Role {
                 P::AutomationsRead,
                 P::ConversationsRead,
                 P::ConversationsWrite,
+                P::MediaRead,
+                P::MediaWrite,
             ]),
         }
     }

@@ -97,18 +97,22 @@ pub struct TaskCommentAddInput {
     pub body: String,
 }
 
-/// Input of `taskAttachmentAdd`: a reference to a file stored elsewhere.
+/// Input of `taskAttachmentAdd`: a file of the media library, or a reference to a file stored
+/// elsewhere.
 #[derive(InputObject)]
 pub struct TaskAttachmentAddInput {
     /// The task.
     pub task_id: ID,
-    /// The file's name.
-    pub name: String,
-    /// Where it is (http or https).
-    pub url: String,
-    /// Its media type, such as `image/png`.
+    /// The file's name (a library file's own name when absent).
+    pub name: Option<String>,
+    /// Where it is (http or https). Give this or `mediaFileId`.
+    pub url: Option<String>,
+    /// A file of the media library of the task's sub-account (`MEDIA_READ`): the attachment
+    /// takes its URL, type and size, and the file counts as in use while attached.
+    pub media_file_id: Option<ID>,
+    /// Its media type, such as `image/png` (a library file's own).
     pub media_type: Option<String>,
-    /// Its size in bytes.
+    /// Its size in bytes (a library file's own).
     pub size_bytes: Option<i64>,
 }
 
@@ -342,7 +346,7 @@ impl WorkspaceMutation {
             .into_payload()
     }
 
-    /// Attaches a file reference to a task (at most 100).
+    /// Attaches a file to a task (at most 100): a file of the media library, or a URL.
     async fn task_attachment_add(
         &self,
         ctx: &Context<'_>,
@@ -350,13 +354,18 @@ impl WorkspaceMutation {
     ) -> async_graphql::Result<TaskAttachmentPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&input.task_id, NodeKind::Task)?;
+        let lib = ctx.data::<std::sync::Arc<media::Library>>()?;
         let a = tasks::AttachmentInput {
             name: input.name,
             url: input.url,
+            media_file_id: input
+                .media_file_id
+                .map(|f| id_of(&f, NodeKind::MediaFile))
+                .transpose()?,
             media_type: input.media_type,
             size_bytes: input.size_bytes,
         };
-        tasks::attachment_add(&**tx, &rc.actor, id, a)
+        tasks::attachment_add(&**tx, &rc.actor, lib, id, a)
             .await
             .map(TaskAttachment)
             .into_payload()

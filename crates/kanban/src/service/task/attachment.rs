@@ -2,45 +2,79 @@
 
 use super::*;
 
-/// A file reference to attach (the media library comes later; a URL is stored).
-#[derive(Debug, Clone)]
+/// A file reference to attach: a URL, or a file of the task's media library.
+#[derive(Debug, Clone, Default)]
 pub struct AttachmentInput {
-    /// The file's name.
-    pub name: String,
-    /// Where it is (http or https).
-    pub url: String,
-    /// Its media type (`image/png`).
+    /// The file's name (a library file's own name when absent).
+    pub name: Option<String>,
+    /// Where it is (http or https); not given with a library file.
+    pub url: Option<String>,
+    /// A file of the media library of the task's sub-account: the attachment takes its name,
+    /// URL, type and size, and the file counts as in use while the attachment exists.
+    pub media_file_id: Option<Uuid>,
+    /// Its media type (`image/png`); a library file's own.
     pub media_type: Option<String>,
-    /// Its size in bytes.
+    /// Its size in bytes; a library file's own.
     pub size_bytes: Option<i64>,
 }
 
-/// Attaches a file reference to a task (at most 100).
+fn attachment_owner(t: &task::Model, attachment_id: Uuid) -> media::service::usage::Owner {
+    media::service::usage::Owner {
+        kind: media::service::usage::OwnerKind::TaskAttachment,
+        agency_id: t.agency_id,
+        sub_account_id: t.sub_account_id,
+        id: attachment_id,
+    }
+}
+
+/// Attaches a file reference to a task (at most 100): a URL, or a file of the media library
+/// of the task's sub-account (read with `MEDIA_READ`; another sub-account's file is refused).
 pub async fn attachment_add<C>(
     db: &C,
     actor: &Actor,
+    lib: &media::Library,
     task_id: Uuid,
-    a: AttachmentInput,
+    mut a: AttachmentInput,
 ) -> Result<task_attachment::Model, Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let t = guard::load::<task::Entity>(db, actor, task_id, Access::Write).await?;
     let mut errors = Vec::new();
-    let name = a.name.trim().to_owned();
+    let mut url = a.url.as_deref().map(str::trim).unwrap_or("").to_owned();
+    if let Some(file_id) = a.media_file_id {
+        let f = media::service::file::get(db, actor, file_id).await?;
+        if f.sub_account_id != t.sub_account_id {
+            errors.push(UserError::new(
+                "input.mediaFileId",
+                UserErrorCode::NotAllowed,
+                "the file is in another sub-account's library",
+            ));
+        }
+        if !url.is_empty() {
+            errors.push(UserError::new(
+                "input.url",
+                UserErrorCode::Invalid,
+                "give a URL or a library file, not both",
+            ));
+        }
+        url = lib.url(&f.token, &f.name);
+        a.name = a.name.filter(|n| !n.trim().is_empty()).or(Some(f.name));
+        a.media_type = Some(f.content_type);
+        a.size_bytes = Some(f.byte_size);
+    } else if !tenancy::service::validate::is_http_url(&url) {
+        errors.push(UserError::new(
+            "input.url",
+            UserErrorCode::Invalid,
+            "enter a full http:// or https:// address, or name a library file",
+        ));
+    }
+    let name = a.name.as_deref().unwrap_or("").trim().to_owned();
     if name.is_empty() || name.chars().count() > 255 {
         errors.push(UserError::new(
             "input.name",
             UserErrorCode::Invalid,
             "1 to 255 characters",
-        ));
-    }
-    let url = a.url.trim().to_owned();
-    if !tenancy::service::validate::is_http_url(&url) {
-        errors.push(UserError::new(
-            "input.url",
-            UserErrorCode::Invalid,
-            "enter a full http:// or https:// address",
         ));
     }
     if a.size_bytes.is_some_and(|s| s < 0) {
@@ -83,13 +117,42 @@ where
         url: Set(url),
         media_type: Set(a.media_type),
         size_bytes: Set(a.size_bytes),
+        media_file_id: Set(a.media_file_id),
         created_at: Set(Utc::now()),
     }
     .insert(&txn)
     .await?;
+    if let Some(file_id) = a.media_file_id {
+        media::service::usage::set(&txn, attachment_owner(&t, at.id), &[file_id]).await?;
+    }
     write_history(&txn, actor, &t, vec![("attachment", None, Some(name))]).await?;
     txn.commit().await?;
     Ok(at)
+}
+
+/// Forgets the library files the attachments of these tasks use (the tasks are being
+/// deleted, their attachments with them).
+pub(crate) async fn forget_media_of(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    task_ids: Vec<Uuid>,
+) -> Result<(), Error> {
+    let ids: Vec<Uuid> = task_attachment::Entity::find()
+        .select_only()
+        .column(task_attachment::Column::Id)
+        .filter(task_attachment::Column::AgencyId.eq(agency_id))
+        .filter(task_attachment::Column::TaskId.is_in(task_ids))
+        .filter(task_attachment::Column::MediaFileId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    media::service::usage::clear_many(
+        db,
+        agency_id,
+        media::service::usage::OwnerKind::TaskAttachment,
+        ids,
+    )
+    .await
 }
 
 /// Removes an attachment.
@@ -103,6 +166,7 @@ where
 {
     let (a, t) = guard::load_child::<task_attachment::Entity>(db, actor, id, Access::Write).await?;
     let txn = db.begin().await?;
+    media::service::usage::clear(&txn, attachment_owner(&t, a.id)).await?;
     task_attachment::Entity::delete_by_id((a.agency_id, a.id))
         .exec(&txn)
         .await?;

@@ -1,0 +1,104 @@
+//! Media files to the public: `GET /media/<token>/<name>` on the API's origin and on every
+//! funnel host (`crate::sites` passes `/media/` through), with no sign-in. The file is found by
+//! its token in its own tenant (`media::service::public`), and sent with the type sniffed when
+//! it was uploaded, `nosniff`, an `ETag` (its SHA-256) for `304`s, and a policy that runs
+//! nothing.
+
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
+use sea_orm::TransactionTrait;
+use std::collections::HashMap;
+
+/// How long browsers and CDNs may keep a file before they check it again (a deleted file, or
+/// one of a suspended tenant, stays in their caches this long).
+const MAX_AGE: &str = "public, max-age=300";
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut r = (status, text).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// A file name safe inside `Content-Disposition`'s quotes.
+fn disposition(name: &str) -> HeaderValue {
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| !matches!(c, '"' | '\\' | ';'))
+        .take(150)
+        .collect();
+    HeaderValue::from_str(&format!("inline; filename=\"{safe}\""))
+        .unwrap_or(HeaderValue::from_static("inline"))
+}
+
+/// The handler of `/media/{token}` and `/media/{token}/{*name}` (the name is for people only).
+pub async fn file(
+    State(state): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let token = params.get("token").map(String::as_str).unwrap_or("");
+    if !media::service::public::is_token(token) {
+        return plain(StatusCode::NOT_FOUND, "no such file");
+    }
+    let found = async {
+        let txn = state.db.begin().await?;
+        let f = media::service::public::by_token(&txn, token).await?;
+        txn.commit().await?;
+        Ok::<_, kernel::Error>(f)
+    }
+    .await;
+    let f = match found {
+        Ok(Some(f)) => f,
+        Ok(None) => return plain(StatusCode::NOT_FOUND, "no such file"),
+        Err(e) => {
+            tracing::error!(error = %e.operator_message(), "serving a media file failed");
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+        }
+    };
+    let etag = format!("\"{}\"", f.sha256);
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(MAX_AGE));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; media-src 'self'"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    if crate::sites::matches(&headers, &etag) {
+        return (StatusCode::NOT_MODIFIED, h).into_response();
+    }
+    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CONTENT_DISPOSITION, disposition(&f.name));
+    let blob = match state.media.get(f.agency_id, &f.sha256).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            tracing::warn!(file = %f.id, "a media file's bytes are missing from the store");
+            return plain(StatusCode::NOT_FOUND, "no such file");
+        }
+        Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later"),
+    };
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(blob.size));
+    if method == Method::HEAD {
+        return (StatusCode::OK, h).into_response();
+    }
+    let body = Body::from_stream(blob.stream.map_err(std::io::Error::other));
+    (StatusCode::OK, h, body).into_response()
+}

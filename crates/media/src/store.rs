@@ -1,0 +1,193 @@
+//! Where the bytes live: an `object_store` (a local directory by default, an S3-compatible
+//! bucket by configuration), keyed `<agency_id>/<sha256>`. Content-addressed, so writing the
+//! same bytes twice is harmless and an agency keeps each content once.
+//!
+//! Architecture Invariant: the database decides which files exist; the store only holds bytes.
+//! A blob is deleted only by the sweep job (`crate::work`), under the same lock an upload of
+//! the same bytes takes, and only when no file row of its agency names it any more.
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use kernel::error::Error;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The media library's deployment: its store and its limits.
+pub struct Library {
+    store: Arc<dyn ObjectStore>,
+    describe: String,
+    /// The largest file accepted, in bytes.
+    pub max_bytes: u64,
+    /// How many bytes one sub-account may hold.
+    pub quota_bytes: u64,
+    /// The public base URL of `/media/` (no trailing slash), if files are served through
+    /// another origin (a CDN).
+    pub public_url: Option<String>,
+}
+
+/// A blob as read from the store.
+pub struct Blob {
+    /// Its length in bytes.
+    pub size: u64,
+    /// Its bytes, as they arrive.
+    pub stream: BoxStream<'static, Result<Bytes, object_store::Error>>,
+}
+
+fn key(agency_id: Uuid, sha256: &str) -> Path {
+    Path::from(format!("{agency_id}/{sha256}"))
+}
+
+fn failed(what: &str, e: object_store::Error) -> Error {
+    tracing::error!(error = %e, "media store: {what} failed");
+    Error::internal(format!("the media store could not {what}"))
+}
+
+impl Library {
+    /// A library in a local directory (created if missing).
+    pub fn local(
+        dir: &std::path::Path,
+        max_bytes: u64,
+        quota_bytes: u64,
+        public_url: Option<String>,
+    ) -> Result<Self, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the media directory {}: {e}", dir.display()))?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| format!("cannot open the media directory {}: {e}", dir.display()))?;
+        Ok(Self::with(
+            Arc::new(store),
+            format!("the directory {}", dir.display()),
+            max_bytes,
+            quota_bytes,
+            public_url,
+        ))
+    }
+
+    /// A library in an S3-compatible bucket, configured by the standard `AWS_*` variables.
+    pub fn s3(
+        bucket: &str,
+        max_bytes: u64,
+        quota_bytes: u64,
+        public_url: Option<String>,
+    ) -> Result<Self, String> {
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map_err(|e| format!("cannot configure the media bucket {bucket}: {e}"))?;
+        Ok(Self::with(
+            Arc::new(store),
+            format!("the S3 bucket {bucket}"),
+            max_bytes,
+            quota_bytes,
+            public_url,
+        ))
+    }
+
+    fn with(
+        store: Arc<dyn ObjectStore>,
+        describe: String,
+        max_bytes: u64,
+        quota_bytes: u64,
+        public_url: Option<String>,
+    ) -> Self {
+        Self {
+            store,
+            describe,
+            max_bytes,
+            quota_bytes,
+            public_url: public_url
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
+        }
+    }
+
+    /// Where files go, for the start-up log.
+    pub fn describe(&self) -> &str {
+        &self.describe
+    }
+
+    /// Stores an agency's bytes (idempotent: the key is their hash).
+    pub async fn put(&self, agency_id: Uuid, sha256: &str, bytes: Bytes) -> Result<(), Error> {
+        self.store
+            .put(&key(agency_id, sha256), PutPayload::from(bytes))
+            .await
+            .map_err(|e| failed("store a file", e))?;
+        Ok(())
+    }
+
+    /// An agency's bytes, or `None` if the store has none under this hash.
+    pub async fn get(&self, agency_id: Uuid, sha256: &str) -> Result<Option<Blob>, Error> {
+        match self.store.get(&key(agency_id, sha256)).await {
+            Ok(r) => Ok(Some(Blob {
+                size: r.meta.size,
+                stream: r.into_stream(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed("read a file", e)),
+        }
+    }
+
+    /// Deletes an agency's bytes (nothing if they are gone already).
+    pub async fn delete(&self, agency_id: Uuid, sha256: &str) -> Result<(), Error> {
+        match self.store.delete(&key(agency_id, sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(failed("delete a file", e)),
+        }
+    }
+
+    /// The agencies the store holds bytes of.
+    pub async fn agencies(&self) -> Result<Vec<Uuid>, Error> {
+        let listed = self
+            .store
+            .list_with_delimiter(None)
+            .await
+            .map_err(|e| failed("list its agencies", e))?;
+        Ok(listed
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().and_then(|n| n.parse().ok()))
+            .collect())
+    }
+
+    /// An agency's blobs: each one's hash and when it was written.
+    pub async fn blobs(
+        &self,
+        agency_id: Uuid,
+    ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, Error> {
+        let listed = self
+            .store
+            .list_with_delimiter(Some(&Path::from(agency_id.to_string())))
+            .await
+            .map_err(|e| failed("list an agency's files", e))?;
+        Ok(listed
+            .objects
+            .into_iter()
+            .filter_map(|o| Some((o.location.filename()?.to_owned(), o.last_modified)))
+            .collect())
+    }
+
+    /// The public URL of a file: `/media/<token>/<name>`, under `public_url` when set.
+    pub fn url(&self, token: &str, name: &str) -> String {
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let name = if name.trim_matches(['-', '.']).is_empty() {
+            "file".to_owned()
+        } else {
+            name
+        };
+        format!(
+            "{}/media/{token}/{name}",
+            self.public_url.as_deref().unwrap_or("")
+        )
+    }
+}

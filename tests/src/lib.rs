@@ -11,6 +11,7 @@ pub mod measure;
 pub mod outage;
 mod pg;
 pub mod receiver;
+pub mod s3;
 pub mod smtp;
 mod sse;
 mod ws;

@@ -140,7 +140,16 @@ fn media_library(config: &Config) -> Result<media::Library, String> {
     let quota = config.media_quota_bytes;
     let public = config.media_public_url.clone();
     match config.media_s3_bucket.as_deref().map(str::trim) {
-        Some(bucket) if !bucket.is_empty() => media::Library::s3(bucket, max, quota, public),
+        Some(bucket) if !bucket.is_empty() => {
+            let s3 = media::S3 {
+                bucket: bucket.to_owned(),
+                endpoint: config.media_s3_endpoint.clone(),
+                region: config.media_s3_region.clone(),
+                access_key_id: config.media_s3_access_key_id.clone(),
+                secret_access_key: config.media_s3_secret_access_key.clone(),
+            };
+            media::Library::s3(&s3, max, quota, public)
+        }
         _ => media::Library::local(&config.media_dir, max, quota, public),
     }
 }

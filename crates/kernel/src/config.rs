@@ -221,12 +221,32 @@ pub struct Config {
     #[arg(long, env = "CANOPY_MEDIA_DIR", default_value = "./data/media")]
     pub media_dir: std::path::PathBuf,
 
-    /// An S3-compatible bucket for the media library instead of `CANOPY_MEDIA_DIR`. Its
-    /// endpoint, region and credentials come from the standard `AWS_*` variables
-    /// (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-    /// `AWS_ALLOW_HTTP`).
+    /// An S3-compatible bucket for the media library instead of `CANOPY_MEDIA_DIR`. What the
+    /// `CANOPY_MEDIA_S3_*` settings below leave unset comes from the standard `AWS_*` variables
+    /// (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, ...).
     #[arg(long, env = "CANOPY_MEDIA_S3_BUCKET")]
     pub media_s3_bucket: Option<String>,
+
+    /// The S3-compatible endpoint (`https://s3.example.com`; an `http://` one is allowed too).
+    /// Unset: AWS's, for the region.
+    #[arg(long, env = "CANOPY_MEDIA_S3_ENDPOINT")]
+    pub media_s3_endpoint: Option<String>,
+
+    /// The bucket's region.
+    #[arg(long, env = "CANOPY_MEDIA_S3_REGION")]
+    pub media_s3_region: Option<String>,
+
+    /// The access key id for the bucket.
+    #[arg(long, env = "CANOPY_MEDIA_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub media_s3_access_key_id: Option<String>,
+
+    /// The secret access key for the bucket.
+    #[arg(
+        long,
+        env = "CANOPY_MEDIA_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub media_s3_secret_access_key: Option<String>,
 
     /// The largest file the media library accepts, in bytes (at most `CANOPY_MAX_UPLOAD_BYTES`
     /// arrive at all).

@@ -21,7 +21,7 @@ pub mod work;
 
 pub use graphql::{MediaFile, MediaFolder, MediaMutation, MediaQuery};
 pub use loader::Loaders;
-pub use store::{Blob, Library};
+pub use store::{Blob, Library, S3};
 
 use kernel::purge::TenantTable;
 

@@ -27,6 +27,21 @@ pub struct Library {
     pub public_url: Option<String>,
 }
 
+/// Where an S3-compatible bucket is (`None`: from the `AWS_*` variables).
+#[derive(Debug, Clone, Default)]
+pub struct S3 {
+    /// The bucket.
+    pub bucket: String,
+    /// The endpoint (`http://` allowed).
+    pub endpoint: Option<String>,
+    /// The region.
+    pub region: Option<String>,
+    /// The access key id.
+    pub access_key_id: Option<String>,
+    /// The secret access key.
+    pub secret_access_key: Option<String>,
+}
+
 /// A blob as read from the store.
 pub struct Blob {
     /// Its length in bytes.
@@ -65,15 +80,31 @@ impl Library {
         ))
     }
 
-    /// A library in an S3-compatible bucket, configured by the standard `AWS_*` variables.
+    /// A library in an S3-compatible bucket: what `s3` leaves unset comes from the standard
+    /// `AWS_*` variables.
     pub fn s3(
-        bucket: &str,
+        s3: &S3,
         max_bytes: u64,
         quota_bytes: u64,
         public_url: Option<String>,
     ) -> Result<Self, String> {
-        let store = object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
+        let bucket = s3.bucket.as_str();
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if let Some(e) = &s3.endpoint {
+            builder = builder
+                .with_endpoint(e)
+                .with_allow_http(e.starts_with("http://"));
+        }
+        if let Some(r) = &s3.region {
+            builder = builder.with_region(r);
+        }
+        if let Some(k) = &s3.access_key_id {
+            builder = builder.with_access_key_id(k);
+        }
+        if let Some(k) = &s3.secret_access_key {
+            builder = builder.with_secret_access_key(k);
+        }
+        let store = builder
             .build()
             .map_err(|e| format!("cannot configure the media bucket {bucket}: {e}"))?;
         Ok(Self::with(

@@ -3,6 +3,7 @@
 //! published page or a task attachment uses the file.
 
 mod folders;
+mod s3;
 mod uses;
 
 use serde_json::{Value, json};

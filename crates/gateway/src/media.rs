@@ -1,10 +1,12 @@
-//! Media files to the public: `GET /media/<token>/<name>` on the API's origin and on every
-//! funnel host (`crate::sites` passes `/media/` through), with no sign-in. The file is found by
-//! its token in its own tenant (`media::service::public`), and sent with the type sniffed when
-//! it was uploaded, `nosniff`, an `ETag` (its SHA-256) for `304`s, and a policy that runs
-//! nothing.
+//! Media files to the public: `GET /media/<token>/<name>` on the API's origin and on the funnel
+//! hosts of the file's own sub-account (`crate::sites` passes `/media/` through; another
+//! tenant's host answers 404, so nobody serves their files under someone else's domain), with
+//! no sign-in. The file is found by its token in its own tenant (`media::service::public`), and
+//! sent with the type sniffed when it was uploaded, `nosniff`, an `ETag` (its SHA-256) for
+//! `304`s, and a policy that runs nothing.
 
 use crate::AppState;
+use crate::sites::HostKind;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -47,11 +49,24 @@ pub async fn file(
     if !media::service::public::is_token(token) {
         return plain(StatusCode::NOT_FOUND, "no such file");
     }
+    let (kind, host) = crate::sites::host_kind(&state, &headers);
     let found = async {
         let txn = state.db.begin().await?;
+        let site = match kind {
+            HostKind::Api => None,
+            _ => {
+                funnels::service::site::owner_of_host(&txn, &state.config.sites_domain(), &host)
+                    .await?
+            }
+        };
         let f = media::service::public::by_token(&txn, token).await?;
         txn.commit().await?;
-        Ok::<_, kernel::Error>(f)
+        // A funnel host serves only its own sub-account's files; an unknown custom domain is
+        // the API's (as `crate::sites` has it), a name under the sites' domain never.
+        Ok::<_, kernel::Error>(f.filter(|f| match site {
+            Some(owner) => owner == (f.agency_id, f.sub_account_id),
+            None => kind != HostKind::Site,
+        }))
     }
     .await;
     let f = match found {
@@ -87,6 +102,16 @@ pub async fn file(
         h.insert(header::CONTENT_TYPE, v);
     }
     h.insert(header::CONTENT_DISPOSITION, disposition(&f.name));
+    if method == Method::HEAD {
+        return match state.media.size(f.agency_id, &f.sha256).await {
+            Ok(Some(size)) => {
+                h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+                (StatusCode::OK, h).into_response()
+            }
+            Ok(None) => plain(StatusCode::NOT_FOUND, "no such file"),
+            Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "try again later"),
+        };
+    }
     let blob = match state.media.get(f.agency_id, &f.sha256).await {
         Ok(Some(b)) => b,
         Ok(None) => {
@@ -96,9 +121,6 @@ pub async fn file(
         Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later"),
     };
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(blob.size));
-    if method == Method::HEAD {
-        return (StatusCode::OK, h).into_response();
-    }
     let body = Body::from_stream(blob.stream.map_err(std::io::Error::other));
     (StatusCode::OK, h, body).into_response()
 }

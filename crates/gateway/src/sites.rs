@@ -32,7 +32,7 @@ form-action 'self'; base-uri 'none'";
 
 /// What a host is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HostKind {
+pub(crate) enum HostKind {
     Api,
     Site,
     MaybeSite,
@@ -70,6 +70,18 @@ fn host_of(req: &Request) -> Option<String> {
         .map(|h| site::normalize_host(&h))
 }
 
+/// What the request's host is, and the host (normalized).
+pub(crate) fn host_kind(state: &AppState, headers: &HeaderMap) -> (HostKind, String) {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(site::normalize_host)
+        .unwrap_or_default();
+    let sites = state.config.sites_domain();
+    let platform = site::normalize_host(&state.config.platform_domain);
+    (classify(&host, &sites, &platform), host)
+}
+
 /// The middleware: sends site requests to [`serve`], the rest on to the API.
 pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(host) = host_of(&req) else {
@@ -79,7 +91,8 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
     let platform = site::normalize_host(&state.config.platform_domain);
     match classify(&host, &sites, &platform) {
         HostKind::Api => next.run(req).await,
-        // Media files are served on every host, so a page can name them by path.
+        // Media files are served on funnel hosts too (a page names its files by path);
+        // `crate::media` serves a host only its own sub-account's.
         _ if req.uri().path().starts_with("/media/") => next.run(req).await,
         HostKind::MaybeSite if api_path(req.uri().path()) => next.run(req).await,
         kind if *req.method() == Method::POST => {

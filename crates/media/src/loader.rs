@@ -1,8 +1,8 @@
 //! Per-request dataloaders of the media crate (installed on each request by [`Loaders`],
 //! cached per request; see `kernel::loader`): a page of files costs one statement for what
-//! uses them all.
+//! uses them all, and a task's attachments one for their library files.
 
-use crate::entity::usage;
+use crate::entity::{file, usage};
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
@@ -44,6 +44,35 @@ impl Loader<Uuid> for UsesLoader {
     }
 }
 
+/// Loads files by id, in one query. The rows are the tenant's; the caller checks the actor may
+/// read each (`tenancy::guard::check`).
+pub struct FilesLoader {
+    tx: Weak<DatabaseTransaction>,
+    agency_id: Option<Uuid>,
+}
+
+impl Loader<Uuid> for FilesLoader {
+    type Value = file::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let Some(agency_id) = self.agency_id else {
+            return Ok(HashMap::new());
+        };
+        let tx = self
+            .tx
+            .upgrade()
+            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+        let rows = file::Entity::find()
+            .filter(file::Column::AgencyId.eq(agency_id))
+            .filter(file::Column::Id.is_in(keys.iter().copied()))
+            .all(&*tx)
+            .await
+            .map_err(kernel::Error::from)?;
+        Ok(rows.into_iter().map(|f| (f.id, f)).collect())
+    }
+}
+
 /// The media crate's loaders, for the gateway's list.
 pub struct Loaders;
 
@@ -54,13 +83,19 @@ impl RequestLoaders for Loaders {
         tx: &Weak<DatabaseTransaction>,
         tenant: Option<Uuid>,
     ) -> async_graphql::Request {
-        request.data(cached(UsesLoader {
-            tx: tx.clone(),
-            agency_id: tenant,
-        }))
+        request
+            .data(cached(UsesLoader {
+                tx: tx.clone(),
+                agency_id: tenant,
+            }))
+            .data(cached(FilesLoader {
+                tx: tx.clone(),
+                agency_id: tenant,
+            }))
     }
 
     fn clear(&self, ctx: &ExtensionContext<'_>) {
         clear::<UsesLoader, Uuid>(ctx);
+        clear::<FilesLoader, Uuid>(ctx);
     }
 }

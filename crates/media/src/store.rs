@@ -160,6 +160,15 @@ impl Library {
         }
     }
 
+    /// The size of an agency's bytes, or `None` if the store has none under this hash.
+    pub async fn size(&self, agency_id: Uuid, sha256: &str) -> Result<Option<u64>, Error> {
+        match self.store.head(&key(agency_id, sha256)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed("read a file's size", e)),
+        }
+    }
+
     /// Deletes an agency's bytes (nothing if they are gone already).
     pub async fn delete(&self, agency_id: Uuid, sha256: &str) -> Result<(), Error> {
         match self.store.delete(&key(agency_id, sha256)).await {

@@ -59,7 +59,7 @@ pub(crate) async fn sweep_later(db: &impl ConnectionTrait, f: &file::Model) -> R
             Owner::Agency(f.agency_id),
             json!({ "sha256": f.sha256 }),
         )
-        .key(format!("blob:{}", f.sha256)),
+        .key(format!("blob:{}", f.id)),
     )
     .await?;
     Ok(())

@@ -152,16 +152,32 @@ async fn an_upload_is_typed_by_its_bytes_and_served_to_anyone() {
     assert_eq!(h["content-type"], "image/png");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(resp.bytes().await.expect("body").as_ref(), bytes.as_slice());
-    // The same file from a funnel host, and a 304 for a cache that has it.
+    // A 304 for a cache that has it; a HEAD tells the size.
     let again = app
         .http
         .get(format!("{}{url}", app.url))
-        .header("host", "spring.sites.canopy.localhost")
         .header("if-none-match", h["etag"].to_str().expect("etag"))
         .send()
         .await
         .expect("request");
     assert_eq!(again.status(), 304);
+    let head = app
+        .http
+        .head(format!("{}{url}", app.url))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        (head.status().as_u16(), &head.headers()["content-length"]),
+        (
+            200,
+            &bytes
+                .len()
+                .to_string()
+                .parse::<reqwest::header::HeaderValue>()
+                .expect("value")
+        )
+    );
 }
 
 #[tokio::test]

@@ -96,6 +96,18 @@ pub(crate) async fn funnel_at(
     Ok(Some(f))
 }
 
+/// The sub-account whose funnel `host` serves, if any, as `(agency_id, sub_account_id)` (on
+/// `db`, a transaction of its own: it enters that tenant).
+pub async fn owner_of_host(
+    db: &impl ConnectionTrait,
+    sites_domain: &str,
+    host: &str,
+) -> Result<Option<(uuid::Uuid, uuid::Uuid)>, Error> {
+    Ok(funnel_at(db, sites_domain, host)
+        .await?
+        .map(|f| (f.agency_id, f.sub_account_id)))
+}
+
 /// Whether the funnel's agency and sub-account are live.
 pub(crate) async fn online(db: &impl ConnectionTrait, f: &funnel::Model) -> Result<bool, Error> {
     let a = agency::Entity::find_by_id(f.agency_id).one(db).await?;

@@ -324,12 +324,14 @@ impl TaskAttachment {
         let Some(id) = self.0.media_file_id else {
             return Ok(None);
         };
-        let (tx, rc) = kernel::db::request(ctx)?;
-        match media::service::file::get(&**tx, &rc.actor, id).await {
-            Ok(f) => Ok(Some(media::MediaFile(f))),
-            Err(kernel::Error::NotFound | kernel::Error::Forbidden) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let (_, rc) = kernel::db::request(ctx)?;
+        let f = kernel::loader::get::<media::loader::FilesLoader>(ctx)?
+            .load_one(id)
+            .await?;
+        Ok(
+            f.filter(|f| tenancy::guard::check(&rc.actor, f, tenancy::guard::Access::Read).is_ok())
+                .map(media::MediaFile),
+        )
     }
 }
 

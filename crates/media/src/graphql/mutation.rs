@@ -59,34 +59,6 @@ pub struct MediaFileUploadInput {
     pub name: Option<String>,
 }
 
-/// Input of `mediaFileRename` and `mediaFolderRename`.
-#[derive(InputObject)]
-pub struct MediaRenameInput {
-    /// The file's or folder's global id.
-    pub id: ID,
-    /// The new name (1 to 255 characters, no slashes).
-    pub name: String,
-}
-
-/// Input of `mediaFileMove`.
-#[derive(InputObject)]
-pub struct MediaFileMoveInput {
-    /// The file's global id.
-    pub id: ID,
-    /// The folder to move it into, of the same sub-account (absent or null: the top).
-    pub folder_id: Option<ID>,
-}
-
-/// Input of `mediaFileDelete`.
-#[derive(InputObject)]
-pub struct MediaFileDeleteInput {
-    /// The file's global id.
-    pub id: ID,
-    /// Delete it even while published pages or task attachments use it (they then show a
-    /// missing file). Default: false, and a used file is refused with `IN_USE`.
-    pub force: Option<bool>,
-}
-
 /// Input of `mediaFolderCreate`.
 #[derive(InputObject)]
 pub struct MediaFolderCreateInput {
@@ -96,16 +68,6 @@ pub struct MediaFolderCreateInput {
     pub parent_id: Option<ID>,
     /// Its name (1 to 255 characters, no slashes, unique among its siblings).
     pub name: String,
-}
-
-/// Input of `mediaFolderMove`.
-#[derive(InputObject)]
-pub struct MediaFolderMoveInput {
-    /// The folder's global id.
-    pub id: ID,
-    /// The folder to move it into, of the same sub-account (absent or null: the top). Never
-    /// itself or one of its own folders.
-    pub parent_id: Option<ID>,
 }
 
 fn id_of(id: &ID, kind: NodeKind) -> Result<uuid::Uuid, kernel::Error> {
@@ -138,12 +100,19 @@ impl MediaMutation {
         let sub = id_of(&input.sub_account_id, NodeKind::SubAccount)?;
         let folder = opt_id(input.folder_id.as_ref(), NodeKind::MediaFolder)?;
         let upload = input.file.value(ctx)?;
-        let mut data = Vec::new();
-        // One byte more than allowed tells an oversized file apart.
-        (&upload.content)
-            .take(lib.max_bytes + 1)
-            .read_to_end(&mut data)
+        let file = upload
+            .content
+            .try_clone()
             .map_err(|e| kernel::Error::internal(format!("reading the upload: {e}")))?;
+        // One byte more than allowed tells an oversized file apart.
+        let limit = lib.max_bytes.saturating_add(1);
+        let data = tokio::task::spawn_blocking(move || {
+            let mut data = Vec::new();
+            file.take(limit).read_to_end(&mut data).map(|_| data)
+        })
+        .await
+        .map_err(|e| kernel::Error::internal(format!("reading the upload: {e}")))?
+        .map_err(|e| kernel::Error::internal(format!("reading the upload: {e}")))?;
         let new = NewFile {
             name: input.name.unwrap_or(upload.filename),
             declared_type: upload.content_type,
@@ -158,29 +127,30 @@ impl MediaMutation {
     async fn media_file_rename(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The file and its new name.")] input: MediaRenameInput,
+        #[graphql(desc = "The file's global id.")] id: ID,
+        #[graphql(desc = "The new name (1 to 255 characters, no slashes).")] name: String,
     ) -> async_graphql::Result<MediaFilePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        file::rename(
-            &**tx,
-            &rc.actor,
-            id_of(&input.id, NodeKind::MediaFile)?,
-            &input.name,
-        )
-        .await
-        .map(MediaFile)
-        .into_payload()
+        file::rename(&**tx, &rc.actor, id_of(&id, NodeKind::MediaFile)?, &name)
+            .await
+            .map(MediaFile)
+            .into_payload()
     }
 
     /// Moves a file into a folder of its sub-account, or to the top (`MEDIA_WRITE`).
     async fn media_file_move(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The file and where it goes.")] input: MediaFileMoveInput,
+        #[graphql(desc = "The file's global id.")] id: ID,
+        #[graphql(
+            desc = "The folder to move it into, of the same sub-account (absent or null: \
+                          the top)."
+        )]
+        folder_id: Option<ID>,
     ) -> async_graphql::Result<MediaFilePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let to = opt_id(input.folder_id.as_ref(), NodeKind::MediaFolder)?;
-        file::relocate(&**tx, &rc.actor, id_of(&input.id, NodeKind::MediaFile)?, to)
+        let to = opt_id(folder_id.as_ref(), NodeKind::MediaFolder)?;
+        file::relocate(&**tx, &rc.actor, id_of(&id, NodeKind::MediaFile)?, to)
             .await
             .map(MediaFile)
             .into_payload()
@@ -192,12 +162,17 @@ impl MediaMutation {
     async fn media_file_delete(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The file, and whether to delete it even while used.")]
-        input: MediaFileDeleteInput,
+        #[graphql(desc = "The file's global id.")] id: ID,
+        #[graphql(
+            desc = "Delete it even while published pages or task attachments use it \
+                          (they then show a missing file). Default: false, and a used file is \
+                          refused with `IN_USE`."
+        )]
+        force: Option<bool>,
     ) -> async_graphql::Result<MediaDeletePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let id = id_of(&input.id, NodeKind::MediaFile)?;
-        let r = file::delete(&**tx, &rc.actor, id, input.force.unwrap_or(false))
+        let id = id_of(&id, NodeKind::MediaFile)?;
+        let r = file::delete(&**tx, &rc.actor, id, force.unwrap_or(false))
             .await
             .map(|f| gid(NodeKind::MediaFile, f.id));
         if r.is_ok() {
@@ -226,18 +201,18 @@ impl MediaMutation {
     async fn media_folder_rename(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The folder and its new name.")] input: MediaRenameInput,
+        #[graphql(desc = "The folder's global id.")] id: ID,
+        #[graphql(
+            desc = "The new name (1 to 255 characters, no slashes, unique among its \
+                          siblings)."
+        )]
+        name: String,
     ) -> async_graphql::Result<MediaFolderPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        folder::rename(
-            &**tx,
-            &rc.actor,
-            id_of(&input.id, NodeKind::MediaFolder)?,
-            &input.name,
-        )
-        .await
-        .map(MediaFolder)
-        .into_payload()
+        folder::rename(&**tx, &rc.actor, id_of(&id, NodeKind::MediaFolder)?, &name)
+            .await
+            .map(MediaFolder)
+            .into_payload()
     }
 
     /// Moves a folder, with what it holds, into another folder of its sub-account or to the
@@ -245,19 +220,19 @@ impl MediaMutation {
     async fn media_folder_move(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The folder and where it goes.")] input: MediaFolderMoveInput,
+        #[graphql(desc = "The folder's global id.")] id: ID,
+        #[graphql(
+            desc = "The folder to move it into, of the same sub-account (absent or null: \
+                          the top). Never itself or one of its own folders."
+        )]
+        parent_id: Option<ID>,
     ) -> async_graphql::Result<MediaFolderPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let to = opt_id(input.parent_id.as_ref(), NodeKind::MediaFolder)?;
-        folder::relocate(
-            &**tx,
-            &rc.actor,
-            id_of(&input.id, NodeKind::MediaFolder)?,
-            to,
-        )
-        .await
-        .map(MediaFolder)
-        .into_payload()
+        let to = opt_id(parent_id.as_ref(), NodeKind::MediaFolder)?;
+        folder::relocate(&**tx, &rc.actor, id_of(&id, NodeKind::MediaFolder)?, to)
+            .await
+            .map(MediaFolder)
+            .into_payload()
     }
 
     /// Deletes an empty folder (`MEDIA_WRITE`); one that holds files or folders is `IN_USE`.

@@ -47,9 +47,9 @@ impl MediaFile {
         self.0.height
     }
     /// Where anyone can fetch it, without signing in: `/media/<token>/<name>` on the API's
-    /// origin (and on every funnel host), or under the configured public media URL. Use it in
-    /// pages (an image block's `src`); a published page that names it keeps it from being
-    /// deleted.
+    /// origin (and on its sub-account's funnel hosts), or under the configured public media
+    /// URL. Use it in its sub-account's pages (an image block's `src`); a published page that
+    /// names it keeps it from being deleted.
     async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let lib = ctx.data::<Arc<Library>>()?;
         Ok(lib.url(&self.0.token, &self.0.name))

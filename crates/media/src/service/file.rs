@@ -206,6 +206,9 @@ pub async fn upload(
         });
     }
     let size = new.bytes.len() as i64;
+    // Uploads into one library take turns at the quota (after the blob's lock: always in this
+    // order).
+    kernel::db::lock(db, &format!("media-quota:{}", at.sub_account_id)).await?;
     let used = used_bytes(db, at.agency_id, at.sub_account_id).await?;
     if used.saturating_add(size) as u64 > lib.quota_bytes {
         return Err(Error::user(
@@ -319,6 +322,7 @@ pub async fn delete(
     force: bool,
 ) -> Result<file::Model, Error> {
     let f = guard::load::<file::Entity>(db, actor, id, Access::Write).await?;
+    kernel::db::lock(db, &usage::file_lock(f.id)).await?;
     let uses = usage::of_file(db, &f).await?;
     if !uses.is_empty() && !force {
         return Err(Error::user(

@@ -50,14 +50,20 @@ pub async fn list(
         .await?)
 }
 
-/// The folder `id` as a destination in the sub-account: `input.<field>` is `NOT_FOUND` when
-/// it is not one of the sub-account's folders.
+fn folder_lock(id: Uuid) -> String {
+    format!("media-folder:{id}")
+}
+
+/// The folder `id` as a destination in the sub-account (`NOT_FOUND` when it is not one of the
+/// sub-account's folders), held until the transaction ends: a concurrent delete of the folder
+/// waits, then finds it in use.
 pub(crate) async fn destination(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     sub_account_id: Uuid,
     id: Uuid,
 ) -> Result<folder::Model, Error> {
+    kernel::db::lock(db, &folder_lock(id)).await?;
     folder::Entity::find_by_id((agency_id, id))
         .one(db)
         .await?
@@ -143,6 +149,8 @@ pub async fn create(
     let at = guard::enter::<folder::Entity>(db, actor, sub_account_id, Access::Write).await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
+    // The library's folder lock first, then the parent's (the order `relocate` takes them in).
+    kernel::db::lock(db, &format!("media-folders:{}", at.sub_account_id)).await?;
     if let Some(p) = parent_id {
         let parent = destination(db, at.agency_id, at.sub_account_id, p).await?;
         if ancestors(db, &parent).await?.len() + 1 >= MAX_DEPTH {
@@ -153,7 +161,6 @@ pub async fn create(
             ));
         }
     }
-    kernel::db::lock(db, &format!("media-folders:{}", at.sub_account_id)).await?;
     let count = folder::Entity::find()
         .filter(folder::Column::AgencyId.eq(at.agency_id))
         .filter(folder::Column::SubAccountId.eq(at.sub_account_id))
@@ -275,6 +282,7 @@ pub async fn delete(
     id: Uuid,
 ) -> Result<folder::Model, Error> {
     let f = guard::load::<folder::Entity>(db, actor, id, Access::Write).await?;
+    kernel::db::lock(db, &folder_lock(f.id)).await?;
     let files = file::Entity::find()
         .filter(file::Column::AgencyId.eq(f.agency_id))
         .filter(file::Column::FolderId.eq(f.id))

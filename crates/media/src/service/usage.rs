@@ -10,7 +10,8 @@ use chrono::Utc;
 use kernel::error::Error;
 use kernel::id::new_uuid;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -84,8 +85,9 @@ pub fn tokens_in(doc: &serde_json::Value) -> BTreeSet<String> {
     out
 }
 
-/// Replaces what `owner` uses with the files of its agency among `tokens` (unknown tokens,
-/// and other agencies' files, are ignored: a page may link to any URL).
+/// Replaces what `owner` uses with the files of its own sub-account among `tokens` (unknown
+/// tokens and other sub-accounts' files are ignored: a page may link to any URL, and only a
+/// sub-account's own pages keep its files).
 pub async fn set_tokens(
     db: &impl ConnectionTrait,
     owner: Owner,
@@ -98,6 +100,7 @@ pub async fn set_tokens(
             .select_only()
             .column(file::Column::Id)
             .filter(file::Column::AgencyId.eq(owner.agency_id))
+            .filter(file::Column::SubAccountId.eq(owner.sub_account_id))
             .filter(file::Column::Token.is_in(tokens.iter().cloned()))
             .into_tuple::<Uuid>()
             .all(db)
@@ -106,12 +109,32 @@ pub async fn set_tokens(
     set(db, owner, &ids).await
 }
 
-/// Replaces what `owner` uses with `file_ids` (files of its agency).
+/// The lock a file's delete and every new use of it take, so a use is never written for a
+/// file a concurrent delete removed (nor a file deleted under a use being written).
+pub(crate) fn file_lock(file_id: Uuid) -> String {
+    format!("media-file:{file_id}")
+}
+
+/// Replaces what `owner` uses with `file_ids` (files of its sub-account). `NOT_FOUND` when one
+/// of them is gone (deleted at the same moment).
 pub async fn set(db: &impl ConnectionTrait, owner: Owner, file_ids: &[Uuid]) -> Result<(), Error> {
     clear(db, owner).await?;
     let ids: BTreeSet<Uuid> = file_ids.iter().copied().collect();
     if ids.is_empty() {
         return Ok(());
+    }
+    // In order, so two writers never wait on each other's locks.
+    for id in &ids {
+        kernel::db::lock(db, &file_lock(*id)).await?;
+    }
+    let live = file::Entity::find()
+        .filter(file::Column::AgencyId.eq(owner.agency_id))
+        .filter(file::Column::SubAccountId.eq(owner.sub_account_id))
+        .filter(file::Column::Id.is_in(ids.iter().copied()))
+        .count(db)
+        .await?;
+    if live != ids.len() as u64 {
+        return Err(Error::NotFound);
     }
     let now = Utc::now();
     usage::Entity::insert_many(ids.into_iter().map(|file_id| usage::ActiveModel {

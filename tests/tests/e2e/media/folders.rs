@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use tests::{Session, TestApp, spawn_app};
 
 const CREATE: &str = "mutation($i: MediaFolderCreateInput!) { mediaFolderCreate(input: $i) { folder { id name parentId } userErrors { field code message } } }";
-const MOVE: &str = "mutation($i: MediaFolderMoveInput!) { mediaFolderMove(input: $i) { folder { id parentId } userErrors { field code message } } }";
+const MOVE: &str = "mutation($id: ID!, $p: ID) { mediaFolderMove(id: $id, parentId: $p) { folder { id parentId } userErrors { field code message } } }";
 
 async fn folder(
     app: &TestApp,
@@ -44,7 +44,7 @@ async fn a_folder_never_goes_into_itself() {
             .gql(
                 Some(&w.owner.access),
                 MOVE,
-                json!({ "i": { "id": target, "parentId": into } }),
+                json!({ "id": target, "p": into }),
             )
             .await
             .ok();
@@ -60,7 +60,7 @@ async fn a_folder_never_goes_into_itself() {
         .gql(
             Some(&w.owner.access),
             MOVE,
-            json!({ "i": { "id": logos, "parentId": null } }),
+            json!({ "id": logos, "p": null }),
         )
         .await
         .ok();
@@ -91,7 +91,7 @@ async fn files_move_between_folders_and_a_folder_holding_one_stays() {
     let brand = made(&app, &w.owner, &w.dental, None, "Brand").await;
     let f = upload(&app, &w.owner, &w.dental, &png(9, 9, 9)).await;
     let moved = app
-        .gql(Some(&w.owner.access), "mutation($i: MediaFileMoveInput!) { mediaFileMove(input: $i) { file { folderId } userErrors { code } } }", json!({ "i": { "id": f["id"], "folderId": brand } }))
+        .gql(Some(&w.owner.access), "mutation($id: ID!, $f: ID) { mediaFileMove(id: $id, folderId: $f) { file { folderId } userErrors { code } } }", json!({ "id": f["id"], "f": brand }))
         .await
         .ok();
     assert_eq!(moved.data("mediaFileMove.file.folderId"), &json!(brand));
@@ -123,8 +123,8 @@ async fn files_move_between_folders_and_a_folder_holding_one_stays() {
     let r = app
         .gql(
             Some(&w.owner.access),
-            "mutation($i: MediaRenameInput!) { mediaFileRename(input: $i) { file { name url } } }",
-            json!({ "i": { "id": f["id"], "name": "Logo (final).png" } }),
+            "mutation($id: ID!, $n: String!) { mediaFileRename(id: $id, name: $n) { file { name url } } }",
+            json!({ "id": f["id"], "n": "Logo (final).png" }),
         )
         .await
         .ok();

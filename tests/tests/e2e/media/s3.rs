@@ -35,8 +35,8 @@ async fn files_are_kept_in_the_configured_bucket() {
     let r = app
         .gql(
             Some(&w.owner.access),
-            "mutation($i: MediaFileDeleteInput!) { mediaFileDelete(input: $i) { deletedId } }",
-            json!({ "i": { "id": f["id"] } }),
+            "mutation($id: ID!) { mediaFileDelete(id: $id) { deletedId } }",
+            json!({ "id": f["id"] }),
         )
         .await
         .ok();

@@ -7,7 +7,7 @@ use crate::funnels::{funnel, publish};
 use serde_json::{Value, json};
 use tests::{TestApp, spawn_app};
 
-const DELETE: &str = "mutation($i: MediaFileDeleteInput!) { mediaFileDelete(input: $i) { deletedId userErrors { field code message } } }";
+const DELETE: &str = "mutation($id: ID!, $force: Boolean) { mediaFileDelete(id: $id, force: $force) { deletedId userErrors { field code message } } }";
 
 fn image_page(url: &str) -> Value {
     json!({ "schemaVersion": 1, "blocks": [{ "type": "section", "children": [
@@ -20,7 +20,7 @@ async fn delete(app: &TestApp, who: &tests::Session, id: &Value, force: bool) ->
     app.gql(
         Some(&who.access),
         DELETE,
-        json!({ "i": { "id": id, "force": force } }),
+        json!({ "id": id, "force": force }),
     )
     .await
     .ok()
@@ -204,4 +204,63 @@ async fn a_task_attachment_references_a_library_file() {
     .ok();
     let r = delete(&app, &w.owner, &f["id"], false).await;
     assert_eq!(r.user_errors("mediaFileDelete"), vec![], "{}", r.body);
+}
+
+#[tokio::test]
+async fn only_a_sub_accounts_own_pages_keep_its_files() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let f = upload(&app, &w.owner, &w.dental, &png(8, 8, 80)).await;
+    let url = f["url"].as_str().expect("url");
+    // A Gardens page may show Dental's URL, but it does not keep Dental from deleting it, and
+    // Gardens' host does not serve Dental's files.
+    let (_, home) = funnel(&app, &w.owner, &w.gardens, "gardens").await;
+    publish(&app, &w.owner, &home, image_page(url)).await;
+    assert_eq!(used_by(&app, &w.owner, &f["id"]).await, json!([]));
+    let host = crate::funnels::site("gardens");
+    assert_eq!(fetch(&app, url, Some(&host)).await.status(), 404);
+    let nobody = crate::funnels::site("nobody");
+    assert_eq!(fetch(&app, url, Some(&nobody)).await.status(), 404);
+    assert_eq!(fetch(&app, url, None).await.status(), 200);
+    let r = delete(&app, &w.owner, &f["id"], false).await;
+    assert_eq!(r.user_errors("mediaFileDelete"), vec![], "{}", r.body);
+}
+
+/// Waits until `n` blob sweeps have succeeded in the app.
+async fn swept(app: &TestApp, n: i64) {
+    for _ in 0..100 {
+        let done = app
+            .count_where(
+                "jobs",
+                "kind = 'media.blob_sweep' AND status = $1",
+                "succeeded",
+            )
+            .await;
+        if done >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{n} blob sweeps did not finish");
+}
+
+#[tokio::test]
+async fn shared_bytes_go_when_their_last_file_does() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let bytes = png(9, 9, 90);
+    let dental = upload(&app, &w.owner, &w.dental, &bytes).await;
+    let gardens = upload(&app, &w.owner, &w.gardens, &bytes).await;
+    delete(&app, &w.owner, &dental["id"], false).await;
+    swept(&app, 1).await;
+    assert_eq!(blobs(&app, &w.agency), 1, "Gardens' file still has them");
+    assert_eq!(
+        fetch(&app, gardens["url"].as_str().expect("url"), None)
+            .await
+            .status(),
+        200
+    );
+    delete(&app, &w.owner, &gardens["id"], false).await;
+    swept(&app, 2).await;
+    assert_eq!(blobs(&app, &w.agency), 0);
 }

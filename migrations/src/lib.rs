@@ -36,6 +36,7 @@ mod m20261204_000027_funnels;
 mod m20261204_000028_forms;
 mod m20261204_000029_funnel_visits;
 mod m20261204_000030_media;
+mod m20261204_000031_funnel_tracking;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000028_forms::Migration),
             Box::new(m20261204_000029_funnel_visits::Migration),
             Box::new(m20261204_000030_media::Migration),
+            Box::new(m20261204_000031_funnel_tracking::Migration),
         ]
     }
 }

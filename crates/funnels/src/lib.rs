@@ -29,5 +29,6 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     TenantTable::data("funnel_page_versions"),
     TenantTable::data("funnel_pages"),
     TenantTable::data("funnel_domains"),
+    TenantTable::data("funnel_settings"),
     TenantTable::data("funnels"),
 ];

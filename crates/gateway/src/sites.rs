@@ -25,10 +25,9 @@ use axum::response::{IntoResponse, Response};
 use funnels::service::site::{self, Served};
 use sea_orm::TransactionTrait;
 
-/// The policy every page is served with: no script runs, whatever the content.
-const CSP: &str = "default-src 'none'; img-src http: https: data:; media-src http: https:; \
-style-src 'unsafe-inline'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com; \
-form-action 'self'; base-uri 'none'";
+/// The policy every page is served with unless its tracking tags need their scripts: no
+/// script runs, whatever the content.
+const CSP: &str = funnels::document::tracking::BASE_POLICY;
 
 /// What a host is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,6 +298,7 @@ async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<
             html: body,
             etag,
             page,
+            policy,
         } => {
             if req.method == Method::GET
                 && let Some(ip) = req.client_ip
@@ -318,7 +318,12 @@ async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<
                 *resp.body_mut() = Body::empty();
                 return Some(resp);
             }
-            Some(html(StatusCode::OK, body, Some(&etag)))
+            let mut resp = html(StatusCode::OK, body, Some(&etag));
+            if let Some(v) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+                resp.headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+            Some(resp)
         }
     }
 }

@@ -144,6 +144,9 @@ event_types! {
     FunnelUpdated = "funnel.updated",
     /// `funnel.deleted`
     FunnelDeleted = "funnel.deleted",
+    /// `funnel.tracking_changed`: a sub-account allowed or stopped tracking tags on its funnels'
+    /// pages (the payload says which).
+    FunnelTrackingChanged = "funnel.tracking_changed",
     /// `funnel.domain_added`
     FunnelDomainAdded = "funnel.domain_added",
     /// `funnel.domain_removed`

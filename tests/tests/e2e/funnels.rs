@@ -5,6 +5,7 @@
 mod cache;
 mod forms;
 mod stats;
+mod tracking;
 
 use kernel::Role;
 use serde_json::{Value, json};

@@ -56,9 +56,10 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
         json!({ "d": id(&second, "d.ticket.id"), "i": id(&second, "idea.idea.id") }),
     )
     .await;
-    // The media library: a folder, a file in it, and the file attached to the task (a use).
+    // The media library: a folder, a file in it, and the file attached to the task (a use);
+    // the funnels' settings (tracking allowed).
     let folder = q(
-        "mutation($s: ID!) { f: mediaFolderCreate(input: { subAccountId: $s, name: \"Brand\" }) { folder { id } } }",
+        "mutation($s: ID!) { f: mediaFolderCreate(input: { subAccountId: $s, name: \"Brand\" }) { folder { id } } t: funnelTrackingAllow(subAccountId: $s, allowed: true) { allowed } }",
         json!({ "s": sub }),
     )
     .await;

@@ -142,7 +142,7 @@ async fn the_runtime_role_sees_only_its_tenant() {
 
 /// The unique keys of tenant tables that do not include `agency_id`, each for a reason
 /// ARCHITECTURE.md gives ("Keys without agency_id").
-const KEYS_WITHOUT_AGENCY: [&str; 15] = [
+const KEYS_WITHOUT_AGENCY: [&str; 16] = [
     "api_keys_pkey",
     "api_keys_prefix_key",
     "email_outbox_pkey",
@@ -153,6 +153,7 @@ const KEYS_WITHOUT_AGENCY: [&str; 15] = [
     "invitations_pkey",
     "invitations_token_hash_key",
     "jobs_pkey",
+    "media_files_token",
     "memberships_pkey",
     "memberships_user_scope",
     "notifications_pkey",

@@ -10,6 +10,7 @@
 //! other text is escaped by the renderer ([`render`]).
 
 pub mod render;
+pub mod tracking;
 mod upgrade;
 
 use chrono::{DateTime, Utc};

@@ -15,6 +15,8 @@ pub struct PageFrame<'a> {
     pub description: Option<&'a str>,
     /// The favicon's URL.
     pub favicon: Option<&'a str>,
+    /// The funnel's tracking tags, when the sub-account allows them.
+    pub tracking: Option<&'a super::tracking::Tracking>,
     /// A website's navigation: (label, path) of its published pages.
     pub navigation: &'a [(String, String)],
 }
@@ -74,6 +76,9 @@ pub fn page(frame: &PageFrame<'_>, doc: &Document) -> String {
         out.push_str("<link rel=\"icon\" href=\"");
         escape(&mut out, f);
         out.push_str("\">");
+    }
+    if let Some(t) = frame.tracking {
+        out.push_str(&t.head());
     }
     let _ = write!(out, "<style>{STYLE}</style></head><body>");
     if !frame.navigation.is_empty() {

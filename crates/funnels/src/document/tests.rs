@@ -127,6 +127,7 @@ fn rendering_escapes_text_and_embeds_videos_without_cookies() {
         title: "T",
         description: None,
         favicon: None,
+        tracking: None,
         navigation: &[],
     };
     let html = render::page(&frame, &doc);

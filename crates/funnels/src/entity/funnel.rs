@@ -28,6 +28,9 @@ pub struct Model {
     /// Served at `<subdomain>.<sites domain>`.
     pub subdomain: String,
     pub favicon_url: Option<String>,
+    /// `crate::document::tracking::Tracking`, as JSON; rendered only while the sub-account
+    /// allows tracking (`funnel_settings`).
+    pub tracking: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

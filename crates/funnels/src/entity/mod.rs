@@ -4,6 +4,7 @@ pub mod domain;
 pub mod funnel;
 pub mod page;
 pub mod page_day;
+pub mod settings;
 pub mod submission;
 pub mod version;
 pub mod visit;

@@ -4,9 +4,8 @@
 mod mutation;
 mod stats;
 mod submission;
+mod tracking;
 mod types;
-
-pub use mutation::FunnelsMutation;
 pub use submission::FormSubmission;
 pub use types::{Funnel, FunnelPage, FunnelPageVersion, Settings};
 
@@ -18,7 +17,15 @@ use types::FunnelConnection;
 
 /// Funnel queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct FunnelsQuery(FunnelListQuery, submission::SubmissionsQuery);
+pub struct FunnelsQuery(
+    FunnelListQuery,
+    submission::SubmissionsQuery,
+    tracking::TrackingQuery,
+);
+
+/// Funnel mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct FunnelsMutation(mutation::FunnelEditMutation, tracking::TrackingMutation);
 
 /// The funnel list and the page document's schema.
 #[derive(Default)]

@@ -10,9 +10,9 @@ use kernel::error::IntoPayload;
 use kernel::id::{GlobalId, NodeKind, gid};
 use kernel::payload;
 
-/// Funnel mutations.
+/// Funnel, page and publishing mutations.
 #[derive(Default)]
-pub struct FunnelsMutation;
+pub struct FunnelEditMutation;
 
 payload!(FunnelPayload, funnel: Funnel, "The funnel.");
 payload!(FunnelPagePayload, page: FunnelPage, "The page.");
@@ -129,7 +129,7 @@ fn published(
 }
 
 #[Object]
-impl FunnelsMutation {
+impl FunnelEditMutation {
     /// Creates a funnel or website with one empty page at `/` (`FUNNELS_WRITE`; at most 500
     /// per sub-account). `TAKEN` when another funnel on the platform has the subdomain.
     async fn funnel_create(

@@ -63,6 +63,11 @@ impl Funnel {
     async fn favicon_url(&self) -> Option<&str> {
         self.0.favicon_url.as_deref()
     }
+    /// Its tracking tags (null: none). The pages carry them only while the sub-account allows
+    /// tracking (`funnelTrackingAllowed`).
+    async fn tracking(&self) -> Option<super::tracking::FunnelTracking> {
+        crate::service::tracking::of(&self.0).map(Into::into)
+    }
     /// The sub-account it belongs to.
     async fn sub_account_id(&self) -> ID {
         gid(NodeKind::SubAccount, self.0.sub_account_id)

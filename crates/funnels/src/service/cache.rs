@@ -34,6 +34,8 @@ pub struct Rendered {
     pub hash: u64,
     /// Whether the page has a form (a fresh token per view; a weak, weekly entity tag).
     pub has_form: bool,
+    /// Its policy, when not the base one (tracking tags).
+    pub policy: Option<Arc<str>>,
     /// Which page it is.
     pub page: PageKey,
 }

@@ -70,6 +70,8 @@ where
         kind: Set(source.kind),
         subdomain: Set(subdomain),
         favicon_url: Set(source.favicon_url.clone()),
+        // Tracking is the sub-account's choice: the copy starts without it.
+        tracking: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -139,6 +139,7 @@ where
         kind: Set(kind),
         subdomain: Set(subdomain),
         favicon_url: Set(favicon),
+        tracking: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

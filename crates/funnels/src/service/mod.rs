@@ -11,6 +11,7 @@ pub mod page;
 pub mod publish;
 pub mod site;
 pub mod submission;
+pub mod tracking;
 pub mod visit;
 
 use kernel::error::{UserError, UserErrorCode};

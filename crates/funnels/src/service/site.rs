@@ -25,6 +25,9 @@ pub enum Served {
         etag: String,
         /// Which page it is (for the view count).
         page: super::visit::PageKey,
+        /// Its `Content-Security-Policy` when it differs from
+        /// [`crate::document::tracking::BASE_POLICY`] (tracking tags).
+        policy: Option<std::sync::Arc<str>>,
     },
     /// The host's funnel has no published page at this path, or its tenant is offline.
     NotFound,
@@ -130,6 +133,8 @@ pub(crate) struct LivePage {
     pub page: page::Model,
     /// Its live version.
     pub version: version::Model,
+    /// The funnel's tracking tags, if it has some and its sub-account allows them.
+    pub tracking: Option<crate::document::tracking::Tracking>,
 }
 
 /// What a host and path reach.
@@ -184,11 +189,16 @@ pub(crate) async fn reach(
     .filter(|v| v.page_id == p.id) else {
         return Ok(Reached::NotFound);
     };
+    let tracking = match super::tracking::of(&f) {
+        Some(t) if super::tracking::allowed(db, f.agency_id, f.sub_account_id).await? => Some(t),
+        _ => None,
+    };
     Ok(Reached::Page(Box::new(LivePage {
         funnel: f,
         published,
         page: p,
         version: v,
+        tracking,
     })))
 }
 
@@ -236,6 +246,7 @@ fn render_live(live: LivePage) -> Result<super::cache::Rendered, Error> {
         published,
         page: p,
         version: v,
+        tracking,
     } = live;
     let navigation: Vec<(String, String)> = if f.kind == FunnelKind::Website {
         published
@@ -251,6 +262,7 @@ fn render_live(live: LivePage) -> Result<super::cache::Rendered, Error> {
         title: v.seo_title.as_deref().unwrap_or(&p.name),
         description: v.seo_description.as_deref(),
         favicon: f.favicon_url.as_deref(),
+        tracking: tracking.as_ref(),
         navigation: &navigation,
     };
     let html = render::page(&frame, &doc);
@@ -260,6 +272,7 @@ fn render_live(live: LivePage) -> Result<super::cache::Rendered, Error> {
         has_form: html.contains(render::FORM_TOKEN),
         html: html.into(),
         hash: hasher.finish(),
+        policy: tracking.map(|t| t.policy().into()),
         page: super::visit::PageKey {
             agency_id: f.agency_id,
             sub_account_id: f.sub_account_id,
@@ -283,11 +296,13 @@ fn finish(r: &super::cache::Rendered, forms: &super::form::FormGuard) -> Served 
             html: r.html.replace(render::FORM_TOKEN, &token),
             etag: format!("W/\"{:016x}\"", hasher.finish()),
             page: r.page,
+            policy: r.policy.clone(),
         };
     }
     Served::Page {
         html: r.html.to_string(),
         etag: format!("\"{:016x}\"", r.hash),
         page: r.page,
+        policy: r.policy.clone(),
     }
 }

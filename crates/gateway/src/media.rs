@@ -8,7 +8,7 @@
 use crate::AppState;
 use crate::sites::HostKind;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
@@ -38,13 +38,16 @@ fn disposition(name: &str) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("inline"))
 }
 
-/// The handler of `/media/{token}` and `/media/{token}/{*name}` (the name is for people only).
+/// The handler of `/media/{token}` and `/media/{token}/{*name}` (the name is for people only);
+/// `?thumbnail` asks for an image's thumbnail.
 pub async fn file(
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
     method: Method,
     headers: HeaderMap,
 ) -> Response {
+    let thumbnail = query.as_deref() == Some("thumbnail");
     let token = params.get("token").map(String::as_str).unwrap_or("");
     if !media::service::public::is_token(token) {
         return plain(StatusCode::NOT_FOUND, "no such file");
@@ -77,7 +80,19 @@ pub async fn file(
             return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
         }
     };
-    let etag = format!("\"{}\"", f.sha256);
+    if thumbnail && !f.has_thumbnail {
+        return plain(StatusCode::NOT_FOUND, "no such file");
+    }
+    let (object, content_type, name) = if thumbnail {
+        (
+            media::thumbnail_object(&f.sha256),
+            "image/jpeg".to_owned(),
+            format!("{}.jpg", f.name),
+        )
+    } else {
+        (f.sha256.clone(), f.content_type.clone(), f.name.clone())
+    };
+    let etag = format!("\"{object}\"");
     let mut h = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
@@ -98,12 +113,12 @@ pub async fn file(
     if crate::sites::matches(&headers, &etag) {
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }
-    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    h.insert(header::CONTENT_DISPOSITION, disposition(&f.name));
+    h.insert(header::CONTENT_DISPOSITION, disposition(&name));
     if method == Method::HEAD {
-        return match state.media.size(f.agency_id, &f.sha256).await {
+        return match state.media.size(f.agency_id, &object).await {
             Ok(Some(size)) => {
                 h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
                 (StatusCode::OK, h).into_response()
@@ -112,7 +127,7 @@ pub async fn file(
             Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "try again later"),
         };
     }
-    let blob = match state.media.get(f.agency_id, &f.sha256).await {
+    let blob = match state.media.get(f.agency_id, &object).await {
         Ok(Some(b)) => b,
         Ok(None) => {
             tracing::warn!(file = %f.id, "a media file's bytes are missing from the store");

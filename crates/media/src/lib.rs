@@ -17,11 +17,12 @@ pub mod loader;
 pub mod service;
 pub mod sniff;
 mod store;
+pub mod thumbnail;
 pub mod work;
 
 pub use graphql::{MediaFile, MediaFolder, MediaMutation, MediaQuery};
 pub use loader::Loaders;
-pub use store::{Blob, Library, S3};
+pub use store::{Blob, Library, S3, thumbnail_object};
 
 use kernel::purge::TenantTable;
 

@@ -50,8 +50,14 @@ pub struct Blob {
     pub stream: BoxStream<'static, Result<Bytes, object_store::Error>>,
 }
 
-fn key(agency_id: Uuid, sha256: &str) -> Path {
-    Path::from(format!("{agency_id}/{sha256}"))
+/// An object of an agency: a file's bytes (`<sha256>`) or its thumbnail (`<sha256>.thumb`).
+fn key(agency_id: Uuid, object: &str) -> Path {
+    Path::from(format!("{agency_id}/{object}"))
+}
+
+/// The name of a content's thumbnail object.
+pub fn thumbnail_object(sha256: &str) -> String {
+    format!("{sha256}.thumb")
 }
 
 fn failed(what: &str, e: object_store::Error) -> Error {
@@ -139,18 +145,18 @@ impl Library {
         &self.describe
     }
 
-    /// Stores an agency's bytes (idempotent: the key is their hash).
-    pub async fn put(&self, agency_id: Uuid, sha256: &str, bytes: Bytes) -> Result<(), Error> {
+    /// Stores an agency's object (idempotent: the name is the content's hash).
+    pub async fn put(&self, agency_id: Uuid, object: &str, bytes: Bytes) -> Result<(), Error> {
         self.store
-            .put(&key(agency_id, sha256), PutPayload::from(bytes))
+            .put(&key(agency_id, object), PutPayload::from(bytes))
             .await
             .map_err(|e| failed("store a file", e))?;
         Ok(())
     }
 
-    /// An agency's bytes, or `None` if the store has none under this hash.
-    pub async fn get(&self, agency_id: Uuid, sha256: &str) -> Result<Option<Blob>, Error> {
-        match self.store.get(&key(agency_id, sha256)).await {
+    /// An agency's object, or `None` if the store has none of this name.
+    pub async fn get(&self, agency_id: Uuid, object: &str) -> Result<Option<Blob>, Error> {
+        match self.store.get(&key(agency_id, object)).await {
             Ok(r) => Ok(Some(Blob {
                 size: r.meta.size,
                 stream: r.into_stream(),
@@ -160,18 +166,18 @@ impl Library {
         }
     }
 
-    /// The size of an agency's bytes, or `None` if the store has none under this hash.
-    pub async fn size(&self, agency_id: Uuid, sha256: &str) -> Result<Option<u64>, Error> {
-        match self.store.head(&key(agency_id, sha256)).await {
+    /// The size of an agency's object, or `None` if the store has none of this name.
+    pub async fn size(&self, agency_id: Uuid, object: &str) -> Result<Option<u64>, Error> {
+        match self.store.head(&key(agency_id, object)).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(failed("read a file's size", e)),
         }
     }
 
-    /// Deletes an agency's bytes (nothing if they are gone already).
-    pub async fn delete(&self, agency_id: Uuid, sha256: &str) -> Result<(), Error> {
-        match self.store.delete(&key(agency_id, sha256)).await {
+    /// Deletes an agency's object (nothing if it is gone already).
+    pub async fn delete(&self, agency_id: Uuid, object: &str) -> Result<(), Error> {
+        match self.store.delete(&key(agency_id, object)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(failed("delete a file", e)),
         }
@@ -191,7 +197,7 @@ impl Library {
             .collect())
     }
 
-    /// An agency's blobs: each one's hash and when it was written.
+    /// An agency's objects: each one's name and when it was written.
     pub async fn blobs(
         &self,
         agency_id: Uuid,

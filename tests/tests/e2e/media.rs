@@ -359,3 +359,39 @@ async fn a_file_needs_a_sign_in_to_upload_and_its_token_to_be_read() {
         assert_eq!(fetch(&app, &bad, None).await.status(), 404, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn an_image_gets_a_thumbnail() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let img = image::RgbaImage::from_pixel(800, 600, image::Rgba([200, 30, 30, 255]));
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .expect("png");
+    let f = upload(&app, &w.owner, &w.dental, &bytes).await;
+    let mut thumb = Value::Null;
+    for _ in 0..100 {
+        let r = app
+            .gql(
+                Some(&w.owner.access),
+                "query($id: ID!) { node(id: $id) { ... on MediaFile { thumbnailUrl } } }",
+                json!({ "id": f["id"] }),
+            )
+            .await
+            .ok();
+        thumb = r.data("node.thumbnailUrl").clone();
+        if !thumb.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let url = thumb.as_str().expect("a thumbnail within 10 s");
+    let resp = fetch(&app, url, None).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    let back = image::load_from_memory(&resp.bytes().await.expect("body")).expect("a JPEG");
+    assert_eq!((back.width(), back.height()), (320, 240));
+}

@@ -24,6 +24,8 @@ pub struct Model {
     pub token: String,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    /// Whether its thumbnail (`<sha256>.thumb` in the store, a JPEG) has been made.
+    pub has_thumbnail: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

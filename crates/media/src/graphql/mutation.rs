@@ -118,9 +118,12 @@ impl MediaMutation {
             declared_type: upload.content_type,
             bytes: data.into(),
         };
-        file::upload(&**tx, &rc.actor, lib, sub, folder, new)
-            .await
-            .into_payload()
+        let r = file::upload(&**tx, &rc.actor, lib, sub, folder, new).await;
+        if r.is_ok() {
+            // A thumbnail may be due: idle workers look now rather than at their next poll.
+            jobs::wake();
+        }
+        r.into_payload()
     }
 
     /// Renames a file (`MEDIA_WRITE`); its URL keeps working.

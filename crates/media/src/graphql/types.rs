@@ -54,6 +54,18 @@ impl MediaFile {
         let lib = ctx.data::<Arc<Library>>()?;
         Ok(lib.url(&self.0.token, &self.0.name))
     }
+    /// An image's thumbnail (a JPEG at most 320×320), served like `url`: null for other
+    /// files, and until it is made (within seconds of the upload).
+    async fn thumbnail_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if !self.0.has_thumbnail {
+            return Ok(None);
+        }
+        let lib = ctx.data::<Arc<Library>>()?;
+        Ok(Some(format!(
+            "{}?thumbnail",
+            lib.url(&self.0.token, &self.0.name)
+        )))
+    }
     /// The folder it is in (null: at the top of the library).
     async fn folder_id(&self) -> Option<ID> {
         self.0.folder_id.map(|f| gid(NodeKind::MediaFolder, f))

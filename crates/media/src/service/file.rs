@@ -235,6 +235,7 @@ pub async fn upload(
         token: Set(kernel::secret::random_token(32)),
         width: Set(width),
         height: Set(height),
+        has_thumbnail: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -248,6 +249,9 @@ pub async fn upload(
         json!({ "contentType": f.content_type, "byteSize": f.byte_size }),
     )
     .await?;
+    if crate::thumbnail::makes(&f.content_type) {
+        crate::work::thumbnail_later(db, &f).await?;
+    }
     Ok(Uploaded {
         file: f,
         deduplicated: false,

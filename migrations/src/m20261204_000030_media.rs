@@ -5,7 +5,6 @@
 //!   `<agency_id>/<sha256>`: content-addressed, so the same bytes are kept once per agency, and a
 //!   sub-account holds them at most once (unique `(agency_id, sub_account_id, sha256)`). A file
 //!   is served to the public by its random `token` (`/media/<token>/<name>`).
-//!   An image also gets a thumbnail, `<agency_id>/<sha256>.thumb` (`has_thumbnail` once made).
 //! - `media_uses`: what uses a file (a funnel page's live version, a task attachment): deleting
 //!   a used file is refused unless forced.
 //!
@@ -50,7 +49,6 @@ enum MediaFiles {
     Token,
     Width,
     Height,
-    HasThumbnail,
     CreatedAt,
     UpdatedAt,
 }
@@ -150,7 +148,6 @@ impl MigrationTrait for Migration {
                     .col(string_len(MediaFiles::Token, 43))
                     .col(integer_null(MediaFiles::Width))
                     .col(integer_null(MediaFiles::Height))
-                    .col(boolean(MediaFiles::HasThumbnail).default(false))
                     .col(timestamp_with_time_zone(MediaFiles::CreatedAt))
                     .col(timestamp_with_time_zone(MediaFiles::UpdatedAt))
                     .primary_key(

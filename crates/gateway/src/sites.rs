@@ -70,11 +70,17 @@ fn host_of(req: &Request) -> Option<String> {
 }
 
 /// What the request's host is, and the host (normalized).
-pub(crate) fn host_kind(state: &AppState, headers: &HeaderMap) -> (HostKind, String) {
+pub(crate) fn host_kind(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+) -> (HostKind, String) {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(site::normalize_host)
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
+        .map(|h| site::normalize_host(&h))
         .unwrap_or_default();
     let sites = state.config.sites_domain();
     let platform = site::normalize_host(&state.config.platform_domain);
@@ -312,14 +318,17 @@ async fn serve(state: &AppState, sites: &str, host: &str, req: Asked) -> Option<
                     at: chrono::Utc::now(),
                 });
             }
-            if matches(&req.if_none_match, &etag) {
+            // A 304's headers replace the cached page's: it carries the page's own policy too.
+            let policy = policy.and_then(|p| HeaderValue::from_str(&p).ok());
+            let mut resp = if matches(&req.if_none_match, &etag) {
                 let mut resp = html(StatusCode::NOT_MODIFIED, String::new(), Some(&etag));
                 resp.headers_mut().remove(header::CONTENT_TYPE);
                 *resp.body_mut() = Body::empty();
-                return Some(resp);
-            }
-            let mut resp = html(StatusCode::OK, body, Some(&etag));
-            if let Some(v) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+                resp
+            } else {
+                html(StatusCode::OK, body, Some(&etag))
+            };
+            if let Some(v) = policy {
                 resp.headers_mut()
                     .insert(header::CONTENT_SECURITY_POLICY, v);
             }

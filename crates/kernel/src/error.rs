@@ -215,8 +215,10 @@ pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
 /// Whether a database error means the database is out of reach (a restart, a failover, a
 /// network cut, a full pool) rather than a fault in the request or in Canopy: the pool could
 /// not hand out a working connection (whatever the reason: refused, cut off during the TLS or
-/// startup exchange, timed out), a connection broke mid-statement, or PostgreSQL said it is
-/// shutting down or starting up (SQLSTATE class 08, or 57P01–57P03).
+/// startup exchange, timed out), a connection broke mid-statement, PostgreSQL said it is
+/// shutting down or starting up (SQLSTATE class 08, or 57P01–57P03), or it rolled the
+/// transaction back to break a deadlock or a serialization conflict (40P01, 40001): nothing was
+/// written, and the same request again is expected to pass.
 pub fn is_unavailable(err: &sea_orm::DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     use sea_orm::{DbErr, RuntimeErr};
@@ -229,7 +231,12 @@ pub fn is_unavailable(err: &sea_orm::DbErr) -> bool {
         Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
         Sqlx::Database(db) => db
             .code()
-            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            // Lost connections and shutdowns, and a deadlock or serialization failure (the
+            // transaction was rolled back; the same request again will most likely pass).
+            .is_some_and(|c| {
+                c.starts_with("08")
+                    || matches!(&*c, "57P01" | "57P02" | "57P03" | "40P01" | "40001")
+            }),
         _ => false,
     }
 }

@@ -166,6 +166,25 @@ impl Library {
         }
     }
 
+    /// Bytes `start..=end` of an agency's object, or `None` if the store has none of this name.
+    pub async fn get_range(
+        &self,
+        agency_id: Uuid,
+        object: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Option<Blob>, Error> {
+        let options = object_store::GetOptions::new().with_range(Some(start..end + 1));
+        match self.store.get_opts(&key(agency_id, object), options).await {
+            Ok(r) => Ok(Some(Blob {
+                size: end + 1 - start,
+                stream: r.into_stream(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed("read part of a file", e)),
+        }
+    }
+
     /// The size of an agency's object, or `None` if the store has none of this name.
     pub async fn size(&self, agency_id: Uuid, object: &str) -> Result<Option<u64>, Error> {
         match self.store.head(&key(agency_id, object)).await {

@@ -6,6 +6,12 @@ use std::io::Cursor;
 /// The longest side of a thumbnail, in pixels.
 pub const SIZE: u32 = 320;
 
+/// The largest image a thumbnail is made of, in pixels (its size is read at upload).
+pub const MAX_PIXELS: i64 = 40_000_000;
+
+/// One decode at a time per replica: each may take up to its memory limit.
+pub(crate) static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// Whether files of this type get a thumbnail.
 pub fn makes(content_type: &str) -> bool {
     matches!(
@@ -15,8 +21,9 @@ pub fn makes(content_type: &str) -> bool {
 }
 
 /// The thumbnail of an image's bytes: decoded within limits (at most 12,000 pixels a side and
-/// 512 MiB of memory: a decompression bomb fails, it does not take the server down), scaled to
-/// fit [`SIZE`], laid on white (JPEG has no transparency), encoded at quality 80.
+/// 256 MiB for the image; callers also skip images over [`MAX_PIXELS`] and decode one at a
+/// time, [`DECODES`]), scaled to fit [`SIZE`], laid on white (JPEG has no transparency),
+/// encoded at quality 80.
 pub fn make(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
@@ -24,7 +31,7 @@ pub fn make(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(12_000);
     limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let img = reader
         .decode()

@@ -10,6 +10,8 @@
 //!
 //! Both take the blob's lock (the one an upload of the same bytes takes) and look at the rows
 //! in the agency's tenant before deleting, so a blob an upload is about to name is never lost.
+//! A thumbnail is written without that lock: one finished after its content was swept is an
+//! orphan the daily sweep removes.
 
 use crate::Library;
 use crate::entity::file;
@@ -124,6 +126,10 @@ async fn thumbnail(run: JobRun, lib: &Library) -> JobResult {
             None => return skipped("the file was deleted"),
         }
     };
+    let pixels = i64::from(f.width.unwrap_or(0)) * i64::from(f.height.unwrap_or(0));
+    if pixels > crate::thumbnail::MAX_PIXELS {
+        return skipped("the image is too large for a thumbnail");
+    }
     let object = crate::thumbnail_object(&f.sha256);
     if lib.size(agency_id, &object).await?.is_none() {
         let Some(blob) = lib.get(agency_id, &f.sha256).await? else {
@@ -137,9 +143,15 @@ async fn thumbnail(run: JobRun, lib: &Library) -> JobResult {
             })
             .await
             .map_err(|e| JobError::Retry(format!("reading the file: {e}")))?;
-        let made = tokio::task::spawn_blocking(move || crate::thumbnail::make(&bytes))
-            .await
-            .map_err(|e| JobError::Retry(format!("making the thumbnail: {e}")))?;
+        let made = {
+            let _turn = crate::thumbnail::DECODES
+                .acquire()
+                .await
+                .map_err(|e| JobError::Retry(format!("waiting to decode: {e}")))?;
+            tokio::task::spawn_blocking(move || crate::thumbnail::make(&bytes))
+                .await
+                .map_err(|e| JobError::Retry(format!("making the thumbnail: {e}")))?
+        };
         match made {
             Ok(jpeg) => lib.put(agency_id, &object, jpeg.into()).await?,
             // Bytes that looked like an image and are not: no thumbnail, no retry.

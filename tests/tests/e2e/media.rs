@@ -395,3 +395,33 @@ async fn an_image_gets_a_thumbnail() {
     let back = image::load_from_memory(&resp.bytes().await.expect("body")).expect("a JPEG");
     assert_eq!((back.width(), back.height()), (320, 240));
 }
+
+#[tokio::test]
+async fn a_file_is_sent_in_parts_when_asked() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let bytes = png(2, 2, 200);
+    let f = upload(&app, &w.owner, &w.dental, &bytes).await;
+    let url = format!("{}{}", app.url, f["url"].as_str().expect("url"));
+    let part = app
+        .http
+        .get(&url)
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 10-19/{}", bytes.len()).as_str()
+    );
+    assert_eq!(part.bytes().await.expect("body").as_ref(), &bytes[10..20]);
+    let past = app
+        .http
+        .get(&url)
+        .header("range", format!("bytes={}-", bytes.len()))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(past.status(), 416);
+}

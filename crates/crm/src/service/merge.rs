@@ -165,7 +165,7 @@ where
     actor.require_authenticated()?;
     let txn = db.begin().await?;
     // Two merges of one pair, in opposite directions, would each hold one contact and wait for
-    // the other (a deadlock, reported as an internal error). Both rows are locked first, in id
+    // the other (a deadlock: one is rolled back, `UNAVAILABLE`). Both rows are locked first, in id
     // order, and read after the lock: the later merge then finds its contact merged away
     // (`NOT_FOUND`) instead of overwriting with what it read before.
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres

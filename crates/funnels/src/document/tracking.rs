@@ -55,9 +55,13 @@ impl Tracking {
             .as_deref()
             .filter(|i| is_google_analytics_id(i))
         {
+            // The loader is added by this (hashed) script, so the policy needs no host list.
             out.push(format!(
-                "window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}\
-                 gtag('js',new Date());gtag('config','{id}');"
+                "(function(d){{var s=d.createElement('script');s.async=true;\
+                 s.src='https://www.googletagmanager.com/gtag/js?id={id}';d.head.appendChild(s)}})\
+                 (document);window.dataLayer=window.dataLayer||[];\
+                 function gtag(){{dataLayer.push(arguments);}}gtag('js',new Date());\
+                 gtag('config','{id}');"
             ));
         }
         if let Some(id) = self
@@ -80,15 +84,6 @@ impl Tracking {
     /// What goes into the page's `<head>`.
     pub fn head(&self) -> String {
         let mut out = String::new();
-        if let Some(id) = self
-            .google_analytics_id
-            .as_deref()
-            .filter(|i| is_google_analytics_id(i))
-        {
-            out.push_str(&format!(
-                "<script async src=\"https://www.googletagmanager.com/gtag/js?id={id}\"></script>"
-            ));
-        }
         for s in self.inline_scripts() {
             out.push_str("<script>");
             out.push_str(&s);
@@ -97,13 +92,12 @@ impl Tracking {
         out
     }
 
-    /// The page's policy: [`BASE_POLICY`], plus exactly Canopy's inline scripts (by hash) and
-    /// the providers' hosts.
+    /// The page's policy: [`BASE_POLICY`], plus exactly Canopy's inline scripts (by hash) with
+    /// `'strict-dynamic'` (the scripts they add may run; a script element anything else put on
+    /// the page may not, whatever its host), and the providers' hosts to send to.
     pub fn policy(&self) -> String {
-        let mut scripts = Vec::new();
         let mut connect = Vec::new();
         if self.google_analytics_id.is_some() {
-            scripts.push("https://www.googletagmanager.com");
             connect.extend([
                 "https://*.google-analytics.com",
                 "https://*.analytics.google.com",
@@ -111,7 +105,6 @@ impl Tracking {
             ]);
         }
         if self.meta_pixel_id.is_some() {
-            scripts.push("https://connect.facebook.net");
             connect.push("https://www.facebook.com");
         }
         let hashes: Vec<String> = self
@@ -126,9 +119,8 @@ impl Tracking {
             })
             .collect();
         format!(
-            "{BASE_POLICY}; script-src {} {}; connect-src {}",
+            "{BASE_POLICY}; script-src {} 'strict-dynamic'; connect-src {}",
             hashes.join(" "),
-            scripts.join(" "),
             connect.join(" ")
         )
     }

@@ -106,8 +106,8 @@ impl TrackingMutation {
 
     /// Sets a funnel's tracking tags (`FUNNELS_WRITE`): a Google Analytics 4 id and a Meta
     /// Pixel id, each checked for its shape; the pages carry them at once, with a
-    /// `Content-Security-Policy` that lets through Canopy's tag scripts (by hash) and the
-    /// providers' hosts, and still no script from page content. `NOT_ALLOWED` while the
+    /// `Content-Security-Policy` that lets through Canopy's tag scripts (by hash, with
+    /// `'strict-dynamic'` for the loaders they add), and still no script from page content. `NOT_ALLOWED` while the
     /// sub-account has not allowed tracking (`funnelTrackingAllow`).
     async fn funnel_tracking_set(
         &self,

@@ -184,6 +184,7 @@ pub async fn upload(
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", &new.name);
     let mime = check_bytes(&mut errors, lib, &new);
+    super::lock_library(db, at.sub_account_id).await?;
     if let Some(f) = folder_id {
         destination(db, at.agency_id, at.sub_account_id, f).await?;
     }
@@ -206,9 +207,7 @@ pub async fn upload(
         });
     }
     let size = new.bytes.len() as i64;
-    // Uploads into one library take turns at the quota (after the blob's lock: always in this
-    // order).
-    kernel::db::lock(db, &format!("media-quota:{}", at.sub_account_id)).await?;
+    // Uploads into one library take turns at the quota (the library's lock, above).
     let used = used_bytes(db, at.agency_id, at.sub_account_id).await?;
     if used.saturating_add(size) as u64 > lib.quota_bytes {
         return Err(Error::user(
@@ -285,6 +284,7 @@ pub async fn relocate(
     folder_id: Option<Uuid>,
 ) -> Result<file::Model, Error> {
     let f = guard::load::<file::Entity>(db, actor, id, Access::Write).await?;
+    super::lock_library(db, f.sub_account_id).await?;
     if let Some(to) = folder_id {
         destination(db, f.agency_id, f.sub_account_id, to).await?;
     }

@@ -149,8 +149,7 @@ pub async fn create(
     let at = guard::enter::<folder::Entity>(db, actor, sub_account_id, Access::Write).await?;
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
-    // The library's folder lock first, then the parent's (the order `relocate` takes them in).
-    kernel::db::lock(db, &format!("media-folders:{}", at.sub_account_id)).await?;
+    super::lock_library(db, at.sub_account_id).await?;
     if let Some(p) = parent_id {
         let parent = destination(db, at.agency_id, at.sub_account_id, p).await?;
         if ancestors(db, &parent).await?.len() + 1 >= MAX_DEPTH {
@@ -206,7 +205,7 @@ pub async fn rename(
     let mut errors = Vec::new();
     let name = check_name(&mut errors, "input.name", name);
     fail_if(errors)?;
-    kernel::db::lock(db, &format!("media-folders:{}", f.sub_account_id)).await?;
+    super::lock_library(db, f.sub_account_id).await?;
     if name_taken(
         db,
         f.agency_id,
@@ -236,7 +235,7 @@ pub async fn relocate(
     parent_id: Option<Uuid>,
 ) -> Result<folder::Model, Error> {
     let f = guard::load::<folder::Entity>(db, actor, id, Access::Write).await?;
-    kernel::db::lock(db, &format!("media-folders:{}", f.sub_account_id)).await?;
+    super::lock_library(db, f.sub_account_id).await?;
     if let Some(p) = parent_id {
         let parent = destination(db, f.agency_id, f.sub_account_id, p).await?;
         let above = ancestors(db, &parent).await?;
@@ -282,6 +281,7 @@ pub async fn delete(
     id: Uuid,
 ) -> Result<folder::Model, Error> {
     let f = guard::load::<folder::Entity>(db, actor, id, Access::Write).await?;
+    super::lock_library(db, f.sub_account_id).await?;
     kernel::db::lock(db, &folder_lock(f.id)).await?;
     let files = file::Entity::find()
         .filter(file::Column::AgencyId.eq(f.agency_id))

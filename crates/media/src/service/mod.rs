@@ -34,6 +34,16 @@ pub(crate) fn check_name(errors: &mut Vec<UserError>, field: &str, name: &str) -
     name.to_owned()
 }
 
+/// Takes, for the rest of the transaction, the lock of a sub-account's library: every change
+/// of its folders and file places (and every upload, for its quota) takes it first, so changes
+/// of one library never wait on each other in a circle, whatever one request combines.
+pub(crate) async fn lock_library(
+    db: &impl sea_orm::ConnectionTrait,
+    sub_account_id: uuid::Uuid,
+) -> Result<(), Error> {
+    kernel::db::lock(db, &format!("media:{sub_account_id}")).await
+}
+
 /// Fails with the collected errors, if any.
 pub(crate) fn fail_if(errors: Vec<UserError>) -> Result<(), Error> {
     if errors.is_empty() {

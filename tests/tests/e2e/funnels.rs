@@ -345,6 +345,21 @@ async fn a_custom_domain_serves_the_funnel_and_is_unique_on_the_platform() {
         r.user_errors("funnelDomainAdd"),
         vec![("input.host".to_owned(), "TAKEN".to_owned())]
     );
+    // The other way round, the first claim wins: an agency naming Dental's funnel domain as its
+    // own does not take Dental's site offline.
+    app.gql(
+        Some(&rival_owner.access),
+        "mutation($id: ID!) { agencyUpdate(id: $id, input: { customDomain: \"offers.dental-example.com\" }) { userErrors { code } } }",
+        json!({ "id": rival }),
+    )
+    .await
+    .ok();
+    let html = visit(&app, "offers.dental-example.com", "/", None)
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("On my own domain"), "{html}");
 }
 
 #[tokio::test]

@@ -77,10 +77,9 @@ pub(crate) async fn funnel_at(
                 .await?
         }
         None => {
-            // An agency's or a reseller's own domain is the dashboard's, never a funnel's.
-            if tenancy::service::branding::is_branded_host(db, host).await? {
-                return Ok(None);
-            }
+            // A funnel's custom domain was free when it was added (an agency's or a reseller's
+            // own domain is refused then): the first claim wins, so an agency that names a
+            // funnel's domain as its own later cannot take the site offline.
             let Some(d) = domain::Entity::find()
                 .filter(domain::Column::Host.eq(host))
                 .one(db)

@@ -78,6 +78,7 @@ where
     .insert(&txn)
     .await
     .map_err(super::funnel::subdomain_taken)?;
+    super::funnel::track_favicon(&txn, &f).await?;
     let copies: Vec<page::ActiveModel> = pages
         .into_iter()
         .map(|p| page::ActiveModel {

@@ -34,6 +34,21 @@ pub struct FunnelFields {
     pub favicon_url: Option<String>,
 }
 
+/// Keeps what the funnel's favicon uses of its sub-account's media library current.
+pub(crate) async fn track_favicon(
+    db: &impl ConnectionTrait,
+    f: &funnel::Model,
+) -> Result<(), Error> {
+    let owner = media::service::usage::Owner {
+        kind: media::service::usage::OwnerKind::Funnel,
+        agency_id: f.agency_id,
+        sub_account_id: f.sub_account_id,
+        id: f.id,
+    };
+    let favicon = serde_json::Value::from(f.favicon_url.clone().unwrap_or_default());
+    media::service::usage::set_tokens(db, owner, &media::service::usage::tokens_in(&favicon)).await
+}
+
 /// A funnel the actor may read.
 pub async fn get(
     db: &impl ConnectionTrait,
@@ -146,6 +161,7 @@ where
     .insert(&txn)
     .await
     .map_err(subdomain_taken)?;
+    track_favicon(&txn, &f).await?;
     page::ActiveModel {
         agency_id: Set(agency_id),
         id: Set(new_uuid()),
@@ -201,6 +217,7 @@ where
     m.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let f = m.update(&txn).await.map_err(subdomain_taken)?;
+    track_favicon(&txn, &f).await?;
     guard::record(
         &txn,
         actor,
@@ -233,6 +250,13 @@ where
         f.agency_id,
         media::service::usage::OwnerKind::FunnelPage,
         pages,
+    )
+    .await?;
+    media::service::usage::clear_many(
+        &txn,
+        f.agency_id,
+        media::service::usage::OwnerKind::Funnel,
+        vec![f.id],
     )
     .await?;
     version::Entity::delete_many()

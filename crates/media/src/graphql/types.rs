@@ -74,8 +74,8 @@ impl MediaFile {
     async fn sub_account_id(&self) -> ID {
         gid(NodeKind::SubAccount, self.0.sub_account_id)
     }
-    /// What uses it: published pages and task attachments. While anything does, deleting it
-    /// needs `force`.
+    /// What uses it: published pages, funnels' favicons and task attachments. While anything
+    /// does, deleting it needs `force`.
     async fn used_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MediaUse>> {
         let rows = kernel::loader::get::<UsesLoader>(ctx)?
             .load_one(self.0.id)
@@ -131,6 +131,8 @@ impl MediaFolder {
 /// What kind of thing uses a media file.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaUseKind {
+    /// A funnel or website whose favicon is the file.
+    Funnel,
     /// A funnel page whose published version names the file's URL.
     FunnelPage,
     /// A task attachment that references the file.
@@ -142,13 +144,17 @@ pub enum MediaUseKind {
 pub struct MediaUse {
     /// What it is.
     pub kind: MediaUseKind,
-    /// Its global id (a `FunnelPage` or a `TaskAttachment`).
+    /// Its global id (a `Funnel`, a `FunnelPage` or a `TaskAttachment`).
     pub owner_id: ID,
 }
 
 impl MediaUse {
     fn of(u: &usage::Model) -> Option<Self> {
         Some(match OwnerKind::parse(&u.owner_kind)? {
+            OwnerKind::Funnel => MediaUse {
+                kind: MediaUseKind::Funnel,
+                owner_id: gid(NodeKind::Funnel, u.owner_id),
+            },
             OwnerKind::FunnelPage => MediaUse {
                 kind: MediaUseKind::FunnelPage,
                 owner_id: gid(NodeKind::FunnelPage, u.owner_id),

@@ -297,17 +297,17 @@ pub async fn relocate(
 }
 
 fn in_use_message(uses: &[use_row::Model]) -> String {
-    let pages = uses
-        .iter()
-        .filter(|u| u.owner_kind == usage::OwnerKind::FunnelPage.as_str())
-        .count();
-    let attachments = uses.len() - pages;
+    let count = |k: usage::OwnerKind| uses.iter().filter(|u| u.owner_kind == k.as_str()).count();
     let mut parts = Vec::new();
-    if pages > 0 {
-        parts.push(format!("{pages} published page(s)"));
-    }
-    if attachments > 0 {
-        parts.push(format!("{attachments} task attachment(s)"));
+    for (kind, what) in [
+        (usage::OwnerKind::FunnelPage, "published page(s)"),
+        (usage::OwnerKind::Funnel, "funnel favicon(s)"),
+        (usage::OwnerKind::TaskAttachment, "task attachment(s)"),
+    ] {
+        let n = count(kind);
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
     }
     format!(
         "the file is used by {}; delete it with `force: true` to delete it anyway (they \
@@ -316,7 +316,8 @@ fn in_use_message(uses: &[use_row::Model]) -> String {
     )
 }
 
-/// Deletes a file (`MEDIA_WRITE`). While a published page or a task attachment uses it, the
+/// Deletes a file (`MEDIA_WRITE`). While a published page, a funnel's favicon or a task
+/// attachment uses it, the
 /// delete is refused (`IN_USE`) unless `force`, which forgets those uses. The bytes are
 /// removed afterwards by the blob sweep, once no file of the agency has them.
 pub async fn delete(

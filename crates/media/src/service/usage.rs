@@ -1,6 +1,6 @@
 //! What uses a file. The crates that use library files say so here, in the transaction of the
-//! change: funnels for each page's live version (`set` on publish, rollback and unpublish),
-//! kanban for task attachments. A used file is not deleted unless the delete is forced.
+//! change: funnels for each page's live version (`set` on publish, rollback and unpublish) and
+//! each funnel's favicon, kanban for task attachments. A used file is not deleted unless the delete is forced.
 //!
 //! A page names files by their public URL (`/media/<token>/…`, in any string of its
 //! document): [`tokens_in`] finds them, and [`set`] keeps those of the page's agency.
@@ -19,6 +19,8 @@ use uuid::Uuid;
 /// What uses files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OwnerKind {
+    /// A funnel or website, through its favicon.
+    Funnel,
     /// A funnel page, through its live (published) version.
     FunnelPage,
     /// A task attachment.
@@ -29,6 +31,7 @@ impl OwnerKind {
     /// The stored name.
     pub const fn as_str(self) -> &'static str {
         match self {
+            OwnerKind::Funnel => "funnel",
             OwnerKind::FunnelPage => "funnel_page",
             OwnerKind::TaskAttachment => "task_attachment",
         }
@@ -36,9 +39,13 @@ impl OwnerKind {
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [OwnerKind::FunnelPage, OwnerKind::TaskAttachment]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            OwnerKind::Funnel,
+            OwnerKind::FunnelPage,
+            OwnerKind::TaskAttachment,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -264,3 +264,43 @@ async fn shared_bytes_go_when_their_last_file_does() {
     swept(&app, 2).await;
     assert_eq!(blobs(&app, &w.agency), 0);
 }
+
+#[tokio::test]
+async fn a_funnels_favicon_uses_its_file() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let f = upload(&app, &w.owner, &w.dental, &png(16, 16, 16)).await;
+    let (funnel_id, _) = funnel(&app, &w.owner, &w.dental, "icons").await;
+    let favicon = |url: &str| {
+        let url = url.to_owned();
+        let app = &app;
+        let w = &w;
+        let funnel_id = funnel_id.clone();
+        async move {
+            app.gql(
+                Some(&w.owner.access),
+                "mutation($id: ID!, $u: String!) { funnelUpdate(id: $id, input: { faviconUrl: $u }) { userErrors { code } } }",
+                json!({ "id": funnel_id, "u": url }),
+            )
+            .await
+            .ok();
+        }
+    };
+    favicon(f["url"].as_str().expect("url")).await;
+    assert_eq!(
+        used_by(&app, &w.owner, &f["id"]).await,
+        json!([{ "kind": "FUNNEL", "ownerId": funnel_id }])
+    );
+    let r = delete(&app, &w.owner, &f["id"], false).await;
+    assert!(
+        first_error(&r, "mediaFileDelete")["message"]
+            .as_str()
+            .expect("message")
+            .contains("1 funnel favicon"),
+        "{}",
+        r.body
+    );
+    favicon("").await;
+    let r = delete(&app, &w.owner, &f["id"], false).await;
+    assert_eq!(r.user_errors("mediaFileDelete"), vec![], "{}", r.body);
+}

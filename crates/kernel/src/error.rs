@@ -241,6 +241,15 @@ pub fn is_unavailable(err: &sea_orm::DbErr) -> bool {
     }
 }
 
+/// `Err(Error::User(errors))` when a check collected problems, `Ok(())` otherwise.
+pub fn fail_if(errors: Vec<UserError>) -> Result<(), Error> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::User(errors))
+    }
+}
+
 impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
         Error::Db(e)

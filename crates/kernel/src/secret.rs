@@ -15,8 +15,15 @@ pub fn random_token(bytes: usize) -> String {
 /// The stored form of a high-entropy secret (tokens, API keys): hex SHA-256. Passwords use
 /// argon2id instead; a random 256-bit secret needs no slow hash.
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(token.as_bytes())
+}
+
+/// The lower-case hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -163,10 +163,4 @@ pub(crate) fn check_url(
     Some(u.to_owned())
 }
 
-pub(crate) fn fail_if(errors: Vec<UserError>) -> Result<(), kernel::Error> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(kernel::Error::User(errors))
-    }
-}
+pub(crate) use kernel::error::fail_if;

@@ -12,7 +12,6 @@ use kernel::db::{Opening, TenantGuard};
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::hash::{Hash, Hasher};
-use tenancy::entity::{agency, sub_account};
 
 /// What a host and path serve.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,14 +111,7 @@ pub async fn owner_of_host(
 
 /// Whether the funnel's agency and sub-account are live.
 pub(crate) async fn online(db: &impl ConnectionTrait, f: &funnel::Model) -> Result<bool, Error> {
-    let a = agency::Entity::find_by_id(f.agency_id).one(db).await?;
-    if !a.is_some_and(|a| a.status == "active" && a.deleted_at.is_none()) {
-        return Ok(false);
-    }
-    let s = sub_account::Entity::find_by_id((f.agency_id, f.sub_account_id))
-        .one(db)
-        .await?;
-    Ok(s.is_some_and(|s| s.status == "active" && s.deleted_at.is_none()))
+    tenancy::service::sub_account::is_online(db, f.agency_id, f.sub_account_id).await
 }
 
 /// A published page as the public reaches it.

@@ -87,14 +87,7 @@ impl MediaQuery {
         let (tx, rc) = kernel::db::request(ctx)?;
         let lib = ctx.data::<Arc<Library>>()?;
         let sub = GlobalId::parse_as(&sub_account_id, NodeKind::SubAccount)?;
-        let at = tenancy::guard::enter::<crate::entity::file::Entity>(
-            &**tx,
-            &rc.actor,
-            sub,
-            tenancy::guard::Access::Read,
-        )
-        .await?;
-        let used = file::used_bytes(&**tx, at.agency_id, at.sub_account_id).await?;
+        let used = file::library_bytes(&**tx, &rc.actor, sub).await?;
         Ok(MediaLibrary {
             used_bytes: used,
             quota_bytes: i64::try_from(lib.quota_bytes).unwrap_or(i64::MAX),

@@ -18,7 +18,6 @@ use sea_orm::{
     QueryFilter, QuerySelect,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
@@ -87,6 +86,16 @@ pub async fn list(
     Ok((rows, info, total))
 }
 
+/// The bytes a sub-account's library holds, for someone who may read it.
+pub async fn library_bytes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    sub_account_id: Uuid,
+) -> Result<i64, Error> {
+    let at = guard::enter::<file::Entity>(db, actor, sub_account_id, Access::Read).await?;
+    used_bytes(db, at.agency_id, at.sub_account_id).await
+}
+
 /// The bytes a sub-account's library holds.
 pub async fn used_bytes(
     db: &impl ConnectionTrait,
@@ -111,10 +120,6 @@ pub async fn used_bytes(
         .one(db)
         .await?;
     Ok(sum.unwrap_or(0))
-}
-
-fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Checks a new file's bytes: its size and its type, sniffed from the bytes and compared with
@@ -190,7 +195,7 @@ pub async fn upload(
     }
     fail_if(errors)?;
     let mime = mime.ok_or_else(|| Error::internal("a checked file has no type"))?;
-    let sha = hex(&Sha256::digest(&new.bytes));
+    let sha = kernel::secret::sha256_hex(&new.bytes);
     // The same lock as the blob sweep's: the bytes cannot be swept between the check below
     // and this transaction's commit.
     kernel::db::lock(db, &crate::work::blob_lock(at.agency_id, &sha)).await?;

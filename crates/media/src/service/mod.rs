@@ -44,11 +44,4 @@ pub(crate) async fn lock_library(
     kernel::db::lock(db, &format!("media:{sub_account_id}")).await
 }
 
-/// Fails with the collected errors, if any.
-pub(crate) fn fail_if(errors: Vec<UserError>) -> Result<(), Error> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::User(errors))
-    }
-}
+pub(crate) use kernel::error::fail_if;

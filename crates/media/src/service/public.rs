@@ -10,7 +10,6 @@ use crate::entity::file;
 use kernel::db::{Opening, TenantGuard};
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use tenancy::entity::{agency, sub_account};
 
 /// Whether `token` has the shape of a file token (so nothing else reaches the database).
 pub fn is_token(token: &str) -> bool {
@@ -38,15 +37,7 @@ pub async fn by_token(
         return Ok(None);
     };
     kernel::db::set_tenant(db, TenantGuard::Agency(f.agency_id)).await?;
-    let a = agency::Entity::find_by_id(f.agency_id).one(db).await?;
-    if !a.is_some_and(|a| a.status == "active" && a.deleted_at.is_none()) {
-        return Ok(None);
-    }
-    let s = sub_account::Entity::find_by_id((f.agency_id, f.sub_account_id))
-        .one(db)
-        .await?;
-    if !s.is_some_and(|s| s.status == "active" && s.deleted_at.is_none()) {
-        return Ok(None);
-    }
-    Ok(Some(f))
+    let online =
+        tenancy::service::sub_account::is_online(db, f.agency_id, f.sub_account_id).await?;
+    Ok(online.then_some(f))
 }

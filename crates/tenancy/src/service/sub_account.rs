@@ -38,6 +38,23 @@ pub struct SubAccountFields {
     pub address: Option<String>,
 }
 
+/// Whether a sub-account and its agency are live (active, not deleted): what the public sides
+/// (published pages, media files) serve only while true. Reads in the tenant set on `db`.
+pub async fn is_online(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    sub_account_id: Uuid,
+) -> Result<bool, Error> {
+    let a = agency::Entity::find_by_id(agency_id).one(db).await?;
+    if !a.is_some_and(|a| a.status == "active" && a.deleted_at.is_none()) {
+        return Ok(false);
+    }
+    let s = sub_account::Entity::find_by_id((agency_id, sub_account_id))
+        .one(db)
+        .await?;
+    Ok(s.is_some_and(|s| s.status == "active" && s.deleted_at.is_none()))
+}
+
 /// A visible sub-account with its agency, else `NOT_FOUND`.
 pub async fn get(
     db: &impl ConnectionTrait,

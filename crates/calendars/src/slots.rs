@@ -101,7 +101,7 @@ fn window_utc(zone: Tz, date: NaiveDate, w: Window) -> (DateTime<Utc>, DateTime<
     (start, end)
 }
 
-/// The free slot starts of one resource between `from` and `to` (UTC), for a service's
+/// The free slot starts of one resource from `from` until before `to` (UTC), for a service's
 /// `rules`, as of `now`: each slot fits a window of its date, starts at least `min_notice`
 /// after `now` and at most `horizon` after it, and its time with both buffers overlaps nothing
 /// in `busy`. Sorted, without duplicates. At most `limit` of them.
@@ -119,7 +119,8 @@ pub fn free(
         return out;
     }
     let earliest = from.max(now + rules.min_notice);
-    let latest = to.min(now + rules.horizon);
+    // Starts before `to` (exclusive), and not past the horizon (inclusive).
+    let latest = to.min(now + rules.horizon + Duration::nanoseconds(1));
     // Local dates around the range (a zone is at most ±14 h from UTC).
     let first = (earliest - Duration::days(1))
         .with_timezone(&av.zone)
@@ -135,7 +136,7 @@ pub fn free(
             let (open, close) = window_utc(av.zone, date, w);
             let mut s = open;
             while s + rules.duration <= close && out.len() < limit {
-                if s >= earliest && s <= latest {
+                if s >= earliest && s < latest {
                     let held_from = s - rules.buffer_before;
                     let held_to = s + rules.duration + rules.buffer_after;
                     if !busy.iter().any(|b| b.start < held_to && held_from < b.end) {
@@ -153,6 +154,48 @@ pub fn free(
     out.sort();
     out.dedup();
     out
+}
+
+/// Why a start cannot be booked (before looking at other bookings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfit {
+    /// It is sooner than the service's minimum notice (or past).
+    TooSoon,
+    /// It is further ahead than the service's horizon.
+    TooFar,
+    /// The appointment does not fit one window of the resource's hours on that date.
+    OutsideHours,
+}
+
+/// Whether an appointment of `rules` starting at `start` fits the service's notice and horizon
+/// as of `now`.
+pub fn fits_rules(rules: &Rules, start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Unfit> {
+    if start < now + rules.min_notice {
+        return Err(Unfit::TooSoon);
+    }
+    if start > now + rules.horizon {
+        return Err(Unfit::TooFar);
+    }
+    Ok(())
+}
+
+/// Whether an appointment of `rules` from `start` lies within one window of the resource's
+/// hours (any start, not only the slot grid's: staff may book off the grid).
+pub fn fits_hours(av: &Availability, rules: &Rules, start: DateTime<Utc>) -> Result<(), Unfit> {
+    let end = start + rules.duration;
+    let around = start.with_timezone(&av.zone).date_naive();
+    for date in [around.pred_opt(), Some(around), around.succ_opt()]
+        .into_iter()
+        .flatten()
+    {
+        for w in windows_on(av, date) {
+            let (open, close) = window_utc(av.zone, date, w);
+            if open <= start && end <= close {
+                return Ok(());
+            }
+        }
+    }
+    Err(Unfit::OutsideHours)
 }
 
 #[cfg(test)]

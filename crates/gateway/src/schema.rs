@@ -1,6 +1,7 @@
 //! The merged GraphQL schema: each crate's query and mutation roots, plus `node`/`nodes`.
 
 use async_graphql::{MergedObject, Schema};
+use calendars::{CalendarsMutation, CalendarsQuery};
 use crm::{CrmMutation, CrmQuery};
 use funnels::{FunnelsMutation, FunnelsQuery};
 use graph::CoreQuery;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     KanbanQuery,
     FunnelsQuery,
     MediaQuery,
+    CalendarsQuery,
     JobsQuery,
     WebhooksQuery,
 );
@@ -53,6 +55,7 @@ pub struct MutationRoot(
     KanbanMutation,
     FunnelsMutation,
     MediaMutation,
+    CalendarsMutation,
     JobsMutation,
     WebhooksMutation,
 );

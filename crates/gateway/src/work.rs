@@ -22,6 +22,7 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     webhooks::register(&mut r, webhook_settings(config), config.webhook_retry_scale)?;
     tenancy::retention::register(&mut r, tenant_tables());
     media::work::register(&mut r, state.media.clone());
+    calendars::work::register(&mut r);
     Ok(r)
 }
 
@@ -34,6 +35,7 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         funnels::TENANT_TABLES,
         kanban::TENANT_TABLES,
         media::TENANT_TABLES,
+        calendars::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
         mail::TENANT_TABLES,

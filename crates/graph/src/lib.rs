@@ -103,6 +103,12 @@ pub enum Node {
     MediaFile(media::MediaFile),
     /// A folder of a media library.
     MediaFolder(media::MediaFolder),
+    /// A bookable staff member, room or piece of equipment.
+    CalendarResource(calendars::CalendarResource),
+    /// A service clients can book.
+    CalendarService(calendars::CalendarService),
+    /// A booked appointment.
+    Appointment(calendars::Appointment),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -235,6 +241,15 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::MediaFolder => Ok(Node::MediaFolder(media::MediaFolder(
             media::service::folder::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::CalendarResource => Ok(Node::CalendarResource(calendars::CalendarResource(
+            calendars::service::resource::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::CalendarService => Ok(Node::CalendarService(calendars::CalendarService(
+            calendars::service::offering::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Appointment => Ok(Node::Appointment(calendars::Appointment(
+            calendars::service::appointment::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

@@ -157,6 +157,7 @@ async fn deliver_in(
                 ),
                 from: tenancy::service::branding::sender_for(db, scope).await?,
                 redact: Vec::new(),
+                attachments: Vec::new(),
             },
         )
         .await?;

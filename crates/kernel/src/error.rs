@@ -76,6 +76,12 @@ pub enum UserErrorCode {
     TooLarge,
     /// A file's bytes are of a type that is not accepted, or not the type it was declared as.
     UnsupportedType,
+    /// The time asked for is booked already (perhaps a moment ago, by someone else): pick
+    /// another slot.
+    SlotTaken,
+    /// The time asked for cannot be booked: outside the hours of whom or what it needs, inside
+    /// the service's minimum notice, or past its booking horizon.
+    SlotUnavailable,
 }
 
 /// A problem with the input that a person can fix, returned in a payload's `userErrors`.

@@ -96,6 +96,14 @@ event_types! {
     AgencyDeleted = "agency.deleted",
     /// `agency.restored`
     AgencyRestored = "agency.restored",
+    /// `appointment.booked`
+    AppointmentBooked = "appointment.booked",
+    /// `appointment.rescheduled`
+    AppointmentRescheduled = "appointment.rescheduled",
+    /// `appointment.cancelled` (the payload has the reason)
+    AppointmentCancelled = "appointment.cancelled",
+    /// `appointment.status_changed`: confirmed, completed or marked a no-show.
+    AppointmentStatusChanged = "appointment.status_changed",
     /// `api_key.created`
     ApiKeyCreated = "api_key.created",
     /// `api_key.revoked`
@@ -117,6 +125,18 @@ event_types! {
     ContactTagged = "contact.tagged",
     /// `contact.untagged`
     ContactUntagged = "contact.untagged",
+    /// `calendar_resource.created`
+    CalendarResourceCreated = "calendar_resource.created",
+    /// `calendar_resource.updated`: its details, hours or dated exceptions changed.
+    CalendarResourceUpdated = "calendar_resource.updated",
+    /// `calendar_resource.archived`
+    CalendarResourceArchived = "calendar_resource.archived",
+    /// `calendar_service.created`
+    CalendarServiceCreated = "calendar_service.created",
+    /// `calendar_service.updated`
+    CalendarServiceUpdated = "calendar_service.updated",
+    /// `calendar_service.archived`
+    CalendarServiceArchived = "calendar_service.archived",
     /// `contact.note_added`
     ContactNoteAdded = "contact.note_added",
     /// `contact.interaction_logged`
@@ -455,6 +475,7 @@ pub fn subject_read_permission(subject_type: &str) -> Option<crate::auth::Permis
         "ApiKey" => Permission::ApiKeysManage,
         "Funnel" | "FunnelPage" | "FunnelPageVersion" => Permission::FunnelsRead,
         "SubAccount" | "Agency" | "SidebarOption" | "EmbedDomain" => Permission::SettingsManage,
+        "CalendarResource" | "CalendarService" | "Appointment" => Permission::CalendarsRead,
         _ => return None,
     })
 }

@@ -88,11 +88,17 @@ pub enum NodeKind {
     MediaFile,
     /// A folder of a sub-account's media library.
     MediaFolder,
+    /// A bookable staff member, room or piece of equipment of a sub-account's calendars.
+    CalendarResource,
+    /// A service a sub-account's clients can book.
+    CalendarService,
+    /// A booked appointment.
+    Appointment,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 41] = [
+    pub const ALL: [NodeKind; 44] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -134,6 +140,9 @@ impl NodeKind {
         NodeKind::EmbedDomain,
         NodeKind::MediaFile,
         NodeKind::MediaFolder,
+        NodeKind::CalendarResource,
+        NodeKind::CalendarService,
+        NodeKind::Appointment,
     ];
 
     /// The id prefix of this kind.
@@ -180,6 +189,9 @@ impl NodeKind {
             NodeKind::EmbedDomain => "emd",
             NodeKind::MediaFile => "mdf",
             NodeKind::MediaFolder => "mdd",
+            NodeKind::CalendarResource => "clr",
+            NodeKind::CalendarService => "cls",
+            NodeKind::Appointment => "apt",
         }
     }
 
@@ -232,6 +244,9 @@ impl NodeKind {
             NodeKind::EmbedDomain => "EmbedDomain",
             NodeKind::MediaFile => "MediaFile",
             NodeKind::MediaFolder => "MediaFolder",
+            NodeKind::CalendarResource => "CalendarResource",
+            NodeKind::CalendarService => "CalendarService",
+            NodeKind::Appointment => "Appointment",
         }
     }
 

@@ -29,6 +29,8 @@ pub struct Model {
     pub status: OutboxStatus,
     pub last_error: Option<String>,
     pub redact: Option<Json>,
+    /// `[{filename, content_type, content}]` (`crate::Attachment`).
+    pub attachments: Option<Json>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
 }

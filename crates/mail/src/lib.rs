@@ -10,7 +10,7 @@ mod queue;
 mod send;
 
 pub use entity::OutboxStatus;
-pub use queue::{Email, SEND, Sender, queue};
+pub use queue::{Attachment, Email, SEND, Sender, queue};
 pub use send::{MailConfig, Mailer, register};
 
 use kernel::purge::TenantTable;

@@ -35,6 +35,19 @@ pub struct Email {
     pub from: Option<Sender>,
     /// Secrets in the body (sign-in codes) to blank once the email is handed over.
     pub redact: Vec<String>,
+    /// Text files sent with it (an appointment's `.ics`).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A text file sent with an email.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    /// Its file name (`invite.ics`).
+    pub filename: String,
+    /// Its MIME type (`text/calendar; method=REQUEST`).
+    pub content_type: String,
+    /// Its text.
+    pub content: String,
 }
 
 /// Queues `email` on `db` (the caller's transaction). Returns the outbox row's id.
@@ -53,6 +66,9 @@ pub async fn queue(db: &impl ConnectionTrait, email: Email) -> Result<Uuid, Erro
         status: Set(OutboxStatus::Queued),
         last_error: Set(None),
         redact: Set((!email.redact.is_empty()).then(|| serde_json::json!(email.redact))),
+        attachments: Set(
+            (!email.attachments.is_empty()).then(|| serde_json::json!(email.attachments))
+        ),
         created_at: Set(Utc::now()),
         sent_at: Set(None),
     };

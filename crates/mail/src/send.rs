@@ -13,7 +13,7 @@
 use crate::entity::{self as outbox, OutboxStatus};
 use chrono::Utc;
 use jobs::{Backoff, JobError, JobResult, JobRun, Registry};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
@@ -168,13 +168,35 @@ fn build(mailer: &Mailer, mail: &outbox::Model) -> Result<Message, String> {
         .parse()
         .map_err(|e| format!("the recipient {:?} is not an address: {e}", mail.to_address))?;
     let domain = from.email.domain().to_owned();
-    Message::builder()
+    let builder = Message::builder()
         .from(from)
         .to(to)
         .subject(mail.subject.clone())
-        .message_id(Some(format!("<{}@{domain}>", mail.id)))
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body_text.clone())
+        .message_id(Some(format!("<{}@{domain}>", mail.id)));
+    let attachments: Vec<crate::Attachment> = match &mail.attachments {
+        Some(a) => serde_json::from_value(a.clone())
+            .map_err(|e| format!("the attachments cannot be read: {e}"))?,
+        None => Vec::new(),
+    };
+    if attachments.is_empty() {
+        return builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body_text.clone())
+            .map_err(|e| format!("the email cannot be built: {e}"));
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone()));
+    for a in attachments {
+        let kind = ContentType::parse(&a.content_type).map_err(|e| {
+            format!(
+                "the attachment type {:?} is not a MIME type: {e}",
+                a.content_type
+            )
+        })?;
+        parts =
+            parts.singlepart(lettre::message::Attachment::new(a.filename).body(a.content, kind));
+    }
+    builder
+        .multipart(parts)
         .map_err(|e| format!("the email cannot be built: {e}"))
 }
 

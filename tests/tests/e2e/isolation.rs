@@ -47,6 +47,11 @@ const EXEMPT_OPERATIONS: &[(&str, &str)] = &[
          tickets_are_checked_moved_closed_and_noted",
     ),
     (
+        "mutation appointmentBook",
+        "serviceId and contactId are both required: foreign services and contacts are refused \
+         in calendars.rs, a_booking_with_another_tenants_service_or_contact_is_not_found",
+    ),
+    (
         "subscription pipelineChanged",
         "a subscription (WebSocket or SSE, not a POST): foreign ids are refused in \
          subscriptions.rs, pipeline_changed_follows_one_board_and_no_other_tenant_hears_it",
@@ -437,6 +442,9 @@ async fn foreign_ids_are_not_found_everywhere() {
     // A media folder of the victim's sub-account, with a file in it.
     let (v1_media_file, v1_media_folder) =
         crate::media::folder_with_file(&app, &victim_owner, &v1).await;
+    // A bookable staff member, a service and an appointment of the victim's sub-account.
+    let (v1_calendar_resource, v1_calendar_service, v1_appointment) =
+        crate::calendars::booked(&app, &victim_owner, &v1).await;
     // A form submission to the victim's funnel (written as the public endpoint would: the
     // forms' own tests post them; here only its id matters).
     let v1_submission = {
@@ -547,6 +555,9 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_submission,
         &v1_media_file,
         &v1_media_folder,
+        &v1_calendar_resource,
+        &v1_calendar_service,
+        &v1_appointment,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

@@ -4,6 +4,7 @@
 mod activity;
 mod api_keys;
 mod branding;
+mod calendars;
 mod cli;
 mod contacts;
 mod correctness;

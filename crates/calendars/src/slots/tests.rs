@@ -262,3 +262,38 @@ fn a_window_to_midnight_and_the_limit() {
     );
     assert_eq!(two.len(), 2);
 }
+
+#[test]
+fn a_start_fits_hours_off_the_grid_and_not_across_a_window_end() {
+    let av = weekdays(chrono_tz::Europe::Berlin, t(9, 0), t(12, 0));
+    let rules = half_hours();
+    // Monday 2026-03-02, Berlin is UTC+1.
+    assert_eq!(fits_hours(&av, &rules, utc("2026-03-02T08:10:00Z")), Ok(()));
+    assert_eq!(
+        fits_hours(&av, &rules, utc("2026-03-02T10:40:00Z")),
+        Err(Unfit::OutsideHours)
+    );
+    assert_eq!(
+        fits_hours(&av, &rules, utc("2026-03-01T09:00:00Z")),
+        Err(Unfit::OutsideHours),
+        "a Sunday"
+    );
+    let now = utc("2026-03-02T08:00:00Z");
+    let strict = Rules {
+        min_notice: Duration::hours(2),
+        horizon: Duration::days(7),
+        ..rules
+    };
+    assert_eq!(
+        fits_rules(&strict, utc("2026-03-02T09:00:00Z"), now),
+        Err(Unfit::TooSoon)
+    );
+    assert_eq!(
+        fits_rules(&strict, utc("2026-03-20T09:00:00Z"), now),
+        Err(Unfit::TooFar)
+    );
+    assert_eq!(
+        fits_rules(&strict, utc("2026-03-02T10:00:00Z"), now),
+        Ok(())
+    );
+}

@@ -184,3 +184,43 @@ pub async fn timeline(
     let (rows, info) = page.finish(rows, |a| a.id);
     Ok((rows, info, total))
 }
+
+/// Logs an interaction another domain made happen (an appointment booked, moved or
+/// cancelled) on a contact's timeline, for a service that entered the contact's sub-account
+/// through `tenancy::guard` itself: no `CONTACTS_WRITE` is asked. A contact that is gone or of
+/// another sub-account gets nothing (`None`).
+pub async fn log_for(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    at: guard::Entered,
+    contact_id: Uuid,
+    input: NewActivity,
+) -> Result<Option<activity::Model>, Error> {
+    let Some(c) = contact_row::Entity::find_by_id((at.agency_id, contact_id))
+        .one(db)
+        .await?
+        .filter(|c| c.sub_account_id == at.sub_account_id && c.deleted_at.is_none())
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let a = activity::ActiveModel {
+        agency_id: Set(c.agency_id),
+        id: Set(new_uuid()),
+        sub_account_id: Set(c.sub_account_id),
+        contact_id: Set(c.id),
+        kind: Set(input.kind),
+        direction: Set(input.direction),
+        status: Set(input.status),
+        subject: Set(input.subject),
+        body: Set(input.body),
+        author_id: Set(actor.user_id()),
+        occurred_at: Set(input.occurred_at.unwrap_or(now)),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let payload = json!({ "activityId": a.id.to_string(), "kind": a.kind });
+    guard::record(db, actor, &c, EventType::ContactInteractionLogged, payload).await?;
+    Ok(Some(a))
+}

@@ -30,6 +30,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("tickets", "contact_id"),
     ("contact_consents", "contact_id"),
     ("form_submissions", "contact_id"),
+    ("appointments", "contact_id"),
 ];
 
 /// Why contacts look like duplicates.

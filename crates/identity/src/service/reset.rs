@@ -50,6 +50,7 @@ where
                         .into(),
                     from: None,
                     redact: Vec::new(),
+                    attachments: Vec::new(),
                 },
             )
             .await?;
@@ -83,6 +84,7 @@ where
             ),
             from: None,
             redact: vec![token.clone()],
+            attachments: Vec::new(),
         },
     )
     .await?;

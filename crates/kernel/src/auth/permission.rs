@@ -52,11 +52,17 @@ pub enum Permission {
     MediaRead,
     /// Upload, rename, move and delete media files and folders.
     MediaWrite,
+    /// See calendars: services, bookable staff and resources, free slots and appointments.
+    CalendarsRead,
+    /// Book appointments, and reschedule, cancel, confirm or close them.
+    CalendarsWrite,
+    /// Set calendars up: services, bookable staff and resources, and their availability.
+    CalendarsManage,
 }
 
 impl Permission {
     /// Every permission, in declaration order (the bit index of [`PermissionSet`]).
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ContactsRead,
         Permission::ContactsWrite,
         Permission::PipelinesRead,
@@ -80,6 +86,9 @@ impl Permission {
         Permission::WebhooksManage,
         Permission::MediaRead,
         Permission::MediaWrite,
+        Permission::CalendarsRead,
+        Permission::CalendarsWrite,
+        Permission::CalendarsManage,
     ];
 
     /// The dotted name stored in the database.
@@ -108,6 +117,9 @@ impl Permission {
             Permission::WebhooksManage => "webhooks.manage",
             Permission::MediaRead => "media.read",
             Permission::MediaWrite => "media.write",
+            Permission::CalendarsRead => "calendars.read",
+            Permission::CalendarsWrite => "calendars.write",
+            Permission::CalendarsManage => "calendars.manage",
         }
     }
 
@@ -241,6 +253,9 @@ const CRM_ALL: PermissionSet = PermissionSet::of(&[
     Permission::ConversationsWrite,
     Permission::MediaRead,
     Permission::MediaWrite,
+    Permission::CalendarsRead,
+    Permission::CalendarsWrite,
+    Permission::CalendarsManage,
 ]);
 
 impl Role {
@@ -349,6 +364,8 @@ impl Role {
                 P::ConversationsWrite,
                 P::MediaRead,
                 P::MediaWrite,
+                P::CalendarsRead,
+                P::CalendarsWrite,
             ]),
             Role::SubaccountAdmin => CRM_ALL.union(PermissionSet::of(&[
                 P::BillingRead,
@@ -368,6 +385,8 @@ impl Role {
                 P::ConversationsWrite,
                 P::MediaRead,
                 P::MediaWrite,
+                P::CalendarsRead,
+                P::CalendarsWrite,
             ]),
         }
     }

@@ -134,6 +134,7 @@ where
             ),
             from,
             redact: vec![token.clone()],
+            attachments: Vec::new(),
         },
     )
     .await?;

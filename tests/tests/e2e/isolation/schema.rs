@@ -80,6 +80,7 @@ impl Schema {
                     (_, "Float") => json!(1.0),
                     (_, "Boolean") => json!(false),
                     (_, "DateTime") => json!("2099-01-01T00:00:00Z"),
+                    (_, "NaiveDate") => json!("2099-01-01"),
                     (Some("ENUM"), _) => {
                         let values = &self.types[name]["enumValues"];
                         values[0]["name"].clone()

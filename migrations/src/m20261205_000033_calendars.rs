@@ -7,7 +7,10 @@
 //! - `calendar_exceptions`: a resource's hours on one local date, replacing the weekly ones
 //!   (no window: closed that day).
 //! - `calendar_services`: what can be booked: duration, buffers, slot interval, minimum notice,
-//!   horizon, price, location, reminder.
+//!   horizon, price, location, reminder, and the random `booking_token` of its public booking
+//!   page (NULL: not bookable by the public). On PostgreSQL a service is also readable by that
+//!   token (`app.booking_token`, `kernel::db::Opening::BookingToken`), so the public endpoint
+//!   finds the tenant before it knows it.
 //! - `calendar_service_resources`: the resources that can give a service. A booking takes one of
 //!   each kind the service lists (one of its staff, and one of its rooms if it lists rooms).
 //! - `appointments`: a booking of a service by a contact, in UTC, with its status.
@@ -21,6 +24,7 @@
 //! The outbox gains `email_outbox.attachments` (JSON text files: an appointment's `.ics`).
 
 use crate::m20261122_000005_row_level_security::{Reach, tenant_table};
+use crate::m20261203_000025_second_wall::{T, secure};
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// The migration.
@@ -75,6 +79,7 @@ enum CalendarServices {
     LocationKind,
     Location,
     ReminderMinutes,
+    BookingToken,
     ArchivedAt,
     CreatedAt,
     UpdatedAt,
@@ -176,6 +181,9 @@ fn sub_fk(
         SubAccounts::Id,
     )
 }
+
+/// The token the public booking endpoint asks for.
+const BOOKING_TOKEN: &str = "(SELECT NULLIF(current_setting('app.booking_token', true), ''))";
 
 const TABLES: [&str; 6] = [
     "appointment_resources",
@@ -290,11 +298,22 @@ impl MigrationTrait for Migration {
                     .col(string_len(S::LocationKind, 12))
                     .col(string_len_null(S::Location, 500))
                     .col(integer_null(S::ReminderMinutes))
+                    .col(string_len_null(S::BookingToken, 43))
                     .col(timestamp_with_time_zone_null(S::ArchivedAt))
                     .col(timestamp_with_time_zone(S::CreatedAt))
                     .col(timestamp_with_time_zone(S::UpdatedAt))
                     .primary_key(Index::create().col(S::AgencyId).col(S::Id))
                     .foreign_key(&mut sub_fk(S::Table, S::AgencyId, S::SubAccountId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("calendar_services_booking_token")
+                    .table(S::Table)
+                    .col(S::BookingToken)
+                    .unique()
                     .to_owned(),
             )
             .await?;
@@ -491,8 +510,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
             for table in TABLES {
-                db.execute_unprepared(&tenant_table(table, Reach::Data))
-                    .await?;
+                if table == "calendar_services" {
+                    let read = format!("({T}) OR (booking_token = {BOOKING_TOKEN})");
+                    db.execute_unprepared(&secure(table, &read, T, T, T))
+                        .await?;
+                } else {
+                    db.execute_unprepared(&tenant_table(table, Reach::Data))
+                        .await?;
+                }
             }
         }
         Ok(())

@@ -28,7 +28,7 @@ fn parse(s: &str) -> Option<Option<NaiveTime>> {
         return Some(None);
     }
     let (h, m) = s.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
+    if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
         return None;
     }
     NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0).map(Some)
@@ -48,6 +48,14 @@ fn show(t: Option<NaiveTime>) -> String {
 /// none overlapping another of its day, at most [`MAX_WINDOWS_PER_DAY`] a day. Returns them as
 /// stored JSON, sorted.
 pub fn check_windows(errors: &mut Vec<UserError>, field: &str, given: &[Given]) -> Value {
+    if given.len() > 7 * MAX_WINDOWS_PER_DAY {
+        errors.push(UserError::new(
+            field,
+            UserErrorCode::LimitReached,
+            format!("at most {MAX_WINDOWS_PER_DAY} windows a day"),
+        ));
+        return Value::Array(Vec::new());
+    }
     let mut ok: Vec<(Option<Weekday>, NaiveTime, Option<NaiveTime>)> = Vec::new();
     for (i, g) in given.iter().enumerate() {
         let at = format!("{field}.{i}");

@@ -128,6 +128,7 @@ pub fn free(
     let last = (latest + Duration::days(1))
         .with_timezone(&av.zone)
         .date_naive();
+    let taken = Taken::new(busy);
     let mut date = first;
     while date <= last && out.len() < limit {
         let mut ws = windows_on(av, date);
@@ -139,7 +140,7 @@ pub fn free(
                 if s >= earliest && s < latest {
                     let held_from = s - rules.buffer_before;
                     let held_to = s + rules.duration + rules.buffer_after;
-                    if !busy.iter().any(|b| b.start < held_to && held_from < b.end) {
+                    if !taken.overlaps(held_from, held_to) {
                         out.push(s);
                     }
                 }
@@ -154,6 +155,38 @@ pub fn free(
     out.sort();
     out.dedup();
     out
+}
+
+/// Busy time sorted for quick lookups: whether a span meets any of it takes a binary search,
+/// not a scan (a month of five-minute slots against thousands of holds stays cheap).
+pub struct Taken {
+    starts: Vec<DateTime<Utc>>,
+    /// The latest end among the first `i + 1` spans (spans may overlap each other).
+    max_end: Vec<DateTime<Utc>>,
+}
+
+impl Taken {
+    /// Sorts `busy`.
+    pub fn new(busy: &[Busy]) -> Self {
+        let mut spans: Vec<Busy> = busy.to_vec();
+        spans.sort_by_key(|b| b.start);
+        let mut max_end = Vec::with_capacity(spans.len());
+        for b in &spans {
+            let prev = max_end.last().copied().unwrap_or(b.end);
+            max_end.push(prev.max(b.end));
+        }
+        Self {
+            starts: spans.into_iter().map(|b| b.start).collect(),
+            max_end,
+        }
+    }
+
+    /// Whether `[from, to)` meets any busy span.
+    pub fn overlaps(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        // The spans that start before `to`; one of them meets it if the latest end is after `from`.
+        let n = self.starts.partition_point(|s| *s < to);
+        n > 0 && self.max_end[n - 1] > from
+    }
 }
 
 /// Why a start cannot be booked (before looking at other bookings).

@@ -36,8 +36,17 @@ fn when(a: &appointment::Model) -> String {
     crate::service::appointment::local(a.starts_at, &a.time_zone)
 }
 
-/// The `.ics` of an appointment (one event; `CANCEL` when it is called off).
-pub fn ics(a: &appointment::Model, s: &svc::Model, with: &[resource::Model]) -> String {
+/// The `.ics` of an appointment: one event, `REQUEST` while it stands and `CANCEL` once it is
+/// called off, its `SEQUENCE` the time of its last change (so a later one wins), with the
+/// business as organizer and the contact as attendee.
+pub fn ics(
+    a: &appointment::Model,
+    s: &svc::Model,
+    with: &[resource::Model],
+    organizer: Option<&str>,
+    attendee: &str,
+) -> String {
+    let cancelled = a.status == AppointmentStatus::Cancelled;
     let mut event = icalendar::Event::new();
     event
         .uid(&format!("{}@canopy", a.id))
@@ -45,7 +54,11 @@ pub fn ics(a: &appointment::Model, s: &svc::Model, with: &[resource::Model]) -> 
         .starts(a.starts_at)
         .ends(a.ends_at)
         .timestamp(Utc::now())
-        .sequence(u32::try_from(a.updated_at.timestamp().max(0) % 1_000_000).unwrap_or(0));
+        .sequence(u32::try_from(a.updated_at.timestamp()).unwrap_or(0))
+        .add_property("ATTENDEE", format!("mailto:{attendee}"));
+    if let Some(o) = organizer {
+        event.add_property("ORGANIZER", format!("mailto:{o}"));
+    }
     if let Some(l) = &s.location {
         event.location(l);
     }
@@ -53,22 +66,59 @@ pub fn ics(a: &appointment::Model, s: &svc::Model, with: &[resource::Model]) -> 
     if !names.is_empty() {
         event.description(&format!("With {}", names.join(", ")));
     }
-    if a.status == AppointmentStatus::Cancelled {
-        event.status(icalendar::EventStatus::Cancelled);
+    event.status(if cancelled {
+        icalendar::EventStatus::Cancelled
     } else {
-        event.status(icalendar::EventStatus::Confirmed);
-    }
+        icalendar::EventStatus::Confirmed
+    });
     let mut cal = icalendar::Calendar::new();
-    cal.append_property((
-        "METHOD",
-        if a.status == AppointmentStatus::Cancelled {
-            "CANCEL"
-        } else {
-            "REQUEST"
-        },
-    ));
+    cal.append_property(("METHOD", if cancelled { "CANCEL" } else { "REQUEST" }));
     cal.push(event.done());
     cal.done().to_string()
+}
+
+/// Queues an email about `a` to its contact (when it has an address and accepts email), with
+/// the appointment's `.ics`.
+async fn invite(
+    db: &impl ConnectionTrait,
+    a: &appointment::Model,
+    s: &svc::Model,
+    with: &[resource::Model],
+    subject: String,
+    body: String,
+) -> Result<(), Error> {
+    let Some(to) = reachable(db, a).await? else {
+        return Ok(());
+    };
+    let scope = Scope::SubAccount {
+        agency_id: a.agency_id,
+        id: a.sub_account_id,
+    };
+    let from = tenancy::service::branding::sender_for(db, scope).await?;
+    let method = if a.status == AppointmentStatus::Cancelled {
+        "CANCEL"
+    } else {
+        "REQUEST"
+    };
+    let content = ics(a, s, with, from.as_ref().map(|f| f.address.as_str()), &to);
+    mail::queue(
+        db,
+        mail::Email {
+            owner: Owner::of(scope),
+            to,
+            subject,
+            body,
+            from,
+            redact: Vec::new(),
+            attachments: vec![mail::Attachment {
+                filename: "invite.ics".into(),
+                content_type: format!("text/calendar; method={method}; charset=utf-8"),
+                content,
+            }],
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// After a booking or a move (in its transaction): the timeline entry, the confirmation with
@@ -99,34 +149,17 @@ pub(crate) async fn booked(
     )
     .await?;
     let scope = at.scope();
-    if let Some(to) = reachable(db, a).await? {
-        let subject = if moved {
-            format!("Moved: {} on {}", s.name, when(a))
-        } else {
-            format!("Booked: {} on {}", s.name, when(a))
-        };
-        mail::queue(
-            db,
-            mail::Email {
-                owner: Owner::of(scope),
-                to,
-                subject,
-                body: format!(
-                    "Your appointment for {} is {verb} {}.\n\nThe invitation is attached.\n",
-                    s.name,
-                    when(a)
-                ),
-                from: tenancy::service::branding::sender_for(db, scope).await?,
-                redact: Vec::new(),
-                attachments: vec![mail::Attachment {
-                    filename: "invite.ics".into(),
-                    content_type: "text/calendar; method=REQUEST; charset=utf-8".into(),
-                    content: ics(a, s, with),
-                }],
-            },
-        )
-        .await?;
-    }
+    let subject = if moved {
+        format!("Moved: {} on {}", s.name, when(a))
+    } else {
+        format!("Booked: {} on {}", s.name, when(a))
+    };
+    let body = format!(
+        "Your appointment for {} is {verb} {}.\n\nThe invitation is attached.\n",
+        s.name,
+        when(a)
+    );
+    invite(db, a, s, with, subject, body).await?;
     if let Some(at_time) = crate::service::appointment::reminder_at(a, s)
         && at_time > Utc::now()
     {
@@ -149,16 +182,14 @@ pub(crate) async fn booked(
     Ok(())
 }
 
-/// After a cancellation or a close (in its transaction): the timeline says so. Its reminder
-/// finds it closed and does nothing.
+/// After a cancellation (in its transaction): the timeline says so, and the contact gets the
+/// `.ics` that takes it off their calendar. Its reminder finds it closed and does nothing.
 pub(crate) async fn cancelled(
     db: &impl ConnectionTrait,
     actor: &Actor,
     a: &appointment::Model,
+    s: &svc::Model,
 ) -> Result<(), Error> {
-    if a.status != AppointmentStatus::Cancelled {
-        return Ok(());
-    }
     let at = Entered {
         agency_id: a.agency_id,
         sub_account_id: a.sub_account_id,
@@ -178,7 +209,13 @@ pub(crate) async fn cancelled(
         },
     )
     .await?;
-    Ok(())
+    let subject = format!("Cancelled: {} on {}", s.name, when(a));
+    let body = format!(
+        "Your appointment for {} on {} is cancelled.\n",
+        s.name,
+        when(a)
+    );
+    invite(db, a, s, &[], subject, body).await
 }
 
 /// The contact's address, if it has one and accepts email.
@@ -238,6 +275,9 @@ async fn remind_in(
     }
     if planned != Some(a.starts_at) {
         return skipped("the appointment moved");
+    }
+    if a.starts_at <= Utc::now() {
+        return skipped("the appointment has started");
     }
     // Sent once: whoever marks it first sends it.
     let won = appointment::Entity::update_many()

@@ -32,6 +32,8 @@ pub struct AppState {
     pub page_cache: Arc<funnels::service::cache::PageCache>,
     /// The media library's store and limits.
     pub media: Arc<media::Library>,
+    /// The public booking pages' rate limits.
+    pub bookings: Arc<crate::booking::Limits>,
 }
 
 /// A ready-to-serve application.
@@ -94,6 +96,7 @@ impl App {
             visits,
             page_cache,
             media,
+            bookings: Arc::default(),
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;

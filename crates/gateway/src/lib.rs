@@ -7,6 +7,7 @@
 //! It is the only crate that depends on every other; none depends on it.
 
 pub mod app;
+pub mod booking;
 pub mod cli;
 pub mod db;
 pub mod execute;

@@ -218,6 +218,8 @@ pub enum Opening {
     SiteHost(String),
     /// The media file with this public token, to serve it to the public (`app.media_token`).
     MediaToken(String),
+    /// The calendar service with this public booking token (`app.booking_token`).
+    BookingToken(String),
 }
 
 /// Opens what [`Opening`] names for the rest of the transaction (one statement).
@@ -238,6 +240,7 @@ pub async fn open(db: &impl ConnectionTrait, opening: Opening) -> Result<(), Err
         Opening::InvitationToken(h) => ("SELECT set_config('app.invitation_token', $1, true)", h),
         Opening::SiteHost(h) => ("SELECT set_config('app.site_host', $1, true)", h),
         Opening::MediaToken(t) => ("SELECT set_config('app.media_token', $1, true)", t),
+        Opening::BookingToken(t) => ("SELECT set_config('app.booking_token', $1, true)", t),
     };
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,

@@ -36,3 +36,16 @@ impl<K: Hash + Eq + Clone> PerMinute<K> {
             })
     }
 }
+
+/// The address a sender is counted by: an IPv4 address, or an IPv6 address's /64 network (one
+/// subscriber's usual allocation, which hands out addresses by the billion).
+pub fn network(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => {
+            let mut o = v6.octets();
+            o[8..].fill(0);
+            std::net::IpAddr::V6(o.into())
+        }
+        v4 => v4,
+    }
+}

@@ -4,6 +4,7 @@
 //! that fires once, the contact's timeline).
 
 mod booking;
+mod public;
 mod reminders;
 
 use serde_json::{Value, json};

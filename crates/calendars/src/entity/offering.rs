@@ -37,6 +37,8 @@ pub struct Model {
     pub location: Option<String>,
     /// Minutes before the start a reminder goes out (NULL: none).
     pub reminder_minutes: Option<i32>,
+    /// The random token of its public booking page (NULL: not bookable by the public).
+    pub booking_token: Option<String>,
     pub archived_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -125,27 +125,27 @@ pub struct CalendarServiceUpdateInput {
     pub name: Option<String>,
     /// What it is (at most 5,000 characters).
     pub description: Option<String>,
-    /// How long it lasts: 5 to 1,440 minutes (default 30).
+    /// How long it lasts: 5 to 1,440 minutes.
     pub duration_minutes: Option<i32>,
-    /// Minutes kept free before it: 0 to 720 (default 0).
+    /// Minutes kept free before it: 0 to 720.
     pub buffer_before_minutes: Option<i32>,
-    /// Minutes kept free after it: 0 to 720 (default 0).
+    /// Minutes kept free after it: 0 to 720.
     pub buffer_after_minutes: Option<i32>,
-    /// Minutes between offered starts: 5 to 1,440 (default: its duration).
+    /// Minutes between offered starts: 5 to 1,440.
     pub interval_minutes: Option<i32>,
-    /// The least minutes between booking and start: 0 to 525,600 (default 0).
+    /// The least minutes between booking and start: 0 to 525,600.
     pub min_notice_minutes: Option<i32>,
-    /// How many days ahead it can be booked: 1 to 730 (default 60).
+    /// How many days ahead it can be booked: 1 to 730.
     pub horizon_days: Option<i32>,
-    /// Its price in the currency's minor unit (default 0).
+    /// Its price in the currency's minor unit.
     pub price_minor: Option<i64>,
-    /// Its ISO 4217 currency (default `USD`).
+    /// Its ISO 4217 currency.
     pub currency: Option<String>,
-    /// In person or online (default in person).
+    /// In person or online.
     pub location_kind: Option<LocationKind>,
     /// The address or meeting link (empty: none).
     pub location: Option<String>,
-    /// Minutes before the start a reminder goes to the contact: 5 to 10,080 (default 1,440);
+    /// Minutes before the start a reminder goes to the contact: 5 to 10,080;
     /// null: none.
     pub reminder_minutes: MaybeUndefined<i32>,
     /// The resources that give it, replacing them all (up to 100 live resources of the
@@ -368,6 +368,22 @@ impl CalendarsMutation {
             .into_payload()
     }
 
+    /// Turns a service's public booking page on (with a new address: an old one stops working)
+    /// or off (`CALENDARS_MANAGE`). See `CalendarService.bookingPath`.
+    async fn calendar_service_set_bookable(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The service's global id.")] id: ID,
+        #[graphql(desc = "Whether the public may book it.")] bookable: bool,
+    ) -> async_graphql::Result<CalendarServicePayload> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        let id = id_of(&id, NodeKind::CalendarService)?;
+        crate::service::public::set_bookable(&**tx, &rc.actor, id, bookable)
+            .await
+            .map(CalendarService)
+            .into_payload()
+    }
+
     /// Books a service for a contact (`CALENDARS_WRITE`, and `CONTACTS_READ`). The database
     /// keeps any two bookings of one staff member, room or piece of equipment from overlapping
     /// (buffers included): whoever loses a race for a slot gets `SLOT_TAKEN` and nothing is
@@ -389,11 +405,10 @@ impl CalendarsMutation {
             resource_ids: ids_of(input.resource_ids, NodeKind::CalendarResource)?,
             notes: input.notes,
         };
-        let r = appt::book(&**tx, &rc.actor, b, BookedVia::Api).await;
-        if r.is_ok() {
-            jobs::wake();
-        }
-        r.map(Appointment).into_payload()
+        appt::book(&**tx, &rc.actor, b, BookedVia::Api)
+            .await
+            .map(Appointment)
+            .into_payload()
     }
 
     /// Moves a scheduled or confirmed appointment to a new start (and, if asked, other

@@ -247,6 +247,12 @@ impl CalendarService {
             .map(CalendarResource)
             .collect())
     }
+    /// The path of its public booking page on the API's origin (`/book/<token>`: `GET` its
+    /// free slots, `POST` a booking), for a booking widget on the sub-account's embed domains;
+    /// null while it is not bookable by the public (`calendarServiceSetBookable`).
+    async fn booking_path(&self) -> Option<String> {
+        self.0.booking_token.as_ref().map(|t| format!("/book/{t}"))
+    }
     /// Whether it is archived (offered no more).
     async fn archived(&self) -> bool {
         self.0.archived_at.is_some()

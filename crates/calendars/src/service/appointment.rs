@@ -60,7 +60,8 @@ pub async fn get(
 }
 
 /// A sub-account's appointments starting between `from` and `to` (at most 62 days apart), by
-/// start, at most [`MAX_LIST`]; only those of `status` when given.
+/// start: the first [`MAX_LIST`] of them (narrow the range to see the rest); only those of
+/// `status` when given.
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -148,6 +149,13 @@ async fn choose(
     let rules = super::rules(s);
     let all = offering::resources(db, s).await?;
     let mut errors = Vec::new();
+    if asked.len() > 10 {
+        return Err(Error::user(
+            "input.resourceIds",
+            UserErrorCode::Invalid,
+            "ask for at most one resource of each kind",
+        ));
+    }
     for id in asked {
         if !all.iter().any(|r| r.id == *id) {
             errors.push(UserError::new(
@@ -419,7 +427,17 @@ pub async fn reschedule(
     if let Err(why) = slots::fits_rules(&rules, start, Utc::now()) {
         return Err(Error::User(vec![unavailable(why, &s)]));
     }
-    let chosen = choose(db, &s, start, &resource_ids, Some(a.id)).await?;
+    // Without resources asked for, it keeps those it holds if they are free then.
+    let chosen = if resource_ids.is_empty() {
+        let mine: Vec<Uuid> = held(db, &a).await?.into_iter().map(|r| r.id).collect();
+        match choose(db, &s, start, &mine, Some(a.id)).await {
+            Ok(c) => c,
+            Err(Error::User(_)) => choose(db, &s, start, &[], Some(a.id)).await?,
+            Err(e) => return Err(e),
+        }
+    } else {
+        choose(db, &s, start, &resource_ids, Some(a.id)).await?
+    };
     let before = a.starts_at;
     let a = atomically(db, async |db| {
         release(db, &a).await?;
@@ -481,7 +499,11 @@ pub async fn cancel(
         json!({ "reason": reason }),
     )
     .await?;
-    crate::work::cancelled(db, actor, &a).await?;
+    let s = svc::Entity::find_by_id((a.agency_id, a.service_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    crate::work::cancelled(db, actor, &a, &s).await?;
     Ok(a)
 }
 
@@ -524,9 +546,6 @@ pub async fn set_status(
         json!({ "from": before, "to": to }),
     )
     .await?;
-    if to != AppointmentStatus::Confirmed {
-        crate::work::cancelled(db, actor, &a).await?;
-    }
     Ok(a)
 }
 
@@ -536,7 +555,7 @@ pub fn local(t: DateTime<Utc>, zone: &str) -> String {
     t.with_timezone(&z).to_rfc3339()
 }
 
-/// How long before its start an appointment is still "upcoming" for reminders.
+/// When an appointment's reminder is due (`None`: its service sends none).
 pub fn reminder_at(a: &appointment::Model, s: &svc::Model) -> Option<DateTime<Utc>> {
     s.reminder_minutes
         .map(|m| a.starts_at - Duration::minutes(i64::from(m)))

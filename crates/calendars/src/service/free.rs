@@ -5,7 +5,7 @@ use super::offering;
 use crate::entity::resource::ResourceKind;
 use crate::entity::{exception, hold, offering as svc, resource};
 use crate::hours;
-use crate::slots::{self, Availability, Busy};
+use crate::slots::{self, Availability, Busy, Taken};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use kernel::auth::Actor;
@@ -118,11 +118,11 @@ pub(crate) fn by_kind(
     out
 }
 
-/// The free slots of a service between `from` and `to` (`CALENDARS_READ`): starts stepped by
-/// its interval from each window's start, within its notice and horizon, where one resource of
-/// every kind the service needs (one of `staff` when given) is within its hours and free with
-/// the service's buffers. Time zone errors, an end before the start and a range past
-/// [`MAX_RANGE_DAYS`] are `INVALID`.
+/// The free slots of a service from `from` until before `to` (`CALENDARS_READ`): starts
+/// stepped by its interval from each window's start of its staff (or of the first kind it needs),
+/// within its notice and horizon, where one resource of every kind the service needs (one of
+/// `staff` when given) is within its hours and free with the service's buffers. An end before
+/// the start, a range past [`MAX_RANGE_DAYS`] or outside 1970 to 2200 is `INVALID`.
 pub async fn slots(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -140,8 +140,25 @@ pub async fn slots(
     free_of(db, &s, from, to, staff, Utc::now()).await
 }
 
-/// `to` after `from`, at most [`MAX_RANGE_DAYS`] apart.
+/// The earliest instant a range may name.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()
+}
+
+/// The latest instant a range may name (1 January 2200).
+pub fn latest() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(7_258_118_400, 0).unwrap_or_default()
+}
+
+/// `to` after `from`, at most [`MAX_RANGE_DAYS`] apart, both between 1970 and 2200.
 pub fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Error> {
+    if from < earliest() || to > latest() {
+        return Err(Error::User(vec![UserError::new(
+            "from",
+            UserErrorCode::Invalid,
+            "a range lies between 1970 and 2200",
+        )]));
+    }
     if to <= from {
         return Err(Error::User(vec![UserError::new(
             "to",
@@ -186,37 +203,55 @@ pub(crate) async fn free_of(
     let resources: Vec<resource::Model> = groups.values().flatten().cloned().collect();
     let cal = Calendar::load(db, s.agency_id, &resources, from, to, None).await?;
     let rules = super::rules(s);
-    // For each kind, the starts at which some resource of it is free (and which staff).
-    let mut per_kind: Vec<BTreeMap<DateTime<Utc>, Vec<Uuid>>> = Vec::new();
-    for rs in groups.values() {
-        let mut starts: BTreeMap<DateTime<Utc>, Vec<Uuid>> = BTreeMap::new();
-        for r in rs {
-            let Some(av) = cal.avail.get(&r.id) else {
-                continue;
-            };
-            for t in slots::free(av, cal.busy(r.id), &rules, from, to, now, MAX_SLOTS * 4) {
-                starts.entry(t).or_default().push(r.id);
-            }
+    let taken: HashMap<Uuid, Taken> = resources
+        .iter()
+        .map(|r| (r.id, Taken::new(cal.busy(r.id))))
+        .collect();
+    // The grid comes from the staff (or the first kind the service needs); every other kind
+    // needs one resource within its hours and free at each start, wherever its windows begin.
+    let primary = if groups.contains_key("staff") {
+        "staff"
+    } else {
+        groups.keys().next().copied().unwrap_or("staff")
+    };
+    let mut starts: BTreeMap<DateTime<Utc>, Vec<Uuid>> = BTreeMap::new();
+    for r in groups.get(primary).into_iter().flatten() {
+        let Some(av) = cal.avail.get(&r.id) else {
+            continue;
+        };
+        for t in slots::free(av, cal.busy(r.id), &rules, from, to, now, MAX_SLOTS * 4) {
+            starts.entry(t).or_default().push(r.id);
         }
-        per_kind.push(starts);
     }
-    let staff_kind = groups.keys().position(|k| *k == "staff");
-    let (first, rest) = per_kind.split_first().expect("at least one kind");
+    let others: Vec<&Vec<resource::Model>> = groups
+        .iter()
+        .filter(|(k, _)| **k != primary)
+        .map(|(_, v)| v)
+        .collect();
     let mut out = Vec::new();
-    for (t, ids) in first {
+    for (t, ids) in starts {
         if out.len() >= MAX_SLOTS {
             break;
         }
-        if rest.iter().all(|k| k.contains_key(t)) {
-            let staff = match staff_kind {
-                Some(0) => ids.clone(),
-                Some(i) => per_kind[i].get(t).cloned().unwrap_or_default(),
-                None => Vec::new(),
-            };
+        let (held_from, held_to) = (
+            t - rules.buffer_before,
+            t + rules.duration + rules.buffer_after,
+        );
+        let served = others.iter().all(|rs| {
+            rs.iter().any(|r| {
+                cal.avail
+                    .get(&r.id)
+                    .is_some_and(|av| slots::fits_hours(av, &rules, t).is_ok())
+                    && !taken
+                        .get(&r.id)
+                        .is_some_and(|b| b.overlaps(held_from, held_to))
+            })
+        });
+        if served {
             out.push(Slot {
-                start: *t,
-                end: *t + rules.duration,
-                staff,
+                start: t,
+                end: t + rules.duration,
+                staff: if primary == "staff" { ids } else { Vec::new() },
             });
         }
     }

@@ -5,6 +5,7 @@
 pub mod appointment;
 pub mod free;
 pub mod offering;
+pub mod public;
 pub mod resource;
 
 use crate::entity::offering as svc;

@@ -284,6 +284,7 @@ pub async fn create(
         location_kind: Set(LocationKind::InPerson),
         location: Set(None),
         reminder_minutes: Set(Some(1_440)),
+        booking_token: Set(None),
         archived_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -307,6 +308,7 @@ pub async fn create(
     let count = svc::Entity::find()
         .filter(svc::Column::AgencyId.eq(at.agency_id))
         .filter(svc::Column::SubAccountId.eq(at.sub_account_id))
+        .filter(svc::Column::ArchivedAt.is_null())
         .count(db)
         .await?;
     if count >= MAX_SERVICES {
@@ -338,6 +340,9 @@ pub async fn update(
         agency_id: s.agency_id,
         sub_account_id: s.sub_account_id,
     };
+    // Changes of one service queue behind each other (PostgreSQL; SQLite serialises), so two
+    // replacements of its resources never both insert.
+    kernel::db::lock(db, &format!("calendar-service:{}", s.id)).await?;
     let mut errors = Vec::new();
     let mut m: svc::ActiveModel = s.into();
     check(&mut errors, &mut m, &f);

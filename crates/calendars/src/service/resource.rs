@@ -12,7 +12,7 @@ use kernel::id::new_uuid;
 use resource::ResourceKind;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -144,13 +144,16 @@ pub async fn create(
     let count = resource::Entity::find()
         .filter(resource::Column::AgencyId.eq(at.agency_id))
         .filter(resource::Column::SubAccountId.eq(at.sub_account_id))
+        .filter(resource::Column::ArchivedAt.is_null())
         .count(db)
         .await?;
     if count >= MAX_RESOURCES {
         errors.push(UserError::new(
             "input",
             UserErrorCode::LimitReached,
-            format!("a sub-account has at most {MAX_RESOURCES} bookable resources"),
+            format!(
+                "a sub-account has at most {MAX_RESOURCES} bookable resources (archived ones aside)"
+            ),
         ));
     }
     fail_if(errors)?;
@@ -263,7 +266,7 @@ pub async fn archive(
     Ok(r)
 }
 
-/// The resource's dated exceptions from `from` on (at most [`MAX_EXCEPTIONS`]), by date.
+/// The resource's dated exceptions from `from` on (the first [`MAX_EXCEPTIONS`]), by date.
 pub async fn exceptions(
     db: &impl ConnectionTrait,
     r: &resource::Model,
@@ -275,7 +278,10 @@ pub async fn exceptions(
     if let Some(f) = from {
         q = q.filter(exception::Column::Day.gte(f));
     }
-    Ok(q.order_by_asc(exception::Column::Day).all(db).await?)
+    Ok(q.order_by_asc(exception::Column::Day)
+        .limit(MAX_EXCEPTIONS)
+        .all(db)
+        .await?)
 }
 
 /// Sets a resource's hours on one local date (no window: closed that day), replacing its weekly
@@ -291,6 +297,18 @@ pub async fn set_exception(
         r.archived_at.is_none()
     })
     .await?;
+    if !(crate::service::free::earliest().date_naive()..crate::service::free::latest().date_naive())
+        .contains(&day)
+    {
+        return Err(Error::user(
+            "date",
+            UserErrorCode::Invalid,
+            "a date between 1970 and 2200",
+        ));
+    }
+    // Changes of one resource's exceptions queue behind each other (PostgreSQL; SQLite
+    // serialises), so two sets of one date never both insert.
+    kernel::db::lock(db, &format!("calendar-resource:{}", r.id)).await?;
     let existing = exception::Entity::find()
         .filter(exception::Column::AgencyId.eq(r.agency_id))
         .filter(exception::Column::ResourceId.eq(r.id))
@@ -319,13 +337,14 @@ pub async fn set_exception(
                 let n = exception::Entity::find()
                     .filter(exception::Column::AgencyId.eq(r.agency_id))
                     .filter(exception::Column::ResourceId.eq(r.id))
+                    .filter(exception::Column::Day.gte(Utc::now().date_naive()))
                     .count(db)
                     .await?;
                 if n >= MAX_EXCEPTIONS {
                     errors.push(UserError::new(
                         "day",
                         UserErrorCode::LimitReached,
-                        format!("a resource has at most {MAX_EXCEPTIONS} dated exceptions"),
+                        format!("a resource has at most {MAX_EXCEPTIONS} dated exceptions to come"),
                     ));
                 }
             }

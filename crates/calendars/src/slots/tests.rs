@@ -297,3 +297,21 @@ fn a_start_fits_hours_off_the_grid_and_not_across_a_window_end() {
         Ok(())
     );
 }
+
+#[test]
+fn taken_finds_overlaps_among_unsorted_and_nested_spans() {
+    let b = |s: &str, e: &str| Busy {
+        start: utc(s),
+        end: utc(e),
+    };
+    let taken = Taken::new(&[
+        b("2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z"),
+        b("2026-03-02T08:00:00Z", "2026-03-02T11:00:00Z"),
+        b("2026-03-02T09:00:00Z", "2026-03-02T09:30:00Z"),
+    ]);
+    assert!(taken.overlaps(utc("2026-03-02T10:30:00Z"), utc("2026-03-02T10:45:00Z")));
+    assert!(!taken.overlaps(utc("2026-03-02T11:00:00Z"), utc("2026-03-02T12:00:00Z")));
+    assert!(taken.overlaps(utc("2026-03-02T11:30:00Z"), utc("2026-03-02T12:01:00Z")));
+    assert!(!taken.overlaps(utc("2026-03-02T13:00:00Z"), utc("2026-03-02T14:00:00Z")));
+    assert!(!Taken::new(&[]).overlaps(utc("2026-03-02T13:00:00Z"), utc("2026-03-02T14:00:00Z")));
+}

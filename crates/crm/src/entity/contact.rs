@@ -18,6 +18,8 @@ kernel::stored_enum! {
         Api = "api",
         /// A referral.
         Referral = "referral",
+        /// A booking through a service's public booking page.
+        Booking = "booking",
         /// Anything else.
         Other = "other",
     }

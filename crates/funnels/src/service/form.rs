@@ -122,7 +122,7 @@ impl FormGuard {
     }
 
     fn check_ip(&self, ip: Option<IpAddr>) -> Result<(), Error> {
-        match ip.map(network) {
+        match ip.map(kernel::throttle::network) {
             Some(ip) => self.per_ip.check(&ip),
             None => Ok(()),
         }
@@ -130,19 +130,6 @@ impl FormGuard {
 
     fn check_form(&self, page_id: Uuid, key: &str) -> Result<(), Error> {
         self.per_form.check(&(page_id, key.to_owned()))
-    }
-}
-
-/// The address a sender is counted by: an IPv4 address, or an IPv6 address's /64 network (one
-/// subscriber's usual allocation, which hands out addresses by the billion).
-fn network(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            let mut o = v6.octets();
-            o[8..].fill(0);
-            IpAddr::V6(o.into())
-        }
-        v4 => v4,
     }
 }
 

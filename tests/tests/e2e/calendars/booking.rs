@@ -243,3 +243,82 @@ async fn a_moved_appointment_frees_its_old_time_and_a_cancelled_one_all_of_it() 
         .ok();
     assert_eq!(r.user_error_codes("appointmentCancel"), ["NOT_ALLOWED"]);
 }
+
+#[tokio::test]
+async fn rooms_open_off_the_staff_grid_still_give_slots_and_a_move_keeps_its_staff() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let ana = resource(
+        &app,
+        &w.owner,
+        &w.dental,
+        "STAFF",
+        "Ana",
+        "UTC",
+        every_day("09:00", "17:00"),
+    )
+    .await;
+    let zed = resource(
+        &app,
+        &w.owner,
+        &w.dental,
+        "STAFF",
+        "Zed",
+        "UTC",
+        every_day("09:00", "17:00"),
+    )
+    .await;
+    let room = resource(
+        &app,
+        &w.owner,
+        &w.dental,
+        "ROOM",
+        "Studio",
+        "UTC",
+        every_day("09:30", "17:30"),
+    )
+    .await;
+    let s = service(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "name": "Lesson", "durationMinutes": 60, "resourceIds": [ana, zed, room] }),
+    )
+    .await;
+    let nine = tomorrow_at(9);
+    let key = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%MZ").to_string();
+    let got = starts(&app, &w.owner, json!({ "s": s, "f": nine.to_rfc3339(), "t": (nine + Duration::hours(3)).to_rfc3339(), "z": "UTC" })).await;
+    // 09:00 is before the room opens; the staff's hours give the rest.
+    assert_eq!(
+        got,
+        [
+            key(nine + Duration::hours(1)),
+            key(nine + Duration::hours(2))
+        ]
+    );
+    let c = app
+        .create_contact(&w.owner, &w.dental, json!({ "firstName": "Cleo" }))
+        .await;
+    let r = book(&app, &w.owner, json!({ "serviceId": s, "contactId": c, "start": (nine + Duration::hours(1)).to_rfc3339(), "timeZone": "UTC", "resourceIds": [zed] })).await;
+    let id = r
+        .data("appointmentBook.appointment.id")
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = app
+        .gql(Some(&w.owner.access), "mutation($id: ID!, $s: DateTime!) { appointmentReschedule(id: $id, start: $s) { appointment { resources { id } } userErrors { code } } }", json!({ "id": id, "s": (nine + Duration::hours(3)).to_rfc3339() }))
+        .await
+        .ok();
+    let held: Vec<&str> = r
+        .data("appointmentReschedule.appointment.resources")
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert!(
+        held.contains(&zed.as_str()) && !held.contains(&ana.as_str()),
+        "{}",
+        r.body
+    );
+}

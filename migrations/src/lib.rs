@@ -39,6 +39,7 @@ mod m20261204_000030_media;
 mod m20261204_000031_funnel_tracking;
 mod m20261204_000032_media_thumbnails;
 mod m20261205_000033_calendars;
+mod m20261205_000034_referrals;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000031_funnel_tracking::Migration),
             Box::new(m20261204_000032_media_thumbnails::Migration),
             Box::new(m20261205_000033_calendars::Migration),
+            Box::new(m20261205_000034_referrals::Migration),
         ]
     }
 }

@@ -68,6 +68,7 @@ impl App {
             config.form_submissions_per_form,
         ));
         let bus = live::bus::Bus::start(&config, metrics.live_lag.clone());
+        let bookings = Arc::new(crate::booking::Limits::new(&config));
         let config = Arc::new(config);
         let live = live::LiveState::new(
             db.clone(),
@@ -96,7 +97,7 @@ impl App {
             visits,
             page_cache,
             media,
-            bookings: Arc::default(),
+            bookings,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;

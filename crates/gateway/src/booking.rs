@@ -9,8 +9,9 @@
 //!   a page on a host that is not one of the sub-account's embed domains.
 //!
 //! An unknown token, an archived service and a suspended or deleted tenant all answer the same
-//! `404`. Each client address (an IPv6 address by its /64) may read 120 pages and make 10
-//! bookings a minute (`429` with `Retry-After` past that). CORS: the layer asks
+//! `404`. Each client address (an IPv6 address by its /64) may read
+//! `CANOPY_PUBLIC_READS_PER_IP_PER_MIN` (120) pages and make `CANOPY_PUBLIC_WRITES_PER_IP_PER_MIN`
+//! (10) bookings or redemptions a minute (`429` with `Retry-After` past that). CORS: the layer asks
 //! [`origin_allowed`], which allows the service's sub-account's embed domains.
 
 use crate::AppState;
@@ -28,17 +29,20 @@ use std::net::{IpAddr, SocketAddr};
 /// Largest booking body read.
 pub const MAX_BODY: usize = 16 * 1024;
 
-/// The booking pages' rate limits, per client address.
+/// The public pages' rate limits (booking pages and referral links), per client address.
 pub struct Limits {
-    reads: PerMinute<IpAddr>,
-    books: PerMinute<IpAddr>,
+    /// Pages read.
+    pub(crate) reads: PerMinute<IpAddr>,
+    /// Bookings made and referral codes redeemed.
+    pub(crate) books: PerMinute<IpAddr>,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl Limits {
+    /// The limits the configuration sets.
+    pub fn new(config: &kernel::Config) -> Self {
         Self {
-            reads: PerMinute::new(120),
-            books: PerMinute::new(10),
+            reads: PerMinute::new(config.public_reads_per_ip),
+            books: PerMinute::new(config.public_writes_per_ip),
         }
     }
 }
@@ -51,7 +55,8 @@ fn request_id(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-fn json_response(status: StatusCode, body: Value) -> Response {
+/// A JSON answer that no cache keeps.
+pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -62,12 +67,20 @@ fn json_response(status: StatusCode, body: Value) -> Response {
     resp
 }
 
-fn refused(e: kernel::Error, headers: &HeaderMap) -> Response {
+/// The answer to a refused call of a public page: `userErrors` with `409` for a conflict (a
+/// slot taken, a code used up, expired or redeemed already) and `422` otherwise, under the key
+/// `done` (`booked`, `accepted`) set to false; `403` for a site that is not an embed domain; the
+/// refusal shape for everything else.
+pub(crate) fn refused(e: kernel::Error, headers: &HeaderMap, done: &str) -> Response {
+    use kernel::error::UserErrorCode as C;
     match e {
         kernel::Error::User(errors) => {
-            let taken = errors
-                .iter()
-                .any(|u| u.code == kernel::error::UserErrorCode::SlotTaken);
+            let conflict = errors.iter().any(|u| {
+                matches!(
+                    u.code,
+                    C::SlotTaken | C::UsedUp | C::Expired | C::AlreadyDone
+                )
+            });
             let list: Vec<Value> = errors
                 .iter()
                 .map(|u| {
@@ -78,33 +91,57 @@ fn refused(e: kernel::Error, headers: &HeaderMap) -> Response {
                     })
                 })
                 .collect();
+            let mut body = json!({
+                "userErrors": list,
+                "errors": [{
+                    "message": "not done: see userErrors",
+                    "extensions": { "code": "BAD_USER_INPUT" }
+                }],
+            });
+            body[done] = json!(false);
             json_response(
-                if taken {
+                if conflict {
                     StatusCode::CONFLICT
                 } else {
                     StatusCode::UNPROCESSABLE_ENTITY
                 },
-                json!({
-                    "booked": false,
-                    "userErrors": list,
-                    "errors": [{
-                        "message": "the booking was not made: see userErrors",
-                        "extensions": { "code": "BAD_USER_INPUT" }
-                    }],
-                }),
+                body,
             )
         }
         kernel::Error::Forbidden => live::wire::error_response(
             StatusCode::FORBIDDEN,
             live::wire::Media::Json,
-            "this site may not book here: add its domain to the sub-account's embed domains",
+            "this site may not call this page: add its domain to the sub-account's embed domains",
             "FORBIDDEN",
         ),
         other => live::wire::rejected(other, live::wire::Media::Json, &request_id(headers)),
     }
 }
 
-fn client(state: &AppState, headers: &HeaderMap, addr: Option<SocketAddr>) -> Option<IpAddr> {
+/// The body of a public page's `POST`: a JSON object of at most [`MAX_BODY`] bytes.
+pub(crate) async fn read_body(body: axum::body::Body) -> Result<Value, kernel::Error> {
+    let bytes: Bytes =
+        axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| kernel::Error::BadInput {
+                field: None,
+                message: format!("the body is at most {} KiB", MAX_BODY / 1024),
+            })?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(kernel::Error::BadInput {
+            field: None,
+            message: "the body must be a JSON object".into(),
+        }),
+    }
+}
+
+/// The client's address as the limits count it (an IPv6 address by its /64).
+pub(crate) fn client(
+    state: &AppState,
+    headers: &HeaderMap,
+    addr: Option<SocketAddr>,
+) -> Option<IpAddr> {
     addr.map(|a| kernel::throttle::network(crate::execute::client_ip(state, headers, a)))
 }
 
@@ -182,11 +219,12 @@ pub async fn page(
     .await;
     match done {
         Ok(body) => json_response(StatusCode::OK, body),
-        Err(e) => refused(e, &headers),
+        Err(e) => refused(e, &headers, "booked"),
     }
 }
 
-fn text(body: &Value, name: &str) -> Option<String> {
+/// A text field of a JSON body.
+pub(crate) fn text(body: &Value, name: &str) -> Option<String> {
     body.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
@@ -199,28 +237,14 @@ pub async fn book(
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
     let connected = parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
-    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    let body = match read_body(body).await {
         Ok(b) => b,
-        Err(_) => {
-            return refused(
-                kernel::Error::BadInput {
-                    field: None,
-                    message: format!("a booking's body is at most {} KiB", MAX_BODY / 1024),
-                },
-                &headers,
-            );
-        }
+        Err(e) => return refused(e, &headers, "booked"),
     };
     let done = async {
         if let Some(ip) = client(&state, &headers, connected.map(|c| c.0)) {
             state.bookings.books.check(&ip)?;
         }
-        let Ok(body @ Value::Object(_)) = serde_json::from_slice::<Value>(&body) else {
-            return Err(kernel::Error::BadInput {
-                field: None,
-                message: "the body must be a JSON object".into(),
-            });
-        };
         let start = match text(&body, "start") {
             Some(s) => Some(s.parse::<DateTime<Utc>>().map_err(|_| {
                 kernel::Error::user(
@@ -262,26 +286,42 @@ pub async fn book(
     .await;
     match done {
         Ok(body) => json_response(StatusCode::CREATED, body),
-        Err(e) => refused(e, &headers),
+        Err(e) => refused(e, &headers, "booked"),
     }
 }
 
-/// For CORS: whether a page on `origin` may call the booking page at `path` (`/book/<token>`):
-/// one of the service's sub-account's embed domains. `None` when `path` is not a booking page.
+/// For CORS: whether a page on `origin` may call the public page at `path` (`/book/<token>`, a
+/// booking page, or `/refer/<token>`, a referral link): one of the sub-account's embed domains.
+/// `None` when `path` is neither.
 pub async fn origin_allowed(state: &AppState, path: &str, origin: &HeaderValue) -> Option<bool> {
-    let token = path.strip_prefix("/book/")?;
+    let (booking, token) = match (path.strip_prefix("/book/"), path.strip_prefix("/refer/")) {
+        (Some(t), _) => (true, t),
+        (_, Some(t)) => (false, t),
+        _ => return None,
+    };
     let origin_host = funnels::service::site::origin_host(origin.to_str().ok()?);
     let checked = async {
         let txn = state.db.begin().await?;
-        let ok = match public::by_token(&txn, token).await? {
-            Some(s) => public::origin_allowed(&txn, &s, &origin_host).await?,
-            None => false,
+        let owner = if booking {
+            public::by_token(&txn, token)
+                .await?
+                .map(|s| (s.agency_id, s.sub_account_id))
+        } else {
+            referrals::service::redeem::by_token(&txn, token)
+                .await?
+                .map(|c| (c.agency_id, c.sub_account_id))
+        };
+        let ok = match owner {
+            Some((agency, sub)) if !origin_host.is_empty() => {
+                tenancy::service::embed_domain::allows(&txn, agency, sub, &origin_host).await?
+            }
+            _ => false,
         };
         txn.commit().await?;
         Ok::<_, kernel::Error>(ok)
     };
     Some(checked.await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e.operator_message(), "CORS check of a booking page failed");
+        tracing::warn!(error = %e.operator_message(), "CORS check of a public page failed");
         false
     }))
 }

@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/book/{token}",
             get(crate::booking::page).post(crate::booking::book),
+        )
+        .route(
+            "/refer/{token}",
+            get(crate::referral::page).post(crate::referral::redeem),
         );
     if config.graphiql {
         router = router

@@ -15,6 +15,7 @@ pub mod graphiql;
 pub mod http;
 pub mod media;
 pub mod metrics;
+pub mod referral;
 pub mod refusal;
 pub mod savepoint;
 pub mod schema;

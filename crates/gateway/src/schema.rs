@@ -14,6 +14,7 @@ use live::SubscriptionRoot;
 use live::activity::ActivityQuery;
 use live::notifications::{NotificationMutation, NotificationQuery};
 use media::{MediaMutation, MediaQuery};
+use referrals::{ReferralsMutation, ReferralsQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 use webhooks::{WebhooksMutation, WebhooksQuery};
 
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     FunnelsQuery,
     MediaQuery,
     CalendarsQuery,
+    ReferralsQuery,
     JobsQuery,
     WebhooksQuery,
 );
@@ -56,6 +58,7 @@ pub struct MutationRoot(
     FunnelsMutation,
     MediaMutation,
     CalendarsMutation,
+    ReferralsMutation,
     JobsMutation,
     WebhooksMutation,
 );

@@ -36,6 +36,7 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         kanban::TENANT_TABLES,
         media::TENANT_TABLES,
         calendars::TENANT_TABLES,
+        referrals::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
         mail::TENANT_TABLES,

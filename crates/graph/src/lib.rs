@@ -109,6 +109,8 @@ pub enum Node {
     CalendarService(calendars::CalendarService),
     /// A booked appointment.
     Appointment(calendars::Appointment),
+    /// A contact's referral code.
+    ReferralCode(referrals::ReferralCode),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -250,6 +252,9 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::Appointment => Ok(Node::Appointment(calendars::Appointment(
             calendars::service::appointment::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::ReferralCode => Ok(Node::ReferralCode(referrals::ReferralCode(
+            referrals::service::code::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

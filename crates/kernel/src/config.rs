@@ -87,6 +87,23 @@ pub struct Config {
     )]
     pub form_submissions_per_ip: u32,
 
+    /// Bookings and referral redemptions one client address (an IPv6 address by its /64) may
+    /// send to the public pages a minute (per replica).
+    #[arg(
+        long,
+        env = "CANOPY_PUBLIC_WRITES_PER_IP_PER_MIN",
+        default_value_t = 10
+    )]
+    pub public_writes_per_ip: u32,
+
+    /// Booking pages and referral links one client address may read a minute (per replica).
+    #[arg(
+        long,
+        env = "CANOPY_PUBLIC_READS_PER_IP_PER_MIN",
+        default_value_t = 120
+    )]
+    pub public_reads_per_ip: u32,
+
     /// Submissions accepted per form per minute, from everyone (bursts up to this many).
     #[arg(
         long,

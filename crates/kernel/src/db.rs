@@ -220,6 +220,8 @@ pub enum Opening {
     MediaToken(String),
     /// The calendar service with this public booking token (`app.booking_token`).
     BookingToken(String),
+    /// The referral code with this public link token (`app.referral_token`).
+    ReferralToken(String),
 }
 
 /// Opens what [`Opening`] names for the rest of the transaction (one statement).
@@ -241,6 +243,7 @@ pub async fn open(db: &impl ConnectionTrait, opening: Opening) -> Result<(), Err
         Opening::SiteHost(h) => ("SELECT set_config('app.site_host', $1, true)", h),
         Opening::MediaToken(t) => ("SELECT set_config('app.media_token', $1, true)", t),
         Opening::BookingToken(t) => ("SELECT set_config('app.booking_token', $1, true)", t),
+        Opening::ReferralToken(t) => ("SELECT set_config('app.referral_token', $1, true)", t),
     };
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,

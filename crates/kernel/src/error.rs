@@ -82,6 +82,10 @@ pub enum UserErrorCode {
     /// The time asked for cannot be booked: outside the hours of whom or what it needs, inside
     /// the service's minimum notice, or past its booking horizon.
     SlotUnavailable,
+    /// Its time is over (a referral code past its expiry).
+    Expired,
+    /// It was used as often as it may be (a referral code at its most uses).
+    UsedUp,
 }
 
 /// A problem with the input that a person can fix, returned in a payload's `userErrors`.

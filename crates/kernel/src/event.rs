@@ -235,6 +235,13 @@ event_types! {
     PipelineArchived = "pipeline.archived",
     /// `pipeline.unarchived`
     PipelineUnarchived = "pipeline.unarchived",
+    /// `referral_code.created`
+    ReferralCodeCreated = "referral_code.created",
+    /// `referral_code.updated`
+    ReferralCodeUpdated = "referral_code.updated",
+    /// `referral_code.redeemed`: a lead redeemed it (the payload names the lead and the
+    /// referrer).
+    ReferralRedeemed = "referral_code.redeemed",
     /// `reseller.created`
     ResellerCreated = "reseller.created",
     /// `reseller.updated`
@@ -465,9 +472,8 @@ fn row(actor: &Actor, event: NewEvent, id: Uuid) -> entity::ActiveModel {
 pub fn subject_read_permission(subject_type: &str) -> Option<crate::auth::Permission> {
     use crate::auth::Permission;
     Some(match subject_type {
-        "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" | "FormSubmission" => {
-            Permission::ContactsRead
-        }
+        "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" | "FormSubmission"
+        | "ReferralCode" => Permission::ContactsRead,
         "Pipeline" | "Lane" | "Ticket" | "TicketNote" | "Task" | "TaskGroup" | "TaskCategory"
         | "ChecklistItem" | "TaskComment" | "TaskAttachment" | "TaskReminder" | "IdeaBoard"
         | "Idea" | "WorkspaceLink" => Permission::PipelinesRead,

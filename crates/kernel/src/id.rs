@@ -94,11 +94,13 @@ pub enum NodeKind {
     CalendarService,
     /// A booked appointment.
     Appointment,
+    /// A contact's referral code.
+    ReferralCode,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 44] = [
+    pub const ALL: [NodeKind; 45] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -143,6 +145,7 @@ impl NodeKind {
         NodeKind::CalendarResource,
         NodeKind::CalendarService,
         NodeKind::Appointment,
+        NodeKind::ReferralCode,
     ];
 
     /// The id prefix of this kind.
@@ -192,6 +195,7 @@ impl NodeKind {
             NodeKind::CalendarResource => "clr",
             NodeKind::CalendarService => "cls",
             NodeKind::Appointment => "apt",
+            NodeKind::ReferralCode => "rfc",
         }
     }
 
@@ -247,6 +251,7 @@ impl NodeKind {
             NodeKind::CalendarResource => "CalendarResource",
             NodeKind::CalendarService => "CalendarService",
             NodeKind::Appointment => "Appointment",
+            NodeKind::ReferralCode => "ReferralCode",
         }
     }
 

@@ -445,6 +445,8 @@ async fn foreign_ids_are_not_found_everywhere() {
     // A bookable staff member, a service and an appointment of the victim's sub-account.
     let (v1_calendar_resource, v1_calendar_service, v1_appointment) =
         crate::calendars::booked(&app, &victim_owner, &v1).await;
+    // A referral code of a contact of the victim's sub-account.
+    let (v1_referral_code, _) = crate::referrals::code(&app, &victim_owner, &v1, json!({})).await;
     // A form submission to the victim's funnel (written as the public endpoint would: the
     // forms' own tests post them; here only its id matters).
     let v1_submission = {
@@ -558,6 +560,7 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_calendar_resource,
         &v1_calendar_service,
         &v1_appointment,
+        &v1_referral_code,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

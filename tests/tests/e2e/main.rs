@@ -29,6 +29,7 @@ mod notifications;
 mod purge;
 mod ranks;
 mod readme;
+mod referrals;
 mod reminders;
 mod resellers;
 mod retention;

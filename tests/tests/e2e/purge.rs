@@ -81,6 +81,16 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
     .await;
     // Calendars: a staff member with a dated exception, a service, an appointment (its holds).
     let (staff_resource, _, _) = crate::calendars::booked(app, owner, sub).await;
+    // Referrals: a code, redeemed once through its link.
+    let (_, link) = crate::referrals::code(app, owner, sub, json!({})).await;
+    let redeemed = app
+        .http
+        .post(format!("{}{link}", app.url))
+        .json(&json!({ "firstName": "Lena", "email": format!("lena-{tag}@purge.test") }))
+        .send()
+        .await
+        .expect("redeem");
+    assert_eq!(redeemed.status(), 201);
     q(
         "mutation($r: ID!) { x: calendarExceptionSet(resourceId: $r, date: \"2099-12-24\", windows: []) { userErrors { code } } }",
         json!({ "r": staff_resource }),
@@ -153,9 +163,10 @@ async fn rows_of(app: &TestApp, agency: Uuid) -> BTreeMap<String, i64> {
     rows
 }
 
-/// Waits until `agency` has `attempts` logged webhook attempts (three per populated
-/// sub-account: its contact, the form's contact and the appointment's contact) and no job ready
-/// or running (so nothing is written for it after the counts are taken).
+/// Waits until `agency` has `attempts` logged webhook attempts (five per populated
+/// sub-account, one per `contact.created`: its contact, the form's, the appointment's, a
+/// referrer and their lead) and no job ready or running (so nothing is written for it after the
+/// counts are taken).
 async fn settle(app: &TestApp, agency: Uuid, expected: i64) {
     for _ in 0..800 {
         let attempts = app
@@ -230,7 +241,7 @@ async fn a_deleted_agency_goes_with_every_row_and_its_neighbour_keeps_all() {
             .to_owned();
         let sub = app.sub_account(&owner, &agency, "One").await;
         populate(&app, &owner, &sub, &rx, name).await;
-        settle(&app, uuid(&agency), 3).await;
+        settle(&app, uuid(&agency), 5).await;
         agencies.push((agency, owner));
     }
     let (victim, neighbour) = (uuid(&agencies[0].0), uuid(&agencies[1].0));
@@ -301,7 +312,7 @@ async fn a_deleted_sub_account_goes_with_its_rows_and_its_sibling_keeps_all() {
     populate(&app, &w.owner, &w.dental, &rx, "dental").await;
     populate(&app, &w.owner, &w.gardens, &rx, "gardens").await;
     let agency = uuid(&w.agency);
-    settle(&app, agency, 6).await;
+    settle(&app, agency, 10).await;
     let (dental, gardens) = (uuid(&w.dental), uuid(&w.gardens));
     let of = |sub: Uuid| {
         let app = &app;

@@ -142,7 +142,7 @@ async fn the_runtime_role_sees_only_its_tenant() {
 
 /// The unique keys of tenant tables that do not include `agency_id`, each for a reason
 /// ARCHITECTURE.md gives ("Keys without agency_id").
-const KEYS_WITHOUT_AGENCY: [&str; 17] = [
+const KEYS_WITHOUT_AGENCY: [&str; 18] = [
     "api_keys_pkey",
     "api_keys_prefix_key",
     "calendar_services_booking_token",
@@ -158,6 +158,7 @@ const KEYS_WITHOUT_AGENCY: [&str; 17] = [
     "memberships_pkey",
     "memberships_user_scope",
     "notifications_pkey",
+    "referral_codes_token",
     "reseller_credit_entries_pkey",
     "sub_accounts_id",
 ];

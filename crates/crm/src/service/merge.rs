@@ -31,6 +31,8 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("contact_consents", "contact_id"),
     ("form_submissions", "contact_id"),
     ("appointments", "contact_id"),
+    ("referral_codes", "contact_id"),
+    ("referral_redemptions", "contact_id"),
 ];
 
 /// Why contacts look like duplicates.

@@ -232,3 +232,29 @@ async fn an_unknown_closed_or_offline_page_is_the_same_not_found() {
     assert_eq!(get(&app, fresh).await.0, 200);
     assert_eq!(app.count("contacts WHERE source = 'booking'").await, 0);
 }
+
+#[tokio::test]
+async fn a_client_past_its_bookings_a_minute_waits() {
+    let app = tests::spawn_app_with(|c| c.public_writes_per_ip = 2).await;
+    let w = app.world().await;
+    let (path, _, _) = bookable(&app, &w.owner, &w.dental).await;
+    let start = (Utc::now() + Duration::days(2)).to_rfc3339();
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let resp = app
+            .http
+            .post(format!("{}{path}", app.url))
+            .json(
+                &json!({ "start": start, "firstName": "A", "email": format!("a{i}@visitor.test") }),
+            )
+            .send()
+            .await
+            .expect("post");
+        statuses.push((
+            resp.status().as_u16(),
+            resp.headers().get("retry-after").is_some(),
+        ));
+    }
+    // The second loses the slot to the first; the third is not looked at.
+    assert_eq!(statuses, [(201, false), (409, false), (429, true)]);
+}

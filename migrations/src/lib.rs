@@ -40,6 +40,7 @@ mod m20261204_000031_funnel_tracking;
 mod m20261204_000032_media_thumbnails;
 mod m20261205_000033_calendars;
 mod m20261205_000034_referrals;
+mod m20261205_000035_reviews;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000032_media_thumbnails::Migration),
             Box::new(m20261205_000033_calendars::Migration),
             Box::new(m20261205_000034_referrals::Migration),
+            Box::new(m20261205_000035_reviews::Migration),
         ]
     }
 }

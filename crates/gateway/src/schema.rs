@@ -15,6 +15,7 @@ use live::activity::ActivityQuery;
 use live::notifications::{NotificationMutation, NotificationQuery};
 use media::{MediaMutation, MediaQuery};
 use referrals::{ReferralsMutation, ReferralsQuery};
+use reviews::{ReviewsMutation, ReviewsQuery};
 use tenancy::{TenancyMutation, TenancyQuery};
 use webhooks::{WebhooksMutation, WebhooksQuery};
 
@@ -43,6 +44,7 @@ pub struct QueryRoot(
     MediaQuery,
     CalendarsQuery,
     ReferralsQuery,
+    ReviewsQuery,
     JobsQuery,
     WebhooksQuery,
 );
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     MediaMutation,
     CalendarsMutation,
     ReferralsMutation,
+    ReviewsMutation,
     JobsMutation,
     WebhooksMutation,
 );

@@ -37,6 +37,7 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         media::TENANT_TABLES,
         calendars::TENANT_TABLES,
         referrals::TENANT_TABLES,
+        reviews::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
         mail::TENANT_TABLES,

@@ -111,6 +111,8 @@ pub enum Node {
     Appointment(calendars::Appointment),
     /// A contact's referral code.
     ReferralCode(referrals::ReferralCode),
+    /// A review asked of a contact, or recorded.
+    Review(reviews::Review),
 }
 
 /// The object graph's queries: `node` and `nodes`.
@@ -255,6 +257,9 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::ReferralCode => Ok(Node::ReferralCode(referrals::ReferralCode(
             referrals::service::code::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
+        NodeKind::Review => Ok(Node::Review(reviews::Review(
+            reviews::service::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
         _ => Err(Error::NotFound),
     }

@@ -256,6 +256,14 @@ event_types! {
     ResellerRestored = "reseller.restored",
     /// `reseller.wallet_credited`
     ResellerWalletCredited = "reseller.wallet_credited",
+    /// `review.requested`: a contact was asked for a review.
+    ReviewRequested = "review.requested",
+    /// `review.completed`: a review was recorded (the payload has its rating).
+    ReviewCompleted = "review.completed",
+    /// `review.verified`
+    ReviewVerified = "review.verified",
+    /// `review.replied`
+    ReviewReplied = "review.replied",
     /// `segment.created`
     SegmentCreated = "segment.created",
     /// `segment.updated`
@@ -473,7 +481,7 @@ pub fn subject_read_permission(subject_type: &str) -> Option<crate::auth::Permis
     use crate::auth::Permission;
     Some(match subject_type {
         "Contact" | "Tag" | "CustomField" | "Segment" | "Activity" | "FormSubmission"
-        | "ReferralCode" => Permission::ContactsRead,
+        | "ReferralCode" | "Review" => Permission::ContactsRead,
         "Pipeline" | "Lane" | "Ticket" | "TicketNote" | "Task" | "TaskGroup" | "TaskCategory"
         | "ChecklistItem" | "TaskComment" | "TaskAttachment" | "TaskReminder" | "IdeaBoard"
         | "Idea" | "WorkspaceLink" => Permission::PipelinesRead,

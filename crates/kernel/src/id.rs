@@ -96,11 +96,13 @@ pub enum NodeKind {
     Appointment,
     /// A contact's referral code.
     ReferralCode,
+    /// A review asked of a contact, or recorded.
+    Review,
 }
 
 impl NodeKind {
     /// Every kind, for lookups by prefix.
-    pub const ALL: [NodeKind; 45] = [
+    pub const ALL: [NodeKind; 46] = [
         NodeKind::Platform,
         NodeKind::Reseller,
         NodeKind::Agency,
@@ -146,6 +148,7 @@ impl NodeKind {
         NodeKind::CalendarService,
         NodeKind::Appointment,
         NodeKind::ReferralCode,
+        NodeKind::Review,
     ];
 
     /// The id prefix of this kind.
@@ -196,6 +199,7 @@ impl NodeKind {
             NodeKind::CalendarService => "cls",
             NodeKind::Appointment => "apt",
             NodeKind::ReferralCode => "rfc",
+            NodeKind::Review => "rvw",
         }
     }
 
@@ -252,6 +256,7 @@ impl NodeKind {
             NodeKind::CalendarService => "CalendarService",
             NodeKind::Appointment => "Appointment",
             NodeKind::ReferralCode => "ReferralCode",
+            NodeKind::Review => "Review",
         }
     }
 

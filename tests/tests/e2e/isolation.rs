@@ -447,6 +447,9 @@ async fn foreign_ids_are_not_found_everywhere() {
         crate::calendars::booked(&app, &victim_owner, &v1).await;
     // A referral code of a contact of the victim's sub-account.
     let (v1_referral_code, _) = crate::referrals::code(&app, &victim_owner, &v1, json!({})).await;
+    // A review asked of a contact of the victim's sub-account.
+    let v1_review =
+        crate::reviews::requested(&app, &victim_owner, &v1, "reviewer@victim.test").await;
     // A form submission to the victim's funnel (written as the public endpoint would: the
     // forms' own tests post them; here only its id matters).
     let v1_submission = {
@@ -561,6 +564,7 @@ async fn foreign_ids_are_not_found_everywhere() {
         &v1_calendar_service,
         &v1_appointment,
         &v1_referral_code,
+        &v1_review,
     ];
     all.extend(v1_workspace.iter());
     assert_every_kind_has_a_victim(&all);

@@ -33,6 +33,7 @@ mod referrals;
 mod reminders;
 mod resellers;
 mod retention;
+mod reviews;
 mod rls;
 mod scale;
 mod schema;

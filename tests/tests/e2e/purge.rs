@@ -81,6 +81,8 @@ async fn populate(app: &TestApp, owner: &Session, sub: &str, rx: &Receiver, tag:
     .await;
     // Calendars: a staff member with a dated exception, a service, an appointment (its holds).
     let (staff_resource, _, _) = crate::calendars::booked(app, owner, sub).await;
+    // A review asked for.
+    crate::reviews::requested(app, owner, sub, &format!("reviewer-{tag}@purge.test")).await;
     // Referrals: a code, redeemed once through its link.
     let (_, link) = crate::referrals::code(app, owner, sub, json!({})).await;
     let redeemed = app
@@ -163,9 +165,9 @@ async fn rows_of(app: &TestApp, agency: Uuid) -> BTreeMap<String, i64> {
     rows
 }
 
-/// Waits until `agency` has `attempts` logged webhook attempts (five per populated
+/// Waits until `agency` has `attempts` logged webhook attempts (six per populated
 /// sub-account, one per `contact.created`: its contact, the form's, the appointment's, a
-/// referrer and their lead) and no job ready or running (so nothing is written for it after the
+/// referrer, their lead and a reviewer) and no job ready or running (so nothing is written for it after the
 /// counts are taken).
 async fn settle(app: &TestApp, agency: Uuid, expected: i64) {
     for _ in 0..800 {
@@ -241,7 +243,7 @@ async fn a_deleted_agency_goes_with_every_row_and_its_neighbour_keeps_all() {
             .to_owned();
         let sub = app.sub_account(&owner, &agency, "One").await;
         populate(&app, &owner, &sub, &rx, name).await;
-        settle(&app, uuid(&agency), 5).await;
+        settle(&app, uuid(&agency), 6).await;
         agencies.push((agency, owner));
     }
     let (victim, neighbour) = (uuid(&agencies[0].0), uuid(&agencies[1].0));
@@ -312,7 +314,7 @@ async fn a_deleted_sub_account_goes_with_its_rows_and_its_sibling_keeps_all() {
     populate(&app, &w.owner, &w.dental, &rx, "dental").await;
     populate(&app, &w.owner, &w.gardens, &rx, "gardens").await;
     let agency = uuid(&w.agency);
-    settle(&app, agency, 10).await;
+    settle(&app, agency, 12).await;
     let (dental, gardens) = (uuid(&w.dental), uuid(&w.gardens));
     let of = |sub: Uuid| {
         let app = &app;

@@ -33,6 +33,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("appointments", "contact_id"),
     ("referral_codes", "contact_id"),
     ("referral_redemptions", "contact_id"),
+    ("reviews", "contact_id"),
 ];
 
 /// Why contacts look like duplicates.

@@ -6,7 +6,8 @@
 //! - `POST /book/<token>` with a JSON body `{"start", "timeZone", "firstName", "lastName",
 //!   "email", "phone", "notes"}`: books it. `201` with the appointment's times; `409` when the
 //!   slot was taken (`SLOT_TAKEN`), `422` for other problems, both with `userErrors`; `403` from
-//!   a page on a host that is not one of the sub-account's embed domains.
+//!   a page on a host that is not one of the sub-account's embed domains; `400` for a body that
+//!   is not a JSON object, `413` for one over 16 KiB.
 //!
 //! An unknown token, an archived service and a suspended or deleted tenant all answer the same
 //! `404`. Each client address (an IPv6 address by its /64) may read
@@ -15,7 +16,6 @@
 //! [`origin_allowed`], which allows the service's sub-account's embed domains.
 
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -118,21 +118,25 @@ pub(crate) fn refused(e: kernel::Error, headers: &HeaderMap, done: &str) -> Resp
     }
 }
 
-/// The body of a public page's `POST`: a JSON object of at most [`MAX_BODY`] bytes.
-pub(crate) async fn read_body(body: axum::body::Body) -> Result<Value, kernel::Error> {
-    let bytes: Bytes =
-        axum::body::to_bytes(body, MAX_BODY)
-            .await
-            .map_err(|_| kernel::Error::BadInput {
-                field: None,
-                message: format!("the body is at most {} KiB", MAX_BODY / 1024),
-            })?;
+/// The body of a public page's `POST`: a JSON object of at most [`MAX_BODY`] bytes; `413`
+/// past that, `400` when it is not a JSON object.
+pub(crate) async fn read_body(body: axum::body::Body) -> Result<Value, Response> {
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return Err(live::wire::error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            live::wire::Media::Json,
+            &format!("the body is at most {} KiB", MAX_BODY / 1024),
+            "BAD_USER_INPUT",
+        ));
+    };
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(kernel::Error::BadInput {
-            field: None,
-            message: "the body must be a JSON object".into(),
-        }),
+        _ => Err(live::wire::error_response(
+            StatusCode::BAD_REQUEST,
+            live::wire::Media::Json,
+            "the body must be a JSON object",
+            "BAD_USER_INPUT",
+        )),
     }
 }
 
@@ -181,7 +185,15 @@ pub async fn page(
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         let from = instant(&pairs, "from")?.unwrap_or_else(Utc::now);
-        let to = instant(&pairs, "to")?.unwrap_or(from + Duration::days(7));
+        let to = match instant(&pairs, "to")? {
+            Some(t) => t,
+            None => from
+                .checked_add_signed(Duration::days(7))
+                .ok_or_else(|| kernel::Error::BadInput {
+                    field: Some("from".into()),
+                    message: "a range lies between 1970 and 2200".into(),
+                })?,
+        };
         let zone_name = param(&pairs, "timeZone").unwrap_or("UTC");
         let zone: chrono_tz::Tz = zone_name.parse().map_err(|_| kernel::Error::BadInput {
             field: Some("timeZone".into()),
@@ -237,14 +249,16 @@ pub async fn book(
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
     let connected = parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
+    if let Some(ip) = client(&state, &headers, connected.map(|c| c.0))
+        && let Err(e) = state.bookings.books.check(&ip)
+    {
+        return refused(e, &headers, "booked");
+    }
     let body = match read_body(body).await {
         Ok(b) => b,
-        Err(e) => return refused(e, &headers, "booked"),
+        Err(resp) => return resp,
     };
     let done = async {
-        if let Some(ip) = client(&state, &headers, connected.map(|c| c.0)) {
-            state.bookings.books.check(&ip)?;
-        }
         let start = match text(&body, "start") {
             Some(s) => Some(s.parse::<DateTime<Utc>>().map_err(|_| {
                 kernel::Error::user(
@@ -292,13 +306,22 @@ pub async fn book(
 
 /// For CORS: whether a page on `origin` may call the public page at `path` (`/book/<token>`, a
 /// booking page, or `/refer/<token>`, a referral link): one of the sub-account's embed domains.
-/// `None` when `path` is neither.
-pub async fn origin_allowed(state: &AppState, path: &str, origin: &HeaderValue) -> Option<bool> {
+/// `None` when `path` is neither. The lookup spends the client's read budget like a `GET` (a
+/// preflight never reaches the handlers); past it the answer is no.
+pub async fn origin_allowed(
+    state: &AppState,
+    path: &str,
+    origin: &HeaderValue,
+    client: Option<IpAddr>,
+) -> Option<bool> {
     let (booking, token) = match (path.strip_prefix("/book/"), path.strip_prefix("/refer/")) {
         (Some(t), _) => (true, t),
         (_, Some(t)) => (false, t),
         _ => return None,
     };
+    if client.is_some_and(|ip| state.bookings.reads.check(&ip).is_err()) {
+        return Some(false);
+    }
     let origin_host = funnels::service::site::origin_host(origin.to_str().ok()?);
     let checked = async {
         let txn = state.db.begin().await?;

@@ -72,8 +72,15 @@ pub fn router(state: AppState) -> Router {
                 .map(str::to_owned);
             let path = parts.uri.path().to_owned();
             let listed = origins.contains(&origin);
+            let client = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0);
+            let client = crate::booking::client(&state, &parts.headers, client);
             async move {
-                if let Some(ok) = crate::booking::origin_allowed(&state, &path, &origin).await {
+                if let Some(ok) =
+                    crate::booking::origin_allowed(&state, &path, &origin, client).await
+                {
                     return ok || listed;
                 }
                 match host {

@@ -4,9 +4,11 @@
 //! - `GET /refer/<token>`: the code, its offer and whether it can be redeemed, as JSON.
 //! - `POST /refer/<token>` with a JSON body `{"firstName", "lastName", "email", "phone"}`: the
 //!   visitor redeems it and becomes a lead attributed to the referrer. `201`; `409` when it is
-//!   used up, expired or redeemed by them already, `422` for other problems, both with
-//!   `userErrors`; `403` from a page on a host that is not one of the sub-account's embed
-//!   domains.
+//!   used up or expired, `422` for other problems, both with `userErrors`; `403` from a page on a
+//!   host that is not one of the sub-account's embed domains; `400` for a body that is not a
+//!   JSON object, `413` for one over 16 KiB. A visitor who is the referrer, or who redeemed the
+//!   code before, gets the same `201` as anyone (and nothing is counted), so the link tells no
+//!   one whose address is whose.
 //!
 //! An unknown token and a suspended or deleted tenant answer the same `404`. The limits and the
 //! CORS answer are the booking pages' (`crate::booking`).
@@ -66,14 +68,16 @@ pub async fn redeem(
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
     let connected = parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
+    if let Some(ip) = client(&state, &headers, connected.map(|c| c.0))
+        && let Err(e) = state.bookings.books.check(&ip)
+    {
+        return refused(e, &headers, "accepted");
+    }
     let body = match read_body(body).await {
         Ok(b) => b,
-        Err(e) => return refused(e, &headers, "accepted"),
+        Err(resp) => return resp,
     };
     let done = async {
-        if let Some(ip) = client(&state, &headers, connected.map(|c| c.0)) {
-            state.bookings.books.check(&ip)?;
-        }
         let visitor = Visitor {
             first_name: text(&body, "firstName"),
             last_name: text(&body, "lastName"),

@@ -21,6 +21,9 @@ use uuid::Uuid;
 
 /// Most reviews one list returns.
 pub const MAX_LIST: u64 = 500;
+/// Most reviews the stats count in one answer (a bound on the read until the analytics roll-ups
+/// replace it).
+pub const MAX_STATS_ROWS: u64 = 200_000;
 /// The longest period the stats cover.
 pub const MAX_STATS_DAYS: i64 = 731;
 
@@ -32,7 +35,7 @@ pub struct NewRequest {
     pub contact_id: Uuid,
     /// Where to review.
     pub platform: ReviewPlatform,
-    /// The page to write the review on (`https://`).
+    /// The page to write the review on (an http(s) address).
     pub review_url: String,
     /// The message (the link is added below it).
     pub message: String,
@@ -82,6 +85,21 @@ fn check_text(errors: &mut Vec<UserError>, field: &str, text: &str, max: usize) 
         ));
     }
     t.to_owned()
+}
+
+/// A review the actor may change, read again under its lock: changes of one review queue
+/// behind each other (PostgreSQL; SQLite serialises writers), so two completions never both win.
+async fn locked(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<review::Model, Error> {
+    let r = guard::load::<review::Entity>(db, actor, id, Access::Write).await?;
+    kernel::db::lock(db, &format!("review:{}", r.id)).await?;
+    review::Entity::find_by_id((r.agency_id, r.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// A review the actor may read.
@@ -191,7 +209,7 @@ pub async fn record(
         .map(|u| check_url(&mut errors, "input.reviewUrl", u));
     let now = Utc::now();
     if let Some(id) = n.request_id {
-        let r = guard::load::<review::Entity>(db, actor, id, Access::Write).await?;
+        let r = locked(db, actor, id).await?;
         if r.status != ReviewStatus::Requested {
             errors.push(UserError::new(
                 "id",
@@ -278,7 +296,7 @@ pub async fn verify(
     actor: &Actor,
     id: Uuid,
 ) -> Result<review::Model, Error> {
-    let r = guard::load::<review::Entity>(db, actor, id, Access::Write).await?;
+    let r = locked(db, actor, id).await?;
     match r.status {
         ReviewStatus::Requested => {
             return Err(Error::user(
@@ -311,7 +329,7 @@ pub async fn reply(
     id: Uuid,
     text: &str,
 ) -> Result<review::Model, Error> {
-    let r = guard::load::<review::Entity>(db, actor, id, Access::Write).await?;
+    let r = locked(db, actor, id).await?;
     let mut errors = Vec::new();
     let text = check_text(&mut errors, "reply", text, 5_000);
     if r.status == ReviewStatus::Requested {
@@ -392,7 +410,7 @@ pub struct Stat {
 
 /// The count and average rating of a sub-account's completed (and verified) reviews per
 /// platform and period, from `from` until before `to` (at most [`MAX_STATS_DAYS`]), by period
-/// and platform.
+/// and platform; at most [`MAX_STATS_ROWS`] reviews are counted.
 pub async fn stats(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -418,6 +436,7 @@ pub async fn stats(
         .filter(review::Column::SubAccountId.eq(at.sub_account_id))
         .filter(review::Column::CompletedAt.gte(from))
         .filter(review::Column::CompletedAt.lt(to))
+        .limit(MAX_STATS_ROWS)
         .into_tuple()
         .all(db)
         .await?;

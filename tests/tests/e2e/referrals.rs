@@ -187,3 +187,54 @@ async fn codes_are_unique_per_sub_account_and_redeemed_once_by_others_until_they
         .expect("get");
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn the_link_tells_no_one_who_is_who_and_dies_with_its_referrer() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let (id, link) = code(&app, &w.owner, &w.dental, json!({ "maxUses": 5 })).await;
+    let post = |email: String| {
+        let req = app
+            .http
+            .post(format!("{}{link}", app.url))
+            .json(&json!({ "firstName": "Pat", "email": email }));
+        async move { req.send().await.expect("post").status().as_u16() }
+    };
+    assert_eq!(post("pat@visitor.test".into()).await, 201);
+    // The same lead again, and the referrer themselves: the same answer, and nothing counted.
+    assert_eq!(post("pat@visitor.test".into()).await, 201);
+    let r = app
+        .gql(Some(&w.owner.access), "query($id: ID!) { node(id: $id) { ... on ReferralCode { timesUsed contact { id email } } } }", json!({ "id": id }))
+        .await
+        .ok();
+    let referrer_email = r
+        .data("node.contact.email")
+        .as_str()
+        .expect("email")
+        .to_owned();
+    assert_eq!(post(referrer_email).await, 201);
+    let r = app
+        .gql(Some(&w.owner.access), "query($id: ID!) { node(id: $id) { ... on ReferralCode { timesUsed contact { id } } } }", json!({ "id": id }))
+        .await
+        .ok();
+    assert_eq!(r.data("node.timesUsed"), 1);
+    // A deleted referrer's link is gone.
+    let referrer = r.data("node.contact.id").as_str().expect("id").to_owned();
+    app.gql(
+        Some(&w.owner.access),
+        "mutation($id: ID!) { contactDelete(id: $id) { userErrors { code } } }",
+        json!({ "id": referrer }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.http
+            .get(format!("{}{link}", app.url))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    assert_eq!(post("late@visitor.test".into()).await, 404);
+}

@@ -342,7 +342,7 @@ pub async fn set_exception(
                     .await?;
                 if n >= MAX_EXCEPTIONS {
                     errors.push(UserError::new(
-                        "day",
+                        "date",
                         UserErrorCode::LimitReached,
                         format!("a resource has at most {MAX_EXCEPTIONS} dated exceptions to come"),
                     ));

@@ -172,21 +172,22 @@ pub async fn create(
     let offer = check_offer(&mut errors, new.offer_details.as_deref());
     check_max(&mut errors, new.max_uses, 0);
     check_expiry(&mut errors, new.expires_at);
+    fail_if(errors)?;
+    // One code of a sub-account at a time (PostgreSQL; SQLite serialises writers): the cap and
+    // the uniqueness below are checked against what stands.
+    kernel::db::lock(db, &format!("referral-codes:{}", c.sub_account_id)).await?;
     let mine = code::Entity::find()
         .filter(code::Column::AgencyId.eq(c.agency_id))
         .filter(code::Column::ContactId.eq(c.id))
         .count(db)
         .await?;
     if mine >= MAX_PER_CONTACT {
-        errors.push(UserError::new(
+        return Err(Error::user(
             "input.contactId",
             UserErrorCode::LimitReached,
             format!("a contact has at most {MAX_PER_CONTACT} referral codes"),
         ));
     }
-    fail_if(errors)?;
-    // One code of a sub-account at a time (PostgreSQL; SQLite serialises writers).
-    kernel::db::lock(db, &format!("referral-codes:{}", c.sub_account_id)).await?;
     let taken = |code: &str| {
         code::Entity::find()
             .filter(code::Column::AgencyId.eq(c.agency_id))

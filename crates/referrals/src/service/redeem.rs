@@ -186,6 +186,12 @@ pub async fn redeem(
             "no referral code of this sub-account is this one",
         ));
     };
+    if !referrer_live(db, &c).await? {
+        return Err(refused(
+            UserErrorCode::Invalid,
+            "no referral code of this sub-account is this one",
+        ));
+    }
     guard::check(actor, &c, Access::Write)?;
     let r = redeem_for(db, actor, &c, &lead).await?;
     let c = code::Entity::find_by_id((c.agency_id, c.id))
@@ -219,7 +225,16 @@ pub async fn by_token(
     kernel::db::set_tenant(db, TenantGuard::Agency(c.agency_id)).await?;
     let online =
         tenancy::service::sub_account::is_online(db, c.agency_id, c.sub_account_id).await?;
-    Ok(online.then_some(c))
+    Ok((online && referrer_live(db, &c).await?).then_some(c))
+}
+
+/// Whether the code's referrer is still a live contact (a deleted one's codes stop working).
+async fn referrer_live(db: &impl ConnectionTrait, c: &code::Model) -> Result<bool, Error> {
+    let at = Entered {
+        agency_id: c.agency_id,
+        sub_account_id: c.sub_account_id,
+    };
+    crm::service::contact::live_in(db, at, c.contact_id).await
 }
 
 /// A visitor who redeems a code by its link.
@@ -237,10 +252,11 @@ pub struct Visitor {
     pub origin_host: Option<String>,
 }
 
-/// Redeems the code with this link token for a visitor: `NOT_FOUND` without one, `FORBIDDEN`
-/// from a browser page on a host that is not one of the sub-account's embed domains. The visitor
-/// becomes a contact (source `REFERRAL`) or fills in the one with their address; problems are
-/// named by the body's fields.
+/// Redeems the code with this link token for a visitor: `NOT_FOUND` without one (or when its
+/// referrer was deleted), `FORBIDDEN` from a browser page on a host that is not one of the
+/// sub-account's embed domains. The visitor becomes a contact (source `REFERRAL`) or fills in the
+/// one with their address; problems are named by the body's fields. The referrer, or a lead who
+/// redeemed it before, is answered like a new lead and nothing is counted.
 pub async fn redeem_public(
     db: &impl ConnectionTrait,
     token: &str,
@@ -291,7 +307,19 @@ pub async fn redeem_public(
         ),
         other => other,
     })?;
-    redeem_for(db, &actor, &c, &intake.contact).await?;
+    match redeem_for(db, &actor, &c, &intake.contact).await {
+        Ok(_) => {}
+        // The referrer, or a lead who redeemed it before: answered like anyone, so the link
+        // tells no one whose address is whose; nothing is counted.
+        Err(Error::User(errors))
+            if errors.iter().all(|u| {
+                matches!(
+                    u.code,
+                    UserErrorCode::NotAllowed | UserErrorCode::AlreadyDone
+                )
+            }) => {}
+        Err(e) => return Err(e),
+    }
     code::Entity::find_by_id((c.agency_id, c.id))
         .one(db)
         .await?

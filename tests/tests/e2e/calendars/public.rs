@@ -137,6 +137,18 @@ async fn a_visitor_books_from_an_embed_domain_and_nowhere_else() {
     )
     .await;
     assert_eq!(status, 403);
+    // A body that is not a JSON object, and a range no calendar has.
+    let resp = app
+        .http
+        .post(format!("{}{path}", app.url))
+        .body("[1]")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 400);
+    let (status, _) = get(&app, &format!("{path}?from=%2B262142-12-31T00:00:00Z")).await;
+    assert_eq!(status, 400);
     // Bad input is named by the body's fields.
     let (status, body) = post(
         &app,

@@ -12,6 +12,11 @@ schemathesis.graphql.scalar(
     "DateTime",
     st.datetimes().map(lambda d: nodes.String(d.isoformat() + "Z")) | st.text().map(nodes.String),
 )
+# Dates (a calendar exception's day): any date, far ones too, or any text.
+schemathesis.graphql.scalar(
+    "NaiveDate",
+    st.dates().map(lambda d: nodes.String(d.isoformat())) | st.text().map(nodes.String),
+)
 # Uploads travel as multipart parts, which generated queries do not send.
 schemathesis.graphql.scalar("Upload", st.just(nodes.Null))
 

@@ -313,6 +313,21 @@ impl TestApp {
         row.try_get::<i64>("", "n").expect("n")
     }
 
+    /// The `n` of the one row `sql` returns (`$1` bound to `value`), such as a recount.
+    pub async fn scalar(&self, sql: &str, value: impl Into<sea_orm::Value>) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [value.into()],
+            ))
+            .await
+            .expect("scalar")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+
     /// The tables that have a column named `column` (from the database's catalog).
     pub async fn tables_with(&self, column: &str) -> Vec<String> {
         let sql = match self.db.get_database_backend() {

@@ -6,6 +6,9 @@
 //!
 //! It is the only crate that depends on every other; none depends on it.
 
+// The merged roots nest one level per domain crate; the compiler's layout queries follow them.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod booking;
 pub mod cli;

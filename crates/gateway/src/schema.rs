@@ -1,5 +1,6 @@
 //! The merged GraphQL schema: each crate's query and mutation roots, plus `node`/`nodes`.
 
+use analytics::AnalyticsQuery;
 use async_graphql::{MergedObject, Schema};
 use calendars::{CalendarsMutation, CalendarsQuery};
 use crm::{CrmMutation, CrmQuery};
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     CalendarsQuery,
     ReferralsQuery,
     ReviewsQuery,
+    AnalyticsQuery,
     JobsQuery,
     WebhooksQuery,
 );

@@ -23,6 +23,7 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     tenancy::retention::register(&mut r, tenant_tables());
     media::work::register(&mut r, state.media.clone());
     calendars::work::register(&mut r);
+    analytics::register(&mut r);
     Ok(r)
 }
 
@@ -38,6 +39,7 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         calendars::TENANT_TABLES,
         referrals::TENANT_TABLES,
         reviews::TENANT_TABLES,
+        analytics::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
         mail::TENANT_TABLES,

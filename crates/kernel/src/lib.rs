@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod loader;
+pub mod metric;
 pub mod notify;
 pub mod pool;
 pub mod purge;

@@ -3,7 +3,7 @@
 //! (`CONTACTS_READ` to see, `CONTACTS_WRITE` to change).
 
 use crate::entity::review::{self, ReviewPlatform, ReviewStatus};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crm::entity::contact;
 use jobs::Owner;
 use kernel::auth::{Actor, Scope};
@@ -236,6 +236,7 @@ pub async fn record(
             json!({ "rating": n.rating }),
         )
         .await?;
+        received(db, &r).await?;
         return Ok(r);
     }
     let Some(sub) = n.sub_account_id else {
@@ -287,7 +288,20 @@ pub async fn record(
         json!({ "rating": n.rating }),
     )
     .await?;
+    received(db, &r).await?;
     Ok(r)
+}
+
+/// Counts a review received in its sub-account's metrics: per platform, its rating in the sum.
+async fn received(db: &impl ConnectionTrait, r: &review::Model) -> Result<(), Error> {
+    use kernel::metric::{Change, Metric};
+    let change = Change::one(
+        Metric::ReviewsReceived,
+        r.completed_at.unwrap_or(r.updated_at),
+    )
+    .by(platform_key(r.platform))
+    .adding(i64::from(r.rating.unwrap_or(0)));
+    kernel::metric::count_one(db, r.agency_id, r.sub_account_id, change).await
 }
 
 /// Marks a completed review verified (seen on the platform) (`CONTACTS_WRITE`).
@@ -375,25 +389,7 @@ pub async fn list(
         .await?)
 }
 
-/// How stats group time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Granularity {
-    /// Days (UTC).
-    Day,
-    /// Weeks starting on Monday (UTC).
-    Week,
-    /// Calendar months (UTC).
-    Month,
-}
-
-/// The start of the period `d` falls in.
-pub fn period_of(d: NaiveDate, g: Granularity) -> NaiveDate {
-    match g {
-        Granularity::Day => d,
-        Granularity::Week => d - Duration::days(i64::from(d.weekday().num_days_from_monday())),
-        Granularity::Month => d.with_day(1).unwrap_or(d),
-    }
-}
+pub use kernel::metric::{Granularity, period_of};
 
 /// One platform's reviews in one period.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,7 @@
 //! Run on SQLite by default; set `TEST_DATABASE_URL=postgres://…` for PostgreSQL.
 
 mod activity;
+mod analytics;
 mod api_keys;
 mod branding;
 mod calendars;

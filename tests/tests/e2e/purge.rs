@@ -11,7 +11,10 @@ use tests::{Session, TestApp, spawn_app_with};
 use uuid::Uuid;
 
 /// Tables with an `agency_id` that a tenant made through the API may leave empty, and why.
-const MAY_BE_EMPTY: &[(&str, &str)] = &[];
+const MAY_BE_EMPTY: &[(&str, &str)] = &[(
+    "metric_deltas",
+    "the fold moves them into metric_daily within a second or so",
+)];
 
 use tests::uuid_of as uuid;
 
@@ -342,7 +345,10 @@ async fn a_deleted_sub_account_goes_with_its_rows_and_its_sibling_keeps_all() {
     };
     let siblings = of(gardens).await;
     assert!(
-        of(dental).await.values().all(|n| *n > 0),
+        of(dental)
+            .await
+            .iter()
+            .all(|(t, n)| *n > 0 || MAY_BE_EMPTY.iter().any(|(e, _)| e == t)),
         "{:?}",
         of(dental).await
     );

@@ -19,6 +19,7 @@ use kernel::auth::{Actor, Permission};
 use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::new_uuid;
+use kernel::metric::{self, Change, Metric};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -363,6 +364,8 @@ pub async fn book(
             }),
         )
         .await?;
+        let booked = Change::one(Metric::AppointmentsBooked, a.created_at);
+        metric::count_one(db, a.agency_id, a.sub_account_id, booked).await?;
         Ok(a)
     })
     .await?;
@@ -499,6 +502,8 @@ pub async fn cancel(
         json!({ "reason": reason }),
     )
     .await?;
+    let change = Change::one(Metric::AppointmentsCancelled, a.starts_at);
+    metric::count_one(db, a.agency_id, a.sub_account_id, change).await?;
     let s = svc::Entity::find_by_id((a.agency_id, a.service_id))
         .one(db)
         .await?
@@ -546,6 +551,15 @@ pub async fn set_status(
         json!({ "from": before, "to": to }),
     )
     .await?;
+    let closed = match to {
+        AppointmentStatus::Completed => Some(Metric::AppointmentsKept),
+        AppointmentStatus::NoShow => Some(Metric::AppointmentsNoShow),
+        _ => None,
+    };
+    if let Some(m) = closed {
+        let change = Change::one(m, a.starts_at);
+        metric::count_one(db, a.agency_id, a.sub_account_id, change).await?;
+    }
     Ok(a)
 }
 

@@ -507,8 +507,15 @@ where
     let c = m.insert(&txn).await?;
     custom_field::write_values(&txn, c.agency_id, c.id, &values).await?;
     guard::record(&txn, actor, &c, EventType::ContactCreated, json!({})).await?;
+    kernel::metric::count_one(&txn, c.agency_id, c.sub_account_id, created_metric(&c)).await?;
     txn.commit().await?;
     Ok(c)
+}
+
+/// What a new contact adds to its sub-account's metrics: one contact created, split by source.
+pub fn created_metric(c: &contact::Model) -> kernel::metric::Change {
+    kernel::metric::Change::one(kernel::metric::Metric::ContactsCreated, c.created_at)
+        .by(sea_orm::ActiveEnum::to_value(&c.source))
 }
 
 /// Changes a contact.

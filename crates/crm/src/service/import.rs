@@ -433,6 +433,14 @@ where
         })
         .collect();
     event::record_many(&txn, actor, events).await?;
+    let change = kernel::metric::Change {
+        metric: kernel::metric::Metric::ContactsCreated,
+        dimension: c::ContactSource::Import.to_value(),
+        at: now,
+        count: created.len() as i64,
+        total: 0,
+    };
+    kernel::metric::count_one(&txn, agency_id, sub_account_id, change).await?;
     txn.commit().await?;
     outcome.committed = true;
     outcome.created = created.len() as u64;

@@ -107,6 +107,8 @@ pub async fn upsert(
     };
     if created {
         custom_field::write_values(db, c.agency_id, c.id, &values).await?;
+        let change = super::contact::created_metric(&c);
+        kernel::metric::count_one(db, c.agency_id, c.sub_account_id, change).await?;
     }
     let event = if created {
         EventType::ContactCreated

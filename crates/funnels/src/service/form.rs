@@ -422,6 +422,9 @@ pub async fn record(db: &impl ConnectionTrait, c: Checked) -> Result<Outcome, Er
         }),
     )
     .await?;
+    let change =
+        kernel::metric::Change::one(kernel::metric::Metric::FormsSubmitted, row.created_at);
+    kernel::metric::count_one(db, row.agency_id, row.sub_account_id, change).await?;
     Ok(Outcome::Accepted {
         submission_id: row.id,
         contact_id: intake.contact.id,

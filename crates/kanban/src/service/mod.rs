@@ -3,6 +3,7 @@
 //! (`tenancy::guard::Access::Write`).
 
 pub mod lane;
+mod metrics;
 pub mod pipeline;
 pub mod stats;
 pub mod task;

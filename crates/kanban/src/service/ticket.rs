@@ -288,6 +288,7 @@ where
         json!({ "laneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string() }),
     )
     .await?;
+    super::metrics::created(&txn, &t).await?;
     txn.commit().await?;
     Ok(t)
 }
@@ -303,6 +304,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
+    let old = t.clone();
     let t_before_assignee = t.assignee_id;
     let mut m: ticket::ActiveModel = t.clone().into();
     let mut errors = Vec::new();
@@ -327,6 +329,7 @@ where
     )
     .await?;
     guard::record(&txn, actor, &t, EventType::TicketUpdated, json!({})).await?;
+    super::metrics::changed(&txn, &old, &t).await?;
     txn.commit().await?;
     Ok(t)
 }
@@ -511,6 +514,7 @@ where
         ));
     }
     let now = Utc::now();
+    let old = t.clone();
     let mut m: ticket::ActiveModel = t.into();
     m.status = Set(status);
     m.status_reason = Set(if status == TicketStatus::Open {
@@ -534,6 +538,7 @@ where
         json!({ "reason": t.status_reason }),
     )
     .await?;
+    super::metrics::changed(&txn, &old, &t).await?;
     txn.commit().await?;
     Ok(t)
 }

@@ -58,11 +58,13 @@ pub enum Permission {
     CalendarsWrite,
     /// Set calendars up: services, bookable staff and resources, and their availability.
     CalendarsManage,
+    /// See analytics: a sub-account's metrics, or an agency's rollup of them.
+    ReportsRead,
 }
 
 impl Permission {
     /// Every permission, in declaration order (the bit index of [`PermissionSet`]).
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::ContactsRead,
         Permission::ContactsWrite,
         Permission::PipelinesRead,
@@ -89,6 +91,7 @@ impl Permission {
         Permission::CalendarsRead,
         Permission::CalendarsWrite,
         Permission::CalendarsManage,
+        Permission::ReportsRead,
     ];
 
     /// The dotted name stored in the database.
@@ -120,6 +123,7 @@ impl Permission {
             Permission::CalendarsRead => "calendars.read",
             Permission::CalendarsWrite => "calendars.write",
             Permission::CalendarsManage => "calendars.manage",
+            Permission::ReportsRead => "reports.read",
         }
     }
 
@@ -256,6 +260,7 @@ const CRM_ALL: PermissionSet = PermissionSet::of(&[
     Permission::CalendarsRead,
     Permission::CalendarsWrite,
     Permission::CalendarsManage,
+    Permission::ReportsRead,
 ]);
 
 impl Role {

@@ -135,6 +135,8 @@ async fn redeem_for(
         json!({ "leadId": lead.id.to_string(), "referrerId": c.contact_id.to_string() }),
     )
     .await?;
+    let change = kernel::metric::Change::one(kernel::metric::Metric::ReferralsRedeemed, now);
+    kernel::metric::count_one(db, c.agency_id, c.sub_account_id, change).await?;
     let at = Entered {
         agency_id: c.agency_id,
         sub_account_id: c.sub_account_id,

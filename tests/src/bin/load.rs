@@ -47,7 +47,9 @@ struct Args {
     /// The gateway's process id (for its CPU time); without it, gateway CPU is not reported.
     #[arg(long)]
     gateway_pid: Option<u32>,
-    /// Which queries (comma-separated): board, sub_accounts, contacts, lookup, move, search.
+    /// Which queries (comma-separated): board, sub_accounts, contacts, lookup, move, search,
+    /// metrics (a sub-account's year of every metric by day), agency_metrics (the agency's
+    /// year of every metric by month).
     #[arg(
         long,
         value_delimiter = ',',
@@ -65,6 +67,17 @@ const CONTACTS: &str = "query($s: ID!, $f: ContactFilterInput) { contacts(subAcc
 const LOOKUP: &str = "query($id: ID!) { node(id: $id) { ... on Contact { id firstName lastName email phone status createdAt } } }";
 const MOVE: &str = "mutation($t: ID!, $l: ID!) { ticketMove(input: { ticketId: $t, laneId: $l }) { ticket { id } userErrors { code } } }";
 const SEARCH: &str = "query($s: ID!, $q: String!) { contacts(subAccountId: $s, first: 20, filter: { search: $q }) { nodes { id firstName lastName email } } }";
+
+const METRICS: &str = "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!, $g: Granularity) { metrics(scopeId: $s, metrics: [CONTACTS_CREATED, TICKETS_CREATED, TICKETS_WON, TICKETS_LOST, APPOINTMENTS_BOOKED, APPOINTMENTS_KEPT, APPOINTMENTS_NO_SHOW, APPOINTMENTS_CANCELLED, REVIEWS_RECEIVED, REFERRALS_REDEEMED, FORMS_SUBMITTED], from: $f, to: $t, granularity: $g) { upToDate series { metric count sum points { start count sum average } } } }";
+
+/// The year up to today, for the metrics queries.
+fn year() -> (String, String) {
+    let today = chrono::Utc::now().date_naive();
+    (
+        (today - chrono::Duration::days(364)).to_string(),
+        today.to_string(),
+    )
+}
 
 /// What the driver learned about its tenant.
 struct Tenant {
@@ -155,6 +168,20 @@ fn request(name: &str, t: &Tenant, rng: &mut rand::rngs::StdRng) -> (&'static st
             (CONTACTS, json!({ "s": t.sub_account, "f": filter }))
         }
         "lookup" => (LOOKUP, json!({ "id": pick(rng, &t.contacts) })),
+        "metrics" => {
+            let (from, to) = year();
+            (
+                METRICS,
+                json!({ "s": t.sub_account, "f": from, "t": to, "g": "DAY" }),
+            )
+        }
+        "agency_metrics" => {
+            let (from, to) = year();
+            (
+                METRICS,
+                json!({ "s": t.agency, "f": from, "t": to, "g": "MONTH" }),
+            )
+        }
         "move" => (
             MOVE,
             json!({ "t": pick(rng, &t.tickets), "l": pick(rng, &t.lanes) }),

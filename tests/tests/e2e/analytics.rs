@@ -8,12 +8,14 @@ use tests::{Session, TestApp, spawn_app};
 
 const METRICS: &str = "query($s: ID!, $m: [Metric!]!, $f: NaiveDate!, $t: NaiveDate!, $g: Granularity, $split: Boolean) { metrics(scopeId: $s, metrics: $m, from: $f, to: $t, granularity: $g, split: $split) { upToDate series { metric dimension count sum points { start count sum average } } } }";
 
-const ALL: [&str; 7] = [
+const ALL: [&str; 9] = [
     "CONTACTS_CREATED",
     "TICKETS_CREATED",
     "TICKETS_WON",
     "TICKETS_LOST",
     "APPOINTMENTS_BOOKED",
+    "APPOINTMENTS_KEPT",
+    "APPOINTMENTS_NO_SHOW",
     "APPOINTMENTS_CANCELLED",
     "REVIEWS_RECEIVED",
 ];
@@ -66,6 +68,16 @@ async fn recount(app: &TestApp, sub: &str) -> Vec<(String, i64, i64)> {
             sum("SELECT CAST(COALESCE(SUM(value_minor), 0) AS BIGINT) AS n FROM tickets WHERE sub_account_id = $1 AND status = 'lost'").await,
         ),
         ("APPOINTMENTS_BOOKED".into(), n("appointments", "").await, 0),
+        (
+            "APPOINTMENTS_KEPT".into(),
+            n("appointments", "AND status = 'completed'").await,
+            0,
+        ),
+        (
+            "APPOINTMENTS_NO_SHOW".into(),
+            n("appointments", "AND status = 'no_show'").await,
+            0,
+        ),
         (
             "APPOINTMENTS_CANCELLED".into(),
             n("appointments", "AND status = 'cancelled'").await,
@@ -130,7 +142,33 @@ async fn activity(app: &TestApp, who: &Session, sub: &str) {
     }
     let (_, _, appointment) = super::calendars::booked(app, who, sub).await;
     ok(app, who, "mutation($a: ID!) { appointmentCancel(id: $a, reason: \"Ill\") { appointment { id } userErrors { field code } } }", json!({ "a": appointment }), "appointmentCancel").await;
-    super::calendars::booked(app, who, sub).await;
+    // Two more, moved an hour back (as if time had passed): one kept, one missed.
+    for close in ["appointmentComplete", "appointmentMarkNoShow"] {
+        let (_, _, a) = super::calendars::booked(app, who, sub).await;
+        started_an_hour_ago(app, &a).await;
+        let m = format!(
+            "mutation($a: ID!) {{ {close}(id: $a) {{ appointment {{ id }} userErrors {{ field code }} }} }}"
+        );
+        ok(app, who, &m, json!({ "a": a }), close).await;
+    }
+}
+
+/// Moves an appointment's start an hour back, in the database (the API books only ahead).
+async fn started_an_hour_ago(app: &TestApp, id: &str) {
+    use sea_orm::ConnectionTrait;
+    let start = Utc::now() - Duration::hours(1);
+    app.db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            "UPDATE appointments SET starts_at = $1, ends_at = $2 WHERE id = $3",
+            [
+                start.into(),
+                (start + Duration::minutes(30)).into(),
+                tests::uuid_of(id).into(),
+            ],
+        ))
+        .await
+        .expect("move the appointment");
 }
 
 #[tokio::test]
@@ -146,7 +184,8 @@ async fn metrics_match_a_recount_before_and_after_the_fold_and_roll_up_per_agenc
     let dental = recount(&app, &w.dental).await;
     assert_eq!(totals(&app, &w.owner, &w.dental).await, dental);
     assert_eq!(dental[2], ("TICKETS_WON".into(), 1, 1_200));
-    assert_eq!(dental[6], ("REVIEWS_RECEIVED".into(), 2, 8));
+    assert_eq!(dental[8], ("REVIEWS_RECEIVED".into(), 2, 8));
+    assert_eq!(dental[5], ("APPOINTMENTS_KEPT".into(), 1, 0));
     // ...and once the fold has taken them all.
     for _ in 0..200 {
         if app.count("metric_deltas").await == 0 {

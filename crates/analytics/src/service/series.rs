@@ -1,13 +1,14 @@
 //! The query: a metric of a sub-account, or of an agency's live sub-accounts together, per day,
 //! week or month, from the daily rows plus the deltas not folded yet.
 
-use crate::entity::{daily, delta};
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::error::{Error, UserError, UserErrorCode, fail_if};
 use kernel::metric::{Granularity, Metric, period_of};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, QueryTrait, Statement,
+};
 use std::collections::{BTreeMap, HashSet};
 use tenancy::entity::sub_account;
 use uuid::Uuid;
@@ -121,75 +122,107 @@ pub async fn series(db: &impl ConnectionTrait, actor: &Actor, q: Query) -> Resul
     let index = |m: Metric| metrics.iter().position(|x| *x == m).unwrap_or(0);
     let split = |d: String| q.split.then_some(d);
     let mut sums: Sums = BTreeMap::new();
-    let rows: Vec<(Metric, String, NaiveDate, i64, i64)> = daily::Entity::find()
-        .select_only()
-        .column(daily::Column::Metric)
-        .column(daily::Column::Dimension)
-        .column(daily::Column::Day)
-        .column_as(
-            Expr::col(daily::Column::Count).sum().cast_as("BIGINT"),
-            "count",
-        )
-        .column_as(
-            Expr::col(daily::Column::Total).sum().cast_as("BIGINT"),
-            "total",
-        )
-        .filter(daily::Column::AgencyId.eq(agency_id))
-        .apply_if(sub, |s, id| s.filter(daily::Column::SubAccountId.eq(id)))
-        .apply_if((!gone.is_empty()).then_some(&gone), |s, g| {
-            s.filter(daily::Column::SubAccountId.is_not_in(g.iter().copied()))
-        })
-        .filter(daily::Column::Metric.is_in(metrics.iter().copied()))
-        .filter(daily::Column::Day.gte(q.from))
-        .filter(daily::Column::Day.lte(q.to))
-        .group_by(daily::Column::Metric)
-        .group_by(daily::Column::Dimension)
-        .group_by(daily::Column::Day)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (m, dimension, day, count, total) in rows {
-        add(
-            &mut sums,
-            (index(m), split(dimension), day),
-            count,
-            total,
-            &q,
-        );
+    let (rows, up_to_date) = read(db, agency_id, sub, &gone, &metrics, &q).await?;
+    let subs: HashSet<Uuid> = rows.iter().filter_map(|r| r.sub_account_id).collect();
+    let zones = super::zones(db, agency_id, subs).await?;
+    for r in rows {
+        // A daily row has its day; a pending delta's day is its instant's in its zone.
+        let day = match (r.day, r.sub_account_id, r.at) {
+            (Some(day), _, _) => day,
+            (None, Some(sub), Some(at)) => super::day_in(at, zones.get(&sub)),
+            _ => continue,
+        };
+        let Ok(m) = Metric::try_from_value(&r.metric) else {
+            continue;
+        };
+        let key = (index(m), split(r.dimension), day);
+        add(&mut sums, key, r.count, r.total, &q);
     }
-    // Deltas not folded yet: a day in any zone lies within a day and a half of its UTC date.
+    Ok(Report {
+        series: assemble(&metrics, sums, &q),
+        up_to_date,
+    })
+}
+
+/// A daily row (summed over sub-accounts, with its day) or a pending delta (with its
+/// sub-account and instant).
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    metric: String,
+    dimension: String,
+    day: Option<NaiveDate>,
+    sub_account_id: Option<Uuid>,
+    at: Option<DateTime<Utc>>,
+    count: i64,
+    total: i64,
+}
+
+/// The daily rows and the pending deltas in one statement, so that both come from one snapshot
+/// (a fold that commits between two statements would count its deltas twice or not at all).
+/// Pending deltas are read within a day and a half around the range (a day in any zone lies
+/// there); past [`MAX_PENDING`] of them, none are added and the answer is not up to date.
+async fn read(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    sub: Option<Uuid>,
+    gone: &[Uuid],
+    metrics: &[Metric],
+    q: &Query,
+) -> Result<(Vec<Row>, bool), Error> {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut bind = |v: sea_orm::Value| {
+        values.push(v);
+        format!("${}", values.len())
+    };
+    let agency = bind(agency_id.into());
+    let mut scope = format!("agency_id = {agency}");
+    if let Some(id) = sub {
+        scope += &format!(" AND sub_account_id = {}", bind(id.into()));
+    }
+    if !gone.is_empty() {
+        let list: Vec<String> = gone.iter().map(|g| bind((*g).into())).collect();
+        scope += &format!(" AND sub_account_id NOT IN ({})", list.join(", "));
+    }
+    let list: Vec<String> = metrics.iter().map(|m| bind(m.to_value().into())).collect();
+    scope += &format!(" AND metric IN ({})", list.join(", "));
+    let (from, to) = (bind(q.from.into()), bind(q.to.into()));
     let lo = (q.from - Duration::days(1))
         .and_time(NaiveTime::MIN)
         .and_utc();
     let hi = (q.to + Duration::days(2))
         .and_time(NaiveTime::MIN)
         .and_utc();
-    let pending: Vec<delta::Model> = delta::Entity::find()
-        .filter(delta::Column::AgencyId.eq(agency_id))
-        .apply_if(sub, |s, id| s.filter(delta::Column::SubAccountId.eq(id)))
-        .filter(delta::Column::Metric.is_in(metrics.iter().copied()))
-        .filter(delta::Column::At.gte(lo))
-        .filter(delta::Column::At.lt(hi))
-        .limit(MAX_PENDING + 1)
-        .all(db)
-        .await?;
-    let up_to_date = pending.len() as u64 <= MAX_PENDING;
-    if up_to_date {
-        let subs: HashSet<Uuid> = pending.iter().map(|d| d.sub_account_id).collect();
-        let zones = super::zones(db, agency_id, subs).await?;
-        for d in pending {
-            if gone.contains(&d.sub_account_id) {
-                continue;
-            }
-            let day = super::day_in(d.at, zones.get(&d.sub_account_id));
-            let key = (index(d.metric), split(d.dimension), day);
-            add(&mut sums, key, d.count, d.total, &q);
-        }
+    let (lo, hi) = (bind(lo.into()), bind(hi.into()));
+    let sql = format!(
+        "SELECT metric, dimension, \"day\", CAST(NULL AS UUID) AS sub_account_id,
+                CAST(NULL AS TIMESTAMPTZ) AS \"at\",
+                CAST(SUM(\"count\") AS BIGINT) AS \"count\",
+                CAST(SUM(total) AS BIGINT) AS total
+           FROM metric_daily
+          WHERE {scope} AND \"day\" >= {from} AND \"day\" <= {to}
+          GROUP BY metric, dimension, \"day\"
+         UNION ALL
+         SELECT * FROM (
+           SELECT metric, dimension, CAST(NULL AS DATE) AS \"day\", sub_account_id, \"at\",
+                  \"count\", total
+             FROM metric_deltas
+            WHERE {scope} AND \"at\" >= {lo} AND \"at\" < {hi}
+            LIMIT {}) AS pending",
+        MAX_PENDING + 1
+    );
+    let mut rows = Row::find_by_statement(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .all(db)
+    .await?;
+    let pending = rows.iter().filter(|r| r.day.is_none()).count() as u64;
+    let up_to_date = pending <= MAX_PENDING;
+    if !up_to_date {
+        rows.retain(|r| r.day.is_some());
     }
-    Ok(Report {
-        series: assemble(&metrics, sums, &q),
-        up_to_date,
-    })
+    Ok((rows, up_to_date))
 }
 
 /// Adds a day's numbers to its period, if the day is in the range.

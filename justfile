@@ -56,3 +56,32 @@ bench:
       --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"
     kill "${server}"
     TEST_DATABASE_URL={{pg_url}} cargo bench -p tests --bench fanout
+
+# The analytics query over a year (a sub-account's by day, the agency's by month) on PostgreSQL,
+# on one agency of 10 sub-accounts with BENCH_CONTACTS contacts each (1,000: 10,000 contacts;
+# 100,000: 1,000,000). See BENCHMARKS.md.
+bench-metrics:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    per_sub="${BENCH_CONTACTS:-1000}"
+    db="canopy_bench_metrics_${per_sub}"
+    target="${CARGO_TARGET_DIR:-target}/release"
+    cargo build --release -p gateway --bin canopy
+    cargo build --release -p tests --bin load
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"
+    createdb -h 127.0.0.1 -U postgres "${db}"
+    export CANOPY_OWNER_DATABASE_URL="postgres://postgres@127.0.0.1:5432/${db}"
+    export DATABASE_URL="postgres://canopy_app@127.0.0.1:5432/${db}"
+    "${target}/canopy" seed-scale --agencies 1 --contacts "${per_sub}"
+    CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8091 CANOPY_SEED_DEMO=false RUST_LOG=warn "${target}/canopy" serve > /dev/null &
+    server=$!
+    trap 'kill ${server} 2>/dev/null || true' EXIT
+    until curl -sf http://127.0.0.1:8091/readyz > /dev/null; do sleep 0.2; done
+    # The server's fold empties the seeded deltas into daily rows.
+    start=$(date +%s)
+    until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas')" = 0 ]; do sleep 1; done
+    echo "folded in $(( $(date +%s) - start )) s: $(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_daily') daily rows, $(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM contacts') contacts"
+    psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
+    "${target}/load" --url http://127.0.0.1:8091 --email owner@agency-0000.scale.test \
+      --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}" \
+      --queries metrics,agency_metrics

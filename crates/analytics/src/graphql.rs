@@ -39,7 +39,8 @@ pub struct MetricPoint {
 /// The answer of `metrics`.
 #[derive(SimpleObject)]
 pub struct MetricReport {
-    /// One series per metric asked for (or per metric and split), in the order asked.
+    /// One series per metric asked for (or per metric and split; a metric with no split or
+    /// nothing counted has one, with no split), in the order asked.
     pub series: Vec<MetricSeries>,
     /// False only when so many changes were still being counted that they were left out (the
     /// count runs within seconds; ask again).

@@ -45,6 +45,17 @@ crate::stored_enum! {
 }
 
 impl Metric {
+    /// Whether the metric is split (by a contact's source, a currency, a review platform).
+    pub const fn splits(self) -> bool {
+        matches!(
+            self,
+            Metric::ContactsCreated
+                | Metric::TicketsWon
+                | Metric::TicketsLost
+                | Metric::ReviewsReceived
+        )
+    }
+
     /// Whether the metric sums something (a value, ratings) besides counting.
     pub const fn sums(self) -> bool {
         matches!(

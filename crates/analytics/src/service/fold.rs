@@ -3,7 +3,9 @@
 //! Each agency's deltas are folded in a transaction inside that agency's tenant: up to
 //! [`BATCH`] of them are deleted (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so replicas folding at
 //! once take different deltas) and added to their days' rows, in key order (two folds never
-//! deadlock). A delta is deleted in the same transaction that adds it, so it counts once.
+//! deadlock). A delta is deleted in the same transaction that adds it, so it counts once. A
+//! split delta (a contact's source, say) adds to its split's row and to the day's total row
+//! (split `""`).
 
 use crate::entity::{daily, delta};
 use chrono::NaiveDate;
@@ -77,15 +79,18 @@ pub async fn fold_agency(db: &DatabaseConnection, agency_id: Uuid) -> Result<u64
     let mut sums: BTreeMap<DayKey, (Metric, i64, i64)> = BTreeMap::new();
     for d in &taken {
         let day = super::day_in(d.at, zones.get(&d.sub_account_id));
-        let key = (
-            d.sub_account_id,
-            d.metric.to_value(),
-            day,
-            d.dimension.clone(),
-        );
-        let e = sums.entry(key).or_insert((d.metric, 0, 0));
-        e.1 += d.count;
-        e.2 += d.total;
+        // A split change counts in its split's row and in the day's total (split `""`), so a
+        // query without splits reads one row per day whatever the number of splits.
+        let mut splits = vec![String::new()];
+        if !d.dimension.is_empty() {
+            splits.push(d.dimension.clone());
+        }
+        for dimension in splits {
+            let key = (d.sub_account_id, d.metric.to_value(), day, dimension);
+            let e = sums.entry(key).or_insert((d.metric, 0, 0));
+            e.1 += d.count;
+            e.2 += d.total;
+        }
     }
     let rows: Vec<daily::ActiveModel> = sums
         .into_iter()

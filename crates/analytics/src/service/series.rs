@@ -6,7 +6,7 @@ use kernel::auth::{Actor, Permission, Scope};
 use kernel::error::{Error, UserError, UserErrorCode, fail_if};
 use kernel::metric::{Granularity, Metric, period_of};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
     QuerySelect, QueryTrait, Statement,
 };
 use std::collections::{BTreeMap, HashSet};
@@ -120,7 +120,7 @@ pub async fn series(db: &impl ConnectionTrait, actor: &Actor, q: Query) -> Resul
         }
     }
     let index = |m: Metric| metrics.iter().position(|x| *x == m).unwrap_or(0);
-    let split = |d: String| q.split.then_some(d);
+    let split = |m: Metric, d: String| (q.split && m.splits()).then_some(d);
     let mut sums: Sums = BTreeMap::new();
     let (rows, up_to_date) = read(db, agency_id, sub, &gone, &metrics, &q).await?;
     let subs: HashSet<Uuid> = rows.iter().filter_map(|r| r.sub_account_id).collect();
@@ -135,7 +135,7 @@ pub async fn series(db: &impl ConnectionTrait, actor: &Actor, q: Query) -> Resul
         let Ok(m) = Metric::try_from_value(&r.metric) else {
             continue;
         };
-        let key = (index(m), split(r.dimension), day);
+        let key = (index(m), split(m, r.dimension), day);
         add(&mut sums, key, r.count, r.total, &q);
     }
     Ok(Report {
@@ -169,10 +169,17 @@ async fn read(
     metrics: &[Metric],
     q: &Query,
 ) -> Result<(Vec<Row>, bool), Error> {
+    let backend = db.get_database_backend();
+    // Numbered placeholders (`$n`, `?n` on SQLite): the statement names some twice.
+    let mark = if backend == DbBackend::Sqlite {
+        '?'
+    } else {
+        '$'
+    };
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let mut bind = |v: sea_orm::Value| {
         values.push(v);
-        format!("${}", values.len())
+        format!("{mark}{}", values.len())
     };
     let agency = bind(agency_id.into());
     let mut scope = format!("agency_id = {agency}");
@@ -183,8 +190,24 @@ async fn read(
         let list: Vec<String> = gone.iter().map(|g| bind((*g).into())).collect();
         scope += &format!(" AND sub_account_id NOT IN ({})", list.join(", "));
     }
+    let mut deltas = scope.clone();
     let list: Vec<String> = metrics.iter().map(|m| bind(m.to_value().into())).collect();
-    scope += &format!(" AND metric IN ({})", list.join(", "));
+    deltas += &format!(" AND metric IN ({})", list.join(", "));
+    // Daily rows: the day's totals (split `""`), or, when split, the splits of the metrics
+    // that have them and the totals of those that do not.
+    let (with, without): (Vec<Metric>, Vec<Metric>) =
+        metrics.iter().partition(|m| q.split && m.splits());
+    let mut days = Vec::new();
+    for (ms, cond) in [(with, "<> ''"), (without, "= ''")] {
+        if !ms.is_empty() {
+            let list: Vec<String> = ms.iter().map(|m| bind(m.to_value().into())).collect();
+            days.push(format!(
+                "(metric IN ({}) AND dimension {cond})",
+                list.join(", ")
+            ));
+        }
+    }
+    let daily = format!("{scope} AND ({})", days.join(" OR "));
     let (from, to) = (bind(q.from.into()), bind(q.to.into()));
     let lo = (q.from - Duration::days(1))
         .and_time(NaiveTime::MIN)
@@ -199,24 +222,20 @@ async fn read(
                 CAST(SUM(\"count\") AS BIGINT) AS \"count\",
                 CAST(SUM(total) AS BIGINT) AS total
            FROM metric_daily
-          WHERE {scope} AND \"day\" >= {from} AND \"day\" <= {to}
+          WHERE {daily} AND \"day\" >= {from} AND \"day\" <= {to}
           GROUP BY metric, dimension, \"day\"
          UNION ALL
          SELECT * FROM (
            SELECT metric, dimension, CAST(NULL AS DATE) AS \"day\", sub_account_id, \"at\",
                   \"count\", total
              FROM metric_deltas
-            WHERE {scope} AND \"at\" >= {lo} AND \"at\" < {hi}
+            WHERE {deltas} AND \"at\" >= {lo} AND \"at\" < {hi}
             LIMIT {}) AS pending",
         MAX_PENDING + 1
     );
-    let mut rows = Row::find_by_statement(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        values,
-    ))
-    .all(db)
-    .await?;
+    let mut rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
     let pending = rows.iter().filter(|r| r.day.is_none()).count() as u64;
     let up_to_date = pending <= MAX_PENDING;
     if !up_to_date {
@@ -267,10 +286,10 @@ fn assemble(metrics: &[Metric], sums: Sums, q: &Query) -> Vec<Series> {
             .or_default()
             .insert(start, v);
     }
-    // Without a split, every metric answers, even with nothing counted.
-    if !q.split {
-        for i in 0..metrics.len() {
-            by_series.entry((i, None)).or_default();
+    // Every metric answers, even with nothing counted (with no split then).
+    for i in 0..metrics.len() {
+        if !by_series.keys().any(|(j, _)| *j == i) {
+            by_series.insert((i, None), Periods::new());
         }
     }
     by_series

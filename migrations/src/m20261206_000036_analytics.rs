@@ -1,6 +1,7 @@
 //! analytics (seed 004's analytics, seed 001's metrics): `metric_deltas`, the changes each
 //! change's transaction appends (`kernel::metric`), and `metric_daily`, what the fold job makes
-//! of them: one row per sub-account, metric, split and local day. Tenant data tables.
+//! of them: one row per sub-account, metric, split and local day. Tenant data tables. The keys
+//! put the split before the day, so a query of the day totals (split `""`) reads only those.
 //!
 //! On PostgreSQL the job runner (`app.job_runner`) may also see every tenant's pending deltas,
 //! to find the agencies that have some; it folds each agency's inside that agency's tenant.
@@ -89,8 +90,8 @@ impl MigrationTrait for Migration {
                             .col(M::AgencyId)
                             .col(M::SubAccountId)
                             .col(M::Metric)
-                            .col(M::Day)
-                            .col(M::Dimension),
+                            .col(M::Dimension)
+                            .col(M::Day),
                     )
                     .foreign_key(&mut sub_account_fk(M::Table, M::AgencyId, M::SubAccountId))
                     .to_owned(),
@@ -103,6 +104,7 @@ impl MigrationTrait for Migration {
                     .table(M::Table)
                     .col(M::AgencyId)
                     .col(M::Metric)
+                    .col(M::Dimension)
                     .col(M::Day)
                     .to_owned(),
             )

@@ -21,12 +21,12 @@ pub mod daily {
         /// Which number.
         #[sea_orm(primary_key, auto_increment = false)]
         pub metric: Metric,
+        /// The split (a source, a currency, a platform), or `""` for the day's total.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub dimension: String,
         /// The day, in the sub-account's time zone.
         #[sea_orm(primary_key, auto_increment = false)]
         pub day: Date,
-        /// The split (a source, a currency, a platform), or `""`.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub dimension: String,
         /// How many.
         pub count: i64,
         /// Their sum (a value in minor units, ratings).

@@ -25,8 +25,8 @@ pub const BATCH: u64 = 5_000;
 /// Most agencies one tick folds.
 const AGENCIES: u64 = 100;
 
-/// A daily row's key: sub-account, metric (its wire name, for the order), day, split.
-type DayKey = (Uuid, String, NaiveDate, String);
+/// A daily row's key, in the table's key order: sub-account, metric (its wire name), split, day.
+type DayKey = (Uuid, String, String, NaiveDate);
 
 /// Folds what is pending. Returns how many deltas it folded.
 pub async fn fold(db: &DatabaseConnection) -> Result<u64, Error> {
@@ -86,7 +86,7 @@ pub async fn fold_agency(db: &DatabaseConnection, agency_id: Uuid) -> Result<u64
             splits.push(d.dimension.clone());
         }
         for dimension in splits {
-            let key = (d.sub_account_id, d.metric.to_value(), day, dimension);
+            let key = (d.sub_account_id, d.metric.to_value(), dimension, day);
             let e = sums.entry(key).or_insert((d.metric, 0, 0));
             e.1 += d.count;
             e.2 += d.total;
@@ -96,7 +96,7 @@ pub async fn fold_agency(db: &DatabaseConnection, agency_id: Uuid) -> Result<u64
         .into_iter()
         .filter(|(_, (_, count, total))| *count != 0 || *total != 0)
         .map(
-            |((sub, _, day, dimension), (metric, count, total))| daily::ActiveModel {
+            |((sub, _, dimension, day), (metric, count, total))| daily::ActiveModel {
                 agency_id: Set(agency_id),
                 sub_account_id: Set(sub),
                 metric: Set(metric),
@@ -120,8 +120,8 @@ pub async fn fold_agency(db: &DatabaseConnection, agency_id: Uuid) -> Result<u64
                     daily::Column::AgencyId,
                     daily::Column::SubAccountId,
                     daily::Column::Metric,
-                    daily::Column::Day,
                     daily::Column::Dimension,
+                    daily::Column::Day,
                 ])
                 .value(daily::Column::Count, added(daily::Column::Count))
                 .value(daily::Column::Total, added(daily::Column::Total))

@@ -209,6 +209,18 @@ async fn metrics_match_a_recount_before_and_after_the_fold_and_roll_up_per_agenc
         .map(|(d, g)| (d.0.clone(), d.1 + g.1, d.2 + g.2))
         .collect();
     assert_eq!(totals(&app, &w.owner, &w.agency).await, rollup);
+    // A deleted sub-account leaves the rollup, and its own metrics are not found.
+    ok(&app, &w.owner, "mutation($s: ID!) { subAccountDelete(id: $s) { subAccount { id } userErrors { field code } } }", json!({ "s": w.gardens }), "subAccountDelete").await;
+    assert_eq!(totals(&app, &w.owner, &w.agency).await, dental);
+    let today = Utc::now().date_naive();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            METRICS,
+            json!({ "s": w.gardens, "m": ["CONTACTS_CREATED"], "f": today, "t": today }),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"), "{}", r.body);
 }
 
 #[tokio::test]

@@ -5,12 +5,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use kernel::auth::{Actor, Permission, Scope};
 use kernel::error::{Error, UserError, UserErrorCode, fail_if};
 use kernel::metric::{Granularity, Metric, period_of};
-use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, QueryTrait, Statement,
-};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, FromQueryResult, Statement};
 use std::collections::{BTreeMap, HashSet};
-use tenancy::entity::sub_account;
 use uuid::Uuid;
 
 /// Most days one query covers.
@@ -100,19 +96,6 @@ pub async fn series(db: &impl ConnectionTrait, actor: &Actor, q: Query) -> Resul
         ));
     }
     fail_if(errors)?;
-    // The sub-account must be live; an agency counts only its live sub-accounts.
-    let gone: Vec<Uuid> = sub_account::Entity::find()
-        .select_only()
-        .column(sub_account::Column::Id)
-        .filter(sub_account::Column::AgencyId.eq(agency_id))
-        .filter(sub_account::Column::DeletedAt.is_not_null())
-        .apply_if(sub, |s, id| s.filter(sub_account::Column::Id.eq(id)))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if sub.is_some() && !gone.is_empty() {
-        return Err(Error::NotFound);
-    }
     let mut metrics: Vec<Metric> = Vec::new();
     for m in q.metrics.iter().copied() {
         if !metrics.contains(&m) {
@@ -122,7 +105,7 @@ pub async fn series(db: &impl ConnectionTrait, actor: &Actor, q: Query) -> Resul
     let index = |m: Metric| metrics.iter().position(|x| *x == m).unwrap_or(0);
     let split = |m: Metric, d: String| (q.split && m.splits()).then_some(d);
     let mut sums: Sums = BTreeMap::new();
-    let (rows, up_to_date) = read(db, agency_id, sub, &gone, &metrics, &q).await?;
+    let (rows, up_to_date) = read(db, agency_id, sub, &metrics, &q).await?;
     let subs: HashSet<Uuid> = rows.iter().filter_map(|r| r.sub_account_id).collect();
     let zones = super::zones(db, agency_id, subs).await?;
     for r in rows {
@@ -165,7 +148,6 @@ async fn read(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     sub: Option<Uuid>,
-    gone: &[Uuid],
     metrics: &[Metric],
     q: &Query,
 ) -> Result<(Vec<Row>, bool), Error> {
@@ -186,10 +168,11 @@ async fn read(
     if let Some(id) = sub {
         scope += &format!(" AND sub_account_id = {}", bind(id.into()));
     }
-    if !gone.is_empty() {
-        let list: Vec<String> = gone.iter().map(|g| bind((*g).into())).collect();
-        scope += &format!(" AND sub_account_id NOT IN ({})", list.join(", "));
-    }
+    // Only live sub-accounts count (the scope's own was found live by its lookup).
+    scope += &format!(
+        " AND sub_account_id NOT IN (SELECT id FROM sub_accounts WHERE agency_id = {agency} \
+         AND deleted_at IS NOT NULL)"
+    );
     let mut deltas = scope.clone();
     let list: Vec<String> = metrics.iter().map(|m| bind(m.to_value().into())).collect();
     deltas += &format!(" AND metric IN ({})", list.join(", "));

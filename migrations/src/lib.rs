@@ -42,6 +42,7 @@ mod m20261205_000033_calendars;
 mod m20261205_000034_referrals;
 mod m20261205_000035_reviews;
 mod m20261206_000036_analytics;
+pub mod m20261207_000037_credential_bus;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000034_referrals::Migration),
             Box::new(m20261205_000035_reviews::Migration),
             Box::new(m20261206_000036_analytics::Migration),
+            Box::new(m20261207_000037_credential_bus::Migration),
         ]
     }
 }

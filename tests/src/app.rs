@@ -30,6 +30,9 @@ pub struct TestApp {
     pub metrics: Arc<gateway::metrics::Metrics>,
     /// The server's configuration (its `database_url` is the URL the server connects with).
     pub config: Config,
+    /// The server's credential cache: a fixture that changes memberships, sessions or tenants
+    /// behind the API's back clears it, as the request that made the change would have.
+    pub credentials: Arc<kernel::credentials::Credentials>,
     pub(crate) pg: Option<PgTestDb>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -136,6 +139,7 @@ async fn serve(
         .await
         .expect("build app");
     let metrics = app.state.metrics.clone();
+    let credentials = app.state.identity.credentials.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -151,6 +155,7 @@ async fn serve(
         http: reqwest::Client::new(),
         metrics,
         config,
+        credentials,
         pg,
         shutdown: Some(tx),
     }

@@ -39,6 +39,9 @@ impl TestApp {
         tenancy::grant(&self.db, &Actor::system(), uuid, scope, role)
             .await
             .expect("grant");
+        // This replica at once (the request that granted would have cleared it).
+        self.credentials
+            .clear_after(kernel::EventType::MembershipGranted);
     }
 
     /// A signed-in platform admin (the role is given as a fixture: it cannot be had through the

@@ -212,23 +212,44 @@ pub fn fits_rules(rules: &Rules, start: DateTime<Utc>, now: DateTime<Utc>) -> Re
     Ok(())
 }
 
-/// Whether an appointment of `rules` from `start` lies within one window of the resource's
-/// hours (any start, not only the slot grid's: staff may book off the grid).
+/// Whether an appointment of `rules` from `start` lies within the resource's hours (any start,
+/// not only the slot grid's: staff may book off the grid). Windows that touch are one stretch:
+/// hours to midnight and from midnight the next day hold an appointment across it.
 pub fn fits_hours(av: &Availability, rules: &Rules, start: DateTime<Utc>) -> Result<(), Unfit> {
     let end = start + rules.duration;
     let around = start.with_timezone(&av.zone).date_naive();
-    for date in [around.pred_opt(), Some(around), around.succ_opt()]
-        .into_iter()
-        .flatten()
-    {
-        for w in windows_on(av, date) {
-            let (open, close) = window_utc(av.zone, date, w);
-            if open <= start && end <= close {
-                return Ok(());
+    let mut windows: Vec<(DateTime<Utc>, DateTime<Utc>)> = [
+        around.pred_opt(),
+        Some(around),
+        around.succ_opt(),
+        around.succ_opt().and_then(|d| d.succ_opt()),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|date| {
+        windows_on(av, date)
+            .into_iter()
+            .map(move |w| window_utc(av.zone, date, w))
+    })
+    .collect();
+    windows.sort();
+    let mut stretch: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for (open, close) in windows {
+        stretch = match stretch {
+            Some((o, c)) if open <= c => Some((o, c.max(close))),
+            Some((o, c)) => {
+                if o <= start && end <= c {
+                    return Ok(());
+                }
+                Some((open, close))
             }
-        }
+            None => Some((open, close)),
+        };
     }
-    Err(Unfit::OutsideHours)
+    match stretch {
+        Some((o, c)) if o <= start && end <= c => Ok(()),
+        _ => Err(Unfit::OutsideHours),
+    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,11 @@ impl App {
             config.form_submissions_per_ip,
             config.form_submissions_per_form,
         ));
-        let bus = live::bus::Bus::start(&config, metrics.live_lag.clone());
+        let bus = live::bus::Bus::start(
+            &config,
+            metrics.live_lag.clone(),
+            identity.credentials.clone(),
+        );
         let bookings = Arc::new(crate::booking::Limits::new(&config));
         let config = Arc::new(config);
         let live = live::LiveState::new(

@@ -49,7 +49,7 @@ pub async fn execute(
         Ok(p) => p,
         Err(e) => return reject(e),
     };
-    let (actor, tenant) = match act(&tx, principal, &headers).await {
+    let (actor, tenant) = match act(&state, &tx, principal, &headers).await {
         Ok(a) => a,
         Err(e) => return reject(e),
     };
@@ -240,12 +240,14 @@ async fn begin(state: &AppState, is_mutation: bool) -> Result<DatabaseTransactio
 /// The actor's memberships and the tenant the headers name, checked once, here; this also sets
 /// what row-level security lets the transaction see.
 async fn act(
+    state: &AppState,
     tx: &DatabaseTransaction,
     principal: Principal,
     headers: &HeaderMap,
 ) -> Result<(Actor, Option<TenantContext>), kernel::Error> {
     tenancy::act(
         tx,
+        &state.identity.credentials,
         principal,
         header_str(headers, AGENCY_HEADER),
         header_str(headers, SUB_ACCOUNT_HEADER),
@@ -323,6 +325,8 @@ async fn commit(
         if kernel::event::touches_sites(event_type.as_str()) {
             state.page_cache.changed(*agency);
         }
+        // This replica at once; the others when their bus hears of the event.
+        state.identity.credentials.clear_after(*event_type);
     }
     if is_mutation {
         state.live.bus.poke();

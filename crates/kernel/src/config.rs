@@ -127,6 +127,13 @@ pub struct Config {
     #[arg(long, env = "CANOPY_SITE_CACHE_TTL_MS", default_value_t = 2_000)]
     pub site_cache_ttl_ms: u64,
 
+    /// How long, in seconds, a replica may keep a credential it has checked (a session's
+    /// liveness, memberships, an API key, a tenant's status) before reading it again.
+    /// Revocations clear it on every replica at once through the live bus; this bounds how
+    /// long a replica whose bus is silently cut off could miss one. 0 turns the cache off.
+    #[arg(long, env = "CANOPY_CREDENTIAL_CACHE_TTL_SECS", default_value_t = 30)]
+    pub credential_cache_ttl_secs: u64,
+
     /// Trust the `X-Forwarded-For` header for the client IP (only behind a proxy you run).
     #[arg(long, env = "CANOPY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,

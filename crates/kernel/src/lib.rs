@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod context;
+pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod event;

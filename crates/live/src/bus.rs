@@ -13,9 +13,15 @@
 //!   follower reads rows past the last rowid it saw when a request commits a mutation
 //!   ([`Bus::poke`]), and every second for writers in other processes (the CLI).
 //!
+//! The follower also keeps the replica's credential cache true (`kernel::credentials`): it
+//! clears what each revocation may have made stale (on PostgreSQL announced on
+//! `canopy_credentials`, read without a row; on SQLite found by rowid), and trusts the cache
+//! only while it follows: from listening (and catching up) until the connection is lost.
+//!
 //! Architecture Invariant: subscribers receive only committed data, and every subscriber
 //! filters what it receives by what its own actor may read (see `subscriptions`).
 
+use kernel::credentials::Credentials;
 use kernel::event::entity as event;
 use kernel::notify::entity as notification;
 use sea_orm::{
@@ -63,6 +69,8 @@ pub struct Bus {
     ready: watch::Sender<bool>,
     /// How late each item is broadcast (`canopy_live_lag_seconds`).
     lag: prometheus_client::metrics::histogram::Histogram,
+    /// The replica's credential cache, cleared by revocations and trusted while following.
+    credentials: Arc<Credentials>,
 }
 
 impl Bus {
@@ -71,6 +79,7 @@ impl Bus {
     pub fn start(
         config: &kernel::Config,
         lag: prometheus_client::metrics::histogram::Histogram,
+        credentials: Arc<Credentials>,
     ) -> Arc<Self> {
         let (tx, _) = broadcast::channel(CAPACITY);
         let (stop, _) = watch::channel(false);
@@ -81,6 +90,7 @@ impl Bus {
             stop,
             ready,
             lag,
+            credentials,
         });
         let follower = bus.clone();
         let config = config.clone();
@@ -197,6 +207,7 @@ async fn follow_sqlite(bus: Arc<Bus>, db: DatabaseConnection) {
         }
     };
     bus.ready.send_replace(true);
+    bus.credentials.trust(true);
     loop {
         tokio::select! {
             () = bus.poke.notified() => {}
@@ -211,6 +222,14 @@ async fn follow_sqlite(bus: Arc<Bus>, db: DatabaseConnection) {
         ) else {
             continue;
         };
+        if e > last_event
+            && let Err(err) = clear_credentials_sqlite(&bus, &db, last_event, e).await
+        {
+            // Nothing cached can be vouched for until the events are read.
+            tracing::warn!(error = %err, "live bus: reading revocations failed");
+            bus.credentials.clear(&kernel::credentials::Class::ALL);
+            continue;
+        }
         if bus.receivers() == 0 {
             // Nobody listens: move the marks without reading rows.
             last_event = e;
@@ -225,6 +244,36 @@ async fn follow_sqlite(bus: Arc<Bus>, db: DatabaseConnection) {
             Err(e) => tracing::warn!(error = %e, "live bus: reading new rows failed"),
         }
     }
+}
+
+/// Clears what the events between rowids `after` and `upto` may have made stale in the
+/// credential cache.
+async fn clear_credentials_sqlite(
+    bus: &Bus,
+    db: &DatabaseConnection,
+    after: i64,
+    upto: i64,
+) -> Result<(), sea_orm::DbErr> {
+    let types = kernel::credentials::Class::clearing_events();
+    let marks = vec!["?"; types.len()].join(", ");
+    let mut values: Vec<sea_orm::Value> = vec![after.into(), upto.into()];
+    values.extend(types.iter().map(|t| (*t).into()));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT DISTINCT event_type FROM events WHERE rowid > ? AND rowid <= ? \
+                 AND event_type IN ({marks})"
+            ),
+            values,
+        ))
+        .await?;
+    for r in rows {
+        if let Ok(t) = r.try_get::<String>("", "event_type") {
+            bus.credentials.clear_after_wire(&t);
+        }
+    }
+    Ok(())
 }
 
 async fn max_rowid(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
@@ -332,8 +381,11 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
         let connect = async {
             let mut l = PgListener::connect(&url).await?;
             l.eager_reconnect(false);
-            l.listen(migrations::m20261123_000019_live_bus::CHANNEL)
-                .await?;
+            l.listen_all([
+                migrations::m20261123_000019_live_bus::CHANNEL,
+                migrations::m20261207_000037_credential_bus::CHANNEL,
+            ])
+            .await?;
             Ok::<_, sea_orm::sqlx::Error>(l)
         };
         let connected = tokio::select! {
@@ -346,6 +398,7 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "live bus: cannot listen; retrying");
                 lost.get_or_insert((Instant::now(), chrono::Utc::now()));
+                bus.credentials.trust(false);
                 let stopped = tokio::select! {
                     () = tokio::time::sleep(backoff) => false,
                     _ = stop.wait_for(|s| *s) => true,
@@ -359,6 +412,7 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
         };
         let first_listen = *started.get_or_insert_with(chrono::Utc::now);
         bus.ready.send_replace(true);
+        let caught_up = lost.is_none();
         if let Some((since, at)) = lost.take() {
             // Listening again: whatever committed while we were deaf is in the tables.
             let from =
@@ -366,6 +420,9 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
             match catch_up(&bus, &db, &mut seen, from).await {
                 Ok((n, complete)) => {
                     tracing::info!(recovered = n, "live bus: listening again; caught up");
+                    // What was cached before the loss is gone; what is read from now on is
+                    // kept true by what we hear.
+                    bus.credentials.trust(true);
                     if !complete || since.elapsed() > REMEMBER / 2 {
                         bus.publish(Live::Gap);
                     }
@@ -384,6 +441,10 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
                     continue;
                 }
             }
+        }
+        if caught_up {
+            // Listening from the start: every revocation from now on is heard.
+            bus.credentials.trust(true);
         }
         backoff = Duration::from_millis(100);
         loop {
@@ -418,24 +479,33 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
                     break;
                 }
             };
+            // Revocations clear the cache as they are read, before the events announced
+            // with them are published.
+            let mut batch = Vec::new();
+            let mut next = Some(first);
+            while let Some(n) = next {
+                if n.channel() == migrations::m20261207_000037_credential_bus::CHANNEL {
+                    bus.credentials.clear_after_wire(n.payload());
+                } else {
+                    batch.push(n.payload().to_owned());
+                }
+                if batch.len() >= BATCH {
+                    break;
+                }
+                next = listener.next_buffered();
+            }
+            if batch.is_empty() {
+                continue;
+            }
             if bus.receivers() == 0 {
                 // Nobody listens here: nothing to read, but remember the ids so that a later
                 // catch-up does not deliver them.
-                let mut next = Some(first);
-                while let Some(n) = next {
-                    if let Some(id) = n.payload().get(1..).and_then(|s| Uuid::parse_str(s).ok()) {
+                for p in &batch {
+                    if let Some(id) = p.get(1..).and_then(|s| Uuid::parse_str(s).ok()) {
                         seen.insert(id);
                     }
-                    next = listener.next_buffered();
                 }
                 continue;
-            }
-            let mut batch = vec![first.payload().to_owned()];
-            while batch.len() < BATCH {
-                match listener.next_buffered() {
-                    Some(n) => batch.push(n.payload().to_owned()),
-                    None => break,
-                }
             }
             if let Err(e) = deliver(&bus, &db, &mut seen, &batch).await {
                 // The rows are committed: catch up from them once the database answers again.
@@ -444,6 +514,8 @@ async fn follow_postgres(bus: Arc<Bus>, db: DatabaseConnection, url: String, mar
                 break;
             }
         }
+        // Deaf from here until listening and caught up again: nothing cached is vouched for.
+        bus.credentials.trust(false);
     }
 }
 
@@ -545,4 +617,17 @@ async fn catch_up(
         }
     }
     Ok((n, complete))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The trigger announces exactly the events that clear the credential cache.
+    #[test]
+    fn the_trigger_announces_every_clearing_event() {
+        let mut announced = migrations::m20261207_000037_credential_bus::EVENTS.to_vec();
+        let mut clearing = kernel::credentials::Class::clearing_events();
+        announced.sort_unstable();
+        clearing.sort_unstable();
+        assert_eq!(announced, clearing);
+    }
 }

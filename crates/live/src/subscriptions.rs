@@ -19,7 +19,7 @@ use crate::notifications::Notification;
 use async_graphql::{Context, ErrorExtensions, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
-use kernel::auth::{Actor, Permission, Principal, Scope};
+use kernel::auth::{Actor, Permission, Scope};
 use kernel::context::TenantContext;
 use kernel::error::Error;
 use kernel::event::EventType;
@@ -93,6 +93,7 @@ impl LiveSession {
         let tx = self.db.begin().await?;
         tenancy::resolve_tenant(
             &tx,
+            &self.identity.credentials,
             actor,
             self.agency.as_deref(),
             self.sub_account.as_deref(),
@@ -111,17 +112,11 @@ async fn authenticate(
     sub_account: Option<&str>,
 ) -> Result<(Actor, Option<TenantContext>, Option<DateTime<Utc>>), Error> {
     let tx = db.begin().await?;
+    // The session must still be live, not only its token's signature (a signed-out or
+    // password-changed session ends here, as on every request).
     let (principal, expires_at) = identity::authenticate_until(&tx, identity, credential).await?;
-    // A live connection outlasts requests: its session must still be live, not only its
-    // token's signature (a signed-out or password-changed session ends here).
-    if let Principal::User { session_id, .. } = principal
-        && !identity::service::session::is_live(&tx, session_id).await?
-    {
-        return Err(Error::Unauthenticated(
-            "the session has ended; sign in again".into(),
-        ));
-    }
-    let (actor, tenant) = tenancy::act(&tx, principal, agency, sub_account).await?;
+    let (actor, tenant) =
+        tenancy::act(&tx, &identity.credentials, principal, agency, sub_account).await?;
     tx.commit().await?;
     Ok((actor, tenant, expires_at))
 }

@@ -258,8 +258,16 @@ async fn expired_forged_and_malformed_tokens_are_unauthenticated() {
     let r = app.gql(Some(&forged), VIEWER, json!({})).await;
     assert_eq!((r.status, r.error_code()), (401, Some("UNAUTHENTICATED")));
 
-    let valid = sign(TEST_JWT_SECRET, now + 600);
-    app.gql(Some(&valid), VIEWER, json!({})).await.ok();
+    // Well signed, but naming a session that never was: refused like a signed-out one.
+    let unknown_session = sign(TEST_JWT_SECRET, now + 600);
+    let r = app.gql(Some(&unknown_session), VIEWER, json!({})).await;
+    assert_eq!((r.status, r.error_code()), (401, Some("UNAUTHENTICATED")));
+    assert!(
+        r.error_message()
+            .expect("message")
+            .contains("session has ended")
+    );
+    app.gql(Some(&s.access), VIEWER, json!({})).await.ok();
 
     let r = app.gql(Some("not.a.jwt"), VIEWER, json!({})).await;
     assert_eq!((r.status, r.error_code()), (401, Some("UNAUTHENTICATED")));

@@ -35,6 +35,7 @@ mod reminders;
 mod resellers;
 mod retention;
 mod reviews;
+mod revocation;
 mod rls;
 mod scale;
 mod schema;

@@ -264,6 +264,33 @@ fn a_window_to_midnight_and_the_limit() {
 }
 
 #[test]
+fn hours_to_midnight_and_from_midnight_hold_an_appointment_across_it() {
+    use Weekday::*;
+    let all_day = |d| {
+        (
+            d,
+            Window {
+                start: t(0, 0),
+                end: None,
+            },
+        )
+    };
+    let av = Availability {
+        zone: chrono_tz::UTC,
+        weekly: vec![all_day(Mon), all_day(Tue)],
+        exceptions: Vec::new(),
+    };
+    let rules = half_hours();
+    // Monday 2026-03-02 23:45 to Tuesday 00:15.
+    assert_eq!(fits_hours(&av, &rules, utc("2026-03-02T23:45:00Z")), Ok(()));
+    // Tuesday 23:45 runs into Wednesday, which has no hours.
+    assert_eq!(
+        fits_hours(&av, &rules, utc("2026-03-03T23:45:00Z")),
+        Err(Unfit::OutsideHours)
+    );
+}
+
+#[test]
 fn a_start_fits_hours_off_the_grid_and_not_across_a_window_end() {
     let av = weekdays(chrono_tz::Europe::Berlin, t(9, 0), t(12, 0));
     let rules = half_hours();

@@ -1,9 +1,10 @@
 //! Access tokens (HS256 JWT) and authentication of a bearer credential at the edge.
 
-use crate::entity::api_key;
+use crate::entity::{api_key, session};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use kernel::auth::Principal;
+use kernel::credentials::{ApiKeyFact, Credentials, SessionFact};
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -77,8 +78,10 @@ impl TokenKeys {
 
 /// Authenticates a bearer credential: an access token or an API key.
 ///
-/// Access tokens are checked without the database (they live for minutes; revoking a session
-/// stops its refresh); API keys are looked up by their visible prefix and compared by hash.
+/// An access token is checked by its signature and its session must still be live; an API key
+/// is looked up by its visible prefix and compared by hash. Both are read through the
+/// replica's credential cache (`kernel::credentials`), so a warm credential costs no
+/// statement, and a revoked one stops on every replica within the bus's delay.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     identity: &crate::Identity,
@@ -94,10 +97,12 @@ pub async fn authenticate_until(
     identity: &crate::Identity,
     bearer: &str,
 ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
+    let cache = &identity.credentials;
     if let Some(rest) = bearer.strip_prefix(API_KEY_PREFIX) {
-        return authenticate_api_key(db, rest).await;
+        return authenticate_api_key(db, cache, rest).await;
     }
     let claims = identity.tokens.check(bearer)?;
+    require_live_session(db, cache, claims.sid, claims.sub).await?;
     Ok((
         Principal::User {
             user_id: claims.sub,
@@ -107,8 +112,44 @@ pub async fn authenticate_until(
     ))
 }
 
+/// The session an access token names must be live: not signed out, not ended by a password
+/// change or reset, not expired.
+async fn require_live_session(
+    db: &impl ConnectionTrait,
+    cache: &Credentials,
+    session_id: Uuid,
+    user_id: Uuid,
+) -> Result<(), Error> {
+    let fact = match cache.session(session_id) {
+        Some(f) => Some(f),
+        None => {
+            let stamp = cache.stamp();
+            let now = Utc::now();
+            let fact = session::Entity::find_by_id(session_id)
+                .one(db)
+                .await?
+                .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
+                .map(|s| SessionFact {
+                    user_id: s.user_id,
+                    expires_at: s.expires_at,
+                });
+            if let Some(f) = fact {
+                cache.put_session(stamp, session_id, f);
+            }
+            fact
+        }
+    };
+    match fact {
+        Some(f) if f.user_id == user_id => Ok(()),
+        _ => Err(Error::Unauthenticated(
+            "the session has ended; sign in again".into(),
+        )),
+    }
+}
+
 async fn authenticate_api_key(
     db: &impl ConnectionTrait,
+    cache: &Credentials,
     rest: &str,
 ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
     let invalid = || Error::Unauthenticated("the API key is not valid".into());
@@ -116,32 +157,46 @@ async fn authenticate_api_key(
     if prefix.len() != API_KEY_ID_LEN || secret.is_empty() {
         return Err(invalid());
     }
-    kernel::db::open(db, kernel::db::Opening::ApiKeyPrefix(prefix.to_owned())).await?;
-    let key = api_key::Entity::find()
-        .filter(api_key::Column::Prefix.eq(prefix))
-        .one(db)
-        .await?
-        .ok_or_else(invalid)?;
-    if key.secret_hash != kernel::secret::hash_token(secret) {
+    let hash = kernel::secret::hash_token(secret);
+    let fact = match cache.api_key(prefix) {
+        Some(f) => f,
+        None => {
+            let stamp = cache.stamp();
+            kernel::db::open(db, kernel::db::Opening::ApiKeyPrefix(prefix.to_owned())).await?;
+            let key = api_key::Entity::find()
+                .filter(api_key::Column::Prefix.eq(prefix))
+                .one(db)
+                .await?
+                .ok_or_else(invalid)?;
+            if key.secret_hash != hash {
+                return Err(invalid());
+            }
+            if key.revoked_at.is_some() {
+                return Err(Error::Unauthenticated(
+                    "the API key has been revoked".into(),
+                ));
+            }
+            let fact = ApiKeyFact {
+                principal: Principal::ApiKey {
+                    key_id: key.id,
+                    owner: key.created_by,
+                    scope: super::api_key::key_scope(&key)?,
+                    permissions: super::api_key::permissions_of(&key),
+                },
+                secret_hash: key.secret_hash,
+                expires_at: key.expires_at,
+            };
+            cache.put_api_key(stamp, prefix, fact.clone());
+            fact
+        }
+    };
+    if fact.secret_hash != hash {
         return Err(invalid());
     }
-    if key.revoked_at.is_some() {
-        return Err(Error::Unauthenticated(
-            "the API key has been revoked".into(),
-        ));
-    }
-    if key.expires_at.is_some_and(|t| t <= Utc::now()) {
+    if fact.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(Error::Unauthenticated("the API key has expired".into()));
     }
-    Ok((
-        Principal::ApiKey {
-            key_id: key.id,
-            owner: key.created_by,
-            scope: super::api_key::key_scope(&key)?,
-            permissions: super::api_key::permissions_of(&key),
-        },
-        key.expires_at,
-    ))
+    Ok((fact.principal, fact.expires_at))
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@ pub struct Identity {
     pub(crate) throttle: throttle::LoginThrottle,
     pub(crate) refresh_ttl: chrono::Duration,
     pub(crate) reset_ttl: chrono::Duration,
+    /// The replica's credential cache (`kernel::credentials`): sessions, memberships, API
+    /// keys and tenants' status, cleared by revocations through the bus.
+    pub credentials: Arc<kernel::credentials::Credentials>,
     /// The root of [`Identity::derived_key`]: a hash of the signing secret, never the secret.
     derive_root: [u8; 32],
 }
@@ -57,6 +60,9 @@ impl Identity {
             ),
             refresh_ttl: ttl(config.refresh_token_ttl_secs),
             reset_ttl: ttl(config.password_reset_ttl_secs),
+            credentials: Arc::new(kernel::credentials::Credentials::new(
+                std::time::Duration::from_secs(config.credential_cache_ttl_secs),
+            )),
             derive_root: Sha256::new()
                 .chain_update(b"canopy derived keys\0")
                 .chain_update(secret.as_bytes())
@@ -76,7 +82,8 @@ impl Identity {
             .into()
     }
 
-    /// Signs an access token (for tests and tools that need one without signing in).
+    /// Signs an access token for an existing session (for tests and tools that need one
+    /// without signing in; a token naming no live session is refused).
     pub fn access_token_for(
         &self,
         user_id: uuid::Uuid,

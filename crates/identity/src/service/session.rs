@@ -301,13 +301,3 @@ pub async fn revoke(
     }
     Ok(revoked)
 }
-
-/// Whether a session can still act: not revoked and not expired. Access tokens are checked
-/// by signature alone on each request; long-lived connections also ask this, when they start
-/// and when the user's sessions change.
-pub async fn is_live(db: &impl ConnectionTrait, session_id: Uuid) -> Result<bool, Error> {
-    Ok(session::Entity::find_by_id(session_id)
-        .one(db)
-        .await?
-        .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > Utc::now()))
-}

@@ -5,6 +5,7 @@ use super::access;
 use crate::entity::{agency, sub_account};
 use kernel::auth::{Actor, Principal, Scope, ScopeKind};
 use kernel::context::TenantContext;
+use kernel::credentials::Credentials;
 use kernel::db::{TenantGuard, set_tenant};
 use kernel::error::Error;
 use kernel::id::{GlobalId, NodeKind};
@@ -14,8 +15,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 /// [`resolve_tenant`], which also sets row-level security on `db`): its memberships are the
 /// user's, or the API key owner's (a key never outreaches its owner). The HTTP edge and live
 /// connections both start here.
+///
+/// The memberships and the tenant's status come from the replica's credential cache when it
+/// has them (`kernel::credentials`), and fill it when it does not.
 pub async fn act(
     db: &impl ConnectionTrait,
+    cache: &Credentials,
     principal: Principal,
     agency: Option<&str>,
     sub_account: Option<&str>,
@@ -29,7 +34,15 @@ pub async fn act(
     let memberships = match member {
         Some(user_id) => {
             kernel::db::open(db, kernel::db::Opening::User(user_id)).await?;
-            super::membership::visible_memberships_of(db, user_id).await?
+            match cache.memberships(user_id) {
+                Some(m) => m.as_ref().clone(),
+                None => {
+                    let stamp = cache.stamp();
+                    let m = super::membership::visible_memberships_of(db, user_id).await?;
+                    cache.put_memberships(stamp, user_id, m.clone());
+                    m
+                }
+            }
         }
         None => Vec::new(),
     };
@@ -38,7 +51,7 @@ pub async fn act(
         memberships,
         tenant: None,
     };
-    let tenant = resolve_tenant(db, &actor, agency, sub_account).await?;
+    let tenant = resolve_tenant(db, cache, &actor, agency, sub_account).await?;
     actor.tenant = tenant.map(|t| t.agency_id);
     Ok((actor, tenant))
 }
@@ -53,6 +66,7 @@ pub async fn act(
 /// across tenants (the services' checks still apply).
 pub async fn resolve_tenant(
     db: &impl ConnectionTrait,
+    cache: &Credentials,
     actor: &Actor,
     agency: Option<&str>,
     sub_account: Option<&str>,
@@ -74,7 +88,7 @@ pub async fn resolve_tenant(
                 return Ok(None);
             };
             // An implied tenant that is out of service is simply not implied.
-            return match check(db, actor, ctx).await {
+            return match check(db, cache, actor, ctx).await {
                 Ok(()) => Ok(Some(ctx)),
                 Err(_) => {
                     set_tenant(db, TenantGuard::Nobody).await?;
@@ -97,7 +111,7 @@ pub async fn resolve_tenant(
             }
         }
     };
-    check(db, actor, ctx).await?;
+    check(db, cache, actor, ctx).await?;
     Ok(Some(ctx))
 }
 
@@ -126,34 +140,61 @@ fn agency_of_sub_account(actor: &Actor, sub: uuid::Uuid) -> Result<uuid::Uuid, E
 }
 
 /// Checks a tenant context against the actor and the tree, and sets it on the transaction.
-async fn check(db: &impl ConnectionTrait, actor: &Actor, ctx: TenantContext) -> Result<(), Error> {
+async fn check(
+    db: &impl ConnectionTrait,
+    cache: &Credentials,
+    actor: &Actor,
+    ctx: TenantContext,
+) -> Result<(), Error> {
     if !access::inside_agency(actor, ctx.agency_id) {
         return Err(Error::NotFound);
     }
     set_tenant(db, TenantGuard::Agency(ctx.agency_id)).await?;
-    let a = agency::Entity::find_by_id(ctx.agency_id)
-        .one(db)
-        .await?
-        .filter(|a| a.deleted_at.is_none())
-        .ok_or(Error::NotFound)?;
+    let agency_active = match cache.tenant(ctx.agency_id, None) {
+        Some(active) => active,
+        None => {
+            let stamp = cache.stamp();
+            let a = agency::Entity::find_by_id(ctx.agency_id)
+                .one(db)
+                .await?
+                .filter(|a| a.deleted_at.is_none())
+                .ok_or(Error::NotFound)?;
+            let active = a.status == "active";
+            cache.put_tenant(stamp, ctx.agency_id, None, active);
+            active
+        }
+    };
     if let Some(sub) = ctx.sub_account_id {
-        let s = sub_account::Entity::find()
-            .filter(sub_account::Column::AgencyId.eq(ctx.agency_id))
-            .filter(sub_account::Column::Id.eq(sub))
-            .filter(sub_account::Column::DeletedAt.is_null())
-            .one(db)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if actor.permissions_in(access::sub_scope(&s)).is_empty() {
+        let scope = Scope::SubAccount {
+            agency_id: ctx.agency_id,
+            id: sub,
+        };
+        let sub_active = match cache.tenant(ctx.agency_id, Some(sub)) {
+            Some(active) => active,
+            None => {
+                let stamp = cache.stamp();
+                let s = sub_account::Entity::find()
+                    .filter(sub_account::Column::AgencyId.eq(ctx.agency_id))
+                    .filter(sub_account::Column::Id.eq(sub))
+                    .filter(sub_account::Column::DeletedAt.is_null())
+                    .one(db)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let active = s.status == "active";
+                cache.put_tenant(stamp, ctx.agency_id, Some(sub), active);
+                active
+            }
+        };
+        if actor.permissions_in(scope).is_empty() {
             return Err(Error::NotFound);
         }
-        if a.status != "active" {
+        if !agency_active {
             return Err(suspended("agency"));
         }
-        if s.status != "active" {
+        if !sub_active {
             return Err(suspended("sub-account"));
         }
-    } else if a.status != "active" {
+    } else if !agency_active {
         return Err(suspended("agency"));
     }
     Ok(())

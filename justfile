@@ -48,7 +48,7 @@ bench:
     export DATABASE_URL="postgres://canopy_app@127.0.0.1:5432/${db}"
     "${target}/canopy" seed-scale --agencies "${agencies}"
     psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
-    CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn "${target}/canopy" serve > /dev/null &
+    CANOPY_RATE_PER_IP=1000000000 CANOPY_RATE_PER_CREDENTIAL=1000000000 CANOPY_RATE_PER_AGENCY=1000000000 CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn "${target}/canopy" serve > /dev/null &
     server=$!
     trap 'kill ${server} 2>/dev/null || true' EXIT
     until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do sleep 0.2; done
@@ -73,7 +73,7 @@ bench-metrics:
     export CANOPY_OWNER_DATABASE_URL="postgres://postgres@127.0.0.1:5432/${db}"
     export DATABASE_URL="postgres://canopy_app@127.0.0.1:5432/${db}"
     "${target}/canopy" seed-scale --agencies 1 --contacts "${per_sub}"
-    CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8091 CANOPY_SEED_DEMO=false RUST_LOG=warn "${target}/canopy" serve > /dev/null &
+    CANOPY_RATE_PER_IP=1000000000 CANOPY_RATE_PER_CREDENTIAL=1000000000 CANOPY_RATE_PER_AGENCY=1000000000 CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8091 CANOPY_SEED_DEMO=false RUST_LOG=warn "${target}/canopy" serve > /dev/null &
     server=$!
     trap 'kill ${server} 2>/dev/null || true' EXIT
     until curl -sf http://127.0.0.1:8091/readyz > /dev/null; do sleep 0.2; done

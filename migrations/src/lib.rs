@@ -43,6 +43,7 @@ mod m20261205_000034_referrals;
 mod m20261205_000035_reviews;
 mod m20261206_000036_analytics;
 pub mod m20261207_000037_credential_bus;
+mod m20261207_000038_rate_budgets;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000035_reviews::Migration),
             Box::new(m20261206_000036_analytics::Migration),
             Box::new(m20261207_000037_credential_bus::Migration),
+            Box::new(m20261207_000038_rate_budgets::Migration),
         ]
     }
 }

@@ -37,6 +37,9 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// A rate budget no test reaches.
+pub const UNLIMITED: u64 = 1 << 40;
+
 /// Options for [`spawn_app_with`].
 pub type Configure = fn(&mut Config);
 
@@ -44,6 +47,12 @@ pub type Configure = fn(&mut Config);
 pub fn test_config() -> Config {
     let mut c = Config::defaults();
     c.argon2_memory_kib = 1024;
+    // Tests send thousands of requests from one address in seconds: the rate budgets' own
+    // tests set theirs low.
+    c.rate_per_ip = UNLIMITED;
+    c.rate_per_credential = UNLIMITED;
+    c.rate_per_agency = UNLIMITED;
+    c.rate_per_key_daily = UNLIMITED;
     c.argon2_iterations = 1;
     c.jwt_secret = Some(TEST_JWT_SECRET.into());
     c.seed_demo = Some(false);

@@ -34,6 +34,8 @@ pub struct AppState {
     pub media: Arc<media::Library>,
     /// The public booking pages' rate limits.
     pub bookings: Arc<crate::booking::Limits>,
+    /// The API's rate budgets (`kernel::budget`, `crate::budget`).
+    pub budgets: Arc<kernel::budget::Budgets>,
 }
 
 /// A ready-to-serve application.
@@ -73,6 +75,7 @@ impl App {
             identity.credentials.clone(),
         );
         let bookings = Arc::new(crate::booking::Limits::new(&config));
+        let budgets = kernel::budget::Budgets::new(kernel::budget::Rules::of(&config));
         let config = Arc::new(config);
         let live = live::LiveState::new(
             db.clone(),
@@ -102,6 +105,7 @@ impl App {
             page_cache,
             media,
             bookings,
+            budgets,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;
@@ -123,6 +127,7 @@ impl App {
         let runtime = crate::work::start(&self.state, self.jobs)
             .await
             .map_err(std::io::Error::other)?;
+        let sharing = crate::budget::share(&self.state.config, self.state.budgets.clone()).await;
         let bus = self.state.live.bus.clone();
         // Live connections are not part of axum's graceful shutdown: stopping the bus closes
         // them (1001) as soon as shutdown begins.
@@ -138,6 +143,9 @@ impl App {
         )
         .await;
         runtime.shutdown().await;
+        if let Some(task) = sharing {
+            task.abort();
+        }
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 //! after authentication and committed here after execution; services open savepoints inside it.
 
 use crate::AppState;
+use crate::budget;
 use crate::metrics::OperationLabel;
 use crate::schema::{CanopySchema, LOADERS};
 use async_graphql::Value;
@@ -12,6 +13,7 @@ use async_graphql::parser::types::OperationType;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use identity::UserAgent;
+use kernel::budget::Subject;
 use kernel::db::RequestTx;
 use kernel::{Actor, Principal, RequestContext, TenantContext};
 use live::wire::{
@@ -40,39 +42,53 @@ pub async fn execute(
     if let Some(refused) = limits(&state, &op, media, is_get) {
         return refused;
     }
+    // The client network's budget first: a flood of bad credentials spends it too.
+    let ip = client_ip(&state, &headers, addr);
+    let points = state.budgets.rules().points(op.cost);
+    let by_ip = match state.budgets.spend(&[Subject::Ip(ip)], points) {
+        Ok(s) => s,
+        Err(r) => return budget::headers(reject(r.error()), r.standing),
+    };
     let tx = match begin(&state, op.is_mutation()).await {
         Ok(tx) => tx,
-        Err(e) => return reject(e),
+        Err(e) => return budget::headers(reject(e), by_ip),
     };
     // In the transaction: an API key is read under row-level security opened to its prefix.
     let principal = match authenticate(&state, &tx, &headers).await {
         Ok(p) => p,
-        Err(e) => return reject(e),
+        Err(e) => return budget::headers(reject(e), by_ip),
     };
     let (actor, tenant) = match act(&state, &tx, principal, &headers).await {
         Ok(a) => a,
-        Err(e) => return reject(e),
+        Err(e) => return budget::headers(reject(e), by_ip),
+    };
+    // Then the credential's and the agency's.
+    let standing = match state.budgets.spend(&budget::subjects(&actor), points) {
+        Ok(s) => budget::tighter(by_ip, Some(s)),
+        Err(r) => return budget::headers(reject(r.error()), r.standing),
     };
     let tx = Arc::new(tx);
     let context = RequestContext {
         actor,
         tenant,
         request_id: request_id.clone(),
-        client_ip: Some(client_ip(&state, &headers, addr)),
+        client_ip: Some(ip),
     };
     let request = install(request, &tx, context, &headers);
     let (response, recorded) =
         kernel::event::tracking(schema(&state, op.is_mutation()).execute(request)).await;
     if let Err(e) = commit(&state, tx, op.is_mutation(), &recorded).await {
-        return reject(e);
+        return budget::headers(reject(e), standing);
     }
-    respond(response, media, &request_id)
+    budget::headers(respond(response, media, &request_id), standing)
 }
 
 /// What the edge learns of a request before running it.
 struct Operation {
     /// The operation's type, when the document names one unambiguously.
     ty: Option<OperationType>,
+    /// Its cost ([`Shape`]), which the rate budgets charge.
+    cost: usize,
     /// Why it must not run, found before it does: no query or over a limit (400), a syntax
     /// error or a string holding U+0000 (a GraphQL request error: 400, or 200 for clients
     /// that accept only `application/json`, as GraphQL over HTTP has it).
@@ -99,6 +115,7 @@ fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
     if request.query.trim().is_empty() {
         return Operation {
             ty: None,
+            cost: 0,
             refusal: Some(Refusal {
                 error: serde_json::json!({
                     "message": "the request has no query: send {\"query\": \"…\", \"variables\": {…}}",
@@ -113,10 +130,11 @@ fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
     let op = match request.parsed_query() {
         Ok(doc) => {
             let op = operation(doc, operation_name.as_deref());
+            let shape = op.map(|o| Shape::of(doc, &o.node.selection_set.node, &variables));
             Operation {
                 ty: op.map(|o| o.node.ty),
-                refusal: op.and_then(|o| {
-                    let shape = Shape::of(doc, &o.node.selection_set.node, &variables);
+                cost: shape.map_or(0, |s| s.cost),
+                refusal: shape.and_then(|shape| {
                     shape.refusal(limits).map(|error| Refusal {
                         error,
                         always_400: !shape.nul,
@@ -126,6 +144,7 @@ fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
         }
         Err(e) => Operation {
             ty: None,
+            cost: 0,
             refusal: Some(Refusal {
                 error: syntax_error(&e),
                 always_400: false,

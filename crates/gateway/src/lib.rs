@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod booking;
+pub mod budget;
 pub mod cli;
 pub mod db;
 pub mod execute;

@@ -127,6 +127,33 @@ pub struct Config {
     #[arg(long, env = "CANOPY_SITE_CACHE_TTL_MS", default_value_t = 2_000)]
     pub site_cache_ttl_ms: u64,
 
+    /// The rate budgets' window, seconds (`kernel::budget`): each budget below refills when
+    /// its window ends.
+    #[arg(long, env = "CANOPY_RATE_WINDOW_SECS", default_value_t = 10)]
+    pub rate_window_secs: u64,
+
+    /// Points one API key or one user may spend on `/graphql` per window. A request spends 1,
+    /// plus 1 per `CANOPY_RATE_COST_PER_POINT` of its cost.
+    #[arg(long, env = "CANOPY_RATE_PER_CREDENTIAL", default_value_t = 100)]
+    pub rate_per_credential: u64,
+
+    /// Points one client network (an IPv4 address, an IPv6 /64) may spend per window, signed in
+    /// or not.
+    #[arg(long, env = "CANOPY_RATE_PER_IP", default_value_t = 300)]
+    pub rate_per_ip: u64,
+
+    /// Points every credential acting in one agency may spend together per window.
+    #[arg(long, env = "CANOPY_RATE_PER_AGENCY", default_value_t = 1_000)]
+    pub rate_per_agency: u64,
+
+    /// Points one API key may spend per UTC day.
+    #[arg(long, env = "CANOPY_RATE_PER_KEY_DAILY", default_value_t = 200_000)]
+    pub rate_per_key_daily: u64,
+
+    /// The cost (complexity) that adds one point to a request's one.
+    #[arg(long, env = "CANOPY_RATE_COST_PER_POINT", default_value_t = 100)]
+    pub rate_cost_per_point: u64,
+
     /// How long, in seconds, a replica may keep a credential it has checked (a session's
     /// liveness, memberships, an API key, a tenant's status) before reading it again.
     /// Revocations clear it on every replica at once through the live bus; this bounds how

@@ -4,6 +4,7 @@
 //! Every other crate depends on this one; it depends on no other Canopy crate.
 
 pub mod auth;
+pub mod budget;
 pub mod config;
 pub mod connection;
 pub mod context;

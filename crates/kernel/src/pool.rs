@@ -32,6 +32,12 @@ pub async fn connect_job_runner(
     open(config, max_connections, Some("app.job_runner")).await
 }
 
+/// Opens the rate budgets' own one-connection pool (`budget::Budgets::sync`), so that their
+/// sharing is not counted among the requests' statements.
+pub async fn connect_budgets(config: &Config) -> Result<DatabaseConnection, String> {
+    open(config, 1, None).await
+}
+
 async fn open(
     config: &Config,
     max_connections: u32,

@@ -5,6 +5,7 @@ mod activity;
 mod analytics;
 mod api_keys;
 mod branding;
+mod budgets;
 mod calendars;
 mod cli;
 mod contacts;

@@ -44,6 +44,7 @@ mod m20261205_000035_reviews;
 mod m20261206_000036_analytics;
 pub mod m20261207_000037_credential_bus;
 mod m20261207_000038_rate_budgets;
+mod m20261207_000039_audit_log;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -93,6 +94,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000036_analytics::Migration),
             Box::new(m20261207_000037_credential_bus::Migration),
             Box::new(m20261207_000038_rate_budgets::Migration),
+            Box::new(m20261207_000039_audit_log::Migration),
         ]
     }
 }

@@ -33,16 +33,7 @@ pub enum Reach {
 
 /// The statements that put a tenant table behind row-level security.
 pub fn tenant_table(table: &str, reach: Reach) -> String {
-    let tenant = "agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)";
-    let predicate = match reach {
-        Reach::Data => tenant.to_owned(),
-        Reach::Tree => format!(
-            "{tenant}
-         OR (SELECT current_setting('app.cross_tenant', true)) = 'on'
-         OR agency_id IN (SELECT a.id FROM agencies a WHERE a.reseller_id = ANY (
-              (SELECT string_to_array(NULLIF(current_setting('app.reseller_ids', true), ''), ','))::uuid[]))"
-        ),
-    };
+    let predicate = tenant_predicate(reach);
     format!(
         r#"
 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
@@ -53,6 +44,20 @@ CREATE POLICY {table}_tenant ON {table} AS RESTRICTIVE FOR ALL
   WITH CHECK ({predicate});
 "#
     )
+}
+
+/// Whether a row's `agency_id` is visible under `reach` (the predicate of [`tenant_table`]).
+pub fn tenant_predicate(reach: Reach) -> String {
+    let tenant = "agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::uuid)";
+    match reach {
+        Reach::Data => tenant.to_owned(),
+        Reach::Tree => format!(
+            "{tenant}
+         OR (SELECT current_setting('app.cross_tenant', true)) = 'on'
+         OR agency_id IN (SELECT a.id FROM agencies a WHERE a.reseller_id = ANY (
+              (SELECT string_to_array(NULLIF(current_setting('app.reseller_ids', true), ''), ','))::uuid[]))"
+        ),
+    }
 }
 
 #[async_trait::async_trait]

@@ -74,7 +74,7 @@ pub async fn execute(
         request_id: request_id.clone(),
         client_ip: Some(ip),
     };
-    let request = install(request, &tx, context, &headers);
+    let request = install(request, &tx, context, &headers, op.is_mutation());
     let (response, recorded) =
         kernel::event::tracking(schema(&state, op.is_mutation()).execute(request)).await;
     if let Err(e) = commit(&state, tx, op.is_mutation(), &recorded).await {
@@ -299,6 +299,7 @@ fn install(
     tx: &Arc<DatabaseTransaction>,
     context: RequestContext,
     headers: &HeaderMap,
+    is_mutation: bool,
 ) -> async_graphql::Request {
     let weak = Arc::downgrade(tx);
     let tenant = context.actor.tenant;
@@ -309,6 +310,10 @@ fn install(
         .data(context);
     if let Some(ua) = header_str(headers, header::USER_AGENT.as_str()) {
         request = request.data(UserAgent(ua.to_owned()));
+    }
+    if is_mutation {
+        let variables = request.variables.clone();
+        request = request.data(crate::savepoint::MutationVariables(variables));
     }
     request
 }

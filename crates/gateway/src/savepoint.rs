@@ -5,6 +5,10 @@
 //! A mutation that returns a payload (with or without `userErrors`) is kept; services are
 //! atomic on their own for their error paths, and this is the net beneath them.
 //!
+//! Each also gets its audit log row (`audit`), written inside its savepoint: a mutation whose
+//! row cannot be written is undone, so nothing changes unaudited. A failed mutation's row is
+//! written after its savepoint is rolled back, with its error code.
+//!
 //! Only the mutation copy of the schema has this extension (`crate::schema::Schemas`): with
 //! an extension installed, async-graphql resolves every field through the extension chain.
 
@@ -12,9 +16,13 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
 use async_graphql::{ServerResult, Value};
+use kernel::RequestContext;
 use kernel::db::RequestTx;
 use sea_orm::ConnectionTrait;
 use std::sync::Arc;
+
+/// The request's variables, for the audit log to read the ids a mutation's arguments name.
+pub struct MutationVariables(pub async_graphql::Variables);
 
 /// The extension factory (add it to the schema).
 pub struct MutationSavepoints;
@@ -54,13 +62,62 @@ impl Extension for MutationSavepointsExt {
             }
         };
         clear_loader_caches(ctx);
+        let operation = info.name.to_owned();
+        let named = named_ids(ctx, info.field);
         sql("SAVEPOINT canopy_mutation").await?;
-        let result = next.run(ctx, info).await;
+        let (result, collected) = kernel::audit::collect(next.run(ctx, info)).await;
         if result.is_err() {
             sql("ROLLBACK TO SAVEPOINT canopy_mutation").await?;
         }
+        if let Some(rc) = ctx.data_opt::<RequestContext>() {
+            let outcome = match &result {
+                Ok(_) => audit::service::Outcome::Done,
+                Err(e) => audit::service::Outcome::Failed(code_of(e)),
+            };
+            let written =
+                audit::service::record(&*tx, rc, &operation, named, &outcome, &collected).await;
+            if let Err(e) = written {
+                // Nothing is kept unaudited.
+                if result.is_ok() {
+                    sql("ROLLBACK TO SAVEPOINT canopy_mutation").await?;
+                }
+                sql("RELEASE SAVEPOINT canopy_mutation").await?;
+                let err: async_graphql::Error = e.into();
+                return Err(err.into_server_error(pos));
+            }
+        }
         sql("RELEASE SAVEPOINT canopy_mutation").await?;
         result
+    }
+}
+
+/// The global ids a mutation's arguments name (variables resolved).
+fn named_ids(
+    ctx: &ExtensionContext<'_>,
+    field: &async_graphql::parser::types::Field,
+) -> Vec<String> {
+    let vars = ctx.data_opt::<MutationVariables>();
+    let mut args = serde_json::Map::new();
+    for (name, value) in &field.arguments {
+        let value = value
+            .node
+            .clone()
+            .into_const_with(|n| vars.and_then(|v| v.0.get(&n).cloned()).ok_or(()))
+            .ok()
+            .and_then(|v| v.into_json().ok());
+        if let Some(v) = value {
+            args.insert(name.node.to_string(), v);
+        }
+    }
+    audit::service::named_ids(&serde_json::Value::Object(args))
+}
+
+/// The code of a field's error (`INTERNAL` if it has none).
+fn code_of(e: &async_graphql::ServerError) -> String {
+    match e.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Enum(n)) => n.to_string(),
+        _ => "INTERNAL".to_owned(),
     }
 }
 

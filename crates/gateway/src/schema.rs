@@ -2,6 +2,7 @@
 
 use analytics::AnalyticsQuery;
 use async_graphql::{MergedObject, Schema};
+use audit::AuditQuery;
 use calendars::{CalendarsMutation, CalendarsQuery};
 use crm::{CrmMutation, CrmQuery};
 use funnels::{FunnelsMutation, FunnelsQuery};
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     ReferralsQuery,
     ReviewsQuery,
     AnalyticsQuery,
+    AuditQuery,
     JobsQuery,
     WebhooksQuery,
 );

@@ -24,6 +24,7 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     media::work::register(&mut r, state.media.clone());
     calendars::work::register(&mut r);
     analytics::register(&mut r);
+    audit::register(&mut r, config.audit_retention_days);
     Ok(r)
 }
 
@@ -40,6 +41,7 @@ pub fn tenant_tables() -> Vec<kernel::purge::TenantTable> {
         referrals::TENANT_TABLES,
         reviews::TENANT_TABLES,
         analytics::TENANT_TABLES,
+        audit::TENANT_TABLES,
         crm::TENANT_TABLES,
         jobs::TENANT_TABLES,
         mail::TENANT_TABLES,

@@ -127,6 +127,10 @@ pub struct Config {
     #[arg(long, env = "CANOPY_SITE_CACHE_TTL_MS", default_value_t = 2_000)]
     pub site_cache_ttl_ms: u64,
 
+    /// How many days the audit log keeps a mutation's entry (0: forever).
+    #[arg(long, env = "CANOPY_AUDIT_RETENTION_DAYS", default_value_t = 365)]
+    pub audit_retention_days: u64,
+
     /// The rate budgets' window, seconds (`kernel::budget`): each budget below refills when
     /// its window ends.
     #[arg(long, env = "CANOPY_RATE_WINDOW_SECS", default_value_t = 10)]

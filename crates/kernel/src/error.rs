@@ -321,7 +321,10 @@ impl<P: Payload> IntoPayload<P> for Result<P::Value> {
     fn into_payload(self) -> async_graphql::Result<P> {
         match self {
             Ok(v) => Ok(P::ok(v)),
-            Err(Error::User(errors)) => Ok(P::user_errors(errors)),
+            Err(Error::User(errors)) => {
+                crate::audit::note_user_errors(&errors);
+                Ok(P::user_errors(errors))
+            }
             Err(e) => Err(e.into()),
         }
     }

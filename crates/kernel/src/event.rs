@@ -366,6 +366,11 @@ pub async fn record(
     event: NewEvent,
 ) -> Result<Uuid, Error> {
     note(event.scope.agency_id(), event.event_type);
+    crate::audit::note_event(
+        event.subject,
+        event.scope.agency_id(),
+        event.scope.sub_account_id(),
+    );
     let id = crate::id::new_uuid();
     // No `RETURNING`: a row may be written where it may not be read back (an event with no
     // agency, under row-level security).
@@ -445,6 +450,7 @@ pub async fn record_many(
         .into_iter()
         .map(|e| {
             note(e.scope.agency_id(), e.event_type);
+            crate::audit::note_event(e.subject, e.scope.agency_id(), e.scope.sub_account_id());
             row(actor, e, crate::id::new_uuid())
         })
         .collect();

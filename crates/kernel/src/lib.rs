@@ -3,6 +3,7 @@
 //!
 //! Every other crate depends on this one; it depends on no other Canopy crate.
 
+pub mod audit;
 pub mod auth;
 pub mod budget;
 pub mod config;

@@ -4,6 +4,7 @@
 mod activity;
 mod analytics;
 mod api_keys;
+mod audit;
 mod branding;
 mod budgets;
 mod calendars;

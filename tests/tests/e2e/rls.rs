@@ -142,9 +142,10 @@ async fn the_runtime_role_sees_only_its_tenant() {
 
 /// The unique keys of tenant tables that do not include `agency_id`, each for a reason
 /// ARCHITECTURE.md gives ("Keys without agency_id").
-const KEYS_WITHOUT_AGENCY: [&str; 18] = [
+const KEYS_WITHOUT_AGENCY: [&str; 19] = [
     "api_keys_pkey",
     "api_keys_prefix_key",
+    "audit_log_pkey",
     "calendar_services_booking_token",
     "email_outbox_pkey",
     "events_pkey",

@@ -60,11 +60,13 @@ pub enum Permission {
     CalendarsManage,
     /// See analytics: a sub-account's metrics, or an agency's rollup of them.
     ReportsRead,
+    /// Read the audit log: every mutation made in the scope, by whom, and its result.
+    AuditRead,
 }
 
 impl Permission {
     /// Every permission, in declaration order (the bit index of [`PermissionSet`]).
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 28] = [
         Permission::ContactsRead,
         Permission::ContactsWrite,
         Permission::PipelinesRead,
@@ -92,6 +94,7 @@ impl Permission {
         Permission::CalendarsWrite,
         Permission::CalendarsManage,
         Permission::ReportsRead,
+        Permission::AuditRead,
     ];
 
     /// The dotted name stored in the database.
@@ -124,6 +127,7 @@ impl Permission {
             Permission::CalendarsWrite => "calendars.write",
             Permission::CalendarsManage => "calendars.manage",
             Permission::ReportsRead => "reports.read",
+            Permission::AuditRead => "audit.read",
         }
     }
 
@@ -318,6 +322,7 @@ impl Role {
         use Permission as P;
         match self {
             Role::PlatformAdmin => PermissionSet::of(&[
+                P::AuditRead,
                 P::PlatformManage,
                 P::ResellersManage,
                 P::AgenciesManage,
@@ -342,6 +347,7 @@ impl Role {
                 P::SettingsManage,
             ]),
             Role::AgencyOwner => CRM_ALL.union(PermissionSet::of(&[
+                P::AuditRead,
                 P::BillingRead,
                 P::BillingManage,
                 P::MembersManage,
@@ -351,6 +357,7 @@ impl Role {
                 P::WebhooksManage,
             ])),
             Role::AgencyAdmin => CRM_ALL.union(PermissionSet::of(&[
+                P::AuditRead,
                 P::BillingRead,
                 P::MembersManage,
                 P::ApiKeysManage,
@@ -373,6 +380,7 @@ impl Role {
                 P::CalendarsWrite,
             ]),
             Role::SubaccountAdmin => CRM_ALL.union(PermissionSet::of(&[
+                P::AuditRead,
                 P::BillingRead,
                 P::MembersManage,
                 P::ApiKeysManage,

@@ -45,6 +45,7 @@ mod m20261206_000036_analytics;
 pub mod m20261207_000037_credential_bus;
 mod m20261207_000038_rate_budgets;
 mod m20261207_000039_audit_log;
+mod m20261207_000040_support_access;
 
 /// A hash of every migration's source: changes whenever a migration is added or edited.
 pub const FINGERPRINT: &str = env!("MIGRATIONS_FINGERPRINT");
@@ -95,6 +96,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000037_credential_bus::Migration),
             Box::new(m20261207_000038_rate_budgets::Migration),
             Box::new(m20261207_000039_audit_log::Migration),
+            Box::new(m20261207_000040_support_access::Migration),
         ]
     }
 }

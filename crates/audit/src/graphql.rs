@@ -122,6 +122,7 @@ impl AuditQuery {
     ) -> async_graphql::Result<AuditEntryConnection> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let scope = kernel::db::resolve_scope(ctx, &scope_id).await?;
+        service::require_readable(&rc.actor, scope)?;
         let page = Page::new(first, after, last, before)?;
         let f = filter.unwrap_or_default();
         let actor_id = f

@@ -105,18 +105,12 @@ pub async fn list(
     page: Page,
     with_total: bool,
 ) -> Result<(Vec<audit_log::Model>, kernel::connection::PageInfo, u64), Error> {
+    require_readable(actor, scope)?;
     let mut q = audit_log::Entity::find();
     match scope {
-        Scope::Platform => {
-            actor.require_in(scope, &[Permission::AuditRead])?;
-            q = q.filter(audit_log::Column::AgencyId.is_null());
-        }
-        Scope::Agency(a) => {
-            actor.require_inside(scope, &[Permission::AuditRead])?;
-            q = q.filter(audit_log::Column::AgencyId.eq(a));
-        }
+        Scope::Platform => q = q.filter(audit_log::Column::AgencyId.is_null()),
+        Scope::Agency(a) => q = q.filter(audit_log::Column::AgencyId.eq(a)),
         Scope::SubAccount { agency_id, id } => {
-            actor.require_inside(scope, &[Permission::AuditRead])?;
             q = q
                 .filter(audit_log::Column::AgencyId.eq(agency_id))
                 .filter(audit_log::Column::SubAccountId.eq(id));
@@ -140,6 +134,21 @@ pub async fn list(
         .await?;
     let (rows, info) = page.finish(rows, |r| r.id);
     Ok((rows, info, total))
+}
+
+/// Whether the actor may read a scope's audit log (`AUDIT_READ` there; another tenant's scope
+/// is `NOT_FOUND`). Checked before anything else about a request is, so that a foreign scope
+/// answers exactly as a missing one.
+pub fn require_readable(actor: &Actor, scope: Scope) -> Result<(), Error> {
+    match scope {
+        Scope::Platform => actor
+            .require_in(scope, &[Permission::AuditRead])
+            .map(|_| ()),
+        Scope::Agency(_) | Scope::SubAccount { .. } => {
+            actor.require_inside(scope, &[Permission::AuditRead])
+        }
+        Scope::Reseller(_) => Err(Error::NotFound),
+    }
 }
 
 /// Most rows one statement of [`expire`] removes.

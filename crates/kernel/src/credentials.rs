@@ -120,6 +120,8 @@ pub struct Stamp(Option<u64>);
 struct Entry<T> {
     value: T,
     at: Instant,
+    /// When it stops being true whatever happens (a support grant's end), if it does.
+    until: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -219,10 +221,16 @@ impl Credentials {
         self.get(|m| m.memberships.get(&user_id))
     }
 
-    /// Caches a user's memberships.
-    pub fn put_memberships(&self, stamp: Stamp, user_id: Uuid, memberships: Vec<Membership>) {
+    /// Caches a user's memberships, until the first of them ends (`until`) if one does.
+    pub fn put_memberships(
+        &self,
+        stamp: Stamp,
+        user_id: Uuid,
+        memberships: Vec<Membership>,
+        until: Option<DateTime<Utc>>,
+    ) {
         self.put(stamp, |m| {
-            insert(&mut m.memberships, user_id, Arc::new(memberships));
+            insert_until(&mut m.memberships, user_id, Arc::new(memberships), until);
         });
     }
 
@@ -263,7 +271,7 @@ impl Credentials {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         find(&maps)
-            .filter(|e| e.at.elapsed() < self.ttl)
+            .filter(|e| e.at.elapsed() < self.ttl && e.until.is_none_or(|t| t > Utc::now()))
             .map(|e| e.value.clone())
     }
 
@@ -286,6 +294,15 @@ impl Credentials {
 }
 
 fn insert<K: Hash + Eq, T>(map: &mut HashMap<K, Entry<T>>, key: K, value: T) {
+    insert_until(map, key, value, None);
+}
+
+fn insert_until<K: Hash + Eq, T>(
+    map: &mut HashMap<K, Entry<T>>,
+    key: K,
+    value: T,
+    until: Option<DateTime<Utc>>,
+) {
     if map.len() >= MAX_ENTRIES {
         map.clear();
     }
@@ -294,6 +311,7 @@ fn insert<K: Hash + Eq, T>(map: &mut HashMap<K, Entry<T>>, key: K, value: T) {
         Entry {
             value,
             at: Instant::now(),
+            until,
         },
     );
 }
@@ -314,10 +332,15 @@ mod tests {
         let (user, agency) = (Uuid::now_v7(), Uuid::now_v7());
         let stamp = c.stamp();
         c.clear_after(EventType::MembershipRemoved);
-        c.put_memberships(stamp, user, Vec::new());
+        c.put_memberships(stamp, user, Vec::new(), None);
         assert!(c.memberships(user).is_none());
-        c.put_memberships(c.stamp(), user, Vec::new());
+        c.put_memberships(c.stamp(), user, Vec::new(), None);
         assert!(c.memberships(user).is_some());
+        // A support grant's end ends the entry.
+        let ended = Utc::now() - chrono::Duration::seconds(1);
+        c.put_memberships(c.stamp(), agency, Vec::new(), Some(ended));
+        assert!(c.memberships(agency).is_none());
+        c.put_memberships(c.stamp(), user, Vec::new(), None);
         c.put_tenant(c.stamp(), agency, None, true);
         // A membership change leaves tenants; a suspension clears them.
         c.clear_after(EventType::MembershipRemoved);

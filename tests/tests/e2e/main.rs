@@ -43,6 +43,7 @@ mod scale;
 mod schema;
 mod sidebar;
 mod subscriptions;
+mod support;
 mod tenancy;
 mod tenant;
 mod webhooks;

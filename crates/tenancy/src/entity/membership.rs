@@ -22,6 +22,10 @@ pub struct Model {
     pub all_sub_accounts: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When a support grant ends (`service::support`); NULL for an ordinary membership.
+    pub expires_at: Option<DateTimeUtc>,
+    /// Why a support grant was made; NULL for an ordinary membership.
+    pub reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

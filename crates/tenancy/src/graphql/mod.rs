@@ -3,6 +3,7 @@
 mod embed;
 mod mutation;
 mod query;
+mod support;
 mod types;
 
 pub use embed::EmbedDomain;
@@ -14,4 +15,8 @@ pub use types::{
 
 /// Tenancy mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct TenancyMutation(mutation::TreeMutation, embed::EmbedDomainMutation);
+pub struct TenancyMutation(
+    mutation::TreeMutation,
+    embed::EmbedDomainMutation,
+    support::SupportMutation,
+);

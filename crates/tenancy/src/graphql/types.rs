@@ -699,6 +699,15 @@ impl MembershipObject {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// For a platform admin's support access (`supportAccessGrant`): when it ends by itself.
+    /// Null for an ordinary membership.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+    /// For a platform admin's support access: why it was granted. Null otherwise.
+    async fn support_reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
 }
 
 kernel::connection_types!(

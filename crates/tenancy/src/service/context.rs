@@ -38,8 +38,9 @@ pub async fn act(
                 Some(m) => m.as_ref().clone(),
                 None => {
                     let stamp = cache.stamp();
-                    let m = super::membership::visible_memberships_of(db, user_id).await?;
-                    cache.put_memberships(stamp, user_id, m.clone());
+                    let (m, until) =
+                        super::membership::visible_memberships_until(db, user_id).await?;
+                    cache.put_memberships(stamp, user_id, m.clone(), until);
                     m
                 }
             }

@@ -60,11 +60,33 @@ pub async fn visible_memberships_of(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> Result<Vec<Membership>, Error> {
+    Ok(visible_memberships_until(db, user_id).await?.0)
+}
+
+/// As [`visible_memberships_of`], with when the first of them ends (a support grant's expiry),
+/// if one does. Ended support grants are left out.
+pub async fn visible_memberships_until(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<(Vec<Membership>, Option<chrono::DateTime<Utc>>), Error> {
+    let now = Utc::now();
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
+        .filter(live())
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(to_membership).collect())
+    let until = rows.iter().filter_map(|m| m.expires_at).min();
+    Ok((
+        rows.into_iter().filter_map(to_membership).collect(),
+        until.filter(|t| *t > now),
+    ))
+}
+
+/// Memberships in force: ordinary ones, and support grants not ended.
+pub fn live() -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(membership::Column::ExpiresAt.is_null())
+        .add(membership::Column::ExpiresAt.gt(Utc::now()))
 }
 
 /// Gives `user_id` the role `role` in `scope` (replacing a role they held there). The actor
@@ -131,6 +153,9 @@ pub(crate) async fn upsert_membership(
             let mut a: membership::ActiveModel = m.into();
             a.role = Set(role.as_str().to_owned());
             a.updated_at = Set(now);
+            // An ordinary grant makes a support grant an ordinary membership.
+            a.expires_at = Set(None);
+            a.reason = Set(None);
             a.update(db).await?
         }
         None => {
@@ -146,6 +171,8 @@ pub(crate) async fn upsert_membership(
                 all_sub_accounts: Set(false),
                 created_at: Set(now),
                 updated_at: Set(now),
+                expires_at: Set(None),
+                reason: Set(None),
             }
             .insert(db)
             .await?
@@ -416,6 +443,7 @@ pub async fn list(
     actor.require_in(scope, &[Permission::MembersManage])?;
     kernel::db::enter_scope(db, actor, scope).await?;
     let q = membership::Entity::find()
+        .filter(live())
         .filter(membership::Column::ScopeKind.eq(scope.kind().as_str()))
         .filter(membership::Column::ScopeId.eq(scope.id().unwrap_or(kernel::id::PLATFORM_ID)));
     let total = if with_total {

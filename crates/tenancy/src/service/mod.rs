@@ -10,4 +10,5 @@ pub mod membership;
 pub mod reseller;
 pub mod sidebar;
 pub mod sub_account;
+pub mod support;
 pub mod validate;

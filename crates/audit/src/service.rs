@@ -41,16 +41,15 @@ pub async fn record(
         Principal::ApiKey { owner, .. } => Some(*owner),
         _ => None,
     };
-    // The request's tenant; else (staff above agencies, an anonymous mutation) the tenant of
-    // what it changed.
-    let (agency_id, sub_account_id) = match rc.tenant {
-        Some(t) => (
-            Some(t.agency_id),
-            t.sub_account_id.or(collected
-                .sub_account_id
-                .filter(|_| collected.agency_id == Some(t.agency_id))),
-        ),
-        None => (collected.agency_id, collected.sub_account_id),
+    // The tenant of what it changed (its admins read what was done to it, whoever did it and
+    // from wherever); a mutation that changed nothing goes to the request's tenant, if any.
+    let (agency_id, sub_account_id) = match (collected.agency_id, rc.tenant) {
+        (Some(a), Some(t)) if t.agency_id == a => {
+            (Some(a), collected.sub_account_id.or(t.sub_account_id))
+        }
+        (Some(a), _) => (Some(a), collected.sub_account_id),
+        (None, Some(t)) => (Some(t.agency_id), t.sub_account_id),
+        (None, None) => (None, None),
     };
     let mut targets = named;
     for s in &collected.subjects {
@@ -159,7 +158,14 @@ pub async fn expire(db: &impl ConnectionTrait, days: u64) -> Result<u64, Error> 
     if days == 0 {
         return Ok(0);
     }
-    let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::try_from(days).unwrap_or(36_500));
+    // A retention past what a date can hold keeps everything.
+    let Some(cutoff) = i64::try_from(days)
+        .ok()
+        .and_then(chrono::Duration::try_days)
+        .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
+    else {
+        return Ok(0);
+    };
     // Ids are UUIDv7: the smallest id of the cutoff's millisecond bounds the scan by key.
     let floor = kernel::id::uuid_floor(cutoff);
     let mut removed = 0;

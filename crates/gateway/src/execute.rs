@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use identity::UserAgent;
 use kernel::budget::Subject;
+use kernel::credentials::Stamp;
 use kernel::db::RequestTx;
 use kernel::{Actor, Principal, RequestContext, TenantContext};
 use live::wire::{
@@ -49,16 +50,18 @@ pub async fn execute(
         Ok(s) => s,
         Err(r) => return budget::headers(reject(r.error()), r.standing),
     };
+    // Before the transaction's first statement: fills read in it are dropped after a clear.
+    let stamp = state.identity.credentials.stamp();
     let tx = match begin(&state, op.is_mutation()).await {
         Ok(tx) => tx,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
     // In the transaction: an API key is read under row-level security opened to its prefix.
-    let principal = match authenticate(&state, &tx, &headers).await {
+    let principal = match authenticate(&state, &tx, stamp, &headers).await {
         Ok(p) => p,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
-    let (actor, tenant) = match act(&state, &tx, principal, &headers).await {
+    let (actor, tenant) = match act(&state, &tx, stamp, principal, &headers).await {
         Ok(a) => a,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
@@ -232,12 +235,13 @@ fn limits(state: &AppState, op: &Operation, media: Media, is_get: bool) -> Optio
 async fn authenticate(
     state: &AppState,
     tx: &DatabaseTransaction,
+    stamp: Stamp,
     headers: &HeaderMap,
 ) -> Result<Principal, kernel::Error> {
     match header_str(headers, header::AUTHORIZATION.as_str()) {
         None => Ok(Principal::Anonymous),
         Some(value) => match bearer_token(value) {
-            Some(t) => identity::authenticate(tx, &state.identity, t).await,
+            Some(t) => identity::authenticate(tx, &state.identity, stamp, t).await,
             None => Err(kernel::Error::Unauthenticated(
                 "use `Authorization: Bearer <token>`".into(),
             )),
@@ -261,12 +265,14 @@ async fn begin(state: &AppState, is_mutation: bool) -> Result<DatabaseTransactio
 async fn act(
     state: &AppState,
     tx: &DatabaseTransaction,
+    stamp: Stamp,
     principal: Principal,
     headers: &HeaderMap,
 ) -> Result<(Actor, Option<TenantContext>), kernel::Error> {
     tenancy::act(
         tx,
         &state.identity.credentials,
+        stamp,
         principal,
         header_str(headers, AGENCY_HEADER),
         header_str(headers, SUB_ACCOUNT_HEADER),

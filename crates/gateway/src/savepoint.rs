@@ -77,10 +77,9 @@ impl Extension for MutationSavepointsExt {
             let written =
                 audit::service::record(&*tx, rc, &operation, named, &outcome, &collected).await;
             if let Err(e) = written {
-                // Nothing is kept unaudited.
-                if result.is_ok() {
-                    sql("ROLLBACK TO SAVEPOINT canopy_mutation").await?;
-                }
+                // Nothing is kept unaudited; and a failed insert has aborted the transaction
+                // on PostgreSQL until the savepoint is rolled back.
+                sql("ROLLBACK TO SAVEPOINT canopy_mutation").await?;
                 sql("RELEASE SAVEPOINT canopy_mutation").await?;
                 let err: async_graphql::Error = e.into();
                 return Err(err.into_server_error(pos));

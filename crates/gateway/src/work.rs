@@ -21,6 +21,7 @@ pub fn registry(state: &AppState) -> Result<jobs::Registry, String> {
     jobs::retention::register(&mut r);
     webhooks::register(&mut r, webhook_settings(config), config.webhook_retry_scale)?;
     tenancy::retention::register(&mut r, tenant_tables());
+    tenancy::service::support::register(&mut r);
     media::work::register(&mut r, state.media.clone());
     calendars::work::register(&mut r);
     analytics::register(&mut r);

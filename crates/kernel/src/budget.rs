@@ -142,9 +142,11 @@ impl Budgets {
     /// request stands against the tightest, or why it is refused.
     pub fn spend(&self, subjects: &[Subject], points: u64) -> Result<Standing, Refusal> {
         let now = chrono::Utc::now().timestamp();
+        // A budget of 0 is off.
         let windows: Vec<(Key, u64, u64)> = subjects
             .iter()
             .flat_map(|s| self.windows_of(s, now))
+            .filter(|(_, limit, _)| *limit > 0)
             .collect();
         let mut spent = self
             .spent

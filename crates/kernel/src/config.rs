@@ -137,7 +137,8 @@ pub struct Config {
     pub rate_window_secs: u64,
 
     /// Points one API key or one user may spend on `/graphql` per window. A request spends 1,
-    /// plus 1 per `CANOPY_RATE_COST_PER_POINT` of its cost.
+    /// plus 1 per `CANOPY_RATE_COST_PER_POINT` of its cost. 0 turns this budget (and each one
+    /// below) off.
     #[arg(long, env = "CANOPY_RATE_PER_CREDENTIAL", default_value_t = 100)]
     pub rate_per_credential: u64,
 

@@ -8,8 +8,10 @@
 //!   each to the classes it clears): this replica clears them right after the request commits,
 //!   and every other replica when its bus hears of the event (on PostgreSQL a trigger announces
 //!   those events on `canopy_credentials`; on SQLite the follower looks for them by rowid).
-//! - An entry is filled only under the [`Stamp`] taken *before* the database was read: a clear
-//!   in between (a revocation committed while the read ran) makes the fill a no-op.
+//! - An entry is filled only under the [`Stamp`] taken *before* the request's transaction ran
+//!   its first statement (a SQLite read transaction's snapshot starts there; on PostgreSQL each
+//!   statement sees what committed before it): a clear after the stamp (a revocation committed
+//!   while the request ran) makes every fill of that request a no-op.
 //! - The cache is trusted only while the bus is following: when the bus loses its connection
 //!   every entry is dropped and nothing is cached until it listens and has caught up again.
 //! - No entry lives longer than the time to live (`CANOPY_CREDENTIAL_CACHE_TTL_SECS`), which

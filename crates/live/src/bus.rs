@@ -220,8 +220,13 @@ async fn follow_sqlite(bus: Arc<Bus>, db: DatabaseConnection) {
             max_rowid(&db, "events").await,
             max_rowid(&db, "notifications").await,
         ) else {
+            // Revocations committed meanwhile may go unread: vouch for nothing cached.
+            bus.credentials.clear(&kernel::credentials::Class::ALL);
             continue;
         };
+        // Whether anyone listens, asked right after the marks: a subscriber that arrives
+        // later was not there when the rows up to them were committed.
+        let listening = bus.receivers() > 0;
         if e > last_event
             && let Err(err) = clear_credentials_sqlite(&bus, &db, last_event, e).await
         {
@@ -230,13 +235,15 @@ async fn follow_sqlite(bus: Arc<Bus>, db: DatabaseConnection) {
             bus.credentials.clear(&kernel::credentials::Class::ALL);
             continue;
         }
-        if bus.receivers() == 0 {
+        if !listening {
             // Nobody listens: move the marks without reading rows.
             last_event = e;
             last_notification = n;
             continue;
         }
-        match read_sqlite(&bus, &db, last_event, last_notification).await {
+        // Only up to the marks scanned for revocations: the cache is cleared before any
+        // subscriber hears of what cleared it.
+        match read_sqlite(&bus, &db, (last_event, e), (last_notification, n)).await {
             Ok((e, n)) => {
                 last_event = e;
                 last_notification = n;
@@ -288,13 +295,14 @@ async fn max_rowid(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm:
         .unwrap_or(0))
 }
 
+/// Publishes the events and notifications past the first mark of each pair, up to the second.
 async fn read_sqlite(
     bus: &Bus,
     db: &DatabaseConnection,
-    last_event: i64,
-    last_notification: i64,
+    events: (i64, i64),
+    notifications: (i64, i64),
 ) -> Result<(i64, i64), sea_orm::DbErr> {
-    let last_event = read_past(bus, db, event::Entity, "events", last_event, |r| {
+    let last_event = read_past(bus, db, event::Entity, "events", events, |r| {
         Live::Event(Arc::new(r))
     })
     .await?;
@@ -303,28 +311,28 @@ async fn read_sqlite(
         db,
         notification::Entity,
         "notifications",
-        last_notification,
+        notifications,
         |r| Live::Notification(Arc::new(r)),
     )
     .await?;
     Ok((last_event, last_notification))
 }
 
-/// Publishes the rows of `table` past rowid `last`, in rowid order and in batches; the new mark.
+/// Publishes the rows of `table` past rowid `last` up to `cap`, in rowid order and in batches;
+/// the new mark.
 async fn read_past<E: EntityTrait>(
     bus: &Bus,
     db: &DatabaseConnection,
     _: E,
     table: &str,
-    mut last: i64,
+    (mut last, cap): (i64, i64),
     live: impl Fn(E::Model) -> Live,
 ) -> Result<i64, sea_orm::DbErr> {
     loop {
-        let upto = max_rowid(db, table).await?;
-        if upto <= last {
+        if cap <= last {
             return Ok(last);
         }
-        let upto = upto.min(last + BATCH as i64);
+        let upto = cap.min(last + BATCH as i64);
         let rows = E::find()
             .from_raw_sql(Statement::from_sql_and_values(
                 DbBackend::Sqlite,

@@ -90,10 +90,12 @@ impl LiveSession {
 
     /// A transaction seeing what `actor`'s tenant may see (row-level security set).
     async fn begin(&self, actor: &Actor) -> Result<DatabaseTransaction, Error> {
+        let stamp = self.identity.credentials.stamp();
         let tx = self.db.begin().await?;
         tenancy::resolve_tenant(
             &tx,
             &self.identity.credentials,
+            stamp,
             actor,
             self.agency.as_deref(),
             self.sub_account.as_deref(),
@@ -111,12 +113,21 @@ async fn authenticate(
     agency: Option<&str>,
     sub_account: Option<&str>,
 ) -> Result<(Actor, Option<TenantContext>, Option<DateTime<Utc>>), Error> {
+    let stamp = identity.credentials.stamp();
     let tx = db.begin().await?;
     // The session must still be live, not only its token's signature (a signed-out or
     // password-changed session ends here, as on every request).
-    let (principal, expires_at) = identity::authenticate_until(&tx, identity, credential).await?;
-    let (actor, tenant) =
-        tenancy::act(&tx, &identity.credentials, principal, agency, sub_account).await?;
+    let (principal, expires_at) =
+        identity::authenticate_until(&tx, identity, stamp, credential).await?;
+    let (actor, tenant) = tenancy::act(
+        &tx,
+        &identity.credentials,
+        stamp,
+        principal,
+        agency,
+        sub_account,
+    )
+    .await?;
     tx.commit().await?;
     Ok((actor, tenant, expires_at))
 }

@@ -73,6 +73,7 @@ async fn a_signed_out_session_is_refused_here_at_once_and_on_another_replica() {
     let r = app.gql(Some(&a.access), PING, json!({})).await;
     assert_eq!(r.error_code(), Some("UNAUTHENTICATED"), "here, at once");
     let took = refused(&replica, &a.access, &[], "UNAUTHENTICATED").await;
+    println!("refused on the other replica after {took:?}");
     assert!(took < within(), "another replica took {took:?}");
     // The user's other session goes on.
     accepted(&replica, &other, &[]).await;
@@ -94,6 +95,7 @@ async fn a_changed_password_ends_the_other_sessions_on_another_replica() {
     .await
     .ok();
     let took = refused(&replica, &elsewhere, &[], "UNAUTHENTICATED").await;
+    println!("refused on the other replica after {took:?}");
     assert!(took < within(), "another replica took {took:?}");
     accepted(&replica, &here.access, &[]).await;
 }
@@ -133,6 +135,7 @@ async fn a_removed_membership_is_refused_on_another_replica() {
     .await
     .ok();
     let took = refused(&replica, &member.access, &dental, "NOT_FOUND").await;
+    println!("refused on the other replica after {took:?}");
     assert!(took < within(), "another replica took {took:?}");
 }
 
@@ -168,6 +171,7 @@ async fn a_revoked_api_key_is_refused_on_another_replica() {
     let r = app.gql(Some(&secret), PING, json!({})).await;
     assert_eq!(r.error_code(), Some("UNAUTHENTICATED"), "here, at once");
     let took = refused(&replica, &secret, &[], "UNAUTHENTICATED").await;
+    println!("refused on the other replica after {took:?}");
     assert!(took < within(), "another replica took {took:?}");
 }
 
@@ -187,6 +191,7 @@ async fn a_suspended_sub_account_is_refused_on_another_replica() {
     .await
     .ok();
     let took = refused(&replica, &w.owner.access, &dental, "FORBIDDEN").await;
+    println!("refused on the other replica after {took:?}");
     assert!(took < within(), "another replica took {took:?}");
 }
 
@@ -213,6 +218,7 @@ async fn a_warm_credential_costs_fewer_statements_than_one_read_every_time() {
     let (cold, warm, again) = statements(&on).await;
     let off = spawn_app_with(|c| c.credential_cache_ttl_secs = 0).await;
     let (off_first, off_warm, _) = statements(&off).await;
+    println!("statements of one request: cold {cold}, warm {warm}, without the cache {off_warm}");
     // Off, every request reads the session, the memberships, the agency and the sub-account.
     assert_eq!(off_first, off_warm, "without the cache nothing is saved");
     // The first request of a credential reads its session and memberships (the tenant may be

@@ -143,7 +143,8 @@ async fn a_grant_ends_by_itself_and_only_platform_admins_may_ask() {
         )
         .await;
     assert_eq!(r.error_code(), None, "{}", r.body);
-    // An hour later (moved back in the database, and the cache cleared as time would have).
+    // An hour later (moved back in the database, and the cache's entry ended as the hour would
+    // have ended it).
     use sea_orm::ConnectionTrait;
     app.db
         .execute_unprepared(&format!(
@@ -176,4 +177,16 @@ async fn a_grant_ends_by_itself_and_only_platform_admins_may_ask() {
             .all(|n| n["user"]["email"] != "root@platform.test"),
         "an ended grant is not listed"
     );
+    // The minute's job removes the ended grant with an event in the agency, which every
+    // replica's cache and the admin's live connections hear.
+    let out = app
+        .run_job(tenancy::service::support::EXPIRY, json!({}))
+        .await;
+    assert_eq!(out["removed"], 1, "{out}");
+    assert_eq!(
+        app.count("events WHERE event_type = 'membership.removed'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("memberships WHERE reason IS NOT NULL").await, 0);
 }

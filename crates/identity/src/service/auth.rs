@@ -4,7 +4,7 @@ use crate::entity::{api_key, session};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use kernel::auth::Principal;
-use kernel::credentials::{ApiKeyFact, Credentials, SessionFact};
+use kernel::credentials::{ApiKeyFact, Credentials, SessionFact, Stamp};
 use kernel::error::Error;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -82,12 +82,17 @@ impl TokenKeys {
 /// is looked up by its visible prefix and compared by hash. Both are read through the
 /// replica's credential cache (`kernel::credentials`), so a warm credential costs no
 /// statement, and a revoked one stops on every replica within the bus's delay.
+///
+/// `stamp` is the credential cache's, taken before the transaction's first statement (on
+/// SQLite a read transaction's snapshot starts there): a clear after it makes this request's
+/// fills no-ops, whatever snapshot its reads saw.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     identity: &crate::Identity,
+    stamp: Stamp,
     bearer: &str,
 ) -> Result<Principal, Error> {
-    Ok(authenticate_until(db, identity, bearer).await?.0)
+    Ok(authenticate_until(db, identity, stamp, bearer).await?.0)
 }
 
 /// As [`authenticate`], and also when the credential stops being valid (an access token's
@@ -95,14 +100,15 @@ pub async fn authenticate(
 pub async fn authenticate_until(
     db: &impl ConnectionTrait,
     identity: &crate::Identity,
+    stamp: Stamp,
     bearer: &str,
 ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
     let cache = &identity.credentials;
     if let Some(rest) = bearer.strip_prefix(API_KEY_PREFIX) {
-        return authenticate_api_key(db, cache, rest).await;
+        return authenticate_api_key(db, cache, stamp, rest).await;
     }
     let claims = identity.tokens.check(bearer)?;
-    require_live_session(db, cache, claims.sid, claims.sub).await?;
+    require_live_session(db, cache, stamp, claims.sid, claims.sub).await?;
     Ok((
         Principal::User {
             user_id: claims.sub,
@@ -117,13 +123,13 @@ pub async fn authenticate_until(
 async fn require_live_session(
     db: &impl ConnectionTrait,
     cache: &Credentials,
+    stamp: Stamp,
     session_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), Error> {
     let fact = match cache.session(session_id) {
         Some(f) => Some(f),
         None => {
-            let stamp = cache.stamp();
             let now = Utc::now();
             let fact = session::Entity::find_by_id(session_id)
                 .one(db)
@@ -150,6 +156,7 @@ async fn require_live_session(
 async fn authenticate_api_key(
     db: &impl ConnectionTrait,
     cache: &Credentials,
+    stamp: Stamp,
     rest: &str,
 ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
     let invalid = || Error::Unauthenticated("the API key is not valid".into());
@@ -161,7 +168,6 @@ async fn authenticate_api_key(
     let fact = match cache.api_key(prefix) {
         Some(f) => f,
         None => {
-            let stamp = cache.stamp();
             kernel::db::open(db, kernel::db::Opening::ApiKeyPrefix(prefix.to_owned())).await?;
             let key = api_key::Entity::find()
                 .filter(api_key::Column::Prefix.eq(prefix))

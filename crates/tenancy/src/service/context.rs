@@ -5,7 +5,7 @@ use super::access;
 use crate::entity::{agency, sub_account};
 use kernel::auth::{Actor, Principal, Scope, ScopeKind};
 use kernel::context::TenantContext;
-use kernel::credentials::Credentials;
+use kernel::credentials::{Credentials, Stamp};
 use kernel::db::{TenantGuard, set_tenant};
 use kernel::error::Error;
 use kernel::id::{GlobalId, NodeKind};
@@ -21,6 +21,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 pub async fn act(
     db: &impl ConnectionTrait,
     cache: &Credentials,
+    stamp: Stamp,
     principal: Principal,
     agency: Option<&str>,
     sub_account: Option<&str>,
@@ -37,7 +38,6 @@ pub async fn act(
             match cache.memberships(user_id) {
                 Some(m) => m.as_ref().clone(),
                 None => {
-                    let stamp = cache.stamp();
                     let (m, until) =
                         super::membership::visible_memberships_until(db, user_id).await?;
                     cache.put_memberships(stamp, user_id, m.clone(), until);
@@ -52,7 +52,7 @@ pub async fn act(
         memberships,
         tenant: None,
     };
-    let tenant = resolve_tenant(db, cache, &actor, agency, sub_account).await?;
+    let tenant = resolve_tenant(db, cache, stamp, &actor, agency, sub_account).await?;
     actor.tenant = tenant.map(|t| t.agency_id);
     Ok((actor, tenant))
 }
@@ -68,6 +68,7 @@ pub async fn act(
 pub async fn resolve_tenant(
     db: &impl ConnectionTrait,
     cache: &Credentials,
+    stamp: Stamp,
     actor: &Actor,
     agency: Option<&str>,
     sub_account: Option<&str>,
@@ -89,7 +90,7 @@ pub async fn resolve_tenant(
                 return Ok(None);
             };
             // An implied tenant that is out of service is simply not implied.
-            return match check(db, cache, actor, ctx).await {
+            return match check(db, cache, stamp, actor, ctx).await {
                 Ok(()) => Ok(Some(ctx)),
                 Err(_) => {
                     set_tenant(db, TenantGuard::Nobody).await?;
@@ -112,7 +113,7 @@ pub async fn resolve_tenant(
             }
         }
     };
-    check(db, cache, actor, ctx).await?;
+    check(db, cache, stamp, actor, ctx).await?;
     Ok(Some(ctx))
 }
 
@@ -144,6 +145,7 @@ fn agency_of_sub_account(actor: &Actor, sub: uuid::Uuid) -> Result<uuid::Uuid, E
 async fn check(
     db: &impl ConnectionTrait,
     cache: &Credentials,
+    stamp: Stamp,
     actor: &Actor,
     ctx: TenantContext,
 ) -> Result<(), Error> {
@@ -154,7 +156,6 @@ async fn check(
     let agency_active = match cache.tenant(ctx.agency_id, None) {
         Some(active) => active,
         None => {
-            let stamp = cache.stamp();
             let a = agency::Entity::find_by_id(ctx.agency_id)
                 .one(db)
                 .await?
@@ -173,7 +174,6 @@ async fn check(
         let sub_active = match cache.tenant(ctx.agency_id, Some(sub)) {
             Some(active) => active,
             None => {
-                let stamp = cache.stamp();
                 let s = sub_account::Entity::find()
                     .filter(sub_account::Column::AgencyId.eq(ctx.agency_id))
                     .filter(sub_account::Column::Id.eq(sub))

@@ -67,6 +67,7 @@ where
         .await?
         && membership::Entity::find()
             .filter(membership::Column::UserId.eq(u.id))
+            .filter(super::membership::live())
             .filter(membership::Column::ScopeKind.eq(scope.kind().as_str()))
             .filter(membership::Column::ScopeId.eq(scope_id))
             .count(db)

@@ -116,12 +116,17 @@ pub async fn grant(
         .filter(membership::Column::ScopeId.eq(scope_id))
         .one(db)
         .await?;
+    // An ended support grant ranks nothing (the row is reused, made ordinary, below).
+    let ended = existing
+        .as_ref()
+        .is_some_and(|m| m.expires_at.is_some_and(|t| t <= Utc::now()));
     if actor.principal != kernel::Principal::System {
         // Nobody changes their own role, gives a role above their own, or changes the role of
         // someone who ranks above them.
         let own = actor.role_at(scope).map_or(0, Role::rank);
         let theirs = existing
             .as_ref()
+            .filter(|_| !ended)
             .and_then(|m| Role::parse(&m.role))
             .map_or(0, Role::rank);
         if actor.user_id() == Some(user_id) || role.rank() > own || theirs > own {
@@ -472,6 +477,7 @@ pub async fn mine(
     let user_id = actor.require_user()?;
     Ok(membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
+        .filter(live())
         .all(db)
         .await?)
 }

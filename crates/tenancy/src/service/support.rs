@@ -11,12 +11,16 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::{self, EventType, NewEvent};
 use kernel::id::{NodeKind, new_uuid};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
 /// The longest a support grant lasts.
 pub const MAX_HOURS: i64 = 24;
+
+/// The job that removes ended grants, every minute.
+pub const EXPIRY: &str = "tenancy.support_expiry";
 
 /// Grants the acting platform admin support access to `agency_id` for `hours` (1 to
 /// [`MAX_HOURS`]), as an agency admin, for `reason`. Needs `PLATFORM_MANAGE` on the platform,
@@ -77,7 +81,12 @@ pub async fn grant(
             )]));
         }
         Some(m) => {
+            // A grant is always an agency admin's, whatever an earlier one was changed to.
             let mut a: membership::ActiveModel = m.into();
+            a.role = Set(Role::AgencyAdmin.as_str().to_owned());
+            a.granted = Set(serde_json::json!([]));
+            a.withheld = Set(serde_json::json!([]));
+            a.all_sub_accounts = Set(true);
             a.expires_at = Set(Some(ends));
             a.reason = Set(Some(reason.to_owned()));
             a.updated_at = Set(now);
@@ -121,4 +130,69 @@ pub async fn grant(
     )
     .await?;
     Ok(model)
+}
+
+/// Most ended grants one run removes (the next run takes the rest).
+const EXPIRE_BATCH: u64 = 500;
+
+/// Removes ended support grants, each with a `membership.removed` event in its agency, so that
+/// every replica's credential cache and every live subscription of the admin hear that it
+/// ended (requests already refuse an ended grant: memberships leave them out). How many.
+pub async fn expire(db: &DatabaseConnection) -> Result<u64, Error> {
+    let ended = membership::Entity::find()
+        .filter(membership::Column::ExpiresAt.lte(Utc::now()))
+        .limit(EXPIRE_BATCH)
+        .all(db)
+        .await?;
+    let mut removed = 0;
+    for m in ended {
+        let Some(agency_id) = m.agency_id else {
+            continue;
+        };
+        let txn = db.begin().await?;
+        kernel::db::set_tenant(&txn, kernel::db::TenantGuard::Agency(agency_id)).await?;
+        let gone = membership::Entity::delete_many()
+            .filter(membership::Column::Id.eq(m.id))
+            .filter(membership::Column::ExpiresAt.lte(Utc::now()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if gone == 1 {
+            event::record(
+                &txn,
+                &Actor::system(),
+                NewEvent {
+                    event_type: EventType::MembershipRemoved,
+                    scope: Scope::Agency(agency_id),
+                    subject: (NodeKind::Membership, m.id),
+                    payload: serde_json::json!({
+                        "userId": m.user_id.to_string(),
+                        "support": true,
+                        "ended": true,
+                    }),
+                },
+            )
+            .await?;
+            removed += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(removed)
+}
+
+/// Registers [`expire`], every minute.
+pub fn register(registry: &mut jobs::Registry) {
+    registry.on(EXPIRY, jobs::Backoff::default(), |run| async move {
+        expire(&run.db)
+            .await
+            .map(|n| serde_json::json!({ "removed": n }))
+            .map_err(|e| jobs::JobError::Retry(e.operator_message()))
+    });
+    registry.every(jobs::Recurring {
+        name: EXPIRY,
+        cron: "* * * * *",
+        timezone: "UTC",
+        kind: EXPIRY,
+        payload: serde_json::json!({}),
+    });
 }

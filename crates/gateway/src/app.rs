@@ -54,8 +54,9 @@ impl App {
     pub async fn build(config: Config, mut db: DatabaseConnection) -> Result<Self, String> {
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let statements = metrics.sql_statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
             statements.inc();
+            crate::telemetry::statement(info);
         });
         let identity = identity::Identity::new(&db, &config)
             .await

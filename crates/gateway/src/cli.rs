@@ -35,19 +35,53 @@ pub enum Command {
     PrintSchema,
 }
 
+/// The trace exporter, when `CANOPY_OTLP_ENDPOINT` is set (flushed when the command ends).
+static TRACES: std::sync::OnceLock<opentelemetry_sdk::trace::SdkTracerProvider> =
+    std::sync::OnceLock::new();
+
 fn init_tracing(config: &Config) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     // Colour only on a terminal: a log written to a file or a collector stays plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi);
-    let _ = if config.log_format == "json" {
-        builder.json().try_init()
+    let fmt = tracing_subscriber::fmt::layer().with_ansi(ansi);
+    let fmt = if config.log_format == "json" {
+        fmt.json().boxed()
     } else {
-        builder.try_init()
+        fmt.boxed()
     };
+    let traces = match config
+        .otlp_endpoint
+        .as_deref()
+        .map(crate::telemetry::provider)
+    {
+        Some(Ok(p)) => {
+            let layer = crate::telemetry::layer(&p);
+            let _ = TRACES.set(p);
+            crate::telemetry::exporting();
+            Some(layer)
+        }
+        Some(Err(e)) => {
+            eprintln!("traces are off: {e}");
+            None
+        }
+        None => None,
+    };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(traces)
+        .try_init();
+}
+
+/// Exports the spans not exported yet.
+fn flush_traces() {
+    if let Some(p) = TRACES.get() {
+        let _ = p.force_flush();
+    }
 }
 
 /// Runs a parsed command line.
@@ -140,10 +174,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("sign in as {} / {}", scale::owner_email(0), scale::PASSWORD);
             Ok(())
         }
-        Command::Serve | Command::PrintSchema => match listener {
-            Some(listener) => serve(config, conn, listener).await,
-            None => Err("nothing to serve on".into()),
-        },
+        Command::Serve | Command::PrintSchema => {
+            let served = match listener {
+                Some(listener) => serve(config, conn, listener).await,
+                None => Err("nothing to serve on".into()),
+            };
+            flush_traces();
+            served
+        }
     }
 }
 

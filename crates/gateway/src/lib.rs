@@ -26,6 +26,7 @@ pub mod schema;
 pub mod serve;
 pub mod site_forms;
 pub mod sites;
+pub mod telemetry;
 pub mod work;
 
 pub use app::{App, AppState};

@@ -127,6 +127,11 @@ pub struct Config {
     #[arg(long, env = "CANOPY_SITE_CACHE_TTL_MS", default_value_t = 2_000)]
     pub site_cache_ttl_ms: u64,
 
+    /// An OpenTelemetry collector's OTLP/HTTP base URL (`http://127.0.0.1:4318`): traces are
+    /// exported there, a span per request and per SQL statement. Unset: no traces.
+    #[arg(long, env = "CANOPY_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
     /// How many days the audit log keeps a mutation's entry (0: forever).
     #[arg(long, env = "CANOPY_AUDIT_RETENTION_DAYS", default_value_t = 365)]
     pub audit_retention_days: u64,

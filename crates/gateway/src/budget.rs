@@ -24,11 +24,13 @@ pub fn subjects(actor: &Actor) -> Vec<Subject> {
     subjects
 }
 
-/// The tighter of two standings (the one with fewer points left).
-pub fn tighter(a: Standing, b: Option<Standing>) -> Standing {
-    match b {
-        Some(b) if b.limit > 0 && b.remaining < a.remaining => b,
-        _ => a,
+/// The tighter of two standings (the one with fewer points left; a budget that is off, limit
+/// 0, is never the tighter).
+pub fn tighter(a: Standing, b: Standing) -> Standing {
+    if b.limit > 0 && (a.limit == 0 || b.remaining < a.remaining) {
+        b
+    } else {
+        a
     }
 }
 

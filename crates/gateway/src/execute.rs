@@ -67,7 +67,7 @@ pub async fn execute(
     };
     // Then the credential's and the agency's.
     let standing = match state.budgets.spend(&budget::subjects(&actor), points) {
-        Ok(s) => budget::tighter(by_ip, Some(s)),
+        Ok(s) => budget::tighter(by_ip, s),
         Err(r) => return budget::headers(reject(r.error()), r.standing),
     };
     let tx = Arc::new(tx);

@@ -52,9 +52,12 @@ pub(crate) fn note_event(
             c.agency_id = agency_id;
             c.sub_account_id = sub_account_id;
         }
-        let gid = GlobalId::new(subject.0, subject.1).to_string();
-        if c.subjects.len() < MAX_SUBJECTS && !c.subjects.contains(&gid) {
-            c.subjects.push(gid);
+        // An import records thousands of events: past the first few, nothing is formatted.
+        if c.subjects.len() < MAX_SUBJECTS {
+            let gid = GlobalId::new(subject.0, subject.1).to_string();
+            if !c.subjects.contains(&gid) {
+                c.subjects.push(gid);
+            }
         }
     });
 }

@@ -272,6 +272,22 @@ impl TestApp {
         )
     }
 
+    /// On PostgreSQL, the server's address (host and port of the runtime URL); `None` on
+    /// SQLite.
+    pub fn pg_addr(&self) -> Option<SocketAddr> {
+        use std::net::ToSocketAddrs;
+        let url = &self.pg.as_ref()?.runtime;
+        let rest = url.split_once("://")?.1;
+        let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+        let host = host.split(['/', '?']).next()?;
+        let host = if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:5432")
+        };
+        host.to_socket_addrs().ok()?.next()
+    }
+
     /// The number of SQL statements the server runs for one request.
     pub async fn statements_for(&self, token: &str, query: &str, variables: Value) -> u64 {
         let before = self.metrics.sql_statements.get();

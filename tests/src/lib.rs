@@ -14,6 +14,7 @@ pub mod receiver;
 pub mod s3;
 pub mod smtp;
 mod sse;
+pub mod wire;
 mod ws;
 
 pub use app::{

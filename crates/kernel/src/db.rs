@@ -157,28 +157,99 @@ pub enum TenantGuard {
 /// Sets the tenant for the rest of the transaction `db` (PostgreSQL; a no-op elsewhere).
 /// Transaction-local (`set_config(…, true)`): nothing is left on the pooled connection.
 pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result<(), Error> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
+    let mut settings = Settings::default();
+    settings.tenant(guard);
+    settings.apply(db).await
+}
+
+/// Transaction-local settings (`set_config(…, true)`) gathered and sent together, in one
+/// statement: the request frame sets the user's opening, the tenant and (for queries) read-only
+/// mode in one round trip. A later setting of the same name replaces an earlier one not sent yet.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pending: Vec<(&'static str, String)>,
+}
+
+impl Settings {
+    /// Settings that start with the transaction read-only (`transaction_read_only`): a query's
+    /// transaction, which no statement may write in. Going read-only is allowed at any point
+    /// of a transaction.
+    pub fn read_only() -> Self {
+        Self {
+            pending: vec![("transaction_read_only", "on".to_owned())],
+        }
     }
-    let (name, value) = match guard {
-        TenantGuard::Agency(id) => ("app.agency_id", id.to_string()),
-        TenantGuard::CrossTenant => ("app.cross_tenant", "on".to_owned()),
-        TenantGuard::Resellers(ids) => (
-            "app.reseller_ids",
-            ids.iter()
-                .map(uuid::Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-        TenantGuard::Nobody => ("app.agency_id", String::new()),
-    };
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT set_config($1, $2, true)",
-        [name.into(), value.into()],
-    ))
-    .await?;
-    Ok(())
+
+    /// Adds the tenant [`TenantGuard`] names.
+    pub fn tenant(&mut self, guard: TenantGuard) {
+        let (name, value) = match guard {
+            TenantGuard::Agency(id) => ("app.agency_id", id.to_string()),
+            TenantGuard::CrossTenant => ("app.cross_tenant", "on".to_owned()),
+            TenantGuard::Resellers(ids) => (
+                "app.reseller_ids",
+                ids.iter()
+                    .map(uuid::Uuid::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            TenantGuard::Nobody => ("app.agency_id", String::new()),
+        };
+        self.push(name, value);
+    }
+
+    fn push(&mut self, name: &'static str, value: String) {
+        self.pending.retain(|(n, _)| *n != name);
+        self.pending.push((name, value));
+    }
+
+    /// Adds what [`Opening`] names.
+    pub fn open(&mut self, opening: Opening) {
+        match opening {
+            Opening::User(id) => {
+                let id = id.to_string();
+                self.push("app.user_id", id.clone());
+                self.push("app.member_of", id);
+            }
+            Opening::MemberOf(id) => self.push("app.member_of", id.to_string()),
+            Opening::ApiKeyPrefix(p) => self.push("app.api_key_prefix", p),
+            Opening::InvitationToken(h) => self.push("app.invitation_token", h),
+            Opening::SiteHost(h) => self.push("app.site_host", h),
+            Opening::MediaToken(t) => self.push("app.media_token", t),
+            Opening::BookingToken(t) => self.push("app.booking_token", t),
+            Opening::ReferralToken(t) => self.push("app.referral_token", t),
+        }
+    }
+
+    /// Whether nothing waits to be sent.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Sends what was added since the last call, in one statement (none when nothing was;
+    /// PostgreSQL only: elsewhere the settings are dropped).
+    pub async fn apply(&mut self, db: &impl ConnectionTrait) -> Result<(), Error> {
+        if self.pending.is_empty() || db.get_database_backend() != DbBackend::Postgres {
+            self.pending.clear();
+            return Ok(());
+        }
+        let mut sql = String::from("SELECT ");
+        let mut values = Vec::with_capacity(self.pending.len() * 2);
+        for (i, (name, value)) in self.pending.drain(..).enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("set_config(${}, ${}, true)", 2 * i + 1, 2 * i + 2));
+            values.push(name.into());
+            values.push(value.into());
+        }
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+        Ok(())
+    }
 }
 
 /// After `actor` was authorized in `scope` (`Actor::require_in`), lets the rest of the
@@ -226,32 +297,9 @@ pub enum Opening {
 
 /// Opens what [`Opening`] names for the rest of the transaction (one statement).
 pub async fn open(db: &impl ConnectionTrait, opening: Opening) -> Result<(), Error> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let (sql, value) = match opening {
-        Opening::User(id) => (
-            "SELECT set_config('app.user_id', $1, true), set_config('app.member_of', $1, true)",
-            id.to_string(),
-        ),
-        Opening::MemberOf(id) => (
-            "SELECT set_config('app.member_of', $1, true)",
-            id.to_string(),
-        ),
-        Opening::ApiKeyPrefix(p) => ("SELECT set_config('app.api_key_prefix', $1, true)", p),
-        Opening::InvitationToken(h) => ("SELECT set_config('app.invitation_token', $1, true)", h),
-        Opening::SiteHost(h) => ("SELECT set_config('app.site_host', $1, true)", h),
-        Opening::MediaToken(t) => ("SELECT set_config('app.media_token', $1, true)", t),
-        Opening::BookingToken(t) => ("SELECT set_config('app.booking_token', $1, true)", t),
-        Opening::ReferralToken(t) => ("SELECT set_config('app.referral_token', $1, true)", t),
-    };
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        [value.into()],
-    ))
-    .await?;
-    Ok(())
+    let mut settings = Settings::default();
+    settings.open(opening);
+    settings.apply(db).await
 }
 
 /// Runs a read in one agency's tenant and puts the transaction's tenant back afterwards: for

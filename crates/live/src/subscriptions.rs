@@ -126,6 +126,7 @@ async fn authenticate(
         principal,
         agency,
         sub_account,
+        kernel::db::Settings::default(),
     )
     .await?;
     tx.commit().await?;

@@ -14,6 +14,7 @@ mod correctness;
 mod counters;
 mod custom_fields;
 mod edge;
+mod frame;
 mod funnels;
 mod graphiql;
 mod http;

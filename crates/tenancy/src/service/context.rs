@@ -6,7 +6,7 @@ use crate::entity::{agency, sub_account};
 use kernel::auth::{Actor, Principal, Scope, ScopeKind};
 use kernel::context::TenantContext;
 use kernel::credentials::{Credentials, Stamp};
-use kernel::db::{TenantGuard, set_tenant};
+use kernel::db::{Settings, TenantGuard};
 use kernel::error::Error;
 use kernel::id::{GlobalId, NodeKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -18,6 +18,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 ///
 /// The memberships and the tenant's status come from the replica's credential cache when it
 /// has them (`kernel::credentials`), and fill it when it does not.
+///
+/// `settings` (read-only mode for a query, say) go to the database with the user's opening
+/// and the tenant: with a warm cache the whole frame is one statement.
 pub async fn act(
     db: &impl ConnectionTrait,
     cache: &Credentials,
@@ -25,6 +28,7 @@ pub async fn act(
     principal: Principal,
     agency: Option<&str>,
     sub_account: Option<&str>,
+    mut settings: Settings,
 ) -> Result<(Actor, Option<TenantContext>), Error> {
     let member = match &principal {
         Principal::User { user_id, .. } => Some(*user_id),
@@ -34,10 +38,11 @@ pub async fn act(
     // The user (an API key's owner) sees their own memberships and notifications.
     let memberships = match member {
         Some(user_id) => {
-            kernel::db::open(db, kernel::db::Opening::User(user_id)).await?;
+            settings.open(kernel::db::Opening::User(user_id));
             match cache.memberships(user_id) {
                 Some(m) => m.as_ref().clone(),
                 None => {
+                    settings.apply(db).await?;
                     let (m, until) =
                         super::membership::visible_memberships_until(db, user_id).await?;
                     cache.put_memberships(stamp, user_id, m.clone(), until);
@@ -52,7 +57,8 @@ pub async fn act(
         memberships,
         tenant: None,
     };
-    let tenant = resolve_tenant(db, cache, stamp, &actor, agency, sub_account).await?;
+    let tenant = resolve(db, cache, stamp, &actor, agency, sub_account, &mut settings).await?;
+    settings.apply(db).await?;
     actor.tenant = tenant.map(|t| t.agency_id);
     Ok((actor, tenant))
 }
@@ -73,6 +79,23 @@ pub async fn resolve_tenant(
     agency: Option<&str>,
     sub_account: Option<&str>,
 ) -> Result<Option<TenantContext>, Error> {
+    let mut settings = Settings::default();
+    let tenant = resolve(db, cache, stamp, actor, agency, sub_account, &mut settings).await?;
+    settings.apply(db).await?;
+    Ok(tenant)
+}
+
+/// [`resolve_tenant`], adding the tenant to `settings` (sent when a read needs them, and by
+/// the caller at the end).
+async fn resolve(
+    db: &impl ConnectionTrait,
+    cache: &Credentials,
+    stamp: Stamp,
+    actor: &Actor,
+    agency: Option<&str>,
+    sub_account: Option<&str>,
+    settings: &mut Settings,
+) -> Result<Option<TenantContext>, Error> {
     let agency_id = agency
         .map(|a| GlobalId::parse_as(a, NodeKind::Agency))
         .transpose()?;
@@ -83,17 +106,17 @@ pub async fn resolve_tenant(
         (None, None) => {
             // Staff who manage agencies from above act from above unless they name a tenant.
             if access::manages_from_above(actor) {
-                set_tenant(db, above_guard(actor)).await?;
+                settings.tenant(above_guard(actor));
                 return Ok(None);
             }
             let Some(ctx) = implied(actor) else {
                 return Ok(None);
             };
             // An implied tenant that is out of service is simply not implied.
-            return match check(db, cache, stamp, actor, ctx).await {
+            return match check(db, cache, stamp, actor, ctx, settings).await {
                 Ok(()) => Ok(Some(ctx)),
                 Err(_) => {
-                    set_tenant(db, TenantGuard::Nobody).await?;
+                    settings.tenant(TenantGuard::Nobody);
                     Ok(None)
                 }
             };
@@ -113,7 +136,7 @@ pub async fn resolve_tenant(
             }
         }
     };
-    check(db, cache, stamp, actor, ctx).await?;
+    check(db, cache, stamp, actor, ctx, settings).await?;
     Ok(Some(ctx))
 }
 
@@ -141,21 +164,24 @@ fn agency_of_sub_account(actor: &Actor, sub: uuid::Uuid) -> Result<uuid::Uuid, E
     }
 }
 
-/// Checks a tenant context against the actor and the tree, and sets it on the transaction.
+/// Checks a tenant context against the actor and the tree, and adds it to `settings` (sent
+/// before any read of the tree rows it needs).
 async fn check(
     db: &impl ConnectionTrait,
     cache: &Credentials,
     stamp: Stamp,
     actor: &Actor,
     ctx: TenantContext,
+    settings: &mut Settings,
 ) -> Result<(), Error> {
     if !access::inside_agency(actor, ctx.agency_id) {
         return Err(Error::NotFound);
     }
-    set_tenant(db, TenantGuard::Agency(ctx.agency_id)).await?;
+    settings.tenant(TenantGuard::Agency(ctx.agency_id));
     let agency_active = match cache.tenant(ctx.agency_id, None) {
         Some(active) => active,
         None => {
+            settings.apply(db).await?;
             let a = agency::Entity::find_by_id(ctx.agency_id)
                 .one(db)
                 .await?
@@ -174,6 +200,7 @@ async fn check(
         let sub_active = match cache.tenant(ctx.agency_id, Some(sub)) {
             Some(active) => active,
             None => {
+                settings.apply(db).await?;
                 let s = sub_account::Entity::find()
                     .filter(sub_account::Column::AgencyId.eq(ctx.agency_id))
                     .filter(sub_account::Column::Id.eq(sub))

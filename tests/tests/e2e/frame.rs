@@ -1,0 +1,156 @@
+//! The request frame: round trips to PostgreSQL per request, counted on the wire by a proxy in
+//! front of a replica (`tests::wire`), for the benchmark's queries on a small board.
+
+use kernel::Role;
+use serde_json::{Value, json};
+use tests::wire::RoundTrips;
+use tests::{TestApp, World, spawn_app};
+
+const BOARD: &str = "query($id: ID!) { node(id: $id) { ... on Pipeline { name lanes { id name ticketCount ticketValue { amount currency } tickets(first: 20) { nodes { id title value { amount } contact { id firstName lastName } assignee { id name } tags { id name color } } } } } } }";
+const SUB_ACCOUNTS: &str = "query($id: ID!) { node(id: $id) { ... on Agency { subAccounts(first: 20) { nodes { id name contactCount openTicketCount memberCount } } } } }";
+const CONTACTS: &str = "query($s: ID!) { contacts(subAccountId: $s, first: 50, sort: NAME_ASC) { nodes { id firstName lastName email phone owner { id name } tags { id name } customValues { field { id name } text } } } }";
+const LOOKUP: &str = "query($id: ID!) { node(id: $id) { ... on Contact { id firstName lastName email phone status createdAt } } }";
+const MOVE: &str = "mutation($t: ID!, $l: ID!) { ticketMove(input: { ticketId: $t, laneId: $l }) { ticket { id } userErrors { code } } }";
+
+/// Round trips around a request's statements: `BEGIN`, `COMMIT`, and the ping sqlx sends
+/// when a connection goes back to the pool (after the response, but a round trip still).
+const FRAME: u64 = 3;
+
+/// A pipeline of three lanes with two tickets each (a contact, an assignee and a tag on
+/// each); returns the pipeline, its lanes, a ticket and a contact.
+async fn board(app: &TestApp, w: &World) -> (String, Vec<String>, String, String) {
+    let owner = &w.owner;
+    let tag = app
+        .gql(
+            Some(&owner.access),
+            "mutation($i: TagCreateInput!) { tagCreate(input: $i) { tag { id } } }",
+            json!({ "i": { "subAccountId": w.dental, "name": "hot" } }),
+        )
+        .await
+        .ok()
+        .data("tagCreate.tag.id")
+        .clone();
+    let p = app
+        .gql(
+            Some(&owner.access),
+            "mutation($i: PipelineCreateInput!) { pipelineCreate(input: $i) { pipeline { id lanes { id } } } }",
+            json!({ "i": { "subAccountId": w.dental, "name": "Sales" } }),
+        )
+        .await
+        .ok()
+        .data("pipelineCreate.pipeline")
+        .clone();
+    let lanes: Vec<String> = p["lanes"].as_array().expect("lanes")[..3]
+        .iter()
+        .map(|l| l["id"].as_str().expect("lane").to_owned())
+        .collect();
+    let mut ticket = String::new();
+    let mut contact = String::new();
+    for (i, lane) in lanes.iter().enumerate() {
+        for j in 0..2 {
+            contact = app
+                .create_contact(
+                    owner,
+                    &w.dental,
+                    json!({ "firstName": format!("C{i}{j}"), "ownerId": owner.user_id }),
+                )
+                .await;
+            let input = json!({ "laneId": lane, "title": format!("T{i}{j}"), "value": 100, "contactId": contact, "assigneeId": owner.user_id, "tagIds": [tag] });
+            ticket = app
+                .gql(
+                    Some(&owner.access),
+                    "mutation($i: TicketCreateInput!) { ticketCreate(input: $i) { ticket { id } } }",
+                    json!({ "i": input }),
+                )
+                .await
+                .ok()
+                .data("ticketCreate.ticket.id")
+                .as_str()
+                .expect("ticket")
+                .to_owned();
+        }
+    }
+    let id = p["id"].as_str().expect("pipeline").to_owned();
+    (id, lanes, ticket, contact)
+}
+
+/// The round trips and statements of one request, after warming every connection.
+async fn cost(
+    replica: &TestApp,
+    wire: &RoundTrips,
+    token: &str,
+    query: &str,
+    vars: Value,
+) -> (u64, u64) {
+    for _ in 0..4 {
+        replica.gql(Some(token), query, vars.clone()).await.ok();
+    }
+    let before = wire.count();
+    let statements = replica.statements_for(token, query, vars).await;
+    (wire.count() - before, statements)
+}
+
+#[tokio::test]
+async fn a_warm_read_costs_its_statements_plus_begin_commit_and_release() {
+    let app = spawn_app().await;
+    let Some(upstream) = app.pg_addr() else {
+        return; // Round trips are PostgreSQL's.
+    };
+    let w = app.world().await;
+    let member = app
+        .member("dana@acme.test", &w.dental, Role::SubaccountAdmin)
+        .await;
+    let (pipeline, lanes, ticket, contact) = board(&app, &w).await;
+    let wire = RoundTrips::start(upstream, "canopy").await;
+    let mut config = app.config.clone();
+    config.database_url = Some(wire.url(config.database_url()));
+    config.db_max_connections = 2;
+    let replica = app.replica_with(config).await;
+    let token = &member.access;
+    let reads = [
+        ("lookup", LOOKUP, json!({ "id": contact }), 4),
+        ("board", BOARD, json!({ "id": pipeline }), 6),
+        ("contacts", CONTACTS, json!({ "s": w.dental }), 5),
+    ];
+    for (name, query, vars, target) in reads {
+        let (trips, statements) = cost(&replica, &wire, token, query, vars).await;
+        println!("{name}: {trips} round trips, {statements} statements (target {target})");
+        // The frame adds BEGIN, COMMIT and the driver's ping when the pool takes the
+        // connection back, and nothing else: no ping when it hands it out, and the tenant, the
+        // user's opening and read-only mode are one statement.
+        assert_eq!(trips, statements + FRAME, "{name}");
+    }
+    let (trips, statements) = cost(&replica, &wire, token, LOOKUP, json!({ "id": contact })).await;
+    assert!(
+        trips <= 5,
+        "a lookup took {trips} round trips ({statements} statements)"
+    );
+    let agency_owner = &w.owner.access;
+    let (trips, statements) = cost(
+        &replica,
+        &wire,
+        agency_owner,
+        SUB_ACCOUNTS,
+        json!({ "id": w.agency }),
+    )
+    .await;
+    println!("sub-accounts: {trips} round trips, {statements} statements (target 5)");
+    assert_eq!(trips, statements + FRAME, "sub-accounts");
+    // A mutation adds its savepoint and its release (and the move its own savepoint).
+    for l in [&lanes[1], &lanes[2], &lanes[1]] {
+        replica
+            .gql(Some(token), MOVE, json!({ "t": ticket, "l": l }))
+            .await
+            .ok();
+    }
+    let before = wire.count();
+    let moved = replica
+        .statements_for(token, MOVE, json!({ "t": ticket, "l": lanes[0] }))
+        .await;
+    let trips = wire.count() - before;
+    println!("move: {trips} round trips, {moved} statements (target 8)");
+    assert!(
+        trips >= moved + FRAME + 2,
+        "move: {trips} round trips, {moved} statements"
+    );
+}

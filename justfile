@@ -33,7 +33,8 @@ ci:
     bash .ci/run
 
 # Benchmarks on PostgreSQL (release builds): the dashboard query mix (`load`) on a seeded
-# platform of 10,000 contacts (`BENCH_AGENCIES=100` for 1,000,000), then live fan-out. See BENCHMARKS.md.
+# platform of 10,000 contacts (`BENCH_AGENCIES=100` for 1,000,000), pgbench's ceiling for the
+# lookup on the same database, then live fan-out. See BENCHMARKS.md.
 bench:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -55,6 +56,7 @@ bench:
     "${target}/load" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test \
       --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"
     kill "${server}"
+    scripts/pgbench-lookup.sh "${db}" "${BENCH_SECONDS:-10}"
     TEST_DATABASE_URL={{pg_url}} cargo bench -p tests --bench fanout
 
 # The analytics query over a year (a sub-account's by day, the agency's by month) on PostgreSQL,

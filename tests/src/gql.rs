@@ -3,6 +3,11 @@
 use crate::{PASSWORD, TestApp};
 use serde_json::{Value, json};
 
+/// The registration [`TestApp::register`] sends.
+pub const REGISTER: &str = "mutation($i: UserRegisterInput!) { userRegister(input: $i) { user { id } userErrors { code } } }";
+/// The sign-in [`TestApp::login`] sends.
+pub const LOGIN: &str = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { session { accessToken refreshToken user { id } } userErrors { field code message } } }";
+
 /// A GraphQL response.
 #[derive(Debug, Clone)]
 pub struct Gql {
@@ -212,7 +217,7 @@ impl TestApp {
         let r = self
             .gql(
                 None,
-                "mutation($i: UserRegisterInput!) { userRegister(input: $i) { user { id } userErrors { code } } }",
+                REGISTER,
                 json!({ "i": { "email": email, "name": "Test User", "password": PASSWORD } }),
             )
             .await
@@ -227,7 +232,7 @@ impl TestApp {
     pub async fn login(&self, email: &str, password: &str) -> Gql {
         self.gql(
             None,
-            "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { session { accessToken refreshToken user { id } } userErrors { field code message } } }",
+            LOGIN,
             json!({ "i": { "email": email, "password": password } }),
         )
         .await

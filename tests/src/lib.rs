@@ -21,7 +21,7 @@ pub use app::{
     Configure, PASSWORD, TEST_JWT_SECRET, TestApp, spawn_app, spawn_app_with, test_config,
 };
 pub use fixtures::{Acme, World};
-pub use gql::{Gql, Part, Session};
+pub use gql::{Gql, LOGIN, Part, REGISTER, Session};
 pub use pg::with_user;
 pub use sse::{Sse, SseEvent};
 pub use ws::{WS_WAIT, Ws, WsEvent};

@@ -97,7 +97,9 @@ async fn relay(
         let mut body = vec![0u8; (len as usize).saturating_sub(4)];
         client_read.read_exact(&mut body).await?;
         if counted && debug {
-            let text = String::from_utf8_lossy(&body[..body.len().min(60)]);
+            let text = String::from_utf8_lossy(
+                &body[..body.len().min(if tag == b'P' { 2000 } else { 60 })],
+            );
             eprintln!("wire {} {text}", tag as char);
         }
         if counted && (tag == b'S' || tag == b'Q') {

@@ -36,6 +36,8 @@ pub struct AppState {
     pub bookings: Arc<crate::booking::Limits>,
     /// The API's rate budgets (`kernel::budget`, `crate::budget`).
     pub budgets: Arc<kernel::budget::Budgets>,
+    /// Parsed documents and persisted queries (`crate::documents`).
+    pub documents: Arc<crate::documents::Documents>,
 }
 
 /// A ready-to-serve application.
@@ -77,6 +79,7 @@ impl App {
         );
         let bookings = Arc::new(crate::booking::Limits::new(&config));
         let budgets = kernel::budget::Budgets::new(kernel::budget::Rules::of(&config));
+        let documents = Arc::new(crate::documents::Documents::from_config(&config)?);
         let config = Arc::new(config);
         let live = live::LiveState::new(
             db.clone(),
@@ -107,6 +110,7 @@ impl App {
             media,
             bookings,
             budgets,
+            documents,
         };
         let router = crate::http::router(state.clone());
         let jobs = crate::work::registry(&state)?;

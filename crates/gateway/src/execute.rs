@@ -39,9 +39,23 @@ pub async fn execute(
         .unwrap_or("-")
         .to_owned();
     let reject = |e: kernel::Error| rejected(e, media, &request_id);
+    // A persisted query's text, and the parsed document of a text seen before.
+    let parsed_before = match state.documents.resolve(&mut request) {
+        Ok(parsed) => parsed,
+        Err(r) => return errors_response(refusal_status(r.always_400, media), media, &r.error),
+    };
     let op = parse(&mut request, &Limits::of(&state.config));
     if let Some(refused) = limits(&state, &op, media, is_get) {
         return refused;
+    }
+    if parsed_before {
+        state.metrics.documents_reused.inc();
+    } else {
+        let query = std::mem::take(&mut request.query);
+        if let Ok(doc) = request.parsed_query() {
+            state.documents.keep(&query, doc);
+        }
+        request.query = query;
     }
     // The client network's budget first: a flood of bad credentials spends it too.
     let ip = client_ip(&state, &headers, addr);
@@ -224,14 +238,19 @@ fn limits(state: &AppState, op: &Operation, media: Media, is_get: bool) -> Optio
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Some(resp);
     }
-    op.refusal.as_ref().map(|r| {
-        let status = if r.always_400 || media == Media::GraphqlResponse {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
-        errors_response(status, media, &r.error)
-    })
+    op.refusal
+        .as_ref()
+        .map(|r| errors_response(refusal_status(r.always_400, media), media, &r.error))
+}
+
+/// A request error's status: 400, or 200 for a client that accepts only `application/json`
+/// when the error need not be 400 (GraphQL over HTTP).
+fn refusal_status(always_400: bool, media: Media) -> StatusCode {
+    if always_400 || media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
 }
 
 /// Authenticates at the edge: no `Authorization` header is anonymous; a bearer access token or

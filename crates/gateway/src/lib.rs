@@ -14,6 +14,7 @@ pub mod booking;
 pub mod budget;
 pub mod cli;
 pub mod db;
+pub mod documents;
 pub mod execute;
 pub mod graphiql;
 pub mod http;

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub sql_statements: Counter,
     /// GraphQL requests received over HTTP, by operation type (refused ones included).
     pub requests: Family<OperationLabel, Counter>,
+    /// GraphQL requests whose document was parsed already (`crate::documents`).
+    pub documents_reused: Counter,
     /// Open live (WebSocket) connections.
     pub live_connections: Gauge,
     /// Live subscriptions.
@@ -53,6 +55,12 @@ impl Default for Metrics {
             "GraphQL requests over HTTP",
             requests.clone(),
         );
+        let documents_reused = Counter::default();
+        registry.register(
+            "graphql_documents_reused",
+            "GraphQL requests whose document this replica had parsed before",
+            documents_reused.clone(),
+        );
         let live_connections = Gauge::default();
         registry.register(
             "live_connections",
@@ -79,6 +87,7 @@ impl Default for Metrics {
             registry,
             sql_statements,
             requests,
+            documents_reused,
             live_connections,
             live_subscriptions,
             live_lag,

@@ -171,6 +171,22 @@ pub struct Config {
     #[arg(long, env = "CANOPY_CREDENTIAL_CACHE_TTL_SECS", default_value_t = 30)]
     pub credential_cache_ttl_secs: u64,
 
+    /// How many parsed GraphQL documents a replica keeps (by their text), and how many
+    /// automatic persisted queries (by their SHA-256): a document seen again is not parsed
+    /// again. 0 turns both off (automatic persisted queries then always miss).
+    #[arg(long, env = "CANOPY_DOCUMENT_CACHE", default_value_t = 1000)]
+    pub document_cache: usize,
+
+    /// A persisted query manifest (Apollo's `apollo-persisted-query-manifest` JSON): its
+    /// operations are known by their SHA-256 on every replica from the start.
+    #[arg(long, env = "CANOPY_PERSISTED_QUERIES")]
+    pub persisted_queries: Option<std::path::PathBuf>,
+
+    /// Run only the manifest's operations (`CANOPY_PERSISTED_QUERIES`): any other document is
+    /// refused, and automatic persisted queries register nothing.
+    #[arg(long, env = "CANOPY_PERSISTED_QUERIES_ONLY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub persisted_queries_only: bool,
+
     /// Trust the `X-Forwarded-For` header for the client IP (only behind a proxy you run).
     #[arg(long, env = "CANOPY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,

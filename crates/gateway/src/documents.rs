@@ -1,0 +1,261 @@
+//! The GraphQL documents a replica knows: parsed documents cached by their text, so a document
+//! seen again is not parsed again; automatic persisted queries (Apollo's APQ: a client sends a
+//! document's SHA-256 instead of its text once the server has it); and persisted queries from a
+//! manifest, known from the start and, with `CANOPY_PERSISTED_QUERIES_ONLY`, the only documents
+//! that run.
+//!
+//! Both caches are bounded (`CANOPY_DOCUMENT_CACHE` entries each, least recently used out) and
+//! per replica: a client whose hash another replica has not seen yet is told
+//! `PERSISTED_QUERY_NOT_FOUND` and sends the text once more, as the protocol expects.
+
+use async_graphql::parser::types::ExecutableDocument;
+use lru::LruCache;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+/// A document's SHA-256.
+type Hash = [u8; 32];
+
+/// The documents a replica knows (see the module).
+pub struct Documents {
+    parsed: Option<Mutex<LruCache<Arc<str>, Arc<ExecutableDocument>>>>,
+    automatic: Option<Mutex<LruCache<Hash, Arc<str>>>>,
+    manifest: HashMap<Hash, Arc<str>>,
+    only_manifest: bool,
+}
+
+/// Why a request's document cannot be had: a GraphQL error, and whether it is a request error
+/// whatever the client accepts (400) or one shaped by the media type.
+pub struct Refused {
+    /// The error (`message`, `extensions.code`).
+    pub error: Value,
+    /// 400 whatever the client accepts.
+    pub always_400: bool,
+}
+
+impl Documents {
+    /// Bounded caches of `capacity` entries each (none when 0), and the operations of a
+    /// manifest (`apollo-persisted-query-manifest`, version 1).
+    pub fn new(
+        capacity: usize,
+        manifest: Option<&str>,
+        only_manifest: bool,
+    ) -> Result<Self, String> {
+        fn lru<K: std::hash::Hash + Eq, V>(capacity: usize) -> Option<Mutex<LruCache<K, V>>> {
+            NonZeroUsize::new(capacity).map(|n| Mutex::new(LruCache::new(n)))
+        }
+        let manifest = match manifest {
+            Some(text) => read_manifest(text)?,
+            None => HashMap::new(),
+        };
+        Ok(Self {
+            parsed: lru(capacity),
+            automatic: lru(capacity),
+            manifest,
+            only_manifest,
+        })
+    }
+
+    /// Loads the manifest `CANOPY_PERSISTED_QUERIES` names, if any.
+    pub fn from_config(config: &kernel::Config) -> Result<Self, String> {
+        let manifest = match &config.persisted_queries {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        if config.persisted_queries_only && manifest.is_none() {
+            return Err("CANOPY_PERSISTED_QUERIES_ONLY needs CANOPY_PERSISTED_QUERIES".into());
+        }
+        Self::new(
+            config.document_cache,
+            manifest.as_deref(),
+            config.persisted_queries_only,
+        )
+    }
+
+    /// Gives `request` its document: the text a persisted query's hash stands for, and the
+    /// parsed document when this replica has parsed the same text before. Refuses an unknown
+    /// hash (`PERSISTED_QUERY_NOT_FOUND`), a text whose hash is not the one sent, and, with
+    /// only the manifest allowed, any other document. Whether the document came parsed.
+    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<bool, Refused> {
+        if let Some(hash) = persisted_hash(request)? {
+            if request.query.is_empty() {
+                request.query = self.known(&hash).ok_or_else(not_found)?.to_string();
+            } else if <Hash>::from(Sha256::digest(request.query.as_bytes())) != hash {
+                return Err(bad(
+                    "the query's SHA-256 is not extensions.persistedQuery.sha256Hash",
+                    true,
+                ));
+            } else if !self.only_manifest
+                && !self.manifest.contains_key(&hash)
+                && let Some(cache) = &self.automatic
+            {
+                lock(cache).put(hash, Arc::from(request.query.as_str()));
+            }
+        }
+        if self.only_manifest {
+            let hash: Hash = Sha256::digest(request.query.as_bytes()).into();
+            if !self.manifest.contains_key(&hash) {
+                return Err(json_refusal(
+                    "this server runs only its persisted queries: send one's extensions.persistedQuery.sha256Hash",
+                    "PERSISTED_QUERY_NOT_ALLOWED",
+                    true,
+                ));
+            }
+        }
+        let cached = self
+            .parsed
+            .as_ref()
+            .and_then(|cache| lock(cache).get(request.query.as_str()).cloned());
+        Ok(match cached {
+            Some(doc) => {
+                request.set_parsed_query(doc.as_ref().clone());
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// Keeps a document parsed from `query` (one [`Self::resolve`] did not have).
+    pub fn keep(&self, query: &str, doc: &ExecutableDocument) {
+        if let Some(cache) = &self.parsed {
+            lock(cache).put(Arc::from(query), Arc::new(doc.clone()));
+        }
+    }
+
+    fn known(&self, hash: &Hash) -> Option<Arc<str>> {
+        if let Some(text) = self.manifest.get(hash) {
+            return Some(text.clone());
+        }
+        if self.only_manifest {
+            return None;
+        }
+        self.automatic
+            .as_ref()
+            .and_then(|cache| lock(cache).get(hash).cloned())
+    }
+}
+
+/// A poisoned cache is still a cache: its entries are whole values.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The hash of `extensions.persistedQuery`, if the request sends one.
+fn persisted_hash(request: &async_graphql::Request) -> Result<Option<Hash>, Refused> {
+    let Some(pq) = request.extensions.get("persistedQuery") else {
+        return Ok(None);
+    };
+    let pq = pq
+        .clone()
+        .into_json()
+        .map_err(|_| bad("extensions.persistedQuery is not valid", true))?;
+    if pq.get("version").and_then(Value::as_i64) != Some(1) {
+        return Err(bad(
+            "extensions.persistedQuery.version must be 1 (the only version there is)",
+            true,
+        ));
+    }
+    pq.get("sha256Hash")
+        .and_then(Value::as_str)
+        .and_then(parse_hash)
+        .map(Some)
+        .ok_or_else(|| {
+            bad(
+                "extensions.persistedQuery.sha256Hash must be a SHA-256 in 64 hexadecimal digits",
+                true,
+            )
+        })
+}
+
+fn parse_hash(hex: &str) -> Option<Hash> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The operations of an Apollo persisted query manifest, by the SHA-256 of their text (which
+/// must be their `id`).
+fn read_manifest(text: &str) -> Result<HashMap<Hash, Arc<str>>, String> {
+    let manifest: Value =
+        serde_json::from_str(text).map_err(|e| format!("the persisted query manifest: {e}"))?;
+    if manifest.get("format").and_then(Value::as_str) != Some("apollo-persisted-query-manifest") {
+        return Err(
+            "the persisted query manifest: `format` must be apollo-persisted-query-manifest".into(),
+        );
+    }
+    let operations = manifest
+        .get("operations")
+        .and_then(Value::as_array)
+        .ok_or("the persisted query manifest has no `operations`")?;
+    let mut known = HashMap::new();
+    for (i, op) in operations.iter().enumerate() {
+        let body = op
+            .get("body")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("the persisted query manifest: operation {i} has no `body`"))?;
+        let hash: Hash = Sha256::digest(body.as_bytes()).into();
+        let id = op.get("id").and_then(Value::as_str).and_then(parse_hash);
+        if id != Some(hash) {
+            return Err(format!(
+                "the persisted query manifest: operation {i}'s `id` is not the SHA-256 of its body"
+            ));
+        }
+        known.insert(hash, Arc::from(body));
+    }
+    Ok(known)
+}
+
+fn not_found() -> Refused {
+    // Apollo Client retries with the text on this message or code.
+    json_refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", false)
+}
+
+fn bad(message: &str, always_400: bool) -> Refused {
+    json_refusal(message, "BAD_USER_INPUT", always_400)
+}
+
+fn json_refusal(message: &str, code: &str, always_400: bool) -> Refused {
+    Refused {
+        error: json!({ "message": message, "extensions": { "code": code } }),
+        always_400,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(h: &[u8]) -> String {
+        h.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn a_manifest_entry_must_be_named_by_its_hash() {
+        let body = "{ __typename }";
+        let id = hex(&Sha256::digest(body.as_bytes()));
+        let ok = json!({ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [{ "id": id, "name": "T", "type": "query", "body": body }] });
+        assert_eq!(read_manifest(&ok.to_string()).expect("valid").len(), 1);
+        let wrong = json!({ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [{ "id": "00".repeat(32), "body": body }] });
+        assert!(read_manifest(&wrong.to_string()).is_err());
+        assert!(read_manifest("{}").is_err());
+    }
+
+    #[test]
+    fn hashes_are_64_hex_digits() {
+        assert_eq!(parse_hash(&"ab".repeat(32)), Some([0xab; 32]));
+        assert_eq!(parse_hash(&"ab".repeat(31)), None);
+        assert_eq!(parse_hash(&"zz".repeat(32)), None);
+        assert_eq!(parse_hash(&"é".repeat(32)), None);
+    }
+}

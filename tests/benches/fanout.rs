@@ -235,12 +235,21 @@ async fn run(info: &Value, pid: u32, n: usize) {
             .await
             .expect("json");
         assert!(r.get("errors").is_none(), "{r}");
+        let answered = t0.elapsed();
         // Wait for every delivery (or give up after 5 s).
         let deadline = Instant::now() + Duration::from_secs(5);
         while received.lock().expect("lock").len() < n && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         let got: Vec<(usize, Instant)> = std::mem::take(&mut *received.lock().expect("lock"));
+        // A late move: was it the mutation's answer, or the delivery after it?
+        let first = got.iter().map(|(_, at)| at.duration_since(t0)).min();
+        let last = got.iter().map(|(_, at)| at.duration_since(t0)).max();
+        if last.is_some_and(|l| l > Duration::from_millis(250)) {
+            eprintln!(
+                "late move {m} at {n}: answered after {answered:?}, first delivery {first:?}, last {last:?}"
+            );
+        }
         sent.push((t0, got));
         tokio::time::sleep(GAP).await;
     }

@@ -5,7 +5,9 @@ use crate::entity::{contact_field_value, contact_tag, custom_field, tag};
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+};
 use std::collections::HashMap;
 use std::sync::Weak;
 use uuid::Uuid;
@@ -37,7 +39,11 @@ impl Loader<Uuid> for ContactTagsLoader {
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         let rows = contact_tag::Entity::find()
             .filter(contact_tag::Column::AgencyId.eq(agency_id))
-            .filter(contact_tag::Column::ContactId.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                contact_tag::Column::ContactId,
+                keys.iter().copied(),
+            ))
             .find_also_related(tag::Entity)
             .order_by_asc(contact_tag::Column::CreatedAt)
             .all(&*tx)
@@ -86,7 +92,11 @@ impl Loader<Uuid> for ContactValuesLoader {
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         let values = contact_field_value::Entity::find()
             .filter(contact_field_value::Column::AgencyId.eq(agency_id))
-            .filter(contact_field_value::Column::ContactId.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                contact_field_value::Column::ContactId,
+                keys.iter().copied(),
+            ))
             .order_by_asc(contact_field_value::Column::FieldId)
             .all(&*tx)
             .await
@@ -101,7 +111,11 @@ impl Loader<Uuid> for ContactValuesLoader {
             values.iter().map(|v| v.field_id).collect();
         let fields: HashMap<Uuid, custom_field::Model> = custom_field::Entity::find()
             .filter(custom_field::Column::AgencyId.eq(agency_id))
-            .filter(custom_field::Column::Id.is_in(field_ids))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                custom_field::Column::Id,
+                field_ids,
+            ))
             .filter(custom_field::Column::ArchivedAt.is_null())
             .all(&*tx)
             .await
@@ -150,7 +164,11 @@ impl Loader<Uuid> for ContactLoader {
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         for c in contact::Entity::find()
             .filter(contact::Column::AgencyId.eq(agency_id))
-            .filter(contact::Column::Id.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                contact::Column::Id,
+                keys.iter().copied(),
+            ))
             .filter(contact::Column::DeletedAt.is_null())
             .all(&*tx)
             .await

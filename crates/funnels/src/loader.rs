@@ -6,7 +6,9 @@ use crate::entity::page;
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+};
 use std::collections::HashMap;
 use std::sync::Weak;
 use uuid::Uuid;
@@ -32,7 +34,11 @@ impl Loader<Uuid> for FunnelPagesLoader {
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         let rows = page::Entity::find()
             .filter(page::Column::AgencyId.eq(agency_id))
-            .filter(page::Column::FunnelId.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                page::Column::FunnelId,
+                keys.iter().copied(),
+            ))
             .order_by_asc(page::Column::Rank)
             .order_by_asc(page::Column::Id)
             .all(&*tx)

@@ -10,7 +10,7 @@ use crate::entity::user;
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use uuid::Uuid;
@@ -38,7 +38,11 @@ impl Loader<Uuid> for UserLoader {
             .upgrade()
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                user::Column::Id,
+                keys.iter().copied(),
+            ))
             .all(&*tx)
             .await
             .map_err(kernel::Error::from)?;

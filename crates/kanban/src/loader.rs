@@ -69,7 +69,11 @@ impl Loader<Uuid> for PipelineLanesLoader {
         let tx = upgrade(&self.tx)?;
         let rows = lane::Entity::find()
             .filter(lane::Column::AgencyId.eq(agency_id))
-            .filter(lane::Column::PipelineId.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                lane::Column::PipelineId,
+                keys.iter().copied(),
+            ))
             .order_by_asc(lane::Column::Rank)
             .order_by_asc(lane::Column::Id)
             .all(&*tx)
@@ -134,7 +138,11 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
                 )
                 .from(ticket::Entity)
                 .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
-                .and_where(Expr::col(ticket::Column::LaneId).is_in(lanes))
+                .and_where(kernel::db::one_of(
+                    tx.get_database_backend(),
+                    ticket::Column::LaneId,
+                    lanes,
+                ))
                 .to_owned();
             let outer = Query::select()
                 .column(Asterisk)
@@ -173,7 +181,11 @@ impl Loader<Uuid> for TicketTagsLoader {
         let tx = upgrade(&self.tx)?;
         let rows = ticket_tag::Entity::find()
             .filter(ticket_tag::Column::AgencyId.eq(agency_id))
-            .filter(ticket_tag::Column::TicketId.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                ticket_tag::Column::TicketId,
+                keys.iter().copied(),
+            ))
             .find_also_related(crm::entity::tag::Entity)
             .order_by_asc(ticket_tag::Column::CreatedAt)
             .all(&*tx)

@@ -139,6 +139,34 @@ pub async fn resolve_scope(
     })
 }
 
+/// `column` is one of `ids`, in SQL that does not grow with their number on PostgreSQL:
+/// `column = ANY(CAST($1 AS uuid[]))`, the ids in one parameter. A loader's batch is then one
+/// prepared statement for 1 id or 100, parsed and planned once per connection, where `IN` with
+/// a placeholder per id is a new statement (a round trip to prepare it, and a plan) for every
+/// batch size, crowding the driver's statement cache. Elsewhere `column IN (…)`.
+pub fn one_of<C: sea_orm::ColumnTrait>(
+    backend: DbBackend,
+    column: C,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait, extension::postgres::PgFunc};
+    if backend != DbBackend::Postgres {
+        return column.is_in(ids);
+    }
+    let mut list = String::from("{");
+    for (i, id) in ids.into_iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(
+            id.as_hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer()),
+        );
+    }
+    list.push('}');
+    Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(list).cast_as("uuid[]")))
+}
+
 /// What PostgreSQL's row-level security lets the rest of a transaction see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantGuard {
@@ -335,4 +363,43 @@ where
     ))
     .await?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
+
+    #[test]
+    fn one_of_is_one_array_parameter_on_postgres_and_in_elsewhere() {
+        let ids = [uuid::Uuid::nil(), uuid::Uuid::max()];
+        let pg = crate::event::entity::Entity::find()
+            .filter(one_of(
+                DbBackend::Postgres,
+                crate::event::entity::Column::Id,
+                ids,
+            ))
+            .build(DbBackend::Postgres);
+        assert!(
+            pg.sql
+                .ends_with(r#"WHERE "events"."id" = ANY(CAST($1 AS uuid[]))"#),
+            "{}",
+            pg.sql
+        );
+        let values = pg.values.expect("values").0;
+        assert_eq!(
+            values,
+            vec![sea_orm::Value::from(
+                "{00000000-0000-0000-0000-000000000000,ffffffff-ffff-ffff-ffff-ffffffffffff}"
+            )]
+        );
+        let sqlite = crate::event::entity::Entity::find()
+            .filter(one_of(
+                DbBackend::Sqlite,
+                crate::event::entity::Column::Id,
+                ids,
+            ))
+            .build(DbBackend::Sqlite);
+        assert!(sqlite.sql.ends_with(r#"IN (?, ?)"#), "{}", sqlite.sql);
+    }
 }

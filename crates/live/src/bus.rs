@@ -561,7 +561,11 @@ async fn deliver(
     let mut found: HashMap<Uuid, Live> = HashMap::with_capacity(order.len());
     if !events.is_empty() {
         for r in event::Entity::find()
-            .filter(event::Column::Id.is_in(events))
+            .filter(kernel::db::one_of(
+                db.get_database_backend(),
+                event::Column::Id,
+                events,
+            ))
             .all(db)
             .await?
         {
@@ -570,7 +574,11 @@ async fn deliver(
     }
     if !notifications.is_empty() {
         for r in notification::Entity::find()
-            .filter(notification::Column::Id.is_in(notifications))
+            .filter(kernel::db::one_of(
+                db.get_database_backend(),
+                notification::Column::Id,
+                notifications,
+            ))
             .all(db)
             .await?
         {

@@ -6,7 +6,9 @@ use crate::entity::{file, usage};
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+};
 use std::collections::HashMap;
 use std::sync::Weak;
 use uuid::Uuid;
@@ -32,7 +34,11 @@ impl Loader<Uuid> for UsesLoader {
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         let rows = usage::Entity::find()
             .filter(usage::Column::AgencyId.eq(agency_id))
-            .filter(usage::Column::FileId.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                usage::Column::FileId,
+                keys.iter().copied(),
+            ))
             .order_by_asc(usage::Column::Id)
             .all(&*tx)
             .await
@@ -65,7 +71,11 @@ impl Loader<Uuid> for FilesLoader {
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         let rows = file::Entity::find()
             .filter(file::Column::AgencyId.eq(agency_id))
-            .filter(file::Column::Id.is_in(keys.iter().copied()))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                file::Column::Id,
+                keys.iter().copied(),
+            ))
             .all(&*tx)
             .await
             .map_err(kernel::Error::from)?;

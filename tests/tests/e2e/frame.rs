@@ -154,3 +154,46 @@ async fn a_warm_read_costs_its_statements_plus_begin_commit_and_release() {
         "move: {trips} round trips, {moved} statements"
     );
 }
+
+#[tokio::test]
+async fn a_loader_batch_is_one_statement_whatever_its_size() {
+    let app = spawn_app().await;
+    let Some(upstream) = app.pg_addr() else {
+        return; // Prepared statements are PostgreSQL's.
+    };
+    let w = app.world().await;
+    for i in 0..8 {
+        app.create_contact(
+            &w.owner,
+            &w.dental,
+            json!({ "firstName": format!("C{i}"), "ownerId": w.owner.user_id }),
+        )
+        .await;
+    }
+    let wire = RoundTrips::start(upstream, "canopy").await;
+    let mut config = app.config.clone();
+    config.database_url = Some(wire.url(config.database_url()));
+    // One connection: every statement it prepared is in its cache.
+    config.db_max_connections = 1;
+    let replica = app.replica_with(config).await;
+    let page = "query($s: ID!, $n: Int!) { contacts(subAccountId: $s, first: $n, sort: NAME_ASC) { nodes { id owner { id } tags { id } customValues { text } } } }";
+    let token = &w.owner.access;
+    cost(
+        &replica,
+        &wire,
+        token,
+        page,
+        json!({ "s": w.dental, "n": 8 }),
+    )
+    .await;
+    // Pages of other sizes batch other numbers of contacts: the loaders' statements are the
+    // ones already prepared, so no round trip prepares one.
+    for n in [1, 3, 5] {
+        let before = wire.count();
+        let statements = replica
+            .statements_for(token, page, json!({ "s": w.dental, "n": n }))
+            .await;
+        let trips = wire.count() - before;
+        assert_eq!(trips, statements + FRAME, "a page of {n}");
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Interleaved query-mix runs of two gateway builds on one seeded PostgreSQL database, as
+# `just bench` runs one: `canopy` and `load` release binaries of the build under test in
+# $HEAD_DIR (default /tmp/head), and `canopy` of the build to compare with in $BEFORE_DIR
+# (/tmp/before). RESEED=0 keeps an already seeded `canopy_bench_<agencies>`.
+# Usage: scripts/bench-compare.sh [agencies] [rounds]
+set -euo pipefail
+agencies="${1:-1}"
+rounds="${2:-2}"
+db="canopy_bench_${agencies}"
+declare -A dirs=([before]="${BEFORE_DIR:-/tmp/before}" [head]="${HEAD_DIR:-/tmp/head}")
+export CANOPY_OWNER_DATABASE_URL="postgres://postgres@127.0.0.1:5432/${db}"
+export DATABASE_URL="postgres://canopy_app@127.0.0.1:5432/${db}"
+if [ "${RESEED:-1}" = 1 ]; then
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS ${db} WITH (FORCE)"
+  createdb -h 127.0.0.1 -U postgres "${db}"
+  "${dirs[head]}/canopy" seed-scale --agencies "${agencies}"
+  psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
+fi
+for round in $(seq 1 "${rounds}"); do
+  for which in before head; do
+    CANOPY_RATE_PER_IP=1000000000 CANOPY_RATE_PER_CREDENTIAL=1000000000 CANOPY_RATE_PER_AGENCY=1000000000 \
+      CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn \
+      "${dirs[${which}]}/canopy" serve > /dev/null 2>&1 &
+    server=$!
+    until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do sleep 0.2; done
+    echo "## ${which}, round ${round}, agencies ${agencies}"
+    "${dirs[head]}/load" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test \
+      --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"
+    kill "${server}"; wait "${server}" || true
+  done
+done

@@ -4,8 +4,8 @@
 //! manifest, known from the start and, with `CANOPY_PERSISTED_QUERIES_ONLY`, the only documents
 //! that run.
 //!
-//! Both caches are bounded (`CANOPY_DOCUMENT_CACHE` entries each, least recently used out) and
-//! per replica: a client whose hash another replica has not seen yet is told
+//! Both caches are bounded (`CANOPY_DOCUMENT_CACHE` entries and [`CACHE_BYTES`] of text each,
+//! least recently used out; no text over [`MAX_KEPT_BYTES`]) and per replica: a client whose hash another replica has not seen yet is told
 //! `PERSISTED_QUERY_NOT_FOUND` and sends the text once more, as the protocol expects.
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -19,10 +19,60 @@ use std::sync::{Arc, Mutex};
 /// A document's SHA-256.
 type Hash = [u8; 32];
 
+/// The longest text either cache keeps (a longer one runs, and is parsed every time).
+pub const MAX_KEPT_BYTES: usize = 64 * 1024;
+/// The most text each cache holds, all entries together: a parsed document takes a few times
+/// its text, so the parsed cache stays within tens of MiB whatever clients send.
+pub const CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+/// An LRU bounded by its entries and by the bytes of the texts behind them.
+struct Bounded<K: std::hash::Hash + Eq, V> {
+    lru: LruCache<K, (V, usize)>,
+    bytes: usize,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Bounded<K, V> {
+    fn new(capacity: usize) -> Option<Mutex<Self>> {
+        NonZeroUsize::new(capacity).map(|n| {
+            Mutex::new(Self {
+                lru: LruCache::new(n),
+                bytes: 0,
+            })
+        })
+    }
+
+    fn get<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.lru.get(key).map(|(v, _)| v.clone())
+    }
+
+    /// Keeps `value` for `key`, `size` the bytes of its text (nothing over
+    /// [`MAX_KEPT_BYTES`]), dropping the least recently used past [`CACHE_BYTES`].
+    fn put(&mut self, key: K, value: V, size: usize) {
+        if size > MAX_KEPT_BYTES {
+            return;
+        }
+        // `push` answers the entry it replaced or evicted.
+        if let Some((_, (_, old))) = self.lru.push(key, (value, size)) {
+            self.bytes -= old;
+        }
+        self.bytes += size;
+        while self.bytes > CACHE_BYTES {
+            match self.lru.pop_lru() {
+                Some((_, (_, old))) => self.bytes -= old,
+                None => break,
+            }
+        }
+    }
+}
+
 /// The documents a replica knows (see the module).
 pub struct Documents {
-    parsed: Option<Mutex<LruCache<Arc<str>, Arc<ExecutableDocument>>>>,
-    automatic: Option<Mutex<LruCache<Hash, Arc<str>>>>,
+    parsed: Option<Mutex<Bounded<Arc<str>, Arc<ExecutableDocument>>>>,
+    automatic: Option<Mutex<Bounded<Hash, Arc<str>>>>,
     manifest: HashMap<Hash, Arc<str>>,
     only_manifest: bool,
 }
@@ -44,16 +94,13 @@ impl Documents {
         manifest: Option<&str>,
         only_manifest: bool,
     ) -> Result<Self, String> {
-        fn lru<K: std::hash::Hash + Eq, V>(capacity: usize) -> Option<Mutex<LruCache<K, V>>> {
-            NonZeroUsize::new(capacity).map(|n| Mutex::new(LruCache::new(n)))
-        }
         let manifest = match manifest {
             Some(text) => read_manifest(text)?,
             None => HashMap::new(),
         };
         Ok(Self {
-            parsed: lru(capacity),
-            automatic: lru(capacity),
+            parsed: Bounded::new(capacity),
+            automatic: Bounded::new(capacity),
             manifest,
             only_manifest,
         })
@@ -95,7 +142,8 @@ impl Documents {
                 && !self.manifest.contains_key(&hash)
                 && let Some(cache) = &self.automatic
             {
-                lock(cache).put(hash, Arc::from(request.query.as_str()));
+                let text: Arc<str> = Arc::from(request.query.as_str());
+                lock(cache).put(hash, text, request.query.len());
             }
         }
         if self.only_manifest {
@@ -111,7 +159,7 @@ impl Documents {
         let cached = self
             .parsed
             .as_ref()
-            .and_then(|cache| lock(cache).get(request.query.as_str()).cloned());
+            .and_then(|cache| lock(cache).get(request.query.as_str()));
         Ok(match cached {
             Some(doc) => {
                 request.set_parsed_query(doc.as_ref().clone());
@@ -123,8 +171,11 @@ impl Documents {
 
     /// Keeps a document parsed from `query` (one [`Self::resolve`] did not have).
     pub fn keep(&self, query: &str, doc: &ExecutableDocument) {
-        if let Some(cache) = &self.parsed {
-            lock(cache).put(Arc::from(query), Arc::new(doc.clone()));
+        // Checked before cloning: a long document is not kept anyway.
+        if let Some(cache) = &self.parsed
+            && query.len() <= MAX_KEPT_BYTES
+        {
+            lock(cache).put(Arc::from(query), Arc::new(doc.clone()), query.len());
         }
     }
 
@@ -137,7 +188,7 @@ impl Documents {
         }
         self.automatic
             .as_ref()
-            .and_then(|cache| lock(cache).get(hash).cloned())
+            .and_then(|cache| lock(cache).get(hash))
     }
 }
 
@@ -249,6 +300,35 @@ mod tests {
         let wrong = json!({ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [{ "id": "00".repeat(32), "body": body }] });
         assert!(read_manifest(&wrong.to_string()).is_err());
         assert!(read_manifest("{}").is_err());
+    }
+
+    #[test]
+    fn the_caches_hold_at_most_their_bytes_and_no_long_text() {
+        let mut cache = Bounded::<u32, u32>::new(1000)
+            .expect("a cache")
+            .into_inner()
+            .expect("lock");
+        cache.put(0, 0, MAX_KEPT_BYTES + 1);
+        assert_eq!(cache.get(&0), None, "a text over the limit is not kept");
+        let n = CACHE_BYTES / MAX_KEPT_BYTES;
+        for i in 0..=n as u32 {
+            cache.put(i, i, MAX_KEPT_BYTES);
+        }
+        assert!(cache.bytes <= CACHE_BYTES);
+        assert_eq!(cache.get(&0), None, "the least recently used went first");
+        assert_eq!(cache.get(&(n as u32)), Some(n as u32));
+        // Replacing an entry counts its bytes once.
+        cache.put(n as u32, 7, 10);
+        assert_eq!(cache.bytes, (n - 1) * MAX_KEPT_BYTES + 10);
+        // Past its entries, the oldest goes and its bytes with it.
+        let mut small = Bounded::<u32, u32>::new(2)
+            .expect("a cache")
+            .into_inner()
+            .expect("lock");
+        for i in 0..3 {
+            small.put(i, i, 100);
+        }
+        assert_eq!((small.bytes, small.get(&0)), (200, None));
     }
 
     #[test]

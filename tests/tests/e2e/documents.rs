@@ -182,4 +182,11 @@ async fn a_document_seen_before_is_not_parsed_again() {
         assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
     }
     assert_eq!(reused(), start + 3);
+    // Nor is a text over 64 KiB (it runs, parsed each time).
+    let long = format!("# {}\n{QUERY}", "x".repeat(70_000));
+    for _ in 0..2 {
+        let r = app.gql(Some(&ada.access), &long, json!({})).await.ok();
+        assert_eq!(r.data("viewer.email"), "ada@apq.test");
+    }
+    assert_eq!(reused(), start + 3);
 }

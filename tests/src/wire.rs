@@ -50,6 +50,21 @@ impl RoundTrips {
         self.count.load(Ordering::SeqCst)
     }
 
+    /// The round trips counted once none has come for 50 ms: the ping sqlx sends as the pool
+    /// takes a connection back runs alongside the response, so a request's last round trip
+    /// may arrive after its answer.
+    pub async fn settled(&self) -> u64 {
+        let mut last = self.count();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let now = self.count();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    }
+
     /// `url` (a PostgreSQL URL) through this proxy, in plain TCP.
     pub fn url(&self, url: &str) -> String {
         let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);

@@ -21,8 +21,11 @@ type Hash = [u8; 32];
 
 /// The longest text either cache keeps (a longer one runs, and is parsed every time).
 pub const MAX_KEPT_BYTES: usize = 64 * 1024;
-/// The most text each cache holds, all entries together: a parsed document takes a few times
-/// its text, so the parsed cache stays within tens of MiB whatever clients send.
+/// The most operations and fragments a kept document holds.
+pub const MAX_KEPT_DEFINITIONS: usize = 32;
+/// The most text each cache holds, all entries together. A parsed document takes several times
+/// its text; with [`MAX_KEPT_DEFINITIONS`] and only authenticated callers' documents kept, the
+/// parsed cache stays within tens of MiB.
 pub const CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 /// An LRU bounded by its entries and by the bytes of the texts behind them.
@@ -77,6 +80,24 @@ pub struct Documents {
     only_manifest: bool,
 }
 
+/// What [`Documents::resolve`] found, for [`Documents::remember`].
+pub struct Resolved {
+    /// The document came parsed (this replica had parsed the same text before).
+    pub parsed_before: bool,
+    /// The automatic persisted query hash the text came with, to register.
+    register: Option<Hash>,
+}
+
+/// The number of operations and fragments in a document.
+fn definitions(doc: &ExecutableDocument) -> usize {
+    use async_graphql::parser::types::DocumentOperations;
+    let operations = match &doc.operations {
+        DocumentOperations::Single(_) => 1,
+        DocumentOperations::Multiple(ops) => ops.len(),
+    };
+    operations + doc.fragments.len()
+}
+
 /// Why a request's document cannot be had: a GraphQL error, and whether it is a request error
 /// whatever the client accepts (400) or one shaped by the media type.
 pub struct Refused {
@@ -127,23 +148,29 @@ impl Documents {
 
     /// Gives `request` its document: the text a persisted query's hash stands for, and the
     /// parsed document when this replica has parsed the same text before. Refuses an unknown
-    /// hash (`PERSISTED_QUERY_NOT_FOUND`), a text whose hash is not the one sent, and, with
-    /// only the manifest allowed, any other document. Whether the document came parsed.
-    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<bool, Refused> {
+    /// hash (`PERSISTED_QUERY_NOT_FOUND`; `PERSISTED_QUERY_NOT_SUPPORTED` when automatic ones are
+    /// off, so that clients stop sending hashes), a text whose hash is not the one sent, and,
+    /// with only the manifest allowed, any other document. Nothing is kept here: see
+    /// [`Self::remember`].
+    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<Resolved, Refused> {
+        let mut register = None;
         if let Some(hash) = persisted_hash(request)? {
             if request.query.is_empty() {
-                request.query = self.known(&hash).ok_or_else(not_found)?.to_string();
+                let Some(text) = self.known(&hash) else {
+                    return Err(if self.automatic.is_none() && !self.only_manifest {
+                        not_supported()
+                    } else {
+                        not_found()
+                    });
+                };
+                request.query = text.to_string();
             } else if <Hash>::from(Sha256::digest(request.query.as_bytes())) != hash {
                 return Err(bad(
                     "the query's SHA-256 is not extensions.persistedQuery.sha256Hash",
                     true,
                 ));
-            } else if !self.only_manifest
-                && !self.manifest.contains_key(&hash)
-                && let Some(cache) = &self.automatic
-            {
-                let text: Arc<str> = Arc::from(request.query.as_str());
-                lock(cache).put(hash, text, request.query.len());
+            } else if !self.only_manifest && !self.manifest.contains_key(&hash) {
+                register = Some(hash);
             }
         }
         if self.only_manifest {
@@ -160,23 +187,46 @@ impl Documents {
             .parsed
             .as_ref()
             .and_then(|cache| lock(cache).get(request.query.as_str()));
-        Ok(match cached {
+        let parsed_before = match cached {
             Some(doc) => {
                 request.set_parsed_query(doc.as_ref().clone());
                 true
             }
             None => false,
+        };
+        Ok(Resolved {
+            parsed_before,
+            register,
         })
     }
 
-    /// Keeps a document parsed from `query` (one [`Self::resolve`] did not have).
-    pub fn keep(&self, query: &str, doc: &ExecutableDocument) {
-        // Checked before cloning: a long document is not kept anyway.
-        if let Some(cache) = &self.parsed
-            && query.len() <= MAX_KEPT_BYTES
-        {
-            lock(cache).put(Arc::from(query), Arc::new(doc.clone()), query.len());
+    /// Keeps what a request brought, once its caller is authenticated (an anonymous flood
+    /// cannot evict anyone's entries): its text under the persisted query hash it registered,
+    /// and its parsed document, unless it came parsed or holds more than
+    /// [`MAX_KEPT_DEFINITIONS`] operations and fragments (a short text of many definitions
+    /// parses to many times its size).
+    pub fn remember(&self, request: &mut async_graphql::Request, resolved: &Resolved) {
+        if let (Some(hash), Some(cache)) = (resolved.register, &self.automatic) {
+            let text: Arc<str> = Arc::from(request.query.as_str());
+            lock(cache).put(hash, text, request.query.len());
         }
+        let Some(cache) = &self.parsed else {
+            return;
+        };
+        if resolved.parsed_before || request.query.len() > MAX_KEPT_BYTES {
+            return;
+        }
+        let query = std::mem::take(&mut request.query);
+        if let Ok(doc) = request.parsed_query()
+            && definitions(doc) <= MAX_KEPT_DEFINITIONS
+        {
+            lock(cache).put(
+                Arc::from(query.as_str()),
+                Arc::new(doc.clone()),
+                query.len(),
+            );
+        }
+        request.query = query;
     }
 
     fn known(&self, hash: &Hash) -> Option<Arc<str>> {
@@ -265,6 +315,15 @@ fn read_manifest(text: &str) -> Result<HashMap<Hash, Arc<str>>, String> {
         known.insert(hash, Arc::from(body));
     }
     Ok(known)
+}
+
+fn not_supported() -> Refused {
+    // Apollo Client stops sending hashes on this message or code.
+    json_refusal(
+        "PersistedQueryNotSupported",
+        "PERSISTED_QUERY_NOT_SUPPORTED",
+        false,
+    )
 }
 
 fn not_found() -> Refused {

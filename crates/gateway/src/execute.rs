@@ -40,22 +40,16 @@ pub async fn execute(
         .to_owned();
     let reject = |e: kernel::Error| rejected(e, media, &request_id);
     // A persisted query's text, and the parsed document of a text seen before.
-    let parsed_before = match state.documents.resolve(&mut request) {
-        Ok(parsed) => parsed,
+    let resolved = match state.documents.resolve(&mut request) {
+        Ok(r) => r,
         Err(r) => return errors_response(refusal_status(r.always_400, media), media, &r.error),
     };
+    if resolved.parsed_before {
+        state.metrics.documents_reused.inc();
+    }
     let op = parse(&mut request, &Limits::of(&state.config));
     if let Some(refused) = limits(&state, &op, media, is_get) {
         return refused;
-    }
-    if parsed_before {
-        state.metrics.documents_reused.inc();
-    } else {
-        let query = std::mem::take(&mut request.query);
-        if let Ok(doc) = request.parsed_query() {
-            state.documents.keep(&query, doc);
-        }
-        request.query = query;
     }
     // The client network's budget first: a flood of bad credentials spends it too.
     let ip = client_ip(&state, &headers, addr);
@@ -79,6 +73,10 @@ pub async fn execute(
         Ok(a) => a,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
+    // Kept for the next request once the caller is known.
+    if !matches!(actor.principal, Principal::Anonymous) {
+        state.documents.remember(&mut request, &resolved);
+    }
     // Then the credential's and the agency's.
     let standing = match state.budgets.spend(&budget::subjects(&actor), points) {
         Ok(s) => budget::tighter(by_ip, s),

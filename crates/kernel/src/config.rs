@@ -182,8 +182,9 @@ pub struct Config {
     #[arg(long, env = "CANOPY_PERSISTED_QUERIES")]
     pub persisted_queries: Option<std::path::PathBuf>,
 
-    /// Run only the manifest's operations (`CANOPY_PERSISTED_QUERIES`): any other document is
-    /// refused, and automatic persisted queries register nothing.
+    /// Run only the manifest's operations (`CANOPY_PERSISTED_QUERIES`) on `/graphql`: any other
+    /// document is refused, and automatic persisted queries register nothing. Subscriptions
+    /// (WebSocket, SSE) are not restricted yet.
     #[arg(long, env = "CANOPY_PERSISTED_QUERIES_ONLY", default_value_t = false, action = clap::ArgAction::Set)]
     pub persisted_queries_only: bool,
 

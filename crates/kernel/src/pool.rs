@@ -59,7 +59,8 @@ fn names_ssl_mode(url: &str) -> bool {
 }
 
 /// Whether PostgreSQL's host is this machine: TLS there costs CPU and protects nothing, so a
-/// URL that does not choose a mode connects in plain TCP (a socket path has no TLS anyway).
+/// URL that does not choose a mode (nor `PGSSLMODE`) connects in plain TCP (a socket path has
+/// no TLS anyway). A tunnel to a remote database through a local port must say `sslmode`.
 /// Across a network the driver's default stays (`prefer`: TLS when the server offers it);
 /// production URLs should say `sslmode=verify-full` (README, "PostgreSQL").
 fn is_loopback(host: &str) -> bool {
@@ -107,7 +108,8 @@ async fn open(
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let plain_on_loopback = !names_ssl_mode(url);
+    // `PGSSLMODE`, which sqlx reads, chooses too.
+    let plain_on_loopback = !names_ssl_mode(url) && std::env::var_os("PGSSLMODE").is_none();
     opts.map_sqlx_postgres_opts(move |mut o| {
         if let Some(setting) = reader {
             o = o.options([(setting, "on")]);

@@ -190,3 +190,32 @@ async fn a_document_seen_before_is_not_parsed_again() {
     }
     assert_eq!(reused(), start + 3);
 }
+
+#[tokio::test]
+async fn with_the_caches_off_a_hash_is_not_supported_and_anonymous_documents_are_not_kept() {
+    let off = spawn_app_with(|c| c.document_cache = 0).await;
+    let ada = off.user("ada@apq.test").await;
+    let (status, body) = post(
+        &off,
+        &ada.access,
+        json!({ "extensions": persisted(&sha(QUERY)) }),
+    )
+    .await;
+    // Apollo Client stops sending hashes on this answer.
+    assert_eq!(
+        (status, code(&body)),
+        (200, Some("PERSISTED_QUERY_NOT_SUPPORTED"))
+    );
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotSupported");
+    let app = spawn_app().await;
+    let start = app.metrics.documents_reused.get();
+    for _ in 0..3 {
+        let r = app.gql(None, "{ __typename }", json!({})).await.ok();
+        assert_eq!(r.data("__typename"), "QueryRoot");
+    }
+    assert_eq!(
+        app.metrics.documents_reused.get(),
+        start,
+        "an anonymous caller fills no cache"
+    );
+}

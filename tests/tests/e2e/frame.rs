@@ -13,7 +13,7 @@ const LOOKUP: &str = "query($id: ID!) { node(id: $id) { ... on Contact { id firs
 const MOVE: &str = "mutation($t: ID!, $l: ID!) { ticketMove(input: { ticketId: $t, laneId: $l }) { ticket { id } userErrors { code } } }";
 
 /// Round trips around a request's statements: `BEGIN`, `COMMIT`, and the ping sqlx sends
-/// when a connection goes back to the pool (after the response, but a round trip still).
+/// when a connection goes back to the pool (alongside the response, but a round trip still).
 const FRAME: u64 = 3;
 
 /// A pipeline of three lanes with two tickets each (a contact, an assignee and a tag on
@@ -85,9 +85,9 @@ async fn cost(
     for _ in 0..4 {
         replica.gql(Some(token), query, vars.clone()).await.ok();
     }
-    let before = wire.count();
+    let before = wire.settled().await;
     let statements = replica.statements_for(token, query, vars).await;
-    (wire.count() - before, statements)
+    (wire.settled().await - before, statements)
 }
 
 #[tokio::test]
@@ -143,11 +143,11 @@ async fn a_warm_read_costs_its_statements_plus_begin_commit_and_release() {
             .await
             .ok();
     }
-    let before = wire.count();
+    let before = wire.settled().await;
     let moved = replica
         .statements_for(token, MOVE, json!({ "t": ticket, "l": lanes[0] }))
         .await;
-    let trips = wire.count() - before;
+    let trips = wire.settled().await - before;
     println!("move: {trips} round trips, {moved} statements (target 8)");
     assert!(
         trips >= moved + FRAME + 2,
@@ -189,11 +189,11 @@ async fn a_loader_batch_is_one_statement_whatever_its_size() {
     // Pages of other sizes batch other numbers of contacts: the loaders' statements are the
     // ones already prepared, so no round trip prepares one.
     for n in [1, 3, 5] {
-        let before = wire.count();
+        let before = wire.settled().await;
         let statements = replica
             .statements_for(token, page, json!({ "s": w.dental, "n": n }))
             .await;
-        let trips = wire.count() - before;
+        let trips = wire.settled().await - before;
         assert_eq!(trips, statements + FRAME, "a page of {n}");
     }
 }

@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
+use crate::execute::Refusal;
+
 /// A document's SHA-256.
 type Hash = [u8; 32];
 
@@ -98,15 +100,6 @@ fn definitions(doc: &ExecutableDocument) -> usize {
     operations + doc.fragments.len()
 }
 
-/// Why a request's document cannot be had: a GraphQL error, and whether it is a request error
-/// whatever the client accepts (400) or one shaped by the media type.
-pub struct Refused {
-    /// The error (`message`, `extensions.code`).
-    pub error: Value,
-    /// 400 whatever the client accepts.
-    pub always_400: bool,
-}
-
 impl Documents {
     /// Bounded caches of `capacity` entries each (none when 0), and the operations of a
     /// manifest (`apollo-persisted-query-manifest`, version 1).
@@ -152,7 +145,7 @@ impl Documents {
     /// off, so that clients stop sending hashes), a text whose hash is not the one sent, and,
     /// with only the manifest allowed, any other document. Nothing is kept here: see
     /// [`Self::remember`].
-    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<Resolved, Refused> {
+    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<Resolved, Refusal> {
         let mut register = None;
         if let Some(hash) = persisted_hash(request)? {
             if request.query.is_empty() {
@@ -248,7 +241,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The hash of `extensions.persistedQuery`, if the request sends one.
-fn persisted_hash(request: &async_graphql::Request) -> Result<Option<Hash>, Refused> {
+fn persisted_hash(request: &async_graphql::Request) -> Result<Option<Hash>, Refusal> {
     let Some(pq) = request.extensions.get("persistedQuery") else {
         return Ok(None);
     };
@@ -317,7 +310,7 @@ fn read_manifest(text: &str) -> Result<HashMap<Hash, Arc<str>>, String> {
     Ok(known)
 }
 
-fn not_supported() -> Refused {
+fn not_supported() -> Refusal {
     // Apollo Client stops sending hashes on this message or code.
     json_refusal(
         "PersistedQueryNotSupported",
@@ -326,17 +319,17 @@ fn not_supported() -> Refused {
     )
 }
 
-fn not_found() -> Refused {
+fn not_found() -> Refusal {
     // Apollo Client retries with the text on this message or code.
     json_refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", false)
 }
 
-fn bad(message: &str, always_400: bool) -> Refused {
+fn bad(message: &str, always_400: bool) -> Refusal {
     json_refusal(message, "BAD_USER_INPUT", always_400)
 }
 
-fn json_refusal(message: &str, code: &str, always_400: bool) -> Refused {
-    Refused {
+fn json_refusal(message: &str, code: &str, always_400: bool) -> Refusal {
+    Refusal {
         error: json!({ "message": message, "extensions": { "code": code } }),
         always_400,
     }

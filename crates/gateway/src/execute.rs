@@ -42,7 +42,7 @@ pub async fn execute(
     // A persisted query's text, and the parsed document of a text seen before.
     let resolved = match state.documents.resolve(&mut request) {
         Ok(r) => r,
-        Err(r) => return errors_response(refusal_status(r.always_400, media), media, &r.error),
+        Err(r) => return r.respond(media),
     };
     if resolved.parsed_before {
         state.metrics.documents_reused.inc();
@@ -110,12 +110,25 @@ struct Operation {
     refusal: Option<Refusal>,
 }
 
-/// A request refused before it runs.
-struct Refusal {
+/// A request refused before it runs (here, or by `crate::documents`).
+pub struct Refusal {
     /// The error (message, code, and for limits the limit, its maximum and the value).
-    error: serde_json::Value,
+    pub error: serde_json::Value,
     /// 400 whatever the client accepts.
-    always_400: bool,
+    pub always_400: bool,
+}
+
+impl Refusal {
+    /// The HTTP response: 400, or 200 for a client that accepts only `application/json` when
+    /// the error need not be 400 (GraphQL over HTTP).
+    pub fn respond(&self, media: Media) -> Response {
+        let status = if self.always_400 || media == Media::GraphqlResponse {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        errors_response(status, media, &self.error)
+    }
 }
 
 impl Operation {
@@ -236,19 +249,7 @@ fn limits(state: &AppState, op: &Operation, media: Media, is_get: bool) -> Optio
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Some(resp);
     }
-    op.refusal
-        .as_ref()
-        .map(|r| errors_response(refusal_status(r.always_400, media), media, &r.error))
-}
-
-/// A request error's status: 400, or 200 for a client that accepts only `application/json`
-/// when the error need not be 400 (GraphQL over HTTP).
-fn refusal_status(always_400: bool, media: Media) -> StatusCode {
-    if always_400 || media == Media::GraphqlResponse {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    }
+    op.refusal.as_ref().map(|r| r.respond(media))
 }
 
 /// Authenticates at the edge: no `Authorization` header is anonymous; a bearer access token or

@@ -248,11 +248,6 @@ impl Settings {
         }
     }
 
-    /// Whether nothing waits to be sent.
-    pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
-    }
-
     /// Sends what was added since the last call, in one statement (none when nothing was;
     /// PostgreSQL only: elsewhere the settings are dropped).
     pub async fn apply(&mut self, db: &impl ConnectionTrait) -> Result<(), Error> {

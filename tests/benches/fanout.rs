@@ -9,7 +9,9 @@
 //!
 //! `cargo bench -p tests --bench fanout` (SQLite); with
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` on PostgreSQL.
-//! `FANOUT_SIZES=100,1000` picks the sizes.
+//! `FANOUT_SIZES=100,1000` picks the sizes. Every subscriber uses the same token, so with
+//! sharing on (the default) they form one group (`live::share`); `FANOUT_SHARED=0` runs each
+//! subscription alone.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -47,6 +49,8 @@ fn server() {
             c.access_token_ttl_secs = 3600;
             // Every subscriber here is the same user: lift the per-credential cap.
             c.ws_max_connections_per_user = 10_000;
+            // `FANOUT_SHARED=0`: each subscription runs alone (the comparison without sharing).
+            c.live_shared = std::env::var("FANOUT_SHARED").map_or(true, |v| v != "0");
         })
         .await;
         let admin = app.platform_admin("root@platform.test").await;

@@ -88,6 +88,7 @@ impl App {
             bus,
             schemas.read.clone(),
             metrics.live_connections.clone(),
+            metrics.live_renders.clone(),
         );
         let visits = funnels::service::visit::Visits::start(
             db.clone(),

@@ -156,7 +156,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     state
         .metrics
         .live_subscriptions
-        .set(i64::try_from(state.live.bus.receivers()).unwrap_or(i64::MAX));
+        .set(i64::try_from(state.live.subscriptions()).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,

@@ -32,6 +32,9 @@ pub struct Metrics {
     pub live_connections: Gauge,
     /// Live subscriptions.
     pub live_subscriptions: Gauge,
+    /// Live results resolved and serialised for a group of WebSocket subscriptions sharing one
+    /// execution (`live::share`): one per event and group, however many members it has.
+    pub live_renders: Counter,
     /// Seconds from an event's or notification's creation (inside its transaction) to its
     /// broadcast on this replica: commit, announcement, the follower's read (and, after a lost
     /// connection, the catch-up).
@@ -73,6 +76,12 @@ impl Default for Metrics {
             "Live subscriptions",
             live_subscriptions.clone(),
         );
+        let live_renders = Counter::default();
+        registry.register(
+            "live_renders",
+            "Live results resolved and serialised once for a group of subscriptions sharing them",
+            live_renders.clone(),
+        );
         // 1 ms to about 8 s.
         let live_lag = Histogram::new(exponential_buckets(0.001, 2.0, 14));
         registry.register(
@@ -90,6 +99,7 @@ impl Default for Metrics {
             documents_reused,
             live_connections,
             live_subscriptions,
+            live_renders,
             live_lag,
         }
     }

@@ -254,6 +254,12 @@ pub struct Config {
     #[arg(long, env = "CANOPY_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
     pub ws_max_subscriptions: usize,
 
+    /// Subscriptions of one credential (and the same tenant headers) to the same document,
+    /// operation and variables share one execution on this replica: each event is resolved and
+    /// serialised once for all of them (`live::share`). `false` runs each on its own.
+    #[arg(long, env = "CANOPY_LIVE_SHARED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub live_shared: bool,
+
     /// Most live connections the server holds at once (more are refused with 503).
     #[arg(long, env = "CANOPY_WS_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub ws_max_connections: usize,

@@ -11,6 +11,7 @@ pub mod activity;
 pub mod bus;
 pub mod notifications;
 pub mod quota;
+pub mod share;
 pub mod sse;
 pub mod subscriptions;
 pub mod wire;
@@ -21,6 +22,7 @@ use axum::Router;
 use axum::routing::get;
 use bus::Bus;
 use kernel::Config;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use quota::LiveQuota;
 use sea_orm::DatabaseConnection;
@@ -48,10 +50,14 @@ pub struct LiveState<E> {
     pub open_connections: Gauge,
     /// The schema subscriptions execute on.
     pub schema: E,
+    /// Groups of WebSocket subscriptions sharing one execution (`None` with
+    /// `CANOPY_LIVE_SHARED=false`).
+    pub share: Option<Arc<share::Hub>>,
 }
 
 impl<E: Executor> LiveState<E> {
-    /// The live state over `bus`, with the configured connection limits.
+    /// The live state over `bus`, with the configured connection limits; `renders` counts the
+    /// results shared groups resolve.
     pub fn new(
         db: DatabaseConnection,
         identity: Arc<identity::Identity>,
@@ -59,8 +65,10 @@ impl<E: Executor> LiveState<E> {
         bus: Arc<Bus>,
         schema: E,
         open_connections: Gauge,
+        renders: Counter,
     ) -> Self {
         Self {
+            share: config.live_shared.then(|| share::Hub::new(renders)),
             db,
             identity,
             connections: Arc::new(tokio::sync::Semaphore::new(config.ws_max_connections)),
@@ -70,6 +78,12 @@ impl<E: Executor> LiveState<E> {
             open_connections,
             schema,
         }
+    }
+
+    /// Live subscriptions now: the bus's receivers, less the shared groups, plus their members.
+    pub fn subscriptions(&self) -> usize {
+        let (groups, members) = self.share.as_ref().map_or((0, 0), |h| h.counts());
+        self.bus.receivers().saturating_sub(groups) + members
     }
 
     /// The live routes: `/graphql/ws` and `/graphql/stream`.

@@ -88,6 +88,17 @@ impl LiveSession {
         .0)
     }
 
+    /// Who this connection acts as, for sharing results (`crate::share`): its credential and
+    /// the tenant it names.
+    pub(crate) fn sharing_key(&self) -> String {
+        format!(
+            "{}\u{0}{}\u{0}{}",
+            self.credential,
+            self.agency.as_deref().unwrap_or_default(),
+            self.sub_account.as_deref().unwrap_or_default()
+        )
+    }
+
     /// A transaction seeing what `actor`'s tenant may see (row-level security set).
     async fn begin(&self, actor: &Actor) -> Result<DatabaseTransaction, Error> {
         let stamp = self.identity.credentials.stamp();
@@ -145,6 +156,10 @@ impl Started {
         }
     }
 }
+
+/// Marks a subscription's probe (`crate::ws`): it runs the start-up check and then ends
+/// without listening (its group listens instead, `crate::share`).
+pub struct Probe;
 
 /// What a subscription checks when it starts and whenever access may have changed.
 #[derive(Clone, Copy, Debug)]
@@ -285,7 +300,8 @@ where
         rx,
         check,
         matcher,
-        done: false,
+        // A probe ends here, its check passed.
+        done: ctx.data_opt::<Probe>().is_some(),
     };
     Ok(futures_util::stream::unfold(state, |mut f| async move {
         if f.done {

@@ -128,10 +128,16 @@ enum ClientMessage {
     },
 }
 
-/// What a subscription's task sends to the connection.
-enum Out {
+/// What a subscription's task (or its shared group, `crate::share`) sends to the connection;
+/// each names the subscription id and its generation.
+pub(crate) enum Out {
+    /// A result.
     Next(String, u64, async_graphql::Response),
+    /// A whole `next` message, serialised already.
+    Text(String, u64, String),
+    /// A request error; the subscription ends.
     Error(String, u64, Vec<ServerError>),
+    /// The subscription ended.
     Done(String, u64),
 }
 
@@ -201,19 +207,20 @@ async fn connection<E: Executor>(state: LiveState<E>, mut socket: WebSocket) {
                 let Some(out) = out else { continue };
                 let msg = match out {
                     Out::Next(id, g, resp) if conn.is_current(&id, g) => {
-                        json!({ "id": id, "type": "next", "payload": resp })
+                        json!({ "id": id, "type": "next", "payload": resp }).to_string()
                     }
+                    Out::Text(id, g, text) if conn.is_current(&id, g) => text,
                     Out::Error(id, g, errors) if conn.is_current(&id, g) => {
-                        conn.subs.remove(&id);
-                        json!({ "id": id, "type": "error", "payload": errors })
+                        conn.finished(&id);
+                        json!({ "id": id, "type": "error", "payload": errors }).to_string()
                     }
                     Out::Done(id, g) if conn.is_current(&id, g) => {
-                        conn.subs.remove(&id);
-                        json!({ "id": id, "type": "complete" })
+                        conn.finished(&id);
+                        json!({ "id": id, "type": "complete" }).to_string()
                     }
                     _ => continue,
                 };
-                if !send(&mut socket, Message::Text(msg.to_string().into())).await {
+                if !send(&mut socket, Message::Text(msg.into())).await {
                     break None;
                 }
             }
@@ -325,6 +332,13 @@ pub(crate) fn request_error(message: &str, code: &str) -> serde_json::Value {
 impl<E: Executor> Connection<E> {
     fn is_current(&self, id: &str, generation: u64) -> bool {
         self.subs.get(id).is_some_and(|(g, _)| *g == generation)
+    }
+
+    /// Forgets a subscription that ended (its task, which may hold a group membership, stops).
+    fn finished(&mut self, id: &str) {
+        if let Some((_, task)) = self.subs.remove(id) {
+            task.abort();
+        }
     }
 
     /// Handles one client message: the replies to send, or why to close.
@@ -447,6 +461,10 @@ impl<E: Executor> Connection<E> {
 
     /// Starts a subscription and waits until it listens (or has failed): a client's `ping`
     /// sent after `subscribe` is answered once the subscription misses nothing.
+    ///
+    /// With sharing on (`CANOPY_LIVE_SHARED`), the subscription first runs its start-up check
+    /// alone (a probe: the same field, which ends once its check passes), then joins its
+    /// group (`crate::share`).
     async fn start(
         &mut self,
         id: String,
@@ -456,42 +474,98 @@ impl<E: Executor> Connection<E> {
         self.generation += 1;
         let generation = self.generation;
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-        let started = Arc::new(crate::subscriptions::Started(std::sync::Mutex::new(Some(
-            started_tx,
-        ))));
-        let stream = self
-            .state
-            .schema
-            .execute_stream(request.data(session).data(started), None);
         let out = self.out.clone();
         let task_id = id.clone();
-        let task = tokio::spawn(async move {
-            let mut stream = std::pin::pin!(stream);
-            let mut first = true;
-            while let Some(mut resp) = stream.next().await {
-                crate::wire::finish_errors(&mut resp.errors, "-");
-                // A request error (nothing executed: syntax, validation) is the protocol's
-                // `error` message; errors of the subscription field itself travel in `next`.
-                if first
-                    && resp.data == Value::Null
-                    && !resp.errors.is_empty()
-                    && resp.errors.iter().all(|e| e.path.is_empty())
-                {
-                    let _ = out.send(Out::Error(task_id, generation, resp.errors)).await;
-                    return;
-                }
-                first = false;
-                if out
-                    .send(Out::Next(task_id.clone(), generation, resp))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
+        let schema = self.state.schema.clone();
+        let task = match self.state.share.clone() {
+            None => {
+                let started = Arc::new(crate::subscriptions::Started(std::sync::Mutex::new(Some(
+                    started_tx,
+                ))));
+                let stream = schema.execute_stream(request.data(session).data(started), None);
+                tokio::spawn(async move {
+                    let sent = forward(stream, &out, &task_id, generation).await;
+                    if matches!(sent, Forwarded::Nothing | Forwarded::Some) {
+                        let _ = out.send(Out::Done(task_id, generation)).await;
+                    }
+                })
             }
-            let _ = out.send(Out::Done(task_id, generation)).await;
-        });
+            Some(hub) => {
+                let key = crate::share::Key::of(session.sharing_key(), &request);
+                let variables = request.variables.clone();
+                let probe = schema.execute_stream(
+                    request
+                        .data(session.clone())
+                        .data(crate::subscriptions::Probe),
+                    None,
+                );
+                tokio::spawn(async move {
+                    match forward(probe, &out, &task_id, generation).await {
+                        Forwarded::Error | Forwarded::Gone => {}
+                        Forwarded::Some => {
+                            let _ = out.send(Out::Done(task_id, generation)).await;
+                        }
+                        Forwarded::Nothing => {
+                            let _member = hub
+                                .join(key, variables, &schema, session, task_id, generation, out)
+                                .await;
+                            let _ = started_tx.send(());
+                            // Held until the subscription ends: dropping it leaves the group.
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                })
+            }
+        };
         self.subs.insert(id, (generation, task.abort_handle()));
         let _ = tokio::time::timeout(Duration::from_secs(10), started_rx).await;
     }
+}
+
+/// What [`forward`] sent.
+#[derive(PartialEq, Eq)]
+enum Forwarded {
+    /// Nothing: the stream ended without a result.
+    Nothing,
+    /// Results (or errors of the subscription field), in `next` messages.
+    Some,
+    /// A request error (nothing executed: syntax, validation), as the protocol's `error`.
+    Error,
+    /// Nothing more: the connection is gone.
+    Gone,
+}
+
+/// Sends a subscription's results to its connection until the stream ends.
+async fn forward(
+    stream: impl futures_util::Stream<Item = async_graphql::Response>,
+    out: &mpsc::Sender<Out>,
+    id: &str,
+    generation: u64,
+) -> Forwarded {
+    let mut stream = std::pin::pin!(stream);
+    let mut sent = Forwarded::Nothing;
+    while let Some(mut resp) = stream.next().await {
+        crate::wire::finish_errors(&mut resp.errors, "-");
+        // A request error (nothing executed: syntax, validation) is the protocol's `error`
+        // message; errors of the subscription field itself travel in `next`.
+        if sent == Forwarded::Nothing
+            && resp.data == Value::Null
+            && !resp.errors.is_empty()
+            && resp.errors.iter().all(|e| e.path.is_empty())
+        {
+            let _ = out
+                .send(Out::Error(id.to_owned(), generation, resp.errors))
+                .await;
+            return Forwarded::Error;
+        }
+        sent = Forwarded::Some;
+        if out
+            .send(Out::Next(id.to_owned(), generation, resp))
+            .await
+            .is_err()
+        {
+            return Forwarded::Gone;
+        }
+    }
+    sent
 }

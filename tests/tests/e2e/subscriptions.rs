@@ -2,6 +2,7 @@
 //! client: the protocol's close codes, every subscription, cross-tenant silence, revoked
 //! access and expired tokens, and two replicas on one database.
 
+mod shared;
 mod streams_and_limits;
 
 use kernel::Role;

@@ -1,0 +1,154 @@
+//! Shared live results (`live::share`): subscriptions of one credential to the same document
+//! and variables are resolved once per event, each member still getting its own id, its own
+//! start-up check and its own end.
+
+use super::{BOARD, MOVE, QUIET, create_ticket, fresh_token, next_data, world};
+use kernel::Role;
+use serde_json::json;
+use tests::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn subscriptions_of_one_credential_share_one_render() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let board = json!({ "p": w.pipeline });
+    // Three subscriptions of the owner's token (two on one connection), one of another token.
+    let mut one = app.live(&w.owner.access, Some(&w.agency)).await;
+    one.subscribe("a", BOARD, board.clone()).await;
+    one.subscribe("b", BOARD, board.clone()).await;
+    let mut two = app.live(&w.owner.access, Some(&w.agency)).await;
+    two.subscribe("c", BOARD, board.clone()).await;
+    let other = fresh_token(&app, "owner@acme.test").await;
+    let mut three = app.live(&other, Some(&w.agency)).await;
+    three.subscribe("d", BOARD, board.clone()).await;
+
+    let before = app.metrics.live_renders.get();
+    let t = create_ticket(&app, &w.owner, &w.lanes[0], "Implants").await;
+    let a = next_data(&mut one, "a").await;
+    assert_eq!(next_data(&mut one, "b").await, a);
+    assert_eq!(next_data(&mut two, "c").await, a);
+    assert_eq!(next_data(&mut three, "d").await, a);
+    assert_eq!(a["pipelineChanged"]["subjectId"], t.as_str());
+    // One render for the owner's three, one for the other token's.
+    assert_eq!(app.metrics.live_renders.get() - before, 2);
+    assert!(one.silent_for(QUIET).await);
+}
+
+#[tokio::test]
+async fn a_member_that_completes_leaves_the_others_listening() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let board = json!({ "p": w.pipeline });
+    let mut one = app.live(&w.owner.access, Some(&w.agency)).await;
+    one.subscribe("a", BOARD, board.clone()).await;
+    let mut two = app.live(&w.owner.access, Some(&w.agency)).await;
+    two.subscribe("b", BOARD, board.clone()).await;
+
+    one.send(json!({ "id": "a", "type": "complete" })).await;
+    let t = create_ticket(&app, &w.owner, &w.lanes[0], "Implants").await;
+    assert_eq!(
+        next_data(&mut two, "b").await["pipelineChanged"]["subjectId"],
+        t.as_str()
+    );
+    assert!(one.silent_for(QUIET).await);
+    // The last member gone, a new subscription starts a new group and hears the next change.
+    two.send(json!({ "id": "b", "type": "complete" })).await;
+    one.subscribe("a2", BOARD, board).await;
+    app.gql(
+        Some(&w.owner.access),
+        MOVE,
+        json!({ "t": t, "l": w.lanes[1] }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        next_data(&mut one, "a2").await["pipelineChanged"]["type"],
+        "ticket.moved"
+    );
+    assert!(two.silent_for(QUIET).await);
+}
+
+#[tokio::test]
+async fn a_member_joins_only_after_its_own_check() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let staff = app.user("staff@acme.test").await;
+    app.grant_in(&staff.user_id, &w.dental, Role::SubaccountUser)
+        .await;
+    let board = json!({ "p": w.pipeline });
+    let mut first = app.live(&staff.access, Some(&w.agency)).await;
+    first.subscribe("a", BOARD, board.clone()).await;
+    let mut second = app.live(&staff.access, Some(&w.agency)).await;
+    // The membership goes behind the API's back: no event, so the running group hears
+    // nothing of it (the cache is cleared as the API would have).
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use tenancy::entity::membership;
+    let gone = membership::Entity::delete_many()
+        .filter(membership::Column::UserId.eq(tests::uuid_of(&staff.user_id)))
+        .exec(&app.db)
+        .await
+        .expect("delete the membership");
+    assert_eq!(gone.rows_affected, 1);
+    app.credentials
+        .clear_after(kernel::event::EventType::MembershipRemoved);
+    // A new subscription of the same token, document and variables is refused by its own check.
+    second.subscribe("b", BOARD, board).await;
+    let msg = second.next().await.expect("next");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{msg}"
+    );
+    assert_eq!(second.next().await.expect("complete")["type"], "complete");
+}
+
+#[tokio::test]
+async fn revoked_access_ends_every_member() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let staff = app
+        .member("staff@acme.test", &w.dental, Role::SubaccountUser)
+        .await;
+    let board = json!({ "p": w.pipeline });
+    let mut one = app.live(&staff.access, Some(&w.agency)).await;
+    one.subscribe("a", BOARD, board.clone()).await;
+    let mut two = app.live(&staff.access, Some(&w.agency)).await;
+    two.subscribe("b", BOARD, board).await;
+    let r = app
+        .gql(
+            Some(&staff.access),
+            "mutation { sessionRevoke { revokedCount } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(r.data("sessionRevoke.revokedCount"), 1);
+    for (ws, id) in [(&mut one, "a"), (&mut two, "b")] {
+        let msg = ws.next().await.expect("next");
+        assert_eq!(msg["id"], id, "{msg}");
+        assert_eq!(
+            msg["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{msg}"
+        );
+        assert_eq!(ws.next().await.expect("complete")["type"], "complete");
+    }
+}
+
+#[tokio::test]
+async fn without_sharing_each_subscription_runs_alone() {
+    let app = spawn_app_with(|c| c.live_shared = false).await;
+    let w = world(&app, "acme").await;
+    let board = json!({ "p": w.pipeline });
+    let mut one = app.live(&w.owner.access, Some(&w.agency)).await;
+    one.subscribe("a", BOARD, board.clone()).await;
+    one.subscribe("b", BOARD, board).await;
+    let t = create_ticket(&app, &w.owner, &w.lanes[0], "Implants").await;
+    assert_eq!(
+        next_data(&mut one, "a").await["pipelineChanged"]["subjectId"],
+        t.as_str()
+    );
+    assert_eq!(
+        next_data(&mut one, "b").await["pipelineChanged"]["subjectId"],
+        t.as_str()
+    );
+    assert_eq!(app.metrics.live_renders.get(), 0);
+}

@@ -123,28 +123,38 @@ pub(crate) struct Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        let mut groups = self.hub.groups.lock().unwrap_or_else(|p| p.into_inner());
-        let mut m = self.group.members.lock().unwrap_or_else(|p| p.into_inner());
-        m.list.retain(|x| x.key != self.member);
-        if m.list.is_empty() && !m.ended {
-            m.ended = true;
-            if let Some(task) = self
+        let abort = {
+            let mut groups = self.hub.groups.lock().unwrap_or_else(|p| p.into_inner());
+            let mut m = self
                 .group
+                .members
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            m.list.retain(|x| x.key != self.member);
+            let last = m.list.is_empty() && !m.ended;
+            if last {
+                m.ended = true;
+            }
+            if m.ended
+                && groups
+                    .get(&self.key)
+                    .is_some_and(|g| Arc::ptr_eq(g, &self.group))
+            {
+                groups.remove(&self.key);
+            }
+            if !last {
+                return;
+            }
+            self.group
                 .task
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .take()
-            {
-                task.abort();
-            }
-            self.group.phase.send_replace(Phase::Ended);
-        }
-        if m.ended
-            && groups
-                .get(&self.key)
-                .is_some_and(|g| Arc::ptr_eq(g, &self.group))
-        {
-            groups.remove(&self.key);
+        };
+        // The last member left. Outside the locks: the task's end takes them.
+        self.group.phase.send_replace(Phase::Ended);
+        if let Some(task) = abort {
+            task.abort();
         }
     }
 }
@@ -241,6 +251,16 @@ async fn run(
     started: oneshot::Receiver<()>,
     renders: Counter,
 ) {
+    // However the task stops (its stream ended, or it panicked), its members hear the end;
+    // aborted because its last member left, it has no one to tell.
+    struct Ending(Arc<Group>);
+    impl Drop for Ending {
+        fn drop(&mut self) {
+            end(&self.0, None);
+        }
+    }
+    let ending = Ending(group);
+    let group = &ending.0;
     let mut stream = std::pin::pin!(stream);
     let mut started = Some(started);
     let mut first = true;
@@ -268,7 +288,7 @@ async fn run(
             && !resp.errors.is_empty()
             && resp.errors.iter().all(|e| e.path.is_empty())
         {
-            end(&group, Some(resp.errors));
+            end(group, Some(resp.errors));
             return;
         }
         first = false;
@@ -276,9 +296,8 @@ async fn run(
             continue;
         };
         renders.inc();
-        deliver(&group, &payload);
+        deliver(group, &payload);
     }
-    end(&group, None);
 }
 
 /// Sends one result to every member; a member whose queue is full is ended with `LAGGED`.

@@ -418,12 +418,19 @@ fn respond(mut response: async_graphql::Response, media: Media, request_id: &str
         StatusCode::OK
     };
     // A request error (nothing executed) has no `data` entry at all, per GraphQL over HTTP.
-    let body = match serde_json::to_value(&response).and_then(|mut v| {
-        if request_error && let Some(obj) = v.as_object_mut() {
-            obj.remove("data");
-        }
-        serde_json::to_vec(&v)
-    }) {
+    // Serialised straight from the response: through a `serde_json::Value` first, the board
+    // spent 5 % of the gateway's CPU building a tree only to write it out.
+    let body = if request_error {
+        serde_json::to_value(&response).and_then(|mut v| {
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("data");
+            }
+            serde_json::to_vec(&v)
+        })
+    } else {
+        serde_json::to_vec(&response)
+    };
+    let body = match body {
         Ok(b) => b,
         Err(e) => {
             return rejected(

@@ -125,11 +125,7 @@ impl Drop for Membership {
     fn drop(&mut self) {
         let abort = {
             let mut groups = self.hub.groups.lock().unwrap_or_else(|p| p.into_inner());
-            let mut m = self
-                .group
-                .members
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut m = self.group.members.lock().unwrap_or_else(|p| p.into_inner());
             m.list.retain(|x| x.key != self.member);
             let last = m.list.is_empty() && !m.ended;
             if last {

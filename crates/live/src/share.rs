@@ -12,8 +12,9 @@
 //!
 //! A member joins only after its own start-up check has passed (the probe in `ws`), so a
 //! subscription to something deleted or no longer readable is refused exactly as alone. A
-//! member whose connection cannot keep up (its queue is full) is ended with `LAGGED` and
-//! leaves; the others are not held back. The group ends when its last member leaves.
+//! member whose connection cannot keep up (its queue, as long as the bus's buffer, is full) is
+//! ended with `LAGGED` and leaves; the others are not held back. The group ends when its last
+//! member leaves, and takes no one once its stream has delivered an error (its end).
 //!
 //! Architecture Invariant: a group's members share one credential, tenant headers, document,
 //! operation and variables.
@@ -32,21 +33,22 @@ use tokio::task::AbortHandle;
 /// What identifies a group: who (credential and tenant headers) and what (the request).
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub(crate) struct Key {
-    who: String,
+    who: crate::subscriptions::SharingKey,
     query: String,
     operation: Option<String>,
     variables: String,
 }
 
 impl Key {
-    /// The key of `request`, subscribed by `who` (`LiveSession::sharing_key`).
-    pub(crate) fn of(who: String, request: &Request) -> Self {
-        Self {
+    /// The key of `request`, subscribed by `who` (`LiveSession::sharing_key`); `None` if its
+    /// variables cannot be written out (such a subscription runs alone).
+    pub(crate) fn of(who: crate::subscriptions::SharingKey, request: &Request) -> Option<Self> {
+        Some(Self {
             who,
             query: request.query.clone(),
             operation: request.operation_name.clone(),
-            variables: serde_json::to_string(&request.variables).unwrap_or_default(),
-        }
+            variables: serde_json::to_string(&request.variables).ok()?,
+        })
     }
 
     /// The request a new group runs.
@@ -123,34 +125,31 @@ pub(crate) struct Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        let abort = {
-            let mut groups = self.hub.groups.lock().unwrap_or_else(|p| p.into_inner());
+        // The members' lock alone first (a delivery may hold it for a while), the hub's after.
+        let task = {
             let mut m = self.group.members.lock().unwrap_or_else(|p| p.into_inner());
             m.list.retain(|x| x.key != self.member);
-            let last = m.list.is_empty() && !m.ended;
-            if last {
-                m.ended = true;
-            }
-            if m.ended
-                && groups
-                    .get(&self.key)
-                    .is_some_and(|g| Arc::ptr_eq(g, &self.group))
-            {
-                groups.remove(&self.key);
-            }
-            if !last {
+            if !m.list.is_empty() {
                 return;
             }
+            m.ended = true;
             self.group
                 .task
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .take()
         };
-        // The last member left. Outside the locks: the task's end takes them.
+        // The last member left: the group takes no one now, and its task stops.
         self.group.phase.send_replace(Phase::Ended);
-        if let Some(task) = abort {
+        if let Some(task) = task {
             task.abort();
+        }
+        let mut groups = self.hub.groups.lock().unwrap_or_else(|p| p.into_inner());
+        if groups
+            .get(&self.key)
+            .is_some_and(|g| Arc::ptr_eq(g, &self.group))
+        {
+            groups.remove(&self.key);
         }
     }
 }
@@ -292,13 +291,19 @@ async fn run(
             continue;
         };
         renders.inc();
-        deliver(group, &payload);
+        // An error from the subscription field ends its stream: no one joins from here on.
+        deliver(group, &payload, !resp.errors.is_empty());
     }
 }
 
-/// Sends one result to every member; a member whose queue is full is ended with `LAGGED`.
-fn deliver(group: &Group, payload: &str) {
+/// Sends one result to every member (and, if `last`, takes no more members); a member whose
+/// connection's queue is full is ended with `LAGGED`, as a subscription alone that fell behind
+/// the bus is.
+fn deliver(group: &Group, payload: &str, last: bool) {
     let mut m = group.members.lock().unwrap_or_else(|p| p.into_inner());
+    if last {
+        m.ended = true;
+    }
     m.list.retain(|x| {
         let text = format!(
             "{{\"id\":{},\"type\":\"next\",\"payload\":{payload}}}",
@@ -309,8 +314,19 @@ fn deliver(group: &Group, payload: &str) {
             Err(mpsc::error::TrySendError::Closed(_)) => false,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 let (out, id, generation) = (x.out.clone(), x.id.clone(), x.generation);
+                let text = format!(
+                    "{{\"id\":{},\"type\":\"next\",\"payload\":{}}}",
+                    x.id_json,
+                    lagged()
+                );
                 tokio::spawn(async move {
-                    let _ = out.send(Out::Error(id, generation, lagged())).await;
+                    if out
+                        .send(Out::Text(id.clone(), generation, text))
+                        .await
+                        .is_ok()
+                    {
+                        let _ = out.send(Out::Done(id, generation)).await;
+                    }
                 });
                 false
             }
@@ -340,14 +356,14 @@ fn end(group: &Group, errors: Option<Vec<ServerError>>) {
     }
 }
 
-/// The error of a member whose connection fell behind.
-fn lagged() -> Vec<ServerError> {
-    let mut e = ServerError::new(
-        "this subscription fell behind (its connection did not take messages fast enough) and was ended; subscribe again and refetch",
-        None,
-    );
-    let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", "LAGGED");
-    e.extensions = Some(ext);
-    vec![e]
+/// The payload of a member whose connection fell behind (then `complete`).
+fn lagged() -> String {
+    serde_json::json!({
+        "data": null,
+        "errors": [{
+            "message": "this subscription fell behind (its connection did not take messages fast enough) and was ended; subscribe again and refetch",
+            "extensions": { "code": "LAGGED" },
+        }],
+    })
+    .to_string()
 }

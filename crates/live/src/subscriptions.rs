@@ -90,12 +90,11 @@ impl LiveSession {
 
     /// Who this connection acts as, for sharing results (`crate::share`): its credential and
     /// the tenant it names.
-    pub(crate) fn sharing_key(&self) -> String {
-        format!(
-            "{}\u{0}{}\u{0}{}",
-            self.credential,
-            self.agency.as_deref().unwrap_or_default(),
-            self.sub_account.as_deref().unwrap_or_default()
+    pub(crate) fn sharing_key(&self) -> SharingKey {
+        (
+            self.credential.clone(),
+            self.agency.clone(),
+            self.sub_account.clone(),
         )
     }
 
@@ -156,6 +155,9 @@ impl Started {
         }
     }
 }
+
+/// A credential and the agency and sub-account it names ([`LiveSession::sharing_key`]).
+pub(crate) type SharingKey = (String, Option<String>, Option<String>);
 
 /// Marks a subscription's probe (`crate::ws`): it runs the start-up check and then ends
 /// without listening (its group listens instead, `crate::share`).

@@ -162,7 +162,9 @@ async fn connection<E: Executor>(state: LiveState<E>, mut socket: WebSocket) {
             .await;
         return;
     }
-    let (out_tx, mut out_rx) = mpsc::channel::<Out>(256);
+    // As long as the bus's buffer: a subscription falls behind only when it would have
+    // lagged the bus (a shared group hands messages to this queue without waiting).
+    let (out_tx, mut out_rx) = mpsc::channel::<Out>(crate::bus::CAPACITY);
     let mut conn = Connection {
         init_seen: false,
         session: None,
@@ -477,7 +479,11 @@ impl<E: Executor> Connection<E> {
         let out = self.out.clone();
         let task_id = id.clone();
         let schema = self.state.schema.clone();
-        let task = match self.state.share.clone() {
+        let shared =
+            self.state.share.clone().and_then(|hub| {
+                Some((hub, crate::share::Key::of(session.sharing_key(), &request)?))
+            });
+        let task = match shared {
             None => {
                 let started = Arc::new(crate::subscriptions::Started(std::sync::Mutex::new(Some(
                     started_tx,
@@ -490,8 +496,7 @@ impl<E: Executor> Connection<E> {
                     }
                 })
             }
-            Some(hub) => {
-                let key = crate::share::Key::of(session.sharing_key(), &request);
+            Some((hub, key)) => {
                 let variables = request.variables.clone();
                 let probe = schema.execute_stream(
                     request

@@ -51,8 +51,15 @@ async fn a_member_that_completes_leaves_the_others_listening() {
         t.as_str()
     );
     assert!(one.silent_for(QUIET).await);
-    // The last member gone, a new subscription starts a new group and hears the next change.
+    // The last member gone, the group stops: the next change is resolved for no one.
     two.send(json!({ "id": "b", "type": "complete" })).await;
+    two.send(json!({ "type": "ping" })).await;
+    assert_eq!(two.next().await.expect("pong")["type"], "pong");
+    let before = app.metrics.live_renders.get();
+    create_ticket(&app, &w.owner, &w.lanes[0], "Crowns").await;
+    assert!(one.silent_for(QUIET).await);
+    assert_eq!(app.metrics.live_renders.get(), before);
+    // A new subscription starts a new group and hears the next change.
     one.subscribe("a2", BOARD, board).await;
     app.gql(
         Some(&w.owner.access),
@@ -66,6 +73,25 @@ async fn a_member_that_completes_leaves_the_others_listening() {
         "ticket.moved"
     );
     assert!(two.silent_for(QUIET).await);
+}
+
+#[tokio::test]
+async fn other_variables_are_another_group() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let (other, other_lanes) = super::pipeline(&app, &w.owner, &w.dental, "Referrals").await;
+    let mut ws = app.live(&w.owner.access, Some(&w.agency)).await;
+    ws.subscribe("sales", BOARD, json!({ "p": w.pipeline }))
+        .await;
+    ws.subscribe("referrals", BOARD, json!({ "p": other }))
+        .await;
+    let before = app.metrics.live_renders.get();
+    let t = create_ticket(&app, &w.owner, &other_lanes[0], "Implants").await;
+    let got = next_data(&mut ws, "referrals").await;
+    assert_eq!(got["pipelineChanged"]["subjectId"], t.as_str());
+    // Only the other pipeline's group heard it.
+    assert!(ws.silent_for(QUIET).await);
+    assert_eq!(app.metrics.live_renders.get() - before, 1);
 }
 
 #[tokio::test]

@@ -295,6 +295,16 @@ impl TestApp {
         self.metrics.sql_statements.get() - before
     }
 
+    /// [`Self::statements_for`], the fewest of three runs: the count takes in whatever else
+    /// the app ran meanwhile (its job runtime, its bus), which only ever adds.
+    pub async fn fewest_statements_for(&self, token: &str, query: &str, variables: Value) -> u64 {
+        let mut fewest = u64::MAX;
+        for _ in 0..3 {
+            fewest = fewest.min(self.statements_for(token, query, variables.clone()).await);
+        }
+        fewest
+    }
+
     /// Enqueues a job of `kind` (owned by the system) for the app's own runtime, and returns
     /// its result once it succeeded (it panics if the job dies or takes over 20 s).
     pub async fn run_job(&self, kind: &str, payload: Value) -> Value {

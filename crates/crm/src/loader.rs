@@ -90,6 +90,7 @@ impl Loader<Uuid> for ContactValuesLoader {
             .tx
             .upgrade()
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+        // Each value with its field, in one statement; values of archived fields are left out.
         let values = contact_field_value::Entity::find()
             .filter(contact_field_value::Column::AgencyId.eq(agency_id))
             .filter(kernel::db::one_of(
@@ -97,6 +98,8 @@ impl Loader<Uuid> for ContactValuesLoader {
                 contact_field_value::Column::ContactId,
                 keys.iter().copied(),
             ))
+            .find_also_related(custom_field::Entity)
+            .filter(custom_field::Column::ArchivedAt.is_null())
             .order_by_asc(contact_field_value::Column::FieldId)
             .all(&*tx)
             .await
@@ -104,28 +107,9 @@ impl Loader<Uuid> for ContactValuesLoader {
         // Every key gets an entry (empty without values), so the request's cache answers it.
         let mut out: HashMap<Uuid, Vec<FieldValue>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        if values.is_empty() {
-            return Ok(out);
-        }
-        let field_ids: std::collections::HashSet<Uuid> =
-            values.iter().map(|v| v.field_id).collect();
-        let fields: HashMap<Uuid, custom_field::Model> = custom_field::Entity::find()
-            .filter(custom_field::Column::AgencyId.eq(agency_id))
-            .filter(kernel::db::one_of(
-                tx.get_database_backend(),
-                custom_field::Column::Id,
-                field_ids,
-            ))
-            .filter(custom_field::Column::ArchivedAt.is_null())
-            .all(&*tx)
-            .await
-            .map_err(kernel::Error::from)?
-            .into_iter()
-            .map(|f| (f.id, f))
-            .collect();
-        for v in values {
-            if let Some(f) = fields.get(&v.field_id) {
-                out.entry(v.contact_id).or_default().push((v, f.clone()));
+        for (v, f) in values {
+            if let Some(f) = f {
+                out.entry(v.contact_id).or_default().push((v, f));
             }
         }
         Ok(out)

@@ -16,7 +16,7 @@ pub use graphql::{
     WorkspaceLink,
 };
 pub use loader::{
-    LaneTicketsLoader, LaneTotalsLoader, Loaders, PipelineLanesLoader, TicketTagsLoader,
+    LanePage, LaneTicketsLoader, LaneTotalsLoader, Loaders, PipelineLanesLoader, TicketTagsLoader,
 };
 
 use kernel::purge::TenantTable;

@@ -108,8 +108,18 @@ pub struct LaneFirst {
     pub limit: u64,
 }
 
+/// The first tickets of a lane, and the count and value of all its tickets (which come in the
+/// same statement: a board that shows both pays one query for them).
+#[derive(Debug, Clone, Default)]
+pub struct LanePage {
+    /// The first `limit` tickets, in board order, plus one if more follow.
+    pub tickets: Vec<ticket::Model>,
+    /// How many tickets the lane holds, and their value.
+    pub total: Total,
+}
+
 impl Loader<LaneFirst> for LaneTicketsLoader {
-    type Value = Vec<ticket::Model>;
+    type Value = LanePage;
     type Error = async_graphql::Error;
 
     async fn load(
@@ -117,7 +127,7 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
         keys: &[LaneFirst],
     ) -> Result<HashMap<LaneFirst, Self::Value>, Self::Error> {
         let mut out: HashMap<LaneFirst, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
+            keys.iter().map(|k| (*k, LanePage::default())).collect();
         let Some(agency_id) = self.agency_id else {
             return Ok(out);
         };
@@ -128,45 +138,90 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
             by_limit.entry(k.limit).or_default().push(k.lane_id);
         }
         for (limit, lanes) in by_limit {
-            let inner = Query::select()
-                .column(Asterisk)
-                .expr_as(
-                    Expr::cust(
-                        r#"ROW_NUMBER() OVER (PARTITION BY "lane_id" ORDER BY "rank", "id")"#,
-                    ),
-                    Alias::new("rn"),
-                )
-                .from(ticket::Entity)
-                .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
-                .and_where(kernel::db::one_of(
-                    tx.get_database_backend(),
-                    ticket::Column::LaneId,
-                    lanes,
-                ))
-                .to_owned();
-            let outer = Query::select()
-                .column(Asterisk)
-                .from_subquery(inner, Alias::new("ranked"))
-                .and_where(Expr::col(Alias::new("rn")).lte(limit as i64 + 1))
-                .order_by(Alias::new("lane_id"), sea_orm::Order::Asc)
-                .order_by(Alias::new("rn"), sea_orm::Order::Asc)
-                .to_owned();
-            let stmt = tx.get_database_backend().build(&outer);
-            let rows = ticket::Model::find_by_statement(stmt)
-                .all(&*tx)
-                .await
-                .map_err(kernel::Error::from)?;
-            for t in rows {
-                out.entry(LaneFirst {
-                    lane_id: t.lane_id,
-                    limit,
-                })
-                .or_default()
-                .push(t);
+            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit);
+            let rows = tx.query_all_raw(stmt).await.map_err(kernel::Error::from)?;
+            for row in rows {
+                let t = ticket::Model::from_query_result(&row, "").map_err(kernel::Error::from)?;
+                let count: i64 = row.try_get("", "lane_n").map_err(kernel::Error::from)?;
+                let value: Option<i64> = row.try_get("", "lane_v").map_err(kernel::Error::from)?;
+                let page = out
+                    .entry(LaneFirst {
+                        lane_id: t.lane_id,
+                        limit,
+                    })
+                    .or_default();
+                page.total = Total {
+                    count: u64::try_from(count).unwrap_or(0),
+                    value: value.unwrap_or(0),
+                };
+                page.tickets.push(t);
             }
         }
         Ok(out)
     }
+}
+
+/// The first `limit + 1` tickets of each of `lanes` (a window function), each row with its
+/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them.
+/// A lane with no ticket has no row.
+fn first_tickets(
+    backend: sea_orm::DbBackend,
+    agency_id: Uuid,
+    lanes: &[Uuid],
+    limit: u64,
+) -> sea_orm::Statement {
+    let (ranked, totals) = (Alias::new("ranked"), Alias::new("totals"));
+    let in_lanes = || kernel::db::one_of(backend, ticket::Column::LaneId, lanes.iter().copied());
+    let inner = Query::select()
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(r#"ROW_NUMBER() OVER (PARTITION BY "lane_id" ORDER BY "rank", "id")"#),
+            Alias::new("rn"),
+        )
+        .from(ticket::Entity)
+        .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
+        .and_where(in_lanes())
+        .to_owned();
+    let sums = Query::select()
+        .column(ticket::Column::LaneId)
+        .expr_as(Expr::col(ticket::Column::Id).count(), Alias::new("n"))
+        .expr_as(
+            Expr::col(ticket::Column::ValueMinor)
+                .sum()
+                .cast_as("BIGINT"),
+            Alias::new("v"),
+        )
+        .from(ticket::Entity)
+        .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
+        .and_where(in_lanes())
+        .group_by_col(ticket::Column::LaneId)
+        .to_owned();
+    let outer = Query::select()
+        .column((ranked.clone(), Asterisk))
+        .expr_as(
+            Expr::col((totals.clone(), Alias::new("n"))),
+            Alias::new("lane_n"),
+        )
+        .expr_as(
+            Expr::col((totals.clone(), Alias::new("v"))),
+            Alias::new("lane_v"),
+        )
+        .from_subquery(inner, ranked.clone())
+        .join_subquery(
+            sea_orm::JoinType::InnerJoin,
+            sums,
+            totals.clone(),
+            Expr::col((totals, ticket::Column::LaneId))
+                .equals((ranked.clone(), ticket::Column::LaneId)),
+        )
+        .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(limit as i64 + 1))
+        .order_by(
+            (ranked.clone(), ticket::Column::LaneId),
+            sea_orm::Order::Asc,
+        )
+        .order_by((ranked, Alias::new("rn")), sea_orm::Order::Asc)
+        .to_owned();
+    backend.build(&outer)
 }
 
 impl Loader<Uuid> for TicketTagsLoader {

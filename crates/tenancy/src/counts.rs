@@ -1,6 +1,7 @@
 //! The numbers shown on a sub-account in a list (contacts, open tickets, members), loaded for
-//! a whole page at once: contacts and open tickets from the counter rows the database keeps
-//! (`sub_account_counters`, maintained by triggers), members by counting memberships.
+//! a whole page at once, in one statement: contacts and open tickets from the counter rows the
+//! database keeps (`sub_account_counters`, maintained by triggers), members by counting
+//! memberships.
 //!
 //! [`Loaders`] is the crate's per-request loaders as one value (see `kernel::loader`).
 
@@ -23,8 +24,8 @@ pub struct SubAccountCounts {
     pub members: i64,
 }
 
-/// Loads [`SubAccountCounts`] of many sub-accounts of the request's tenant with a few grouped
-/// statements, whatever the page size.
+/// Loads [`SubAccountCounts`] of many sub-accounts of the request's tenant in one statement,
+/// whatever the page size.
 pub struct SubAccountCountsLoader {
     tx: Weak<DatabaseTransaction>,
     agency_id: Option<Uuid>,
@@ -48,23 +49,7 @@ impl Loader<Uuid> for SubAccountCountsLoader {
                 let tx = self.tx.upgrade().ok_or_else(|| {
                     kernel::Error::internal("loader used after its request ended")
                 })?;
-                let counters = crate::service::sub_account::counters(&*tx, agency, keys).await?;
-                let members =
-                    crate::service::membership::count_by_sub_account(&*tx, agency, keys).await?;
-                keys.iter()
-                    .map(|id| {
-                        let (contacts, open_tickets) =
-                            counters.get(id).copied().unwrap_or_default();
-                        (
-                            *id,
-                            SubAccountCounts {
-                                contacts,
-                                open_tickets,
-                                members: members.get(id).copied().unwrap_or(0),
-                            },
-                        )
-                    })
-                    .collect()
+                crate::service::sub_account::counts(&*tx, agency, keys).await?
             }
         };
         // Every key gets an entry (zeros when it has nothing), so the request's cache answers it.

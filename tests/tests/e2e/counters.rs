@@ -152,3 +152,53 @@ async fn counters_follow_every_change_and_equal_the_rows() {
     assert_eq!(of(&all, &gardens), (1, 0));
     assert_eq!(drift(&app).await, (0, 0));
 }
+
+/// A page's three counts come in one statement (counters and members together), and each
+/// count lands on its own sub-account.
+#[tokio::test]
+async fn a_pages_counts_are_one_statement() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    contact(&app, &w.owner, &w.dental, "Ann").await;
+    app.member(
+        "dana@acme.test",
+        &w.dental,
+        kernel::auth::Role::SubaccountUser,
+    )
+    .await;
+    let q = |fields: &str| {
+        format!(
+            "query($a: ID!) {{ node(id: $a) {{ ... on Agency {{ subAccounts(first: 20) {{ nodes {{ id {fields} }} }} }} }} }}"
+        )
+    };
+    let vars = json!({ "a": w.agency });
+    // Warm: the first request also reads the credential's memberships.
+    run(&app, &w.owner, &q("id"), vars.clone()).await;
+    let none = app
+        .fewest_statements_for(&w.owner.access, &q("id"), vars.clone())
+        .await;
+    let all = q("contactCount openTicketCount memberCount");
+    let three = app
+        .fewest_statements_for(&w.owner.access, &all, vars.clone())
+        .await;
+    assert_eq!(three, none + 1, "the three counts are one statement");
+    let data = run(&app, &w.owner, &all, vars).await;
+    let nodes = data["node"]["subAccounts"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    let dental = nodes
+        .iter()
+        .find(|n| n["id"] == w.dental.as_str())
+        .expect("dental");
+    assert_eq!(
+        (&dental["contactCount"], &dental["memberCount"]),
+        (&json!(1), &json!(1))
+    );
+    assert!(
+        nodes
+            .iter()
+            .filter(|n| n["id"] != w.dental.as_str())
+            .all(|n| n["contactCount"] == 0 && n["memberCount"] == 0),
+        "{nodes:?}"
+    );
+}

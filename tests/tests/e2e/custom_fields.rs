@@ -700,3 +700,65 @@ async fn segments_save_filters_that_are_evaluated_live() {
         3
     );
 }
+
+/// A page's custom values come with their fields in one statement, and an archived field's
+/// values are left out.
+#[tokio::test]
+async fn a_pages_custom_values_are_one_statement() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let plan = field(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "name": "Plan", "kind": "TEXT" }),
+    )
+    .await;
+    let old = field(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "name": "Old", "kind": "TEXT" }),
+    )
+    .await;
+    for name in ["Ada", "Bob"] {
+        let values = json!([{ "fieldId": plan, "text": "gold" }, { "fieldId": old, "text": "x" }]);
+        contact(
+            &app,
+            &w.owner,
+            &w.dental,
+            json!({ "firstName": name, "customValues": values }),
+        )
+        .await;
+    }
+    let archive = "mutation($id: ID!) { customFieldArchive(id: $id) { userErrors { code } } }";
+    let r = app
+        .gql(Some(&w.owner.access), archive, json!({ "id": old }))
+        .await
+        .ok();
+    assert_eq!(
+        r.user_error_codes("customFieldArchive"),
+        Vec::<String>::new()
+    );
+    let q = |sel: &str| {
+        format!(
+            "query($s: ID!) {{ contacts(subAccountId: $s, first: 10) {{ nodes {{ firstName {sel} }} }} }}"
+        )
+    };
+    let vars = json!({ "s": w.dental });
+    let without = app
+        .fewest_statements_for(&w.owner.access, &q(""), vars.clone())
+        .await;
+    let with = q("customValues { field { name } text }");
+    let n = app
+        .fewest_statements_for(&w.owner.access, &with, vars.clone())
+        .await;
+    assert_eq!(n, without + 1, "values and their fields are one statement");
+    let r = app.gql(Some(&w.owner.access), &with, vars).await.ok();
+    let nodes = r.data("contacts.nodes").as_array().expect("nodes").clone();
+    assert_eq!(nodes.len(), 2);
+    for c in nodes {
+        let plan_only = json!([{ "field": { "name": "Plan" }, "text": "gold" }]);
+        assert_eq!(c["customValues"], plan_only, "{c}");
+    }
+}

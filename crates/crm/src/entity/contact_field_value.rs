@@ -23,6 +23,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::custom_field::Entity",
+        from = "(Column::AgencyId, Column::FieldId)",
+        to = "(super::custom_field::Column::AgencyId, super::custom_field::Column::Id)"
+    )]
+    Field,
+}
+
+impl Related<super::custom_field::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Field.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

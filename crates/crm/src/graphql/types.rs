@@ -153,7 +153,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::fields::CustomValue>> {
-        // Batched across the page (two queries for every contact shown).
+        // Batched across the page (one query, values with their fields, for every contact shown).
         let loader = kernel::loader::get::<crate::loader::ContactValuesLoader>(ctx)?;
         Ok(loader
             .load_one(self.0.id)

@@ -114,9 +114,7 @@ impl Pipeline {
 async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql::Result<()> {
     let la = ctx.look_ahead();
     let ids: Vec<uuid::Uuid> = lanes.iter().map(|l| l.id).collect();
-    if la.field("ticketCount").exists() || la.field("ticketValue").exists() {
-        prime::<LaneTotalsLoader>(ctx, ids.clone()).await?;
-    }
+    let totals = la.field("ticketCount").exists() || la.field("ticketValue").exists();
     let tickets = la.field("tickets");
     let mut limits = Vec::new();
     for f in tickets.selection_fields() {
@@ -141,6 +139,9 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
         }
     }
     if limits.is_empty() {
+        if totals {
+            prime::<LaneTotalsLoader>(ctx, ids).await?;
+        }
         return Ok(());
     }
     let keys: Vec<LaneFirst> = limits
@@ -155,7 +156,11 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
     let loaded = get::<LaneTicketsLoader>(ctx)?
         .load_many(keys.clone())
         .await?;
-    let rows: Vec<&ticket::Model> = loaded.values().flatten().collect();
+    // The lanes' totals came with their tickets.
+    get::<LaneTotalsLoader>(ctx)?
+        .feed_many(loaded.iter().map(|(k, page)| (k.lane_id, page.total)))
+        .await;
+    let rows: Vec<&ticket::Model> = loaded.values().flat_map(|p| &p.tickets).collect();
     let node = |f: &str| {
         tickets.field("nodes").field(f).exists()
             || tickets.field("edges").field("node").field(f).exists()
@@ -221,28 +226,33 @@ impl Lane {
         #[graphql(desc = "Return tickets before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<TicketConnection> {
         let page = Page::new(first, after, last, before)?;
-        let (rows, info) = if page.after.is_none() && page.before.is_none() && !page.backward {
-            // The first page, batched across the board.
-            let rows = get::<LaneTicketsLoader>(ctx)?
+        let (rows, info, total) = if page.after.is_none() && page.before.is_none() && !page.backward
+        {
+            // The first page, batched across the board, with the lane's total.
+            let first = get::<LaneTicketsLoader>(ctx)?
                 .load_one(LaneFirst {
                     lane_id: self.0.id,
                     limit: page.limit,
                 })
                 .await?
                 .unwrap_or_default();
-            page.finish_with(rows, crate::service::ticket::cursor)
+            let (rows, info) = page.finish_with(first.tickets, crate::service::ticket::cursor);
+            (rows, info, Some(first.total.count))
         } else {
             let (tx, _) = kernel::db::request(ctx)?;
-            crate::service::ticket::page_of_lane(&**tx, &self.0, &page).await?
+            let (rows, info) = crate::service::ticket::page_of_lane(&**tx, &self.0, &page).await?;
+            (rows, info, None)
         };
-        let total = if kernel::connection::wants_total_count(ctx) {
-            get::<LaneTotalsLoader>(ctx)?
-                .load_one(self.0.id)
-                .await?
-                .unwrap_or_default()
-                .count
-        } else {
-            0
+        let total = match total {
+            Some(n) => n,
+            None if kernel::connection::wants_total_count(ctx) => {
+                get::<LaneTotalsLoader>(ctx)?
+                    .load_one(self.0.id)
+                    .await?
+                    .unwrap_or_default()
+                    .count
+            }
+            None => 0,
         };
         let currency = self.1.clone();
         Ok(TicketConnection::build_with(

@@ -481,25 +481,3 @@ pub async fn mine(
         .all(db)
         .await?)
 }
-
-/// Members (memberships at the sub-account itself) per sub-account of `agency_id`, for a page
-/// of sub-accounts (one statement). The caller decides who may see the numbers.
-pub async fn count_by_sub_account(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    sub_accounts: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, i64>, Error> {
-    use sea_orm::QuerySelect;
-    let rows: Vec<(Uuid, i64)> = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::ScopeId)
-        .column_as(membership::Column::Id.count(), "n")
-        .filter(membership::Column::AgencyId.eq(agency_id))
-        .filter(membership::Column::ScopeKind.eq(ScopeKind::SubAccount.as_str()))
-        .filter(membership::Column::ScopeId.is_in(sub_accounts.to_vec()))
-        .group_by(membership::Column::ScopeId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
-}

@@ -322,21 +322,64 @@ pub async fn list(
     Ok((rows, info, total))
 }
 
-/// Live contacts and open tickets per sub-account of `agency_id`, from the counter rows the
-/// database keeps (one statement, one row per sub-account, whatever the tenant's size).
-pub async fn counters(
+/// What each of `sub_accounts` (of `agency_id`) counts, in one statement whatever the page's
+/// size: live contacts and open tickets from the counter rows the database keeps, and members
+/// (memberships at the sub-account itself) counted. A sub-account with nothing counted is
+/// absent. The caller decides who may see the numbers.
+pub async fn counts(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     sub_accounts: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, (i64, i64)>, Error> {
-    use crate::entity::sub_account_counter;
-    let rows = sub_account_counter::Entity::find()
-        .filter(sub_account_counter::Column::AgencyId.eq(agency_id))
-        .filter(sub_account_counter::Column::SubAccountId.is_in(sub_accounts.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.sub_account_id, (r.contacts, r.open_tickets)))
-        .collect())
+) -> Result<std::collections::HashMap<Uuid, crate::SubAccountCounts>, Error> {
+    use crate::entity::{membership, sub_account_counter as counter};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
+    let backend = db.get_database_backend();
+    let ids = || sub_accounts.iter().copied();
+    // `kind` 0: a counter row (`a` contacts, `b` open tickets); 1: members (`a`).
+    let mut counters = Query::select()
+        .expr_as(Expr::col(counter::Column::SubAccountId), Alias::new("id"))
+        .expr_as(Expr::cust("0"), Alias::new("kind"))
+        .expr_as(Expr::col(counter::Column::Contacts), Alias::new("a"))
+        .expr_as(Expr::col(counter::Column::OpenTickets), Alias::new("b"))
+        .from(counter::Entity)
+        .and_where(Expr::col(counter::Column::AgencyId).eq(agency_id))
+        .and_where(kernel::db::one_of(
+            backend,
+            counter::Column::SubAccountId,
+            ids(),
+        ))
+        .to_owned();
+    let members = Query::select()
+        .expr_as(Expr::col(membership::Column::ScopeId), Alias::new("id"))
+        .expr_as(Expr::cust("1"), Alias::new("kind"))
+        .expr_as(Expr::col(membership::Column::Id).count(), Alias::new("a"))
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("b"))
+        .from(membership::Entity)
+        .and_where(Expr::col(membership::Column::AgencyId).eq(agency_id))
+        .and_where(
+            Expr::col(membership::Column::ScopeKind)
+                .eq(kernel::auth::ScopeKind::SubAccount.as_str()),
+        )
+        .and_where(kernel::db::one_of(
+            backend,
+            membership::Column::ScopeId,
+            ids(),
+        ))
+        .group_by_col(membership::Column::ScopeId)
+        .to_owned();
+    counters.union(UnionType::All, members);
+    let stmt = backend.build(&counters);
+    let mut out: std::collections::HashMap<Uuid, crate::SubAccountCounts> = Default::default();
+    for row in db.query_all_raw(stmt).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let kind: i32 = row.try_get("", "kind")?;
+        let (a, b): (i64, i64) = (row.try_get("", "a")?, row.try_get("", "b")?);
+        let c = out.entry(id).or_default();
+        if kind == 0 {
+            (c.contacts, c.open_tickets) = (a, b);
+        } else {
+            c.members = a;
+        }
+    }
+    Ok(out)
 }

@@ -71,6 +71,52 @@ async fn fill(app: &TestApp, w: &World, lanes: &[Value], per_lane: usize) {
     }
 }
 
+/// A lane's count and value come in the statement that reads its first tickets: asking for
+/// them on a board costs no statement more, and they count every ticket, not the page.
+#[tokio::test]
+async fn lane_totals_come_with_the_first_tickets() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Totals" })).await;
+    let lanes: Vec<Value> = p["lanes"]
+        .as_array()
+        .expect("lanes")
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect();
+    fill(&app, &w, &lanes[..1], 25).await;
+    let q = |totals: &str| {
+        format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ {totals} tickets(first: 5) {{ totalCount nodes {{ title }} }} }} }} }} }}"
+        )
+    };
+    let with = q("ticketCount ticketValue { amount }");
+    let vars = json!({ "id": p["id"] });
+    let with_n = app
+        .fewest_statements_for(&w.owner.access, &with, vars.clone())
+        .await;
+    let without_n = app
+        .fewest_statements_for(&w.owner.access, &q(""), vars.clone())
+        .await;
+    assert_eq!(
+        with_n, without_n,
+        "lane totals cost no statement of their own"
+    );
+    let r = app.gql(Some(&w.owner.access), &with, vars).await.ok();
+    let got = r.data("node.lanes").as_array().expect("lanes").clone();
+    assert_eq!(got[0]["ticketCount"], 25);
+    assert_eq!(got[0]["ticketValue"]["amount"], 2500);
+    assert_eq!(got[0]["tickets"]["totalCount"], 25);
+    assert_eq!(
+        got[0]["tickets"]["nodes"].as_array().expect("nodes").len(),
+        5
+    );
+    // A lane with no ticket has no row to carry its total: zero.
+    assert_eq!(got[1]["ticketCount"], 0);
+    assert_eq!(got[1]["ticketValue"]["amount"], 0);
+    assert_eq!(got[1]["tickets"]["totalCount"], 0);
+}
+
 #[tokio::test]
 async fn a_board_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;

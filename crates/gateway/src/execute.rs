@@ -9,7 +9,7 @@ use crate::budget;
 use crate::metrics::OperationLabel;
 use crate::schema::{CanopySchema, LOADERS};
 use async_graphql::Value;
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{OperationType, Selection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use identity::UserAgent;
@@ -69,7 +69,7 @@ pub async fn execute(
         Ok(p) => p,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
-    let (actor, tenant) = match act(&state, &tx, stamp, principal, &headers, op.is_query()).await {
+    let (actor, tenant) = match act(&state, &tx, stamp, principal, &headers, &op).await {
         Ok(a) => a,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
@@ -89,7 +89,7 @@ pub async fn execute(
         request_id: request_id.clone(),
         client_ip: Some(ip),
     };
-    let request = install(request, &tx, context, &headers, op.is_mutation());
+    let request = install(request, &tx, context, &headers, &op);
     let (response, recorded) =
         kernel::event::tracking(schema(&state, op.is_mutation()).execute(request)).await;
     if let Err(e) = commit(&state, tx, op.is_mutation(), &recorded).await {
@@ -104,6 +104,9 @@ struct Operation {
     ty: Option<OperationType>,
     /// Its cost ([`Shape`]), which the rate budgets charge.
     cost: usize,
+    /// Whether its selection is one field (not a fragment): a mutation of one field opens its
+    /// savepoint with the request's settings (`crate::savepoint`).
+    one_field: bool,
     /// Why it must not run, found before it does: no query or over a limit (400), a syntax
     /// error or a string holding U+0000 (a GraphQL request error: 400, or 200 for clients
     /// that accept only `application/json`, as GraphQL over HTTP has it).
@@ -139,6 +142,12 @@ impl Operation {
     fn is_query(&self) -> bool {
         self.ty == Some(OperationType::Query)
     }
+
+    /// A mutation of one top-level field: its savepoint is opened in the frame's settings
+    /// statement and never released (the commit ends it), two round trips fewer.
+    fn is_sole_mutation(&self) -> bool {
+        self.is_mutation() && self.one_field
+    }
 }
 
 /// Parses the document once (async-graphql keeps the parsed document) to learn the operation
@@ -148,6 +157,7 @@ fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
         return Operation {
             ty: None,
             cost: 0,
+            one_field: false,
             refusal: Some(Refusal {
                 error: serde_json::json!({
                     "message": "the request has no query: send {\"query\": \"…\", \"variables\": {…}}",
@@ -163,9 +173,11 @@ fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
         Ok(doc) => {
             let op = operation(doc, operation_name.as_deref());
             let shape = op.map(|o| Shape::of(doc, &o.node.selection_set.node, &variables));
+            let items = op.map(|o| &o.node.selection_set.node.items[..]);
             Operation {
                 ty: op.map(|o| o.node.ty),
                 cost: shape.map_or(0, |s| s.cost),
+                one_field: matches!(items, Some([only]) if matches!(only.node, Selection::Field(_))),
                 refusal: shape.and_then(|shape| {
                     shape.refusal(limits).map(|error| Refusal {
                         error,
@@ -177,6 +189,7 @@ fn parse(request: &mut async_graphql::Request, limits: &Limits) -> Operation {
         Err(e) => Operation {
             ty: None,
             cost: 0,
+            one_field: false,
             refusal: Some(Refusal {
                 error: syntax_error(&e),
                 always_400: false,
@@ -291,10 +304,12 @@ async fn act(
     stamp: Stamp,
     principal: Principal,
     headers: &HeaderMap,
-    is_query: bool,
+    op: &Operation,
 ) -> Result<(Actor, Option<TenantContext>), kernel::Error> {
-    let settings = if is_query {
+    let settings = if op.is_query() {
         Settings::read_only()
+    } else if op.is_sole_mutation() {
+        Settings::default().then_savepoint(crate::savepoint::NAME)
     } else {
         Settings::default()
     };
@@ -335,7 +350,7 @@ fn install(
     tx: &Arc<DatabaseTransaction>,
     context: RequestContext,
     headers: &HeaderMap,
-    is_mutation: bool,
+    op: &Operation,
 ) -> async_graphql::Request {
     let weak = Arc::downgrade(tx);
     let tenant = context.actor.tenant;
@@ -347,9 +362,12 @@ fn install(
     if let Some(ua) = header_str(headers, header::USER_AGENT.as_str()) {
         request = request.data(UserAgent(ua.to_owned()));
     }
-    if is_mutation {
+    if op.is_mutation() {
         let variables = request.variables.clone();
         request = request.data(crate::savepoint::MutationVariables(variables));
+    }
+    if op.is_sole_mutation() {
+        request = request.data(crate::savepoint::Opened);
     }
     request
 }

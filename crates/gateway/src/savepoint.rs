@@ -9,6 +9,12 @@
 //! row cannot be written is undone, so nothing changes unaudited. A failed mutation's row is
 //! written after its savepoint is rolled back, with its error code.
 //!
+//! A document of one mutation field has its savepoint opened by the frame, in the statement
+//! that sets the tenant (`kernel::db::Settings::then_savepoint`, marked here by [`Opened`]),
+//! and never released: the commit that follows ends it. That is two round trips fewer, and
+//! the same guarantees: the settings come before the savepoint, so rolling back to it keeps
+//! them.
+//!
 //! Only the mutation copy of the schema has this extension (`crate::schema::Schemas`): with
 //! an extension installed, async-graphql resolves every field through the extension chain.
 
@@ -20,6 +26,13 @@ use kernel::RequestContext;
 use kernel::db::RequestTx;
 use sea_orm::ConnectionTrait;
 use std::sync::Arc;
+
+/// The savepoint's name.
+pub const NAME: &str = "canopy_mutation";
+
+/// In the request data when the frame opened the savepoint of the document's one mutation
+/// field (`crate::execute`).
+pub struct Opened;
 
 /// The request's variables, for the audit log to read the ids a mutation's arguments name.
 pub struct MutationVariables(pub async_graphql::Variables);
@@ -52,10 +65,11 @@ impl Extension for MutationSavepointsExt {
             _ => return next.run(ctx, info).await,
         };
         let pos = info.field.name.pos;
-        let sql = |stmt: &'static str| {
+        let sql = |verb: &'static str| {
             let tx = tx.clone();
             async move {
-                tx.execute_unprepared(stmt).await.map_err(|e| {
+                let stmt = format!("{verb} {NAME}");
+                tx.execute_unprepared(&stmt).await.map_err(|e| {
                     let err: async_graphql::Error = kernel::Error::Db(e).into();
                     err.into_server_error(pos)
                 })
@@ -64,10 +78,14 @@ impl Extension for MutationSavepointsExt {
         clear_loader_caches(ctx);
         let operation = info.name.to_owned();
         let named = named_ids(ctx, info.field);
-        sql("SAVEPOINT canopy_mutation").await?;
+        // The document's one mutation: the frame opened its savepoint, and the commit ends it.
+        let opened = ctx.data_opt::<Opened>().is_some();
+        if !opened {
+            sql("SAVEPOINT").await?;
+        }
         let (result, collected) = kernel::audit::collect(next.run(ctx, info)).await;
         if result.is_err() {
-            sql("ROLLBACK TO SAVEPOINT canopy_mutation").await?;
+            sql("ROLLBACK TO SAVEPOINT").await?;
         }
         if let Some(rc) = ctx.data_opt::<RequestContext>() {
             let outcome = match &result {
@@ -79,13 +97,15 @@ impl Extension for MutationSavepointsExt {
             if let Err(e) = written {
                 // Nothing is kept unaudited; and a failed insert has aborted the transaction
                 // on PostgreSQL until the savepoint is rolled back.
-                sql("ROLLBACK TO SAVEPOINT canopy_mutation").await?;
-                sql("RELEASE SAVEPOINT canopy_mutation").await?;
+                sql("ROLLBACK TO SAVEPOINT").await?;
+                sql("RELEASE SAVEPOINT").await?;
                 let err: async_graphql::Error = e.into();
                 return Err(err.into_server_error(pos));
             }
         }
-        sql("RELEASE SAVEPOINT canopy_mutation").await?;
+        if !opened {
+            sql("RELEASE SAVEPOINT").await?;
+        }
         result
     }
 }

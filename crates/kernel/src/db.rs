@@ -196,6 +196,8 @@ pub async fn set_tenant(db: &impl ConnectionTrait, guard: TenantGuard) -> Result
 #[derive(Debug, Default)]
 pub struct Settings {
     pending: Vec<(&'static str, String)>,
+    /// A savepoint to open after the last settings ([`Self::then_savepoint`]).
+    savepoint: Option<&'static str>,
 }
 
 impl Settings {
@@ -205,7 +207,16 @@ impl Settings {
     pub fn read_only() -> Self {
         Self {
             pending: vec![("transaction_read_only", "on".to_owned())],
+            savepoint: None,
         }
+    }
+
+    /// Opens the savepoint `name` (a name from the code, never from input) once the settings
+    /// are sent by [`Self::apply_last`], after them: rolling back to it keeps them. On
+    /// PostgreSQL, in the same round trip when every value is plain text.
+    pub fn then_savepoint(mut self, name: &'static str) -> Self {
+        self.savepoint = Some(name);
+        self
     }
 
     /// Adds the tenant [`TenantGuard`] names.
@@ -248,6 +259,26 @@ impl Settings {
         }
     }
 
+    /// [`Self::apply`] for the last time, then opens the savepoint of [`Self::then_savepoint`]
+    /// if one was asked for (on every database): on PostgreSQL as one simple query,
+    /// `SELECT set_config('…', '…', true), …; SAVEPOINT …`, when every value is plain text
+    /// ([`folded`]); otherwise the settings as a prepared statement and the savepoint after.
+    pub async fn apply_last(&mut self, db: &impl ConnectionTrait) -> Result<(), Error> {
+        let Some(name) = self.savepoint.take() else {
+            return self.apply(db).await;
+        };
+        if db.get_database_backend() == DbBackend::Postgres
+            && let Some(sql) = folded(&self.pending, name)
+        {
+            self.pending.clear();
+            db.execute_unprepared(&sql).await?;
+            return Ok(());
+        }
+        self.apply(db).await?;
+        db.execute_unprepared(&format!("SAVEPOINT {name}")).await?;
+        Ok(())
+    }
+
     /// Sends what was added since the last call, in one statement (none when nothing was;
     /// PostgreSQL only: elsewhere the settings are dropped).
     pub async fn apply(&mut self, db: &impl ConnectionTrait) -> Result<(), Error> {
@@ -273,6 +304,25 @@ impl Settings {
         .await?;
         Ok(())
     }
+}
+
+/// The settings and then the savepoint `name` as one simple query, with the values written
+/// into it: only when there are settings and every value is plain text (ASCII letters, digits
+/// and `-_.,:@`: ids, lists of ids, hosts, tokens), so nothing can end the literal; `None`
+/// otherwise, and they go as parameters.
+fn folded(pending: &[(&'static str, String)], name: &'static str) -> Option<String> {
+    let plain = |v: &str| {
+        v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:@".contains(&b))
+    };
+    if pending.is_empty() || !pending.iter().all(|(n, v)| plain(n) && plain(v)) {
+        return None;
+    }
+    let calls: Vec<String> = pending
+        .iter()
+        .map(|(n, v)| format!("set_config('{n}', '{v}', true)"))
+        .collect();
+    Some(format!("SELECT {}; SAVEPOINT {name}", calls.join(", ")))
 }
 
 /// After `actor` was authorized in `scope` (`Actor::require_in`), lets the rest of the
@@ -364,6 +414,28 @@ where
 mod tests {
     use super::*;
     use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
+
+    #[test]
+    fn settings_fold_into_the_savepoint_only_when_every_value_is_plain() {
+        let id = uuid::Uuid::nil().to_string();
+        let plain = vec![
+            ("app.agency_id", id.clone()),
+            ("transaction_read_only", "on".into()),
+        ];
+        assert_eq!(
+            folded(&plain, "canopy_mutation").as_deref(),
+            Some(
+                "SELECT set_config('app.agency_id', '00000000-0000-0000-0000-000000000000', true), \
+                 set_config('transaction_read_only', 'on', true); SAVEPOINT canopy_mutation"
+            )
+        );
+        for odd in ["it's", "a b", "x\\y", "é", "a;b", ""] {
+            let odd = vec![("app.site_host", odd.to_owned())];
+            let expected = if odd[0].1.is_empty() { Some(()) } else { None };
+            assert_eq!(folded(&odd, "s").map(|_| ()), expected, "{:?}", odd[0].1);
+        }
+        assert_eq!(folded(&[], "s"), None);
+    }
 
     #[test]
     fn one_of_is_one_array_parameter_on_postgres_and_in_elsewhere() {

@@ -205,3 +205,33 @@ async fn entries_past_their_retention_are_removed() {
     assert_eq!(out["removed"], 1, "{out}");
     assert_eq!(app.count("audit_log").await, before);
 }
+
+/// A document of one mutation opens its savepoint in the statement that sets the tenant: a
+/// mutation failing inside the database is undone, and its row is still written in its
+/// tenant (the settings come before the savepoint, so rolling back keeps them).
+#[tokio::test]
+async fn a_sole_mutation_failing_in_the_database_is_undone_and_logged_in_its_tenant() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let w = app.world().await;
+    // The tag's row can be written, its event cannot.
+    app.db
+        .execute_unprepared("DROP TABLE events")
+        .await
+        .expect("drop");
+    let tag = "mutation($s: ID!) { tagCreate(input: { subAccountId: $s, name: \"vip\" }) { tag { id } } }";
+    let r = app
+        .gql(Some(&w.owner.access), tag, json!({ "s": w.dental }))
+        .await;
+    assert_eq!(r.error_code(), Some("INTERNAL"), "{}", r.body);
+    assert_eq!(app.count("tags").await, 0, "the tag went with its event");
+    let rows = log(
+        &app,
+        &w.owner.access,
+        &w.agency,
+        json!({ "operation": "tagCreate" }),
+    )
+    .await;
+    let results: Vec<&str> = rows.iter().filter_map(|r| r["result"].as_str()).collect();
+    assert_eq!(results, vec!["INTERNAL"]);
+}

@@ -136,7 +136,7 @@ async fn a_warm_read_costs_its_statements_plus_begin_commit_and_release() {
     .await;
     println!("sub-accounts: {trips} round trips, {statements} statements (target 5)");
     assert_eq!(trips, statements + FRAME, "sub-accounts");
-    // A mutation adds its savepoint and its release (and the move its own savepoint).
+    // Moves back and forth first, so the one measured is warm.
     for l in [&lanes[1], &lanes[2], &lanes[1]] {
         replica
             .gql(Some(token), MOVE, json!({ "t": ticket, "l": l }))
@@ -149,8 +149,12 @@ async fn a_warm_read_costs_its_statements_plus_begin_commit_and_release() {
         .await;
     let trips = wire.settled().await - before;
     println!("move: {trips} round trips, {moved} statements (target 8)");
-    assert!(
-        trips >= moved + FRAME + 2,
+    // A document of one mutation opens its savepoint in the settings' round trip (a simple
+    // query, which the driver's statement count does not see, as it does not see a savepoint)
+    // and never releases it; the move opens and releases its own.
+    assert_eq!(
+        trips,
+        moved + FRAME + 3,
         "move: {trips} round trips, {moved} statements"
     );
 }

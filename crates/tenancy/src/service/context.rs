@@ -20,7 +20,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 /// has them (`kernel::credentials`), and fill it when it does not.
 ///
 /// `settings` (read-only mode for a query, say) go to the database with the user's opening
-/// and the tenant: with a warm cache the whole frame is one statement.
+/// and the tenant: with a warm cache the whole frame is one statement (and a sole mutation's
+/// savepoint goes with it: `Settings::then_savepoint`).
 pub async fn act(
     db: &impl ConnectionTrait,
     cache: &Credentials,
@@ -58,7 +59,8 @@ pub async fn act(
         tenant: None,
     };
     let tenant = resolve(db, cache, stamp, &actor, agency, sub_account, &mut settings).await?;
-    settings.apply(db).await?;
+    // With the savepoint the gateway may have asked for, after every setting.
+    settings.apply_last(db).await?;
     actor.tenant = tenant.map(|t| t.agency_id);
     Ok((actor, tenant))
 }

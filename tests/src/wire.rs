@@ -1,8 +1,10 @@
 //! Round trips to PostgreSQL, counted on the wire: [`RoundTrips`] is a TCP proxy in front of
-//! PostgreSQL that reads what clients send and counts each message that makes the client wait
-//! for the server: a `Sync` (the end of an extended-protocol batch: a prepared statement's
-//! bind and execute, or its preparation) and a `Query` (the simple protocol: `BEGIN`,
-//! `COMMIT`, savepoints). Only connections whose start-up names the application counted are
+//! PostgreSQL that reads what clients send and counts each time a client stops to wait for the
+//! server: a `Sync` (the end of an extended-protocol batch: a prepared statement's bind and
+//! execute, or its preparation) or a `Query` (the simple protocol: `BEGIN`, `COMMIT`,
+//! savepoints) with nothing sent after it yet. Messages a client sends together (a `ROLLBACK`
+//! queued as a transaction is dropped, and the `Sync` of the ping that flushes it) are one
+//! round trip: only the last of them is waited for. Only connections whose start-up names the application counted are
 //! counted, so the server's other pools (live bus, jobs, rate budgets) stay out.
 //!
 //! Connect through it in plain TCP (`sslmode=disable`): TLS would hide the messages.
@@ -84,7 +86,9 @@ async fn relay(
     application: &str,
     count: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
-    let (mut client_read, mut client_write) = client.into_split();
+    let (client_read, mut client_write) = client.into_split();
+    // Buffered: what is left in the buffer after a message was sent with it.
+    let mut client_read = tokio::io::BufReader::with_capacity(1 << 16, client_read);
     let (mut server_read, mut server_write) = server.into_split();
     tokio::spawn(async move {
         let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
@@ -117,7 +121,8 @@ async fn relay(
             );
             eprintln!("wire {} {text}", tag as char);
         }
-        if counted && (tag == b'S' || tag == b'Q') {
+        // A wait, unless more was sent with it (then the client waits after the last).
+        if counted && (tag == b'S' || tag == b'Q') && client_read.buffer().is_empty() {
             count.fetch_add(1, Ordering::SeqCst);
         }
         server_write.write_u8(tag).await?;

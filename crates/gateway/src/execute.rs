@@ -21,7 +21,7 @@ use live::wire::{
     AGENCY_HEADER, Limits, Media, SUB_ACCOUNT_HEADER, Shape, bearer_token, error_response,
     errors_response, finish_errors, header_str, operation, rejected,
 };
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -92,7 +92,7 @@ pub async fn execute(
     let request = install(request, &tx, context, &headers, &op);
     let (response, recorded) =
         kernel::event::tracking(schema(&state, op.is_mutation()).execute(request)).await;
-    if let Err(e) = commit(&state, tx, op.is_mutation(), &recorded).await {
+    if let Err(e) = commit(&state, tx, &op, &recorded).await {
         return budget::headers(reject(e), standing);
     }
     budget::headers(respond(response, media, &request_id), standing)
@@ -386,14 +386,24 @@ fn schema(state: &AppState, is_mutation: bool) -> &CanopySchema {
 /// then hear of what a mutation committed, and this replica's cached pages that its events
 /// may have changed (`recorded`: a funnel's, a tenant's lifecycle) are read again before the
 /// response leaves.
+///
+/// A query on PostgreSQL has nothing to commit (its transaction is read-only from its first
+/// statement of work, `Settings::read_only`): it is dropped, which queues its `ROLLBACK`, and
+/// sqlx sends that with the ping it makes as the pool takes the connection back, one round
+/// trip after the response has left instead of `COMMIT`'s before it and the ping's after.
 async fn commit(
     state: &AppState,
     tx: Arc<DatabaseTransaction>,
-    is_mutation: bool,
+    op: &Operation,
     recorded: &[(Option<sea_orm::prelude::Uuid>, kernel::event::EventType)],
 ) -> Result<(), kernel::Error> {
     let tx = Arc::try_unwrap(tx)
         .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
+    if op.is_query() && recorded.is_empty() && tx.get_database_backend() == DbBackend::Postgres {
+        drop(tx);
+        return Ok(());
+    }
+    let is_mutation = op.is_mutation();
     // A commit cut off may or may not have happened: never tell the client it may retry
     // (`UNAVAILABLE`), which could do a mutation twice.
     tx.commit()

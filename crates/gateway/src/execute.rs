@@ -2,7 +2,8 @@
 //! its steps, each a small function below it.
 //!
 //! Architecture Invariant: every GraphQL request runs in one database transaction, begun here
-//! after authentication and committed here after execution; services open savepoints inside it.
+//! after authentication and committed here after execution (a query on PostgreSQL, read-only,
+//! is rolled back instead: [`commit`]); services open savepoints inside it.
 
 use crate::AppState;
 use crate::budget;

@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// The ids of a pipeline's lanes, in order.
+fn lane_ids(p: &Value) -> Vec<Value> {
+    p["lanes"]
+        .as_array()
+        .expect("lanes")
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect()
+}
+
 /// Inserts `per_lane` tickets into each lane directly (a fixture), each with a contact, an
 /// assignee and a tag.
 async fn fill(app: &TestApp, w: &World, lanes: &[Value], per_lane: usize) {
@@ -78,12 +88,7 @@ async fn lane_totals_come_with_the_first_tickets() {
     let app = spawn_app().await;
     let w = app.world().await;
     let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Totals" })).await;
-    let lanes: Vec<Value> = p["lanes"]
-        .as_array()
-        .expect("lanes")
-        .iter()
-        .map(|l| l["id"].clone())
-        .collect();
+    let lanes = lane_ids(&p);
     fill(&app, &w, &lanes[..1], 25).await;
     let q = |totals: &str, count: &str| {
         format!(
@@ -130,16 +135,8 @@ async fn a_board_costs_the_same_statements_at_any_size() {
         json!({ "name": "Large", "lanes": lanes }),
     )
     .await;
-    let ids = |p: &Value| {
-        p["lanes"]
-            .as_array()
-            .expect("lanes")
-            .iter()
-            .map(|l| l["id"].clone())
-            .collect::<Vec<_>>()
-    };
-    fill(&app, &w, &ids(&small), 20).await;
-    fill(&app, &w, &ids(&large), 50).await;
+    fill(&app, &w, &lane_ids(&small), 20).await;
+    fill(&app, &w, &lane_ids(&large), 50).await;
     let board = "query($id: ID!, $n: Int) { node(id: $id) { ... on Pipeline { name lanes { name ticketCount ticketValue { amount } tickets(first: $n) { pageInfo { hasNextPage } nodes { title value { amount } contact { firstName } assignee { email } tags { name } } } } } } }";
     let small_n = app
         .statements_for(
@@ -183,9 +180,9 @@ async fn a_board_costs_the_same_statements_at_any_size() {
         "a board's statements do not grow with its lanes or tickets"
     );
     // The next page of a lane follows the first without a gap.
-    let r = app.gql(Some(&w.owner.access), "query($id: ID!) { node(id: $id) { ... on Lane { tickets(first: 30) { pageInfo { endCursor } nodes { title } } } } }", json!({ "id": ids(&large)[0] })).await.ok();
+    let r = app.gql(Some(&w.owner.access), "query($id: ID!) { node(id: $id) { ... on Lane { tickets(first: 30) { pageInfo { endCursor } nodes { title } } } } }", json!({ "id": lane_ids(&large)[0] })).await.ok();
     let after = r.data("node.tickets.pageInfo.endCursor").clone();
-    let r = app.gql(Some(&w.owner.access), "query($id: ID!, $a: String) { node(id: $id) { ... on Lane { tickets(first: 30, after: $a) { pageInfo { hasNextPage } nodes { title } } } } }", json!({ "id": ids(&large)[0], "a": after })).await.ok();
+    let r = app.gql(Some(&w.owner.access), "query($id: ID!, $a: String) { node(id: $id) { ... on Lane { tickets(first: 30, after: $a) { pageInfo { hasNextPage } nodes { title } } } } }", json!({ "id": lane_ids(&large)[0], "a": after })).await.ok();
     assert_eq!(
         r.data("node.tickets.nodes").as_array().map(Vec::len),
         Some(20)
@@ -205,12 +202,7 @@ async fn concurrent_moves_never_lose_or_duplicate_a_ticket() {
         json!({ "name": "Busy", "lanes": ["A", "B", "C"] }),
     )
     .await;
-    let lanes: Vec<Value> = p["lanes"]
-        .as_array()
-        .expect("lanes")
-        .iter()
-        .map(|l| l["id"].clone())
-        .collect();
+    let lanes = lane_ids(&p);
     let mut tickets = Vec::new();
     for i in 0..12 {
         tickets.push(

@@ -2,7 +2,8 @@
 //! its steps, each a small function below it.
 //!
 //! Architecture Invariant: every GraphQL request runs in one database transaction, begun here
-//! after authentication and committed here after execution (a query on PostgreSQL, read-only,
+//! by its first statement (`kernel::frame::Frame`: with a warm credential cache, the settings
+//! that set its tenant) and committed here after execution (a query on PostgreSQL, read-only,
 //! is rolled back instead: [`commit`]); services open savepoints inside it.
 
 use crate::AppState;
@@ -17,12 +18,13 @@ use identity::UserAgent;
 use kernel::budget::Subject;
 use kernel::credentials::Stamp;
 use kernel::db::{RequestTx, Settings};
+use kernel::frame::Frame;
 use kernel::{Actor, Principal, RequestContext, TenantContext};
 use live::wire::{
     AGENCY_HEADER, Limits, Media, SUB_ACCOUNT_HEADER, Shape, bearer_token, error_response,
     errors_response, finish_errors, header_str, operation, rejected,
 };
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -61,18 +63,20 @@ pub async fn execute(
     };
     // Before the transaction's first statement: fills read in it are dropped after a clear.
     let stamp = state.identity.credentials.stamp();
-    let tx = match begin(&state, op.is_mutation()).await {
-        Ok(tx) => tx,
-        Err(e) => return budget::headers(reject(e), by_ip),
-    };
+    // Begun by its first statement: with a warm cache, the settings `act` ends with.
+    let frame = Frame::new(&state.db, op.is_mutation());
     // In the transaction: an API key is read under row-level security opened to its prefix.
-    let principal = match authenticate(&state, &tx, stamp, &headers).await {
+    let principal = match authenticate(&state, &frame, stamp, &headers).await {
         Ok(p) => p,
         Err(e) => return budget::headers(reject(e), by_ip),
     };
-    let (actor, tenant) = match act(&state, &tx, stamp, principal, &headers, &op).await {
+    let (actor, tenant) = match act(&state, &frame, stamp, principal, &headers, &op).await {
         Ok(a) => a,
         Err(e) => return budget::headers(reject(e), by_ip),
+    };
+    let tx = match frame.into_transaction().await {
+        Ok(tx) => tx,
+        Err(e) => return budget::headers(reject(kernel::Error::Db(e)), by_ip),
     };
     // Kept for the next request once the caller is known.
     if !matches!(actor.principal, Principal::Anonymous) {
@@ -270,7 +274,7 @@ fn limits(state: &AppState, op: &Operation, media: Media, is_get: bool) -> Optio
 /// API key is checked; anything else is refused.
 async fn authenticate(
     state: &AppState,
-    tx: &DatabaseTransaction,
+    tx: &impl ConnectionTrait,
     stamp: Stamp,
     headers: &HeaderMap,
 ) -> Result<Principal, kernel::Error> {
@@ -285,23 +289,12 @@ async fn authenticate(
     }
 }
 
-/// Begins the request's one transaction. SQLite takes the write lock up front for mutations,
-/// so two writers queue instead of failing on a lock upgrade.
-async fn begin(state: &AppState, is_mutation: bool) -> Result<DatabaseTransaction, kernel::Error> {
-    if is_mutation {
-        kernel::db::begin_write(&state.db).await
-    } else {
-        state.db.begin().await
-    }
-    .map_err(kernel::Error::Db)
-}
-
 /// The actor's memberships and the tenant the headers name, checked once, here; this also sets
 /// what row-level security lets the transaction see, and makes a query's transaction read-only
 /// (PostgreSQL), all in one statement when the credential cache is warm.
 async fn act(
     state: &AppState,
-    tx: &DatabaseTransaction,
+    tx: &Frame<'_>,
     stamp: Stamp,
     principal: Principal,
     headers: &HeaderMap,

@@ -264,19 +264,38 @@ impl Settings {
     /// `SELECT set_config('…', '…', true), …; SAVEPOINT …`, when every value is plain text
     /// ([`folded`]); otherwise the settings as a prepared statement and the savepoint after.
     pub async fn apply_last(&mut self, db: &impl ConnectionTrait) -> Result<(), Error> {
-        let Some(name) = self.savepoint.take() else {
+        let Some(name) = self.savepoint else {
             return self.apply(db).await;
         };
         if db.get_database_backend() == DbBackend::Postgres
-            && let Some(sql) = folded(&self.pending, name)
+            && let Some(sql) = self.take_folded()
         {
-            self.pending.clear();
             db.execute_unprepared(&sql).await?;
             return Ok(());
         }
+        self.savepoint = None;
         self.apply(db).await?;
         db.execute_unprepared(&format!("SAVEPOINT {name}")).await?;
         Ok(())
+    }
+
+    /// What [`Self::apply_last`] would send, as the statement that begins a PostgreSQL
+    /// transaction in the same round trip: `BEGIN; SELECT set_config('…', '…', true), …;
+    /// SAVEPOINT …` (a `crate::frame::Frame` not yet begun). `None`, and nothing taken, when a
+    /// value is not plain text ([`folded`]).
+    pub fn take_begin(&mut self) -> Option<String> {
+        Some(match self.take_folded()? {
+            rest if rest.is_empty() => "BEGIN".to_owned(),
+            rest => format!("BEGIN; {rest}"),
+        })
+    }
+
+    /// [`folded`] of what is pending, which is then sent by whoever runs it.
+    fn take_folded(&mut self) -> Option<String> {
+        let sql = folded(&self.pending, self.savepoint)?;
+        self.pending.clear();
+        self.savepoint = None;
+        Some(sql)
     }
 
     /// Sends what was added since the last call, in one statement (none when nothing was;
@@ -306,23 +325,30 @@ impl Settings {
     }
 }
 
-/// The settings and then the savepoint `name` as one simple query, with the values written
-/// into it: only when there are settings and every value is plain text (ASCII letters, digits
-/// and `-_.,:@`: ids, lists of ids, hosts, tokens), so nothing can end the literal; `None`
-/// otherwise, and they go as parameters.
-fn folded(pending: &[(&'static str, String)], name: &'static str) -> Option<String> {
+/// The settings and then the savepoint `savepoint` (if any) as simple queries, `;`-separated,
+/// with the values written into them: only when every value is plain text (ASCII letters,
+/// digits and `-_.,:@`: ids, lists of ids, hosts, tokens), so nothing can end the literal;
+/// `None` otherwise, and they go as parameters. Empty when there is nothing to send.
+fn folded(pending: &[(&'static str, String)], savepoint: Option<&'static str>) -> Option<String> {
     let plain = |v: &str| {
         v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.,:@".contains(&b))
     };
-    if pending.is_empty() || !pending.iter().all(|(n, v)| plain(n) && plain(v)) {
+    if !pending.iter().all(|(n, v)| plain(n) && plain(v)) {
         return None;
     }
-    let calls: Vec<String> = pending
-        .iter()
-        .map(|(n, v)| format!("set_config('{n}', '{v}', true)"))
-        .collect();
-    Some(format!("SELECT {}; SAVEPOINT {name}", calls.join(", ")))
+    let mut parts = Vec::with_capacity(2);
+    if !pending.is_empty() {
+        let calls: Vec<String> = pending
+            .iter()
+            .map(|(n, v)| format!("set_config('{n}', '{v}', true)"))
+            .collect();
+        parts.push(format!("SELECT {}", calls.join(", ")));
+    }
+    if let Some(name) = savepoint {
+        parts.push(format!("SAVEPOINT {name}"));
+    }
+    Some(parts.join("; "))
 }
 
 /// After `actor` was authorized in `scope` (`Actor::require_in`), lets the rest of the
@@ -423,7 +449,7 @@ mod tests {
             ("transaction_read_only", "on".into()),
         ];
         assert_eq!(
-            folded(&plain, "canopy_mutation").as_deref(),
+            folded(&plain, Some("canopy_mutation")).as_deref(),
             Some(
                 "SELECT set_config('app.agency_id', '00000000-0000-0000-0000-000000000000', true), \
                  set_config('transaction_read_only', 'on', true); SAVEPOINT canopy_mutation"
@@ -432,9 +458,43 @@ mod tests {
         for odd in ["it's", "a b", "x\\y", "é", "a;b", ""] {
             let odd = vec![("app.site_host", odd.to_owned())];
             let expected = if odd[0].1.is_empty() { Some(()) } else { None };
-            assert_eq!(folded(&odd, "s").map(|_| ()), expected, "{:?}", odd[0].1);
+            assert_eq!(
+                folded(&odd, Some("s")).map(|_| ()),
+                expected,
+                "{:?}",
+                odd[0].1
+            );
         }
-        assert_eq!(folded(&[], "s"), None);
+        assert_eq!(folded(&[], Some("s")).as_deref(), Some("SAVEPOINT s"));
+        assert_eq!(folded(&[], None).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn settings_begin_the_transaction_only_when_every_value_is_plain() {
+        let mut read = Settings::read_only();
+        read.tenant(TenantGuard::Agency(uuid::Uuid::nil()));
+        assert_eq!(
+            read.take_begin().as_deref(),
+            Some(
+                "BEGIN; SELECT set_config('transaction_read_only', 'on', true), \
+                 set_config('app.agency_id', '00000000-0000-0000-0000-000000000000', true)"
+            )
+        );
+        assert!(read.pending.is_empty(), "taken, so not sent again");
+        let mut anonymous = Settings::default().then_savepoint("m");
+        assert_eq!(
+            anonymous.take_begin().as_deref(),
+            Some("BEGIN; SAVEPOINT m")
+        );
+        assert_eq!(Settings::default().take_begin().as_deref(), Some("BEGIN"));
+        let mut odd = Settings::default().then_savepoint("m");
+        odd.open(Opening::SiteHost("it's".into()));
+        assert_eq!(odd.take_begin(), None);
+        assert_eq!(
+            (odd.pending.len(), odd.savepoint),
+            (1, Some("m")),
+            "left to send"
+        );
     }
 
     #[test]

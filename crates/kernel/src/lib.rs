@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod event;
+pub mod frame;
 pub mod id;
 pub mod loader;
 pub mod metric;

@@ -8,6 +8,7 @@ use kernel::context::TenantContext;
 use kernel::credentials::{Credentials, Stamp};
 use kernel::db::{Settings, TenantGuard};
 use kernel::error::Error;
+use kernel::frame::Settle;
 use kernel::id::{GlobalId, NodeKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -21,9 +22,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 ///
 /// `settings` (read-only mode for a query, say) go to the database with the user's opening
 /// and the tenant: with a warm cache the whole frame is one statement (and a sole mutation's
-/// savepoint goes with it: `Settings::then_savepoint`).
+/// savepoint goes with it: `Settings::then_savepoint`), and on a `kernel::frame::Frame` not yet
+/// begun that statement begins the transaction too (`kernel::frame::Settle`).
 pub async fn act(
-    db: &impl ConnectionTrait,
+    db: &impl Settle,
     cache: &Credentials,
     stamp: Stamp,
     principal: Principal,
@@ -60,7 +62,7 @@ pub async fn act(
     };
     let tenant = resolve(db, cache, stamp, &actor, agency, sub_account, &mut settings).await?;
     // With the savepoint the gateway may have asked for, after every setting.
-    settings.apply_last(db).await?;
+    db.settle(&mut settings).await?;
     actor.tenant = tenant.map(|t| t.agency_id);
     Ok((actor, tenant))
 }

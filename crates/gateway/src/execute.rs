@@ -95,8 +95,16 @@ pub async fn execute(
         client_ip: Some(ip),
     };
     let request = install(request, &tx, context, &headers, &op);
-    let (response, recorded) =
-        kernel::event::tracking(schema(&state, op.is_mutation()).execute(request)).await;
+    // A query's access primitive finds the sub-accounts it enters in the credential cache (a
+    // mutation reads them: an earlier field may have deleted one, and the cache hears of that
+    // only after the commit).
+    let run = schema(&state, op.is_mutation()).execute(request);
+    let (response, recorded) = if op.is_query() {
+        let cache = state.identity.credentials.clone();
+        kernel::event::tracking(kernel::credentials::in_request(cache, stamp, run)).await
+    } else {
+        kernel::event::tracking(run).await
+    };
     if let Err(e) = commit(&state, tx, &op, &recorded).await {
         return budget::headers(reject(e), standing);
     }

@@ -114,6 +114,31 @@ pub struct ApiKeyFact {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+tokio::task_local! {
+    /// The replica's cache and the request's [`Stamp`] while a GraphQL query's resolvers run
+    /// (the gateway sets them: [`in_request`]; not for a mutation, which may delete what the
+    /// cache still holds until its commit).
+    static REQUEST: (Arc<Credentials>, Stamp);
+}
+
+/// Runs `work` (a request's execution) with `cache` and `stamp` reachable through
+/// [`with_request`]. Work it spawns (a data loader's batch) does not see them and reads the
+/// database instead.
+pub async fn in_request<F: std::future::Future>(
+    cache: Arc<Credentials>,
+    stamp: Stamp,
+    work: F,
+) -> F::Output {
+    REQUEST.scope((cache, stamp), work).await
+}
+
+/// `f` of the request's cache and stamp, inside [`in_request`]; `None` outside (a job, a
+/// subscription, a spawned task), where callers read the database. The access primitive reads
+/// a sub-account's existence here (`tenancy::guard::enter`).
+pub fn with_request<T>(f: impl FnOnce(&Credentials, Stamp) -> T) -> Option<T> {
+    REQUEST.try_with(|(cache, stamp)| f(cache, *stamp)).ok()
+}
+
 /// The epoch under which a fill was read (see the module docs); `None` when the cache is not
 /// trusted.
 #[derive(Debug, Clone, Copy)]

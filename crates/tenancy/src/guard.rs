@@ -228,16 +228,26 @@ pub async fn enter<E: SubAccountData>(
 ) -> Result<Entered, Error> {
     actor.require_authenticated()?;
     let agency_id = actor.tenant.ok_or(Error::NotFound)?;
-    sub_account::Entity::find()
-        .select_only()
-        .column(sub_account::Column::Id)
-        .filter(sub_account::Column::AgencyId.eq(agency_id))
-        .filter(sub_account::Column::Id.eq(sub_account_id))
-        .filter(sub_account::Column::DeletedAt.is_null())
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
+    // The credential cache knows the live sub-accounts a request named or entered lately, by
+    // agency (deleted ones are never cached, and a deletion clears them on every replica).
+    let cached = kernel::credentials::with_request(|cache, _| {
+        cache.tenant(agency_id, Some(sub_account_id)).is_some()
+    });
+    if cached != Some(true) {
+        let status = sub_account::Entity::find()
+            .select_only()
+            .column(sub_account::Column::Status)
+            .filter(sub_account::Column::AgencyId.eq(agency_id))
+            .filter(sub_account::Column::Id.eq(sub_account_id))
+            .filter(sub_account::Column::DeletedAt.is_null())
+            .into_tuple::<String>()
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound)?;
+        kernel::credentials::with_request(|cache, stamp| {
+            cache.put_tenant(stamp, agency_id, Some(sub_account_id), status == "active");
+        });
+    }
     let entered = Entered {
         agency_id,
         sub_account_id,

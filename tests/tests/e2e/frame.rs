@@ -208,3 +208,57 @@ async fn a_loader_batch_is_one_statement_whatever_its_size() {
         assert_eq!(trips, statements + READ_FRAME, "a page of {n}");
     }
 }
+
+/// A pool of one connection to the test's database, as the app connects to it.
+async fn one_connection(app: &TestApp) -> sea_orm::DatabaseConnection {
+    let mut options = sea_orm::ConnectOptions::new(app.config.database_url().to_owned());
+    options.max_connections(1).min_connections(0);
+    sea_orm::Database::connect(options).await.expect("connect")
+}
+
+/// The tenant a fresh statement on the pool's connection sees (`''` when none).
+async fn tenant_seen(db: &sea_orm::DatabaseConnection) -> String {
+    use sea_orm::ConnectionTrait;
+    let sql = "SELECT coalesce(current_setting('app.agency_id', true), '') AS v";
+    db.query_one_raw(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        sql,
+    ))
+    .await
+    .expect("the next statement runs")
+    .expect("a row")
+    .try_get("", "v")
+    .expect("v")
+}
+
+#[tokio::test]
+async fn a_begin_dropped_while_it_runs_leaves_its_settings_on_no_pooled_connection() {
+    let app = spawn_app().await;
+    if app.pg_addr().is_none() {
+        return; // A custom BEGIN is PostgreSQL's.
+    }
+    let db = one_connection(&app).await;
+    // A request timeout or a client gone drops the frame's future while the server runs it.
+    let slow = db.begin_postgres_with(
+        "BEGIN; SELECT set_config('app.agency_id', 'leaked', true), pg_sleep(0.3)".into(),
+    );
+    let dropped = tokio::time::timeout(std::time::Duration::from_millis(50), slow).await;
+    assert!(dropped.is_err(), "the begin was still running");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(tenant_seen(&db).await, "");
+}
+
+#[tokio::test]
+async fn a_failed_begin_leaves_no_broken_connection_in_the_pool() {
+    let app = spawn_app().await;
+    if app.pg_addr().is_none() {
+        return; // A custom BEGIN is PostgreSQL's.
+    }
+    let db = one_connection(&app).await;
+    let failed = db
+        .begin_postgres_with("BEGIN; SELECT set_config('app.agency_id', 'x', true), 1 / 0".into())
+        .await;
+    assert!(failed.is_err(), "division by zero");
+    // Not an aborted transaction left on the pool's one connection.
+    assert_eq!(tenant_seen(&db).await, "");
+}

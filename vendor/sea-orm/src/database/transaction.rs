@@ -176,36 +176,47 @@ impl DatabaseTransaction {
     /// Canopy's patch (see `vendor/README.md`): a PostgreSQL transaction begun by `statement`,
     /// sent in place of `BEGIN` as one simple query (`BEGIN; SELECT set_config(…)`, say: one
     /// round trip for both). The statement must leave the connection in a transaction.
+    ///
+    /// sqlx counts the transaction only once the statement has completed. A statement that
+    /// fails, or whose future is dropped while the server runs it, may leave the connection
+    /// inside a transaction sqlx does not know of, holding what the statement set: that
+    /// connection is closed, never returned to the pool.
     #[cfg(all(feature = "sqlx-postgres", not(feature = "sync")))]
     pub(crate) async fn begin_postgres_with(
-        conn: Arc<Mutex<InnerConnection>>,
+        conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
         metric_callback: Option<crate::metric::Callback>,
         record_stmt_in_spans: bool,
         statement: String,
     ) -> Result<DatabaseTransaction, DbErr> {
-        let res = DatabaseTransaction {
-            conn,
+        /// Closes the connection on drop unless it was taken out after the begin succeeded.
+        struct CloseUnlessBegun(Option<sqlx::pool::PoolConnection<sqlx::Postgres>>);
+        impl Drop for CloseUnlessBegun {
+            fn drop(&mut self) {
+                if let Some(conn) = self.0.as_mut() {
+                    conn.close_on_drop();
+                }
+            }
+        }
+        let mut guard = CloseUnlessBegun(Some(conn));
+        if let Some(c) = guard.0.as_mut() {
+            <sqlx::Postgres as sqlx::Database>::TransactionManager::begin(
+                c,
+                Some(sqlx::AssertSqlSafe(statement).into_sql_str()),
+            )
+            .await
+            .map_err(sqlx_error_to_query_err)?;
+        }
+        let conn = guard
+            .0
+            .take()
+            .ok_or_else(|| conn_err("the connection was lost"))?;
+        Ok(DatabaseTransaction {
+            conn: Arc::new(Mutex::new(InnerConnection::Postgres(conn))),
             backend: DbBackend::Postgres,
             open: true,
             metric_callback,
             record_stmt_in_spans,
-        };
-        {
-            let conn = &mut *res.conn.lock().await;
-            match conn {
-                InnerConnection::Postgres(c) => {
-                    <sqlx::Postgres as sqlx::Database>::TransactionManager::begin(
-                        c,
-                        Some(sqlx::AssertSqlSafe(statement).into_sql_str()),
-                    )
-                    .await
-                    .map_err(sqlx_error_to_query_err)?;
-                }
-                #[allow(unreachable_patterns)]
-                _ => return Err(conn_err("not a PostgreSQL connection")),
-            }
-        }
-        Ok(res)
+        })
     }
 
     /// Runs a transaction to completion passing through the result.

@@ -278,7 +278,7 @@ impl SqlxPostgresPoolConnection {
     ) -> Result<DatabaseTransaction, DbErr> {
         let conn = self.pool.acquire().await.map_err(sqlx_conn_acquire_err)?;
         DatabaseTransaction::begin_postgres_with(
-            Arc::new(Mutex::new(crate::InnerConnection::Postgres(conn))),
+            conn,
             self.metric_callback.clone(),
             self.record_stmt_in_spans,
             statement,

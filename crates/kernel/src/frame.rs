@@ -3,10 +3,12 @@
 //! sent with `BEGIN`, in one round trip.
 //!
 //! With a warm credential cache the edge authenticates and resolves the tenant without reading
-//! the database: the frame's first statement is then its settings, and [`Frame::settle`] begins
+//! the database: the frame's first statement is then its settings, and [`Settle`] begins
 //! the transaction with them (`BEGIN; SELECT set_config(…); …`, one simple query). When a read
 //! comes first (a cold cache, an API key), the frame begins as any transaction does and the
-//! settings follow as before.
+//! settings follow as before. A `BEGIN` sent with settings that fails, or is dropped while the
+//! server runs it, closes its connection instead of returning it to the pool inside a
+//! transaction that holds them (the patch in `vendor/README.md`).
 //!
 //! Architecture Invariant: nothing reads or writes through a [`Frame`] outside its
 //! transaction. Every statement first begins it, and the only way to its
@@ -88,7 +90,7 @@ impl ConnectionTrait for Frame<'_> {
 }
 
 /// Where a request's last settings go: a transaction sends them ([`Settings::apply_last`]); a
-/// [`Frame`] may begin with them ([`Frame::settle`]).
+/// [`Frame`] not yet begun may begin with them (on PostgreSQL).
 pub trait Settle: ConnectionTrait {
     /// Sends `settings`, the last of the request's frame.
     fn settle(

@@ -238,6 +238,8 @@ async fn a_begin_dropped_while_it_runs_leaves_its_settings_on_no_pooled_connecti
         return; // A custom BEGIN is PostgreSQL's.
     }
     let db = one_connection(&app).await;
+    // The pool's one connection is open, so the begin below is sent at once.
+    assert_eq!(tenant_seen(&db).await, "");
     // A request timeout or a client gone drops the frame's future while the server runs it.
     let slow = db.begin_postgres_with(
         "BEGIN; SELECT set_config('app.agency_id', 'leaked', true), pg_sleep(0.3)".into(),

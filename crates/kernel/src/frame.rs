@@ -40,15 +40,11 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// The transaction, begun plainly if nothing has begun it yet. On PostgreSQL through the
-    /// patched begin too, which closes the connection if the `BEGIN` is dropped mid-flight (sqlx's
-    /// own would return it to the pool inside a transaction: transact-rs/sqlx#4393).
+    /// The transaction, begun plainly if nothing has begun it yet.
     async fn tx(&self) -> Result<&DatabaseTransaction, DbErr> {
         self.tx
             .get_or_try_init(|| async {
-                if self.db.get_database_backend() == DbBackend::Postgres {
-                    self.db.begin_postgres_with("BEGIN".to_owned()).await
-                } else if self.write {
+                if self.write {
                     crate::db::begin_write(self.db).await
                 } else {
                     self.db.begin().await

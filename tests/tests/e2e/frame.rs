@@ -209,11 +209,13 @@ async fn a_loader_batch_is_one_statement_whatever_its_size() {
     }
 }
 
-/// A pool of one connection to the test's database, as the app connects to it.
-async fn one_connection(app: &TestApp) -> sea_orm::DatabaseConnection {
+/// A pool of one connection to the test's database, as the app connects to it; `None` on
+/// SQLite (a custom BEGIN is PostgreSQL's).
+async fn one_connection(app: &TestApp) -> Option<sea_orm::DatabaseConnection> {
+    app.pg_addr()?;
     let mut options = sea_orm::ConnectOptions::new(app.config.database_url().to_owned());
     options.max_connections(1).min_connections(0);
-    sea_orm::Database::connect(options).await.expect("connect")
+    Some(sea_orm::Database::connect(options).await.expect("connect"))
 }
 
 /// The tenant a fresh statement on the pool's connection sees (`''` when none).
@@ -234,10 +236,9 @@ async fn tenant_seen(db: &sea_orm::DatabaseConnection) -> String {
 #[tokio::test]
 async fn a_begin_dropped_while_it_runs_leaves_its_settings_on_no_pooled_connection() {
     let app = spawn_app().await;
-    if app.pg_addr().is_none() {
-        return; // A custom BEGIN is PostgreSQL's.
-    }
-    let db = one_connection(&app).await;
+    let Some(db) = one_connection(&app).await else {
+        return;
+    };
     // The pool's one connection is open, so the begin below is sent at once.
     assert_eq!(tenant_seen(&db).await, "");
     // A request timeout or a client gone drops the frame's future while the server runs it.
@@ -254,10 +255,9 @@ async fn a_begin_dropped_while_it_runs_leaves_its_settings_on_no_pooled_connecti
 #[tokio::test]
 async fn a_failed_begin_leaves_no_broken_connection_in_the_pool() {
     let app = spawn_app().await;
-    if app.pg_addr().is_none() {
-        return; // A custom BEGIN is PostgreSQL's.
-    }
-    let db = one_connection(&app).await;
+    let Some(db) = one_connection(&app).await else {
+        return;
+    };
     let failed = db
         .begin_postgres_with("BEGIN; SELECT set_config('app.agency_id', 'x', true), 1 / 0".into())
         .await;

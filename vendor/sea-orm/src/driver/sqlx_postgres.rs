@@ -424,6 +424,18 @@ impl crate::DatabaseTransaction {
         isolation_level: Option<IsolationLevel>,
         access_mode: Option<AccessMode>,
     ) -> Result<crate::DatabaseTransaction, DbErr> {
+        // Canopy's patch (see `vendor/README.md`): a plain BEGIN goes through the begin that
+        // closes its connection if it fails or is dropped mid-flight (sqlx's is not cancel-safe).
+        #[cfg(not(feature = "sync"))]
+        if isolation_level.is_none() && access_mode.is_none() {
+            return Self::begin_postgres_with(
+                inner,
+                metric_callback,
+                record_stmt_in_spans,
+                "BEGIN".to_owned(),
+            )
+            .await;
+        }
         Self::begin(
             Arc::new(Mutex::new(crate::InnerConnection::Postgres(inner))),
             crate::DbBackend::Postgres,

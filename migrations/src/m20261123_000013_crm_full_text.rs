@@ -8,7 +8,8 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The indexed document of a contact. `crm::service::contact::FTS_DOCUMENT` must stay equal.
+/// The indexed document of a contact. `crm::service::contact::FTS_DOCUMENT` must stay equal to
+/// it, up to its columns' `contacts.` qualifier.
 pub const DOCUMENT: &str = "to_tsvector('simple', first_name || ' ' || last_name || ' ' || coalesce(email, '') || ' ' || coalesce(company, '') || ' ' || coalesce(city, ''))";
 
 #[async_trait::async_trait]

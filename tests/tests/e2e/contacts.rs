@@ -1,5 +1,6 @@
 //! CRM contacts: create, change, delete and restore, search and filters, and the refusals.
 
+mod owners;
 mod timeline_and_text;
 
 use kernel::Role;

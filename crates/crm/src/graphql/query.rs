@@ -192,23 +192,24 @@ pub async fn contact_page(
 ) -> async_graphql::Result<ContactConnection> {
     let (tx, rc) = kernel::db::request(ctx)?;
     let page = Page::new(first, after, last, before)?;
-    let (rows, info, total) = contact::list(
-        &**tx,
-        &rc.actor,
-        sub,
-        filter,
-        sort,
-        page,
-        wants_total_count(ctx),
-    )
-    .await?;
-    // What the rows show is loaded in one batch per kind, whatever the page size.
-    let ids: Vec<uuid::Uuid> = rows.iter().map(|c| c.id).collect();
     let selected = |f| kernel::loader::node_field_selected(ctx, f);
-    if selected("owner") {
-        let owners: std::collections::HashSet<uuid::Uuid> =
-            rows.iter().filter_map(|c| c.owner_id).collect();
-        kernel::loader::prime::<identity::UserLoader>(ctx, owners.into_iter().collect()).await?;
+    let shown = contact::Shown {
+        total: wants_total_count(ctx),
+        owners: selected("owner"),
+    };
+    let (rows, info, total) =
+        contact::list(&**tx, &rc.actor, sub, filter, sort, page, shown).await?;
+    // What the rows show is loaded in one batch per kind, whatever the page size; the owners
+    // came with the rows.
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|(c, _)| c.id).collect();
+    let owners: Vec<_> = rows
+        .iter()
+        .filter_map(|(_, u)| u.as_ref().map(|u| (u.id, u.clone())))
+        .collect();
+    if !owners.is_empty() {
+        kernel::loader::get::<identity::UserLoader>(ctx)?
+            .feed_many(owners)
+            .await;
     }
     if selected("tags") {
         kernel::loader::prime::<crate::ContactTagsLoader>(ctx, ids.clone()).await?;
@@ -217,7 +218,7 @@ pub async fn contact_page(
         kernel::loader::prime::<crate::ContactValuesLoader>(ctx, ids).await?;
     }
     Ok(ContactConnection::build_with(
-        rows.into_iter().map(Contact).collect(),
+        rows.into_iter().map(|(c, _)| Contact(c)).collect(),
         info,
         total,
         |c| sort.cursor(&c.0),

@@ -218,9 +218,10 @@ async fn each_mutation_of_a_request_reads_fresh_related_objects() {
 
 #[tokio::test]
 async fn full_text_search_finds_words_anywhere_on_both_databases() {
-    // The query's document is the index's expression, or PostgreSQL would not use the index.
+    // The query's document is the index's expression (its columns qualified), or PostgreSQL
+    // would not use the index.
     assert_eq!(
-        crm::service::contact::FTS_DOCUMENT,
+        crm::service::contact::FTS_DOCUMENT.replace("contacts.", ""),
         migrations::m20261123_000013_crm_full_text::DOCUMENT
     );
     let app = spawn_app().await;
@@ -266,4 +267,35 @@ async fn full_text_search_finds_words_anywhere_on_both_databases() {
     assert_eq!(find("hopper engines").await, Vec::<String>::new());
     // Punctuation alone is no filter (and never a tsquery syntax error).
     assert_eq!(find("&|!:*()'").await.len(), 4);
+}
+
+#[tokio::test]
+async fn the_full_text_filter_with_qualified_columns_uses_the_index() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = spawn_app().await;
+    if app.pg_addr().is_none() {
+        return; // The index is PostgreSQL's.
+    }
+    let txn = app.db.begin().await.expect("begin");
+    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+        .await
+        .expect("set");
+    let plan = txn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "EXPLAIN SELECT contacts.id FROM contacts LEFT JOIN users ON users.id = contacts.owner_id WHERE {} @@ to_tsquery('simple', 'ada:*')",
+                crm::service::contact::FTS_DOCUMENT
+            ),
+        ))
+        .await
+        .expect("explain");
+    let plan: Vec<String> = plan
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("plan line"))
+        .collect();
+    assert!(
+        plan.iter().any(|l| l.contains("contacts_full_text")),
+        "the plan does not use the index: {plan:#?}"
+    );
 }

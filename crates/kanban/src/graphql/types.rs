@@ -135,7 +135,8 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
             _ => Some(kernel::connection::DEFAULT_PAGE_SIZE),
         };
         if let Some(n) = first.filter(|n| *n <= kernel::connection::MAX_PAGE_SIZE) {
-            keys.extend(ids.iter().map(|l| LaneFirst::of(*l, n, f)));
+            let key = LaneFirst::of(uuid::Uuid::nil(), n, f);
+            keys.extend(ids.iter().map(|l| LaneFirst { lane_id: *l, ..key }));
         }
     }
     if keys.is_empty() {

@@ -1,5 +1,7 @@
-//! CRM contacts: a page's owners come joined to its statement, under every filter and order
-//! (every column a contact condition names is qualified, so the join makes none ambiguous).
+//! CRM contacts: a page's owners come joined to its statement, under each kind of filter (name
+//! and email prefixes, full text, status, source, owner, dates, custom values) and every order,
+//! forwards through the keyset (every column a contact condition names is qualified, so the join
+//! makes none ambiguous).
 
 use super::*;
 
@@ -44,6 +46,7 @@ async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
         json!({ "status": "QUALIFIED" }),
         json!({ "ownerId": seller.user_id }),
         json!({ "createdFrom": "2000-01-01T00:00:00Z" }),
+        json!({ "createdBefore": "2999-01-01T00:00:00Z", "source": "MANUAL" }),
         json!({ "customFields": [{ "fieldId": field, "equals": "gold" }] }),
     ];
     let owners: std::collections::HashMap<&str, &str> = [

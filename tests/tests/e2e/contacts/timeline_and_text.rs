@@ -269,8 +269,12 @@ async fn full_text_search_finds_words_anywhere_on_both_databases() {
     assert_eq!(find("&|!:*()'").await.len(), 4);
 }
 
+/// Qualified, the filter's document still matches the index's expression: as the database's
+/// owner, which row-level security does not bind, the plan uses the index. (Under row-level
+/// security PostgreSQL uses no index for `@@`, which is not leakproof: the server's reads filter
+/// the sub-account's contacts instead.)
 #[tokio::test]
-async fn the_full_text_filter_with_qualified_columns_uses_the_index() {
+async fn the_full_text_filter_with_qualified_columns_matches_the_index() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let app = spawn_app().await;
     if app.pg_addr().is_none() {

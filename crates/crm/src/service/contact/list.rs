@@ -224,8 +224,8 @@ pub async fn list(
     let rows: Vec<Listed> = if shown.owners {
         // Architecture Invariant: every column a contact condition names is qualified with
         // its table, so the join to `users` (which has an `id` and an `email` too) never makes
-        // one ambiguous. The owner is read under the same row-level security as the user
-        // loader would read it.
+        // one ambiguous. The owner is read as `identity::UserLoader` reads it: by id, with no
+        // condition of its own, in the same transaction.
         let owner = contact::Entity::belongs_to(user::Entity)
             .from(contact::Column::OwnerId)
             .to(user::Column::Id)

@@ -4,16 +4,13 @@
 
 use crate::entity::{lane, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};
-use async_graphql::SelectionField;
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
-use crm::entity::contact;
-use identity::entity::user;
 use kernel::loader::{RequestLoaders, cached, clear};
-use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -102,41 +99,13 @@ impl Loader<Uuid> for LaneTotalsLoader {
     }
 }
 
-/// The first `limit` tickets of a lane (plus one, to tell whether more follow), and which of
-/// the rows those tickets point at come in the same statement.
+/// The first `limit` tickets of a lane (plus one, to tell whether more follow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LaneFirst {
     /// The lane.
     pub lane_id: Uuid,
     /// The page size.
     pub limit: u64,
-    /// Each ticket's contact, joined as `crm::ContactLoader` reads it (live, in the tenant).
-    pub contacts: bool,
-    /// Each ticket's assignee, joined as `identity::UserLoader` reads it.
-    pub assignees: bool,
-}
-
-impl LaneFirst {
-    /// The key of a lane's first `limit` tickets for the `tickets` field `field`: it joins
-    /// the contacts and the assignees when the field's nodes show them.
-    pub fn of(lane_id: Uuid, limit: u64, field: SelectionField<'_>) -> Self {
-        let shows = |name: &str| {
-            field.selection_set().any(|f| match f.name() {
-                "nodes" => f.selection_set().any(|n| n.name() == name),
-                "edges" => f
-                    .selection_set()
-                    .filter(|e| e.name() == "node")
-                    .any(|e| e.selection_set().any(|n| n.name() == name)),
-                _ => false,
-            })
-        };
-        Self {
-            lane_id,
-            limit,
-            contacts: shows("contact"),
-            assignees: shows("assignee"),
-        }
-    }
 }
 
 /// The first tickets of a lane, and the count and value of all its tickets (which come in the
@@ -147,11 +116,6 @@ pub struct LanePage {
     pub tickets: Vec<ticket::Model>,
     /// How many tickets the lane holds, and their value.
     pub total: Total,
-    /// The tickets' contacts when the key joins them, by id: `None` for one deleted or not
-    /// in the tenant (as `crm::ContactLoader` answers).
-    pub contacts: Vec<(Uuid, Option<contact::Model>)>,
-    /// The tickets' assignees when the key joins them.
-    pub assignees: Vec<user::Model>,
 }
 
 impl Loader<LaneFirst> for LaneTicketsLoader {
@@ -168,17 +132,13 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
             return Ok(out);
         };
         let tx = upgrade(&self.tx)?;
-        // One query per page size and joins (a board asks for one).
-        let mut by_shape: HashMap<LaneFirst, Vec<Uuid>> = HashMap::new();
+        // One query per page size (a board asks for one).
+        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
         for k in keys {
-            let shape = LaneFirst {
-                lane_id: Uuid::nil(),
-                ..*k
-            };
-            by_shape.entry(shape).or_default().push(k.lane_id);
+            by_limit.entry(k.limit).or_default().push(k.lane_id);
         }
-        for (shape, lanes) in by_shape {
-            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, shape);
+        for (limit, lanes) in by_limit {
+            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit);
             let rows = tx.query_all_raw(stmt).await.map_err(kernel::Error::from)?;
             for row in rows {
                 let t = ticket::Model::from_query_result(&row, "").map_err(kernel::Error::from)?;
@@ -187,20 +147,13 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
                 let page = out
                     .entry(LaneFirst {
                         lane_id: t.lane_id,
-                        ..shape
+                        limit,
                     })
                     .or_default();
                 page.total = Total {
                     count: u64::try_from(count).unwrap_or(0),
                     value: value.unwrap_or(0),
                 };
-                if let Some(id) = t.contact_id.filter(|_| shape.contacts) {
-                    page.contacts.push((id, joined(&row, CONTACT)?));
-                }
-                if t.assignee_id.is_some() && shape.assignees {
-                    page.assignees
-                        .extend(joined::<user::Model>(&row, ASSIGNEE)?);
-                }
                 page.tickets.push(t);
             }
         }
@@ -208,71 +161,15 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
     }
 }
 
-/// The prefix of the joined contact's columns.
-const CONTACT: &str = "contact__";
-/// The prefix of the joined assignee's columns.
-const ASSIGNEE: &str = "assignee__";
-
-/// The row a left join found (`None` when its id is null), from the columns named `prefix`
-/// followed by the model's column names.
-fn joined<M: FromQueryResult>(
-    row: &sea_orm::QueryResult,
-    prefix: &str,
-) -> Result<Option<M>, async_graphql::Error> {
-    let id: Option<Uuid> = row.try_get(prefix, "id").map_err(kernel::Error::from)?;
-    Ok(match id {
-        Some(_) => Some(M::from_query_result(row, prefix).map_err(kernel::Error::from)?),
-        None => None,
-    })
-}
-
-/// Left-joins one row of `entity` (aliased `prefix` without its trailing `_`) where `on` holds,
-/// selecting each of its columns as `prefix` + name. On PostgreSQL the join is `LATERAL … LIMIT
-/// 1`: a primary-key probe per ticket. A plain join let the planner hash the tenant's whole
-/// table (10,000 contacts scanned for a board of 100 tickets: 8 ms instead of 1.4).
-fn join_columns<E: EntityTrait>(
-    q: &mut sea_orm::sea_query::SelectStatement,
-    backend: sea_orm::DbBackend,
-    entity: E,
-    prefix: &str,
-    on: Condition,
-) {
-    let alias = Alias::new(prefix.trim_end_matches('_'));
-    if backend == sea_orm::DbBackend::Postgres {
-        let one = Query::select()
-            .column(Asterisk)
-            .from_as(entity, alias.clone())
-            .cond_where(on)
-            .limit(1)
-            .to_owned();
-        q.join_lateral(
-            sea_orm::JoinType::LeftJoin,
-            one,
-            alias.clone(),
-            Expr::cust("TRUE"),
-        );
-    } else {
-        q.join_as(sea_orm::JoinType::LeftJoin, entity, alias.clone(), on);
-    }
-    for c in E::Column::iter() {
-        q.expr_as(
-            Expr::col((alias.clone(), c)),
-            Alias::new(format!("{prefix}{}", c.as_str())),
-        );
-    }
-}
-
 /// The first `limit + 1` tickets of each of `lanes` (a window function), each row with its
-/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them,
-/// and the ticket's contact and assignee when `shape` joins them. A lane with no ticket has no
-/// row.
+/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them.
+/// A lane with no ticket has no row.
 fn first_tickets(
     backend: sea_orm::DbBackend,
     agency_id: Uuid,
     lanes: &[Uuid],
-    shape: LaneFirst,
+    limit: u64,
 ) -> sea_orm::Statement {
-    let limit = shape.limit;
     let (ranked, totals) = (Alias::new("ranked"), Alias::new("totals"));
     let in_lanes = || kernel::db::one_of(backend, ticket::Column::LaneId, lanes.iter().copied());
     let inner = Query::select()
@@ -299,7 +196,7 @@ fn first_tickets(
         .and_where(in_lanes())
         .group_by_col(ticket::Column::LaneId)
         .to_owned();
-    let mut outer = Query::select()
+    let outer = Query::select()
         .column((ranked.clone(), Asterisk))
         .expr_as(
             Expr::col((totals.clone(), Alias::new("n"))),
@@ -322,35 +219,8 @@ fn first_tickets(
             (ranked.clone(), ticket::Column::LaneId),
             sea_orm::Order::Asc,
         )
-        .order_by((ranked.clone(), Alias::new("rn")), sea_orm::Order::Asc)
+        .order_by((ranked, Alias::new("rn")), sea_orm::Order::Asc)
         .to_owned();
-    if shape.contacts {
-        let c = Alias::new(CONTACT.trim_end_matches('_'));
-        join_columns(
-            &mut outer,
-            backend,
-            contact::Entity,
-            CONTACT,
-            Condition::all()
-                .add(
-                    Expr::col((c.clone(), contact::Column::Id))
-                        .equals((ranked.clone(), ticket::Column::ContactId)),
-                )
-                .add(Expr::col((c.clone(), contact::Column::AgencyId)).eq(agency_id))
-                .add(Expr::col((c, contact::Column::DeletedAt)).is_null()),
-        );
-    }
-    if shape.assignees {
-        let a = Alias::new(ASSIGNEE.trim_end_matches('_'));
-        join_columns(
-            &mut outer,
-            backend,
-            user::Entity,
-            ASSIGNEE,
-            Condition::all()
-                .add(Expr::col((a, user::Column::Id)).equals((ranked, ticket::Column::AssigneeId))),
-        );
-    }
     backend.build(&outer)
 }
 

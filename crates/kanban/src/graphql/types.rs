@@ -110,13 +110,13 @@ impl Pipeline {
 }
 
 /// Loads, in one batch per kind, everything a board shows below its lanes: lane totals, the
-/// first page of every lane with those tickets' contacts and assignees, and their tags.
+/// first page of every lane, and those tickets' contacts, assignees and tags.
 async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql::Result<()> {
     let la = ctx.look_ahead();
     let ids: Vec<uuid::Uuid> = lanes.iter().map(|l| l.id).collect();
     let totals = la.field("ticketCount").exists() || la.field("ticketValue").exists();
     let tickets = la.field("tickets");
-    let mut keys = Vec::new();
+    let mut limits = Vec::new();
     for f in tickets.selection_fields() {
         let args = f.arguments()?;
         let arg = |name: &str| {
@@ -135,18 +135,24 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
             _ => Some(kernel::connection::DEFAULT_PAGE_SIZE),
         };
         if let Some(n) = first.filter(|n| *n <= kernel::connection::MAX_PAGE_SIZE) {
-            let key = LaneFirst::of(uuid::Uuid::nil(), n, f);
-            keys.extend(ids.iter().map(|l| LaneFirst { lane_id: *l, ..key }));
+            limits.push(n);
         }
     }
-    if keys.is_empty() {
+    if limits.is_empty() {
         if totals {
             prime::<LaneTotalsLoader>(ctx, ids).await?;
         }
         return Ok(());
     }
-    // The tickets come with their contacts and assignees (which each lane's `tickets` hands to
-    // their loaders).
+    let keys: Vec<LaneFirst> = limits
+        .iter()
+        .flat_map(|limit| {
+            ids.iter().map(|l| LaneFirst {
+                lane_id: *l,
+                limit: *limit,
+            })
+        })
+        .collect();
     let loaded = get::<LaneTicketsLoader>(ctx)?
         .load_many(keys.clone())
         .await?;
@@ -154,16 +160,23 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
     get::<LaneTotalsLoader>(ctx)?
         .feed_many(loaded.iter().map(|(k, page)| (k.lane_id, page.total)))
         .await;
+    let rows: Vec<&ticket::Model> = loaded.values().flat_map(|p| &p.tickets).collect();
     let node = |f: &str| {
         tickets.field("nodes").field(f).exists()
             || tickets.field("edges").field("node").field(f).exists()
     };
+    if node("contact") {
+        let ids: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|t| t.contact_id).collect();
+        prime::<crm::ContactLoader>(ctx, ids.into_iter().collect()).await?;
+    }
+    if node("assignee") {
+        let ids: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|t| t.assignee_id).collect();
+        prime::<identity::UserLoader>(ctx, ids.into_iter().collect()).await?;
+    }
     if node("tags") {
-        let ids: std::collections::HashSet<uuid::Uuid> = loaded
-            .values()
-            .flat_map(|p| &p.tickets)
-            .map(|t| t.id)
-            .collect();
+        let ids: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|t| t.id).collect();
         prime::<TicketTagsLoader>(ctx, ids.into_iter().collect()).await?;
     }
     Ok(())
@@ -217,20 +230,12 @@ impl Lane {
         {
             // The first page, batched across the board, with the lane's total.
             let first = get::<LaneTicketsLoader>(ctx)?
-                .load_one(LaneFirst::of(self.0.id, page.limit, ctx.field()))
+                .load_one(LaneFirst {
+                    lane_id: self.0.id,
+                    limit: page.limit,
+                })
                 .await?
                 .unwrap_or_default();
-            // The contacts and assignees the page shows came with it.
-            if !first.contacts.is_empty() {
-                get::<crm::ContactLoader>(ctx)?
-                    .feed_many(first.contacts.iter().cloned())
-                    .await;
-            }
-            if !first.assignees.is_empty() {
-                get::<identity::UserLoader>(ctx)?
-                    .feed_many(first.assignees.iter().map(|u| (u.id, u.clone())))
-                    .await;
-            }
             let (rows, info) = page.finish_with(first.tickets, crate::service::ticket::cursor);
             (rows, info, Some(first.total.count))
         } else {

@@ -122,64 +122,6 @@ async fn lane_totals_come_with_the_first_tickets() {
     assert_eq!(got[1]["tickets"]["totalCount"], 0);
 }
 
-/// A board's contacts and assignees come joined to the statement that reads its first
-/// tickets, through `nodes` or `edges`, and a deleted contact shows as none.
-#[tokio::test]
-async fn a_boards_contacts_and_assignees_come_with_its_tickets() {
-    let app = spawn_app().await;
-    let w = app.world().await;
-    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Joined" })).await;
-    fill(&app, &w, &lane_ids(&p)[..2], 3).await;
-    let q = |shown: &str| {
-        format!(
-            "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ tickets(first: 5) {{ {shown} }} }} }} }} }}"
-        )
-    };
-    let bare = q("nodes { title }");
-    let nodes = q("nodes { title contact { firstName } assignee { email } }");
-    let edges = q("edges { node { title contact { firstName } assignee { email } } }");
-    let vars = json!({ "id": p["id"] });
-    let token = &w.owner.access;
-    let bare_n = app.fewest_statements_for(token, &bare, vars.clone()).await;
-    assert!(bare_n > 0, "the counter counts");
-    for shown in [&nodes, &edges] {
-        let n = app.fewest_statements_for(token, shown, vars.clone()).await;
-        assert_eq!(
-            n, bare_n,
-            "contacts and assignees cost no statement: {shown}"
-        );
-    }
-    let r = app.gql(Some(token), &edges, vars.clone()).await.ok();
-    let first = &r.data("node.lanes")[0]["tickets"]["edges"][0]["node"];
-    assert_eq!(first["contact"]["firstName"], "Ada");
-    assert_eq!(first["assignee"]["email"], "owner@acme.test");
-    // The tickets' contact is deleted: the board shows none, as the contact loader would.
-    let id = app
-        .gql(Some(token), &q("nodes { contact { id } }"), vars.clone())
-        .await
-        .ok()
-        .data("node.lanes")[0]["tickets"]["nodes"][0]["contact"]["id"]
-        .clone();
-    let r = app
-        .gql(
-            Some(token),
-            "mutation($id: ID!) { contactDelete(id: $id) { contact { deletedAt } } }",
-            json!({ "id": id }),
-        )
-        .await
-        .ok();
-    assert!(r.data("contactDelete.contact.deletedAt").is_string());
-    let r = app.gql(Some(token), &nodes, vars).await.ok();
-    let lanes = r.data("node.lanes").as_array().expect("lanes");
-    for t in lanes
-        .iter()
-        .flat_map(|l| l["tickets"]["nodes"].as_array().expect("nodes"))
-    {
-        assert_eq!(t["contact"], Value::Null, "{t}");
-        assert_eq!(t["assignee"]["email"], "owner@acme.test");
-    }
-}
-
 #[tokio::test]
 async fn a_board_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;

@@ -201,11 +201,9 @@ pub async fn contact_page(
         contact::list(&**tx, &rc.actor, sub, filter, sort, page, shown).await?;
     // What the rows show is loaded in one batch per kind, whatever the page size; the owners
     // came with the rows.
-    let ids: Vec<uuid::Uuid> = rows.iter().map(|(c, _)| c.id).collect();
-    let owners: Vec<_> = rows
-        .iter()
-        .filter_map(|(_, u)| u.as_ref().map(|u| (u.id, u.clone())))
-        .collect();
+    let (contacts, owners): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    let ids: Vec<uuid::Uuid> = contacts.iter().map(|c| c.id).collect();
+    let owners: Vec<_> = owners.into_iter().flatten().map(|u| (u.id, u)).collect();
     if !owners.is_empty() {
         kernel::loader::get::<identity::UserLoader>(ctx)?
             .feed_many(owners)
@@ -218,7 +216,7 @@ pub async fn contact_page(
         kernel::loader::prime::<crate::ContactValuesLoader>(ctx, ids).await?;
     }
     Ok(ContactConnection::build_with(
-        rows.into_iter().map(|(c, _)| Contact(c)).collect(),
+        contacts.into_iter().map(Contact).collect(),
         info,
         total,
         |c| sort.cursor(&c.0),

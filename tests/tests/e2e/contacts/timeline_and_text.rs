@@ -224,6 +224,13 @@ async fn full_text_search_finds_words_anywhere_on_both_databases() {
         crm::service::contact::FTS_DOCUMENT.replace("contacts.", ""),
         migrations::m20261123_000013_crm_full_text::DOCUMENT
     );
+    // Every one of its five columns is qualified (a bare `email` is ambiguous beside `users`).
+    assert_eq!(
+        crm::service::contact::FTS_DOCUMENT
+            .matches("contacts.")
+            .count(),
+        5
+    );
     let app = spawn_app().await;
     let w = app.world().await;
     for (first, last, company, city) in [

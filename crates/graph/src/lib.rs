@@ -14,7 +14,7 @@ use funnels::{FormSubmission, Funnel, FunnelPage, FunnelPageVersion};
 use identity::{ApiKey, User};
 use jobs::Job;
 use kanban::{
-    ChecklistItem, Idea, IdeaBoard, Lane, Pipeline, Task, TaskAttachment, TaskCategory,
+    ChecklistItem, Currency, Idea, IdeaBoard, Lane, Pipeline, Task, TaskAttachment, TaskCategory,
     TaskComment, TaskGroup, TaskReminder, Ticket, TicketNote, WorkspaceLink,
 };
 use kernel::Error;
@@ -172,13 +172,11 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         ))),
         NodeKind::Lane => {
             let l = kanban::service::lane::get(&**tx, &rc.actor, gid.uuid).await?;
-            let p = kanban::service::pipeline::get(&**tx, &rc.actor, l.pipeline_id).await?;
-            Ok(Node::Lane(Lane(l, p.currency)))
+            Ok(Node::Lane(Lane(l, Currency::OfPipeline)))
         }
         NodeKind::Ticket => {
             let t = kanban::service::ticket::get(&**tx, &rc.actor, gid.uuid).await?;
-            let p = kanban::service::pipeline::get(&**tx, &rc.actor, t.pipeline_id).await?;
-            Ok(Node::Ticket(Ticket(t, p.currency)))
+            Ok(Node::Ticket(Ticket(t, Currency::OfPipeline)))
         }
         NodeKind::TicketNote => Ok(Node::TicketNote(TicketNote(
             kanban::service::ticket::note(&**tx, &rc.actor, gid.uuid).await?,

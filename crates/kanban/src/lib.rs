@@ -11,12 +11,13 @@ pub mod service;
 pub mod work;
 
 pub use graphql::{
-    ChecklistItem, Idea, IdeaBoard, KanbanMutation, KanbanQuery, Lane, Pipeline, Task,
+    ChecklistItem, Currency, Idea, IdeaBoard, KanbanMutation, KanbanQuery, Lane, Pipeline, Task,
     TaskAttachment, TaskCategory, TaskComment, TaskGroup, TaskReminder, Ticket, TicketNote,
     WorkspaceLink,
 };
 pub use loader::{
-    LanePage, LaneTicketsLoader, LaneTotalsLoader, Loaders, PipelineLanesLoader, TicketTagsLoader,
+    LanePage, LaneTicketsLoader, LaneTotalsLoader, Loaders, PipelineCurrencyLoader,
+    PipelineLanesLoader, TicketTagsLoader,
 };
 
 use kernel::purge::TenantTable;

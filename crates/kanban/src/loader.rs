@@ -2,7 +2,7 @@
 //! cached per request; see `kernel::loader`). With them a board costs the same statements for
 //! any number of lanes and tickets.
 
-use crate::entity::{lane, ticket, ticket_tag};
+use crate::entity::{lane, pipeline, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
@@ -10,7 +10,7 @@ use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -43,6 +43,10 @@ macro_rules! loader {
 loader!(
     PipelineLanesLoader,
     "Loads the lanes of many pipelines, in order, in one query."
+);
+loader!(
+    PipelineCurrencyLoader,
+    "Loads the currencies of many pipelines in one query (for payloads and nodes, which do not read their pipeline)."
 );
 loader!(
     LaneTotalsLoader,
@@ -83,6 +87,33 @@ impl Loader<Uuid> for PipelineLanesLoader {
             out.entry(l.pipeline_id).or_default().push(l);
         }
         Ok(out)
+    }
+}
+
+impl Loader<Uuid> for PipelineCurrencyLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
+        let Some(agency_id) = self.agency_id else {
+            return Ok(HashMap::new());
+        };
+        let tx = upgrade(&self.tx)?;
+        let rows: Vec<(Uuid, String)> = pipeline::Entity::find()
+            .select_only()
+            .column(pipeline::Column::Id)
+            .column(pipeline::Column::Currency)
+            .filter(pipeline::Column::AgencyId.eq(agency_id))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                pipeline::Column::Id,
+                keys.iter().copied(),
+            ))
+            .into_tuple()
+            .all(&*tx)
+            .await
+            .map_err(kernel::Error::from)?;
+        Ok(rows.into_iter().collect())
     }
 }
 
@@ -255,8 +286,8 @@ impl Loader<Uuid> for TicketTagsLoader {
     }
 }
 
-/// The kanban crate's request loaders: [`PipelineLanesLoader`], [`LaneTotalsLoader`],
-/// [`LaneTicketsLoader`], [`TicketTagsLoader`].
+/// The kanban crate's request loaders: [`PipelineLanesLoader`], [`PipelineCurrencyLoader`],
+/// [`LaneTotalsLoader`], [`LaneTicketsLoader`], [`TicketTagsLoader`].
 pub struct Loaders;
 
 impl RequestLoaders for Loaders {
@@ -268,6 +299,7 @@ impl RequestLoaders for Loaders {
     ) -> async_graphql::Request {
         request
             .data(cached(PipelineLanesLoader::new(tx.clone(), tenant)))
+            .data(cached(PipelineCurrencyLoader::new(tx.clone(), tenant)))
             .data(cached(LaneTotalsLoader::new(tx.clone(), tenant)))
             .data(cached(LaneTicketsLoader::new(tx.clone(), tenant)))
             .data(cached(TicketTagsLoader::new(tx.clone(), tenant)))
@@ -275,6 +307,7 @@ impl RequestLoaders for Loaders {
 
     fn clear(&self, ctx: &ExtensionContext<'_>) {
         clear::<PipelineLanesLoader, Uuid>(ctx);
+        clear::<PipelineCurrencyLoader, Uuid>(ctx);
         clear::<LaneTotalsLoader, Uuid>(ctx);
         clear::<LaneTicketsLoader, LaneFirst>(ctx);
         clear::<TicketTagsLoader, Uuid>(ctx);

@@ -23,6 +23,10 @@ pub struct Collected {
     pub events: usize,
     /// The codes of the user errors it answered with (none on success).
     pub user_errors: Vec<String>,
+    /// Whether it answered a user error for a statement that failed
+    /// ([`note_failed_statement`]): the gateway rolls it back whole, since on PostgreSQL the
+    /// failure aborted its transaction.
+    pub failed_statement: bool,
 }
 
 tokio::task_local! {
@@ -62,6 +66,14 @@ pub(crate) fn note_event(
     });
 }
 
+/// Notes that the running mutation answers a user error for a statement that failed (a unique
+/// violation, say): what it wrote is rolled back, and its payload stands. A service that turns
+/// a database error into a user error calls this (`crate::db::taken_rank` does), so it needs
+/// no savepoint of its own for that error.
+pub fn note_failed_statement() {
+    let _ = CURRENT.try_with(|c| c.borrow_mut().failed_statement = true);
+}
+
 /// Notes the user errors a mutation answers with.
 pub(crate) fn note_user_errors(errors: &[crate::UserError]) {
     let _ = CURRENT.try_with(|c| {
@@ -91,6 +103,10 @@ mod tests {
         assert_eq!(c.events, 3);
         assert_eq!(c.subjects.len(), 2);
         assert_eq!((c.agency_id, c.sub_account_id), (Some(a), Some(s)));
+        assert!(!c.failed_statement);
+        let ((), c) = collect(async { note_failed_statement() }).await;
+        assert!(c.failed_statement);
+        note_failed_statement();
         // Outside a mutation nothing is noted, and nothing fails.
         note_event((NodeKind::User, id), None, None);
     }

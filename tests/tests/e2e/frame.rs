@@ -162,13 +162,15 @@ async fn a_warm_read_costs_its_statements_plus_begin_and_the_release() {
     let trips = wire.settled().await - before;
     println!("move: {trips} round trips, {moved} statements (target 8)");
     // A document of one mutation opens its savepoint in BEGIN's round trip and never releases
-    // it; the move opens and releases its own (simple queries, which the driver's statement
-    // count does not see).
+    // it; the move opens none of its own (it writes nothing before its last user error).
     assert_eq!(
         trips,
-        moved + WRITE_FRAME + 2,
+        moved + WRITE_FRAME,
         "move: {trips} round trips, {moved} statements"
     );
+    // The ticket, its lane under the lane's lock, the neighbour's rank, the update, the lane
+    // history, the event and the audit row. (Target 8: not met.)
+    assert!(trips <= 10, "move took {trips} round trips");
 }
 
 #[tokio::test]

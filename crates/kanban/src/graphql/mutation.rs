@@ -1,6 +1,6 @@
 //! The kanban crate's mutation root.
 
-use super::types::{Lane, Pipeline, Ticket, TicketNote, TicketStatus};
+use super::types::{Currency, Lane, Pipeline, Ticket, TicketNote, TicketStatus};
 use super::{id_of, maybe, maybe_id, opt_id};
 use crate::service::{lane, pipeline, ticket};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
@@ -8,8 +8,6 @@ use chrono::{DateTime, Utc};
 use kernel::error::IntoPayload;
 use kernel::id::NodeKind;
 use kernel::payload;
-use sea_orm::{ConnectionTrait, EntityTrait};
-use uuid::Uuid;
 
 /// Board mutations.
 #[derive(Default)]
@@ -152,37 +150,16 @@ pub struct TicketNoteAddInput {
     pub body: String,
 }
 
-/// The currency of a pipeline (for the money fields of its lanes and tickets).
-async fn currency(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    pipeline_id: Uuid,
-) -> Result<String, kernel::Error> {
-    Ok(
-        crate::entity::pipeline::Entity::find_by_id((agency_id, pipeline_id))
-            .one(db)
-            .await?
-            .map(|p| p.currency)
-            .unwrap_or_default(),
-    )
-}
-
-async fn as_ticket(
-    db: &impl ConnectionTrait,
+/// A ticket's payload: its money's currency is read only if the selection shows it.
+fn as_ticket(
     r: Result<crate::entity::ticket::Model, kernel::Error>,
 ) -> Result<Ticket, kernel::Error> {
-    let t = r?;
-    let c = currency(db, t.agency_id, t.pipeline_id).await?;
-    Ok(Ticket(t, c))
+    Ok(Ticket(r?, Currency::OfPipeline))
 }
 
-async fn as_lane(
-    db: &impl ConnectionTrait,
-    r: Result<crate::entity::lane::Model, kernel::Error>,
-) -> Result<Lane, kernel::Error> {
-    let l = r?;
-    let c = currency(db, l.agency_id, l.pipeline_id).await?;
-    Ok(Lane(l, c))
+/// A lane's payload: its money's currency is read only if the selection shows it.
+fn as_lane(r: Result<crate::entity::lane::Model, kernel::Error>) -> Result<Lane, kernel::Error> {
+    Ok(Lane(r?, Currency::OfPipeline))
 }
 
 #[Object]
@@ -273,7 +250,7 @@ impl BoardMutation {
         let p = id_of(&input.pipeline_id, NodeKind::Pipeline)?;
         let after = opt_id(input.after_lane_id.as_ref(), NodeKind::Lane)?;
         let r = lane::create(&**tx, &rc.actor, p, &input.name, after).await;
-        as_lane(&**tx, r).await.into_payload()
+        as_lane(r).into_payload()
     }
 
     /// Renames a lane.
@@ -285,7 +262,7 @@ impl BoardMutation {
     ) -> async_graphql::Result<LanePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let r = lane::rename(&**tx, &rc.actor, id_of(&id, NodeKind::Lane)?, &name).await;
-        as_lane(&**tx, r).await.into_payload()
+        as_lane(r).into_payload()
     }
 
     /// Moves a lane within its pipeline (one row changes).
@@ -298,7 +275,7 @@ impl BoardMutation {
         let id = id_of(&input.lane_id, NodeKind::Lane)?;
         let after = opt_id(input.after_lane_id.as_ref(), NodeKind::Lane)?;
         let r = lane::reorder(&**tx, &rc.actor, id, after).await;
-        as_lane(&**tx, r).await.into_payload()
+        as_lane(r).into_payload()
     }
 
     /// Deletes a lane: when it holds tickets, name the lane they move to (`IN_USE` otherwise).
@@ -312,7 +289,7 @@ impl BoardMutation {
         let id = id_of(&input.lane_id, NodeKind::Lane)?;
         let to = opt_id(input.move_tickets_to_lane_id.as_ref(), NodeKind::Lane)?;
         let r = lane::delete(&**tx, &rc.actor, id, to).await;
-        as_lane(&**tx, r).await.into_payload()
+        as_lane(r).into_payload()
     }
 
     /// Creates a ticket at the end of a lane.
@@ -336,7 +313,7 @@ impl BoardMutation {
                 .transpose()?,
         };
         let r = ticket::create(&**tx, &rc.actor, lane_id, fields).await;
-        as_ticket(&**tx, r).await.into_payload()
+        as_ticket(r).into_payload()
     }
 
     /// Changes a ticket.
@@ -361,7 +338,7 @@ impl BoardMutation {
                 .transpose()?,
         };
         let r = ticket::update(&**tx, &rc.actor, id, fields).await;
-        as_ticket(&**tx, r).await.into_payload()
+        as_ticket(r).into_payload()
     }
 
     /// Moves a ticket to a place in a lane of its pipeline. Only the ticket's row changes;
@@ -376,7 +353,7 @@ impl BoardMutation {
         let lane_id = id_of(&input.lane_id, NodeKind::Lane)?;
         let after = opt_id(input.after_ticket_id.as_ref(), NodeKind::Ticket)?;
         let r = ticket::move_to(&**tx, &rc.actor, id, lane_id, after).await;
-        as_ticket(&**tx, r).await.into_payload()
+        as_ticket(r).into_payload()
     }
 
     /// Marks a ticket won or lost.
@@ -392,7 +369,7 @@ impl BoardMutation {
             TicketOutcome::Lost => TicketStatus::Lost,
         };
         let r = ticket::set_status(&**tx, &rc.actor, id, status, input.reason.as_deref()).await;
-        as_ticket(&**tx, r).await.into_payload()
+        as_ticket(r).into_payload()
     }
 
     /// Reopens a won or lost ticket.
@@ -410,7 +387,7 @@ impl BoardMutation {
             None,
         )
         .await;
-        as_ticket(&**tx, r).await.into_payload()
+        as_ticket(r).into_payload()
     }
 
     /// Deletes a ticket with its notes.
@@ -421,7 +398,7 @@ impl BoardMutation {
     ) -> async_graphql::Result<TicketPayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let r = ticket::delete(&**tx, &rc.actor, id_of(&id, NodeKind::Ticket)?).await;
-        as_ticket(&**tx, r).await.into_payload()
+        as_ticket(r).into_payload()
     }
 
     /// Adds a note to a ticket.

@@ -2,7 +2,8 @@
 
 use crate::entity::{lane, pipeline, ticket, ticket_note};
 use crate::loader::{
-    LaneFirst, LaneTicketsLoader, LaneTotalsLoader, PipelineLanesLoader, TicketTagsLoader,
+    LaneFirst, LaneTicketsLoader, LaneTotalsLoader, PipelineCurrencyLoader, PipelineLanesLoader,
+    TicketTagsLoader,
 };
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -12,6 +13,34 @@ use kernel::loader::{get, prime};
 pub use tenancy::graphql::Money;
 
 pub use crate::entity::ticket::TicketStatus;
+
+/// The currency of a lane's or a ticket's money: its pipeline's, known where the pipeline was
+/// read (a board, a pipeline's stats), or read only when a money field asks for it (a payload,
+/// a node), by [`PipelineCurrencyLoader`]: one statement for all of a request's pipelines.
+#[derive(Clone)]
+pub enum Currency {
+    /// The pipeline's currency (ISO 4217).
+    Known(String),
+    /// Not read yet: the pipeline's, read on demand.
+    OfPipeline,
+}
+
+impl Currency {
+    /// The currency's code, for a lane or ticket of `pipeline_id`.
+    async fn code(
+        &self,
+        ctx: &Context<'_>,
+        pipeline_id: uuid::Uuid,
+    ) -> async_graphql::Result<String> {
+        match self {
+            Currency::Known(c) => Ok(c.clone()),
+            Currency::OfPipeline => Ok(get::<PipelineCurrencyLoader>(ctx)?
+                .load_one(pipeline_id)
+                .await?
+                .unwrap_or_default()),
+        }
+    }
+}
 
 /// A pipeline: a board of lanes holding tickets (deals).
 #[derive(Clone)]
@@ -40,10 +69,9 @@ impl Pipeline {
             .await?
             .unwrap_or_default();
         prime_board(ctx, &lanes).await?;
-        let currency = self.0.currency.clone();
         Ok(lanes
             .into_iter()
-            .map(|l| Lane(l, currency.clone()))
+            .map(|l| Lane(l, Currency::Known(self.0.currency.clone())))
             .collect())
     }
     /// Counts and values per lane, tickets won and lost in a period, and conversion from each
@@ -73,7 +101,7 @@ impl Pipeline {
                 .lanes
                 .into_iter()
                 .map(|(l, t)| LaneStat {
-                    lane: Lane(l, self.0.currency.clone()),
+                    lane: Lane(l, Currency::Known(self.0.currency.clone())),
                     count: t.count,
                     value: money(t.value),
                 })
@@ -86,8 +114,8 @@ impl Pipeline {
                 .conversions
                 .into_iter()
                 .map(|c| LaneConversion {
-                    from: Lane(c.from, self.0.currency.clone()),
-                    to: Lane(c.to, self.0.currency.clone()),
+                    from: Lane(c.from, Currency::Known(self.0.currency.clone())),
+                    to: Lane(c.to, Currency::Known(self.0.currency.clone())),
                     entered: c.entered,
                     advanced: c.advanced,
                     rate: if c.entered == 0 {
@@ -184,7 +212,7 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
 
 /// A lane of a pipeline (with the pipeline's currency).
 #[derive(Clone)]
-pub struct Lane(pub lane::Model, pub String);
+pub struct Lane(pub lane::Model, pub Currency);
 
 /// A lane of a pipeline: an ordered column of tickets.
 #[Object]
@@ -213,7 +241,7 @@ impl Lane {
                 .await?
                 .unwrap_or_default()
                 .value,
-            currency: self.1.clone(),
+            currency: self.1.code(ctx, self.0.pipeline_id).await?,
         })
     }
     /// The lane's tickets in board order.
@@ -275,7 +303,7 @@ impl Lane {
 
 /// A ticket (deal) on a pipeline (with the pipeline's currency).
 #[derive(Clone)]
-pub struct Ticket(pub ticket::Model, pub String);
+pub struct Ticket(pub ticket::Model, pub Currency);
 
 /// A ticket (deal) on a pipeline, in one of its lanes.
 #[Object]
@@ -293,11 +321,14 @@ impl Ticket {
         self.0.description.as_deref()
     }
     /// What the deal is worth, in the pipeline's currency.
-    async fn value(&self) -> Option<Money> {
-        self.0.value_minor.map(|amount| Money {
+    async fn value(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        let Some(amount) = self.0.value_minor else {
+            return Ok(None);
+        };
+        Ok(Some(Money {
             amount,
-            currency: self.1.clone(),
-        })
+            currency: self.1.code(ctx, self.0.pipeline_id).await?,
+        }))
     }
     /// The contact the deal is with (null if none, if the contact was deleted, or if you may
     /// not read the sub-account's contacts).

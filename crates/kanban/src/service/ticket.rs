@@ -1,9 +1,10 @@
 //! Tickets (deals): create, change, move (one row, by rank keys), win/lose/reopen, delete,
 //! notes, and the page of a lane.
 //!
-//! A move or an insert first takes a write lock on its destination lane (an `UPDATE` of the
-//! lane row: a row lock on PostgreSQL; SQLite's writers are serialised already), so concurrent
-//! moves into one lane read each other's ranks; a unique index on `(lane, rank)` backs it.
+//! A move or an insert first takes a write lock on its destination lane (`SELECT … FOR NO KEY
+//! UPDATE` of the lane row on PostgreSQL, which also waits for a lane being deleted; SQLite's writers
+//! are serialised already), so concurrent moves into one lane read each other's ranks; a
+//! unique index on `(lane, rank)` backs it.
 
 use crate::entity::ticket::TicketStatus;
 use crate::entity::{lane, lane_entry, ticket, ticket_note, ticket_tag};
@@ -13,10 +14,11 @@ use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockType};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
+    TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -57,19 +59,32 @@ pub async fn get(
     guard::load::<ticket::Entity>(db, actor, id, Access::Read).await
 }
 
-/// Takes the write lock of a lane for the rest of the transaction.
+/// Takes the write lock of a lane for the rest of the transaction (nothing on SQLite, whose
+/// writers are serialised already): a row lock, not a write, so a user error after it leaves
+/// nothing behind.
 pub async fn lock_lane(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     lane_id: Uuid,
 ) -> Result<(), Error> {
-    lane::Entity::update_many()
-        .col_expr(lane::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(lane::Column::AgencyId.eq(agency_id))
-        .filter(lane::Column::Id.eq(lane_id))
-        .exec(db)
-        .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        locked_lane(db, agency_id, lane_id).await?;
+    }
     Ok(())
+}
+
+/// A lane of the request's tenant, read under its write lock ([`lock_lane`]) in one statement.
+/// `FOR NO KEY UPDATE`, the lock an `UPDATE` of a plain column takes: it waits for another
+/// mover or a deletion, not for the key-share locks of tickets' foreign keys.
+async fn locked_lane(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+) -> Result<Option<lane::Model>, Error> {
+    Ok(lane::Entity::find_by_id((agency_id, lane_id))
+        .lock(LockType::NoKeyUpdate)
+        .one(db)
+        .await?)
 }
 
 /// The highest rank in a lane.
@@ -336,20 +351,19 @@ where
 
 /// Moves a ticket into a lane of its own pipeline, after `after` (a ticket of that lane;
 /// `None`: to the top). Only the ticket's row changes.
-pub async fn move_to<C>(
-    db: &C,
+pub async fn move_to(
+    db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
     lane_id: Uuid,
     after: Option<Uuid>,
-) -> Result<ticket::Model, Error>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
+) -> Result<ticket::Model, Error> {
     let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
     let agency_id = t.agency_id;
-    let target = lane::Entity::find_by_id((agency_id, lane_id))
-        .one(db)
+    // The lane is read under its lock (one statement). No savepoint: nothing is written before
+    // the last user error, and a rank taken after all (`taken_rank`) marks the mutation failed,
+    // so the gateway rolls it back whole.
+    let target = locked_lane(db, agency_id, lane_id)
         .await?
         .filter(|l| l.sub_account_id == t.sub_account_id)
         .ok_or(Error::NotFound)?;
@@ -367,15 +381,13 @@ where
             "a ticket cannot be placed after itself",
         ));
     }
-    let txn = db.begin().await?;
-    lock_lane(&txn, agency_id, target.id).await?;
-    let rank = match neighbours_rank(&txn, agency_id, target.id, t.id, after).await {
+    let rank = match neighbours_rank(db, agency_id, target.id, t.id, after).await {
         Ok(r) if r.len() <= MAX_RANK_LEN => r,
         // Many inserts into one gap lengthen keys (or left no room): respace the lane once,
         // then place again.
         Ok(_) | Err(Error::Internal(_)) => {
-            rebalance(&txn, agency_id, target.id).await?;
-            neighbours_rank(&txn, agency_id, target.id, t.id, after).await?
+            rebalance(db, agency_id, target.id).await?;
+            neighbours_rank(db, agency_id, target.id, t.id, after).await?
         }
         Err(e) => return Err(e),
     };
@@ -384,12 +396,12 @@ where
     m.lane_id = Set(target.id);
     m.rank = Set(rank);
     m.updated_at = Set(Utc::now());
-    let t = m.update(&txn).await.map_err(kernel::db::taken_rank)?;
+    let t = m.update(db).await.map_err(kernel::db::taken_rank)?;
     if from != t.lane_id {
-        record_lane_entry(&txn, &t).await?;
+        record_lane_entry(db, &t).await?;
     }
     guard::record(
-        &txn,
+        db,
         actor,
         &t,
         EventType::TicketMoved,
@@ -399,7 +411,6 @@ where
         }),
     )
     .await?;
-    txn.commit().await?;
     Ok(t)
 }
 

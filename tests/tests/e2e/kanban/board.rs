@@ -422,3 +422,66 @@ async fn a_lane_is_respaced_when_its_rank_keys_grow_long() {
         "respaced"
     );
 }
+
+#[tokio::test]
+async fn a_ticket_reads_its_pipelines_currency_only_when_its_value_is_shown() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "name": "Sales", "currency": "EUR" }),
+    )
+    .await;
+    let t = ticket(
+        &app,
+        &w.owner,
+        &p["lanes"][0]["id"],
+        json!({ "title": "Deal", "value": 500 }),
+    )
+    .await;
+    let token = &w.owner.access;
+    let node = |fields: &str| {
+        format!("query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ {fields} }} }} }}")
+    };
+    let vars = json!({ "id": t["id"] });
+    let plain = app
+        .statements_for(token, &node("title"), vars.clone())
+        .await;
+    let valued = app
+        .statements_for(
+            token,
+            &node("title value { amount currency } lane { ticketValue { currency } }"),
+            vars.clone(),
+        )
+        .await;
+    // One statement more for the pipeline's currency (shared by the ticket and its lane), and
+    // one for the lane and one for its totals.
+    assert_eq!(valued, plain + 3, "{plain} then {valued}");
+    let r = app
+        .gql(
+            Some(token),
+            &node("value { amount currency } lane { ticketValue { currency } }"),
+            vars,
+        )
+        .await
+        .ok();
+    assert_eq!(
+        r.data("node.value"),
+        &json!({ "amount": 500, "currency": "EUR" })
+    );
+    assert_eq!(r.data("node.lane.ticketValue.currency"), &json!("EUR"));
+    // A move's payload too.
+    let mv = |fields: &str| {
+        format!(
+            "mutation($t: ID!, $l: ID!) {{ ticketMove(input: {{ ticketId: $t, laneId: $l }}) {{ ticket {{ {fields} }} }} }}"
+        )
+    };
+    let to = |i: usize| json!({ "t": t["id"], "l": p["lanes"][i]["id"] });
+    let plain = app.statements_for(token, &mv("id"), to(1)).await;
+    let valued = app
+        .statements_for(token, &mv("id value { currency }"), to(2))
+        .await;
+    assert_eq!(valued, plain + 1, "{plain} then {valued}");
+}

@@ -4,10 +4,10 @@
 //!
 //! A mutation that returns a payload (with or without `userErrors`) is kept; services are
 //! atomic on their own for their error paths, and this is the net beneath them. The exception:
-//! a mutation that answered a user error for a statement that failed
-//! (`kernel::audit::note_failed_statement`, as `kernel::db::taken_rank` does) is rolled back
-//! whole and its payload stands, since on PostgreSQL the failed statement aborted the
-//! transaction.
+//! a mutation that answers a user error over writes it cannot keep
+//! (`kernel::audit::roll_back_mutation`; `kernel::db::taken_rank` calls it, since on
+//! PostgreSQL a failed statement aborted the transaction) is rolled back whole, and its payload
+//! stands.
 //!
 //! Each also gets its audit log row (`audit`), written inside its savepoint: a mutation whose
 //! row cannot be written is undone, so nothing changes unaudited. A failed mutation's row is
@@ -88,7 +88,7 @@ impl Extension for MutationSavepointsExt {
             sql("SAVEPOINT").await?;
         }
         let (result, collected) = kernel::audit::collect(next.run(ctx, info)).await;
-        if result.is_err() || collected.failed_statement {
+        if result.is_err() || collected.roll_back {
             sql("ROLLBACK TO SAVEPOINT").await?;
         }
         if let Some(rc) = ctx.data_opt::<RequestContext>() {

@@ -167,9 +167,7 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         NodeKind::Segment => Ok(Node::Segment(Segment(
             crm::service::segment::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
-        NodeKind::Pipeline => Ok(Node::Pipeline(Pipeline(
-            kanban::service::pipeline::get(&**tx, &rc.actor, gid.uuid).await?,
-        ))),
+        NodeKind::Pipeline => Ok(Node::Pipeline(Pipeline::load(ctx, gid.uuid).await?)),
         NodeKind::Lane => {
             let l = kanban::service::lane::get(&**tx, &rc.actor, gid.uuid).await?;
             Ok(Node::Lane(Lane(l, Currency::OfPipeline)))

@@ -23,10 +23,9 @@ pub struct Collected {
     pub events: usize,
     /// The codes of the user errors it answered with (none on success).
     pub user_errors: Vec<String>,
-    /// Whether it answered a user error for a statement that failed
-    /// ([`note_failed_statement`]): the gateway rolls it back whole, since on PostgreSQL the
-    /// failure aborted its transaction.
-    pub failed_statement: bool,
+    /// Whether it answers a user error over writes it cannot keep ([`roll_back_mutation`]):
+    /// the gateway rolls it back whole, and its payload stands.
+    pub roll_back: bool,
 }
 
 tokio::task_local! {
@@ -66,12 +65,13 @@ pub(crate) fn note_event(
     });
 }
 
-/// Notes that the running mutation answers a user error for a statement that failed (a unique
-/// violation, say): what it wrote is rolled back, and its payload stands. A service that turns
-/// a database error into a user error calls this (`crate::db::taken_rank` does), so it needs
-/// no savepoint of its own for that error.
-pub fn note_failed_statement() {
-    let _ = CURRENT.try_with(|c| c.borrow_mut().failed_statement = true);
+/// Notes that the running mutation answers a user error over writes it cannot keep: the gateway
+/// rolls back all it wrote, and its payload stands. For a statement that failed (a unique
+/// violation, turned into a user error by `crate::db::taken_rank`: on PostgreSQL it aborted the
+/// transaction), or a user error found after a write (a ticket move's respaced lane). A service
+/// that calls it for its user errors after writes needs no savepoint of its own.
+pub fn roll_back_mutation() {
+    let _ = CURRENT.try_with(|c| c.borrow_mut().roll_back = true);
 }
 
 /// Notes the user errors a mutation answers with.
@@ -103,10 +103,10 @@ mod tests {
         assert_eq!(c.events, 3);
         assert_eq!(c.subjects.len(), 2);
         assert_eq!((c.agency_id, c.sub_account_id), (Some(a), Some(s)));
-        assert!(!c.failed_statement);
-        let ((), c) = collect(async { note_failed_statement() }).await;
-        assert!(c.failed_statement);
-        note_failed_statement();
+        assert!(!c.roll_back);
+        let ((), c) = collect(async { roll_back_mutation() }).await;
+        assert!(c.roll_back);
+        roll_back_mutation();
         // Outside a mutation nothing is noted, and nothing fails.
         note_event((NodeKind::User, id), None, None);
     }

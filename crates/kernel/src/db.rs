@@ -3,9 +3,9 @@
 //! Architecture Invariant: every query of a GraphQL request runs on that request's transaction
 //! (the [`RequestTx`] in the request data), so PostgreSQL's row-level security sees the tenant
 //! the gateway set on it. A service that writes more than one row opens a savepoint with
-//! `begin()` on it, so a failure leaves nothing half-written — unless it writes nothing before
-//! its last user error, and marks a failed statement it answers as a user error
-//! ([`taken_rank`]), which the gateway then rolls back.
+//! `begin()` on it, so a failure leaves nothing half-written — or marks its user errors after a
+//! write (`crate::audit::roll_back_mutation`, which [`taken_rank`] calls), so the gateway rolls
+//! the mutation back.
 
 use crate::error::Error;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, SqlErr, Statement};
@@ -84,10 +84,10 @@ pub async fn lock(db: &impl ConnectionTrait, key: &str) -> Result<(), Error> {
 
 /// A unique violation on a list's rank (which [`lock_list`] prevents) as the message a person
 /// can act on; any other error unchanged. The mutation is marked failed
-/// ([`crate::audit::note_failed_statement`]), so the gateway rolls back what it wrote.
+/// ([`crate::audit::roll_back_mutation`]), so the gateway rolls back what it wrote.
 pub fn taken_rank(err: DbErr) -> Error {
     if is_unique_violation(&err) {
-        crate::audit::note_failed_statement();
+        crate::audit::roll_back_mutation();
         Error::user(
             "input",
             crate::error::UserErrorCode::Taken,

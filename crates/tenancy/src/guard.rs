@@ -2,7 +2,8 @@
 //! records through it, so "may this actor see or change this row" is written once.
 //!
 //! Architecture Invariant: a service never reads a tenant row by id or lists a sub-account's
-//! rows without going through [`load`] / [`load_where`] / [`load_child`] (a row by id) or
+//! rows without going through [`load`] / [`load_where`] / [`load_child`] / [`load_with`] (a row
+//! by id, the last with rows joined to it) or
 //! [`enter`] (a sub-account, before listing or creating in it). Both apply the same rule,
 //! [`kernel::Actor::require_inside`]: another tenant's row or sub-account, or one the actor
 //! holds nothing in, is `NOT_FOUND`, exactly like a missing one; one it may not act on the way
@@ -27,6 +28,7 @@ use kernel::event::{self, EventType};
 use kernel::id::NodeKind;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QuerySelect, Select,
+    SelectTwo,
 };
 use uuid::Uuid;
 
@@ -179,6 +181,28 @@ pub async fn load_where<E: SubAccountData>(
         .ok_or(Error::NotFound)?;
     check(actor, &row, access)?;
     Ok(row)
+}
+
+/// [`load`], with the rows of `F` that `join` adds to its statement (a pipeline and its
+/// lanes): one statement, `NOT_FOUND` and the access check exactly as [`load`]'s, and no joined
+/// row returned unless the row itself is, and then only those in the row's own sub-account
+/// (whatever the join's conditions). Rows of the join without an `F` (a left join that found
+/// none) add nothing.
+pub async fn load_with<E: SubAccountData, F: SubAccountData>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    access: Access,
+    join: impl FnOnce(Select<E>) -> SelectTwo<E, F>,
+) -> Result<(E::Model, Vec<F::Model>), Error> {
+    actor.require_authenticated()?;
+    let agency_id = actor.tenant.ok_or(Error::NotFound)?;
+    let mut rows = join(E::by_key(agency_id, id)).all(db).await?.into_iter();
+    let (row, first) = rows.next().ok_or(Error::NotFound)?;
+    check(actor, &row, access)?;
+    let scope = E::scope(&row);
+    let joined = first.into_iter().chain(rows.filter_map(|(_, f)| f));
+    Ok((row, joined.filter(|f| F::scope(f) == scope).collect()))
 }
 
 /// The child row of `C` with this id in the request's tenant and its parent, if the actor may

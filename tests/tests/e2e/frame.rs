@@ -125,11 +125,11 @@ async fn a_warm_read_costs_its_statements_plus_begin_and_the_release() {
         // when the pool takes the connection back, and nothing else: no ping when it hands it
         // out, and the tenant, the user's opening and read-only mode go with BEGIN.
         assert_eq!(trips, statements + READ_FRAME, "{name}");
-        // The page's owners come joined to the page. (The board stays at 8: joining its
-        // contacts and assignees to its tickets cost more CPU than the round trips it saved.)
-        if name != "board" {
-            assert!(trips <= target, "{name} took {trips} round trips");
-        }
+        // The page's owners come joined to the page, and the board's lanes to its pipeline.
+        // (The board stays at 7, not 6: joining its contacts and assignees to its tickets cost
+        // more CPU than the round trips it saved.)
+        let held = if name == "board" { 7 } else { target };
+        assert!(trips <= held, "{name} took {trips} round trips");
     }
     let (trips, statements) = cost(&replica, &wire, token, LOOKUP, json!({ "id": contact })).await;
     assert!(
@@ -162,7 +162,7 @@ async fn a_warm_read_costs_its_statements_plus_begin_and_the_release() {
     let trips = wire.settled().await - before;
     println!("move: {trips} round trips, {moved} statements (target 8)");
     // A document of one mutation opens its savepoint in BEGIN's round trip and never releases
-    // it; the move opens none of its own (it writes nothing before its last user error).
+    // it; the move opens none of its own (its lane's lock is no write).
     assert_eq!(
         trips,
         moved + WRITE_FRAME,

@@ -46,6 +46,22 @@ impl Currency {
 #[derive(Clone)]
 pub struct Pipeline(pub pipeline::Model);
 
+impl Pipeline {
+    /// The pipeline `id` as the actor may read it (a node). When the selection shows its lanes,
+    /// they come in the same statement and go to `PipelineLanesLoader`, where `lanes` reads them.
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Pipeline, kernel::Error> {
+        let (tx, rc) = kernel::db::request(ctx)?;
+        if !ctx.look_ahead().field("lanes").exists() {
+            return Ok(Pipeline(
+                crate::service::pipeline::get(&**tx, &rc.actor, id).await?,
+            ));
+        }
+        let (p, lanes) = crate::service::pipeline::get_with_lanes(&**tx, &rc.actor, id).await?;
+        get::<PipelineLanesLoader>(ctx)?.feed_one(p.id, lanes).await;
+        Ok(Pipeline(p))
+    }
+}
+
 /// A pipeline: a board of lanes holding tickets (deals).
 #[Object]
 impl Pipeline {

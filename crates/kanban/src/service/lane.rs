@@ -203,7 +203,7 @@ where
     let now = Utc::now();
     let txn = db.begin().await?;
     // Counted under the lane's lock: a ticket moved in meanwhile is counted too.
-    super::ticket::lock_lane(&txn, l.agency_id, l.id).await?;
+    super::ticket::lock_lane(&txn, &l).await?;
     if target.is_none() {
         let held = ticket::Entity::find()
             .filter(ticket::Column::AgencyId.eq(l.agency_id))
@@ -219,7 +219,7 @@ where
         }
     }
     if let Some(target) = &target {
-        super::ticket::lock_lane(&txn, target.agency_id, target.id).await?;
+        super::ticket::lock_lane(&txn, target).await?;
         let moving = ticket::Entity::find()
             .filter(ticket::Column::AgencyId.eq(l.agency_id))
             .filter(ticket::Column::LaneId.eq(l.id))

@@ -8,8 +8,8 @@ use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::new_uuid;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -29,6 +29,26 @@ pub async fn get(
     id: Uuid,
 ) -> Result<pipeline::Model, Error> {
     guard::load::<pipeline::Entity>(db, actor, id, Access::Read).await
+}
+
+/// [`get`], with the pipeline's lanes in their order, read in the same statement (a left join
+/// on the lanes' key to their pipeline: the rows `crate::loader::PipelineLanesLoader` reads).
+pub async fn get_with_lanes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(pipeline::Model, Vec<lane::Model>), Error> {
+    let lanes = pipeline::Entity::belongs_to(lane::Entity)
+        .from((pipeline::Column::AgencyId, pipeline::Column::Id))
+        .to((lane::Column::AgencyId, lane::Column::PipelineId))
+        .into();
+    guard::load_with::<pipeline::Entity, lane::Entity>(db, actor, id, Access::Read, |q| {
+        q.join(JoinType::LeftJoin, lanes)
+            .select_also(lane::Entity)
+            .order_by_asc(lane::Column::Rank)
+            .order_by_asc(lane::Column::Id)
+    })
+    .await
 }
 
 /// The pipelines of a sub-account, in their order.

@@ -59,29 +59,29 @@ pub async fn get(
     guard::load::<ticket::Entity>(db, actor, id, Access::Read).await
 }
 
-/// Takes the write lock of a lane for the rest of the transaction (nothing on SQLite, whose
-/// writers are serialised already): a row lock, not a write, so a user error after it leaves
-/// nothing behind.
-pub async fn lock_lane(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    lane_id: Uuid,
-) -> Result<(), Error> {
+/// Takes the write lock of a lane (already loaded) for the rest of the transaction (nothing on
+/// SQLite, whose writers are serialised already): a row lock, not a write, so a user error
+/// after it leaves nothing behind. `NOT_FOUND` if the lane was deleted meanwhile.
+pub async fn lock_lane(db: &impl ConnectionTrait, l: &lane::Model) -> Result<(), Error> {
     if db.get_database_backend() == DbBackend::Postgres {
-        locked_lane(db, agency_id, lane_id).await?;
+        locked_lane(db, (l.agency_id, l.sub_account_id), l.id)
+            .await?
+            .ok_or(Error::NotFound)?;
     }
     Ok(())
 }
 
-/// A lane of the request's tenant, read under its write lock ([`lock_lane`]) in one statement.
+/// A lane of the sub-account `(agency_id, sub_account_id)`, read under its write lock
+/// ([`lock_lane`]) in one statement: none, and nothing locked, in another sub-account.
 /// `FOR NO KEY UPDATE`, the lock an `UPDATE` of a plain column takes: it waits for another
 /// mover or a deletion, not for the key-share locks of tickets' foreign keys.
 async fn locked_lane(
     db: &impl ConnectionTrait,
-    agency_id: Uuid,
+    (agency_id, sub_account_id): (Uuid, Uuid),
     lane_id: Uuid,
 ) -> Result<Option<lane::Model>, Error> {
     Ok(lane::Entity::find_by_id((agency_id, lane_id))
+        .filter(lane::Column::SubAccountId.eq(sub_account_id))
         .lock(LockType::NoKeyUpdate)
         .one(db)
         .await?)
@@ -274,7 +274,7 @@ where
         return Err(Error::User(errors));
     }
     let txn = db.begin().await?;
-    lock_lane(&txn, l.agency_id, l.id).await?;
+    lock_lane(&txn, &l).await?;
     let mut last = last_rank(&txn, l.agency_id, l.id).await?;
     if last.as_ref().is_some_and(|r| r.len() >= MAX_RANK_LEN) {
         rebalance(&txn, l.agency_id, l.id).await?;
@@ -360,12 +360,11 @@ pub async fn move_to(
 ) -> Result<ticket::Model, Error> {
     let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
     let agency_id = t.agency_id;
-    // The lane is read under its lock (one statement). No savepoint: nothing is written before
-    // the last user error, and a rank taken after all (`taken_rank`) marks the mutation failed,
-    // so the gateway rolls it back whole.
-    let target = locked_lane(db, agency_id, lane_id)
+    // The lane is read under its lock (one statement). No savepoint: the lock is no write, and a
+    // user error after a write (a respaced lane, a rank taken after all: `taken_rank`) marks the
+    // mutation to be rolled back whole by the gateway.
+    let target = locked_lane(db, (agency_id, t.sub_account_id), lane_id)
         .await?
-        .filter(|l| l.sub_account_id == t.sub_account_id)
         .ok_or(Error::NotFound)?;
     if target.pipeline_id != t.pipeline_id {
         return Err(Error::user(
@@ -387,7 +386,15 @@ pub async fn move_to(
         // then place again.
         Ok(_) | Err(Error::Internal(_)) => {
             rebalance(db, agency_id, target.id).await?;
-            neighbours_rank(db, agency_id, target.id, t.id, after).await?
+            // The ticket to follow may have left the lane since: then the respacing is undone
+            // with the move (the gateway rolls it back).
+            neighbours_rank(db, agency_id, target.id, t.id, after)
+                .await
+                .inspect_err(|e| {
+                    if matches!(e, Error::User(_)) {
+                        kernel::audit::roll_back_mutation();
+                    }
+                })?
         }
         Err(e) => return Err(e),
     };

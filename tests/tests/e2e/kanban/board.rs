@@ -452,13 +452,12 @@ async fn a_ticket_reads_its_pipelines_currency_only_when_its_value_is_shown() {
     let valued = app
         .statements_for(
             token,
-            &node("title value { amount currency } lane { ticketValue { currency } }"),
+            &node("title value { amount currency }"),
             vars.clone(),
         )
         .await;
-    // One statement more for the pipeline's currency (shared by the ticket and its lane), and
-    // one for the lane and one for its totals.
-    assert_eq!(valued, plain + 3, "{plain} then {valued}");
+    // One statement more: the pipeline's currency.
+    assert_eq!(valued, plain + 1, "{plain} then {valued}");
     let r = app
         .gql(
             Some(token),
@@ -484,4 +483,90 @@ async fn a_ticket_reads_its_pipelines_currency_only_when_its_value_is_shown() {
         .statements_for(token, &mv("id value { currency }"), to(2))
         .await;
     assert_eq!(valued, plain + 1, "{plain} then {valued}");
+}
+
+#[tokio::test]
+async fn a_pipeline_node_brings_its_lanes_in_order_in_its_own_statement() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let names = ["A", "B", "C", "D"];
+    let p = pipeline(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "name": "Sales", "lanes": names }),
+    )
+    .await;
+    let token = &w.owner.access;
+    // D moves to the top and B after C: rank order is no longer creation order.
+    let lane_move = "mutation($l: ID!, $a: ID) { laneMove(input: { laneId: $l, afterLaneId: $a }) { userErrors { code } } }";
+    for (l, a) in [(3, None), (1, Some(2))] {
+        let after = a.map(|i: usize| p["lanes"][i]["id"].clone());
+        let r = app
+            .gql(
+                Some(token),
+                lane_move,
+                json!({ "l": p["lanes"][l]["id"], "a": after }),
+            )
+            .await
+            .ok();
+        assert_eq!(r.user_errors("laneMove"), vec![], "{}", r.body);
+    }
+    let node = |fields: &str| {
+        format!("query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ {fields} }} }} }}")
+    };
+    let vars = json!({ "id": p["id"] });
+    let r = app
+        .gql(Some(token), &node("lanes { name }"), vars.clone())
+        .await
+        .ok();
+    let order: Vec<&str> = r
+        .data("node.lanes")
+        .as_array()
+        .expect("lanes")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(order, ["D", "A", "C", "B"]);
+    // The same lanes as the list of pipelines reads them (through the lanes loader).
+    let listed = app
+        .gql(
+            Some(token),
+            "query($s: ID!) { pipelines(subAccountId: $s) { id lanes { id name } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let listed = listed
+        .data("pipelines")
+        .as_array()
+        .expect("pipelines")
+        .iter()
+        .find(|l| l["id"] == p["id"])
+        .expect("listed")["lanes"]
+        .clone();
+    let full = app
+        .gql(Some(token), &node("lanes { id name }"), vars.clone())
+        .await
+        .ok();
+    assert_eq!(&listed, full.data("node.lanes"));
+    // The lanes cost no statement of their own.
+    let plain = app.statements_for(token, &node("name"), vars.clone()).await;
+    let with_lanes = app
+        .statements_for(token, &node("name lanes { name }"), vars.clone())
+        .await;
+    assert_eq!(plain, with_lanes);
+    // Someone who holds nothing in the sub-account finds neither the pipeline nor its lanes.
+    let outsider = app.user("gardener@gardens.test").await;
+    app.grant_in(&outsider.user_id, &w.gardens, Role::SubaccountAdmin)
+        .await;
+    let r = app
+        .gql(
+            Some(&outsider.access),
+            &node("name lanes { id name }"),
+            vars,
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"), "{}", r.body);
+    assert_eq!(r.body["data"]["node"], json!(null));
 }

@@ -1,7 +1,8 @@
-//! A ticket move opens no savepoint of its own (nothing is written before its last user
-//! error), so a rank taken after all — by a writer that skipped the lane's lock — must still
-//! answer the user error `TAKEN` and leave nothing behind: the gateway rolls the mutation back
-//! (`kernel::audit::note_failed_statement`), not the request's commit.
+//! A ticket move opens no savepoint of its own (its lane's lock is no write), so a rank taken
+//! after all — by a writer that skipped the lane's lock — must still answer the user error
+//! `TAKEN` and leave nothing behind: on PostgreSQL the failed update aborted the transaction,
+//! and the gateway rolls the mutation back (`kernel::audit::roll_back_mutation`) instead of
+//! failing the request with `INTERNAL`.
 
 use super::{MOVE, pipeline, ticket};
 use sea_orm::{ConnectionTrait, TransactionTrait};

@@ -14,11 +14,11 @@ use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockType};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoCondition, LockType};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
-    TransactionTrait,
+    EntityName, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -358,14 +358,31 @@ pub async fn move_to(
     lane_id: Uuid,
     after: Option<Uuid>,
 ) -> Result<ticket::Model, Error> {
-    let t = guard::load::<ticket::Entity>(db, actor, id, Access::Write).await?;
+    // The ticket, and the lane of its sub-account under the lane's write lock, in one statement
+    // (an inner join: no such lane finds nothing, and locks nothing). No savepoint: the lock is
+    // no write, and a user error after a write (a respaced lane, a rank taken after all:
+    // `taken_rank`) marks the mutation to be rolled back whole by the gateway.
+    let (t, lanes) =
+        guard::load_with::<ticket::Entity, lane::Entity>(db, actor, id, Access::Write, |q| {
+            let to_lane = ticket::Entity::belongs_to(lane::Entity)
+                .from((ticket::Column::AgencyId, ticket::Column::SubAccountId))
+                .to((lane::Column::AgencyId, lane::Column::SubAccountId))
+                .on_condition(move |_, l| {
+                    Expr::col((l, lane::Column::Id))
+                        .eq(lane_id)
+                        .into_condition()
+                })
+                .into();
+            let mut q = q
+                .join(JoinType::InnerJoin, to_lane)
+                .select_also(lane::Entity);
+            QueryTrait::query(&mut q)
+                .lock_with_tables(LockType::NoKeyUpdate, [lane::Entity.table_ref()]);
+            q
+        })
+        .await?;
     let agency_id = t.agency_id;
-    // The lane is read under its lock (one statement). No savepoint: the lock is no write, and a
-    // user error after a write (a respaced lane, a rank taken after all: `taken_rank`) marks the
-    // mutation to be rolled back whole by the gateway.
-    let target = locked_lane(db, (agency_id, t.sub_account_id), lane_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let target = lanes.into_iter().next().ok_or(Error::NotFound)?;
     if target.pipeline_id != t.pipeline_id {
         return Err(Error::user(
             "input.laneId",

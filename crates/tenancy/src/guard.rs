@@ -10,7 +10,8 @@
 //! asked is `FORBIDDEN`. GraphQL guards are never the only check (interfaces bypass them).
 //! Every entry point reads in the request's tenant (`Actor::tenant`); with none set, nothing is
 //! found. Bulk paths enter the sub-account first, then read their rows in one query filtered
-//! by it (`crm::service::tag::set_on_contacts`, the CSV import, a ticket's target lane).
+//! by it (`crm::service::tag::set_on_contacts`, the CSV import); a ticket move joins its target
+//! lane to the ticket in the ticket's sub-account ([`load_with`]).
 //!
 //! A table opts in with [`sub_account_data!`](crate::sub_account_data), which states its node
 //! kind and the permissions that read and write it:
@@ -184,10 +185,11 @@ pub async fn load_where<E: SubAccountData>(
 }
 
 /// [`load`], with the rows of `F` that `join` adds to its statement (a pipeline and its
-/// lanes): one statement, `NOT_FOUND` and the access check exactly as [`load`]'s, and no joined
-/// row returned unless the row itself is, and then only those in the row's own sub-account
-/// (whatever the join's conditions). Rows of the join without an `F` (a left join that found
-/// none) add nothing.
+/// lanes; a ticket and the lane it moves to): one statement, `NOT_FOUND` and the access check
+/// as [`load`]'s, and no joined row returned unless the row itself is, and then only those in
+/// the row's own sub-account (whatever the join's conditions). Rows of the join without an `F`
+/// (a left join that found none) add nothing; an inner join that finds none is `NOT_FOUND`
+/// before any check, as if the row were missing.
 pub async fn load_with<E: SubAccountData, F: SubAccountData>(
     db: &impl ConnectionTrait,
     actor: &Actor,

@@ -2,9 +2,9 @@
 //! notes, and the page of a lane.
 //!
 //! A move or an insert first takes a write lock on its destination lane (`SELECT … FOR NO KEY
-//! UPDATE` of the lane row on PostgreSQL, which also waits for a lane being deleted; SQLite's writers
-//! are serialised already), so concurrent moves into one lane read each other's ranks; a
-//! unique index on `(lane, rank)` backs it.
+//! UPDATE` of the lane row on PostgreSQL, which also waits for a lane being deleted; SQLite's
+//! writers are serialised already), so concurrent moves into one lane read each other's ranks;
+//! a unique index on `(lane, rank)` backs it.
 
 use crate::entity::ticket::TicketStatus;
 use crate::entity::{lane, lane_entry, ticket, ticket_note, ticket_tag};
@@ -415,12 +415,29 @@ pub async fn move_to(
         }
         Err(e) => return Err(e),
     };
+    // Only if the ticket is still where it was read (the read took no lock on it): a move of the
+    // same ticket that committed meanwhile leaves it elsewhere, and this one is refused rather
+    // than record a lane history and an event from the wrong lane.
     let from = t.lane_id;
-    let mut m: ticket::ActiveModel = t.into();
-    m.lane_id = Set(target.id);
-    m.rank = Set(rank);
-    m.updated_at = Set(Utc::now());
-    let t = m.update(db).await.map_err(kernel::db::taken_rank)?;
+    let t = ticket::Entity::update_many()
+        .col_expr(ticket::Column::LaneId, Expr::value(target.id))
+        .col_expr(ticket::Column::Rank, Expr::value(rank))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(ticket::Column::AgencyId.eq(agency_id))
+        .filter(ticket::Column::Id.eq(t.id))
+        .filter(ticket::Column::LaneId.eq(from))
+        .exec_with_returning(db)
+        .await
+        .map_err(kernel::db::taken_rank)?
+        .pop()
+        .ok_or_else(|| {
+            kernel::audit::roll_back_mutation();
+            Error::user(
+                "input.ticketId",
+                UserErrorCode::Taken,
+                "the ticket moved at the same moment: try again",
+            )
+        })?;
     if from != t.lane_id {
         record_lane_entry(db, &t).await?;
     }

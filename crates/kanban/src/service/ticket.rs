@@ -62,29 +62,20 @@ pub async fn get(
 /// Takes the write lock of a lane (already loaded) for the rest of the transaction (nothing on
 /// SQLite, whose writers are serialised already): a row lock, not a write, so a user error
 /// after it leaves nothing behind. `NOT_FOUND` if the lane was deleted meanwhile.
+/// `FOR NO KEY UPDATE`, the lock an `UPDATE` of a plain column takes: it waits for another
+/// mover or a deletion, not for the key-share locks of tickets' foreign keys.
 pub async fn lock_lane(db: &impl ConnectionTrait, l: &lane::Model) -> Result<(), Error> {
     if db.get_database_backend() == DbBackend::Postgres {
-        locked_lane(db, (l.agency_id, l.sub_account_id), l.id)
+        lane::Entity::find_by_id((l.agency_id, l.id))
+            .select_only()
+            .column(lane::Column::Id)
+            .lock(LockType::NoKeyUpdate)
+            .into_tuple::<Uuid>()
+            .one(db)
             .await?
             .ok_or(Error::NotFound)?;
     }
     Ok(())
-}
-
-/// A lane of the sub-account `(agency_id, sub_account_id)`, read under its write lock
-/// ([`lock_lane`]) in one statement: none, and nothing locked, in another sub-account.
-/// `FOR NO KEY UPDATE`, the lock an `UPDATE` of a plain column takes: it waits for another
-/// mover or a deletion, not for the key-share locks of tickets' foreign keys.
-async fn locked_lane(
-    db: &impl ConnectionTrait,
-    (agency_id, sub_account_id): (Uuid, Uuid),
-    lane_id: Uuid,
-) -> Result<Option<lane::Model>, Error> {
-    Ok(lane::Entity::find_by_id((agency_id, lane_id))
-        .filter(lane::Column::SubAccountId.eq(sub_account_id))
-        .lock(LockType::NoKeyUpdate)
-        .one(db)
-        .await?)
 }
 
 /// The highest rank in a lane.

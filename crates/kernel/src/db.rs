@@ -171,6 +171,39 @@ pub fn one_of<C: sea_orm::ColumnTrait>(
     Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(list).cast_as("uuid[]")))
 }
 
+/// An insert of `row` (its set columns) as one row selected from `source`, a common table
+/// expression of the same statement: written once for each row `source` holds, so not at all
+/// if it holds none. A change and the rows that go with it (its history, its event) then take
+/// one statement on PostgreSQL, where each was a round trip:
+/// `WITH changed AS (UPDATE … RETURNING *), e AS (INSERT … SELECT $1, … FROM changed) SELECT *
+/// FROM changed`. Values go through the column's `save_as`, as `Entity::insert` sends them.
+/// (SQLite has no data-modifying common table expressions.)
+pub fn insert_from<A: sea_orm::ActiveModelTrait>(
+    row: &A,
+    source: &str,
+) -> Result<sea_orm::sea_query::InsertStatement, Error> {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    use sea_orm::{ActiveValue, ColumnTrait, EntityName, EntityTrait, Iterable};
+    let (mut columns, mut values) = (Vec::new(), Vec::new());
+    for c in <A::Entity as EntityTrait>::Column::iter() {
+        if let ActiveValue::Set(v) | ActiveValue::Unchanged(v) = row.get(c) {
+            columns.push(c);
+            values.push(c.save_as(Expr::val(v)));
+        }
+    }
+    let select = Query::select()
+        .exprs(values)
+        .from(Alias::new(source))
+        .to_owned();
+    let mut insert = Query::insert();
+    insert
+        .into_table(A::Entity::default().table_ref())
+        .columns(columns)
+        .select_from(select)
+        .map_err(Error::internal)?;
+    Ok(insert)
+}
+
 /// What PostgreSQL's row-level security lets the rest of a transaction see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantGuard {
@@ -499,6 +532,26 @@ mod tests {
             (1, Some("m")),
             "left to send"
         );
+    }
+
+    #[test]
+    fn insert_from_selects_the_set_columns_once_per_row_of_its_source() {
+        use sea_orm::ActiveValue::Set;
+        use sea_orm::sea_query::PostgresQueryBuilder;
+        let row = crate::event::entity::ActiveModel {
+            id: Set(uuid::Uuid::nil()),
+            event_type: Set("ticket.moved".into()),
+            payload: Set(serde_json::json!({ "toLaneId": "x" })),
+            ..Default::default()
+        };
+        let (sql, values) = insert_from(&row, "moved")
+            .expect("as many values as columns")
+            .build(PostgresQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"INSERT INTO "events" ("id", "event_type", "payload") SELECT $1, $2, $3 FROM "moved""#
+        );
+        assert_eq!(values.0.len(), 3);
     }
 
     #[test]

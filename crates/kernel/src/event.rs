@@ -365,19 +365,65 @@ pub async fn record(
     actor: &Actor,
     event: NewEvent,
 ) -> Result<Uuid, Error> {
-    note(event.scope.agency_id(), event.event_type);
-    crate::audit::note_event(
-        event.subject,
-        event.scope.agency_id(),
-        event.scope.sub_account_id(),
-    );
+    let event = unwritten(actor, event);
+    event.insert(db).await?;
+    Ok(event.written())
+}
+
+/// An event whose row its change writes in its own statement ([`Unwritten::insert_from`]): a
+/// change and its event in one round trip. Call [`Unwritten::written`] once that statement has
+/// written it, and not if it wrote none: it notes the event for the audit log and the edge, as
+/// [`record`] does.
+#[derive(Debug)]
+#[must_use = "an unwritten event is noted only by `written`"]
+pub struct Unwritten {
+    row: entity::ActiveModel,
+    id: Uuid,
+    scope: Scope,
+    subject: (NodeKind, Uuid),
+    event_type: EventType,
+}
+
+/// `event`'s row, to be written by the statement of its change.
+pub fn unwritten(actor: &Actor, event: NewEvent) -> Unwritten {
     let id = crate::id::new_uuid();
-    // No `RETURNING`: a row may be written where it may not be read back (an event with no
-    // agency, under row-level security).
-    entity::Entity::insert(row(actor, event, id))
-        .exec_without_returning(db)
-        .await?;
-    Ok(id)
+    Unwritten {
+        id,
+        scope: event.scope,
+        subject: event.subject,
+        event_type: event.event_type,
+        row: row(actor, event, id),
+    }
+}
+
+impl Unwritten {
+    /// The insert of the event's row, selected from `source`, a common table expression of the
+    /// change's statement (`crate::db::insert_from`): written if the change was. No
+    /// `RETURNING`, as in [`record`].
+    pub fn insert_from(&self, source: &str) -> Result<sea_orm::sea_query::InsertStatement, Error> {
+        crate::db::insert_from(&self.row, source)
+    }
+
+    /// Writes the event's row in a statement of its own (where the change's statement cannot:
+    /// SQLite). No `RETURNING`: a row may be written where it may not be read back (an event
+    /// with no agency, under row-level security).
+    pub async fn insert(&self, db: &impl ConnectionTrait) -> Result<(), Error> {
+        entity::Entity::insert(self.row.clone())
+            .exec_without_returning(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Notes the event, now written: its id.
+    pub fn written(self) -> Uuid {
+        note(self.scope.agency_id(), self.event_type);
+        crate::audit::note_event(
+            self.subject,
+            self.scope.agency_id(),
+            self.scope.sub_account_id(),
+        );
+        self.id
+    }
 }
 
 /// Records that `event_type` happened to `subject` in `scope`, on `db` (the transaction of the

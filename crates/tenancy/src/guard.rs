@@ -288,14 +288,45 @@ pub async fn record<M>(
     actor: &Actor,
     row: &M,
     event_type: EventType,
-    mut payload: serde_json::Value,
+    payload: serde_json::Value,
 ) -> Result<(), Error>
+where
+    M: ModelTrait,
+    M::Entity: SubAccountData<Model = M>,
+{
+    event::record(db, actor, new_event(row, event_type, payload))
+        .await
+        .map(|_| ())
+}
+
+/// The event [`record`] would write about `row`, for the statement of its change to write
+/// (`event::Unwritten`).
+pub fn unwritten<M>(
+    actor: &Actor,
+    row: &M,
+    event_type: EventType,
+    payload: serde_json::Value,
+) -> event::Unwritten
+where
+    M: ModelTrait,
+    M::Entity: SubAccountData<Model = M>,
+{
+    event::unwritten(actor, new_event(row, event_type, payload))
+}
+
+/// The event `event_type` about `row`, in its sub-account, its payload annotated by `row`'s
+/// kind (`SubAccountData::annotate`).
+fn new_event<M>(row: &M, event_type: EventType, mut payload: serde_json::Value) -> event::NewEvent
 where
     M: ModelTrait,
     M::Entity: SubAccountData<Model = M>,
 {
     type E<M> = <M as ModelTrait>::Entity;
     E::<M>::annotate(row, &mut payload);
-    let subject = (E::<M>::KIND, E::<M>::id(row));
-    event::record_in(db, actor, E::<M>::scope(row), subject, event_type, payload).await
+    event::NewEvent {
+        event_type,
+        scope: E::<M>::scope(row),
+        subject: (E::<M>::KIND, E::<M>::id(row)),
+        payload,
+    }
 }

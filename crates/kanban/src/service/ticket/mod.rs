@@ -14,16 +14,20 @@ use kernel::connection::{Page, PageInfo};
 use kernel::error::{Error, UserError, UserErrorCode};
 use kernel::event::EventType;
 use kernel::id::{NodeKind, new_uuid};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoCondition, LockType};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockType};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend,
-    EntityName, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, TransactionSession, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
+    TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashSet;
 use tenancy::guard::{self, Access, Entered};
 use uuid::Uuid;
+
+mod moving;
+
+pub use moving::{MAX_RANK_LEN, move_to, rebalance};
 
 /// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
 /// million such tickets still sums within 64 bits.
@@ -208,17 +212,20 @@ async fn set_tags(
 }
 
 async fn record_lane_entry(db: &impl ConnectionTrait, t: &ticket::Model) -> Result<(), Error> {
+    lane_entry_row(t, t.lane_id, Utc::now()).insert(db).await?;
+    Ok(())
+}
+
+/// The lane history's row of `t` entering `lane_id` at `at`.
+fn lane_entry_row(t: &ticket::Model, lane_id: Uuid, at: DateTime<Utc>) -> lane_entry::ActiveModel {
     lane_entry::ActiveModel {
         agency_id: Set(t.agency_id),
         id: Set(new_uuid()),
         ticket_id: Set(t.id),
         pipeline_id: Set(t.pipeline_id),
-        lane_id: Set(t.lane_id),
-        entered_at: Set(Utc::now()),
+        lane_id: Set(lane_id),
+        entered_at: Set(at),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Creates a ticket at the end of a lane.
@@ -338,195 +345,6 @@ where
     super::metrics::changed(&txn, &old, &t).await?;
     txn.commit().await?;
     Ok(t)
-}
-
-/// Moves a ticket into a lane of its own pipeline, after `after` (a ticket of that lane;
-/// `None`: to the top). Only the ticket's row changes.
-pub async fn move_to(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    lane_id: Uuid,
-    after: Option<Uuid>,
-) -> Result<ticket::Model, Error> {
-    // The ticket, and the lane of its sub-account under the lane's write lock, in one statement
-    // (an inner join: no such lane finds nothing, and locks nothing). No savepoint: the lock is
-    // no write, and a user error after a write (a respaced lane, a rank taken after all:
-    // `taken_rank`) marks the mutation to be rolled back whole by the gateway.
-    let (t, lanes) =
-        guard::load_with::<ticket::Entity, lane::Entity>(db, actor, id, Access::Write, |q| {
-            let to_lane = ticket::Entity::belongs_to(lane::Entity)
-                .from((ticket::Column::AgencyId, ticket::Column::SubAccountId))
-                .to((lane::Column::AgencyId, lane::Column::SubAccountId))
-                .on_condition(move |_, l| {
-                    Expr::col((l, lane::Column::Id))
-                        .eq(lane_id)
-                        .into_condition()
-                })
-                .into();
-            let mut q = q
-                .join(JoinType::InnerJoin, to_lane)
-                .select_also(lane::Entity);
-            QueryTrait::query(&mut q)
-                .lock_with_tables(LockType::NoKeyUpdate, [lane::Entity.table_ref()]);
-            q
-        })
-        .await?;
-    let agency_id = t.agency_id;
-    let target = lanes.into_iter().next().ok_or(Error::NotFound)?;
-    if target.pipeline_id != t.pipeline_id {
-        return Err(Error::user(
-            "input.laneId",
-            UserErrorCode::NotAllowed,
-            "a ticket moves only between the lanes of its own pipeline",
-        ));
-    }
-    if after == Some(t.id) {
-        return Err(Error::user(
-            "input.afterTicketId",
-            UserErrorCode::Invalid,
-            "a ticket cannot be placed after itself",
-        ));
-    }
-    let rank = match neighbours_rank(db, agency_id, target.id, t.id, after).await {
-        Ok(r) if r.len() <= MAX_RANK_LEN => r,
-        // Many inserts into one gap lengthen keys (or left no room): respace the lane once,
-        // then place again.
-        Ok(_) | Err(Error::Internal(_)) => {
-            rebalance(db, agency_id, target.id).await?;
-            // The ticket to follow may have left the lane since: then the respacing is undone
-            // with the move (the gateway rolls it back).
-            neighbours_rank(db, agency_id, target.id, t.id, after)
-                .await
-                .inspect_err(|e| {
-                    if matches!(e, Error::User(_)) {
-                        kernel::audit::roll_back_mutation();
-                    }
-                })?
-        }
-        Err(e) => return Err(e),
-    };
-    // Only if the ticket is still where it was read (the read took no lock on it): a move of the
-    // same ticket that committed meanwhile leaves it elsewhere, and this one is refused rather
-    // than record a lane history and an event from the wrong lane.
-    let from = t.lane_id;
-    let t = ticket::Entity::update_many()
-        .col_expr(ticket::Column::LaneId, Expr::value(target.id))
-        .col_expr(ticket::Column::Rank, Expr::value(rank))
-        .col_expr(ticket::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(ticket::Column::AgencyId.eq(agency_id))
-        .filter(ticket::Column::Id.eq(t.id))
-        .filter(ticket::Column::LaneId.eq(from))
-        .exec_with_returning(db)
-        .await
-        .map_err(kernel::db::taken_rank)?
-        .pop()
-        .ok_or_else(|| {
-            kernel::audit::roll_back_mutation();
-            Error::user(
-                "input.ticketId",
-                UserErrorCode::Taken,
-                "the ticket moved at the same moment: try again",
-            )
-        })?;
-    if from != t.lane_id {
-        record_lane_entry(db, &t).await?;
-    }
-    guard::record(
-        db,
-        actor,
-        &t,
-        EventType::TicketMoved,
-        json!({
-            "fromLaneId": kernel::id::gid(NodeKind::Lane, from).to_string(),
-            "toLaneId": kernel::id::gid(NodeKind::Lane, t.lane_id).to_string(),
-        }),
-    )
-    .await?;
-    Ok(t)
-}
-
-/// Longest rank key kept before a lane is respaced (the column holds 255 characters).
-pub const MAX_RANK_LEN: usize = 64;
-
-/// The rank for `ticket` placed right after `after` in `lane_id` (`None`: at the top).
-async fn neighbours_rank(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    lane_id: Uuid,
-    ticket_id: Uuid,
-    after: Option<Uuid>,
-) -> Result<String, Error> {
-    let in_lane = || {
-        ticket::Entity::find()
-            .filter(ticket::Column::AgencyId.eq(agency_id))
-            .filter(ticket::Column::LaneId.eq(lane_id))
-            .filter(ticket::Column::Id.ne(ticket_id))
-    };
-    let lower = match after {
-        None => None,
-        Some(a) => Some(
-            in_lane()
-                .filter(ticket::Column::Id.eq(a))
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    Error::user(
-                        "input.afterTicketId",
-                        UserErrorCode::Invalid,
-                        "no such ticket in that lane",
-                    )
-                })?
-                .rank,
-        ),
-    };
-    let mut upper_q = in_lane();
-    if let Some(l) = &lower {
-        upper_q = upper_q.filter(ticket::Column::Rank.gt(l.clone()));
-    }
-    let upper = upper_q
-        .select_only()
-        .column(ticket::Column::Rank)
-        .order_by_asc(ticket::Column::Rank)
-        .limit(1)
-        .into_tuple::<String>()
-        .one(db)
-        .await?;
-    kernel::rank::between(lower.as_deref(), upper.as_deref())
-}
-
-/// Gives a lane's tickets short, evenly spaced ranks in their current order (two passes, so
-/// the unique `(lane, rank)` index holds at every step). Runs under the lane's lock.
-pub async fn rebalance(
-    db: &impl ConnectionTrait,
-    agency_id: Uuid,
-    lane_id: Uuid,
-) -> Result<(), Error> {
-    let rows = ticket::Entity::find()
-        .filter(ticket::Column::AgencyId.eq(agency_id))
-        .filter(ticket::Column::LaneId.eq(lane_id))
-        .order_by_asc(ticket::Column::Rank)
-        .order_by_asc(ticket::Column::Id)
-        .all(db)
-        .await?;
-    // Only while the ticket is still in this lane: a ticket moving out commits under its new
-    // lane's lock, not this one, and must keep the rank it was given there (giving it one of
-    // this lane's ranks could collide with a ticket of its new lane).
-    let set_rank = |id: Uuid, rank: String| {
-        ticket::Entity::update_many()
-            .col_expr(ticket::Column::Rank, Expr::value(rank))
-            .filter(ticket::Column::AgencyId.eq(agency_id))
-            .filter(ticket::Column::Id.eq(id))
-            .filter(ticket::Column::LaneId.eq(lane_id))
-    };
-    for t in &rows {
-        // `~` sorts after every hex digit: temporary, unique keys.
-        set_rank(t.id, format!("~{}", t.id)).exec(db).await?;
-    }
-    for (t, rank) in rows.iter().zip(kernel::rank::spaced(rows.len())) {
-        set_rank(t.id, rank).exec(db).await?;
-    }
-    Ok(())
 }
 
 /// Marks a ticket won or lost (with an optional reason), or reopens it.

@@ -1,6 +1,7 @@
 //! Kanban: pipelines, lanes, tickets, the board query's cost, concurrent moves and stats.
 
 mod board;
+mod moves;
 mod taken;
 
 use kernel::Role;

@@ -177,7 +177,8 @@ pub fn one_of<C: sea_orm::ColumnTrait>(
 /// one statement on PostgreSQL, where each was a round trip:
 /// `WITH changed AS (UPDATE … RETURNING *), e AS (INSERT … SELECT $1, … FROM changed) SELECT *
 /// FROM changed`. Values go through the column's `save_as`, as `Entity::insert` sends them.
-/// (SQLite has no data-modifying common table expressions.)
+/// (SQLite has no data-modifying common table expressions.) A row with no column set is an
+/// error: there would be nothing to insert.
 pub fn insert_from<A: sea_orm::ActiveModelTrait>(
     row: &A,
     source: &str,
@@ -190,6 +191,9 @@ pub fn insert_from<A: sea_orm::ActiveModelTrait>(
             columns.push(c);
             values.push(c.save_as(Expr::val(v)));
         }
+    }
+    if columns.is_empty() {
+        return Err(Error::internal("insert_from: a row with no column set"));
     }
     let select = Query::select()
         .exprs(values)

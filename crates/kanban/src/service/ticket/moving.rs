@@ -20,7 +20,8 @@ use tenancy::guard::{self, Access};
 use uuid::Uuid;
 
 /// Moves a ticket into a lane of its own pipeline, after `after` (a ticket of that lane;
-/// `None`: to the top). Only the ticket's row changes.
+/// `None`: to the top). One ticket row changes; its lane history and its event are written with
+/// it.
 pub async fn move_to(
     db: &impl ConnectionTrait,
     actor: &Actor,

@@ -405,8 +405,8 @@ impl Unwritten {
     }
 
     /// Writes the event's row in a statement of its own ([`record`], and a change whose
-    /// statement cannot write it: on SQLite). No `RETURNING`: a row may be written where it may not be read back (an event
-    /// with no agency, under row-level security).
+    /// statement cannot write it: on SQLite). No `RETURNING`: a row may be written where it may
+    /// not be read back (an event with no agency, under row-level security).
     pub async fn insert(&self, db: &impl ConnectionTrait) -> Result<(), Error> {
         entity::Entity::insert(self.row.clone())
             .exec_without_returning(db)

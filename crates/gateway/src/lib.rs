@@ -28,6 +28,8 @@ pub mod serve;
 pub mod site_forms;
 pub mod sites;
 pub mod telemetry;
+#[cfg(test)]
+mod vendored;
 pub mod work;
 
 pub use app::{App, AppState};

@@ -189,10 +189,35 @@ pub(crate) async fn do_resolve_container<'a>(
     };
 
     if parallel {
-        let mut set = FuturesUnordered::new();
-        set.extend(futures);
-        while let Some(field) = set.next().await {
-            handle(field);
+        // Canopy's patch (vendor/README.md): poll every field once, in the selection's order.
+        // A field whose value is at hand (a plain field, a loader's cached value) completes
+        // here; only the fields that wait are kept, and awaited together in a set as before (a
+        // set allocates even when empty, so one waiting field is awaited alone).
+        // (The closure owns `&mut` borrows, so it is `Send` without the futures being `Sync`.)
+        let mut pending = Vec::new();
+        {
+            let (waiting, handle) = (&mut pending, &mut handle);
+            let mut futures = futures;
+            std::future::poll_fn(move |cx| {
+                for mut field in futures.drain(..) {
+                    match field.as_mut().poll(cx) {
+                        std::task::Poll::Ready(res) => handle(res),
+                        std::task::Poll::Pending => waiting.push(field),
+                    }
+                }
+                std::task::Poll::Ready(())
+            })
+            .await;
+        }
+        if pending.len() == 1 {
+            if let Some(field) = pending.pop() {
+                handle(field.await);
+            }
+        } else if !pending.is_empty() {
+            let mut set: FuturesUnordered<_> = pending.into_iter().collect();
+            while let Some(field) = set.next().await {
+                handle(field);
+            }
         }
     } else {
         for fut in futures {

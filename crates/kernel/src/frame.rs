@@ -4,8 +4,10 @@
 //!
 //! With a warm credential cache the edge authenticates and resolves the tenant without reading
 //! the database: the frame's first statement is then its settings, and [`Settle`] begins
-//! the transaction with them (`BEGIN; SELECT set_config(…); …`, one simple query). When a read
-//! comes first (a cold cache, an API key), the frame begins as any transaction does and the
+//! the transaction with them (`BEGIN; SELECT set_config(…); …`, one simple query). A query's
+//! begin is not waited for: it goes in the same write as the query's first statement
+//! (`begin_postgres_pipelined`, vendor/README.md), so a warm lookup is two round trips, its
+//! statement with the begin and the rollback with the pool's ping. When a read comes first (a cold cache, an API key), the frame begins as any transaction does and the
 //! settings follow as before. A `BEGIN` sent with settings that fails, or is dropped while the
 //! server runs it, closes its connection instead of returning it to the pool inside a
 //! transaction that holds them (the patch in `vendor/README.md`).
@@ -114,8 +116,18 @@ impl Settle for Frame<'_> {
             && self.db.get_database_backend() == DbBackend::Postgres
             && let Some(sql) = settings.take_begin()
         {
+            // A read's begin is not waited for: it goes with the first statement, in one round
+            // trip. Should it fail, that statement (a read) has run outside the transaction
+            // without the settings, and its rows are not returned (vendor/README.md). A write
+            // waits for its begin before anything else is sent.
             self.tx
-                .get_or_try_init(|| self.db.begin_postgres_with(sql))
+                .get_or_try_init(|| async {
+                    if self.write {
+                        self.db.begin_postgres_with(sql).await
+                    } else {
+                        self.db.begin_postgres_pipelined(sql).await
+                    }
+                })
                 .await?;
             return Ok(());
         }

@@ -937,7 +937,28 @@ impl DatabaseConnection {
     ) -> Result<DatabaseTransaction, DbErr> {
         match &self.inner {
             DatabaseConnectionType::SqlxPostgresPoolConnection(conn) => {
-                conn.begin_with_statement(statement).await
+                conn.begin_with_statement(statement, false).await
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(DbErr::Custom(
+                "a custom BEGIN statement is for PostgreSQL only".into(),
+            )),
+        }
+    }
+
+    /// Canopy's patch (see `vendor/README.md`): as [`Self::begin_postgres_with`], but the
+    /// statement is not awaited: it goes to the server with the transaction's first statement,
+    /// in the same round trip when that one is a prepared statement already in the
+    /// connection's cache (sqlx-postgres's `PgConnection::begin_pipelined`). If the begin
+    /// fails, that first statement fails with it, having run outside any transaction: for
+    /// transactions that only read, whose begin only narrows what they may see.
+    pub async fn begin_postgres_pipelined(
+        &self,
+        statement: String,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        match &self.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(conn) => {
+                conn.begin_with_statement(statement, true).await
             }
             #[allow(unreachable_patterns)]
             _ => Err(DbErr::Custom(

@@ -219,6 +219,30 @@ impl DatabaseTransaction {
         })
     }
 
+    /// Canopy's patch (see `vendor/README.md`): a PostgreSQL transaction begun by `statement`
+    /// queued, not awaited (sqlx-postgres's `PgConnection::begin_pipelined`): it goes to the
+    /// server with the transaction's first statement. Nothing is awaited once it is queued, so
+    /// a dropped future leaves either nothing queued or a transaction sqlx knows of (its
+    /// rollback is queued behind the begin, and the connection is closed if the begin failed).
+    #[cfg(all(feature = "sqlx-postgres", not(feature = "sync")))]
+    pub(crate) async fn begin_postgres_pipelined(
+        mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+        metric_callback: Option<crate::metric::Callback>,
+        record_stmt_in_spans: bool,
+        statement: String,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        conn.begin_pipelined(&statement)
+            .await
+            .map_err(sqlx_error_to_query_err)?;
+        Ok(DatabaseTransaction {
+            conn: Arc::new(Mutex::new(InnerConnection::Postgres(conn))),
+            backend: DbBackend::Postgres,
+            open: true,
+            metric_callback,
+            record_stmt_in_spans,
+        })
+    }
+
     /// Runs a transaction to completion passing through the result.
     /// Rolling back the transaction on encountering an error.
     #[instrument(level = "trace", skip(callback))]

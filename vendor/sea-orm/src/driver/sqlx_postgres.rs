@@ -270,13 +270,24 @@ impl SqlxPostgresPoolConnection {
     }
 
     /// Canopy's patch (see `vendor/README.md`): a transaction begun by `statement` in place of
-    /// `BEGIN`, in the same round trip.
+    /// `BEGIN`, in the same round trip; `pipelined`, not awaited but sent with the
+    /// transaction's first statement.
     #[cfg(not(feature = "sync"))]
     pub async fn begin_with_statement(
         &self,
         statement: String,
+        pipelined: bool,
     ) -> Result<DatabaseTransaction, DbErr> {
         let conn = self.pool.acquire().await.map_err(sqlx_conn_acquire_err)?;
+        if pipelined {
+            return DatabaseTransaction::begin_postgres_pipelined(
+                conn,
+                self.metric_callback.clone(),
+                self.record_stmt_in_spans,
+                statement,
+            )
+            .await;
+        }
         DatabaseTransaction::begin_postgres_with(
             conn,
             self.metric_callback.clone(),

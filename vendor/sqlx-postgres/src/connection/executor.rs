@@ -206,8 +206,17 @@ impl PgConnection {
         let mut logger = QueryLogger::new(query, self.inner.log_settings.clone());
         let sql = logger.sql().as_str();
 
+        // Canopy's patch (vendor/README.md): behind a `BEGIN` queued by `begin_pipelined`, a
+        // prepared statement already in the cache goes in the same write, and the begin's
+        // answer is read before its own; anything else waits for the begin first.
+        let pipelined = self.inner.begin_unconfirmed
+            && arguments.is_some()
+            && self.inner.cache_statement.contains_key(sql);
+
         // before we continue, wait until we are "ready" to accept more queries
-        self.wait_until_ready().await?;
+        if !pipelined {
+            self.wait_until_ready().await?;
+        }
 
         let mut metadata: Arc<PgStatementMetadata>;
 
@@ -236,8 +245,11 @@ impl PgConnection {
             // patch holes created during encoding
             arguments.apply_patches(self, &metadata.parameters).await?;
 
-            // consume messages till `ReadyForQuery` before bind and execute
-            self.wait_until_ready().await?;
+            // consume messages till `ReadyForQuery` before bind and execute (Canopy's patch:
+            // but not the pipelined begin's, which is read after the flush below)
+            if !self.inner.begin_unconfirmed {
+                self.wait_until_ready().await?;
+            }
 
             // bind to attach the arguments to the statement and create a portal
             self.inner.stream.write_msg(Bind {
@@ -291,6 +303,15 @@ impl PgConnection {
         };
 
         self.inner.stream.flush().await?;
+
+        // Canopy's patch (vendor/README.md): the pipelined begin's answer comes first; its
+        // `ReadyForQuery` confirms the transaction (or fails this statement).
+        while self.inner.begin_unconfirmed {
+            let message = self.inner.stream.recv().await?;
+            if let BackendMessageFormat::ReadyForQuery = message.format {
+                self.handle_ready_for_query(message)?;
+            }
+        }
 
         Ok(try_stream! {
             loop {

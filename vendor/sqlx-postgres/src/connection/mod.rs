@@ -75,6 +75,10 @@ pub struct PgConnectionInner {
     transaction_status: TransactionStatus,
     pub(crate) transaction_depth: usize,
 
+    // Canopy's patch (vendor/README.md): a `BEGIN` queued by `begin_pipelined` whose
+    // `ReadyForQuery` has not come yet; the first one that comes must find a transaction
+    pub(crate) begin_unconfirmed: bool,
+
     log_settings: LogSettings,
 }
 
@@ -113,6 +117,44 @@ impl PgConnection {
         self.inner.pending_ready_for_query_count -= 1;
         self.inner.transaction_status = r.transaction_status;
 
+        self.confirm_begin()
+    }
+
+    /// Canopy's patch (vendor/README.md): after a `ReadyForQuery`, if it answers a `BEGIN`
+    /// queued by [`Self::begin_pipelined`], the connection must be in a transaction; if not, the
+    /// begin failed and whatever was sent behind it ran outside any transaction: an error.
+    #[inline(always)]
+    fn confirm_begin(&mut self) -> Result<(), Error> {
+        if self.inner.begin_unconfirmed {
+            self.inner.begin_unconfirmed = false;
+            if !matches!(self.inner.transaction_status, TransactionStatus::Transaction) {
+                return Err(Error::BeginFailed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Canopy's patch (vendor/README.md): begins a transaction with `statement` (which must
+    /// leave the connection in one: `BEGIN; SELECT set_config(…)`, say) without waiting for
+    /// it. The statement is queued, and goes to the server with the next statement this
+    /// connection runs: a prepared statement already in the cache is sent behind it in the same
+    /// write and its answer read after the begin's, one round trip for both; anything else
+    /// waits for the begin first, as after `TransactionManager::begin`.
+    ///
+    /// The first `ReadyForQuery` to come back answers the begin, and if the connection is not
+    /// then in a transaction, the operation that read it fails with [`Error::BeginFailed`]
+    /// (the rows of a statement sent behind it are never returned). That statement will have
+    /// run outside any transaction, so use this only where it reads and where what the begin
+    /// sets (a tenant, say) only narrows what it may see.
+    pub async fn begin_pipelined(&mut self, statement: &str) -> Result<(), Error> {
+        if self.inner.transaction_depth > 0 {
+            return Err(Error::InvalidSavePointStatement);
+        }
+        // Nothing may be pending ahead of the begin: its `ReadyForQuery` must be the next.
+        self.wait_until_ready().await?;
+        self.queue_simple_query(statement)?;
+        self.inner.begin_unconfirmed = true;
+        self.inner.transaction_depth += 1;
         Ok(())
     }
 
@@ -126,7 +168,7 @@ impl PgConnection {
 
         self.inner.transaction_status = message.decode::<ReadyForQuery>()?.transaction_status;
 
-        Ok(())
+        self.confirm_begin()
     }
 
     /// Queue a simple query (not prepared) to execute the next time this connection is used.

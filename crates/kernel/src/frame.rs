@@ -5,12 +5,14 @@
 //! With a warm credential cache the edge authenticates and resolves the tenant without reading
 //! the database: the frame's first statement is then its settings, and [`Settle`] begins
 //! the transaction with them (`BEGIN; SELECT set_config(…); …`, one simple query). A query's
-//! begin is not waited for: it goes in the same write as the query's first statement
+//! begin is not waited for: it goes in the same write as the query's first prepared statement
 //! (`begin_postgres_pipelined`, vendor/README.md), so a warm lookup is two round trips, its
-//! statement with the begin and the rollback with the pool's ping. When a read comes first (a cold cache, an API key), the frame begins as any transaction does and the
-//! settings follow as before. A `BEGIN` sent with settings that fails, or is dropped while the
-//! server runs it, closes its connection instead of returning it to the pool inside a
-//! transaction that holds them (the patch in `vendor/README.md`).
+//! statement with the begin and the rollback with the pool's ping. Should that begin fail, the
+//! statement and every later one fail, and the connection is closed. When a read comes first
+//! (a cold cache, an API key), the frame begins as any transaction does and the settings follow
+//! as before. A `BEGIN` sent with settings that fails, or is dropped while the server runs it,
+//! closes its connection instead of returning it to the pool inside a transaction that holds
+//! them (the patch in `vendor/README.md`).
 //!
 //! Architecture Invariant: nothing reads or writes through a [`Frame`] outside its
 //! transaction. Every statement first begins it, and the only way to its

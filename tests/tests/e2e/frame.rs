@@ -330,11 +330,12 @@ async fn a_read_s_begin_goes_with_its_first_prepared_statement_in_one_round_trip
     assert_eq!(tenant_seen_prepared(&cold).await.expect("read"), "cold");
     drop(cold);
     // Then the begin goes in the statement's write, and the statement sees what it set.
-    let before = wire.settled().await;
     let warm = db
         .begin_postgres_pipelined(read_begin("warm"))
         .await
         .expect("queued");
+    // The pool handed out its one connection once the ping of its release was answered.
+    let before = wire.count();
     assert_eq!(tenant_seen_prepared(&warm).await.expect("read"), "warm");
     assert_eq!(wire.count() - before, 1, "one round trip for both");
     drop(warm);
@@ -351,9 +352,6 @@ async fn a_pipelined_begin_that_fails_returns_no_rows_and_leaves_the_pool_clean(
     let Some(db) = one_connection(&app).await else {
         return;
     };
-    tenant_seen_prepared(&db)
-        .await
-        .expect("prepared, so sent behind the begin");
     let failures = [
         "BEGIN; SELECT set_config('app.agency_id', 'x', true), 1 / 0",
         // Rejected whole, so the statement behind it runs outside any transaction.
@@ -362,12 +360,17 @@ async fn a_pipelined_begin_that_fails_returns_no_rows_and_leaves_the_pool_clean(
         "SELECT set_config('app.agency_id', 'x', true)",
     ];
     for begin in failures {
+        // Prepared on the connection (a failed begin closes it), so sent behind the begin.
+        tenant_seen_prepared(&db).await.expect("prepared");
         let tx = db
             .begin_postgres_pipelined(begin.into())
             .await
             .expect("queued, not awaited");
-        let seen = tenant_seen_prepared(&tx).await;
-        assert!(seen.is_err(), "{begin}: the statement answered {seen:?}");
+        // Neither the statement sent with the begin nor any after it answers.
+        for n in 1..=5 {
+            let seen = tenant_seen_prepared(&tx).await;
+            assert!(seen.is_err(), "{begin}: statement {n} answered {seen:?}");
+        }
         drop(tx);
         assert_eq!(tenant_seen(&db).await, "", "{begin}");
     }
@@ -401,4 +404,46 @@ async fn a_pipelined_begin_dropped_unsent_or_mid_flight_leaves_no_settings_behin
     assert!(read.is_err(), "the begin was still running");
     drop(tx);
     assert_eq!(tenant_seen(&db).await, "");
+}
+
+/// `text`, read back by a prepared statement on `db`.
+async fn echo(db: &impl sea_orm::ConnectionTrait, text: &str) -> Result<String, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT $1::text AS v",
+            [text.into()],
+        ))
+        .await?
+        .expect("a row");
+    row.try_get("", "v")
+}
+
+#[tokio::test]
+async fn a_statement_after_one_dropped_behind_its_begin_reads_its_own_answer() {
+    let app = spawn_app().await;
+    let Some(db) = one_connection(&app).await else {
+        return;
+    };
+    tenant_seen_prepared(&db).await.expect("prepared");
+    echo(&db, "prepared").await.expect("prepared");
+    let slow = "BEGIN; SELECT set_config('app.agency_id', 'slow', true), pg_sleep(0.5)";
+    let tx = db
+        .begin_postgres_pipelined(slow.into())
+        .await
+        .expect("queued");
+    // Dropped (a sibling field failed, a timeout) while it waits for the begin's answer: its
+    // own answer is still to come.
+    let dropped = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        tenant_seen_prepared(&tx),
+    )
+    .await;
+    assert!(dropped.is_err(), "the begin was still running");
+    assert_eq!(echo(&tx, "mine").await.expect("read"), "mine");
+    assert_eq!(
+        tenant_seen_prepared(&tx).await.expect("read"),
+        "slow",
+        "in the begin's transaction"
+    );
 }

@@ -206,10 +206,13 @@ impl PgConnection {
         let mut logger = QueryLogger::new(query, self.inner.log_settings.clone());
         let sql = logger.sql().as_str();
 
-        // Canopy's patch (vendor/README.md): behind a `BEGIN` queued by `begin_pipelined`, a
-        // prepared statement already in the cache goes in the same write, and the begin's
-        // answer is read before its own; anything else waits for the begin first.
+        // Canopy's patch (vendor/README.md): nothing more after a pipelined begin that failed.
+        // Behind a `BEGIN` queued by `begin_pipelined` and not yet sent (its reply is the only
+        // one pending), a prepared statement already in the cache goes in the same write, and
+        // the begin's answer is read before its own; anything else waits for the begin first.
+        self.refuse_after_failed_begin()?;
         let pipelined = self.inner.begin_unconfirmed
+            && self.inner.pending_ready_for_query_count == 1
             && arguments.is_some()
             && self.inner.cache_statement.contains_key(sql);
 
@@ -247,7 +250,7 @@ impl PgConnection {
 
             // consume messages till `ReadyForQuery` before bind and execute (Canopy's patch:
             // but not the pipelined begin's, which is read after the flush below)
-            if !self.inner.begin_unconfirmed {
+            if !(pipelined && self.inner.begin_unconfirmed) {
                 self.wait_until_ready().await?;
             }
 

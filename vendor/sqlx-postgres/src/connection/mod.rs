@@ -78,6 +78,9 @@ pub struct PgConnectionInner {
     // Canopy's patch (vendor/README.md): a `BEGIN` queued by `begin_pipelined` whose
     // `ReadyForQuery` has not come yet; the first one that comes must find a transaction
     pub(crate) begin_unconfirmed: bool,
+    // and it did not: every later statement and the pool's ping fail, so the connection is
+    // closed rather than run anything outside the transaction
+    pub(crate) begin_failed: bool,
 
     log_settings: LogSettings,
 }
@@ -122,14 +125,26 @@ impl PgConnection {
 
     /// Canopy's patch (vendor/README.md): after a `ReadyForQuery`, if it answers a `BEGIN`
     /// queued by [`Self::begin_pipelined`], the connection must be in a transaction; if not, the
-    /// begin failed and whatever was sent behind it ran outside any transaction: an error.
+    /// begin failed and whatever was sent behind it may have run outside any transaction: an
+    /// error, and for good ([`Self::refuse_after_failed_begin`]).
     #[inline(always)]
     fn confirm_begin(&mut self) -> Result<(), Error> {
         if self.inner.begin_unconfirmed {
             self.inner.begin_unconfirmed = false;
             if !matches!(self.inner.transaction_status, TransactionStatus::Transaction) {
-                return Err(Error::BeginFailed);
+                self.inner.begin_failed = true;
             }
+        }
+        self.refuse_after_failed_begin()
+    }
+
+    /// Canopy's patch (vendor/README.md): once a pipelined begin has failed, nothing more is
+    /// sent on this connection (the transaction it was meant to be is not there), and the
+    /// pool's ping fails, so the pool closes it.
+    #[inline(always)]
+    pub(crate) fn refuse_after_failed_begin(&self) -> Result<(), Error> {
+        if self.inner.begin_failed {
+            return Err(Error::BeginFailed);
         }
         Ok(())
     }
@@ -141,11 +156,13 @@ impl PgConnection {
     /// write and its answer read after the begin's, one round trip for both; anything else
     /// waits for the begin first, as after `TransactionManager::begin`.
     ///
-    /// The first `ReadyForQuery` to come back answers the begin, and if the connection is not
-    /// then in a transaction, the operation that read it fails with [`Error::BeginFailed`]
-    /// (the rows of a statement sent behind it are never returned). That statement will have
-    /// run outside any transaction, so use this only where it reads and where what the begin
-    /// sets (a tenant, say) only narrows what it may see.
+    /// The first `ReadyForQuery` to come back answers the begin. If the connection is not then
+    /// in a transaction, the operation that read it fails with [`Error::BeginFailed`] (the rows
+    /// of a statement sent behind it are never returned), and so does every later one, the
+    /// pool's ping included, so the connection is closed. A statement sent behind a begin that
+    /// was rejected whole (a syntax error) will have run outside any transaction, so use this
+    /// only where that statement reads and what the begin sets (a tenant, say) only narrows
+    /// what it may see.
     pub async fn begin_pipelined(&mut self, statement: &str) -> Result<(), Error> {
         if self.inner.transaction_depth > 0 {
             return Err(Error::InvalidSavePointStatement);
@@ -220,6 +237,9 @@ impl Connection for PgConnection {
     }
 
     async fn ping(&mut self) -> Result<(), Error> {
+        // Canopy's patch (vendor/README.md): a connection whose pipelined begin failed is closed.
+        self.refuse_after_failed_begin()?;
+
         // Users were complaining about this showing up in query statistics on the server.
         // By sending a comment we avoid an error if the connection was in the middle of a rowset
         // self.execute("/* SQLx ping */").map_ok(|_| ()).boxed()

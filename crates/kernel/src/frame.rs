@@ -119,9 +119,10 @@ impl Settle for Frame<'_> {
             && let Some(sql) = settings.take_begin()
         {
             // A read's begin is not waited for: it goes with the first statement, in one round
-            // trip. Should it fail, that statement (a read) has run outside the transaction
-            // without the settings, and its rows are not returned (vendor/README.md). A write
-            // waits for its begin before anything else is sent.
+            // trip. Should it fail, that statement and every later one fail, and the connection
+            // is closed; a statement sent behind a begin rejected whole has run outside the
+            // transaction, without the settings, but it is a read and its rows are not returned
+            // (vendor/README.md). A write waits for its begin before anything else is sent.
             self.tx
                 .get_or_try_init(|| async {
                     if self.write {

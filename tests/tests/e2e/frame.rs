@@ -98,7 +98,7 @@ async fn cost(
 }
 
 #[tokio::test]
-async fn a_warm_read_costs_its_statements_plus_begin_and_the_release() {
+async fn a_warm_read_costs_its_statements_plus_the_release() {
     let app = spawn_app().await;
     let Some(upstream) = app.pg_addr() else {
         return; // Round trips are PostgreSQL's.
@@ -427,7 +427,7 @@ async fn a_statement_after_one_dropped_behind_its_begin_reads_its_own_answer() {
     };
     tenant_seen_prepared(&db).await.expect("prepared");
     echo(&db, "prepared").await.expect("prepared");
-    let slow = "BEGIN; SELECT set_config('app.agency_id', 'slow', true), pg_sleep(0.5)";
+    let slow = "BEGIN; SELECT set_config('app.agency_id', 'slow', true), pg_sleep(1)";
     let tx = db
         .begin_postgres_pipelined(slow.into())
         .await

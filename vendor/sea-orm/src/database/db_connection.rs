@@ -950,7 +950,8 @@ impl DatabaseConnection {
     /// statement is not awaited: it goes to the server with the transaction's first statement,
     /// in the same round trip when that one is a prepared statement already in the
     /// connection's cache (sqlx-postgres's `PgConnection::begin_pipelined`). If the begin
-    /// fails, that first statement fails with it, having run outside any transaction: for
+    /// fails, that first statement fails with it, and so does every later one; if the begin was
+    /// rejected whole, that statement has run outside any transaction. So this is for
     /// transactions that only read, whose begin only narrows what they may see.
     pub async fn begin_postgres_pipelined(
         &self,

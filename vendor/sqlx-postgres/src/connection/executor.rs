@@ -207,8 +207,8 @@ impl PgConnection {
         let sql = logger.sql().as_str();
 
         // Canopy's patch (vendor/README.md): nothing more after a pipelined begin that failed.
-        // Behind a `BEGIN` queued by `begin_pipelined` and not yet sent (its reply is the only
-        // one pending), a prepared statement already in the cache goes in the same write, and
+        // Behind a `BEGIN` queued by `begin_pipelined` whose reply is the only one pending
+        // (nothing was sent after it), a prepared statement already in the cache goes in the same write, and
         // the begin's answer is read before its own; anything else waits for the begin first.
         self.refuse_after_failed_begin()?;
         let pipelined = self.inner.begin_unconfirmed

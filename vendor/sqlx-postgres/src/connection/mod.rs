@@ -99,6 +99,10 @@ impl PgConnection {
 
     // will return when the connection is ready for another query
     pub(crate) async fn wait_until_ready(&mut self) -> Result<(), Error> {
+        // Canopy's patch (vendor/README.md): nothing is sent after a pipelined begin that
+        // failed (every path that sends waits here first, `run()`'s pipelined one excepted).
+        self.refuse_after_failed_begin()?;
+
         if !self.inner.stream.write_buffer_mut().is_empty() {
             self.inner.stream.flush().await?;
         }
@@ -139,8 +143,8 @@ impl PgConnection {
     }
 
     /// Canopy's patch (vendor/README.md): once a pipelined begin has failed, nothing more is
-    /// sent on this connection (the transaction it was meant to be is not there), and the
-    /// pool's ping fails, so the pool closes it.
+    /// sent on this connection (the transaction it was meant to be is not there): every
+    /// statement fails, and so does the pool's ping (`wait_until_ready`), so the pool closes it.
     #[inline(always)]
     pub(crate) fn refuse_after_failed_begin(&self) -> Result<(), Error> {
         if self.inner.begin_failed {
@@ -237,9 +241,6 @@ impl Connection for PgConnection {
     }
 
     async fn ping(&mut self) -> Result<(), Error> {
-        // Canopy's patch (vendor/README.md): a connection whose pipelined begin failed is closed.
-        self.refuse_after_failed_begin()?;
-
         // Users were complaining about this showing up in query statistics on the server.
         // By sending a comment we avoid an error if the connection was in the middle of a rowset
         // self.execute("/* SQLx ping */").map_ok(|_| ()).boxed()

@@ -291,20 +291,54 @@ async fn one_counted_connection(
     Some(sea_orm::Database::connect(options).await.expect("connect"))
 }
 
+/// The text column `v` of `sql`, a prepared statement of one parameter, `value`, on `db`.
+async fn prepared_text(
+    db: &impl sea_orm::ConnectionTrait,
+    sql: &str,
+    value: &str,
+) -> Result<String, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            [value.into()],
+        ))
+        .await?
+        .expect("a row");
+    row.try_get("", "v")
+}
+
 /// The tenant a prepared statement on `db` sees (`''` when none).
 async fn tenant_seen_prepared(
     db: &impl sea_orm::ConnectionTrait,
 ) -> Result<String, sea_orm::DbErr> {
     let sql = "SELECT coalesce(current_setting($1, true), '') AS v";
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            sql,
-            ["app.agency_id".into()],
-        ))
-        .await?
-        .expect("a row");
-    row.try_get("", "v")
+    prepared_text(db, sql, "app.agency_id").await
+}
+
+/// `text`, read back by a prepared statement on `db`.
+async fn echo(db: &impl sea_orm::ConnectionTrait, text: &str) -> Result<String, sea_orm::DbErr> {
+    prepared_text(db, "SELECT $1::text AS v", text).await
+}
+
+/// A transaction on `db` whose begin sets the tenant to `slow` and sleeps a second, with a
+/// read sent behind it and dropped (a timeout, a sibling field that failed) while the server
+/// still runs the begin.
+async fn a_read_dropped_behind_a_slow_begin(
+    db: &sea_orm::DatabaseConnection,
+) -> sea_orm::DatabaseTransaction {
+    let slow = "BEGIN; SELECT set_config('app.agency_id', 'slow', true), pg_sleep(1)";
+    let tx = db
+        .begin_postgres_pipelined(slow.into())
+        .await
+        .expect("queued");
+    let read = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        tenant_seen_prepared(&tx),
+    )
+    .await;
+    assert!(read.is_err(), "the begin was still running");
+    tx
 }
 
 /// A read's `BEGIN; SELECT set_config(…)` that sets the tenant to `tenant`.
@@ -391,32 +425,8 @@ async fn a_pipelined_begin_dropped_unsent_or_mid_flight_leaves_no_settings_behin
     drop(unsent);
     assert_eq!(tenant_seen(&db).await, "");
     // Dropped while the server runs the begin and the statement behind it.
-    let slow = "BEGIN; SELECT set_config('app.agency_id', 'slow', true), pg_sleep(1)";
-    let tx = db
-        .begin_postgres_pipelined(slow.into())
-        .await
-        .expect("queued");
-    let read = tokio::time::timeout(
-        std::time::Duration::from_millis(300),
-        tenant_seen_prepared(&tx),
-    )
-    .await;
-    assert!(read.is_err(), "the begin was still running");
-    drop(tx);
+    drop(a_read_dropped_behind_a_slow_begin(&db).await);
     assert_eq!(tenant_seen(&db).await, "");
-}
-
-/// `text`, read back by a prepared statement on `db`.
-async fn echo(db: &impl sea_orm::ConnectionTrait, text: &str) -> Result<String, sea_orm::DbErr> {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT $1::text AS v",
-            [text.into()],
-        ))
-        .await?
-        .expect("a row");
-    row.try_get("", "v")
 }
 
 #[tokio::test]
@@ -427,19 +437,8 @@ async fn a_statement_after_one_dropped_behind_its_begin_reads_its_own_answer() {
     };
     tenant_seen_prepared(&db).await.expect("prepared");
     echo(&db, "prepared").await.expect("prepared");
-    let slow = "BEGIN; SELECT set_config('app.agency_id', 'slow', true), pg_sleep(1)";
-    let tx = db
-        .begin_postgres_pipelined(slow.into())
-        .await
-        .expect("queued");
-    // Dropped (a sibling field failed, a timeout) while it waits for the begin's answer: its
-    // own answer is still to come.
-    let dropped = tokio::time::timeout(
-        std::time::Duration::from_millis(100),
-        tenant_seen_prepared(&tx),
-    )
-    .await;
-    assert!(dropped.is_err(), "the begin was still running");
+    // The dropped read's own answer is still to come when the next statement is sent.
+    let tx = a_read_dropped_behind_a_slow_begin(&db).await;
     assert_eq!(echo(&tx, "mine").await.expect("read"), "mine");
     assert_eq!(
         tenant_seen_prepared(&tx).await.expect("read"),

@@ -39,6 +39,31 @@ impl Row for PgRow {
     }
 }
 
+impl PgRow {
+    /// Canopy: the index of the column named `prefix` followed by `name`, the one that
+    /// `row.try_get(format!("{prefix}{name}"))` would read, found without building the name or
+    /// hashing it. `hint` is where the caller expects it (the column after the one it read last):
+    /// where the statement's column names are all distinct, that column is checked first, then
+    /// the rest in order. Where names repeat, the last column of the name wins, as it does in the
+    /// map the by-name lookup uses.
+    pub fn column_index_of(&self, prefix: &str, name: &str, hint: usize) -> Option<usize> {
+        let columns = &self.metadata.columns;
+        let named = |c: &PgColumn| {
+            let n: &str = &c.name;
+            n.len() == prefix.len() + name.len() && n.starts_with(prefix) && n.ends_with(name)
+        };
+        if self.metadata.column_names.len() != columns.len() {
+            return columns.iter().rposition(named);
+        }
+        let hint = hint.min(columns.len());
+        columns[hint..]
+            .iter()
+            .position(named)
+            .map(|i| i + hint)
+            .or_else(|| columns[..hint].iter().position(named))
+    }
+}
+
 impl ColumnIndex<PgRow> for &'_ str {
     fn index(&self, row: &PgRow) -> Result<usize, Error> {
         row.metadata

@@ -1012,7 +1012,19 @@ impl PgType {
     ///
     /// If `soft_eq` is true and `self` or `other` is `DeclareWithOid` but not both, return `true`
     /// before checking names.
+    #[inline]
     fn eq_impl(&self, other: &Self, soft_eq: bool) -> bool {
+        // Canopy: two built-in types are equal exactly when they are the same variant (each
+        // has its own OID), which a discriminant tells without `try_oid`'s match. Every cell
+        // sqlx decodes compares its column's type this way, often several times.
+        if self.is_builtin() && other.is_builtin() {
+            return std::mem::discriminant(self) == std::mem::discriminant(other);
+        }
+        self.eq_impl_declared(other, soft_eq)
+    }
+
+    /// Canopy: upstream's `eq_impl`, for a custom or declared type on either side.
+    fn eq_impl_declared(&self, other: &Self, soft_eq: bool) -> bool {
         if let (Some(a), Some(b)) = (self.try_base_oid(), other.try_base_oid()) {
             // If there are OIDs available, use OIDs to perform a direct match
             return a == b;
@@ -1034,6 +1046,19 @@ impl PgType {
 
         // Otherwise, perform a match on the name
         name_eq(self.name(), other.name())
+    }
+
+    /// Canopy: whether this is one of the built-in variants, each of which stands for exactly
+    /// one OID (no `Custom` or `Declare*` variant).
+    #[inline(always)]
+    pub(crate) fn is_builtin(&self) -> bool {
+        !matches!(
+            self,
+            PgType::Custom(_)
+                | PgType::DeclareWithName(_)
+                | PgType::DeclareWithOid(_)
+                | PgType::DeclareArrayOf(_)
+        )
     }
 
     // Tries to return the OID of the type, returns the OID of the base_type for domain types

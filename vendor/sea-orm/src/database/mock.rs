@@ -165,6 +165,7 @@ impl MockDatabaseTrait for MockDatabase {
                 Ok(result) => Ok(result
                     .into_iter()
                     .map(|row| QueryResult {
+                        next_column: Default::default(),
                         row: QueryResultRow::Mock(row),
                     })
                     .collect()),

@@ -127,6 +127,7 @@ impl From<ProxyRow> for Vec<(String, Value)> {
 impl From<ProxyRow> for QueryResult {
     fn from(row: ProxyRow) -> Self {
         QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::Proxy(row),
         }
     }

@@ -69,6 +69,7 @@ impl ProxyDatabaseConnection {
 
         if let Some(first) = result.first() {
             return Ok(Some(QueryResult {
+                next_column: Default::default(),
                 row: crate::QueryResultRow::Proxy(first.to_owned()),
             }));
         } else {
@@ -85,6 +86,7 @@ impl ProxyDatabaseConnection {
         Ok(result
             .into_iter()
             .map(|row| QueryResult {
+                next_column: Default::default(),
                 row: crate::QueryResultRow::Proxy(row),
             })
             .collect())

@@ -692,6 +692,7 @@ impl State {
 impl From<OwnedRow> for QueryResult {
     fn from(row: OwnedRow) -> QueryResult {
         QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::Rusqlite(row),
         }
     }

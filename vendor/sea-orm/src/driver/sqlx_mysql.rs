@@ -291,6 +291,7 @@ impl SqlxMySqlPoolConnection {
 impl From<MySqlRow> for QueryResult {
     fn from(row: MySqlRow) -> QueryResult {
         QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::SqlxMySql(row),
         }
     }

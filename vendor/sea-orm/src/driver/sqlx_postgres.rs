@@ -358,6 +358,7 @@ impl SqlxPostgresPoolConnection {
 impl From<PgRow> for QueryResult {
     fn from(row: PgRow) -> QueryResult {
         QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::SqlxPostgres(row),
         }
     }

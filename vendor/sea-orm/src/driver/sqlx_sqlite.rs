@@ -313,6 +313,7 @@ impl SqlxSqlitePoolConnection {
 impl From<SqliteRow> for QueryResult {
     fn from(row: SqliteRow) -> QueryResult {
         QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::SqlxSqlite(row),
         }
     }

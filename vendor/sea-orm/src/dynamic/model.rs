@@ -161,6 +161,7 @@ mod test {
     #[test]
     fn test_from_query_result() {
         let result = QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::Mock(
                 crate::tests_cfg::cake::Model {
                     id: 12,

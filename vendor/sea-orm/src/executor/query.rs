@@ -30,6 +30,9 @@ use sqlx::{TypeInfo, ValueRef};
 #[derive(Debug)]
 pub struct QueryResult {
     pub(crate) row: QueryResultRow,
+    /// Canopy: the column after the one a prefixed read found last, where the next prefixed
+    /// read looks first (a model's fields are read in the order its select lists them).
+    pub(crate) next_column: std::sync::atomic::AtomicUsize,
 }
 
 #[allow(clippy::enum_variant_names)]
@@ -61,6 +64,20 @@ pub trait TryGetable: Sized {
     /// Decode the value at column `{pre}{col}` — `pre` is the prefix used
     /// when nesting partial models or joining tables.
     fn try_get(res: &QueryResult, pre: &str, col: &str) -> Result<Self, TryGetError> {
+        // Canopy: on PostgreSQL, find the column by position (where the last read left off),
+        // then read it by index: no `format!` of the prefixed name and no hash of it per cell.
+        // A name the row does not have, and any error, take the by-name path below, so that
+        // errors stay exactly as they were (naming the column, not its index).
+        #[cfg(feature = "sqlx-postgres")]
+        if let QueryResultRow::SqlxPostgres(row) = &res.row {
+            use std::sync::atomic::Ordering::Relaxed;
+            if let Some(index) = row.column_index_of(pre, col, res.next_column.load(Relaxed)) {
+                res.next_column.store(index + 1, Relaxed);
+                if let Ok(value) = Self::try_get_by(res, index) {
+                    return Ok(value);
+                }
+            }
+        }
         if pre.is_empty() {
             Self::try_get_by(res, col).map_err(|e| name_null(e, col))
         } else {
@@ -1846,6 +1863,7 @@ mod tests {
         values.insert("id".to_string(), Value::Int(Some(1)));
         values.insert("name".to_string(), Value::String(Some("Abc".to_owned())));
         let query_result = QueryResult {
+            next_column: Default::default(),
             row: QueryResultRow::Mock(MockRow { values }),
         };
         assert_eq!(
@@ -1877,7 +1895,14 @@ mod tests {
         let row = QueryResultRow::Mock(MockRow { values });
 
         let result: BTreeMap<String, Component> =
-            TryGetable::try_get_by(&QueryResult { row }, "components").unwrap();
+            TryGetable::try_get_by(
+                &QueryResult {
+                    next_column: Default::default(),
+                    row,
+                },
+                "components",
+            )
+            .unwrap();
 
         assert_eq!(
             result.get("engine"),
@@ -1905,7 +1930,14 @@ mod tests {
         let row = QueryResultRow::Mock(MockRow { values });
 
         let result: HashMap<String, Component> =
-            TryGetable::try_get_by(&QueryResult { row }, "components").unwrap();
+            TryGetable::try_get_by(
+                &QueryResult {
+                    next_column: Default::default(),
+                    row,
+                },
+                "components",
+            )
+            .unwrap();
 
         assert_eq!(
             result.get("engine"),

@@ -141,28 +141,33 @@ pub async fn resolve_container_serial<'a, T: ContainerType + ?Sized>(
 }
 
 fn insert_value(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
-    if let Some(prev_value) = target.get_mut(&name) {
-        if let Value::Object(target_map) = prev_value {
-            if let Value::Object(obj) = value {
+    // Canopy's patch (vendor/README.md): one lookup per field (the entry), not a `get_mut`
+    // and then an `insert`, each hashing the name.
+    let prev_value = match target.entry(name) {
+        indexmap::map::Entry::Occupied(entry) => entry.into_mut(),
+        indexmap::map::Entry::Vacant(entry) => {
+            entry.insert(value);
+            return;
+        }
+    };
+    if let Value::Object(target_map) = prev_value {
+        if let Value::Object(obj) = value {
+            for (key, value) in obj.into_iter() {
+                insert_value(target_map, key, value);
+            }
+        }
+    } else if let Value::List(target_list) = prev_value
+        && let Value::List(list) = value
+    {
+        for (idx, value) in list.into_iter().enumerate() {
+            if let Some(Value::Object(target_map)) = target_list.get_mut(idx)
+                && let Value::Object(obj) = value
+            {
                 for (key, value) in obj.into_iter() {
                     insert_value(target_map, key, value);
                 }
             }
-        } else if let Value::List(target_list) = prev_value
-            && let Value::List(list) = value
-        {
-            for (idx, value) in list.into_iter().enumerate() {
-                if let Some(Value::Object(target_map)) = target_list.get_mut(idx)
-                    && let Value::Object(obj) = value
-                {
-                    for (key, value) in obj.into_iter() {
-                        insert_value(target_map, key, value);
-                    }
-                }
-            }
         }
-    } else {
-        target.insert(name, value);
     }
 }
 
@@ -182,7 +187,8 @@ pub(crate) async fn do_resolve_container<'a>(
     parallel: bool,
     futures: Vec<BoxFieldFuture<'a>>,
 ) -> Value {
-    let mut results = IndexMap::new();
+    // Canopy's patch: sized for the fields at once (one per future, fewer if some merge).
+    let mut results = IndexMap::with_capacity(futures.len());
     let mut handle = |res| match res {
         Ok((name, value)) => insert_value(&mut results, name, value),
         Err(e) => ctx.add_error(e),

@@ -1,7 +1,9 @@
 //! Tests of what Canopy's patches to its vendored crates must keep (vendor/README.md): an
 //! object's fields answer as they did before the patch, in the same order, whether they wait or
 //! not (async-graphql; the published crate passes these too: they pin behaviour, not speed), and
-//! a NULL in a column that may not hold one is still reported by the column's name (sea-orm).
+//! a NULL in a column that may not hold one is still reported by the column's name (sea-orm), and
+//! a column found by position reads what the by-name lookup read (sea-orm and sqlx-postgres; on
+//! PostgreSQL, with `TEST_DATABASE_URL` set).
 
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
@@ -62,6 +64,14 @@ async fn plain_fields_keep_the_selection_order_and_waiting_ones_still_answer() {
 }
 
 #[tokio::test]
+async fn a_field_selected_twice_merges_into_one_object() {
+    let r = run("{ card { child { a } ... on Card { child { b slow a } } } }").await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let json = serde_json::to_string(&r.data).expect("json");
+    assert_eq!(json, r#"{"card":{"child":{"a":1,"b":"b","slow":2}}}"#);
+}
+
+#[tokio::test]
 async fn several_waiting_fields_and_a_failing_one() {
     let r = run("{ card { slower fails a slow } }").await;
     let data = r.data.into_json().expect("json");
@@ -96,4 +106,54 @@ async fn a_null_decodes_to_none_and_is_named_where_a_value_is_required() {
     assert!(err.to_string().contains("t_nickname"), "{err}");
     let err = row.try_get_by::<String, _>(0usize).expect_err("by index");
     assert!(err.to_string().contains('0'), "{err}");
+}
+
+/// A row from PostgreSQL, or `None` where the tests run on SQLite.
+async fn postgres_row(sql: &str) -> Option<sea_orm::QueryResult> {
+    let url = std::env::var("TEST_DATABASE_URL").ok()?;
+    if !url.starts_with("postgres") {
+        return None;
+    }
+    let db = Database::connect(url.as_str()).await.expect("postgres");
+    let stmt = Statement::from_string(DbBackend::Postgres, sql);
+    Some(db.query_one_raw(stmt).await.expect("query").expect("row"))
+}
+
+#[tokio::test]
+async fn prefixed_columns_read_by_position_in_any_order() {
+    let sql = r#"SELECT 'a'::varchar AS "A_name", 7::int8 AS "A_n", 'b'::text AS "B_name",
+        'c'::bpchar AS "B_code", NULL::text AS "B_nick""#;
+    let Some(row) = postgres_row(sql).await else {
+        return;
+    };
+    // Out of the select's order, so the position each read starts from is wrong.
+    assert_eq!(row.try_get::<String>("B_", "name").expect("b"), "b");
+    assert_eq!(row.try_get::<String>("A_", "name").expect("a"), "a");
+    assert_eq!(row.try_get::<i64>("A_", "n").expect("n"), 7);
+    assert_eq!(row.try_get::<String>("B_", "code").expect("bpchar"), "c");
+    assert_eq!(
+        row.try_get::<Option<String>>("B_", "nick").expect("null"),
+        None
+    );
+    assert_eq!(
+        row.try_get::<Option<String>>("C_", "name").expect("absent"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_column_name_reads_the_last_and_errors_name_the_column() {
+    let sql = r#"SELECT 1::int4 AS n, 2::int4 AS n, NULL::text AS "t_nick", 'x'::text AS word"#;
+    let Some(row) = postgres_row(sql).await else {
+        return;
+    };
+    assert_eq!(row.try_get::<i32>("", "n").expect("n"), 2);
+    let err = row.try_get::<String>("t_", "nick").expect_err("null");
+    assert!(err.to_string().contains("t_nick"), "{err}");
+    let err = row
+        .try_get::<i32>("", "word")
+        .expect_err("a text as an integer");
+    assert!(err.to_string().contains("word"), "{err}");
+    let err = row.try_get::<String>("", "missing").expect_err("absent");
+    assert!(err.to_string().contains("missing"), "{err}");
 }

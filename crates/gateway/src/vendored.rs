@@ -139,6 +139,14 @@ async fn prefixed_columns_read_by_position_in_any_order() {
         row.try_get::<Option<String>>("C_", "name").expect("absent"),
         None
     );
+    // The lookup itself: from the hint, wrapping round to the start, and absent.
+    let pg = row.try_as_pg_row().expect("a PostgreSQL row");
+    assert_eq!(pg.column_index_of("B_", "name", 2), Some(2));
+    assert_eq!(pg.column_index_of("A_", "n", 4), Some(1));
+    assert_eq!(pg.column_index_of("A_", "n", 99), Some(1));
+    assert_eq!(pg.column_index_of("", "A_n", 0), Some(1));
+    assert_eq!(pg.column_index_of("A", "_nam", 0), None);
+    assert_eq!(pg.column_index_of("C_", "name", 0), None);
 }
 
 #[tokio::test]
@@ -148,6 +156,8 @@ async fn a_repeated_column_name_reads_the_last_and_errors_name_the_column() {
         return;
     };
     assert_eq!(row.try_get::<i32>("", "n").expect("n"), 2);
+    let pg = row.try_as_pg_row().expect("a PostgreSQL row");
+    assert_eq!(pg.column_index_of("", "n", 0), Some(1), "the last of the name");
     let err = row.try_get::<String>("t_", "nick").expect_err("null");
     assert!(err.to_string().contains("t_nick"), "{err}");
     let err = row

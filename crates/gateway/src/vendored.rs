@@ -157,7 +157,11 @@ async fn a_repeated_column_name_reads_the_last_and_errors_name_the_column() {
     };
     assert_eq!(row.try_get::<i32>("", "n").expect("n"), 2);
     let pg = row.try_as_pg_row().expect("a PostgreSQL row");
-    assert_eq!(pg.column_index_of("", "n", 0), Some(1), "the last of the name");
+    assert_eq!(
+        pg.column_index_of("", "n", 0),
+        Some(1),
+        "the last of the name"
+    );
     let err = row.try_get::<String>("t_", "nick").expect_err("null");
     assert!(err.to_string().contains("t_nick"), "{err}");
     let err = row

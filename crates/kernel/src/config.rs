@@ -254,9 +254,10 @@ pub struct Config {
     #[arg(long, env = "CANOPY_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
     pub ws_max_subscriptions: usize,
 
-    /// Subscriptions of one credential (and the same tenant headers) to the same document,
-    /// operation and variables share one execution on this replica: each event is resolved and
-    /// serialised once for all of them (`live::share`). `false` runs each on its own.
+    /// Subscriptions with the same tenant headers to the same document, operation and
+    /// variables share one execution on this replica, whoever subscribed: each event is
+    /// resolved and serialised once for all of them and reaches each only as far as its own
+    /// access allows (`live::share`). `false` runs each on its own.
     #[arg(long, env = "CANOPY_LIVE_SHARED", default_value_t = true, action = clap::ArgAction::Set)]
     pub live_shared: bool,
 

@@ -88,14 +88,19 @@ impl LiveSession {
         .0)
     }
 
-    /// Who this connection acts as, for sharing results (`crate::share`): its credential and
-    /// the tenant it names.
+    /// Who this connection acts as: its credential and the tenant it names. Members of a
+    /// shared group (`crate::share`) with the same key are re-checked once for all of them.
     pub(crate) fn sharing_key(&self) -> SharingKey {
         (
             self.credential.clone(),
             self.agency.clone(),
             self.sub_account.clone(),
         )
+    }
+
+    /// The agency and sub-account this connection names (as the HTTP headers would).
+    pub(crate) fn tenant_headers(&self) -> (Option<String>, Option<String>) {
+        (self.agency.clone(), self.sub_account.clone())
     }
 
     /// A transaction seeing what `actor`'s tenant may see (row-level security set).
@@ -165,7 +170,7 @@ pub struct Probe;
 
 /// What a subscription checks when it starts and whenever access may have changed.
 #[derive(Clone, Copy, Debug)]
-enum Check {
+pub(crate) enum Check {
     /// A signed-in user (notifications).
     User,
     /// A pipeline the actor may read.
@@ -207,6 +212,26 @@ impl Check {
     }
 }
 
+/// The actor `session` acts as now, if it still passes `check`: what a subscription does
+/// after an event that may have changed its access (and a member of a shared group when it
+/// joins, `crate::share`).
+pub(crate) async fn recheck(session: &LiveSession, check: Check) -> Result<Actor, Error> {
+    let actor = session.refresh().await?;
+    check.verify(session, &actor).await?;
+    Ok(actor)
+}
+
+/// Whether the actor may read this item: an event by [`may_see`], a notification by
+/// `notifications::readable`. Every subscription delivers an item only if this holds for its
+/// actor at that moment (a shared group's members each for their own).
+pub(crate) fn may_read(actor: &Actor, item: &Live) -> bool {
+    match item {
+        Live::Event(e) => may_see(actor, e),
+        Live::Notification(n) => crate::notifications::readable(actor, n),
+        Live::Gap | Live::Shutdown => false,
+    }
+}
+
 /// Whether the actor may read this event (the activity feed's rule): it happened in the
 /// actor's tenant, about a subject the actor's permissions in the event's scope cover.
 pub fn may_see(actor: &Actor, e: &event::Model) -> bool {
@@ -220,10 +245,28 @@ pub fn may_see(actor: &Actor, e: &event::Model) -> bool {
     subject_permission(&e.subject_type).is_some_and(|p| actor.can(p, scope))
 }
 
+/// Whether an event is of a kind that may change someone's access: a change to a membership,
+/// invitation, API key, agency or sub-account, or the end of a session. [`touches_access`]
+/// holds only for such events.
+pub(crate) fn about_access(e: &event::Model) -> bool {
+    matches!(
+        e.subject_type.as_str(),
+        "Membership" | "Invitation" | "ApiKey" | "Agency" | "SubAccount"
+    ) || matches!(
+        EventType::parse(&e.event_type),
+        Some(
+            EventType::SessionRevoked
+                | EventType::SessionReuseDetected
+                | EventType::UserPasswordChanged
+                | EventType::UserPasswordReset
+        )
+    )
+}
+
 /// Whether an event may have changed what the actor can reach: a change to access in the
 /// actor's tenant, or (for notifications, which span agencies) a membership of the actor's
 /// user anywhere.
-fn touches_access(actor: &Actor, check: Check, e: &event::Model) -> bool {
+pub(crate) fn touches_access(actor: &Actor, check: Check, e: &event::Model) -> bool {
     if ends_a_session_of(actor, e) {
         return true;
     }
@@ -265,34 +308,63 @@ fn live_error(message: impl Into<String>, code: &'static str) -> async_graphql::
 
 struct Follow<F> {
     session: Arc<LiveSession>,
-    actor: Actor,
+    /// The actor items are checked against; `None` in a shared group's execution, whose
+    /// members each have their own.
+    actor: Option<Actor>,
     rx: broadcast::Receiver<Live>,
     check: Check,
-    matcher: F,
+    select: F,
+    /// The shared group this execution serves (`crate::share`), if any.
+    group: Option<Arc<crate::share::Group>>,
     done: bool,
 }
 
-/// Checks `check`, then streams what `matcher` picks from the bus, as far as the actor may
-/// read it at that moment.
+impl<F> Follow<F> {
+    /// Ends the stream with `e` (a shared group's members all receive it).
+    fn fail<T>(mut self, e: async_graphql::Error) -> Option<(async_graphql::Result<T>, Self)> {
+        self.done = true;
+        if let Some(g) = &self.group {
+            g.tap(None);
+        }
+        Some((Err(e), self))
+    }
+}
+
+/// Checks `check`, then streams what `select` picks from the bus, as far as the actor may read
+/// it at that moment ([`may_read`]).
+///
+/// In a shared group's execution (`crate::share`) nothing is checked here: the group applies
+/// each member's own check and [`may_read`] instead, and this stream taps the item behind each
+/// result for it.
 async fn follow<T, F>(
     ctx: &Context<'_>,
     session: Arc<LiveSession>,
     check: Check,
-    matcher: F,
+    select: F,
 ) -> Result<impl Stream<Item = async_graphql::Result<T>> + Send + 'static, Error>
 where
     T: Send + 'static,
-    F: Fn(&Actor, &Live) -> Option<T> + Send + Sync + 'static,
+    F: Fn(&Live) -> Option<T> + Send + Sync + 'static,
 {
     // Receive first, then check: nothing committed after the check can be missed.
     if !session.bus.ready(std::time::Duration::from_secs(10)).await {
         return Err(Error::internal("the live bus is not listening yet"));
     }
     let rx = session.bus.subscribe();
-    // The actor as it is now, not as it was at `connection_init`: a revoked key or membership
-    // cannot subscribe again on an old connection.
-    let actor = session.refresh().await?;
-    check.verify(&session, &actor).await?;
+    let group = ctx.data_opt::<Arc<crate::share::Group>>().cloned();
+    let actor = match &group {
+        Some(g) => {
+            g.listen(
+                check,
+                ctx.item.pos,
+                ctx.item.node.response_key().node.to_string(),
+            );
+            None
+        }
+        // The actor as it is now, not as it was at `connection_init`: a revoked key or
+        // membership cannot subscribe again on an old connection.
+        None => Some(recheck(&session, check).await?),
+    };
     if let Some(started) = ctx.data_opt::<Arc<Started>>() {
         started.fire();
     }
@@ -301,7 +373,8 @@ where
         session,
         rx,
         check,
-        matcher,
+        select,
+        group,
         // A probe ends here, its check passed.
         done: ctx.data_opt::<Probe>().is_some(),
     };
@@ -313,43 +386,48 @@ where
             let item = match f.rx.recv().await {
                 Ok(item) => item,
                 Err(broadcast::error::RecvError::Lagged(n)) => {
-                    f.done = true;
-                    let e = live_error(
+                    return f.fail(live_error(
                         format!(
                             "this subscription fell {n} events behind and was ended; subscribe again and refetch"
                         ),
                         "LAGGED",
-                    );
-                    return Some((Err(e), f));
+                    ));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
             match &item {
                 Live::Shutdown => return None,
                 Live::Gap => {
-                    f.done = true;
-                    let e = live_error(
+                    return f.fail(live_error(
                         "the server may have missed events while disconnected from the database; subscribe again and refetch",
                         "LAGGED",
-                    );
-                    return Some((Err(e), f));
+                    ));
                 }
-                Live::Event(e) if touches_access(&f.actor, f.check, e) => {
-                    let checked = match f.session.refresh().await {
-                        Ok(actor) => f.check.verify(&f.session, &actor).await.map(|()| actor),
-                        Err(e) => Err(e),
-                    };
-                    match checked {
-                        Ok(actor) => f.actor = actor,
-                        Err(e) => {
-                            f.done = true;
-                            return Some((Err(e.into()), f));
+                Live::Event(e) => {
+                    if let Some(g) = &f.group {
+                        // Each member whose access it may touch is re-checked first.
+                        g.recheck(e).await;
+                    } else if f
+                        .actor
+                        .as_ref()
+                        .is_some_and(|a| touches_access(a, f.check, e))
+                    {
+                        match recheck(&f.session, f.check).await {
+                            Ok(actor) => f.actor = Some(actor),
+                            Err(e) => return f.fail(e.into()),
                         }
                     }
                 }
-                _ => {}
+                Live::Notification(_) => {}
             }
-            if let Some(out) = (f.matcher)(&f.actor, &item) {
+            let Some(out) = (f.select)(&item) else {
+                continue;
+            };
+            if let Some(g) = &f.group {
+                g.tap(Some(item));
+                return Some((Ok(out), f));
+            }
+            if f.actor.as_ref().is_some_and(|a| may_read(a, &item)) {
                 return Some((Ok(out), f));
             }
         }
@@ -429,10 +507,8 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Notification>>> {
         let s = session(ctx)?;
-        Ok(follow(ctx, s, Check::User, |actor, item| match item {
-            Live::Notification(n) if crate::notifications::readable(actor, n) => {
-                Some(Notification((**n).clone()))
-            }
+        Ok(follow(ctx, s, Check::User, |item| match item {
+            Live::Notification(n) => Some(Notification((**n).clone())),
             _ => None,
         })
         .await?)
@@ -449,21 +525,18 @@ impl SubscriptionRoot {
         let s = session(ctx)?;
         let id = GlobalId::parse_as(&pipeline_id, NodeKind::Pipeline)?;
         let wanted = gid(NodeKind::Pipeline, id).to_string();
-        Ok(
-            follow(ctx, s, Check::Pipeline(id), move |actor, item| match item {
-                Live::Event(e)
-                    if BOARD_SUBJECTS.contains(&e.subject_type.as_str())
-                        && (e.subject_id == id
-                            || e.payload.get("pipelineId").and_then(|v| v.as_str())
-                                == Some(wanted.as_str()))
-                        && may_see(actor, e) =>
-                {
-                    Some(LiveEvent(e.clone()))
-                }
-                _ => None,
-            })
-            .await?,
-        )
+        Ok(follow(ctx, s, Check::Pipeline(id), move |item| match item {
+            Live::Event(e)
+                if BOARD_SUBJECTS.contains(&e.subject_type.as_str())
+                    && (e.subject_id == id
+                        || e.payload.get("pipelineId").and_then(|v| v.as_str())
+                            == Some(wanted.as_str())) =>
+            {
+                Some(LiveEvent(e.clone()))
+            }
+            _ => None,
+        })
+        .await?)
     }
 
     /// Changes to the contacts of a sub-account as they happen (created, updated, tagged,
@@ -479,12 +552,8 @@ impl SubscriptionRoot {
             ctx,
             s,
             Check::SubAccount(id, Permission::ContactsRead),
-            move |actor, item| match item {
-                Live::Event(e)
-                    if e.subject_type == "Contact"
-                        && e.sub_account_id == Some(id)
-                        && may_see(actor, e) =>
-                {
+            move |item| match item {
+                Live::Event(e) if e.subject_type == "Contact" && e.sub_account_id == Some(id) => {
                     Some(LiveEvent(e.clone()))
                 }
                 _ => None,
@@ -516,20 +585,16 @@ impl SubscriptionRoot {
             .subject_id
             .map(|s| GlobalId::parse(&s).map(|g| g.uuid))
             .transpose()?;
-        Ok(
-            follow(ctx, s, Check::Feed(scope), move |actor, item| match item {
-                Live::Event(e)
-                    if (scope.kind != NodeKind::SubAccount
-                        || e.sub_account_id == Some(scope.uuid))
-                        && (types.is_empty() || types.contains(&e.event_type))
-                        && subject.is_none_or(|s| s == e.subject_id)
-                        && may_see(actor, e) =>
-                {
-                    Some(LiveEvent(e.clone()))
-                }
-                _ => None,
-            })
-            .await?,
-        )
+        Ok(follow(ctx, s, Check::Feed(scope), move |item| match item {
+            Live::Event(e)
+                if (scope.kind != NodeKind::SubAccount || e.sub_account_id == Some(scope.uuid))
+                    && (types.is_empty() || types.contains(&e.event_type))
+                    && subject.is_none_or(|s| s == e.subject_id) =>
+            {
+                Some(LiveEvent(e.clone()))
+            }
+            _ => None,
+        })
+        .await?)
     }
 }

@@ -466,7 +466,7 @@ impl<E: Executor> Connection<E> {
     ///
     /// With sharing on (`CANOPY_LIVE_SHARED`), the subscription first runs its start-up check
     /// alone (a probe: the same field, which ends once its check passes), then joins its
-    /// group (`crate::share`).
+    /// group (`crate::share`) and checks in there before it listens.
     async fn start(
         &mut self,
         id: String,
@@ -479,10 +479,11 @@ impl<E: Executor> Connection<E> {
         let out = self.out.clone();
         let task_id = id.clone();
         let schema = self.state.schema.clone();
-        let shared =
-            self.state.share.clone().and_then(|hub| {
-                Some((hub, crate::share::Key::of(session.sharing_key(), &request)?))
-            });
+        let shared = self
+            .state
+            .share
+            .clone()
+            .and_then(|hub| Some((hub, crate::share::Key::of(&session, &request)?)));
         let task = match shared {
             None => {
                 let started = Arc::new(crate::subscriptions::Started(std::sync::Mutex::new(Some(

@@ -1,18 +1,19 @@
-//! Shared live results (`live::share`): subscriptions of one credential to the same document
-//! and variables are resolved once per event, each member still getting its own id, its own
-//! start-up check and its own end.
+//! Shared live results (`live::share`): subscriptions to the same document and variables,
+//! naming the same tenant, are resolved once per event whoever subscribed, each member still
+//! getting its own id, its own checks, only what its own actor may read, and its own end.
 
-use super::{BOARD, MOVE, QUIET, create_ticket, fresh_token, next_data, world};
+use super::{ACTIVITY, BOARD, MOVE, QUIET, create_ticket, fresh_token, next_data, world};
 use kernel::Role;
-use serde_json::json;
-use tests::{spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+use tests::{TestApp, spawn_app, spawn_app_with};
 
 #[tokio::test]
-async fn subscriptions_of_one_credential_share_one_render() {
+async fn subscriptions_of_one_tenant_share_one_render() {
     let app = spawn_app().await;
     let w = world(&app, "acme").await;
     let board = json!({ "p": w.pipeline });
-    // Three subscriptions of the owner's token (two on one connection), one of another token.
+    // Three subscriptions of the owner's token (two on one connection), one of another token
+    // of the owner's, one of another user.
     let mut one = app.live(&w.owner.access, Some(&w.agency)).await;
     one.subscribe("a", BOARD, board.clone()).await;
     one.subscribe("b", BOARD, board.clone()).await;
@@ -21,6 +22,11 @@ async fn subscriptions_of_one_credential_share_one_render() {
     let other = fresh_token(&app, "owner@acme.test").await;
     let mut three = app.live(&other, Some(&w.agency)).await;
     three.subscribe("d", BOARD, board.clone()).await;
+    let staff = app
+        .member("staff@acme.test", &w.dental, Role::SubaccountUser)
+        .await;
+    let mut four = app.live(&staff.access, Some(&w.agency)).await;
+    four.subscribe("e", BOARD, board.clone()).await;
 
     let before = app.metrics.live_renders.get();
     let t = create_ticket(&app, &w.owner, &w.lanes[0], "Implants").await;
@@ -28,10 +34,138 @@ async fn subscriptions_of_one_credential_share_one_render() {
     assert_eq!(next_data(&mut one, "b").await, a);
     assert_eq!(next_data(&mut two, "c").await, a);
     assert_eq!(next_data(&mut three, "d").await, a);
+    assert_eq!(next_data(&mut four, "e").await, a);
     assert_eq!(a["pipelineChanged"]["subjectId"], t.as_str());
-    // One render for the owner's three, one for the other token's.
-    assert_eq!(app.metrics.live_renders.get() - before, 2);
+    // One render for all five.
+    assert_eq!(app.metrics.live_renders.get() - before, 1);
     assert!(one.silent_for(QUIET).await);
+}
+
+#[tokio::test]
+async fn each_member_receives_only_what_its_own_actor_may_read() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    // An agency user given Gardens alone: the agency's feed shows them Gardens, not Dental.
+    let gardener = app
+        .member("gardener@acme.test", &w.agency, Role::AgencyUser)
+        .await;
+    app.grant_in(&gardener.user_id, &w.gardens, Role::SubaccountUser)
+        .await;
+    let feed = json!({ "s": w.agency, "f": { "types": ["contact.created"] } });
+    let mut o = app.live(&w.owner.access, Some(&w.agency)).await;
+    o.subscribe("o", ACTIVITY, feed.clone()).await;
+    let mut g = app.live(&gardener.access, Some(&w.agency)).await;
+    g.subscribe("g", ACTIVITY, feed).await;
+
+    let before = app.metrics.live_renders.get();
+    for sub in [&w.dental, &w.gardens] {
+        app.create_contact_selecting(&w.owner, sub, json!({ "firstName": "Ada" }), "id")
+            .await;
+    }
+    let scope = |d: Value| d["activityAdded"]["scopeId"].as_str().map(str::to_owned);
+    assert_eq!(scope(next_data(&mut o, "o").await), Some(w.dental.clone()));
+    assert_eq!(scope(next_data(&mut o, "o").await), Some(w.gardens.clone()));
+    // The gardener's first (and only) delivery is Gardens'.
+    assert_eq!(scope(next_data(&mut g, "g").await), Some(w.gardens.clone()));
+    assert!(g.silent_for(QUIET).await);
+    // Both events were resolved once, in one group.
+    assert_eq!(app.metrics.live_renders.get() - before, 2);
+}
+
+/// Staff and the owner follow the board; staff's membership is removed. Returns the message
+/// that ends staff's subscription, after checking the owner still hears the board and staff
+/// hears nothing more.
+async fn staff_removed_from_the_board(app: &TestApp) -> Value {
+    let w = world(app, "acme").await;
+    let staff = app
+        .member("staff@acme.test", &w.dental, Role::SubaccountUser)
+        .await;
+    let board = json!({ "p": w.pipeline });
+    let mut o = app.live(&w.owner.access, Some(&w.agency)).await;
+    o.subscribe("o", BOARD, board.clone()).await;
+    let mut s = app.live(&staff.access, Some(&w.agency)).await;
+    s.subscribe("s", BOARD, board).await;
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { id } } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let membership = r
+        .data("memberships.nodes")
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|m| m["user"]["id"] == staff.user_id.as_str())
+        .expect("the staff membership")["id"]
+        .clone();
+    app.gql(
+        Some(&w.owner.access),
+        "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
+        json!({ "id": membership }),
+    )
+    .await
+    .ok();
+    let ended = s.next().await.expect("next");
+    assert_eq!(s.next().await.expect("complete")["type"], "complete");
+    let t = create_ticket(app, &w.owner, &w.lanes[0], "After").await;
+    assert_eq!(
+        next_data(&mut o, "o").await["pipelineChanged"]["subjectId"],
+        t.as_str()
+    );
+    assert!(s.silent_for(QUIET).await);
+    ended
+}
+
+#[tokio::test]
+async fn a_member_whose_access_is_revoked_leaves_with_the_error_it_would_get_alone() {
+    let shared = staff_removed_from_the_board(&spawn_app().await).await;
+    assert_eq!(shared["type"], "next", "{shared}");
+    assert_eq!(
+        shared["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{shared}"
+    );
+    let alone =
+        staff_removed_from_the_board(&spawn_app_with(|c| c.live_shared = false).await).await;
+    assert_eq!(shared, alone);
+}
+
+#[tokio::test]
+async fn resolution_reads_only_the_item() {
+    // What a shared group resolves once reaches members of any credential: the types it
+    // resolves must read only the event or notification, never who asks. Before adding a
+    // field here, make sure it does (see `live::share`).
+    let app = spawn_app().await;
+    for (ty, fields) in [
+        (
+            "LiveEvent",
+            "actorKind id occurredAt payload scopeId subjectId subjectType type",
+        ),
+        (
+            "Notification",
+            "createdAt id kind readAt scopeId subjectId text",
+        ),
+    ] {
+        let r = app
+            .gql(
+                None,
+                "query($t: String!) { __type(name: $t) { fields { name } } }",
+                json!({ "t": ty }),
+            )
+            .await
+            .ok();
+        let mut names: Vec<&str> = r
+            .data("__type.fields")
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["name"].as_str().expect("name"))
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names.join(" "), fields, "{ty}");
+    }
 }
 
 #[tokio::test]

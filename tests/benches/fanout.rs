@@ -9,9 +9,10 @@
 //!
 //! `cargo bench -p tests --bench fanout` (SQLite); with
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` on PostgreSQL.
-//! `FANOUT_SIZES=100,1000` picks the sizes. Every subscriber uses the same token, so with
-//! sharing on (the default) they form one group (`live::share`); `FANOUT_SHARED=0` runs each
-//! subscription alone.
+//! `FANOUT_SIZES=100,1000` picks the sizes. The subscribers are spread over `FANOUT_USERS`
+//! users (50 by default), each with a token of its own, as on a real board; with sharing on
+//! (the default) they form one group (`live::share`), each still checked as itself.
+//! `FANOUT_SHARED=0` runs each subscription alone.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -47,7 +48,7 @@ fn server() {
         let app = tests::spawn_app_with(|c| {
             c.db_max_connections = 16;
             c.access_token_ttl_secs = 3600;
-            // Every subscriber here is the same user: lift the per-credential cap.
+            // Each user here holds many subscribers: lift the per-credential cap.
             c.ws_max_connections_per_user = 10_000;
             // `FANOUT_SHARED=0`: each subscription runs alone (the comparison without sharing).
             c.live_shared = std::env::var("FANOUT_SHARED").map_or(true, |v| v != "0");
@@ -76,6 +77,18 @@ fn server() {
             .await
             .ok();
         let ticket = r.data("ticketCreate.ticket.id").clone();
+        // The subscribers' users: staff of the sub-account, each with a token.
+        let users: usize = std::env::var("FANOUT_USERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50);
+        let mut tokens = Vec::with_capacity(users.max(1));
+        for u in 0..users.max(1) {
+            let staff = app
+                .member(&format!("staff{u}@acme.test"), &sub, kernel::Role::SubaccountUser)
+                .await;
+            tokens.push(staff.access);
+        }
         let backend = if app.runtime_connection().await.is_some() {
             "PostgreSQL"
         } else {
@@ -84,7 +97,7 @@ fn server() {
         println!(
             "{}",
             json!({
-                "addr": app.addr.to_string(), "token": owner.access, "agency": agency,
+                "addr": app.addr.to_string(), "token": owner.access, "tokens": tokens, "agency": agency,
                 "pipeline": pipeline, "lanes": [lanes[0]["id"], lanes[1]["id"]], "ticket": ticket,
                 "backend": backend, "pid": std::process::id(),
             })
@@ -136,9 +149,10 @@ fn client() {
         .build()
         .expect("runtime");
     println!(
-        "fan-out on {} (server pid {pid}); {} moves per size, latency from mutation sent to receipt",
+        "fan-out on {} (server pid {pid}); {} moves per size, subscribers spread over {} users; latency from mutation sent to receipt",
         info["backend"].as_str().unwrap_or("?"),
-        MOVES
+        MOVES,
+        info["tokens"].as_array().map_or(0, Vec::len),
     );
     println!(
         "| subscribers | deliveries | missing | p50 ms | p90 ms | p99 ms | max ms | server RSS MiB (idle → subscribed) | server CPU ms per event |"
@@ -156,6 +170,12 @@ fn client() {
 async fn run(info: &Value, pid: u32, n: usize) {
     let addr = info["addr"].as_str().expect("addr").to_owned();
     let token = info["token"].as_str().expect("token").to_owned();
+    let tokens: Vec<String> = info["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .map(|t| t.as_str().expect("token").to_owned())
+        .collect();
     let agency = info["agency"].as_str().expect("agency").to_owned();
     let pipeline = info["pipeline"].as_str().expect("pipeline").to_owned();
     let rss_before = proc_status(pid, "VmRSS:");
@@ -167,7 +187,7 @@ async fn run(info: &Value, pid: u32, n: usize) {
     for i in 0..n {
         let (addr, token, agency, pipeline) = (
             addr.clone(),
-            token.clone(),
+            tokens[i % tokens.len()].clone(),
             agency.clone(),
             pipeline.clone(),
         );

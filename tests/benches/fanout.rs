@@ -50,6 +50,8 @@ fn server() {
             c.access_token_ttl_secs = 3600;
             // Each user here holds many subscribers: lift the per-credential cap.
             c.ws_max_connections_per_user = 10_000;
+            // The subscribers' users all sign in from here at start.
+            c.login_attempts_per_ip = 10_000;
             // `FANOUT_SHARED=0`: each subscription runs alone (the comparison without sharing).
             c.live_shared = std::env::var("FANOUT_SHARED").map_or(true, |v| v != "0");
         })

@@ -3,33 +3,37 @@
 //! this replica, whoever subscribed. Each event is resolved and serialised once for the whole
 //! group, and each member receives the same payload with its own subscription id spliced in.
 //!
-//! What is not shared is access. Each member keeps its own credential and actor, and the group
-//! applies to each member, item by item, the rules a subscription alone applies to itself:
-//! - an event that may change the member's access (`subscriptions::touches_access`, with the
-//!   member's actor) re-authenticates its credential and repeats its start-up check before
-//!   anything later is delivered; a member that now fails receives the error a subscription
-//!   alone would (then `complete`) and leaves, and the others go on. Members of one credential
-//!   are re-checked once for all of them;
-//! - an item reaches a member only if the member's actor may read it
-//!   (`subscriptions::may_read`).
+//! What is not shared is access. The members of one credential (and tenant headers) form a
+//! *slot* with its own actor, and the group applies to each slot, item by item and in order,
+//! the rules a subscription alone applies to itself:
+//! - an event that may change the slot's access (`subscriptions::touches_access`) makes it
+//!   authenticate its credential again and repeat its start-up check. The check runs in a task
+//!   of its own, so the rest of the group is not held up; the slot's items wait for it, in
+//!   order, and are then handed on as far as the new actor may read them. If the check fails,
+//!   each of the slot's subscriptions receives the error a subscription alone would, then
+//!   `complete`;
+//! - an item reaches a slot's subscriptions only if its actor may read it
+//!   (`subscriptions::may_read`); an item no slot may read is not resolved at all.
 //!
 //! This is sound because what an item resolves to does not depend on who subscribed:
 //! `LiveEvent` and `Notification` read only the item (the test `resolution_reads_only_the_item`
 //! lists their fields). The group's execution checks no one: it listens, and taps the item
-//! behind each result ([`Group::tap`]) for the delivery to check against each member.
+//! behind each result ([`Group::tap`]) for the delivery to check against each slot.
 //!
-//! A member runs its own start-up check before it joins (the probe in `ws`), so a subscription
-//! to something deleted or unreadable is refused exactly as alone. It then joins *checking in*:
-//! it receives nothing until it has passed its check again from inside the group, so an access
-//! change the group applied before it joined is not missed (one seen while it checks makes it
-//! check again). Only then does its client hear that it listens. A member whose connection
-//! cannot keep up (its queue, as long as the bus's buffer, is full) is ended with `LAGGED` and
-//! leaves; the others are not held back. The group ends when its last member leaves, and takes
-//! no one once its stream has delivered an error (its end).
+//! A subscription runs its own start-up check before it joins (the probe in `ws`), so one to
+//! something deleted or unreadable is refused exactly as alone. Joining a slot that is checked
+//! and current, it receives at once. Otherwise its slot is new (or checking), and it waits
+//! until the slot has passed its check from inside the group: an access change the group saw
+//! before the slot existed is then not missed, and one seen meanwhile makes it check again.
+//! Only then does its client hear that it listens. A slot holds at most the bus's buffer of
+//! items while it checks; a subscription whose connection cannot keep up (its queue, as long as
+//! the bus's buffer, is full) is ended with `LAGGED` and leaves; the others are not held back.
+//! Ending errors of the group (`LAGGED`, a gap) reach every member. The group ends when its last
+//! member leaves, and takes no one once its stream has ended with an error.
 //!
 //! Architecture Invariant: a group's members share tenant headers, document, operation and
-//! variables, and nothing else; an item reaches a member only through that member's own actor,
-//! re-checked as a subscription alone re-checks its own.
+//! variables, and nothing else; an item reaches a member only through its own credential's
+//! actor, re-checked as a subscription alone re-checks its own, in the bus's order.
 
 use crate::bus::Live;
 use crate::subscriptions::{Check, LiveSession, SharingKey};
@@ -45,8 +49,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 
-/// How many credentials a group re-checks at once after an access change.
-const RECHECKS_AT_ONCE: usize = 8;
+/// The most items a slot holds while it checks (then its subscriptions end with `LAGGED`, as
+/// a subscription alone that far behind would).
+const HELD_MAX: usize = crate::bus::CAPACITY;
 
 /// What identifies a group: the tenant named and the request (not who subscribed).
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -87,13 +92,13 @@ impl Key {
 enum Phase {
     /// Starting its execution.
     Starting,
-    /// Listening: a member that has checked in misses nothing committed from then on.
+    /// Listening: a slot that has passed its check misses nothing committed from then on.
     Running,
     /// Done (its stream ended or failed); it takes no members.
     Ended,
 }
 
-/// One subscription in a group: whose it is and where its messages go.
+/// One subscription in a group: where its messages go.
 struct Member {
     key: u64,
     /// The subscription id, as a JSON string.
@@ -101,18 +106,68 @@ struct Member {
     id: String,
     generation: u64,
     out: mpsc::Sender<Out>,
-    session: Arc<LiveSession>,
-    /// Its credential and tenant headers (members with the same are re-checked together).
+}
+
+impl Member {
+    /// Hands it a `next` payload; false if it is gone, or fell behind and was ended.
+    fn send(&self, payload: &str) -> bool {
+        let text = next_text(&self.id_json, payload);
+        match self
+            .out
+            .try_send(Out::Text(self.id.clone(), self.generation, text))
+        {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                finish(self, Some(&lagged()));
+                false
+            }
+        }
+    }
+}
+
+/// The subscriptions of one credential (and tenant headers) in a group: one actor, one check.
+struct Slot {
     who: SharingKey,
-    /// The actor items are checked against; `None` while it checks in (it receives nothing).
+    session: Arc<LiveSession>,
+    /// The actor items are checked against; `None` until its first check passes.
     actor: Option<Actor>,
-    /// An access change went by while it checked in: it checks again.
-    dirty: bool,
+    /// A check is running (its first, or after an access change): items wait in `held`.
+    checking: bool,
+    /// Another access change came while it checked: it checks again.
+    again: bool,
+    /// Items that came while it checked, in order, with their payloads.
+    held: VecDeque<(Live, Arc<str>)>,
+    /// `true` once no check is running (or the slot is gone).
+    settled: watch::Sender<bool>,
+    members: Vec<Member>,
+}
+
+impl Slot {
+    /// Hands `item` to every member if the actor may read it (all of them if `item` is `None`,
+    /// an ending error); drops members that are gone.
+    fn deliver(&mut self, item: Option<&Live>, payload: &str) {
+        if let Some(item) = item {
+            match &self.actor {
+                Some(actor) if crate::subscriptions::may_read(actor, item) => {}
+                _ => return,
+            }
+        }
+        self.members.retain(|x| x.send(payload));
+    }
+
+    /// Ends every member: the last `next` payload, if any, then `complete`.
+    fn finish(&mut self, payload: Option<&str>) {
+        for x in self.members.drain(..) {
+            finish(&x, payload);
+        }
+        self.settled.send_replace(true);
+    }
 }
 
 #[derive(Default)]
 struct Members {
-    list: Vec<Member>,
+    slots: Vec<Slot>,
     ended: bool,
 }
 
@@ -137,6 +192,16 @@ impl Field {
     }
 }
 
+/// How a new member got in ([`Group::admit`]).
+enum Admitted {
+    /// Into a slot that is checked and current: it receives at once.
+    Ready,
+    /// Into a slot whose check is running: it receives once that settles.
+    Waiting(watch::Receiver<bool>),
+    /// Into a new slot, whose first check is still to run.
+    New(watch::Receiver<bool>),
+}
+
 /// A group of subscriptions sharing one execution; its execution finds it in its context.
 pub(crate) struct Group {
     members: Mutex<Members>,
@@ -153,19 +218,50 @@ impl Group {
         self.members.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds `member` unless the group has ended (then gives it back).
-    fn admit(&self, member: Member) -> Option<Member> {
+    /// Adds `member` of `session` to its credential's slot (a new one if it has none), unless
+    /// the group has ended (then gives it back).
+    fn admit(&self, session: &Arc<LiveSession>, member: Member) -> Result<Admitted, Box<Member>> {
         let mut m = self.members();
         if m.ended {
-            return Some(member);
+            return Err(Box::new(member));
         }
-        m.list.push(member);
-        None
+        let who = session.sharing_key();
+        if let Some(slot) = m.slots.iter_mut().find(|s| s.who == who) {
+            slot.members.push(member);
+            return Ok(if slot.checking {
+                Admitted::Waiting(slot.settled.subscribe())
+            } else {
+                Admitted::Ready
+            });
+        }
+        let (settled, rx) = watch::channel(false);
+        m.slots.push(Slot {
+            who,
+            session: session.clone(),
+            actor: None,
+            checking: true,
+            again: false,
+            held: VecDeque::new(),
+            settled,
+            members: vec![member],
+        });
+        Ok(Admitted::New(rx))
     }
 
     /// Told by the execution, before it listens, which field it runs.
     pub(crate) fn listen(&self, check: Check, pos: Pos, name: String) {
         let _ = self.field.set(Field { check, pos, name });
+    }
+
+    /// Whether any slot may want `item`: one that may read it, or one checking (which holds
+    /// it until it knows). An item no one wants is not resolved.
+    pub(crate) fn wanted(&self, item: &Live) -> bool {
+        self.members().slots.iter().any(|s| {
+            s.checking
+                || s.actor
+                    .as_ref()
+                    .is_some_and(|a| crate::subscriptions::may_read(a, item))
+        })
     }
 
     /// Told by the execution which item its next result is about (`None`: an ending error).
@@ -176,93 +272,77 @@ impl Group {
             .push_back(item);
     }
 
-    /// Before the execution goes on past `e`: every member whose access `e` may have changed
-    /// is re-checked (once per credential), as a subscription alone re-checks itself. One that
-    /// fails receives its error and leaves; one still checking in checks again.
-    pub(crate) async fn recheck(&self, e: &event::Model) {
+    /// Before the execution goes on past `e`: every slot whose access `e` may have changed
+    /// checks again (its items wait meanwhile), as a subscription alone re-checks itself.
+    pub(crate) fn recheck(self: &Arc<Self>, e: &event::Model) {
         if !crate::subscriptions::about_access(e) {
             return;
         }
         let Some(field) = self.field.get() else {
             return;
         };
-        let mut due: HashMap<SharingKey, Arc<LiveSession>> = HashMap::new();
-        for x in &mut self.members().list {
-            match &x.actor {
-                None => x.dirty = true,
-                Some(a) if crate::subscriptions::touches_access(a, field.check, e) => {
-                    due.entry(x.who.clone())
-                        .or_insert_with(|| x.session.clone());
-                }
-                Some(_) => {}
+        let mut due = Vec::new();
+        for slot in &mut self.members().slots {
+            // Whom an event concerns (tenant, user) is the credential's, whatever its actor.
+            let actor = slot.actor.as_ref().unwrap_or(&slot.session.actor);
+            if !crate::subscriptions::touches_access(actor, field.check, e) {
+                continue;
+            }
+            if slot.checking {
+                slot.again = true;
+            } else {
+                slot.checking = true;
+                slot.settled.send_replace(false);
+                due.push(slot.who.clone());
             }
         }
-        if due.is_empty() {
-            return;
-        }
-        // Each credential's new actor, or the `next` payload of its error.
-        let results: HashMap<SharingKey, Result<Actor, String>> = futures_util::stream::iter(due)
-            .map(|(who, session)| async move {
-                let checked = crate::subscriptions::recheck(&session, field.check).await;
-                (who, checked.map_err(|e| field.error(e)))
-            })
-            .buffer_unordered(RECHECKS_AT_ONCE)
-            .collect()
-            .await;
-        let mut failed = Vec::new();
-        {
-            let mut m = self.members();
-            let mut i = 0;
-            while i < m.list.len() {
-                let x = &mut m.list[i];
-                match (x.actor.is_some(), results.get(&x.who)) {
-                    (true, Some(Ok(actor))) => x.actor = Some(actor.clone()),
-                    (true, Some(Err(_))) => {
-                        failed.push(m.list.remove(i));
-                        continue;
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        for x in failed {
-            if let Some(Err(payload)) = results.get(&x.who) {
-                finish(&x, Some(payload.as_str()));
-            }
+        for who in due {
+            tokio::spawn(self.clone().check(who));
         }
     }
 
-    /// A member that has joined checks in: its start-up check again, from inside the group,
-    /// until no access change went by meanwhile. Then it receives; or, failing, it gets the
-    /// error and leaves.
-    async fn check_in(&self, member: u64) {
+    /// Checks the slot of `who`: its credential authenticated again and its start-up check
+    /// repeated, again while access changes come meanwhile. Passing, it takes the new actor and
+    /// hands on the items it held as far as that actor may read them; failing, each of its
+    /// subscriptions receives the error and `complete`, and the slot leaves.
+    async fn check(self: Arc<Self>, who: SharingKey) {
         let Some(field) = self.field.get() else {
             return;
         };
         loop {
             let session = {
                 let mut m = self.members();
-                let Some(x) = m.list.iter_mut().find(|x| x.key == member) else {
+                let Some(slot) = m.slots.iter_mut().find(|s| s.who == who) else {
                     return;
                 };
-                x.dirty = false;
-                x.session.clone()
+                slot.again = false;
+                slot.session.clone()
             };
             let checked = crate::subscriptions::recheck(&session, field.check).await;
             let mut m = self.members();
-            let Some(i) = m.list.iter().position(|x| x.key == member) else {
+            let Some(i) = m.slots.iter().position(|s| s.who == who) else {
                 return;
             };
-            if m.list[i].dirty {
+            let slot = &mut m.slots[i];
+            if slot.again {
                 continue;
             }
             match checked {
-                Ok(actor) => m.list[i].actor = Some(actor),
+                Ok(actor) => {
+                    slot.actor = Some(actor);
+                    slot.checking = false;
+                    for (item, payload) in std::mem::take(&mut slot.held) {
+                        slot.deliver(Some(&item), &payload);
+                    }
+                    slot.settled.send_replace(true);
+                    if slot.members.is_empty() {
+                        m.slots.remove(i);
+                    }
+                }
                 Err(e) => {
-                    let x = m.list.remove(i);
+                    let mut slot = m.slots.remove(i);
                     drop(m);
-                    finish(&x, Some(&field.error(e)));
+                    slot.finish(Some(&field.error(e)));
                 }
             }
             return;
@@ -291,8 +371,11 @@ impl Drop for Membership {
         // The members' lock alone first (a delivery may hold it for a while), the hub's after.
         let task = {
             let mut m = self.group.members();
-            m.list.retain(|x| x.key != self.member);
-            if !m.list.is_empty() {
+            for slot in &mut m.slots {
+                slot.members.retain(|x| x.key != self.member);
+            }
+            m.slots.retain(|s| !s.members.is_empty());
+            if !m.slots.is_empty() {
                 return;
             }
             m.ended = true;
@@ -330,13 +413,23 @@ impl Hub {
     /// Groups and their members now.
     pub fn counts(&self) -> (usize, usize) {
         let groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        let members = groups.values().map(|g| g.members().list.len()).sum();
+        let members = groups
+            .values()
+            .map(|g| {
+                g.members()
+                    .slots
+                    .iter()
+                    .map(|s| s.members.len())
+                    .sum::<usize>()
+            })
+            .sum();
         (groups.len(), members)
     }
 
-    /// Adds subscription `id` of a connection (`out`, `generation`) to the group of `key`,
-    /// starting one with `session` if none is open, and returns once the group listens or
-    /// has failed (its error then reaches the member through `out`).
+    /// Adds subscription `id` of a connection (`out`, `generation`) on `session` to the group
+    /// of `key`, starting one if none is open, and returns once the subscription receives: its
+    /// slot has passed its check (or failed it, or the group failed; the error then reaches
+    /// the member through `out`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn join<E: Executor>(
         self: &Arc<Self>,
@@ -355,36 +448,32 @@ impl Hub {
             id,
             generation,
             out,
-            who: session.sharing_key(),
-            session: session.clone(),
-            actor: None,
-            dirty: false,
         };
-        let (group, start) = {
+        let (group, admitted, start) = {
             let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
             let refused = match groups.get(&key) {
-                Some(g) => match g.admit(entry) {
-                    None => Ok(g.clone()),
-                    Some(entry) => Err(entry),
+                Some(g) => match g.admit(&session, entry) {
+                    Ok(admitted) => Ok((g.clone(), admitted)),
+                    Err(entry) => Err(*entry),
                 },
                 None => Err(entry),
             };
             match refused {
-                Ok(g) => (g, false),
+                Ok((g, admitted)) => (g, admitted, false),
                 Err(entry) => {
                     // No group, or one that has ended and takes no one: a new one.
                     let g = Arc::new(Group {
-                        members: Mutex::new(Members {
-                            list: vec![entry],
-                            ended: false,
-                        }),
+                        members: Mutex::default(),
                         phase: watch::Sender::new(Phase::Starting),
                         task: Mutex::default(),
                         field: OnceLock::new(),
                         tapped: Mutex::default(),
                     });
+                    let Ok(admitted) = g.admit(&session, entry) else {
+                        unreachable!("a new group takes its first member");
+                    };
                     groups.insert(key.clone(), g.clone());
-                    (g, true)
+                    (g, admitted, true)
                 }
             }
         };
@@ -399,7 +488,7 @@ impl Hub {
             let started = Arc::new(crate::subscriptions::Started(Mutex::new(Some(started_tx))));
             let stream = schema.execute_stream(
                 key.request(variables)
-                    .data(session)
+                    .data(session.clone())
                     .data(started)
                     .data(group.clone()),
                 None,
@@ -414,13 +503,24 @@ impl Hub {
             Ok(Phase::Running)
         );
         if running {
-            group.check_in(member).await;
+            let settled = match admitted {
+                Admitted::Ready => None,
+                Admitted::Waiting(rx) => Some(rx),
+                Admitted::New(rx) => {
+                    // In a task of its own: the slot's other members wait on it too.
+                    tokio::spawn(group.clone().check(session.sharing_key()));
+                    Some(rx)
+                }
+            };
+            if let Some(mut rx) = settled {
+                let _ = rx.wait_for(|s| *s).await;
+            }
         }
         membership
     }
 }
 
-/// A group's execution: one stream, its results sent to every member.
+/// A group's execution: one stream, its results handed to the members that may read them.
 async fn run(
     group: Arc<Group>,
     stream: impl futures_util::Stream<Item = async_graphql::Response> + Send,
@@ -484,36 +584,31 @@ async fn run(
             continue;
         };
         renders.inc();
-        // An error from the subscription field ends its stream: no one joins from here on.
-        deliver(group, &payload, item.as_ref(), !resp.errors.is_empty());
+        deliver(group, payload, item.as_ref());
     }
 }
 
-/// Sends one result to the members whose actor may read `item` (an ending error, `None`, to
-/// every member), and if `last` takes no more members. A member whose connection's queue is
-/// full is ended with `LAGGED`, as a subscription alone that fell behind the bus is.
-fn deliver(group: &Group, payload: &str, item: Option<&Live>, last: bool) {
+/// Hands one result to every slot: at once to those that may read `item`, held by those
+/// checking; an ending error (`item` `None`) to every member, after which the group takes no
+/// one.
+fn deliver(group: &Group, payload: String, item: Option<&Live>) {
+    let payload: Arc<str> = payload.into();
     let mut m = group.members();
-    if last {
+    if item.is_none() {
         m.ended = true;
     }
-    m.list.retain(|x| {
-        if let Some(item) = item {
-            match &x.actor {
-                Some(actor) if crate::subscriptions::may_read(actor, item) => {}
-                // Not its to read, or still checking in.
-                _ => return true,
+    m.slots.retain_mut(|slot| {
+        match item {
+            Some(item) if slot.checking => {
+                if slot.held.len() >= HELD_MAX {
+                    slot.finish(Some(&lagged()));
+                } else {
+                    slot.held.push_back((item.clone(), payload.clone()));
+                }
             }
+            _ => slot.deliver(item, &payload),
         }
-        let text = next_text(&x.id_json, payload);
-        match x.out.try_send(Out::Text(x.id.clone(), x.generation, text)) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                finish(x, Some(&lagged()));
-                false
-            }
-        }
+        !slot.members.is_empty()
     });
 }
 
@@ -540,22 +635,25 @@ fn finish(x: &Member, payload: Option<&str>) {
 
 /// Ends the group: every member gets `errors` (a request error) or `complete`.
 fn end(group: &Group, errors: Option<Vec<ServerError>>) {
-    let members = {
+    let slots = {
         let mut m = group.members();
         m.ended = true;
-        std::mem::take(&mut m.list)
+        std::mem::take(&mut m.slots)
     };
     group.phase.send_replace(Phase::Ended);
-    for x in members {
-        let msg = match &errors {
-            Some(e) => Out::Error(x.id, x.generation, e.clone()),
-            None => Out::Done(x.id, x.generation),
-        };
-        let out = x.out;
-        if let Err(mpsc::error::TrySendError::Full(msg)) = out.try_send(msg) {
-            tokio::spawn(async move {
-                let _ = out.send(msg).await;
-            });
+    for slot in slots {
+        slot.settled.send_replace(true);
+        for x in slot.members {
+            let msg = match &errors {
+                Some(e) => Out::Error(x.id, x.generation, e.clone()),
+                None => Out::Done(x.id, x.generation),
+            };
+            let out = x.out;
+            if let Err(mpsc::error::TrySendError::Full(msg)) = out.try_send(msg) {
+                tokio::spawn(async move {
+                    let _ = out.send(msg).await;
+                });
+            }
         }
     }
 }

@@ -212,9 +212,9 @@ impl Check {
     }
 }
 
-/// The actor `session` acts as now, if it still passes `check`: what a subscription does
-/// after an event that may have changed its access (and a member of a shared group when it
-/// joins, `crate::share`).
+/// The actor `session` acts as now, if it still passes `check`: what a subscription does when
+/// it starts and after an event that may have changed its access (a shared group's slot too,
+/// when it joins and after such an event, `crate::share`).
 pub(crate) async fn recheck(session: &LiveSession, check: Check) -> Result<Actor, Error> {
     let actor = session.refresh().await?;
     check.verify(session, &actor).await?;
@@ -405,8 +405,9 @@ where
                 }
                 Live::Event(e) => {
                     if let Some(g) = &f.group {
-                        // Each member whose access it may touch is re-checked first.
-                        g.recheck(e).await;
+                        // Each slot whose access it may touch checks again, holding what
+                        // comes after it until then.
+                        g.recheck(e);
                     } else if f
                         .actor
                         .as_ref()
@@ -420,15 +421,21 @@ where
                 }
                 Live::Notification(_) => {}
             }
-            let Some(out) = (f.select)(&item) else {
-                continue;
-            };
-            if let Some(g) = &f.group {
-                g.tap(Some(item));
-                return Some((Ok(out), f));
-            }
-            if f.actor.as_ref().is_some_and(|a| may_read(a, &item)) {
-                return Some((Ok(out), f));
+            match &f.group {
+                // The group hands it on as far as each slot's actor may read it.
+                Some(g) if g.wanted(&item) => {
+                    if let Some(out) = (f.select)(&item) {
+                        g.tap(Some(item));
+                        return Some((Ok(out), f));
+                    }
+                }
+                Some(_) => {}
+                None if f.actor.as_ref().is_some_and(|a| may_read(a, &item)) => {
+                    if let Some(out) = (f.select)(&item) {
+                        return Some((Ok(out), f));
+                    }
+                }
+                None => {}
             }
         }
     }))

@@ -68,8 +68,51 @@ async fn each_member_receives_only_what_its_own_actor_may_read() {
     // The gardener's first (and only) delivery is Gardens'.
     assert_eq!(scope(next_data(&mut g, "g").await), Some(w.gardens.clone()));
     assert!(g.silent_for(QUIET).await);
-    // Both events were resolved once, in one group.
+    // Both events were resolved once, in one group (apart, Gardens' would be resolved twice).
     assert_eq!(app.metrics.live_renders.get() - before, 2);
+
+    // With the owner gone, what no one left may read is not resolved at all.
+    o.send(json!({ "id": "o", "type": "complete" })).await;
+    o.send(json!({ "type": "ping" })).await;
+    assert_eq!(o.next().await.expect("pong")["type"], "pong");
+    let before = app.metrics.live_renders.get();
+    app.create_contact_selecting(&w.owner, &w.dental, json!({ "firstName": "Bo" }), "id")
+        .await;
+    assert!(g.silent_for(QUIET).await);
+    assert_eq!(app.metrics.live_renders.get(), before);
+}
+
+#[tokio::test]
+async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let staff = app
+        .member("staff@acme.test", &w.dental, Role::SubaccountUser)
+        .await;
+    let board = json!({ "p": w.pipeline });
+    let mut o = app.live(&w.owner.access, Some(&w.agency)).await;
+    o.subscribe("o", BOARD, board.clone()).await;
+    let mut s = app.live(&staff.access, Some(&w.agency)).await;
+    s.subscribe("s", BOARD, board).await;
+    // A new API key is an access change in the tenant: both slots check again, and a ticket
+    // committed with it (the two sent at once) waits for their checks.
+    let mut tickets = Vec::new();
+    for round in 0..5 {
+        let key = app.gql(
+            Some(&w.owner.access),
+            "mutation($s: ID!, $n: String!) { apiKeyCreate(input: { scopeId: $s, name: $n, permissions: [PIPELINES_READ] }) { secret } }",
+            json!({ "s": w.dental, "n": format!("k{round}") }),
+        );
+        let (_, t) = tokio::join!(key, create_ticket(&app, &w.owner, &w.lanes[0], "T"));
+        tickets.push(t);
+    }
+    for (ws, id) in [(&mut o, "o"), (&mut s, "s")] {
+        for t in &tickets {
+            let got = next_data(ws, id).await;
+            assert_eq!(got["pipelineChanged"]["subjectId"], t.as_str(), "{id}");
+        }
+    }
+    assert!(s.silent_for(QUIET).await);
 }
 
 /// Staff and the owner follow the board; staff's membership is removed. Returns the message

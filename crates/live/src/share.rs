@@ -13,7 +13,8 @@
 //!   each of the slot's subscriptions receives the error a subscription alone would, then
 //!   `complete`;
 //! - an item reaches a slot's subscriptions only if its actor may read it
-//!   (`subscriptions::may_read`); an item no slot may read is not resolved at all.
+//!   (`subscriptions::may_read`). An item no slot may read is not resolved at all, unless a
+//!   slot is checking (it holds every item until it knows).
 //!
 //! This is sound because what an item resolves to does not depend on who subscribed:
 //! `LiveEvent` and `Notification` read only the item (the test `resolution_reads_only_the_item`
@@ -25,11 +26,12 @@
 //! and current, it receives at once. Otherwise its slot is new (or checking), and it waits
 //! until the slot has passed its check from inside the group: an access change the group saw
 //! before the slot existed is then not missed, and one seen meanwhile makes it check again.
-//! Only then does its client hear that it listens. A slot holds at most the bus's buffer of
+//! Only then does its client hear that it listens (or once `ws` stops waiting, after 10 s). A slot holds at most the bus's buffer of
 //! items while it checks; a subscription whose connection cannot keep up (its queue, as long as
 //! the bus's buffer, is full) is ended with `LAGGED` and leaves; the others are not held back.
-//! Ending errors of the group (`LAGGED`, a gap) reach every member. The group ends when its last
-//! member leaves, and takes no one once its stream has ended with an error.
+//! An ending error of the group (`LAGGED`, a gap) reaches every member as its last message
+//! (items a checking slot holds are dropped). The group ends when its last member leaves, and
+//! takes no one once its stream has ended with an error.
 //!
 //! Architecture Invariant: a group's members share tenant headers, document, operation and
 //! variables, and nothing else; an item reaches a member only through its own credential's
@@ -128,6 +130,9 @@ impl Member {
 
 /// The subscriptions of one credential (and tenant headers) in a group: one actor, one check.
 struct Slot {
+    /// This slot, among all the group has had (a slot of the same credential made later is
+    /// another: a check finds its own slot or none).
+    id: u64,
     who: SharingKey,
     session: Arc<LiveSession>,
     /// The actor items are checked against; `None` until its first check passes.
@@ -144,14 +149,11 @@ struct Slot {
 }
 
 impl Slot {
-    /// Hands `item` to every member if the actor may read it (all of them if `item` is `None`,
-    /// an ending error); drops members that are gone.
-    fn deliver(&mut self, item: Option<&Live>, payload: &str) {
-        if let Some(item) = item {
-            match &self.actor {
-                Some(actor) if crate::subscriptions::may_read(actor, item) => {}
-                _ => return,
-            }
+    /// Hands `item` to every member if the actor may read it; drops members that are gone.
+    fn deliver(&mut self, item: &Live, payload: &str) {
+        match &self.actor {
+            Some(actor) if crate::subscriptions::may_read(actor, item) => {}
+            _ => return,
         }
         self.members.retain(|x| x.send(payload));
     }
@@ -168,6 +170,8 @@ impl Slot {
 #[derive(Default)]
 struct Members {
     slots: Vec<Slot>,
+    /// The id of the next slot made.
+    next_slot: u64,
     ended: bool,
 }
 
@@ -198,8 +202,8 @@ enum Admitted {
     Ready,
     /// Into a slot whose check is running: it receives once that settles.
     Waiting(watch::Receiver<bool>),
-    /// Into a new slot, whose first check is still to run.
-    New(watch::Receiver<bool>),
+    /// Into a new slot (its id), whose first check is still to run.
+    New(u64, watch::Receiver<bool>),
 }
 
 /// A group of subscriptions sharing one execution; its execution finds it in its context.
@@ -235,7 +239,10 @@ impl Group {
             });
         }
         let (settled, rx) = watch::channel(false);
+        let id = m.next_slot;
+        m.next_slot += 1;
         m.slots.push(Slot {
+            id,
             who,
             session: session.clone(),
             actor: None,
@@ -245,7 +252,7 @@ impl Group {
             settled,
             members: vec![member],
         });
-        Ok(Admitted::New(rx))
+        Ok(Admitted::New(id, rx))
     }
 
     /// Told by the execution, before it listens, which field it runs.
@@ -293,26 +300,26 @@ impl Group {
             } else {
                 slot.checking = true;
                 slot.settled.send_replace(false);
-                due.push(slot.who.clone());
+                due.push(slot.id);
             }
         }
-        for who in due {
-            tokio::spawn(self.clone().check(who));
+        for id in due {
+            tokio::spawn(self.clone().check(id));
         }
     }
 
-    /// Checks the slot of `who`: its credential authenticated again and its start-up check
+    /// Checks slot `id`: its credential authenticated again and its start-up check
     /// repeated, again while access changes come meanwhile. Passing, it takes the new actor and
     /// hands on the items it held as far as that actor may read them; failing, each of its
     /// subscriptions receives the error and `complete`, and the slot leaves.
-    async fn check(self: Arc<Self>, who: SharingKey) {
+    async fn check(self: Arc<Self>, id: u64) {
         let Some(field) = self.field.get() else {
             return;
         };
         loop {
             let session = {
                 let mut m = self.members();
-                let Some(slot) = m.slots.iter_mut().find(|s| s.who == who) else {
+                let Some(slot) = m.slots.iter_mut().find(|s| s.id == id) else {
                     return;
                 };
                 slot.again = false;
@@ -320,7 +327,7 @@ impl Group {
             };
             let checked = crate::subscriptions::recheck(&session, field.check).await;
             let mut m = self.members();
-            let Some(i) = m.slots.iter().position(|s| s.who == who) else {
+            let Some(i) = m.slots.iter().position(|s| s.id == id) else {
                 return;
             };
             let slot = &mut m.slots[i];
@@ -332,7 +339,7 @@ impl Group {
                     slot.actor = Some(actor);
                     slot.checking = false;
                     for (item, payload) in std::mem::take(&mut slot.held) {
-                        slot.deliver(Some(&item), &payload);
+                        slot.deliver(&item, &payload);
                     }
                     slot.settled.send_replace(true);
                     if slot.members.is_empty() {
@@ -496,6 +503,20 @@ impl Hub {
             let task = tokio::spawn(run(group.clone(), stream, started_rx, self.renders.clone()));
             *group.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
         }
+        if let Admitted::New(id, _) = &admitted {
+            // The slot's first check, once the group listens: in a task of the group's, as
+            // the slot's other members wait on it too (this one may leave meanwhile).
+            let (g, id, mut phase) = (group.clone(), *id, group.phase.subscribe());
+            tokio::spawn(async move {
+                let running = matches!(
+                    phase.wait_for(|p| *p != Phase::Starting).await.map(|p| *p),
+                    Ok(Phase::Running)
+                );
+                if running {
+                    g.check(id).await;
+                }
+            });
+        }
         // Until the group listens (or has ended, its end already sent to this member).
         let mut phase = group.phase.subscribe();
         let running = matches!(
@@ -505,12 +526,7 @@ impl Hub {
         if running {
             let settled = match admitted {
                 Admitted::Ready => None,
-                Admitted::Waiting(rx) => Some(rx),
-                Admitted::New(rx) => {
-                    // In a task of its own: the slot's other members wait on it too.
-                    tokio::spawn(group.clone().check(session.sharing_key()));
-                    Some(rx)
-                }
+                Admitted::Waiting(rx) | Admitted::New(_, rx) => Some(rx),
             };
             if let Some(mut rx) = settled {
                 let _ = rx.wait_for(|s| *s).await;
@@ -589,24 +605,29 @@ async fn run(
 }
 
 /// Hands one result to every slot: at once to those that may read `item`, held by those
-/// checking; an ending error (`item` `None`) to every member, after which the group takes no
-/// one.
+/// checking; an ending error (`item` `None`) to every member as its last message, after which
+/// the group takes no one.
 fn deliver(group: &Group, payload: String, item: Option<&Live>) {
-    let payload: Arc<str> = payload.into();
     let mut m = group.members();
-    if item.is_none() {
+    let Some(item) = item else {
+        // The stream's end: every member hears the error last (a checking slot's held items
+        // are dropped), then `complete`.
         m.ended = true;
-    }
+        let slots = std::mem::take(&mut m.slots);
+        drop(m);
+        for mut slot in slots {
+            slot.finish(Some(&payload));
+        }
+        return;
+    };
+    let payload: Arc<str> = payload.into();
     m.slots.retain_mut(|slot| {
-        match item {
-            Some(item) if slot.checking => {
-                if slot.held.len() >= HELD_MAX {
-                    slot.finish(Some(&lagged()));
-                } else {
-                    slot.held.push_back((item.clone(), payload.clone()));
-                }
-            }
-            _ => slot.deliver(item, &payload),
+        if !slot.checking {
+            slot.deliver(item, &payload);
+        } else if slot.held.len() >= HELD_MAX {
+            slot.finish(Some(&lagged()));
+        } else {
+            slot.held.push_back((item.clone(), payload.clone()));
         }
         !slot.members.is_empty()
     });

@@ -103,7 +103,8 @@ async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order
             "mutation($s: ID!, $n: String!) { apiKeyCreate(input: { scopeId: $s, name: $n, permissions: [PIPELINES_READ] }) { secret } }",
             json!({ "s": w.dental, "n": format!("k{round}") }),
         );
-        let (_, t) = tokio::join!(key, create_ticket(&app, &w.owner, &w.lanes[0], "T"));
+        let (key, t) = tokio::join!(key, create_ticket(&app, &w.owner, &w.lanes[0], "T"));
+        assert!(key.ok().data("apiKeyCreate.secret").is_string());
         tickets.push(t);
     }
     for (ws, id) in [(&mut o, "o"), (&mut s, "s")] {
@@ -113,6 +114,55 @@ async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order
         }
     }
     assert!(s.silent_for(QUIET).await);
+}
+
+#[tokio::test]
+async fn a_member_whose_access_narrows_stops_receiving_what_it_no_longer_may_read() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let gardener = app
+        .member("gardener@acme.test", &w.agency, Role::AgencyUser)
+        .await;
+    app.grant_in(&gardener.user_id, &w.gardens, Role::SubaccountUser)
+        .await;
+    let feed = json!({ "s": w.agency, "f": { "types": ["contact.created"] } });
+    let mut o = app.live(&w.owner.access, Some(&w.agency)).await;
+    o.subscribe("o", ACTIVITY, feed.clone()).await;
+    let mut g = app.live(&gardener.access, Some(&w.agency)).await;
+    g.subscribe("g", ACTIVITY, feed).await;
+    // The gardener loses Gardens but keeps the agency: the feed stays theirs, Gardens does not.
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { id } } } }",
+            json!({ "s": w.gardens }),
+        )
+        .await
+        .ok();
+    let membership = r
+        .data("memberships.nodes")
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|m| m["user"]["id"] == gardener.user_id.as_str())
+        .expect("the gardener's membership")["id"]
+        .clone();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
+            json!({ "id": membership }),
+        )
+        .await
+        .ok();
+    assert!(r.data("membershipRemove.membership.id").is_string());
+    app.create_contact_selecting(&w.owner, &w.gardens, json!({ "firstName": "Ada" }), "id")
+        .await;
+    assert_eq!(
+        next_data(&mut o, "o").await["activityAdded"]["scopeId"],
+        w.gardens.as_str()
+    );
+    assert!(g.silent_for(QUIET).await);
 }
 
 /// Staff and the owner follow the board; staff's membership is removed. Returns the message

@@ -26,9 +26,11 @@
 //! and current, it receives at once. Otherwise its slot is new (or checking), and it waits
 //! until the slot has passed its check from inside the group: an access change the group saw
 //! before the slot existed is then not missed, and one seen meanwhile makes it check again.
-//! Only then does its client hear that it listens (or once `ws` stops waiting, after 10 s). A slot holds at most the bus's buffer of
-//! items while it checks; a subscription whose connection cannot keep up (its queue, as long as
-//! the bus's buffer, is full) is ended with `LAGGED` and leaves; the others are not held back.
+//! Only then does its client hear that it listens (or once `ws` stops waiting, after 10 s).
+//!
+//! A slot holds at most the bus's buffer of items while it checks; a subscription whose
+//! connection cannot keep up (its queue, as long as the bus's buffer, is full) is ended with
+//! `LAGGED` and leaves; the others are not held back.
 //! An ending error of the group (`LAGGED`, a gap) reaches every member as its last message
 //! (items a checking slot holds are dropped). The group ends when its last member leaves, and
 //! takes no one once its stream has ended with an error.

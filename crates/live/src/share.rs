@@ -637,7 +637,17 @@ fn deliver(group: &Group, payload: String, item: Option<&Live>) {
 
 /// A `next` message of subscription `id_json` (its id as JSON) carrying `payload`.
 fn next_text(id_json: &str, payload: &str) -> String {
-    format!("{{\"id\":{id_json},\"type\":\"next\",\"payload\":{payload}}}")
+    const HEAD: &str = "{\"id\":";
+    const MIDDLE: &str = ",\"type\":\"next\",\"payload\":";
+    // Sized at once: one allocation per member and event, no growing.
+    let mut text =
+        String::with_capacity(HEAD.len() + id_json.len() + MIDDLE.len() + payload.len() + 1);
+    text.push_str(HEAD);
+    text.push_str(id_json);
+    text.push_str(MIDDLE);
+    text.push_str(payload);
+    text.push('}');
+    text
 }
 
 /// Ends one member that has left its group: its last `next` payload, if any, then `complete`,

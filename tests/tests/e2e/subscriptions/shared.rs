@@ -2,7 +2,9 @@
 //! naming the same tenant, are resolved once per event whoever subscribed, each member still
 //! getting its own id, its own checks, only what its own actor may read, and its own end.
 
-use super::{ACTIVITY, BOARD, MOVE, QUIET, create_ticket, fresh_token, next_data, world};
+use super::{
+    ACTIVITY, BOARD, MOVE, QUIET, create_ticket, fresh_token, next_data, remove_membership, world,
+};
 use kernel::Role;
 use serde_json::{Value, json};
 use tests::{TestApp, spawn_app, spawn_app_with};
@@ -131,31 +133,7 @@ async fn a_member_whose_access_narrows_stops_receiving_what_it_no_longer_may_rea
     let mut g = app.live(&gardener.access, Some(&w.agency)).await;
     g.subscribe("g", ACTIVITY, feed).await;
     // The gardener loses Gardens but keeps the agency: the feed stays theirs, Gardens does not.
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { id } } } }",
-            json!({ "s": w.gardens }),
-        )
-        .await
-        .ok();
-    let membership = r
-        .data("memberships.nodes")
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .find(|m| m["user"]["id"] == gardener.user_id.as_str())
-        .expect("the gardener's membership")["id"]
-        .clone();
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
-            json!({ "id": membership }),
-        )
-        .await
-        .ok();
-    assert!(r.data("membershipRemove.membership.id").is_string());
+    remove_membership(&app, &w.owner, &w.gardens, &gardener.user_id).await;
     app.create_contact_selecting(&w.owner, &w.gardens, json!({ "firstName": "Ada" }), "id")
         .await;
     assert_eq!(
@@ -178,29 +156,7 @@ async fn staff_removed_from_the_board(app: &TestApp) -> Value {
     o.subscribe("o", BOARD, board.clone()).await;
     let mut s = app.live(&staff.access, Some(&w.agency)).await;
     s.subscribe("s", BOARD, board).await;
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { id } } } }",
-            json!({ "s": w.dental }),
-        )
-        .await
-        .ok();
-    let membership = r
-        .data("memberships.nodes")
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .find(|m| m["user"]["id"] == staff.user_id.as_str())
-        .expect("the staff membership")["id"]
-        .clone();
-    app.gql(
-        Some(&w.owner.access),
-        "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
-        json!({ "id": membership }),
-    )
-    .await
-    .ok();
+    remove_membership(app, &w.owner, &w.dental, &staff.user_id).await;
     let ended = s.next().await.expect("next");
     assert_eq!(s.next().await.expect("complete")["type"], "complete");
     let t = create_ticket(app, &w.owner, &w.lanes[0], "After").await;

@@ -3,11 +3,12 @@
 //! getting its own id, its own checks, only what its own actor may read, and its own end.
 
 use super::{
-    ACTIVITY, BOARD, MOVE, QUIET, create_ticket, fresh_token, next_data, remove_membership, world,
+    ACTIVITY, BOARD, MOVE, QUIET, World, create_ticket, fresh_token, next_data, remove_membership,
+    world,
 };
 use kernel::Role;
 use serde_json::{Value, json};
-use tests::{TestApp, spawn_app, spawn_app_with};
+use tests::{Session, TestApp, Ws, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn subscriptions_of_one_tenant_share_one_render() {
@@ -43,11 +44,10 @@ async fn subscriptions_of_one_tenant_share_one_render() {
     assert!(one.silent_for(QUIET).await);
 }
 
-#[tokio::test]
-async fn each_member_receives_only_what_its_own_actor_may_read() {
-    let app = spawn_app().await;
-    let w = world(&app, "acme").await;
-    // An agency user given Gardens alone: the agency's feed shows them Gardens, not Dental.
+/// The owner ("o") and an agency user given Gardens alone ("g", whom the agency's feed shows
+/// Gardens, not Dental) follow the agency's contact creations; returns their connections and
+/// the agency user.
+async fn owner_and_gardener_on_the_agency_feed(app: &TestApp, w: &World) -> (Ws, Ws, Session) {
     let gardener = app
         .member("gardener@acme.test", &w.agency, Role::AgencyUser)
         .await;
@@ -58,6 +58,14 @@ async fn each_member_receives_only_what_its_own_actor_may_read() {
     o.subscribe("o", ACTIVITY, feed.clone()).await;
     let mut g = app.live(&gardener.access, Some(&w.agency)).await;
     g.subscribe("g", ACTIVITY, feed).await;
+    (o, g, gardener)
+}
+
+#[tokio::test]
+async fn each_member_receives_only_what_its_own_actor_may_read() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let (mut o, mut g, _) = owner_and_gardener_on_the_agency_feed(&app, &w).await;
 
     let before = app.metrics.live_renders.get();
     for sub in [&w.dental, &w.gardens] {
@@ -122,16 +130,7 @@ async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order
 async fn a_member_whose_access_narrows_stops_receiving_what_it_no_longer_may_read() {
     let app = spawn_app().await;
     let w = world(&app, "acme").await;
-    let gardener = app
-        .member("gardener@acme.test", &w.agency, Role::AgencyUser)
-        .await;
-    app.grant_in(&gardener.user_id, &w.gardens, Role::SubaccountUser)
-        .await;
-    let feed = json!({ "s": w.agency, "f": { "types": ["contact.created"] } });
-    let mut o = app.live(&w.owner.access, Some(&w.agency)).await;
-    o.subscribe("o", ACTIVITY, feed.clone()).await;
-    let mut g = app.live(&gardener.access, Some(&w.agency)).await;
-    g.subscribe("g", ACTIVITY, feed).await;
+    let (mut o, mut g, gardener) = owner_and_gardener_on_the_agency_feed(&app, &w).await;
     // The gardener loses Gardens but keeps the agency: the feed stays theirs, Gardens does not.
     remove_membership(&app, &w.owner, &w.gardens, &gardener.user_id).await;
     app.create_contact_selecting(&w.owner, &w.gardens, json!({ "firstName": "Ada" }), "id")

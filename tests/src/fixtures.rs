@@ -193,6 +193,40 @@ impl TestApp {
         }
     }
 
+    /// Removes the membership of user `user_gid` in `scope` (a global id) through the API, as
+    /// `who`, asserting it was removed.
+    pub async fn remove_membership(&self, who: &Session, scope: &str, user_gid: &str) {
+        let r = self
+            .gql(
+                Some(&who.access),
+                "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { id } } } }",
+                json!({ "s": scope }),
+            )
+            .await
+            .ok();
+        let membership = r
+            .data("memberships.nodes")
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|m| m["user"]["id"] == user_gid)
+            .expect("the user's membership")["id"]
+            .clone();
+        let r = self
+            .gql(
+                Some(&who.access),
+                "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
+                json!({ "id": membership }),
+            )
+            .await
+            .ok();
+        assert!(
+            r.data("membershipRemove.membership.id").is_string(),
+            "{}",
+            r.body
+        );
+    }
+
     /// A new signed-in user with `role` in the agency or sub-account `scope` (a global id).
     pub async fn member(&self, email: &str, scope: &str, role: Role) -> Session {
         let s = self.user(email).await;

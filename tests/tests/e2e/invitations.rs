@@ -389,31 +389,8 @@ async fn an_invitation_lapses_with_its_inviters_standing() {
     .ok();
     let code = code_sent_to(&app, "late@x.test").await;
     // The manager is removed before the invitation is accepted.
-    let list = app
-        .gql(
-            Some(&owner.access),
-            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { email } } } }",
-            json!({ "s": agency }),
-        )
-        .await
-        .ok();
-    let m = list
-        .data("memberships.nodes")
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .find(|n| n["user"]["email"] == "manager@acme.test")
-        .expect("m")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    app.gql(
-        Some(&owner.access),
-        "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
-        json!({ "id": m }),
-    )
-    .await
-    .ok();
+    app.remove_membership(&owner, &agency, &manager.user_id)
+        .await;
     let r = app
         .gql(
             None,

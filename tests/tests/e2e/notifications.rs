@@ -111,29 +111,7 @@ async fn assignments_notify_the_assignee_alone() {
     assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
 
     // Removed from the sub-account, the staff member no longer sees its notifications.
-    let r = app
-        .gql(
-            Some(&owner.access),
-            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { email } } } }",
-            json!({ "s": dental }),
-        )
-        .await
-        .ok();
-    let membership = r
-        .data("memberships.nodes")
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .find(|m| m["user"]["email"] == "staff@dental.test")
-        .expect("staff")["id"]
-        .clone();
-    app.gql(
-        Some(&owner.access),
-        "mutation($id: ID!) { membershipRemove(id: $id) { userErrors { code } } }",
-        json!({ "id": membership }),
-    )
-    .await
-    .ok();
+    app.remove_membership(&owner, &dental, &staff.user_id).await;
     // (Memberships are read on every request: the same token now holds none there.)
     let r = app.gql(Some(&staff.access), MINE, json!({})).await.ok();
     assert_eq!(r.data("notifications.nodes"), &json!([]));

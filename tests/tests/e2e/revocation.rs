@@ -112,29 +112,8 @@ async fn a_removed_membership_is_refused_on_another_replica() {
     let dental = [("canopy-sub-account", w.dental.as_str())];
     accepted(&replica, &member.access, &dental).await;
 
-    let list = app
-        .gql(
-            Some(&w.owner.access),
-            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { email } } } }",
-            json!({ "s": w.dental }),
-        )
-        .await
-        .ok();
-    let id = list
-        .data("memberships.nodes")
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .find(|n| n["user"]["email"] == "dana@acme.test")
-        .expect("dana's membership")["id"]
-        .clone();
-    app.gql(
-        Some(&w.owner.access),
-        "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
-        json!({ "id": id }),
-    )
-    .await
-    .ok();
+    app.remove_membership(&w.owner, &w.dental, &member.user_id)
+        .await;
     let took = refused(&replica, &member.access, &dental, "NOT_FOUND").await;
     println!("refused on the other replica after {took:?}");
     assert!(took < within(), "another replica took {took:?}");

@@ -107,35 +107,6 @@ async fn fresh_token(app: &TestApp, email: &str) -> String {
         .to_owned()
 }
 
-/// Removes `user`'s membership of `scope` through the API, as `who`.
-async fn remove_membership(app: &TestApp, who: &Session, scope: &str, user: &str) {
-    let r = app
-        .gql(
-            Some(&who.access),
-            "query($s: ID!) { memberships(scopeId: $s) { nodes { id user { id } } } }",
-            json!({ "s": scope }),
-        )
-        .await
-        .ok();
-    let membership = r
-        .data("memberships.nodes")
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .find(|m| m["user"]["id"] == user)
-        .expect("the user's membership")["id"]
-        .clone();
-    let r = app
-        .gql(
-            Some(&who.access),
-            "mutation($id: ID!) { membershipRemove(id: $id) { membership { id } } }",
-            json!({ "id": membership }),
-        )
-        .await
-        .ok();
-    assert!(r.data("membershipRemove.membership.id").is_string());
-}
-
 /// The next `next` payload's data for subscription `id`.
 async fn next_data(ws: &mut Ws, id: &str) -> Value {
     let msg = ws.next().await.expect("a message");
@@ -553,7 +524,8 @@ async fn revoked_access_ends_the_subscription() {
         "ticket.created"
     );
 
-    remove_membership(&app, &w.owner, &w.dental, &staff.user_id).await;
+    app.remove_membership(&w.owner, &w.dental, &staff.user_id)
+        .await;
     // The subscription ends with an error, then completes; later changes are not delivered.
     let msg = s.next().await.expect("next");
     assert_eq!(msg["type"], "next", "{msg}");

@@ -2,10 +2,7 @@
 //! naming the same tenant, are resolved once per event whoever subscribed, each member still
 //! getting its own id, its own checks, only what its own actor may read, and its own end.
 
-use super::{
-    ACTIVITY, BOARD, MOVE, QUIET, World, create_ticket, fresh_token, next_data, remove_membership,
-    world,
-};
+use super::{ACTIVITY, BOARD, MOVE, QUIET, World, create_ticket, fresh_token, next_data, world};
 use kernel::Role;
 use serde_json::{Value, json};
 use tests::{Session, TestApp, Ws, spawn_app, spawn_app_with};
@@ -92,10 +89,9 @@ async fn each_member_receives_only_what_its_own_actor_may_read() {
     assert_eq!(app.metrics.live_renders.get(), before);
 }
 
-#[tokio::test]
-async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order() {
-    let app = spawn_app().await;
-    let w = world(&app, "acme").await;
+/// The owner ("o") and a Dental user ("s") follow the board; returns their connections and the
+/// Dental user.
+async fn owner_and_staff_on_the_board(app: &TestApp, w: &World) -> (Ws, Ws, Session) {
     let staff = app
         .member("staff@acme.test", &w.dental, Role::SubaccountUser)
         .await;
@@ -104,6 +100,14 @@ async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order
     o.subscribe("o", BOARD, board.clone()).await;
     let mut s = app.live(&staff.access, Some(&w.agency)).await;
     s.subscribe("s", BOARD, board).await;
+    (o, s, staff)
+}
+
+#[tokio::test]
+async fn what_comes_while_access_is_checked_again_is_delivered_after_it_in_order() {
+    let app = spawn_app().await;
+    let w = world(&app, "acme").await;
+    let (mut o, mut s, _) = owner_and_staff_on_the_board(&app, &w).await;
     // A new API key is an access change in the tenant: both slots check again, and a ticket
     // committed with it (the two sent at once) waits for their checks.
     let mut tickets = Vec::new();
@@ -132,7 +136,8 @@ async fn a_member_whose_access_narrows_stops_receiving_what_it_no_longer_may_rea
     let w = world(&app, "acme").await;
     let (mut o, mut g, gardener) = owner_and_gardener_on_the_agency_feed(&app, &w).await;
     // The gardener loses Gardens but keeps the agency: the feed stays theirs, Gardens does not.
-    remove_membership(&app, &w.owner, &w.gardens, &gardener.user_id).await;
+    app.remove_membership(&w.owner, &w.gardens, &gardener.user_id)
+        .await;
     app.create_contact_selecting(&w.owner, &w.gardens, json!({ "firstName": "Ada" }), "id")
         .await;
     assert_eq!(
@@ -147,15 +152,9 @@ async fn a_member_whose_access_narrows_stops_receiving_what_it_no_longer_may_rea
 /// hears nothing more.
 async fn staff_removed_from_the_board(app: &TestApp) -> Value {
     let w = world(app, "acme").await;
-    let staff = app
-        .member("staff@acme.test", &w.dental, Role::SubaccountUser)
+    let (mut o, mut s, staff) = owner_and_staff_on_the_board(app, &w).await;
+    app.remove_membership(&w.owner, &w.dental, &staff.user_id)
         .await;
-    let board = json!({ "p": w.pipeline });
-    let mut o = app.live(&w.owner.access, Some(&w.agency)).await;
-    o.subscribe("o", BOARD, board.clone()).await;
-    let mut s = app.live(&staff.access, Some(&w.agency)).await;
-    s.subscribe("s", BOARD, board).await;
-    remove_membership(app, &w.owner, &w.dental, &staff.user_id).await;
     let ended = s.next().await.expect("next");
     assert_eq!(s.next().await.expect("complete")["type"], "complete");
     let t = create_ticket(app, &w.owner, &w.lanes[0], "After").await;

@@ -144,10 +144,14 @@ pub async fn resolve_scope(
 }
 
 /// `column` is one of `ids`, in SQL that does not grow with their number on PostgreSQL:
-/// `column = ANY(CAST($1 AS uuid[]))`, the ids in one parameter. A loader's batch is then one
-/// prepared statement for 1 id or 100, parsed and planned once per connection, where `IN` with
-/// a placeholder per id is a new statement (a round trip to prepare it, and a plan) for every
-/// batch size, crowding the driver's statement cache. Elsewhere `column IN (…)`.
+/// `column = ANY($1)`, the ids in one `uuid[]` parameter, sent in binary. A loader's batch is
+/// then one prepared statement for 1 id or 100, parsed and planned once per connection, where
+/// `IN` with a placeholder per id is a new statement (a round trip to prepare it, and a plan) for
+/// every batch size, crowding the driver's statement cache. Elsewhere `column IN (…)`.
+///
+/// Not `ANY(CAST($1 AS uuid[]))` with the ids as text: once PostgreSQL settles on a statement's
+/// generic plan, a scan that tests the condition row by row parses the text again for every row
+/// (the sub-accounts page's counters: 0.205 ms, against 0.053 ms with a `uuid[]` parameter).
 pub fn one_of<C: sea_orm::ColumnTrait>(
     backend: DbBackend,
     column: C,
@@ -157,18 +161,8 @@ pub fn one_of<C: sea_orm::ColumnTrait>(
     if backend != DbBackend::Postgres {
         return column.is_in(ids);
     }
-    let mut list = String::from("{");
-    for (i, id) in ids.into_iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        list.push_str(
-            id.as_hyphenated()
-                .encode_lower(&mut uuid::Uuid::encode_buffer()),
-        );
-    }
-    list.push('}');
-    Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(list).cast_as("uuid[]")))
+    let ids: Vec<uuid::Uuid> = ids.into_iter().collect();
+    Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(ids)))
 }
 
 /// An insert of `row` (its set columns) as one row selected from `source`, a common table
@@ -569,16 +563,18 @@ mod tests {
             ))
             .build(DbBackend::Postgres);
         assert!(
-            pg.sql
-                .ends_with(r#"WHERE "events"."id" = ANY(CAST($1 AS uuid[]))"#),
+            pg.sql.ends_with(r#"WHERE "events"."id" = ANY($1)"#),
             "{}",
             pg.sql
         );
         let values = pg.values.expect("values").0;
         assert_eq!(
             values,
-            vec![sea_orm::Value::from(
-                "{00000000-0000-0000-0000-000000000000,ffffffff-ffff-ffff-ffff-ffffffffffff}"
+            vec![sea_orm::Value::Array(
+                sea_orm::sea_query::ArrayType::Uuid,
+                Some(Box::new(
+                    ids.iter().map(|id| sea_orm::Value::from(*id)).collect()
+                ))
             )]
         );
         let sqlite = crate::event::entity::Entity::find()

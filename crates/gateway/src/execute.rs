@@ -98,14 +98,20 @@ pub async fn execute(
     // A query's access primitive finds the sub-accounts it enters in the credential cache (a
     // mutation reads them: an earlier field may have deleted one, and the cache hears of that
     // only after the commit).
-    let run = schema(&state, op.is_mutation()).execute(request);
-    let (response, recorded) = if op.is_query() {
-        let cache = state.identity.credentials.clone();
-        kernel::event::tracking(kernel::credentials::in_request(cache, stamp, run)).await
-    } else {
-        kernel::event::tracking(run).await
-    };
-    if let Err(e) = commit(&state, tx, &op, &recorded).await {
+    // On the heap: the layers around it (below) would otherwise copy it on the stack, which a
+    // debug build's test thread overflows.
+    let run = Box::pin(schema(&state, op.is_mutation()).execute(request));
+    // Jobs it enqueues wake the workers after the commit.
+    let ((response, recorded), wake) = jobs::deferring_wakes(async {
+        if op.is_query() {
+            let cache = state.identity.credentials.clone();
+            kernel::event::tracking(kernel::credentials::in_request(cache, stamp, run)).await
+        } else {
+            kernel::event::tracking(run).await
+        }
+    })
+    .await;
+    if let Err(e) = commit(&state, tx, &op, &recorded, wake).await {
         return budget::headers(reject(e), standing);
     }
     budget::headers(respond(response, media, &request_id), standing)
@@ -385,9 +391,10 @@ fn schema(state: &AppState, is_mutation: bool) -> &CanopySchema {
 
 /// Commits whatever the operations did: each mutation is atomic on its own (savepoints), and
 /// some failures must persist (a replayed refresh token revokes its session). Live subscribers
-/// then hear of what a mutation committed, and this replica's cached pages that its events
-/// may have changed (`recorded`: a funnel's, a tenant's lifecycle) are read again before the
-/// response leaves.
+/// then hear of what a mutation committed, this replica's cached pages that its events may
+/// have changed (`recorded`: a funnel's, a tenant's lifecycle) are read again before the
+/// response leaves, and the job workers look for work if the request asked them to (`wake`:
+/// [`jobs::deferring_wakes`]).
 ///
 /// A query on PostgreSQL has nothing to commit (its transaction is read-only from its first
 /// statement of work, `Settings::read_only`): it is dropped, which queues its `ROLLBACK`, and
@@ -398,6 +405,7 @@ async fn commit(
     tx: Arc<DatabaseTransaction>,
     op: &Operation,
     recorded: &[(Option<sea_orm::prelude::Uuid>, kernel::event::EventType)],
+    wake: bool,
 ) -> Result<(), kernel::Error> {
     let tx = Arc::try_unwrap(tx)
         .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
@@ -420,7 +428,9 @@ async fn commit(
     }
     if is_mutation {
         state.live.bus.poke();
-        // Whatever the mutation enqueued is visible now.
+    }
+    if wake {
+        // Whatever the request enqueued is visible now.
         jobs::wake();
     }
     Ok(())

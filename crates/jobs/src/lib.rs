@@ -36,6 +36,7 @@ use kernel::purge::TenantTable;
 /// The runtime's tenant table: an agency's or a sub-account's jobs go with it.
 pub const TENANT_TABLES: &[TenantTable] = &[TenantTable::data("jobs")];
 
+use std::cell::Cell;
 use std::sync::LazyLock;
 use tokio::sync::watch;
 
@@ -43,7 +44,30 @@ use tokio::sync::watch;
 /// instead of at their next poll.
 static WAKE: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
 
+tokio::task_local! {
+    /// Set inside [`deferring_wakes`]: whether its future asked to wake the workers.
+    static DEFERRED: Cell<bool>;
+}
+
 /// Tells this process's idle workers to look for work now (after a commit that enqueued some).
+/// Inside [`deferring_wakes`] (a request, before its commit) the wake waits for the commit.
 pub fn wake() {
+    if DEFERRED.try_with(|d| d.set(true)).is_ok() {
+        return;
+    }
     WAKE.send_modify(|g| *g = g.wrapping_add(1));
+}
+
+/// Runs `f` (a request's work, whose transaction commits after it) holding back its wakes, and
+/// tells whether it asked for any: the caller wakes the workers after the commit, when they
+/// can see what was enqueued. A wake before the commit would cost the workers a poll that
+/// finds nothing (and let the job wait for the next), and a request that enqueued nothing
+/// wakes no one.
+pub async fn deferring_wakes<F: std::future::Future>(f: F) -> (F::Output, bool) {
+    DEFERRED
+        .scope(Cell::new(false), async {
+            let out = f.await;
+            (out, DEFERRED.with(Cell::get))
+        })
+        .await
 }

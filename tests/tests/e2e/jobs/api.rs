@@ -91,6 +91,71 @@ async fn a_dead_job_is_retried_from_the_api() {
     rt.shutdown().await;
 }
 
+/// The workers are woken after the commit of a request that made a job ready: with no poll
+/// and no tick in the test's time, only that wake runs the retried job.
+#[tokio::test]
+async fn a_job_a_mutation_makes_ready_runs_without_waiting_for_a_poll() {
+    let app = spawn_app_with(|c| c.job_workers = 0).await;
+    let w = app.world().await;
+    let healthy = Arc::new(AtomicBool::new(false));
+    let mut registry = Registry::new();
+    let h = healthy.clone();
+    registry.on(
+        "test.flaky",
+        Backoff::Schedule(vec![Duration::ZERO]),
+        move |_| {
+            let ok = h.load(Ordering::SeqCst);
+            async move {
+                if ok {
+                    Ok(json!({}))
+                } else {
+                    Err(JobError::Retry("receiver down".into()))
+                }
+            }
+        },
+    );
+    let hour = Duration::from_secs(3600);
+    let config = RuntimeConfig {
+        poll: hour,
+        tick: hour,
+        ..quick(1)
+    };
+    let rt = app.job_runtime(registry, config).await;
+    let id = enqueue(
+        &app.db,
+        NewJob::new("test.flaky", dental(&w), json!({})).attempts(1),
+    )
+    .await;
+    until("the job is dead", || async {
+        load(&app.db, id).await.status == JobStatus::Dead
+    })
+    .await;
+    // The worker looks for work once more after each run (on SQLite, a look that waits for a
+    // writer's commit would find the retried job): let it settle first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    healthy.store(true, Ordering::SeqCst);
+    let gid = kernel::GlobalId::new(kernel::NodeKind::Job, id).to_string();
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($id: ID!) { jobRetry(id: $id) { userErrors { code } } }",
+            json!({ "id": gid }),
+        )
+        .await
+        .ok();
+    assert_eq!(r.user_error_codes("jobRetry"), Vec::<String>::new());
+    // Well within a minute: other schedules of the server's may wake the workers after that.
+    let ran = tokio::time::timeout(Duration::from_secs(10), async {
+        while load(&app.db, id).await.status != JobStatus::Succeeded {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(ran.is_ok(), "the retried job waited for a poll");
+    rt.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_waiting_job_can_be_cancelled_and_then_never_runs() {
     let app = spawn_app_with(|c| c.job_workers = 0).await;

@@ -411,6 +411,10 @@ async fn commit(
         .map_err(|_| kernel::Error::internal("request transaction still shared after execution"))?;
     if op.is_query() && recorded.is_empty() && tx.get_database_backend() == DbBackend::Postgres {
         drop(tx);
+        if wake {
+            // Read-only, it enqueued nothing here; whatever asked committed elsewhere.
+            jobs::wake();
+        }
         return Ok(());
     }
     let is_mutation = op.is_mutation();

@@ -71,3 +71,27 @@ pub async fn deferring_wakes<F: std::future::Future>(f: F) -> (F::Output, bool) 
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wake_inside_deferring_wakes_waits_for_the_caller() {
+        let mut workers = WAKE.subscribe();
+        workers.mark_unchanged();
+        let ((), asked) = deferring_wakes(async { wake() }).await;
+        assert!(asked);
+        assert!(
+            !workers.has_changed().expect("open"),
+            "woken before the commit"
+        );
+        let ((), asked) = deferring_wakes(async {}).await;
+        assert!(!asked);
+        wake();
+        assert!(
+            workers.has_changed().expect("open"),
+            "a wake outside wakes at once"
+        );
+    }
+}

@@ -118,12 +118,10 @@ impl MediaMutation {
             declared_type: upload.content_type,
             bytes: data.into(),
         };
-        let r = file::upload(&**tx, &rc.actor, lib, sub, folder, new).await;
-        if r.is_ok() {
-            // A thumbnail may be due: idle workers look now rather than at their next poll.
-            jobs::wake();
-        }
-        r.into_payload()
+        // A thumbnail due wakes the job workers after the commit (`jobs::enqueue`).
+        file::upload(&**tx, &rc.actor, lib, sub, folder, new)
+            .await
+            .into_payload()
     }
 
     /// Renames a file (`MEDIA_WRITE`); its URL keeps working.
@@ -178,9 +176,6 @@ impl MediaMutation {
         let r = file::delete(&**tx, &rc.actor, id, force.unwrap_or(false))
             .await
             .map(|f| gid(NodeKind::MediaFile, f.id));
-        if r.is_ok() {
-            jobs::wake();
-        }
         r.into_payload()
     }
 

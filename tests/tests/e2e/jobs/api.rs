@@ -11,10 +11,9 @@ use tests::spawn_app_with;
 
 const JOBS: &str = "query($s: ID!, $f: JobFilterInput) { jobs(scopeId: $s, filter: $f) { totalCount nodes { id kind status attempts lastError result } } }";
 
-#[tokio::test]
-async fn a_dead_job_is_retried_from_the_api() {
-    let app = spawn_app_with(|c| c.job_workers = 0).await;
-    let w = app.world().await;
+/// A registry whose `test.flaky` jobs fail, to be retried 10 ms later, until the returned flag
+/// is set, and then succeed with `{"done": true}`.
+fn flaky() -> (Registry, Arc<AtomicBool>) {
     let healthy = Arc::new(AtomicBool::new(false));
     let mut registry = Registry::new();
     let h = healthy.clone();
@@ -35,6 +34,14 @@ async fn a_dead_job_is_retried_from_the_api() {
             }
         },
     );
+    (registry, healthy)
+}
+
+#[tokio::test]
+async fn a_dead_job_is_retried_from_the_api() {
+    let app = spawn_app_with(|c| c.job_workers = 0).await;
+    let w = app.world().await;
+    let (registry, healthy) = flaky();
     let rt = app.job_runtime(registry, quick(2)).await;
     let id = enqueue(
         &app.db,
@@ -92,28 +99,14 @@ async fn a_dead_job_is_retried_from_the_api() {
 }
 
 /// The workers are woken after the commit of a request that made a job ready: with no poll
-/// and no tick in the test's time, only that wake runs the retried job.
+/// and no tick of its runtime in the test's time, that wake runs the retried job. (The other
+/// tests of this process wake the same workers, so run alone it is exact; `jobs`'s unit test
+/// of `deferring_wakes` is exact always.)
 #[tokio::test]
 async fn a_job_a_mutation_makes_ready_runs_without_waiting_for_a_poll() {
     let app = spawn_app_with(|c| c.job_workers = 0).await;
     let w = app.world().await;
-    let healthy = Arc::new(AtomicBool::new(false));
-    let mut registry = Registry::new();
-    let h = healthy.clone();
-    registry.on(
-        "test.flaky",
-        Backoff::Schedule(vec![Duration::ZERO]),
-        move |_| {
-            let ok = h.load(Ordering::SeqCst);
-            async move {
-                if ok {
-                    Ok(json!({}))
-                } else {
-                    Err(JobError::Retry("receiver down".into()))
-                }
-            }
-        },
-    );
+    let (registry, healthy) = flaky();
     let hour = Duration::from_secs(3600);
     let config = RuntimeConfig {
         poll: hour,

@@ -122,6 +122,66 @@ async fn lane_totals_come_with_the_first_tickets() {
     assert_eq!(got[1]["tickets"]["totalCount"], 0);
 }
 
+/// A board's contacts and assignees come in the statement that reads its tickets, as their own
+/// loaders read them: showing them costs no statement, and a deleted contact shows as none.
+#[tokio::test]
+async fn a_boards_contacts_and_assignees_come_with_its_tickets() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Joined" })).await;
+    let lanes = lane_ids(&p);
+    fill(&app, &w, &lanes[..1], 3).await;
+    let bo = contact(&app, &w.owner, &w.dental, "Bo").await;
+    ticket(
+        &app,
+        &w.owner,
+        &lanes[1],
+        json!({ "title": "gone", "contactId": bo }),
+    )
+    .await;
+    ticket(&app, &w.owner, &lanes[1], json!({ "title": "bare" })).await;
+    let del = "mutation($id: ID!) { contactDelete(id: $id) { contact { id } } }";
+    app.gql(Some(&w.owner.access), del, json!({ "id": bo }))
+        .await
+        .ok();
+    let q = |fields: &str| {
+        format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ tickets(first: 5) {{ nodes {{ title {fields} }} }} }} }} }} }}"
+        )
+    };
+    let shown = q("contact { firstName } assignee { email }");
+    let vars = json!({ "id": p["id"] });
+    let token = &w.owner.access;
+    let with_n = app.fewest_statements_for(token, &shown, vars.clone()).await;
+    let without_n = app.fewest_statements_for(token, &q(""), vars.clone()).await;
+    assert_eq!(
+        with_n, without_n,
+        "contacts and assignees cost no statement"
+    );
+    let r = app.gql(Some(token), &shown, vars).await.ok();
+    let lanes = r.data("node.lanes");
+    let filled = lanes[0]["tickets"]["nodes"].as_array().expect("nodes");
+    assert_eq!(filled.len(), 3);
+    assert!(
+        filled
+            .iter()
+            .all(|t| t["contact"]["firstName"] == "Ada"
+                && t["assignee"]["email"] == "owner@acme.test")
+    );
+    let mut rest: Vec<Value> = lanes[1]["tickets"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    rest.sort_by_key(|t| t["title"].to_string());
+    assert_eq!(
+        rest,
+        vec![
+            json!({ "title": "bare", "contact": null, "assignee": null }),
+            json!({ "title": "gone", "contact": null, "assignee": null }),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_board_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;

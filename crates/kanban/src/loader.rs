@@ -6,16 +6,13 @@ use crate::entity::{lane, pipeline, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
-use crm::entity::contact;
-use identity::entity::user;
 use kernel::loader::{RequestLoaders, cached, clear};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, Iden,
-    Iterable, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use uuid::Uuid;
 
@@ -55,34 +52,10 @@ loader!(
     LaneTotalsLoader,
     "Loads the ticket count and value of many lanes in one query."
 );
-/// Loads the first tickets of many lanes in one query (a window function), with the tickets'
-/// contacts and assignees joined in when the request shows them ([`LaneTicketsLoader::join`]).
-pub struct LaneTicketsLoader {
-    tx: Weak<DatabaseTransaction>,
-    agency_id: Option<Uuid>,
-    contacts: AtomicBool,
-    assignees: AtomicBool,
-}
-
-impl LaneTicketsLoader {
-    /// A loader on the request's transaction and tenant.
-    pub fn new(tx: Weak<DatabaseTransaction>, agency_id: Option<Uuid>) -> Self {
-        Self {
-            tx,
-            agency_id,
-            contacts: AtomicBool::new(false),
-            assignees: AtomicBool::new(false),
-        }
-    }
-
-    /// From now on, this request's loads also read each ticket's contact and assignee (when
-    /// `contacts` and `assignees`), in the tickets' statement, into [`LanePage`]. A wish only
-    /// adds to what a load returns, never changes its tickets, so it stays on for the request.
-    pub fn join(&self, contacts: bool, assignees: bool) {
-        self.contacts.fetch_or(contacts, Ordering::Relaxed);
-        self.assignees.fetch_or(assignees, Ordering::Relaxed);
-    }
-}
+loader!(
+    LaneTicketsLoader,
+    "Loads the first tickets of many lanes in one query (a window function)."
+);
 loader!(
     TicketTagsLoader,
     "Loads the tags of many tickets in one query."
@@ -174,26 +147,7 @@ pub struct LanePage {
     pub tickets: Vec<ticket::Model>,
     /// How many tickets the lane holds, and their value.
     pub total: Total,
-    /// When the load joined contacts: each ticket's contact id with the contact as
-    /// `crm::ContactLoader` reads it (`None` for a deleted one). Shared, so the page's copies
-    /// in the request's cache and in its readers do not copy the contacts.
-    pub contacts: Arc<Vec<(Uuid, Option<contact::Model>)>>,
-    /// When the load joined assignees: the tickets' assignees, as `identity::UserLoader`
-    /// reads them (shared as `contacts` is).
-    pub assignees: Arc<Vec<user::Model>>,
 }
-
-/// What a load of first pages joins to its tickets.
-#[derive(Debug, Clone, Copy, Default)]
-struct Joined {
-    contacts: bool,
-    assignees: bool,
-}
-
-/// The prefixes of the joined contact's and assignee's columns (no ticket column starts with
-/// either).
-const CONTACT: &str = "jc_";
-const ASSIGNEE: &str = "ju_";
 
 impl Loader<LaneFirst> for LaneTicketsLoader {
     type Value = LanePage;
@@ -209,17 +163,13 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
             return Ok(out);
         };
         let tx = upgrade(&self.tx)?;
-        let join = Joined {
-            contacts: self.contacts.load(Ordering::Relaxed),
-            assignees: self.assignees.load(Ordering::Relaxed),
-        };
         // One query per page size (a board asks for one).
         let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
         for k in keys {
             by_limit.entry(k.limit).or_default().push(k.lane_id);
         }
         for (limit, lanes) in by_limit {
-            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit, join);
+            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit);
             let rows = tx.query_all_raw(stmt).await.map_err(kernel::Error::from)?;
             for row in rows {
                 let t = ticket::Model::from_query_result(&row, "").map_err(kernel::Error::from)?;
@@ -235,14 +185,6 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
                     count: u64::try_from(count).unwrap_or(0),
                     value: value.unwrap_or(0),
                 };
-                if let (true, Some(id)) = (join.contacts, t.contact_id) {
-                    Arc::make_mut(&mut page.contacts)
-                        .push((id, joined::<contact::Model>(&row, CONTACT)?));
-                }
-                if let (true, Some(_)) = (join.assignees, t.assignee_id) {
-                    Arc::make_mut(&mut page.assignees)
-                        .extend(joined::<user::Model>(&row, ASSIGNEE)?);
-                }
                 page.tickets.push(t);
             }
         }
@@ -250,39 +192,14 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
     }
 }
 
-/// The row's joined model under `prefix`, or `None` when the join found none (its id is NULL).
-fn joined<M: FromQueryResult>(
-    row: &sea_orm::QueryResult,
-    prefix: &str,
-) -> Result<Option<M>, kernel::Error> {
-    let id: Option<Uuid> = row.try_get(prefix, "id")?;
-    Ok(match id {
-        Some(_) => Some(M::from_query_result(row, prefix)?),
-        None => None,
-    })
-}
-
-/// Adds `E`'s columns from the table joined as `alias` to `q`, each as `{prefix}{column}` (cast
-/// as the entity's own select casts it).
-fn select_joined<E: EntityTrait>(q: &mut SelectStatement, alias: &Alias, prefix: &str) {
-    for col in E::Column::iter() {
-        q.expr_as(
-            col.select_as(Expr::col((alias.clone(), col))),
-            Alias::new(format!("{prefix}{}", col.to_string())),
-        );
-    }
-}
-
 /// The first `limit + 1` tickets of each of `lanes` (a window function), each row with its
-/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them,
-/// and, as `join` asks, its contact (live, of the tenant: as `crm::ContactLoader` reads it)
-/// and its assignee (as `identity::UserLoader` reads it). A lane with no ticket has no row.
+/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them.
+/// A lane with no ticket has no row.
 fn first_tickets(
     backend: sea_orm::DbBackend,
     agency_id: Uuid,
     lanes: &[Uuid],
     limit: u64,
-    join: Joined,
 ) -> sea_orm::Statement {
     let (ranked, totals) = (Alias::new("ranked"), Alias::new("totals"));
     let in_lanes = || kernel::db::one_of(backend, ticket::Column::LaneId, lanes.iter().copied());
@@ -310,7 +227,7 @@ fn first_tickets(
         .and_where(in_lanes())
         .group_by_col(ticket::Column::LaneId)
         .to_owned();
-    let mut outer = Query::select()
+    let outer = Query::select()
         .column((ranked.clone(), Asterisk))
         .expr_as(
             Expr::col((totals.clone(), Alias::new("n"))),
@@ -333,31 +250,8 @@ fn first_tickets(
             (ranked.clone(), ticket::Column::LaneId),
             sea_orm::Order::Asc,
         )
-        .order_by((ranked.clone(), Alias::new("rn")), sea_orm::Order::Asc)
+        .order_by((ranked, Alias::new("rn")), sea_orm::Order::Asc)
         .to_owned();
-    if join.contacts {
-        let c = Alias::new("jc");
-        outer.join_as(
-            sea_orm::JoinType::LeftJoin,
-            contact::Entity,
-            c.clone(),
-            Expr::col((c.clone(), contact::Column::Id))
-                .equals((ranked.clone(), ticket::Column::ContactId))
-                .and(Expr::col((c.clone(), contact::Column::AgencyId)).eq(agency_id))
-                .and(Expr::col((c.clone(), contact::Column::DeletedAt)).is_null()),
-        );
-        select_joined::<contact::Entity>(&mut outer, &c, CONTACT);
-    }
-    if join.assignees {
-        let u = Alias::new("ju");
-        outer.join_as(
-            sea_orm::JoinType::LeftJoin,
-            user::Entity,
-            u.clone(),
-            Expr::col((u.clone(), user::Column::Id)).equals((ranked, ticket::Column::AssigneeId)),
-        );
-        select_joined::<user::Entity>(&mut outer, &u, ASSIGNEE);
-    }
     backend.build(&outer)
 }
 

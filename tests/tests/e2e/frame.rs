@@ -126,8 +126,7 @@ async fn a_warm_read_costs_its_statements_plus_the_release() {
         // connection back, and nothing else: no ping when it hands it out, and the tenant, the
         // user's opening and read-only mode go with BEGIN, which goes with the first statement.
         assert_eq!(trips, statements + READ_FRAME, "{name}");
-        // The page's owners come joined to the page, the board's lanes to its pipeline, and its
-        // tickets' contacts and assignees to its tickets.
+        // The page's owners come joined to the page, and the board's lanes to its pipeline.
         assert!(trips <= target, "{name} took {trips} round trips");
     }
     let (trips, statements) = cost(&replica, &wire, token, LOOKUP, json!({ "id": contact })).await;

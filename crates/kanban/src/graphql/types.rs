@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use kernel::connection::Page;
 use kernel::id::{NodeKind, gid};
 use kernel::loader::{get, prime};
-use std::collections::{HashMap, HashSet};
 pub use tenancy::graphql::Money;
 
 pub use crate::entity::ticket::TicketStatus;
@@ -198,50 +197,30 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
             })
         })
         .collect();
-    let node = |f: &str| {
-        tickets.field("nodes").field(f).exists()
-            || tickets.field("edges").field("node").field(f).exists()
-    };
-    let (contacts, assignees) = (node("contact"), node("assignee"));
-    let pages = get::<LaneTicketsLoader>(ctx)?;
-    // The tickets' contacts and assignees come in the tickets' statement.
-    pages.loader().join(contacts, assignees);
-    let loaded = pages.load_many(keys.clone()).await?;
+    let loaded = get::<LaneTicketsLoader>(ctx)?
+        .load_many(keys.clone())
+        .await?;
     // The lanes' totals came with their tickets.
     get::<LaneTotalsLoader>(ctx)?
         .feed_many(loaded.iter().map(|(k, page)| (k.lane_id, page.total)))
         .await;
     let rows: Vec<&ticket::Model> = loaded.values().flat_map(|p| &p.tickets).collect();
-    if contacts {
-        let fed: HashMap<uuid::Uuid, Option<crm::entity::contact::Model>> = loaded
-            .values()
-            .flat_map(|p| p.contacts.iter().cloned())
-            .collect();
-        // A page the request had loaded before without them (another lane's selection) has
-        // none: its contacts are loaded as before.
-        let rest: HashSet<uuid::Uuid> = rows
-            .iter()
-            .filter_map(|t| t.contact_id)
-            .filter(|id| !fed.contains_key(id))
-            .collect();
-        get::<crm::ContactLoader>(ctx)?.feed_many(fed).await;
-        prime::<crm::ContactLoader>(ctx, rest.into_iter().collect()).await?;
+    let node = |f: &str| {
+        tickets.field("nodes").field(f).exists()
+            || tickets.field("edges").field("node").field(f).exists()
+    };
+    if node("contact") {
+        let ids: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|t| t.contact_id).collect();
+        prime::<crm::ContactLoader>(ctx, ids.into_iter().collect()).await?;
     }
-    if assignees {
-        let fed: HashMap<uuid::Uuid, identity::entity::user::Model> = loaded
-            .values()
-            .flat_map(|p| p.assignees.iter().map(|u| (u.id, u.clone())))
-            .collect();
-        let rest: HashSet<uuid::Uuid> = rows
-            .iter()
-            .filter_map(|t| t.assignee_id)
-            .filter(|id| !fed.contains_key(id))
-            .collect();
-        get::<identity::UserLoader>(ctx)?.feed_many(fed).await;
-        prime::<identity::UserLoader>(ctx, rest.into_iter().collect()).await?;
+    if node("assignee") {
+        let ids: std::collections::HashSet<uuid::Uuid> =
+            rows.iter().filter_map(|t| t.assignee_id).collect();
+        prime::<identity::UserLoader>(ctx, ids.into_iter().collect()).await?;
     }
     if node("tags") {
-        let ids: HashSet<uuid::Uuid> = rows.iter().map(|t| t.id).collect();
+        let ids: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|t| t.id).collect();
         prime::<TicketTagsLoader>(ctx, ids.into_iter().collect()).await?;
     }
     Ok(())

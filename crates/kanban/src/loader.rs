@@ -201,50 +201,35 @@ fn first_tickets(
     lanes: &[Uuid],
     limit: u64,
 ) -> sea_orm::Statement {
-    let (ranked, totals) = (Alias::new("ranked"), Alias::new("totals"));
-    let in_lanes = || kernel::db::one_of(backend, ticket::Column::LaneId, lanes.iter().copied());
+    let ranked = Alias::new("ranked");
+    // One scan: the rank within the lane and the lane's count and value are windows over the
+    // same rows, sorted once (not a grouped second scan joined to it, which costs a join to plan
+    // and to run).
     let inner = Query::select()
         .column(Asterisk)
         .expr_as(
             Expr::cust(r#"ROW_NUMBER() OVER (PARTITION BY "lane_id" ORDER BY "rank", "id")"#),
             Alias::new("rn"),
         )
-        .from(ticket::Entity)
-        .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
-        .and_where(in_lanes())
-        .to_owned();
-    let sums = Query::select()
-        .column(ticket::Column::LaneId)
-        .expr_as(Expr::col(ticket::Column::Id).count(), Alias::new("n"))
         .expr_as(
-            Expr::col(ticket::Column::ValueMinor)
-                .sum()
-                .cast_as("BIGINT"),
-            Alias::new("v"),
-        )
-        .from(ticket::Entity)
-        .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
-        .and_where(in_lanes())
-        .group_by_col(ticket::Column::LaneId)
-        .to_owned();
-    let outer = Query::select()
-        .column((ranked.clone(), Asterisk))
-        .expr_as(
-            Expr::col((totals.clone(), Alias::new("n"))),
+            Expr::cust(r#"COUNT(*) OVER (PARTITION BY "lane_id")"#),
             Alias::new("lane_n"),
         )
         .expr_as(
-            Expr::col((totals.clone(), Alias::new("v"))),
+            Expr::cust(r#"CAST(SUM("value_minor") OVER (PARTITION BY "lane_id") AS BIGINT)"#),
             Alias::new("lane_v"),
         )
+        .from(ticket::Entity)
+        .and_where(Expr::col(ticket::Column::AgencyId).eq(agency_id))
+        .and_where(kernel::db::one_of(
+            backend,
+            ticket::Column::LaneId,
+            lanes.iter().copied(),
+        ))
+        .to_owned();
+    let outer = Query::select()
+        .column((ranked.clone(), Asterisk))
         .from_subquery(inner, ranked.clone())
-        .join_subquery(
-            sea_orm::JoinType::InnerJoin,
-            sums,
-            totals.clone(),
-            Expr::col((totals, ticket::Column::LaneId))
-                .equals((ranked.clone(), ticket::Column::LaneId)),
-        )
         .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(limit as i64 + 1))
         .order_by(
             (ranked.clone(), ticket::Column::LaneId),

@@ -54,7 +54,12 @@ bench:
     until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do sleep 0.2; done
     # The server's fold empties the seeded metric deltas into daily rows first: otherwise it
     # runs during the queries and PostgreSQL's CPU per request counts it.
-    until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas')" = 0 ]; do sleep 1; done
+    deadline=$(( $(date +%s) + ${FOLD_TIMEOUT_SECS:-1800} ))
+    until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas' || true)" = 0 ]; do
+      kill -0 "${server}" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
+      [ "$(date +%s)" -lt "${deadline}" ] || { echo "the seeded deltas were not folded in time" >&2; exit 1; }
+      sleep 1
+    done
     psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
     "${target}/load" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test \
       --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"

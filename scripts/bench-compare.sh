@@ -2,7 +2,8 @@
 # Interleaved query-mix runs of two gateway builds on one seeded PostgreSQL database, as
 # `just bench` runs one: `canopy` and `load` release binaries of the build under test in
 # $HEAD_DIR (default /tmp/head), and `canopy` of the build to compare with in $BEFORE_DIR
-# (/tmp/before). RESEED=0 keeps an already seeded `canopy_bench_<agencies>`.
+# (/tmp/before). RESEED=0 keeps an already seeded `canopy_bench_<agencies>`; BENCH_SECONDS sets
+# each query's seconds and BENCH_QUERIES (comma-separated) which queries run.
 # Usage: scripts/bench-compare.sh [agencies] [rounds]
 set -euo pipefail
 agencies="${1:-1}"
@@ -19,8 +20,14 @@ if [ "${RESEED:-1}" = 1 ]; then
   # round's PostgreSQL CPU counts it.
   CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn "${dirs[head]}/canopy" serve > /dev/null 2>&1 &
   server=$!
-  until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas')" = 0 ]; do sleep 1; done
-  kill "${server}"; wait "${server}" || true
+  trap 'kill "${server}" 2>/dev/null || true' EXIT
+  deadline=$(( $(date +%s) + ${FOLD_TIMEOUT_SECS:-1800} ))
+  until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas' || true)" = 0 ]; do
+    kill -0 "${server}" 2>/dev/null || { echo "the server folding the seeded deltas exited" >&2; exit 1; }
+    [ "$(date +%s)" -lt "${deadline}" ] || { echo "the seeded deltas were not folded in time" >&2; exit 1; }
+    sleep 1
+  done
+  kill "${server}" 2>/dev/null || true; wait "${server}" || true
   psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
 fi
 for round in $(seq 1 "${rounds}"); do
@@ -32,7 +39,8 @@ for round in $(seq 1 "${rounds}"); do
     until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do sleep 0.2; done
     echo "## ${which}, round ${round}, agencies ${agencies}"
     "${dirs[head]}/load" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test \
-      --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"
+      --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}" \
+      ${BENCH_QUERIES:+--queries "${BENCH_QUERIES}"}
     kill "${server}"; wait "${server}" || true
   done
 done

@@ -123,9 +123,9 @@ async fn lane_totals_come_with_the_first_tickets() {
 }
 
 /// A board shows each ticket's live contact and its assignee: a deleted contact, or none, shows
-/// as none.
+/// as none. Its lanes' totals count tickets without a value.
 #[tokio::test]
-async fn a_board_shows_live_contacts_and_assignees() {
+async fn a_board_shows_each_tickets_live_contact_and_assignee() {
     let app = spawn_app().await;
     let w = app.world().await;
     let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Shown" })).await;
@@ -140,11 +140,13 @@ async fn a_board_shows_live_contacts_and_assignees() {
     )
     .await;
     ticket(&app, &w.owner, &lanes[1], json!({ "title": "bare" })).await;
-    let del = "mutation($id: ID!) { contactDelete(id: $id) { contact { id } } }";
-    app.gql(Some(&w.owner.access), del, json!({ "id": bo }))
+    let del = "mutation($id: ID!) { contactDelete(id: $id) { contact { id } userErrors { field code message } } }";
+    let r = app
+        .gql(Some(&w.owner.access), del, json!({ "id": bo }))
         .await
         .ok();
-    let board = "query($id: ID!) { node(id: $id) { ... on Pipeline { lanes { tickets(first: 5) { nodes { title contact { firstName } assignee { email } } } } } } }";
+    assert_eq!(r.user_errors("contactDelete"), vec![]);
+    let board = "query($id: ID!) { node(id: $id) { ... on Pipeline { lanes { ticketCount ticketValue { amount } tickets(first: 5) { nodes { title contact { firstName } assignee { email } } } } } } }";
     let vars = json!({ "id": p["id"] });
     let r = app.gql(Some(&w.owner.access), board, vars).await.ok();
     let lanes = r.data("node.lanes");
@@ -168,6 +170,10 @@ async fn a_board_shows_live_contacts_and_assignees() {
             json!({ "title": "gone", "contact": null, "assignee": null }),
         ]
     );
+    // A lane whose tickets have no value is worth nothing (its sum is NULL), not missing.
+    assert_eq!(lanes[1]["ticketCount"], 2);
+    assert_eq!(lanes[1]["ticketValue"]["amount"], 0);
+    assert_eq!(lanes[0]["ticketValue"]["amount"], 300);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use uuid::Uuid;
 /// Tables with an `agency_id` that a tenant made through the API may leave empty, and why.
 const MAY_BE_EMPTY: &[(&str, &str)] = &[(
     "metric_deltas",
-    "the fold moves them into metric_daily within a second or so",
+    "the fold moves them into metric_daily within a second or so (`settle` waits for it)",
 )];
 
 use tests::uuid_of as uuid;
@@ -170,8 +170,9 @@ async fn rows_of(app: &TestApp, agency: Uuid) -> BTreeMap<String, i64> {
 
 /// Waits until `agency` has `attempts` logged webhook attempts (six per populated
 /// sub-account, one per `contact.created`: its contact, the form's, the appointment's, a
-/// referrer, their lead and a reviewer) and no job ready or running (so nothing is written for it after the
-/// counts are taken).
+/// referrer, their lead and a reviewer), no job ready or running, and its metric deltas folded
+/// into daily rows by the maintenance tick (so nothing is written for it after the counts are
+/// taken: a fold between two counts emptied `metric_deltas` and filled `metric_daily`).
 async fn settle(app: &TestApp, agency: Uuid, expected: i64) {
     for _ in 0..800 {
         let attempts = app
@@ -184,12 +185,15 @@ async fn settle(app: &TestApp, agency: Uuid, expected: i64) {
                 agency,
             )
             .await;
-        if attempts >= expected && sending == 0 {
+        let unfolded = app
+            .count_where("metric_deltas", "agency_id = $1", agency)
+            .await;
+        if attempts >= expected && sending == 0 && unfolded == 0 {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("the tenant's deliveries did not settle");
+    panic!("the tenant's deliveries, jobs and metric fold did not settle");
 }
 
 /// Moves a tenant's deletion 31 days into the past (beyond the restore window).

@@ -56,12 +56,7 @@ bench:
     until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do sleep 0.2; done
     # The server's fold empties the seeded metric deltas into daily rows first: otherwise it
     # runs during the queries and PostgreSQL's CPU per request counts it.
-    deadline=$(( $(date +%s) + ${FOLD_TIMEOUT_SECS:-1800} ))
-    until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas' || true)" = 0 ]; do
-      kill -0 "${server}" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
-      [ "$(date +%s)" -lt "${deadline}" ] || { echo "the seeded deltas were not folded in time" >&2; exit 1; }
-      sleep 1
-    done
+    scripts/wait-for-fold.sh "${db}" "${server}"
     psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
     "${target}/load" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test \
       --password canopy-scale --gateway-pid "${server}" --connections 8 --seconds "${BENCH_SECONDS:-10}"
@@ -93,7 +88,7 @@ bench-metrics:
     until curl -sf http://127.0.0.1:8091/readyz > /dev/null; do sleep 0.2; done
     # The server's fold empties the seeded deltas into daily rows.
     start=$(date +%s)
-    until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas')" = 0 ]; do sleep 1; done
+    scripts/wait-for-fold.sh "${db}" "${server}"
     echo "folded in $(( $(date +%s) - start )) s: $(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_daily') daily rows, $(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM contacts') contacts"
     psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
     "${target}/load" --url http://127.0.0.1:8091 --email owner@agency-0000.scale.test \

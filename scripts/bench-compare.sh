@@ -24,12 +24,7 @@ if [ "${RESEED:-1}" = 1 ]; then
   CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn "${dirs[head]}/canopy" serve > /dev/null 2>&1 &
   server=$!
   trap 'kill "${server}" 2>/dev/null || true' EXIT
-  deadline=$(( $(date +%s) + ${FOLD_TIMEOUT_SECS:-1800} ))
-  until [ "$(psql -h 127.0.0.1 -U postgres -d "${db}" -tAc 'SELECT count(*) FROM metric_deltas' || true)" = 0 ]; do
-    kill -0 "${server}" 2>/dev/null || { echo "the server folding the seeded deltas exited" >&2; exit 1; }
-    [ "$(date +%s)" -lt "${deadline}" ] || { echo "the seeded deltas were not folded in time" >&2; exit 1; }
-    sleep 1
-  done
+  "$(dirname "$0")/wait-for-fold.sh" "${db}" "${server}"
   kill "${server}" 2>/dev/null || true; wait "${server}" || true
   psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM ANALYZE"
 fi

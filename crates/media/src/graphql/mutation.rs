@@ -173,10 +173,10 @@ impl MediaMutation {
     ) -> async_graphql::Result<MediaDeletePayload> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let id = id_of(&id, NodeKind::MediaFile)?;
-        let r = file::delete(&**tx, &rc.actor, id, force.unwrap_or(false))
+        file::delete(&**tx, &rc.actor, id, force.unwrap_or(false))
             .await
-            .map(|f| gid(NodeKind::MediaFile, f.id));
-        r.into_payload()
+            .map(|f| gid(NodeKind::MediaFile, f.id))
+            .into_payload()
     }
 
     /// Makes a folder in a sub-account's media library (`MEDIA_WRITE`; at most 1,000 folders,

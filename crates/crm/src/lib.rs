@@ -8,7 +8,7 @@ pub mod loader;
 pub mod service;
 
 pub use graphql::{Activity, Contact, CrmMutation, CrmQuery, CustomField, Segment, Tag};
-pub use loader::{ContactLoader, ContactTagsLoader, ContactValuesLoader, Loaders};
+pub use loader::{ContactLoader, ContactTagsLoader, ContactValuesLoader, Loaders, Slim, is_slim};
 
 use kernel::purge::TenantTable;
 

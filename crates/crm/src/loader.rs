@@ -2,11 +2,13 @@
 //! `kernel::loader` and `identity::loader`).
 
 use crate::entity::{contact_field_value, contact_tag, custom_field, tag};
+use async_graphql::SelectionField;
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 use std::sync::Weak;
@@ -164,8 +166,133 @@ impl Loader<Uuid> for ContactLoader {
     }
 }
 
+/// The `Contact` fields a slim read ([`Slim`]) answers: each reads only the columns that read
+/// selects. A selection of anything else reads the whole row.
+pub const SLIM_FIELDS: &[&str] = &[
+    "__typename",
+    "id",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+];
+
+/// Whether a contact field's selection (`contact { … }`; fields in fragments too, whatever
+/// their type condition) asks for nothing but [`SLIM_FIELDS`].
+pub fn is_slim(field: &SelectionField<'_>) -> bool {
+    let mut any = false;
+    for f in field.selection_set() {
+        if !SLIM_FIELDS.contains(&f.name()) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// A contact's key for a slim read: [`ContactLoader`] then selects only the columns
+/// [`SLIM_FIELDS`] read (a board card shows a contact's name; decoding all 26 columns of its
+/// row was a seventh of the board's instructions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Slim(pub Uuid);
+
+/// The columns a slim read selects.
+#[derive(FromQueryResult)]
+struct SlimRow {
+    agency_id: Uuid,
+    id: Uuid,
+    sub_account_id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+impl SlimRow {
+    /// The row as a contact whose other columns hold placeholders (empty, `None`, the epoch).
+    ///
+    /// Architecture Invariant: a slim contact reaches only resolvers of [`SLIM_FIELDS`] (the
+    /// caller checked the selection with [`is_slim`]).
+    fn into_model(self) -> crate::entity::contact::Model {
+        use crate::entity::contact::{ContactSource, ContactStatus, Model};
+        let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        Model {
+            agency_id: self.agency_id,
+            id: self.id,
+            sub_account_id: self.sub_account_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            first_name_key: String::new(),
+            last_name_key: String::new(),
+            email: self.email,
+            phone: self.phone,
+            company: None,
+            source: ContactSource::Other,
+            status: ContactStatus::New,
+            owner_id: None,
+            dnd_email: false,
+            dnd_sms: false,
+            dnd_calls: false,
+            created_at: epoch,
+            updated_at: epoch,
+            deleted_at: None,
+            address_line1: None,
+            address_line2: None,
+            city: None,
+            region: None,
+            postal_code: None,
+            country: None,
+            merged_into_id: None,
+        }
+    }
+}
+
+impl Loader<Slim> for ContactLoader {
+    /// As for a full read: `None` for a deleted or missing contact.
+    type Value = Option<crate::entity::contact::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Slim]) -> Result<HashMap<Slim, Self::Value>, Self::Error> {
+        use crate::entity::contact;
+        let mut out: HashMap<Slim, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+        let Some(agency_id) = self.agency_id else {
+            return Ok(out);
+        };
+        let tx = self
+            .tx
+            .upgrade()
+            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+        let rows = contact::Entity::find()
+            .select_only()
+            .columns([
+                contact::Column::AgencyId,
+                contact::Column::Id,
+                contact::Column::SubAccountId,
+                contact::Column::FirstName,
+                contact::Column::LastName,
+                contact::Column::Email,
+                contact::Column::Phone,
+            ])
+            .filter(contact::Column::AgencyId.eq(agency_id))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                contact::Column::Id,
+                keys.iter().map(|k| k.0),
+            ))
+            .filter(contact::Column::DeletedAt.is_null())
+            .into_model::<SlimRow>()
+            .all(&*tx)
+            .await
+            .map_err(kernel::Error::from)?;
+        for row in rows {
+            out.insert(Slim(row.id), Some(row.into_model()));
+        }
+        Ok(out)
+    }
+}
+
 /// The CRM's request loaders: [`ContactTagsLoader`], [`ContactValuesLoader`],
-/// [`ContactLoader`].
+/// [`ContactLoader`] (by id, and by [`Slim`] id).
 pub struct Loaders;
 
 impl RequestLoaders for Loaders {
@@ -185,5 +312,6 @@ impl RequestLoaders for Loaders {
         clear::<ContactTagsLoader, Uuid>(ctx);
         clear::<ContactValuesLoader, Uuid>(ctx);
         clear::<ContactLoader, Uuid>(ctx);
+        clear::<ContactLoader, Slim>(ctx);
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::execute::Refusal;
 
@@ -74,9 +74,27 @@ impl<K: std::hash::Hash + Eq, V: Clone> Bounded<K, V> {
     }
 }
 
+/// A parsed document as kept, with whether it passed the schema's validation rules that depend
+/// on nothing but the document (`Schema::check_document`), learned when it is first reused.
+pub struct Kept {
+    doc: ExecutableDocument,
+    valid: OnceLock<bool>,
+}
+
+impl Kept {
+    /// Whether the document passed the request-independent rules of `schema` (checked once): a
+    /// request of it then validates only what depends on the request
+    /// (`async_graphql::Prevalidated`).
+    pub fn prevalidated(&self, schema: &crate::schema::CanopySchema) -> bool {
+        *self
+            .valid
+            .get_or_init(|| schema.check_document(&self.doc).is_ok())
+    }
+}
+
 /// The documents a replica knows (see the module).
 pub struct Documents {
-    parsed: Option<Mutex<Bounded<Arc<str>, Arc<ExecutableDocument>>>>,
+    parsed: Option<Mutex<Bounded<Arc<str>, Arc<Kept>>>>,
     automatic: Option<Mutex<Bounded<Hash, Arc<str>>>>,
     manifest: HashMap<Hash, Arc<str>>,
     only_manifest: bool,
@@ -84,8 +102,8 @@ pub struct Documents {
 
 /// What [`Documents::resolve`] found, for [`Documents::remember`].
 pub struct Resolved {
-    /// The document came parsed (this replica had parsed the same text before).
-    pub parsed_before: bool,
+    /// The document came parsed (this replica had parsed the same text before), as kept.
+    pub parsed_before: Option<Arc<Kept>>,
     /// The automatic persisted query hash the text came with, to register.
     register: Option<Hash>,
 }
@@ -180,13 +198,10 @@ impl Documents {
             .parsed
             .as_ref()
             .and_then(|cache| lock(cache).get(request.query.as_str()));
-        let parsed_before = match cached {
-            Some(doc) => {
-                request.set_parsed_query(doc.as_ref().clone());
-                true
-            }
-            None => false,
-        };
+        if let Some(kept) = &cached {
+            request.set_parsed_query(kept.doc.clone());
+        }
+        let parsed_before = cached;
         Ok(Resolved {
             parsed_before,
             register,
@@ -206,18 +221,18 @@ impl Documents {
         let Some(cache) = &self.parsed else {
             return;
         };
-        if resolved.parsed_before || request.query.len() > MAX_KEPT_BYTES {
+        if resolved.parsed_before.is_some() || request.query.len() > MAX_KEPT_BYTES {
             return;
         }
         let query = std::mem::take(&mut request.query);
         if let Ok(doc) = request.parsed_query()
             && definitions(doc) <= MAX_KEPT_DEFINITIONS
         {
-            lock(cache).put(
-                Arc::from(query.as_str()),
-                Arc::new(doc.clone()),
-                query.len(),
-            );
+            let kept = Kept {
+                doc: doc.clone(),
+                valid: OnceLock::new(),
+            };
+            lock(cache).put(Arc::from(query.as_str()), Arc::new(kept), query.len());
         }
         request.query = query;
     }

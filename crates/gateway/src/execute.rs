@@ -47,8 +47,13 @@ pub async fn execute(
         Ok(r) => r,
         Err(r) => return r.respond(media),
     };
-    if resolved.parsed_before {
+    if let Some(kept) = &resolved.parsed_before {
         state.metrics.documents_reused.inc();
+        // Validated once: a reused document's validation checks only what this request
+        // brings (its variables' values against the arguments, and the limits).
+        if kept.prevalidated(&state.schema) {
+            request = request.data(async_graphql::Prevalidated);
+        }
     }
     let op = parse(&mut request, &Limits::of(&state.config));
     if let Some(refused) = limits(&state, &op, media, is_get) {

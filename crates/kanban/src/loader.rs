@@ -150,17 +150,19 @@ pub struct LanePage {
 }
 
 impl Loader<LaneFirst> for LaneTicketsLoader {
-    type Value = LanePage;
+    /// Shared: the board reads each page where it primes the lanes' contacts and again where
+    /// each lane answers, and a clone of a page is a clone of every ticket's strings.
+    type Value = Arc<LanePage>;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[LaneFirst],
     ) -> Result<HashMap<LaneFirst, Self::Value>, Self::Error> {
-        let mut out: HashMap<LaneFirst, Self::Value> =
+        let mut out: HashMap<LaneFirst, LanePage> =
             keys.iter().map(|k| (*k, LanePage::default())).collect();
         let Some(agency_id) = self.agency_id else {
-            return Ok(out);
+            return Ok(out.into_iter().map(|(k, p)| (k, Arc::new(p))).collect());
         };
         let tx = upgrade(&self.tx)?;
         // One query per page size (a board asks for one).
@@ -188,7 +190,7 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
                 page.tickets.push(t);
             }
         }
-        Ok(out)
+        Ok(out.into_iter().map(|(k, p)| (k, Arc::new(p))).collect())
     }
 }
 

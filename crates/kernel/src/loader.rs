@@ -16,8 +16,10 @@ use std::sync::Weak;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// A request's loader of `L`, with its cache.
-pub type Cached<L> = DataLoader<L, HashMapCache>;
+/// A request's loader of `L`, with its cache (hashed with foldhash, seeded at random per
+/// cache: its keys are ids, hashed for every field that finds a related object there, and
+/// SipHash was a tenth of the board's instructions, all maps counted).
+pub type Cached<L> = DataLoader<L, HashMapCache<foldhash::fast::RandomState>>;
 
 /// The request's loader of `L`.
 pub fn get<'a, L>(ctx: &'a Context<'_>) -> Result<&'a Cached<L>, Error>
@@ -32,7 +34,8 @@ where
     })
 }
 
-/// Loads `keys` in one batch into the request's cache of `L` (nothing when `keys` is empty).
+/// Loads `keys` in one batch into the request's cache of `L` (nothing when `keys` is empty;
+/// each key once, however often it is listed, and none already cached).
 pub async fn prime<L>(ctx: &Context<'_>, keys: Vec<Uuid>) -> Result<(), Error>
 where
     L: Loader<Uuid, Error = async_graphql::Error>,
@@ -50,9 +53,8 @@ where
         return Ok(());
     }
     get::<L>(ctx)?
-        .load_many(keys)
+        .prime_many(keys)
         .await
-        .map(|_| ())
         .map_err(|e| Error::internal(e.message))
 }
 
@@ -94,7 +96,7 @@ pub fn cached<L>(loader: L) -> Cached<L>
 where
     L: Send + Sync + 'static,
 {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(LOADER_DELAY)
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::new()).delay(LOADER_DELAY)
 }
 
 /// Empties the request's cache of `L` (keyed by `K`), if the request has that loader.

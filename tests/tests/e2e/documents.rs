@@ -219,3 +219,46 @@ async fn with_the_caches_off_a_hash_is_not_supported_and_anonymous_documents_are
         "an anonymous caller fills no cache"
     );
 }
+
+/// A reused document is validated once for what depends on it alone (`Schema::check_document`);
+/// what a request brings, its variables' values, is checked every time. So a reused document's
+/// bad variables get the answer a fresh one's get, and a document that fails validation is never
+/// marked valid: it is refused alike each time.
+#[tokio::test]
+async fn a_reused_document_is_refused_as_a_fresh_one_is() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@apq.test").await;
+    let reused = || app.metrics.documents_reused.get();
+    let start = reused();
+    let doc = "query($n: Int) { notifications(first: $n) { nodes { id } } }";
+    let bad = json!({ "n": "five" });
+    let fresh = app.gql(Some(&ada.access), doc, bad.clone()).await;
+    assert!(
+        fresh
+            .error_message()
+            .is_some_and(|m| m.contains("Invalid value for argument")),
+        "{}",
+        fresh.body
+    );
+    for _ in 0..2 {
+        let again = app.gql(Some(&ada.access), doc, bad.clone()).await;
+        assert_eq!(again.body, fresh.body);
+        let good = app
+            .gql(Some(&ada.access), doc, json!({ "n": 5 }))
+            .await
+            .ok();
+        assert!(good.data("notifications.nodes").is_array(), "{}", good.body);
+    }
+    let wrong = "{ viewer { email nope } }";
+    let fresh = app.gql(Some(&ada.access), wrong, json!({})).await;
+    assert!(
+        fresh.error_message().is_some_and(|m| m.contains("nope")),
+        "{}",
+        fresh.body
+    );
+    for _ in 0..2 {
+        let again = app.gql(Some(&ada.access), wrong, json!({})).await;
+        assert_eq!(again.body, fresh.body);
+    }
+    assert_eq!(reused(), start + 6, "every repeat came from the cache");
+}

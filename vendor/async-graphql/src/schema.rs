@@ -23,7 +23,7 @@ use crate::{
     resolver_utils::{resolve_container, resolve_container_serial},
     subscription::collect_subscription_streams,
     types::QueryRoot,
-    validation::{ValidationMode, check_rules},
+    validation::{Prevalidated, ValidationMode, check_document, check_rules},
 };
 
 /// Introspection mode
@@ -514,6 +514,15 @@ where
         resp
     }
 
+    /// Checks `doc` against every validation rule that depends on nothing but the document
+    /// and this schema: on success, a request carrying the same parsed document may say so
+    /// with [`Prevalidated`](crate::Prevalidated) in its data, and its validation
+    /// runs only what depends on the request. Errors are those a request of `doc` would get
+    /// from these rules.
+    pub fn check_document(&self, doc: &ExecutableDocument) -> Result<(), Vec<ServerError>> {
+        check_document(&self.0.env.registry, doc)
+    }
+
     /// Execute a GraphQL query.
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
         let request = request.into();
@@ -859,6 +868,9 @@ pub(crate) async fn prepare_request(
     depth: Option<usize>,
 ) -> Result<(QueryEnv, CacheControl), Vec<ServerError>> {
     let mut request = extensions.prepare_request(request).await?;
+    let prevalidated = request
+        .data
+        .contains_key(&std::any::TypeId::of::<Prevalidated>());
     let query_data = Arc::new(std::mem::take(&mut request.data));
     extensions.attach_query_data(query_data.clone());
 
@@ -893,6 +905,7 @@ pub(crate) async fn prepare_request(
                 validation_mode,
                 complexity,
                 depth,
+                prevalidated,
             )
         };
         futures_util::pin_mut!(validation_fut);

@@ -9,7 +9,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kernel::connection::Page;
 use kernel::id::{NodeKind, gid};
-use kernel::loader::{get, prime};
+use kernel::loader::{get, prime, prime_keys};
 pub use tenancy::graphql::Money;
 
 pub use crate::entity::ticket::TicketStatus;
@@ -209,19 +209,27 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
         tickets.field("nodes").field(f).exists()
             || tickets.field("edges").field("node").field(f).exists()
     };
-    if node("contact") {
-        let ids: std::collections::HashSet<uuid::Uuid> =
-            rows.iter().filter_map(|t| t.contact_id).collect();
-        prime::<crm::ContactLoader>(ctx, ids.into_iter().collect()).await?;
+    // (`prime` loads each key once, however often it is listed.)
+    // The contacts slim (their names' columns only) when every selection of them asks for no
+    // more: `Ticket.contact` decides the same for its own selection.
+    let contacts: Vec<_> = [tickets.field("nodes"), tickets.field("edges").field("node")]
+        .iter()
+        .flat_map(|n| n.field("contact").selection_fields())
+        .collect();
+    if !contacts.is_empty() {
+        let ids = rows.iter().filter_map(|t| t.contact_id);
+        if contacts.iter().all(crm::is_slim) {
+            prime_keys::<crm::ContactLoader, _>(ctx, ids.map(crm::Slim).collect()).await?;
+        } else {
+            prime::<crm::ContactLoader>(ctx, ids.collect()).await?;
+        }
     }
     if node("assignee") {
-        let ids: std::collections::HashSet<uuid::Uuid> =
-            rows.iter().filter_map(|t| t.assignee_id).collect();
-        prime::<identity::UserLoader>(ctx, ids.into_iter().collect()).await?;
+        let ids = rows.iter().filter_map(|t| t.assignee_id).collect();
+        prime::<identity::UserLoader>(ctx, ids).await?;
     }
     if node("tags") {
-        let ids: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|t| t.id).collect();
-        prime::<TicketTagsLoader>(ctx, ids.into_iter().collect()).await?;
+        prime::<TicketTagsLoader>(ctx, rows.iter().map(|t| t.id).collect()).await?;
     }
     Ok(())
 }
@@ -280,7 +288,8 @@ impl Lane {
                 })
                 .await?
                 .unwrap_or_default();
-            let (rows, info) = page.finish_with(first.tickets, crate::service::ticket::cursor);
+            let (rows, info) =
+                page.finish_with(first.tickets.clone(), crate::service::ticket::cursor);
             (rows, info, Some(first.total.count))
         } else {
             let (tx, _) = kernel::db::request(ctx)?;
@@ -360,11 +369,14 @@ impl Ticket {
         if !rc.actor.can(kernel::Permission::ContactsRead, scope) {
             return Ok(None);
         }
-        Ok(get::<crm::ContactLoader>(ctx)?
-            .load_one(id)
-            .await?
-            .flatten()
-            .map(crm::Contact))
+        // Only the columns its selection reads, when that is a name and means of contact.
+        let loader = get::<crm::ContactLoader>(ctx)?;
+        let contact = if crm::is_slim(&ctx.field()) {
+            loader.load_one(crm::Slim(id)).await?
+        } else {
+            loader.load_one(id).await?
+        };
+        Ok(contact.flatten().map(crm::Contact))
     }
     /// The member working the deal.
     async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<identity::User>> {

@@ -176,6 +176,53 @@ async fn a_board_shows_each_tickets_live_contact_and_assignee() {
     assert_eq!(lanes[0]["ticketValue"]["amount"], 300);
 }
 
+/// A board reads its cards' contacts slim (only the columns of a name and means of contact)
+/// when the cards ask for no more, and whole when they ask for anything else: either way each
+/// field shows the contact's own value, as the contact's node does.
+#[tokio::test]
+async fn a_boards_contacts_show_their_own_values_slim_or_whole() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Cards" })).await;
+    let lanes = lane_ids(&p);
+    let full = json!({ "firstName": "Ida", "lastName": "Lind", "email": "ida@lind.test",
+        "phone": "+1 415 555 2671", "company": "Lind AB", "status": "QUALIFIED", "source": "REFERRAL" });
+    let ida = app.create_contact(&w.owner, &w.dental, full).await;
+    ticket(
+        &app,
+        &w.owner,
+        &lanes[0],
+        json!({ "title": "t", "contactId": ida }),
+    )
+    .await;
+    let fields = [
+        "id firstName lastName email phone __typename",
+        "id firstName company status source createdAt",
+        "... on Contact { email status }",
+    ];
+    for f in fields {
+        let board = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ tickets(first: 5) {{ nodes {{ contact {{ {f} }} }} }} }} }} }} }}"
+        );
+        let r = app
+            .gql(Some(&w.owner.access), &board, json!({ "id": p["id"] }))
+            .await
+            .ok();
+        let card = &r.data("node.lanes")[0]["tickets"]["nodes"][0]["contact"];
+        let node = format!("query($id: ID!) {{ node(id: $id) {{ ... on Contact {{ {f} }} }} }}");
+        let n = app
+            .gql(Some(&w.owner.access), &node, json!({ "id": ida }))
+            .await
+            .ok();
+        assert_eq!(card, n.data("node"), "{f}");
+        assert_eq!(
+            card.as_object().map(|o| o.values().any(Value::is_null)),
+            Some(false),
+            "{f}: {card}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_board_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;

@@ -74,6 +74,9 @@ use std::{
 
 pub use cache::{CacheFactory, CacheStorage, HashMapCache, LruCache, NoCache};
 use fnv::FnvHashMap;
+
+/// The keys of a batch (internal: a quick hasher with a random seed; loaders' keys are ids).
+type KeySet<K> = HashSet<K, foldhash::fast::RandomState>;
 use futures_channel::oneshot;
 use futures_util::future::BoxFuture;
 #[cfg(feature = "tracing")]
@@ -84,17 +87,19 @@ use crate::util::Delay;
 #[allow(clippy::type_complexity)]
 struct ResSender<K: Send + Sync + Hash + Eq + Clone + 'static, T: Loader<K>> {
     use_cache_values: HashMap<K, T::Value>,
+    /// Whether the caller wants the values (not when it only fills the cache).
+    wanted: bool,
     tx: oneshot::Sender<Result<HashMap<K, T::Value>, T::Error>>,
 }
 
 struct Requests<K: Send + Sync + Hash + Eq + Clone + 'static, T: Loader<K>> {
-    keys: HashSet<K>,
-    pending: Vec<(HashSet<K>, ResSender<K, T>)>,
+    keys: KeySet<K>,
+    pending: Vec<(KeySet<K>, ResSender<K, T>)>,
     cache_storage: Box<dyn CacheStorage<Key = K, Value = T::Value>>,
     disable_cache: bool,
 }
 
-type KeysAndSender<K, T> = (HashSet<K>, Vec<(HashSet<K>, ResSender<K, T>)>);
+type KeysAndSender<K, T> = (KeySet<K>, Vec<(KeySet<K>, ResSender<K, T>)>);
 
 impl<K: Send + Sync + Hash + Eq + Clone + 'static, T: Loader<K>> Requests<K, T> {
     fn new<C: CacheFactory>(cache_factory: &C) -> Self {
@@ -160,6 +165,20 @@ impl<T> DataLoaderInner<T> {
                     .downcast_mut::<Requests<K, T>>()
                     .unwrap();
                 let disable_cache = typed_requests.disable_cache || disable_cache;
+                if senders.iter().all(|(_, sender)| !sender.wanted) {
+                    // Only priming: the values go into the cache as they are, uncloned.
+                    if !disable_cache {
+                        for (key, value) in values {
+                            typed_requests
+                                .cache_storage
+                                .insert(Cow::Owned(key), Cow::Owned(value));
+                        }
+                    }
+                    for (_, sender) in senders {
+                        sender.tx.send(Ok(HashMap::new())).ok();
+                    }
+                    return;
+                }
                 if !disable_cache {
                     for (key, value) in &values {
                         typed_requests
@@ -170,6 +189,10 @@ impl<T> DataLoaderInner<T> {
 
                 // send response
                 for (keys, sender) in senders {
+                    if !sender.wanted {
+                        sender.tx.send(Ok(HashMap::new())).ok();
+                        continue;
+                    }
                     let mut res = HashMap::new();
                     res.extend(sender.use_cache_values);
                     for key in &keys {
@@ -295,13 +318,61 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
         K: Send + Sync + Hash + Eq + Clone + 'static,
         T: Loader<K>,
     {
-        let mut values = self.load_many(std::iter::once(key.clone())).await?;
+        // A cached key is answered from the cache: one lookup, no maps, no batch.
+        if let Some(value) = self.cached_value(&key) {
+            return Ok(Some(value));
+        }
+        // Boxed: a field's future holds this one, and the batching path's state is large.
+        let mut values = Box::pin(self.load_many(std::iter::once(key.clone()))).await?;
         Ok(values.remove(&key))
+    }
+
+    /// The cached value of `key`, if caching is on and it has one.
+    fn cached_value<K>(&self, key: &K) -> Option<T::Value>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        T: Loader<K>,
+    {
+        if self.disable_cache.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut requests = self.inner.requests.lock().unwrap();
+        let typed_requests = requests
+            .get_mut(&TypeId::of::<K>())?
+            .downcast_mut::<Requests<K, T>>()?;
+        if typed_requests.disable_cache {
+            return None;
+        }
+        typed_requests.cache_storage.get(key).cloned()
+    }
+
+    /// Loads the keys not yet cached into the cache, batched as [`DataLoader::load_many`]
+    /// batches, without handing their values back (nothing is cloned for the caller). With
+    /// caching off this loads nothing.
+    #[cfg_attr(feature = "tracing", instrument(skip_all))]
+    pub async fn prime_many<K, I>(&self, keys: I) -> Result<(), T::Error>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        I: IntoIterator<Item = K>,
+        T: Loader<K>,
+    {
+        self.request(keys, false).await.map(|_| ())
     }
 
     /// Use this `DataLoader` to load some data.
     #[cfg_attr(feature = "tracing", instrument(skip_all))]
     pub async fn load_many<K, I>(&self, keys: I) -> Result<HashMap<K, T::Value>, T::Error>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        I: IntoIterator<Item = K>,
+        T: Loader<K>,
+    {
+        self.request(keys, true).await
+    }
+
+    /// [`DataLoader::load_many`], handing the values back only if `wanted` (else an empty map,
+    /// and only the keys not cached are loaded).
+    async fn request<K, I>(&self, keys: I, wanted: bool) -> Result<HashMap<K, T::Value>, T::Error>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
         I: IntoIterator<Item = K>,
@@ -323,16 +394,22 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
                 .downcast_mut::<Requests<K, T>>()
                 .unwrap();
             let prev_count = typed_requests.keys.len();
-            let mut keys_set = HashSet::new();
+            let mut keys_set = KeySet::default();
             let mut use_cache_values = HashMap::new();
 
             if typed_requests.disable_cache || self.disable_cache.load(Ordering::SeqCst) {
+                if !wanted {
+                    // Nothing would keep what a priming load fetched.
+                    return Ok(HashMap::new());
+                }
                 keys_set = keys.into_iter().collect();
             } else {
                 for key in keys {
                     if let Some(value) = typed_requests.cache_storage.get(&key) {
                         // Already in cache
-                        use_cache_values.insert(key.clone(), value.clone());
+                        if wanted {
+                            use_cache_values.insert(key.clone(), value.clone());
+                        }
                     } else {
                         keys_set.insert(key);
                     }
@@ -351,6 +428,7 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
                 keys_set,
                 ResSender {
                     use_cache_values,
+                    wanted,
                     tx,
                 },
             ));

@@ -50,7 +50,9 @@ pub async fn execute(
     if let Some(kept) = &resolved.parsed_before {
         state.metrics.documents_reused.inc();
         // Validated once: a reused document's validation checks only what this request
-        // brings (its variables' values against the arguments, and the limits).
+        // brings (its variables' values against the arguments, and the limits). Checked
+        // against the query schema: the mutation schema is built from the same types
+        // (`schema::build_one`), only its extensions differ, so their registries are one.
         if kept.prevalidated(&state.schema) {
             request = request.data(async_graphql::Prevalidated);
         }

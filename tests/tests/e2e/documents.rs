@@ -249,6 +249,22 @@ async fn a_reused_document_is_refused_as_a_fresh_one_is() {
             .ok();
         assert!(good.data("notifications.nodes").is_array(), "{}", good.body);
     }
+    // A named fragment on another type than where it is spread: its arguments are checked
+    // where the fragment is defined.
+    let spread = "query($id: ID!, $n: Int) { node(id: $id) { ...P } } fragment P on Pipeline { lanes { tickets(first: $n) { nodes { id } } } }";
+    let vars = json!({ "id": kernel::GlobalId::new(kernel::NodeKind::Pipeline, uuid::Uuid::now_v7()).to_string(), "n": "five" });
+    let fresh = app.gql(Some(&ada.access), spread, vars.clone()).await;
+    assert!(
+        fresh
+            .error_message()
+            .is_some_and(|m| m.contains("Invalid value for argument")),
+        "{}",
+        fresh.body
+    );
+    for _ in 0..2 {
+        let again = app.gql(Some(&ada.access), spread, vars.clone()).await;
+        assert_eq!(again.body, fresh.body);
+    }
     let wrong = "{ viewer { email nope } }";
     let fresh = app.gql(Some(&ada.access), wrong, json!({})).await;
     assert!(
@@ -260,5 +276,5 @@ async fn a_reused_document_is_refused_as_a_fresh_one_is() {
         let again = app.gql(Some(&ada.access), wrong, json!({})).await;
         assert_eq!(again.body, fresh.body);
     }
-    assert_eq!(reused(), start + 6, "every repeat came from the cache");
+    assert_eq!(reused(), start + 8, "every repeat came from the cache");
 }

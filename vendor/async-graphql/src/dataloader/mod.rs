@@ -322,8 +322,7 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
         if let Some(value) = self.cached_value(&key) {
             return Ok(Some(value));
         }
-        // Boxed: a field's future holds this one, and the batching path's state is large.
-        let mut values = Box::pin(self.load_many(std::iter::once(key.clone()))).await?;
+        let mut values = self.load_many(std::iter::once(key.clone())).await?;
         Ok(values.remove(&key))
     }
 
@@ -348,7 +347,8 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
 
     /// Loads the keys not yet cached into the cache, batched as [`DataLoader::load_many`]
     /// batches, without handing their values back (nothing is cloned for the caller). With
-    /// caching off this loads nothing.
+    /// caching turned off (`enable_cache`, `enable_all_cache`) this loads nothing; with a
+    /// [`NoCache`] factory it loads and keeps nothing.
     #[cfg_attr(feature = "tracing", instrument(skip_all))]
     pub async fn prime_many<K, I>(&self, keys: I) -> Result<(), T::Error>
     where

@@ -104,9 +104,13 @@ pub(crate) fn check_rules(
     let mut ctx = VisitorContext::new(registry, doc, variables, operation_name);
     let errors = match mode {
         ValidationMode::Strict if prevalidated => {
-            // The other rules passed `check_document` for this document: one walk.
+            // The other rules passed `check_document` for this document. Two walks, as below:
+            // the rule's walk visits fragments where they are defined (a walk's mode is its last
+            // visitor's, and the limits' walk inlines spreads without their type condition).
+            let mut visitor = VisitorNil.with(rules::ArgumentsOfCorrectType::default());
+            visit(&mut visitor, &mut ctx, doc);
+
             let mut visitor = VisitorNil
-                .with(rules::ArgumentsOfCorrectType::default())
                 .with(visitors::CacheControlCalculate {
                     cache_control: &mut cache_control,
                 })

@@ -1,17 +1,17 @@
 //! Per-request dataloaders of the CRM crate, installed on each request by [`Loaders`] (see
 //! `kernel::loader` and `identity::loader`).
 
-use crate::entity::{contact_field_value, contact_tag, custom_field, tag};
+use crate::entity::{contact, contact_field_value, contact_tag, custom_field, tag};
 use async_graphql::SelectionField;
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use uuid::Uuid;
 
 /// Loads the tags of many contacts of the request's tenant in one query.
@@ -125,41 +125,52 @@ pub struct ContactLoader {
     agency_id: Option<Uuid>,
 }
 
+/// The request's transaction, and a select of contacts to run on it.
+type LiveContacts = (Arc<DatabaseTransaction>, Select<contact::Entity>);
+
 impl ContactLoader {
     /// A loader on the request's transaction and tenant.
     pub fn new(tx: Weak<DatabaseTransaction>, agency_id: Option<Uuid>) -> Self {
         Self { tx, agency_id }
+    }
+
+    /// The request's transaction, and a select of the live contacts among `ids` in its tenant
+    /// (`None` without a tenant: nothing to read).
+    fn live(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Option<LiveContacts>, kernel::Error> {
+        let Some(agency_id) = self.agency_id else {
+            return Ok(None);
+        };
+        let tx = self
+            .tx
+            .upgrade()
+            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
+        let select = contact::Entity::find()
+            .filter(contact::Column::AgencyId.eq(agency_id))
+            .filter(kernel::db::one_of(
+                tx.get_database_backend(),
+                contact::Column::Id,
+                ids,
+            ))
+            .filter(contact::Column::DeletedAt.is_null());
+        Ok(Some((tx, select)))
     }
 }
 
 impl Loader<Uuid> for ContactLoader {
     /// `None` for a deleted or missing contact (every key gets an entry, so the request's cache
     /// answers it).
-    type Value = Option<crate::entity::contact::Model>;
+    type Value = Option<contact::Model>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        use crate::entity::contact;
         let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
-        let Some(agency_id) = self.agency_id else {
+        let Some((tx, live)) = self.live(keys.iter().copied())? else {
             return Ok(out);
         };
-        let tx = self
-            .tx
-            .upgrade()
-            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
-        for c in contact::Entity::find()
-            .filter(contact::Column::AgencyId.eq(agency_id))
-            .filter(kernel::db::one_of(
-                tx.get_database_backend(),
-                contact::Column::Id,
-                keys.iter().copied(),
-            ))
-            .filter(contact::Column::DeletedAt.is_null())
-            .all(&*tx)
-            .await
-            .map_err(kernel::Error::from)?
-        {
+        for c in live.all(&*tx).await.map_err(kernel::Error::from)? {
             out.insert(c.id, Some(c));
         }
         Ok(out)
@@ -213,8 +224,8 @@ impl SlimRow {
     ///
     /// Architecture Invariant: a slim contact reaches only resolvers of [`SLIM_FIELDS`] (the
     /// caller checked the selection with [`is_slim`]).
-    fn into_model(self) -> crate::entity::contact::Model {
-        use crate::entity::contact::{ContactSource, ContactStatus, Model};
+    fn into_model(self) -> contact::Model {
+        use contact::{ContactSource, ContactStatus, Model};
         let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
         Model {
             agency_id: self.agency_id,
@@ -249,20 +260,15 @@ impl SlimRow {
 
 impl Loader<Slim> for ContactLoader {
     /// As for a full read: `None` for a deleted or missing contact.
-    type Value = Option<crate::entity::contact::Model>;
+    type Value = Option<contact::Model>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Slim]) -> Result<HashMap<Slim, Self::Value>, Self::Error> {
-        use crate::entity::contact;
         let mut out: HashMap<Slim, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
-        let Some(agency_id) = self.agency_id else {
+        let Some((tx, live)) = self.live(keys.iter().map(|k| k.0))? else {
             return Ok(out);
         };
-        let tx = self
-            .tx
-            .upgrade()
-            .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
-        let rows = contact::Entity::find()
+        let rows = live
             .select_only()
             .columns([
                 contact::Column::AgencyId,
@@ -273,13 +279,6 @@ impl Loader<Slim> for ContactLoader {
                 contact::Column::Email,
                 contact::Column::Phone,
             ])
-            .filter(contact::Column::AgencyId.eq(agency_id))
-            .filter(kernel::db::one_of(
-                tx.get_database_backend(),
-                contact::Column::Id,
-                keys.iter().map(|k| k.0),
-            ))
-            .filter(contact::Column::DeletedAt.is_null())
             .into_model::<SlimRow>()
             .all(&*tx)
             .await

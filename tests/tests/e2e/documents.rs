@@ -220,6 +220,22 @@ async fn with_the_caches_off_a_hash_is_not_supported_and_anonymous_documents_are
     );
 }
 
+/// Sends `doc` with `vars` three times: the first (a document not seen before, validated in
+/// full) is refused with an error that says `says`, and the two repeats (reused) get the very
+/// same answer.
+async fn refused_alike(app: &TestApp, token: &str, doc: &str, vars: Value, says: &str) {
+    let fresh = app.gql(Some(token), doc, vars.clone()).await;
+    assert!(
+        fresh.error_message().is_some_and(|m| m.contains(says)),
+        "{}",
+        fresh.body
+    );
+    for _ in 0..2 {
+        let again = app.gql(Some(token), doc, vars.clone()).await;
+        assert_eq!(again.body, fresh.body, "{doc}");
+    }
+}
+
 /// A reused document is validated once for what depends on it alone (`Schema::check_document`);
 /// what a request brings, its variables' values, is checked every time. So a reused document's
 /// bad variables get the answer a fresh one's get, and a document that fails validation is never
@@ -230,19 +246,10 @@ async fn a_reused_document_is_refused_as_a_fresh_one_is() {
     let ada = app.user("ada@apq.test").await;
     let reused = || app.metrics.documents_reused.get();
     let start = reused();
+    let invalid = "Invalid value for argument";
     let doc = "query($n: Int) { notifications(first: $n) { nodes { id } } }";
-    let bad = json!({ "n": "five" });
-    let fresh = app.gql(Some(&ada.access), doc, bad.clone()).await;
-    assert!(
-        fresh
-            .error_message()
-            .is_some_and(|m| m.contains("Invalid value for argument")),
-        "{}",
-        fresh.body
-    );
+    refused_alike(&app, &ada.access, doc, json!({ "n": "five" }), invalid).await;
     for _ in 0..2 {
-        let again = app.gql(Some(&ada.access), doc, bad.clone()).await;
-        assert_eq!(again.body, fresh.body);
         let good = app
             .gql(Some(&ada.access), doc, json!({ "n": 5 }))
             .await
@@ -252,29 +259,10 @@ async fn a_reused_document_is_refused_as_a_fresh_one_is() {
     // A named fragment on another type than where it is spread: its arguments are checked
     // where the fragment is defined.
     let spread = "query($id: ID!, $n: Int) { node(id: $id) { ...P } } fragment P on Pipeline { lanes { tickets(first: $n) { nodes { id } } } }";
-    let vars = json!({ "id": kernel::GlobalId::new(kernel::NodeKind::Pipeline, uuid::Uuid::now_v7()).to_string(), "n": "five" });
-    let fresh = app.gql(Some(&ada.access), spread, vars.clone()).await;
-    assert!(
-        fresh
-            .error_message()
-            .is_some_and(|m| m.contains("Invalid value for argument")),
-        "{}",
-        fresh.body
-    );
-    for _ in 0..2 {
-        let again = app.gql(Some(&ada.access), spread, vars.clone()).await;
-        assert_eq!(again.body, fresh.body);
-    }
+    let pipeline = kernel::GlobalId::new(kernel::NodeKind::Pipeline, uuid::Uuid::now_v7());
+    let vars = json!({ "id": pipeline.to_string(), "n": "five" });
+    refused_alike(&app, &ada.access, spread, vars, invalid).await;
     let wrong = "{ viewer { email nope } }";
-    let fresh = app.gql(Some(&ada.access), wrong, json!({})).await;
-    assert!(
-        fresh.error_message().is_some_and(|m| m.contains("nope")),
-        "{}",
-        fresh.body
-    );
-    for _ in 0..2 {
-        let again = app.gql(Some(&ada.access), wrong, json!({})).await;
-        assert_eq!(again.body, fresh.body);
-    }
+    refused_alike(&app, &ada.access, wrong, json!({}), "nope").await;
     assert_eq!(reused(), start + 8, "every repeat came from the cache");
 }

@@ -4,6 +4,7 @@
 
 use crate::entity::{lane, pipeline, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};
+use async_graphql::SelectionField;
 use async_graphql::dataloader::Loader;
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
@@ -137,6 +138,102 @@ pub struct LaneFirst {
     pub lane_id: Uuid,
     /// The page size.
     pub limit: u64,
+    /// Whether the tickets are read slim: only the columns [`SLIM_TICKET_FIELDS`] read (see
+    /// [`is_slim_page`]).
+    pub slim: bool,
+}
+
+/// The `Ticket` fields a slim page ([`LaneFirst::slim`]) answers: each reads only the columns
+/// that read selects. A board card shows a ticket's title, value, contact, assignee and tags;
+/// decoding all 17 columns of each of its hundred tickets was a seventh of the board's
+/// instructions.
+pub const SLIM_TICKET_FIELDS: &[&str] = &[
+    "__typename",
+    "id",
+    "title",
+    "value",
+    "contact",
+    "assignee",
+    "tags",
+];
+
+/// Whether a `tickets` connection's selection (fields in fragments too, whatever their type
+/// condition) shows its tickets through nothing but [`SLIM_TICKET_FIELDS`]: its `nodes` and
+/// its edges' `node` ask for no more, and it asks for nothing the connection does not answer
+/// from its own figures (`pageInfo`, `totalCount`, an edge's `cursor`).
+pub fn is_slim_page(tickets: &SelectionField<'_>) -> bool {
+    let slim = |node: SelectionField<'_>| {
+        node.selection_set()
+            .all(|f| SLIM_TICKET_FIELDS.contains(&f.name()))
+    };
+    tickets.selection_set().all(|f| match f.name() {
+        "__typename" | "pageInfo" | "totalCount" => true,
+        "nodes" => slim(f),
+        "edges" => f.selection_set().all(|e| match e.name() {
+            "__typename" | "cursor" => true,
+            "node" => slim(e),
+            _ => false,
+        }),
+        _ => false,
+    })
+}
+
+/// The columns a slim page selects (with the lane's figures, `lane_n` and `lane_v`).
+#[derive(FromQueryResult)]
+struct SlimTicketRow {
+    agency_id: Uuid,
+    id: Uuid,
+    sub_account_id: Uuid,
+    pipeline_id: Uuid,
+    lane_id: Uuid,
+    title: String,
+    value_minor: Option<i64>,
+    contact_id: Option<Uuid>,
+    assignee_id: Option<Uuid>,
+    rank: String,
+}
+
+/// The columns of [`SlimTicketRow`], in its order.
+const SLIM_TICKET_COLUMNS: [ticket::Column; 10] = [
+    ticket::Column::AgencyId,
+    ticket::Column::Id,
+    ticket::Column::SubAccountId,
+    ticket::Column::PipelineId,
+    ticket::Column::LaneId,
+    ticket::Column::Title,
+    ticket::Column::ValueMinor,
+    ticket::Column::ContactId,
+    ticket::Column::AssigneeId,
+    ticket::Column::Rank,
+];
+
+impl SlimTicketRow {
+    /// The row as a ticket whose other columns hold placeholders (`None`, open, the epoch).
+    ///
+    /// Architecture Invariant: a slim ticket reaches only resolvers of [`SLIM_TICKET_FIELDS`]
+    /// and its connection's cursor (the rank and id), as [`is_slim_page`] checked.
+    fn into_model(self) -> ticket::Model {
+        let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        ticket::Model {
+            agency_id: self.agency_id,
+            id: self.id,
+            sub_account_id: self.sub_account_id,
+            pipeline_id: self.pipeline_id,
+            lane_id: self.lane_id,
+            title: self.title,
+            description: None,
+            value_minor: self.value_minor,
+            contact_id: self.contact_id,
+            assignee_id: self.assignee_id,
+            due_at: None,
+            status: ticket::TicketStatus::Open,
+            status_reason: None,
+            closed_at: None,
+            rank: self.rank,
+            created_at: epoch,
+            updated_at: epoch,
+        }
+    }
 }
 
 /// The first tickets of a lane, and the count and value of all its tickets (which come in the
@@ -165,22 +262,31 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
             return Ok(out.into_iter().map(|(k, p)| (k, Arc::new(p))).collect());
         };
         let tx = upgrade(&self.tx)?;
-        // One query per page size (a board asks for one).
-        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        // One query per page size and kind (a board asks for one).
+        let mut by_limit: HashMap<(u64, bool), Vec<Uuid>> = HashMap::new();
         for k in keys {
-            by_limit.entry(k.limit).or_default().push(k.lane_id);
+            by_limit
+                .entry((k.limit, k.slim))
+                .or_default()
+                .push(k.lane_id);
         }
-        for (limit, lanes) in by_limit {
-            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit);
+        for ((limit, slim), lanes) in by_limit {
+            let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit, slim);
             let rows = tx.query_all_raw(stmt).await.map_err(kernel::Error::from)?;
             for row in rows {
-                let t = ticket::Model::from_query_result(&row, "").map_err(kernel::Error::from)?;
+                let t = if slim {
+                    SlimTicketRow::from_query_result(&row, "").map(SlimTicketRow::into_model)
+                } else {
+                    ticket::Model::from_query_result(&row, "")
+                }
+                .map_err(kernel::Error::from)?;
                 let count: i64 = row.try_get("", "lane_n").map_err(kernel::Error::from)?;
                 let value: Option<i64> = row.try_get("", "lane_v").map_err(kernel::Error::from)?;
                 let page = out
                     .entry(LaneFirst {
                         lane_id: t.lane_id,
                         limit,
+                        slim,
                     })
                     .or_default();
                 page.total = Total {
@@ -195,13 +301,14 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
 }
 
 /// The first `limit + 1` tickets of each of `lanes` (a window function), each row with its
-/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them.
-/// A lane with no ticket has no row.
+/// lane's ticket count (`lane_n`) and value (`lane_v`), as `stats::lane_totals` counts them:
+/// every column, or when `slim` those of [`SlimTicketRow`]. A lane with no ticket has no row.
 fn first_tickets(
     backend: sea_orm::DbBackend,
     agency_id: Uuid,
     lanes: &[Uuid],
     limit: u64,
+    slim: bool,
 ) -> sea_orm::Statement {
     let ranked = Alias::new("ranked");
     // One scan: the rank within the lane and the lane's count and value are windows over the
@@ -229,8 +336,18 @@ fn first_tickets(
             lanes.iter().copied(),
         ))
         .to_owned();
-    let outer = Query::select()
-        .column((ranked.clone(), Asterisk))
+    let mut outer = Query::select();
+    if slim {
+        for c in SLIM_TICKET_COLUMNS {
+            outer.column((ranked.clone(), c));
+        }
+        outer
+            .column((ranked.clone(), Alias::new("lane_n")))
+            .column((ranked.clone(), Alias::new("lane_v")));
+    } else {
+        outer.column((ranked.clone(), Asterisk));
+    }
+    let outer = outer
         .from_subquery(inner, ranked.clone())
         .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(limit as i64 + 1))
         .order_by(

@@ -13,6 +13,7 @@ mod contacts;
 mod correctness;
 mod counters;
 mod custom_fields;
+mod decode;
 mod documents;
 mod edge;
 mod frame;

@@ -3,7 +3,7 @@
 use crate::entity::{lane, pipeline, ticket, ticket_note};
 use crate::loader::{
     LaneFirst, LaneTicketsLoader, LaneTotalsLoader, PipelineCurrencyLoader, PipelineLanesLoader,
-    TicketTagsLoader,
+    TicketTagsLoader, is_slim_page,
 };
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -179,7 +179,8 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
             _ => Some(kernel::connection::DEFAULT_PAGE_SIZE),
         };
         if let Some(n) = first.filter(|n| *n <= kernel::connection::MAX_PAGE_SIZE) {
-            limits.push(n);
+            // Read as `Lane.tickets` reads this selection's page.
+            limits.push((n, is_slim_page(&f)));
         }
     }
     if limits.is_empty() {
@@ -190,10 +191,11 @@ async fn prime_board(ctx: &Context<'_>, lanes: &[lane::Model]) -> async_graphql:
     }
     let keys: Vec<LaneFirst> = limits
         .iter()
-        .flat_map(|limit| {
+        .flat_map(|(limit, slim)| {
             ids.iter().map(|l| LaneFirst {
                 lane_id: *l,
                 limit: *limit,
+                slim: *slim,
             })
         })
         .collect();
@@ -280,11 +282,13 @@ impl Lane {
         let page = Page::new(first, after, last, before)?;
         let (rows, info, total) = if page.after.is_none() && page.before.is_none() && !page.backward
         {
-            // The first page, batched across the board, with the lane's total.
+            // The first page, batched across the board, with the lane's total; slim when this
+            // selection shows no more of its tickets than a card does.
             let first = get::<LaneTicketsLoader>(ctx)?
                 .load_one(LaneFirst {
                     lane_id: self.0.id,
                     limit: page.limit,
+                    slim: is_slim_page(&ctx.field()),
                 })
                 .await?
                 .unwrap_or_default();

@@ -223,6 +223,60 @@ async fn a_boards_contacts_show_their_own_values_slim_or_whole() {
     }
 }
 
+/// A board reads a lane's first tickets slim (only the columns a card shows) when its selection
+/// asks for no more, and whole when it asks for anything else: either way each field shows the
+/// ticket's own value, as the ticket's node does.
+#[tokio::test]
+async fn a_boards_tickets_show_their_own_values_slim_or_whole() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Deals" })).await;
+    let ida = contact(&app, &w.owner, &w.dental, "Ida").await;
+    let input = json!({ "title": "Implants", "description": "Two molars", "value": 420000,
+        "contactId": ida, "assigneeId": w.owner.user_id, "dueAt": "2031-05-04T03:02:01Z" });
+    let t = ticket(&app, &w.owner, &lane_ids(&p)[0], input).await;
+    let close = "mutation($id: ID!) { ticketClose(input: { ticketId: $id, outcome: WON, reason: \"signed\" }) { userErrors { code } } }";
+    let r = app
+        .gql(Some(&w.owner.access), close, json!({ "id": t["id"] }))
+        .await
+        .ok();
+    assert_eq!(r.user_errors("ticketClose"), vec![], "{}", r.body);
+    let fields = [
+        "id title value { amount currency } contact { firstName } assignee { id } __typename",
+        "id title description dueAt status statusReason closedAt createdAt updatedAt",
+        "... on Ticket { title status createdAt }",
+    ];
+    for f in fields {
+        for shape in [
+            format!("nodes {{ {f} }}"),
+            format!("edges {{ cursor node {{ {f} }} }}"),
+        ] {
+            let board = format!(
+                "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ tickets(first: 5) {{ {shape} }} }} }} }} }}"
+            );
+            let r = app
+                .gql(Some(&w.owner.access), &board, json!({ "id": p["id"] }))
+                .await
+                .ok();
+            let tickets = &r.data("node.lanes")[0]["tickets"];
+            let card = tickets["nodes"][0]
+                .as_object()
+                .or(tickets["edges"][0]["node"].as_object());
+            let node = format!("query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ {f} }} }} }}");
+            let n = app
+                .gql(Some(&w.owner.access), &node, json!({ "id": t["id"] }))
+                .await
+                .ok();
+            assert_eq!(card, n.data("node").as_object(), "{shape}");
+            assert_eq!(
+                card.map(|o| o.values().any(Value::is_null)),
+                Some(false),
+                "{shape}: {card:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_board_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;

@@ -138,8 +138,9 @@ pub struct LaneFirst {
     pub lane_id: Uuid,
     /// The page size.
     pub limit: u64,
-    /// Whether the tickets are read slim: only the columns [`SLIM_TICKET_FIELDS`] read (see
-    /// [`is_slim_page`]).
+    /// Whether the page's selection shows no more than [`SLIM_TICKET_FIELDS`] (see
+    /// [`is_slim_page`]): its tickets may then be read slim, with only the columns those fields
+    /// read. A batch reads whole rows for every key of a page size if one of them needs them.
     pub slim: bool,
 }
 
@@ -256,21 +257,24 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
         &self,
         keys: &[LaneFirst],
     ) -> Result<HashMap<LaneFirst, Self::Value>, Self::Error> {
-        let mut out: HashMap<LaneFirst, LanePage> =
-            keys.iter().map(|k| (*k, LanePage::default())).collect();
         let Some(agency_id) = self.agency_id else {
-            return Ok(out.into_iter().map(|(k, p)| (k, Arc::new(p))).collect());
+            return Ok(keys.iter().map(|k| (*k, Arc::default())).collect());
         };
         let tx = upgrade(&self.tx)?;
-        // One query per page size and kind (a board asks for one).
-        let mut by_limit: HashMap<(u64, bool), Vec<Uuid>> = HashMap::new();
+        // One statement per page size (a board asks for one): slim when every key of that size
+        // is, whole otherwise, for its slim keys too. Two selections of one lane's page (a slim
+        // and a whole `tickets` under one response key, whose lists are merged item by item)
+        // then show the same rows, never two statements' different snapshots.
+        let mut by_limit: HashMap<u64, (Vec<Uuid>, bool)> = HashMap::new();
         for k in keys {
-            by_limit
-                .entry((k.limit, k.slim))
-                .or_default()
-                .push(k.lane_id);
+            let (lanes, slim) = by_limit.entry(k.limit).or_insert((Vec::new(), true));
+            lanes.push(k.lane_id);
+            *slim &= k.slim;
         }
-        for ((limit, slim), lanes) in by_limit {
+        let mut pages: HashMap<(Uuid, u64), LanePage> = HashMap::new();
+        for (limit, (mut lanes, slim)) in by_limit {
+            lanes.sort_unstable();
+            lanes.dedup();
             let stmt = first_tickets(tx.get_database_backend(), agency_id, &lanes, limit, slim);
             let rows = tx.query_all_raw(stmt).await.map_err(kernel::Error::from)?;
             for row in rows {
@@ -282,13 +286,7 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
                 .map_err(kernel::Error::from)?;
                 let count: i64 = row.try_get("", "lane_n").map_err(kernel::Error::from)?;
                 let value: Option<i64> = row.try_get("", "lane_v").map_err(kernel::Error::from)?;
-                let page = out
-                    .entry(LaneFirst {
-                        lane_id: t.lane_id,
-                        limit,
-                        slim,
-                    })
-                    .or_default();
+                let page = pages.entry((t.lane_id, limit)).or_default();
                 page.total = Total {
                     count: u64::try_from(count).unwrap_or(0),
                     value: value.unwrap_or(0),
@@ -296,7 +294,15 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
                 page.tickets.push(t);
             }
         }
-        Ok(out.into_iter().map(|(k, p)| (k, Arc::new(p))).collect())
+        let pages: HashMap<(Uuid, u64), Arc<LanePage>> =
+            pages.into_iter().map(|(k, p)| (k, Arc::new(p))).collect();
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let page = pages.get(&(k.lane_id, k.limit)).cloned();
+                (*k, page.unwrap_or_default())
+            })
+            .collect())
     }
 }
 

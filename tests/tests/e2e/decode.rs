@@ -6,8 +6,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tests::{TestApp, spawn_app};
 
-/// The values of `sql` (a prepared statement: binary results), one row of columns `t` (as
-/// `timestamp`) and `tz` (as `timestamptz`) each; `None` on SQLite.
+/// One row for each of `literals`, read by a prepared statement (binary results): column `t`
+/// holds it as a `timestamp`, and `tz` as the `timestamptz` of that time in UTC; `None` on
+/// SQLite.
 async fn timestamps(app: &TestApp, literals: &[&str]) -> Option<Vec<sea_orm::QueryResult>> {
     app.pg_addr()?;
     let db = sea_orm::Database::connect(app.config.database_url())
@@ -15,7 +16,7 @@ async fn timestamps(app: &TestApp, literals: &[&str]) -> Option<Vec<sea_orm::Que
         .expect("connect");
     let mut out = Vec::new();
     for l in literals {
-        let sql = format!("SELECT TIMESTAMP '{l}' AS t, TIMESTAMPTZ '{l} UTC' AS tz");
+        let sql = format!("SELECT TIMESTAMP '{l}' AS t, TIMESTAMP '{l}' AT TIME ZONE 'UTC' AS tz");
         let row = db
             .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
             .await
@@ -74,8 +75,9 @@ async fn timestamps_read_exactly_as_postgres_holds_them() {
 #[tokio::test]
 async fn a_timestamp_chrono_cannot_hold_is_an_error_not_a_panic() {
     let app = spawn_app().await;
-    // `infinity`, and a year past chrono's last (262,143).
-    let Some(rows) = timestamps(&app, &["infinity", "294276-12-31 23:59:59"]).await else {
+    // `±infinity`, and a year past chrono's last (262,143).
+    let literals = ["infinity", "-infinity", "294276-12-31 23:59:59"];
+    let Some(rows) = timestamps(&app, &literals).await else {
         return;
     };
     for row in rows {

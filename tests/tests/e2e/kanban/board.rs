@@ -224,16 +224,23 @@ async fn a_boards_contacts_show_their_own_values_slim_or_whole() {
 }
 
 /// A board reads a lane's first tickets slim (only the columns a card shows) when its selection
-/// asks for no more, and whole when it asks for anything else: either way each field shows the
-/// ticket's own value, as the ticket's node does.
+/// asks for no more, and whole when it asks for anything else (through a fragment, or in a second
+/// `tickets` under the same name): either way each field shows the ticket's own value, as the
+/// ticket's node does.
 #[tokio::test]
 async fn a_boards_tickets_show_their_own_values_slim_or_whole() {
     let app = spawn_app().await;
     let w = app.world().await;
     let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Deals" })).await;
     let ida = contact(&app, &w.owner, &w.dental, "Ida").await;
+    let tag = "mutation($s: ID!) { tagCreate(input: { subAccountId: $s, name: \"vip\" }) { tag { id } } }";
+    let r = app
+        .gql(Some(&w.owner.access), tag, json!({ "s": w.dental }))
+        .await
+        .ok();
     let input = json!({ "title": "Implants", "description": "Two molars", "value": 420000,
-        "contactId": ida, "assigneeId": w.owner.user_id, "dueAt": "2031-05-04T03:02:01Z" });
+        "contactId": ida, "assigneeId": w.owner.user_id, "dueAt": "2031-05-04T03:02:01Z",
+        "tagIds": [r.data("tagCreate.tag.id")] });
     let t = ticket(&app, &w.owner, &lane_ids(&p)[0], input).await;
     let close = "mutation($id: ID!) { ticketClose(input: { ticketId: $id, outcome: WON, reason: \"signed\" }) { userErrors { code } } }";
     let r = app
@@ -241,39 +248,51 @@ async fn a_boards_tickets_show_their_own_values_slim_or_whole() {
         .await
         .ok();
     assert_eq!(r.user_errors("ticketClose"), vec![], "{}", r.body);
-    let fields = [
-        "id title value { amount currency } contact { firstName } assignee { id } __typename",
-        "id title description dueAt status statusReason closedAt createdAt updatedAt",
-        "... on Ticket { title status createdAt }",
-    ];
-    for f in fields {
-        for shape in [
-            format!("nodes {{ {f} }}"),
-            format!("edges {{ cursor node {{ {f} }} }}"),
-        ] {
-            let board = format!(
-                "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ tickets(first: 5) {{ {shape} }} }} }} }} }}"
-            );
-            let r = app
-                .gql(Some(&w.owner.access), &board, json!({ "id": p["id"] }))
-                .await
-                .ok();
-            let tickets = &r.data("node.lanes")[0]["tickets"];
-            let card = tickets["nodes"][0]
-                .as_object()
-                .or(tickets["edges"][0]["node"].as_object());
-            let node = format!("query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ {f} }} }} }}");
-            let n = app
-                .gql(Some(&w.owner.access), &node, json!({ "id": t["id"] }))
-                .await
-                .ok();
-            assert_eq!(card, n.data("node").as_object(), "{shape}");
-            assert_eq!(
-                card.map(|o| o.values().any(Value::is_null)),
-                Some(false),
-                "{shape}: {card:?}"
-            );
-        }
+    let slim = "id title value { amount currency } contact { firstName } assignee { id } tags { name } __typename";
+    let whole = "id title description dueAt status statusReason closedAt createdAt updatedAt";
+    let inline = "... on Ticket { title status createdAt }";
+    let named = "fragment T on Ticket { title status tags { name } }";
+    // (the lane's selection, the node's, fragments)
+    let mut cases: Vec<(String, String, &str)> = Vec::new();
+    for f in [slim, whole, inline] {
+        cases.push((
+            format!("tickets(first: 5) {{ nodes {{ {f} }} }}"),
+            f.into(),
+            "",
+        ));
+        let edges = format!("tickets(first: 5) {{ edges {{ cursor node {{ {f} }} }} }}");
+        cases.push((edges, f.into(), ""));
+    }
+    cases.push((
+        "tickets(first: 5) { nodes { ...T } }".into(),
+        "...T".into(),
+        named,
+    ));
+    let twice =
+        "tickets(first: 5) { nodes { id title } } tickets(first: 5) { nodes { status createdAt } }";
+    cases.push((twice.into(), "id title status createdAt".into(), ""));
+    for (lane, node, fragments) in cases {
+        let board = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ {lane} }} }} }} }} {fragments}"
+        );
+        let r = app
+            .gql(Some(&w.owner.access), &board, json!({ "id": p["id"] }))
+            .await
+            .ok();
+        let tickets = &r.data("node.lanes")[0]["tickets"];
+        let card = tickets["nodes"][0]
+            .as_object()
+            .or(tickets["edges"][0]["node"].as_object());
+        let node = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ {node} }} }} }} {fragments}"
+        );
+        let n = app
+            .gql(Some(&w.owner.access), &node, json!({ "id": t["id"] }))
+            .await
+            .ok();
+        assert_eq!(card, n.data("node").as_object(), "{lane}");
+        let nulls = card.map(|o| o.values().any(Value::is_null));
+        assert_eq!(nulls, Some(false), "{lane}: {card:?}");
     }
 }
 
@@ -601,11 +620,13 @@ async fn a_ticket_reads_its_pipelines_currency_only_when_its_value_is_shown() {
         format!("query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ {fields} }} }} }}")
     };
     let vars = json!({ "id": t["id"] });
+    // The fewest of three: the ticket's creation left jobs that the app's runtime may run
+    // while a count is taken.
     let plain = app
-        .statements_for(token, &node("title"), vars.clone())
+        .fewest_statements_for(token, &node("title"), vars.clone())
         .await;
     let valued = app
-        .statements_for(
+        .fewest_statements_for(
             token,
             &node("title value { amount currency }"),
             vars.clone(),

@@ -131,7 +131,7 @@ impl<'r> Decode<'r, Postgres> for DateTime<FixedOffset> {
 /// `postgres_epoch_datetime() + Duration::microseconds(us)` computes it, in one conversion from
 /// the Unix epoch: that sum built the epoch and added days and seconds for every cell (about a
 /// third of the cost of decoding a timestamp). A time chrono cannot hold (PostgreSQL's
-/// `infinity`, or beyond chrono's ±262,143 years) is an error, where the sum panicked.
+/// `±infinity`, or beyond chrono's ±262,143 years) is an error, where the sum panicked.
 #[inline]
 fn from_postgres_micros(us: i64) -> Result<NaiveDateTime, BoxDynError> {
     /// Microseconds from 1970-01-01 to 2000-01-01.

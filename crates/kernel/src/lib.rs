@@ -31,3 +31,12 @@ pub use context::{RequestContext, TenantContext};
 pub use error::{Error, Result, UserError};
 pub use event::EventType;
 pub use id::{GlobalId, NodeKind};
+
+/// A resolver's own statements, boxed. async-graphql boxes every field's future, at the size of
+/// the largest in its type's `resolve_field`, and a future that runs a statement (sea-orm over
+/// sqlx) is kilobytes: one such resolver on a type made each of its plain fields (a board's
+/// hundred ticket titles) copy kilobytes into its box. A resolver of a hot list type that runs a
+/// service call awaits it through this, so that only that field pays for its size.
+pub fn boxed<F: std::future::Future>(f: F) -> std::pin::Pin<Box<F>> {
+    Box::pin(f)
+}

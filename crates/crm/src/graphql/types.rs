@@ -86,13 +86,14 @@ impl Contact {
     ) -> async_graphql::Result<ActivityConnection> {
         let (tx, rc) = kernel::db::request(ctx)?;
         let page = kernel::connection::Page::new(first, after, last, before)?;
-        let (rows, info, total) = crate::service::activity::timeline(
+        // Boxed, as every statement in a `Contact` field (see `kernel::boxed`).
+        let (rows, info, total) = kernel::boxed(crate::service::activity::timeline(
             &**tx,
             &rc.actor,
             &self.0,
             page,
             kernel::connection::wants_total_count(ctx),
-        )
+        ))
         .await?;
         Ok(ActivityConnection::build(
             rows.into_iter().map(Activity).collect(),
@@ -117,13 +118,13 @@ impl Contact {
     /// agreed to, when and where. A record, not a switch: the do-not-contact flags still apply.
     async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Consent>> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        Ok(
-            crate::service::intake::consents(&**tx, &rc.actor, self.0.id)
-                .await?
-                .into_iter()
-                .map(Consent)
-                .collect(),
-        )
+        Ok(kernel::boxed(crate::service::intake::consents(
+            &**tx, &rc.actor, self.0.id,
+        ))
+        .await?
+        .into_iter()
+        .map(Consent)
+        .collect())
     }
     /// The postal address (null when it has no line, city, region, postal code or country).
     async fn address(&self) -> Option<PostalAddress> {

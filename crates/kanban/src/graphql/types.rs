@@ -421,10 +421,10 @@ impl Ticket {
     /// The lane it sits in.
     async fn lane(&self, ctx: &Context<'_>) -> async_graphql::Result<Lane> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        Ok(Lane(
-            crate::service::lane::get(&**tx, &rc.actor, self.0.lane_id).await?,
-            self.1.clone(),
-        ))
+        // Boxed: a statement's future is kilobytes, and every field of a ticket (a board's
+        // hundred titles) is boxed at the size of the largest (see `kernel::boxed`).
+        let lane = kernel::boxed(crate::service::lane::get(&**tx, &rc.actor, self.0.lane_id));
+        Ok(Lane(lane.await?, self.1.clone()))
     }
     /// The notes on the ticket, newest first.
     async fn notes(
@@ -438,8 +438,10 @@ impl Ticket {
         let (tx, _) = kernel::db::request(ctx)?;
         let page = Page::new(first, after, last, before)?;
         let with_total = kernel::connection::wants_total_count(ctx);
-        let (rows, info, total) =
-            crate::service::ticket::notes(&**tx, &self.0, page, with_total).await?;
+        let (rows, info, total) = kernel::boxed(crate::service::ticket::notes(
+            &**tx, &self.0, page, with_total,
+        ))
+        .await?;
         Ok(TicketNoteConnection::build(
             rows.into_iter().map(TicketNote).collect(),
             info,

@@ -232,17 +232,20 @@ impl SubAccount {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::EmbedDomain>> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        Ok(service::embed_domain::list(&**tx, &rc.actor, self.0.id)
-            .await?
-            .into_iter()
-            .map(super::EmbedDomain)
-            .collect())
+        // Boxed, as every statement in a `SubAccount` field (see `kernel::boxed`).
+        Ok(
+            kernel::boxed(service::embed_domain::list(&**tx, &rc.actor, self.0.id))
+                .await?
+                .into_iter()
+                .map(super::EmbedDomain)
+                .collect(),
+        )
     }
     /// The agency it belongs to.
     async fn agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Agency> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let model = service::agency::get(&**tx, &rc.actor, self.0.agency_id).await?;
-        Ok(Agency(model))
+        let model = kernel::boxed(service::agency::get(&**tx, &rc.actor, self.0.agency_id));
+        Ok(Agency(model.await?))
     }
     /// How many contacts it has; null unless you may read its contacts (in the agency you act
     /// in).
@@ -274,11 +277,12 @@ impl SubAccount {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<SidebarOption>> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        let a = service::agency::get(&**tx, &rc.actor, self.0.agency_id).await?;
-        let rows =
-            service::sidebar::for_scope(&**tx, &rc.actor, &a, service::access::sub_scope(&self.0))
-                .await?;
-        Ok(rows.into_iter().map(SidebarOption).collect())
+        let rows = kernel::boxed(async {
+            let a = service::agency::get(&**tx, &rc.actor, self.0.agency_id).await?;
+            let scope = service::access::sub_scope(&self.0);
+            service::sidebar::for_scope(&**tx, &rc.actor, &a, scope).await
+        });
+        Ok(rows.await?.into_iter().map(SidebarOption).collect())
     }
     /// Display name.
     async fn name(&self) -> &str {

@@ -262,9 +262,11 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
         };
         let tx = upgrade(&self.tx)?;
         // One statement per page size (a board asks for one): slim when every key of that size
-        // is, whole otherwise, for its slim keys too. Two selections of one lane's page (a slim
-        // and a whole `tickets` under one response key, whose lists are merged item by item)
-        // then show the same rows, never two statements' different snapshots.
+        // is, whole otherwise, for its slim keys too. Two selections of one lane's page in one
+        // batch (a slim and a whole `tickets` under one response key, whose lists are merged
+        // item by item; a board primes all of its selections in one batch) then show the same
+        // rows, not two statements' snapshots. (Keys in separate batches, as under two
+        // top-level fields, read separate statements, as every repeated field's own reads do.)
         let mut by_limit: HashMap<u64, (Vec<Uuid>, bool)> = HashMap::new();
         for k in keys {
             let (lanes, slim) = by_limit.entry(k.limit).or_insert((Vec::new(), true));

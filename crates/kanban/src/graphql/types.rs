@@ -297,7 +297,9 @@ impl Lane {
             (rows, info, Some(first.total.count))
         } else {
             let (tx, _) = kernel::db::request(ctx)?;
-            let (rows, info) = crate::service::ticket::page_of_lane(&**tx, &self.0, &page).await?;
+            // Boxed, as every statement in a `Lane` field (see `kernel::boxed`).
+            let later = crate::service::ticket::page_of_lane(&**tx, &self.0, &page);
+            let (rows, info) = kernel::boxed(later).await?;
             (rows, info, None)
         };
         let total = match total {
@@ -324,9 +326,12 @@ impl Lane {
     /// The pipeline the lane belongs to.
     async fn pipeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Pipeline> {
         let (tx, rc) = kernel::db::request(ctx)?;
-        Ok(Pipeline(
-            crate::service::pipeline::get(&**tx, &rc.actor, self.0.pipeline_id).await?,
-        ))
+        let p = kernel::boxed(crate::service::pipeline::get(
+            &**tx,
+            &rc.actor,
+            self.0.pipeline_id,
+        ));
+        Ok(Pipeline(p.await?))
     }
 }
 

@@ -296,6 +296,32 @@ async fn a_boards_tickets_show_their_own_values_slim_or_whole() {
     }
 }
 
+/// A lane's first page asked twice under one name, once slim and once whole, is read in one
+/// statement: the two lists, merged item by item, come from one snapshot.
+#[tokio::test]
+async fn a_page_asked_slim_and_whole_under_one_name_is_read_once() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Twice" })).await;
+    fill(&app, &w, &lane_ids(&p), 3).await;
+    let board = |lane: &str| {
+        format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on Pipeline {{ lanes {{ {lane} }} }} }} }}"
+        )
+    };
+    let once = board("tickets(first: 5) { nodes { id title status } }");
+    let twice =
+        board("tickets(first: 5) { nodes { id title } } tickets(first: 5) { nodes { status } }");
+    let vars = json!({ "id": p["id"] });
+    let token = &w.owner.access;
+    let once_n = app.fewest_statements_for(token, &once, vars.clone()).await;
+    let twice_n = app.fewest_statements_for(token, &twice, vars.clone()).await;
+    assert_eq!(twice_n, once_n);
+    let a = app.gql(Some(token), &once, vars.clone()).await.ok();
+    let b = app.gql(Some(token), &twice, vars).await.ok();
+    assert_eq!(a.data("node"), b.data("node"));
+}
+
 #[tokio::test]
 async fn a_board_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;

@@ -191,14 +191,7 @@ pub const SLIM_FIELDS: &[&str] = &[
 /// Whether a contact field's selection (`contact { … }`; fields in fragments too, whatever
 /// their type condition) asks for nothing but [`SLIM_FIELDS`].
 pub fn is_slim(field: &SelectionField<'_>) -> bool {
-    let mut any = false;
-    for f in field.selection_set() {
-        if !SLIM_FIELDS.contains(&f.name()) {
-            return false;
-        }
-        any = true;
-    }
-    any
+    kernel::loader::selects_only(field, SLIM_FIELDS)
 }
 
 /// A contact's key for a slim read: [`ContactLoader`] then selects only the columns

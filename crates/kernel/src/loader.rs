@@ -64,6 +64,20 @@ pub fn node_field_selected(ctx: &Context<'_>, field: &str) -> bool {
     la.field("nodes").field(field).exists() || la.field("edges").field("node").field(field).exists()
 }
 
+/// Whether `field`'s selection (fields in fragments too, whatever their type condition) asks for
+/// at least one field and none outside `names`: the test of a slim read, which selects only the
+/// columns those fields read (`crm::is_slim`, `kanban::loader::is_slim_page`).
+pub fn selects_only(field: &async_graphql::SelectionField<'_>, names: &[&str]) -> bool {
+    let mut any = false;
+    for f in field.selection_set() {
+        if !names.contains(&f.name()) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// How long a dataloader waits to batch keys: not at all. Its fetch is a task spawned on the
 /// request's worker and runs once the request's task yields, by when the sibling resolvers of
 /// that level have asked for their keys (the statement-count tests and the bench's

@@ -273,26 +273,24 @@ async fn a_list_of_sub_accounts_with_counts_costs_the_same_statements_at_any_siz
     )
     .await
     .ok();
-    let before = app.metrics.sql_statements.get();
-    app.gql_with_headers(
-        Some(&token),
-        &q(2),
-        json!({ "a": agency }),
-        &[("canopy-agency", agency.as_str())],
-    )
-    .await
-    .ok();
-    let small = app.metrics.sql_statements.get() - before;
-    let before = app.metrics.sql_statements.get();
-    app.gql_with_headers(
-        Some(&token),
-        &q(8),
-        json!({ "a": agency }),
-        &[("canopy-agency", agency.as_str())],
-    )
-    .await
-    .ok();
-    let large = app.metrics.sql_statements.get() - before;
+    // The fewest of three runs: a count takes in whatever else the app ran meanwhile (its job
+    // runtime), which only ever adds.
+    let mut counts = [u64::MAX; 2];
+    for _ in 0..3 {
+        for (count, n) in counts.iter_mut().zip([2, 8]) {
+            let before = app.metrics.sql_statements.get();
+            app.gql_with_headers(
+                Some(&token),
+                &q(n),
+                json!({ "a": agency }),
+                &[("canopy-agency", agency.as_str())],
+            )
+            .await
+            .ok();
+            *count = (*count).min(app.metrics.sql_statements.get() - before);
+        }
+    }
+    let [small, large] = counts;
     println!("statements for sub-accounts with counts: {small} (2), {large} (8)");
     assert_eq!(small, large);
 }

@@ -61,7 +61,8 @@ pub enum SseEvent {
 }
 
 impl Sse {
-    /// What the stream does within `wait`.
+    /// What the stream does within `wait`, passing over a set-up's echo (see
+    /// `ws::is_setup_echo`).
     pub async fn event_within(&mut self, wait: std::time::Duration) -> SseEvent {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -79,7 +80,11 @@ impl Sse {
                         data.push_str(v.trim_start());
                     }
                 }
-                return SseEvent::Event(name, serde_json::from_str(&data).unwrap_or(Value::Null));
+                let data = serde_json::from_str(&data).unwrap_or(Value::Null);
+                if name == "next" && crate::ws::is_setup_echo(&data) {
+                    continue;
+                }
+                return SseEvent::Event(name, data);
             }
             match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
                 Err(_) => return SseEvent::Silence,

@@ -200,9 +200,45 @@ pub fn is_slim(field: &SelectionField<'_>) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Slim(pub Uuid);
 
+/// The `Contact` fields a slim page of contacts ([`is_slim_page`]) answers: those of a slim
+/// read, those read through the contact's id (`tags`, `customValues`) or its owner's
+/// (`owner`), and its timestamps. Its connection's cursors read the sort keys, which a slim
+/// page selects too.
+pub const SLIM_PAGE_FIELDS: &[&str] = &[
+    "__typename",
+    "id",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "owner",
+    "tags",
+    "customValues",
+    "createdAt",
+    "updatedAt",
+];
+
+/// Whether a contact connection's selection shows its contacts through nothing but
+/// [`SLIM_PAGE_FIELDS`] (see `kernel::loader::page_selects_only`): the page then selects
+/// 12 of a contact's 26 columns (`contact::Shown::slim`).
+pub fn is_slim_page(contacts: &SelectionField<'_>) -> bool {
+    kernel::loader::page_selects_only(contacts, SLIM_PAGE_FIELDS)
+}
+
+/// The columns a slim read selects, in [`SlimRow`]'s order.
+pub(crate) const SLIM_COLUMNS: [contact::Column; 7] = [
+    contact::Column::AgencyId,
+    contact::Column::Id,
+    contact::Column::SubAccountId,
+    contact::Column::FirstName,
+    contact::Column::LastName,
+    contact::Column::Email,
+    contact::Column::Phone,
+];
+
 /// The columns a slim read selects.
 #[derive(FromQueryResult)]
-struct SlimRow {
+pub(crate) struct SlimRow {
     agency_id: Uuid,
     id: Uuid,
     sub_account_id: Uuid,
@@ -216,8 +252,9 @@ impl SlimRow {
     /// The row as a contact whose other columns hold placeholders (empty, `None`, the epoch).
     ///
     /// Architecture Invariant: a slim contact reaches only resolvers of [`SLIM_FIELDS`] (the
-    /// caller checked the selection with [`is_slim`]).
-    fn into_model(self) -> contact::Model {
+    /// caller checked the selection with [`is_slim`]); a slim page's contact, to those of
+    /// [`SLIM_PAGE_FIELDS`] (checked with [`is_slim_page`]), with the page's columns set.
+    pub(crate) fn into_model(self) -> contact::Model {
         use contact::{ContactSource, ContactStatus, Model};
         let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
         Model {
@@ -263,15 +300,7 @@ impl Loader<Slim> for ContactLoader {
         };
         let rows = live
             .select_only()
-            .columns([
-                contact::Column::AgencyId,
-                contact::Column::Id,
-                contact::Column::SubAccountId,
-                contact::Column::FirstName,
-                contact::Column::LastName,
-                contact::Column::Email,
-                contact::Column::Phone,
-            ])
+            .columns(SLIM_COLUMNS)
             .into_model::<SlimRow>()
             .all(&*tx)
             .await

@@ -163,17 +163,7 @@ pub const SLIM_TICKET_FIELDS: &[&str] = &[
 /// its edges' `node` ask for no more, and it asks for nothing the connection does not answer
 /// from its own figures (`pageInfo`, `totalCount`, an edge's `cursor`).
 pub fn is_slim_page(tickets: &SelectionField<'_>) -> bool {
-    let slim = |node: SelectionField<'_>| kernel::loader::selects_only(&node, SLIM_TICKET_FIELDS);
-    tickets.selection_set().all(|f| match f.name() {
-        "__typename" | "pageInfo" | "totalCount" => true,
-        "nodes" => slim(f),
-        "edges" => f.selection_set().all(|e| match e.name() {
-            "__typename" | "cursor" => true,
-            "node" => slim(e),
-            _ => false,
-        }),
-        _ => false,
-    })
+    kernel::loader::page_selects_only(tickets, SLIM_TICKET_FIELDS)
 }
 
 /// The columns a slim page selects (with the lane's figures, `lane_n` and `lane_v`).

@@ -66,7 +66,7 @@ pub fn node_field_selected(ctx: &Context<'_>, field: &str) -> bool {
 
 /// Whether `field`'s selection (fields in fragments too, whatever their type condition) asks for
 /// at least one field and none outside `names`: the test of a slim read, which selects only the
-/// columns those fields read (`crm::is_slim`, `kanban::loader::is_slim_page`).
+/// columns those fields read (`crm::is_slim`, and [`page_selects_only`] for a page's nodes).
 pub fn selects_only(field: &async_graphql::SelectionField<'_>, names: &[&str]) -> bool {
     let mut any = false;
     for f in field.selection_set() {
@@ -76,6 +76,25 @@ pub fn selects_only(field: &async_graphql::SelectionField<'_>, names: &[&str]) -
         any = true;
     }
     any
+}
+
+/// Whether a connection's selection (fields in fragments too, whatever their type condition)
+/// shows its nodes through nothing but `names`: its `nodes` and its edges' `node` ask for no
+/// more (each as [`selects_only`]), and it asks for nothing the connection does not answer
+/// from its own figures (`pageInfo`, `totalCount`, an edge's `cursor`). The test of a slim
+/// page (`kanban::loader::is_slim_page`, `crm::is_slim_page`).
+pub fn page_selects_only(connection: &async_graphql::SelectionField<'_>, names: &[&str]) -> bool {
+    let slim = |node: async_graphql::SelectionField<'_>| selects_only(&node, names);
+    connection.selection_set().all(|f| match f.name() {
+        "__typename" | "pageInfo" | "totalCount" => true,
+        "nodes" => slim(f),
+        "edges" => f.selection_set().all(|e| match e.name() {
+            "__typename" | "cursor" => true,
+            "node" => slim(e),
+            _ => false,
+        }),
+        _ => false,
+    })
 }
 
 /// How long a dataloader waits to batch keys: not at all. Its fetch is a task spawned on the

@@ -1,6 +1,7 @@
 //! CRM contacts: create, change, delete and restore, search and filters, and the refusals.
 
 mod owners;
+mod slim;
 mod timeline_and_text;
 
 use kernel::Role;

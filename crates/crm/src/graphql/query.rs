@@ -196,6 +196,7 @@ pub async fn contact_page(
     let shown = contact::Shown {
         total: wants_total_count(ctx),
         owners: selected("owner"),
+        slim: crate::loader::is_slim_page(&ctx.field()),
     };
     let (rows, info, total) =
         contact::list(&**tx, &rc.actor, sub, filter, sort, page, shown).await?;

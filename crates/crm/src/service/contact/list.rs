@@ -3,14 +3,15 @@
 
 use super::super::custom_field;
 use crate::entity::contact::{self, ContactSource, ContactStatus};
+use crate::loader::{SLIM_COLUMNS, SlimRow};
 use chrono::{DateTime, Utc};
 use kernel::auth::Actor;
 use kernel::connection::{Page, PageInfo};
 use kernel::error::Error;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use serde::{Deserialize, Serialize};
 use tenancy::guard::{self, Access};
@@ -195,6 +196,51 @@ pub struct Shown {
     pub total: bool,
     /// Each contact's owner (joined to the page's statement).
     pub owners: bool,
+    /// The page shows nothing of its contacts but `crm::SLIM_PAGE_FIELDS` (the caller checked
+    /// with `crm::is_slim_page`): it selects only the columns those fields and the cursors
+    /// read ([`SlimListRow`]).
+    pub slim: bool,
+}
+
+/// The columns a slim page selects: a slim read's, the owner, the sort keys and the
+/// timestamps, in this order.
+#[derive(FromQueryResult)]
+struct SlimListRow {
+    #[sea_orm(nested)]
+    contact: SlimRow,
+    owner_id: Option<Uuid>,
+    first_name_key: String,
+    last_name_key: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl SlimListRow {
+    /// The row as a contact whose other columns hold placeholders.
+    ///
+    /// Architecture Invariant: a slim page's contact reaches only the resolvers of
+    /// `crm::SLIM_PAGE_FIELDS` and its connection's cursors (the sort keys and the id).
+    fn into_model(self) -> contact::Model {
+        contact::Model {
+            owner_id: self.owner_id,
+            first_name_key: self.first_name_key,
+            last_name_key: self.last_name_key,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            ..self.contact.into_model()
+        }
+    }
+
+    /// Only the columns of a slim page, in the order of [`SlimListRow`]'s fields.
+    fn select(q: Select<contact::Entity>) -> Select<contact::Entity> {
+        q.select_only().columns(SLIM_COLUMNS).columns([
+            contact::Column::OwnerId,
+            contact::Column::FirstNameKey,
+            contact::Column::LastNameKey,
+            contact::Column::CreatedAt,
+            contact::Column::UpdatedAt,
+        ])
+    }
 }
 
 /// A contact of a page, with its owner when the page shows owners and the contact has one.
@@ -221,21 +267,40 @@ pub async fn list(
         0
     };
     let q = sorted(q, sort, &page)?;
-    let rows: Vec<Listed> = if shown.owners {
-        // Architecture Invariant: every column a contact condition names is qualified with
-        // its table, so the join to `users` (which has an `id` and an `email` too) never makes
-        // one ambiguous. The owner is read as `identity::UserLoader` reads it: by id, with no
-        // condition of its own, in the same transaction.
-        let owner = contact::Entity::belongs_to(user::Entity)
+    // Architecture Invariant: every column a contact condition names is qualified with its
+    // table, so the join to `users` (which has an `id` and an `email` too) never makes one
+    // ambiguous. The owner is read as `identity::UserLoader` reads it: by id, with no
+    // condition of its own, in the same transaction.
+    let owner = || {
+        contact::Entity::belongs_to(user::Entity)
             .from(contact::Column::OwnerId)
             .to(user::Column::Id)
-            .into();
-        q.select_also(user::Entity)
-            .join(JoinType::LeftJoin, owner)
+            .into()
+    };
+    let rows: Vec<Listed> = match (shown.owners, shown.slim) {
+        (true, false) => {
+            q.select_also(user::Entity)
+                .join(JoinType::LeftJoin, owner())
+                .all(db)
+                .await?
+        }
+        (true, true) => SlimListRow::select(q)
+            .select_also(user::Entity)
+            .join(JoinType::LeftJoin, owner())
+            .into_model::<SlimListRow, user::Model>()
             .all(db)
             .await?
-    } else {
-        q.all(db).await?.into_iter().map(|c| (c, None)).collect()
+            .into_iter()
+            .map(|(c, u)| (c.into_model(), u))
+            .collect(),
+        (false, false) => q.all(db).await?.into_iter().map(|c| (c, None)).collect(),
+        (false, true) => SlimListRow::select(q)
+            .into_model::<SlimListRow>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.into_model(), None))
+            .collect(),
     };
     let (rows, info) = page.finish_with(rows, |(c, _)| sort.cursor(c));
     Ok((rows, info, total))

@@ -1,0 +1,151 @@
+//! CRM contacts: a page whose contacts show only `crm::SLIM_PAGE_FIELDS` reads 12 of their 26
+//! columns. Whatever a page selects, slim or whole, each contact shows its own values and each
+//! cursor is the one a whole page gives.
+
+use super::*;
+
+/// The fields a slim page answers.
+const SLIM: &str = "id firstName lastName email phone owner { id name } tags { id name } customValues { field { id name } text } createdAt updatedAt";
+/// Every field a page may show, but the timeline and the consents (their own pages).
+const WHOLE: &str = "id firstName lastName email phone company source status owner { id name } tags { id name } customValues { field { id name } text } address { line1 line2 city region postalCode country } mergedIntoId doNotEmail doNotText doNotCall createdAt updatedAt deletedAt";
+
+/// Two contacts with every field set but their tags, which the first has alone.
+async fn two_full_contacts(app: &TestApp, w: &tests::World) -> (String, String) {
+    let field = app
+        .gql(
+            Some(&w.owner.access),
+            "mutation($s: ID!) { customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: TEXT }) { customField { id } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok()
+        .data("customFieldCreate.customField.id")
+        .clone();
+    let mut ids = Vec::new();
+    for (first, last) in [("Ada", "Lovelace"), ("Alan", "Turing")] {
+        let c = contact(app, &w.owner, &w.dental, json!({ "firstName": first, "lastName": last, "email": format!("{first}@engines.test"), "phone": "+14155552671", "company": "Engines Ltd", "source": "FORM", "status": "QUALIFIED", "ownerId": w.owner.user_id, "doNotEmail": true, "doNotText": true, "doNotCall": true, "address": { "line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "LDN", "postalCode": "SW1Y 4JH", "country": "GB" }, "customValues": [{ "fieldId": field, "text": "gold" }] })).await;
+        ids.push(c["id"].as_str().expect("id").to_owned());
+    }
+    let tag = app
+        .gql(
+            Some(&w.owner.access),
+            TAG_CREATE,
+            json!({ "i": { "subAccountId": w.dental, "name": "VIP" } }),
+        )
+        .await
+        .ok()
+        .data("tagCreate.tag.id")
+        .clone();
+    app.gql(
+        Some(&w.owner.access),
+        TAGS_ADD,
+        json!({ "i": { "contactIds": [ids[0]], "tagIds": [tag] } }),
+    )
+    .await
+    .ok();
+    (ids[0].clone(), ids[1].clone())
+}
+
+#[tokio::test]
+async fn a_pages_contacts_show_their_own_values_slim_or_whole() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let (ada, alan) = two_full_contacts(&app, &w).await;
+    let own = |id: String| {
+        let app = &app;
+        let access = w.owner.access.clone();
+        async move {
+            let q =
+                format!("query($id: ID!) {{ node(id: $id) {{ ... on Contact {{ {WHOLE} }} }} }}");
+            app.gql(Some(&access), &q, json!({ "id": id }))
+                .await
+                .ok()
+                .data("node")
+                .clone()
+        }
+    };
+    let own = [own(ada).await, own(alan).await];
+    assert_eq!(own[0]["company"], "Engines Ltd", "the contact is whole");
+    assert_eq!(own[0]["tags"][0]["name"], "VIP");
+    let whole = format!("fragment whole on Contact {{ {WHOLE} }}");
+    for (nodes, fragments) in [
+        (format!("nodes {{ {SLIM} }}"), ""),
+        (format!("nodes {{ {WHOLE} }}"), ""),
+        (format!("edges {{ cursor node {{ {SLIM} }} }}"), ""),
+        (format!("edges {{ node {{ {WHOLE} }} }}"), ""),
+        (format!("nodes {{ ... on Contact {{ {WHOLE} }} }}"), ""),
+        ("nodes { ...whole }".to_owned(), whole.as_str()),
+        (format!("nodes {{ {SLIM} }} nodes {{ {WHOLE} }}"), ""),
+    ] {
+        let q = format!(
+            "query($s: ID!) {{ contacts(subAccountId: $s, sort: NAME_ASC) {{ {nodes} }} }} {fragments}"
+        );
+        let r = app
+            .gql(Some(&w.owner.access), &q, json!({ "s": w.dental }))
+            .await
+            .ok();
+        let page = r.data("contacts");
+        let list = page["nodes"].as_array().or(page["edges"].as_array());
+        let shown: Vec<&Value> = list
+            .expect("a list")
+            .iter()
+            .map(|n| {
+                if n.get("node").is_some() {
+                    &n["node"]
+                } else {
+                    n
+                }
+            })
+            .collect();
+        assert_eq!(shown.len(), 2, "{q}");
+        for (n, own) in shown.into_iter().zip(&own) {
+            let fields = n.as_object().expect("a contact");
+            for (k, v) in fields {
+                assert_eq!(v, &own[k.as_str()], "{k} in {q}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_slim_pages_cursors_are_a_whole_pages_in_every_order() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    two_full_contacts(&app, &w).await;
+    contact(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "firstName": "Grace", "lastName": "Hopper" }),
+    )
+    .await;
+    for o in [
+        "CREATED_ASC",
+        "CREATED_DESC",
+        "UPDATED_DESC",
+        "NAME_ASC",
+        "NAME_DESC",
+    ] {
+        let page = |shown: &str, after: &Value| {
+            let q = format!(
+                "query($s: ID!, $o: ContactSortOrder, $a: String) {{ contacts(subAccountId: $s, sort: $o, first: 1, after: $a) {{ edges {{ cursor node {{ {shown} }} }} }} }}"
+            );
+            let vars = json!({ "s": w.dental, "o": o, "a": after });
+            let app = &app;
+            let access = w.owner.access.clone();
+            async move {
+                let r = app.gql(Some(&access), &q, vars).await.ok();
+                let edge = r.data("contacts.edges")[0].clone();
+                (edge["cursor"].clone(), edge["node"]["id"].clone())
+            }
+        };
+        // Forwards through all three, each step after the slim page's cursor.
+        let mut after = Value::Null;
+        for _ in 0..3 {
+            let slim = page("id firstName", &after).await;
+            let whole = page("id company", &after).await;
+            assert_eq!(slim, whole, "{o}");
+            after = slim.0;
+        }
+    }
+}

@@ -8,7 +8,7 @@ use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -77,8 +77,9 @@ impl ContactValuesLoader {
     }
 }
 
-/// A contact's value of a custom field, with the field.
-pub type FieldValue = (contact_field_value::Model, custom_field::Model);
+/// A contact's value of a custom field, with the field (shared by every value of that field the
+/// batch read).
+pub type FieldValue = (contact_field_value::Model, Arc<custom_field::Model>);
 
 impl Loader<Uuid> for ContactValuesLoader {
     type Value = Vec<FieldValue>;
@@ -93,7 +94,7 @@ impl Loader<Uuid> for ContactValuesLoader {
             .upgrade()
             .ok_or_else(|| kernel::Error::internal("loader used after its request ended"))?;
         // Each value with its field, in one statement; values of archived fields are left out.
-        let values = contact_field_value::Entity::find()
+        let select = contact_field_value::Entity::find()
             .filter(contact_field_value::Column::AgencyId.eq(agency_id))
             .filter(kernel::db::one_of(
                 tx.get_database_backend(),
@@ -102,17 +103,33 @@ impl Loader<Uuid> for ContactValuesLoader {
             ))
             .find_also_related(custom_field::Entity)
             .filter(custom_field::Column::ArchivedAt.is_null())
-            .order_by_asc(contact_field_value::Column::FieldId)
-            .all(&*tx)
+            .order_by_asc(contact_field_value::Column::FieldId);
+        let rows = tx
+            .query_all_raw(select.build(tx.get_database_backend()))
             .await
             .map_err(kernel::Error::from)?;
         // Every key gets an entry (empty without values), so the request's cache answers it.
         let mut out: HashMap<Uuid, Vec<FieldValue>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (v, f) in values {
-            if let Some(f) = f {
-                out.entry(v.contact_id).or_default().push((v, f));
-            }
+        // A sub-account has a few fields and its contacts many values: each field's columns
+        // are decoded from its first row alone (as `find_also_related`'s model would have
+        // them, `B_`-prefixed; a value without a field is left out, as it would be there).
+        let mut fields: HashMap<Uuid, Arc<custom_field::Model>> = HashMap::new();
+        for row in rows {
+            let v = contact_field_value::Model::from_query_result(&row, "A_")
+                .map_err(kernel::Error::from)?;
+            let f = match fields.get(&v.field_id) {
+                Some(f) => f.clone(),
+                None => {
+                    let Some(f) = custom_field::Model::from_query_result_optional(&row, "B_")
+                        .map_err(kernel::Error::from)?
+                    else {
+                        continue;
+                    };
+                    fields.entry(v.field_id).or_insert(Arc::new(f)).clone()
+                }
+            };
+            out.entry(v.contact_id).or_default().push((v, f));
         }
         Ok(out)
     }

@@ -44,14 +44,17 @@ impl CustomField {
 
 /// A contact's value of a custom field: the member of the field's kind is set.
 #[derive(Clone)]
-pub struct CustomValue(pub contact_field_value::Model, pub custom_field::Model);
+pub struct CustomValue(
+    pub contact_field_value::Model,
+    pub std::sync::Arc<custom_field::Model>,
+);
 
 /// A contact's value of a custom field: the member of the field's kind is set.
 #[Object]
 impl CustomValue {
     /// The field.
     async fn field(&self) -> CustomField {
-        CustomField(self.1.clone())
+        CustomField(custom_field::Model::clone(&self.1))
     }
     /// The value of a text, URL or single-select field.
     async fn text(&self) -> Option<&str> {

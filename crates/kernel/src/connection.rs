@@ -36,7 +36,8 @@ pub fn encode_cursor(id: Uuid) -> String {
 /// The opaque cursor of a row in a list sorted by something else than its id: the row's id
 /// and its sort key (the id breaks ties).
 pub fn encode_keyed_cursor(id: Uuid, key: &str) -> String {
-    let mut bytes = id.as_bytes().to_vec();
+    let mut bytes = Vec::with_capacity(16 + key.len());
+    bytes.extend_from_slice(id.as_bytes());
     bytes.extend_from_slice(key.as_bytes());
     URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -329,7 +329,18 @@ impl GlobalId {
 
     /// The GraphQL `ID` of this global id.
     pub fn to_id(self) -> async_graphql::ID {
-        async_graphql::ID(self.to_string())
+        // Written in place at its final size: `to_string` went through the formatter and
+        // grew its buffer twice (every id a page shows is written this way).
+        let prefix = self.kind.prefix();
+        let mut s = String::with_capacity(prefix.len() + 1 + uuid::fmt::Simple::LENGTH);
+        s.push_str(prefix);
+        s.push('_');
+        s.push_str(
+            self.uuid
+                .simple()
+                .encode_lower(&mut [0; uuid::fmt::Simple::LENGTH]),
+        );
+        async_graphql::ID(s)
     }
 }
 
@@ -394,6 +405,21 @@ mod tests {
         assert_eq!(GlobalId::parse(&s).map(|g| g.uuid).ok(), Some(uuid));
         assert_eq!(GlobalId::parse_as(&s, NodeKind::User).ok(), Some(uuid));
         assert!(GlobalId::parse_as(&s, NodeKind::ApiKey).is_err());
+    }
+
+    #[test]
+    fn an_id_is_written_as_it_is_displayed() {
+        let uuid = new_uuid();
+        for k in NodeKind::ALL {
+            let g = GlobalId::new(k, uuid);
+            let id = g.to_id();
+            assert_eq!(id.0, g.to_string(), "{k:?}");
+            assert_eq!(
+                id.0.len(),
+                id.0.capacity(),
+                "{k:?}: written at its final size"
+            );
+        }
     }
 
     #[test]

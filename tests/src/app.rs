@@ -33,6 +33,8 @@ pub struct TestApp {
     /// The server's credential cache: a fixture that changes memberships, sessions or tenants
     /// behind the API's back clears it, as the request that made the change would have.
     pub credentials: Arc<kernel::credentials::Credentials>,
+    /// The server's live bus ([`TestApp::hear`]).
+    pub bus: Arc<live::bus::Bus>,
     pub(crate) pg: Option<PgTestDb>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -149,6 +151,7 @@ async fn serve(
         .expect("build app");
     let metrics = app.state.metrics.clone();
     let credentials = app.state.identity.credentials.clone();
+    let bus = app.state.live.bus.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -165,6 +168,7 @@ async fn serve(
         metrics,
         config,
         credentials,
+        bus,
         pg,
         shutdown: Some(tx),
     }
@@ -184,6 +188,46 @@ impl TestApp {
             .expect("connect the replica");
         serve(config, server_db, self.db.clone(), None).await
     }
+}
+
+impl TestApp {
+    /// A receiver of what this server's live bus broadcasts from now on ([`heard`]), once
+    /// the bus follows (so that it broadcasts whatever commits next).
+    pub async fn hear(&self) -> tokio::sync::broadcast::Receiver<live::bus::Live> {
+        assert!(self.bus.ready(crate::WS_WAIT).await, "the live bus follows");
+        self.bus.subscribe()
+    }
+}
+
+/// Waits until `heard` ([`TestApp::hear`], taken before the write) receives the event
+/// `event_type` of `subject` (a global id), and panics if it does not within
+/// [`crate::WS_WAIT`]. A subscription misses nothing committed after it, but may hear a
+/// little from before, which the bus broadcasts just after it began: a set-up waits so, and
+/// no subscription of its test hears of the set-up.
+pub async fn heard(
+    heard: &mut tokio::sync::broadcast::Receiver<live::bus::Live>,
+    event_type: &str,
+    subject: &str,
+) {
+    let subject = kernel::id::GlobalId::parse(subject)
+        .expect("a global id")
+        .uuid;
+    let until = async {
+        loop {
+            match heard.recv().await {
+                Ok(live::bus::Live::Event(e))
+                    if e.event_type == event_type && e.subject_id == subject =>
+                {
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => panic!("the live bus: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(crate::WS_WAIT, until)
+        .await
+        .unwrap_or_else(|_| panic!("the bus did not broadcast {event_type} of {subject}"));
 }
 
 impl Drop for TestApp {

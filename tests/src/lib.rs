@@ -18,7 +18,7 @@ pub mod wire;
 mod ws;
 
 pub use app::{
-    Configure, PASSWORD, TEST_JWT_SECRET, TestApp, spawn_app, spawn_app_with, test_config,
+    Configure, PASSWORD, TEST_JWT_SECRET, TestApp, heard, spawn_app, spawn_app_with, test_config,
 };
 pub use fixtures::{Acme, World};
 pub use gql::{Gql, LOGIN, Part, REGISTER, Session};

@@ -61,8 +61,7 @@ pub enum SseEvent {
 }
 
 impl Sse {
-    /// What the stream does within `wait`, passing over a set-up's echo (see
-    /// `ws::is_setup_echo`).
+    /// What the stream does within `wait`.
     pub async fn event_within(&mut self, wait: std::time::Duration) -> SseEvent {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -80,11 +79,7 @@ impl Sse {
                         data.push_str(v.trim_start());
                     }
                 }
-                let data = serde_json::from_str(&data).unwrap_or(Value::Null);
-                if name == "next" && crate::ws::is_setup_echo(&data) {
-                    continue;
-                }
-                return SseEvent::Event(name, data);
+                return SseEvent::Event(name, serde_json::from_str(&data).unwrap_or(Value::Null));
             }
             match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
                 Err(_) => return SseEvent::Silence,

@@ -145,22 +145,15 @@ impl Ws {
             .await;
     }
 
-    /// The next message, close or silence within `wait`, passing over a set-up's echo (see
-    /// [`is_setup_echo`]).
+    /// The next message, close or silence within `wait`.
     pub async fn event_within(&mut self, wait: std::time::Duration) -> WsEvent {
-        loop {
-            let event = if let Some(m) = self.pending.pop_front() {
-                WsEvent::Message(m)
-            } else if let Some(c) = self.closed.take() {
-                c
-            } else {
-                self.read_within(wait).await
-            };
-            match event {
-                WsEvent::Message(m) if m["type"] == "next" && is_setup_echo(&m["payload"]) => {}
-                other => return other,
-            }
+        if let Some(m) = self.pending.pop_front() {
+            return WsEvent::Message(m);
         }
+        if let Some(c) = self.closed.take() {
+            return c;
+        }
+        self.read_within(wait).await
     }
 
     async fn read_within(&mut self, wait: std::time::Duration) -> WsEvent {
@@ -205,16 +198,4 @@ impl Ws {
     pub async fn silent_for(&mut self, wait: std::time::Duration) -> bool {
         matches!(self.event_within(wait).await, WsEvent::Silence)
     }
-}
-
-/// Whether a `next` payload tells of a pipeline's creation: the last thing a test's set-up
-/// does is create its pipeline, which committed before the test subscribed, but the live
-/// follower may broadcast it just after (a subscription misses nothing committed after it,
-/// and may hear a little from before). No test waits for one over a live connection, so the
-/// readers of [`Ws`] and [`crate::Sse`] pass over it.
-pub(crate) fn is_setup_echo(payload: &Value) -> bool {
-    payload["data"]
-        .as_object()
-        .and_then(|d| d.values().next())
-        .is_some_and(|e| e["type"] == "pipeline.created")
 }

@@ -8,7 +8,10 @@ pub mod loader;
 pub mod service;
 
 pub use graphql::{Activity, Contact, CrmMutation, CrmQuery, CustomField, Segment, Tag};
-pub use loader::{ContactLoader, ContactTagsLoader, ContactValuesLoader, Loaders, Slim, is_slim};
+pub use loader::{
+    ContactLoader, ContactTagsLoader, ContactValuesLoader, Loaders, SLIM_PAGE_FIELDS, Slim,
+    is_slim, is_slim_page,
+};
 
 use kernel::purge::TenantTable;
 

@@ -40,7 +40,10 @@ async fn world(app: &TestApp, prefix: &str) -> World {
     let agency = app.agency(&admin, prefix, &owner_email).await;
     let dental = app.sub_account(&owner, &agency, "Dental").await;
     let gardens = app.sub_account(&owner, &agency, "Gardens").await;
+    let mut bus = app.hear().await;
     let (pipeline, lanes) = pipeline(app, &owner, &dental, "Sales").await;
+    // The set-up's last event is broadcast before the test subscribes.
+    tests::heard(&mut bus, "pipeline.created", &pipeline).await;
     World {
         owner,
         agency,

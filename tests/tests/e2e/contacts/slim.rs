@@ -51,6 +51,17 @@ async fn a_pages_contacts_show_their_own_values_slim_or_whole() {
     let app = spawn_app().await;
     let w = app.world().await;
     let (ada, alan) = two_full_contacts(&app, &w).await;
+    // And one with nothing but a name: no owner under the owners' join, no tag, no value.
+    let grace = contact(
+        &app,
+        &w.owner,
+        &w.dental,
+        json!({ "firstName": "Grace", "lastName": "Hopper" }),
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let own = |id: String| {
         let app = &app;
         let access = w.owner.access.clone();
@@ -64,9 +75,11 @@ async fn a_pages_contacts_show_their_own_values_slim_or_whole() {
                 .clone()
         }
     };
-    let own = [own(ada).await, own(alan).await];
-    assert_eq!(own[0]["company"], "Engines Ltd", "the contact is whole");
-    assert_eq!(own[0]["tags"][0]["name"], "VIP");
+    // In the page's order: Hopper, Lovelace, Turing.
+    let own = [own(grace).await, own(ada).await, own(alan).await];
+    assert_eq!(own[1]["company"], "Engines Ltd", "the contact is whole");
+    assert_eq!(own[1]["tags"][0]["name"], "VIP");
+    assert_eq!(own[0]["owner"], Value::Null);
     let whole = format!("fragment whole on Contact {{ {WHOLE} }}");
     for (nodes, fragments) in [
         (format!("nodes {{ {SLIM} }}"), ""),
@@ -76,7 +89,23 @@ async fn a_pages_contacts_show_their_own_values_slim_or_whole() {
         (format!("nodes {{ ... on Contact {{ {WHOLE} }} }}"), ""),
         ("nodes { ...whole }".to_owned(), whole.as_str()),
         (format!("nodes {{ {SLIM} }} nodes {{ {WHOLE} }}"), ""),
-    ] {
+    ]
+    .into_iter()
+    // Each field a slim page does not answer, alone beside the id: each reads its own column.
+    .chain(
+        [
+            "company",
+            "source",
+            "status",
+            "address { line1 line2 city region postalCode country }",
+            "mergedIntoId",
+            "doNotEmail",
+            "doNotText",
+            "doNotCall",
+            "deletedAt",
+        ]
+        .map(|f| (format!("nodes {{ id {f} }}"), "")),
+    ) {
         let q = format!(
             "query($s: ID!) {{ contacts(subAccountId: $s, sort: NAME_ASC) {{ {nodes} }} }} {fragments}"
         );
@@ -97,7 +126,7 @@ async fn a_pages_contacts_show_their_own_values_slim_or_whole() {
                 }
             })
             .collect();
-        assert_eq!(shown.len(), 2, "{q}");
+        assert_eq!(shown.len(), 3, "{q}");
         for (n, own) in shown.into_iter().zip(&own) {
             let fields = n.as_object().expect("a contact");
             for (k, v) in fields {
@@ -105,6 +134,25 @@ async fn a_pages_contacts_show_their_own_values_slim_or_whole() {
             }
         }
     }
+    // A field under another field's name is still that field.
+    let r = app
+        .gql(
+            Some(&w.owner.access),
+            "query($s: ID!) { contacts(subAccountId: $s, sort: NAME_ASC) { nodes { firstName: company lastName: status } } }",
+            json!({ "s": w.dental }),
+        )
+        .await
+        .ok();
+    let shown: Vec<(&Value, &Value)> = r
+        .data("contacts.nodes")
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| (&n["firstName"], &n["lastName"]))
+        .collect();
+    let expected: Vec<(&Value, &Value)> =
+        own.iter().map(|c| (&c["company"], &c["status"])).collect();
+    assert_eq!(shown, expected);
 }
 
 #[tokio::test]
@@ -126,11 +174,11 @@ async fn a_slim_pages_cursors_are_a_whole_pages_in_every_order() {
         "NAME_ASC",
         "NAME_DESC",
     ] {
-        let page = |shown: &str, after: &Value| {
+        let page = |shown: &str, at: &str, cursor: &Value| {
             let q = format!(
-                "query($s: ID!, $o: ContactSortOrder, $a: String) {{ contacts(subAccountId: $s, sort: $o, first: 1, after: $a) {{ edges {{ cursor node {{ {shown} }} }} }} }}"
+                "query($s: ID!, $o: ContactSortOrder, $c: String) {{ contacts(subAccountId: $s, sort: $o, {at}) {{ edges {{ cursor node {{ {shown} }} }} }} }}"
             );
-            let vars = json!({ "s": w.dental, "o": o, "a": after });
+            let vars = json!({ "s": w.dental, "o": o, "c": cursor });
             let app = &app;
             let access = w.owner.access.clone();
             async move {
@@ -139,13 +187,20 @@ async fn a_slim_pages_cursors_are_a_whole_pages_in_every_order() {
                 (edge["cursor"].clone(), edge["node"]["id"].clone())
             }
         };
-        // Forwards through all three, each step after the slim page's cursor.
-        let mut after = Value::Null;
-        for _ in 0..3 {
-            let slim = page("id firstName", &after).await;
-            let whole = page("id company", &after).await;
-            assert_eq!(slim, whole, "{o}");
-            after = slim.0;
+        // Through all three forwards and backwards, each step from the slim page's cursor.
+        for at in ["first: 1, after: $c", "last: 1, before: $c"] {
+            let mut cursor = Value::Null;
+            let mut seen = Vec::new();
+            for _ in 0..3 {
+                let slim = page("id firstName", at, &cursor).await;
+                let whole = page("id company", at, &cursor).await;
+                assert_eq!(slim, whole, "{o} {at}");
+                seen.push(slim.1);
+                cursor = slim.0;
+            }
+            seen.sort_by_key(|v| v.to_string());
+            seen.dedup();
+            assert_eq!(seen.len(), 3, "{o} {at}: every contact once");
         }
     }
 }

@@ -202,8 +202,11 @@ impl TestApp {
 /// Waits until `heard` ([`TestApp::hear`], taken before the write) receives the event
 /// `event_type` of `subject` (a global id), and panics if it does not within
 /// [`crate::WS_WAIT`]. A subscription misses nothing committed after it, but may hear a
-/// little from before, which the bus broadcasts just after it began: a set-up waits so, and
-/// no subscription of its test hears of the set-up.
+/// little from before, which the bus broadcasts just after it began: a set-up waits so, and no
+/// subscription made afterwards hears of its events. Two limits: it fences events, not
+/// notifications (SQLite's follower broadcasts a batch's events before its notifications); and
+/// a subscription that joins a shared group already running may still get what that group
+/// received before.
 pub async fn heard(
     heard: &mut tokio::sync::broadcast::Receiver<live::bus::Live>,
     event_type: &str,
@@ -220,6 +223,8 @@ pub async fn heard(
                 {
                     return;
                 }
+                Ok(live::bus::Live::Gap) => panic!("the live bus lost events"),
+                Ok(live::bus::Live::Shutdown) => panic!("the live bus stopped"),
                 Ok(_) => {}
                 Err(e) => panic!("the live bus: {e}"),
             }

@@ -113,21 +113,22 @@ impl Loader<Uuid> for ContactValuesLoader {
             keys.iter().map(|k| (*k, Vec::new())).collect();
         // A sub-account has a few fields and its contacts many values: each field's columns
         // are decoded from its first row alone (as `find_also_related`'s model would have
-        // them, `B_`-prefixed; a value without a field is left out, as it was there, but a
-        // field that fails to decode is an error, not a missing field).
+        // them, `B_`-prefixed; a value whose field is missing, or fails to decode, is left out,
+        // as it was there).
         let mut fields: HashMap<Uuid, Arc<custom_field::Model>> = HashMap::new();
         for row in rows {
             let v = contact_field_value::Model::from_query_result(&row, "A_")
                 .map_err(kernel::Error::from)?;
             let f = match fields.get(&v.field_id) {
                 Some(f) => f.clone(),
-                None => match custom_field::Model::from_query_result_nullable(&row, "B_") {
-                    Ok(f) => fields.entry(v.field_id).or_insert(Arc::new(f)).clone(),
-                    Err(sea_orm::TryGetError::Null(_)) => continue,
-                    Err(sea_orm::TryGetError::DbErr(e)) => {
-                        return Err(kernel::Error::from(e).into());
-                    }
-                },
+                None => {
+                    let Some(f) = custom_field::Model::from_query_result_optional(&row, "B_")
+                        .map_err(kernel::Error::from)?
+                    else {
+                        continue;
+                    };
+                    fields.entry(v.field_id).or_insert(Arc::new(f)).clone()
+                }
             };
             out.entry(v.contact_id).or_default().push((v, f));
         }

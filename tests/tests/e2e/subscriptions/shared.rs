@@ -260,7 +260,7 @@ async fn a_member_that_completes_leaves_the_others_listening() {
 async fn other_variables_are_another_group() {
     let app = spawn_app().await;
     let w = world(&app, "acme").await;
-    let (other, other_lanes) = super::pipeline(&app, &w.owner, &w.dental, "Referrals").await;
+    let (other, other_lanes) = super::fenced_pipeline(&app, &w.owner, &w.dental, "Referrals").await;
     let mut ws = app.live(&w.owner.access, Some(&w.agency)).await;
     ws.subscribe("sales", BOARD, json!({ "p": w.pipeline }))
         .await;

@@ -19,6 +19,19 @@ async fn contact(app: &TestApp, who: &Session, sub: &str, input: Value) -> Value
     app.create_contact_selecting(who, sub, input, CONTACT).await
 }
 
+/// A new custom field of `sub` (its id).
+async fn custom_field(app: &TestApp, who: &Session, sub: &str, name: &str, kind: &str) -> Value {
+    app.gql(
+        Some(&who.access),
+        "mutation($s: ID!, $n: String!, $k: CustomFieldKind!) { customFieldCreate(input: { subAccountId: $s, name: $n, kind: $k }) { customField { id } } }",
+        json!({ "s": sub, "n": name, "k": kind }),
+    )
+    .await
+    .ok()
+    .data("customFieldCreate.customField.id")
+    .clone()
+}
+
 #[tokio::test]
 async fn contacts_are_created_normalised_changed_deleted_and_restored() {
     let app = spawn_app().await;
@@ -339,15 +352,7 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
         .await;
     let mut fields = Vec::new();
     for (name, kind) in [("Plan", "TEXT"), ("Visits", "NUMBER")] {
-        let r = app
-            .gql(
-                Some(&w.owner.access),
-                "mutation($s: ID!, $n: String!, $k: CustomFieldKind!) { customFieldCreate(input: { subAccountId: $s, name: $n, kind: $k }) { customField { id } } }",
-                json!({ "s": w.dental, "n": name, "k": kind }),
-            )
-            .await
-            .ok();
-        fields.push(r.data("customFieldCreate.customField.id").clone());
+        fields.push(custom_field(&app, &w.owner, &w.dental, name, kind).await);
     }
     for i in 0..50 {
         let owner = if i % 2 == 0 {

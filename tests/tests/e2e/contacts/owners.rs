@@ -15,16 +15,7 @@ async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
     let seller = app.user("seller@dental.test").await;
     app.grant_in(&seller.user_id, &w.dental, Role::SubaccountUser)
         .await;
-    let field = app
-        .gql(
-            Some(&w.owner.access),
-            "mutation($s: ID!) { customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: TEXT }) { customField { id } } }",
-            json!({ "s": w.dental }),
-        )
-        .await
-        .ok()
-        .data("customFieldCreate.customField.id")
-        .clone();
+    let field = custom_field(&app, &w.owner, &w.dental, "Plan", "TEXT").await;
     for (i, (first, email, city)) in [
         ("Ada", "ada@engines.test", "London"),
         ("Alan", "alan@engines.test", "Wilmslow"),

@@ -11,16 +11,7 @@ const WHOLE: &str = "id firstName lastName email phone company source status own
 
 /// Two contacts with every field set but their tags, which the first has alone.
 async fn two_full_contacts(app: &TestApp, w: &tests::World) -> (String, String) {
-    let field = app
-        .gql(
-            Some(&w.owner.access),
-            "mutation($s: ID!) { customFieldCreate(input: { subAccountId: $s, name: \"Plan\", kind: TEXT }) { customField { id } } }",
-            json!({ "s": w.dental }),
-        )
-        .await
-        .ok()
-        .data("customFieldCreate.customField.id")
-        .clone();
+    let field = custom_field(app, &w.owner, &w.dental, "Plan", "TEXT").await;
     let mut ids = Vec::new();
     for (first, last) in [("Ada", "Lovelace"), ("Alan", "Turing")] {
         let c = contact(app, &w.owner, &w.dental, json!({ "firstName": first, "lastName": last, "email": format!("{first}@engines.test"), "phone": "+14155552671", "company": "Engines Ltd", "source": "FORM", "status": "QUALIFIED", "ownerId": w.owner.user_id, "doNotEmail": true, "doNotText": true, "doNotCall": true, "address": { "line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "LDN", "postalCode": "SW1Y 4JH", "country": "GB" }, "customValues": [{ "fieldId": field, "text": "gold" }] })).await;

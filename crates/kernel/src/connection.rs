@@ -187,7 +187,14 @@ impl Page {
     }
 }
 
+/// How a connection makes an item's cursor, kept until its `edges` are asked for.
+pub type CursorOf<T> = std::sync::Arc<dyn Fn(&T) -> String + Send + Sync>;
+
 /// Declares a Relay connection and edge type for a node type (`Clone` + `OutputType`).
+///
+/// The connection holds its items once. Its `edges`, each with a cursor and a copy of its item,
+/// are made only when a query selects them: a page read through `nodes` alone (the board's
+/// tickets, a contacts page) writes no cursor but its `pageInfo`'s two and copies no item.
 ///
 /// ```ignore
 /// kernel::connection_types!(ApiKeyConnection, ApiKeyEdge, ApiKey, "API keys");
@@ -196,16 +203,42 @@ impl Page {
 macro_rules! connection_types {
     ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
         #[doc = concat!("A page of ", $what, ".")]
-        #[derive(async_graphql::SimpleObject, Clone)]
+        #[derive(Clone)]
         pub struct $conn {
+            items: Vec<$node>,
+            cursor: $crate::connection::CursorOf<$node>,
+            page_info: $crate::connection::PageInfo,
+            total_count: u64,
+        }
+
+        #[doc = concat!("A page of ", $what, ".")]
+        #[async_graphql::Object]
+        impl $conn {
             /// The items of this page with their cursors.
-            pub edges: Vec<$edge>,
+            async fn edges(&self) -> Vec<$edge> {
+                self.items
+                    .iter()
+                    .map(|n| $edge {
+                        cursor: (self.cursor)(n),
+                        node: n.clone(),
+                    })
+                    .collect()
+            }
+
             /// The items of this page.
-            pub nodes: Vec<$node>,
+            async fn nodes(&self) -> &[$node] {
+                &self.items
+            }
+
             /// Where this page lies in the list.
-            pub page_info: $crate::connection::PageInfo,
+            async fn page_info(&self) -> &$crate::connection::PageInfo {
+                &self.page_info
+            }
+
             /// How many items the list holds across all pages.
-            pub total_count: u64,
+            async fn total_count(&self) -> u64 {
+                self.total_count
+            }
         }
 
         #[doc = concat!("One of ", $what, " with its cursor.")]
@@ -218,34 +251,29 @@ macro_rules! connection_types {
         }
 
         impl $conn {
-            /// Builds the connection from a page's items.
+            /// Builds the connection from a page's items, each item's cursor made from its id.
             pub fn build(
                 items: Vec<$node>,
                 page_info: $crate::connection::PageInfo,
                 total_count: u64,
-                id: impl Fn(&$node) -> uuid::Uuid,
+                id: impl Fn(&$node) -> uuid::Uuid + Send + Sync + 'static,
             ) -> Self {
-                Self::build_with(items, page_info, total_count, |n| {
+                Self::build_with(items, page_info, total_count, move |n| {
                     $crate::connection::encode_cursor(id(n))
                 })
             }
 
-            /// Builds the connection from a page's items with cursors made by `cursor`.
+            /// Builds the connection from a page's items with cursors made by `cursor`, when
+            /// `edges` are asked for.
             pub fn build_with(
                 items: Vec<$node>,
                 page_info: $crate::connection::PageInfo,
                 total_count: u64,
-                cursor: impl Fn(&$node) -> String,
+                cursor: impl Fn(&$node) -> String + Send + Sync + 'static,
             ) -> Self {
                 Self {
-                    edges: items
-                        .iter()
-                        .map(|n| $edge {
-                            cursor: cursor(n),
-                            node: n.clone(),
-                        })
-                        .collect(),
-                    nodes: items,
+                    items,
+                    cursor: std::sync::Arc::new(cursor),
                     page_info,
                     total_count,
                 }

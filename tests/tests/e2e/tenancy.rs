@@ -689,3 +689,26 @@ async fn tenant_data_is_read_inside_its_tenant_only() {
     .await
     .ok();
 }
+
+#[tokio::test]
+async fn a_pages_edges_are_its_nodes_with_the_cursors_that_resume_after_them() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let q = "query($id: ID!, $a: String) { node(id: $id) { ... on Agency { subAccounts(first: 2, after: $a) { edges { cursor node { id name } } nodes { id name } pageInfo { startCursor endCursor } } } } }";
+    let r = app
+        .gql(Some(&w.owner.access), q, json!({ "id": w.agency }))
+        .await
+        .ok();
+    let page = r.data("node.subAccounts");
+    let nodes = page["nodes"].as_array().expect("nodes");
+    let edges = page["edges"].as_array().expect("edges");
+    assert_eq!(nodes.len(), 2, "the world's two sub-accounts");
+    let of_edges: Vec<&serde_json::Value> = edges.iter().map(|e| &e["node"]).collect();
+    assert_eq!(of_edges, nodes.iter().collect::<Vec<_>>());
+    assert_eq!(edges[0]["cursor"], page["pageInfo"]["startCursor"]);
+    assert_eq!(edges[1]["cursor"], page["pageInfo"]["endCursor"]);
+    // The first edge's cursor resumes at the second item.
+    let after = json!({ "id": w.agency, "a": edges[0]["cursor"] });
+    let r = app.gql(Some(&w.owner.access), q, after).await.ok();
+    assert_eq!(r.data("node.subAccounts.nodes")[0]["id"], nodes[1]["id"]);
+}

@@ -220,7 +220,7 @@ pub async fn contact_page(
         contacts.into_iter().map(Contact).collect(),
         info,
         total,
-        |c| sort.cursor(&c.0),
+        move |c| sort.cursor(&c.0),
     ))
 }
 

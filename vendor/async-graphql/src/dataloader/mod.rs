@@ -322,7 +322,9 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
         if let Some(value) = self.cached_value(&key) {
             return Ok(Some(value));
         }
-        let mut values = self.load_many(std::iter::once(key.clone())).await?;
+        // Boxed: `load_many`'s future is large, and a field that awaits this one makes every
+        // field of its type's `resolve_field` that size, a plain title as much as a lookup.
+        let mut values = Box::pin(self.load_many(std::iter::once(key.clone()))).await?;
         Ok(values.remove(&key))
     }
 

@@ -3,7 +3,8 @@
 # `just bench` runs one: `canopy` and `load` release binaries of the build under test in
 # $HEAD_DIR (default /tmp/head), and `canopy` of the build to compare with in $BEFORE_DIR
 # (/tmp/before). RESEED=0 keeps an already seeded `canopy_bench_<agencies>`; BENCH_SECONDS sets
-# each query's seconds and BENCH_QUERIES (comma-separated) which queries run.
+# each query's seconds and BENCH_QUERIES (comma-separated) which queries run. Each run starts on a
+# freshly vacuumed database.
 # Usage: scripts/bench-compare.sh [agencies] [rounds]
 set -euo pipefail
 agencies="${1:-1}"
@@ -30,6 +31,10 @@ if [ "${RESEED:-1}" = 1 ]; then
 fi
 for round in $(seq 1 "${rounds}"); do
   for which in before head; do
+    # Every run starts from the same table state: the moves of the run before leave thousands of
+    # dead ticket rows (tens of thousands over a comparison), which the next run's boards would
+    # read past, and this machine kind's PostgreSQL runs without autovacuum.
+    psql -h 127.0.0.1 -U postgres -d "${db}" -qc "VACUUM"
     CANOPY_RATE_PER_IP=1000000000 CANOPY_RATE_PER_CREDENTIAL=1000000000 CANOPY_RATE_PER_AGENCY=1000000000 \
       CANOPY_METRICS=true CANOPY_LISTEN=127.0.0.1:8090 CANOPY_SEED_DEMO=false RUST_LOG=warn \
       "${dirs[${which}]}/canopy" serve > /dev/null 2>&1 &

@@ -364,11 +364,11 @@ fn ordered(
 /// A page's contacts (the sorted and limited `page_rows`) as a subquery named `contacts`, in
 /// the page's order, for its owners to be joined to the page's rows alone.
 ///
-/// Joined before the sort and the limit, a page whose order no index gives (a tag's or a
-/// status's contacts by name) looks up the owner of every matching contact: at
-/// `seed-scale --agencies 1`, 158 owner lookups for a page of 50, and 232 buffers read
-/// against 63 this way (BENCHMARKS.md, session 32). The subquery selects every column the
-/// outer select names: all of them, or a slim page's.
+/// Joined before the sort and the limit, a page whose order no index gives (a tag's contacts
+/// by name) looks up the owner of every matching contact: at `seed-scale --agencies 1`, 158
+/// owner lookups for a page of 50, and in a plan for the tag given, 232 buffers read against 63
+/// this way (BENCHMARKS.md, sessions 31 and 32). The subquery selects every column the outer
+/// select names: all of them, or a slim page's.
 fn with_owners(
     page_rows: Select<contact::Entity>,
     sort: ContactSort,

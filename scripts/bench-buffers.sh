@@ -47,6 +47,7 @@ b=$(requests)
 sleep 11
 e=$(stats)
 n=$((b - a))
+[ "${n}" -gt 0 ] || { echo "${query}: no request counted" >&2; exit 1; }
 paste -d'|' <(echo "${s}") <(echo "${e}") | awk -F'|' -v n="${n}" -v q="${query}" '{
   printf "%s: %d requests, %.1f buffers, %.1f rows returned and %.1f fetched per request\n",
     q, n, ($4 - $1) / n, ($5 - $2) / n, ($6 - $3) / n }'

@@ -1,11 +1,14 @@
 //! CRM contacts: a page's owners come joined to its statement, under each kind of filter (name
 //! and email prefixes, full text, status, source, owner, dates, custom values, a tag) and every
-//! order, forwards and backwards through the keyset (every column a contact condition names is
-//! qualified, so neither the page's subquery nor the join makes one ambiguous).
+//! order, forwards and backwards through the keyset, on slim pages and whole ones (every column a
+//! contact condition names is qualified, so neither the page's subquery nor the join makes one
+//! ambiguous).
 
 use super::*;
 
 const PAGE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName owner { email } } pageInfo { startCursor endCursor } } }";
+/// [`PAGE`] with a field outside `crm::SLIM_PAGE_FIELDS`: the page selects whole contacts.
+const WHOLE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName status owner { email } } pageInfo { startCursor endCursor } } }";
 const BARE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName } pageInfo { startCursor endCursor } } }";
 
 #[tokio::test]
@@ -72,7 +75,7 @@ async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
             "NAME_DESC",
         ] {
             // Two pages each way: the second goes through the keyset condition.
-            for backward in [false, true] {
+            for (backward, query) in [(false, PAGE), (true, PAGE), (false, WHOLE), (true, WHOLE)] {
                 let mut cursor = Value::Null;
                 for page in 0..2 {
                     let vars = if backward {
@@ -81,7 +84,7 @@ async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
                         json!({ "s": w.dental, "f": f, "o": o, "n": 2, "a": cursor })
                     };
                     let joined = app
-                        .gql(Some(&w.owner.access), PAGE, vars.clone())
+                        .gql(Some(&w.owner.access), query, vars.clone())
                         .await
                         .ok();
                     let bare = app.gql(Some(&w.owner.access), BARE, vars).await.ok();
@@ -102,6 +105,9 @@ async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
                     for n in nodes {
                         let name = n["firstName"].as_str().expect("name");
                         assert_eq!(n["owner"]["email"], owners[name], "{f} {o}: {name}");
+                        if query == WHOLE {
+                            assert_eq!(n["status"], "QUALIFIED", "{f} {o}: {name}");
+                        }
                     }
                     cursor = joined
                         .data(if backward {

@@ -27,13 +27,8 @@ until curl -sf http://127.0.0.1:8090/readyz > /dev/null; do
   kill -0 "${server}" 2> /dev/null || { cat "${out}/serve.log"; exit 1; }
   sleep 0.5
 done
-drive() {
-  "${load}" --url http://127.0.0.1:8090 --email owner@agency-0000.scale.test --password canopy-scale \
-    --connections 2 --warmup 0 --seconds "$1" --queries "${query}" > /dev/null
-}
-requests() {
-  curl -s http://127.0.0.1:8090/metrics | awk '$1 == "canopy_graphql_documents_reused_total" { print $2 }'
-}
+# shellcheck source=scripts/bench-drive.sh
+source "$(dirname "$0")/bench-drive.sh"
 # A dump's `totals:` line (callgrind_annotate's "PROGRAM TOTALS" reads the `summary:` line, which
 # callgrind 3.19 gets wrong for a second dump).
 total() {

@@ -15,6 +15,10 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest page size accepted.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// The row counts a page with a written `LIMIT` fetches ([`Page::fetch_limit`]): one more
+/// than the default page size, than 50, and than the largest page.
+pub const FETCH_LIMITS: [u64; 3] = [DEFAULT_PAGE_SIZE + 1, 51, MAX_PAGE_SIZE + 1];
+
 /// Where a page lies in its list.
 #[derive(SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageInfo {
@@ -151,6 +155,19 @@ impl Page {
             select.order_by_desc(id_col)
         };
         select.limit(self.limit + 1)
+    }
+
+    /// How many rows a page whose `LIMIT` is written into its statement fetches: one more than
+    /// its size (to know whether another page follows), rounded up to one of
+    /// [`FETCH_LIMITS`], so pages of every size share three statement texts and a page of a
+    /// size not seen before prepares no statement. [`Page::finish_with`] keeps the page's
+    /// rows and decides `hasNextPage` from the rest whatever their number.
+    pub fn fetch_limit(&self) -> u64 {
+        let wanted = self.limit + 1;
+        FETCH_LIMITS
+            .into_iter()
+            .find(|&n| n >= wanted)
+            .unwrap_or(wanted)
     }
 
     /// Turns the fetched rows into the page's rows and its [`PageInfo`].
@@ -327,5 +344,33 @@ mod tests {
         assert_eq!(rows, vec![ids[0]]);
         assert!(info.has_next_page);
         assert_eq!(info.end_cursor, Some(encode_cursor(ids[0])));
+    }
+
+    #[test]
+    fn a_page_fetches_one_of_three_row_counts() {
+        let fetched = |first| {
+            Page::new(Some(first), None, None, None)
+                .expect("page")
+                .fetch_limit()
+        };
+        assert_eq!(
+            [0, 1, 8, 20, 21, 50, 51, 99, 100].map(fetched),
+            [21, 21, 21, 21, 51, 51, 101, 101, 101]
+        );
+    }
+
+    #[test]
+    fn a_backward_page_keeps_the_rows_nearest_its_cursor_whatever_it_fetched() {
+        // Fetched backwards: the nearest row to `before` first.
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let page = Page::new(None, None, Some(2), Some(encode_cursor(ids[4]))).expect("page");
+        let fetched: Vec<Uuid> = ids[..4].iter().rev().copied().collect();
+        let (rows, info) = page.finish(fetched, |u| *u);
+        assert_eq!(rows, vec![ids[2], ids[3]]);
+        assert!(info.has_previous_page);
+        assert!(info.has_next_page);
+        let (rows, info) = page.finish(vec![ids[1], ids[0]], |u| *u);
+        assert_eq!(rows, vec![ids[0], ids[1]]);
+        assert!(!info.has_previous_page);
     }
 }

@@ -165,6 +165,80 @@ pub fn one_of<C: sea_orm::ColumnTrait>(
     Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(ids)))
 }
 
+/// `query` built for `backend` with its unsigned integers written into the text as numbers, not
+/// bound: a page's `LIMIT` (and an `OFFSET`). Every `u64` value is written so (digits only,
+/// nothing to escape); in the contacts list, its one caller, nothing else binds one.
+///
+/// PostgreSQL plans a prepared statement for any values (a generic plan) once custom plans have
+/// not proved cheaper, after five runs. A generic plan does not know a bound `LIMIT`, and costs
+/// it as keeping a tenth of the rows, so a page ordered by an index but filtered by another
+/// table walks the index: a tag's contacts by name read 784 buffers where, with the limit known,
+/// the same generic plan reads the tag's rows and sorts them in 60 (BENCHMARKS.md, session 32).
+/// Each limit is its own statement text, prepared once per connection, so a caller writes a
+/// page's limit rounded up to one of three sizes ([`crate::connection::Page::fetch_limit`]):
+/// with the limit as asked, every page of a size not seen before on a connection cost a round
+/// trip to prepare its statement (CI's `frame::a_loader_batch_is_one_statement_whatever_its_size`
+/// caught it, session 32).
+pub fn with_literal_limits(
+    backend: DbBackend,
+    query: &sea_orm::sea_query::SelectStatement,
+) -> Statement {
+    use sea_orm::sea_query::{QueryBuilder, SqlWriter, Value};
+    use std::fmt::Write;
+    /// `sea_query::SqlWriterValues`, but with unsigned integers written in place.
+    struct Writer {
+        sql: String,
+        values: Vec<Value>,
+        placeholder: &'static str,
+        numbered: bool,
+    }
+    impl Write for Writer {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.sql.write_str(s)
+        }
+    }
+    impl std::fmt::Display for Writer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.sql)
+        }
+    }
+    impl SqlWriter for Writer {
+        fn push_param<T: QueryBuilder>(&mut self, value: Value, _: &T) {
+            if let Value::BigUnsigned(Some(n)) = value {
+                // A number has no syntax to escape.
+                let _ = write!(self.sql, "{n}");
+                return;
+            }
+            self.sql.push_str(self.placeholder);
+            if self.numbered {
+                let _ = write!(self.sql, "{}", self.values.len() + 1);
+            }
+            self.values.push(value);
+        }
+
+        fn as_writer(&mut self) -> &mut dyn Write {
+            self as _
+        }
+    }
+    fn build(query: &sea_orm::sea_query::SelectStatement, builder: impl QueryBuilder) -> Writer {
+        let (placeholder, numbered) = builder.placeholder();
+        let mut w = Writer {
+            sql: String::with_capacity(1024),
+            values: Vec::new(),
+            placeholder,
+            numbered,
+        };
+        sea_orm::sea_query::QueryStatementBuilder::build_collect_any_into(query, &builder, &mut w);
+        w
+    }
+    let w = match backend {
+        DbBackend::Postgres => build(query, sea_orm::sea_query::PostgresQueryBuilder),
+        DbBackend::Sqlite => build(query, sea_orm::sea_query::SqliteQueryBuilder),
+        _ => build(query, sea_orm::sea_query::MysqlQueryBuilder),
+    };
+    Statement::from_sql_and_values(backend, w.sql, w.values)
+}
+
 /// An insert of `row` (its set columns) as one row selected from `source`, a common table
 /// expression of the same statement: written once for each row `source` holds, so not at all
 /// if it holds none. A change and the rows that go with it (its history, its event) then take
@@ -585,5 +659,50 @@ mod tests {
             ))
             .build(DbBackend::Sqlite);
         assert!(sqlite.sql.ends_with(r#"IN (?, ?)"#), "{}", sqlite.sql);
+    }
+
+    #[test]
+    fn literal_limits_write_the_limit_in_and_bind_everything_else_in_order() {
+        use crate::event::entity::{Column, Entity};
+        use sea_orm::{ColumnTrait, QueryOrder, QuerySelect};
+        let inner = Entity::find()
+            .filter(Column::EventType.eq("a"))
+            .order_by_asc(Column::Id)
+            .limit(51)
+            .into_query();
+        let mut q = Entity::find().filter(Column::EventType.ne("b")).offset(7);
+        QuerySelect::query(&mut q)
+            .from_clear()
+            .from_subquery(inner, Entity);
+        let q = q.into_query();
+        let pg = with_literal_limits(DbBackend::Postgres, &q);
+        assert!(pg.sql.contains(r#"WHERE "events"."event_type" = $1 ORDER BY "events"."id" ASC LIMIT 51) AS "events""#), "{}", pg.sql);
+        assert!(
+            pg.sql
+                .ends_with(r#"WHERE "events"."event_type" <> $2 OFFSET 7"#),
+            "{}",
+            pg.sql
+        );
+        let values = pg.values.expect("values").0;
+        assert_eq!(
+            values,
+            vec![sea_orm::Value::from("a"), sea_orm::Value::from("b")]
+        );
+        let sqlite = with_literal_limits(DbBackend::Sqlite, &q);
+        assert!(
+            sqlite.sql.contains("= ? ORDER BY") && sqlite.sql.ends_with("<> ? OFFSET 7"),
+            "{}",
+            sqlite.sql
+        );
+        // Bound, the same select is what sea-orm builds.
+        assert_eq!(
+            DbBackend::Postgres
+                .build(&q)
+                .sql
+                .replace("LIMIT $2", "LIMIT 51")
+                .replace("<> $3", "<> $2")
+                .replace("OFFSET $4", "OFFSET 7"),
+            pg.sql
+        );
     }
 }

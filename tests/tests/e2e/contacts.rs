@@ -32,6 +32,19 @@ async fn custom_field(app: &TestApp, who: &Session, sub: &str, name: &str, kind:
     .clone()
 }
 
+/// A new tag of `sub` (its id).
+async fn tag(app: &TestApp, who: &Session, sub: &str, name: &str) -> Value {
+    app.gql(
+        Some(&who.access),
+        TAG_CREATE,
+        json!({ "i": { "subAccountId": sub, "name": name } }),
+    )
+    .await
+    .ok()
+    .data("tagCreate.tag.id")
+    .clone()
+}
+
 #[tokio::test]
 async fn contacts_are_created_normalised_changed_deleted_and_restored() {
     let app = spawn_app().await;

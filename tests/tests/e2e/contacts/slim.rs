@@ -17,16 +17,7 @@ async fn two_full_contacts(app: &TestApp, w: &tests::World) -> (String, String) 
         let c = contact(app, &w.owner, &w.dental, json!({ "firstName": first, "lastName": last, "email": format!("{first}@engines.test"), "phone": "+14155552671", "company": "Engines Ltd", "source": "FORM", "status": "QUALIFIED", "ownerId": w.owner.user_id, "doNotEmail": true, "doNotText": true, "doNotCall": true, "address": { "line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "LDN", "postalCode": "SW1Y 4JH", "country": "GB" }, "customValues": [{ "fieldId": field, "text": "gold" }] })).await;
         ids.push(c["id"].as_str().expect("id").to_owned());
     }
-    let tag = app
-        .gql(
-            Some(&w.owner.access),
-            TAG_CREATE,
-            json!({ "i": { "subAccountId": w.dental, "name": "VIP" } }),
-        )
-        .await
-        .ok()
-        .data("tagCreate.tag.id")
-        .clone();
+    let tag = tag(app, &w.owner, &w.dental, "VIP").await;
     app.gql(
         Some(&w.owner.access),
         TAGS_ADD,

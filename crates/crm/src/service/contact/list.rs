@@ -11,7 +11,8 @@ use kernel::error::Error;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel, SelectTwoModel,
+    SelectorTrait,
 };
 use serde::{Deserialize, Serialize};
 use tenancy::guard::{self, Access};
@@ -268,9 +269,10 @@ pub async fn list(
     };
     let q = sorted(q, sort, &page)?;
     // Architecture Invariant: every column a contact condition names is qualified with its
-    // table, so the join to `users` (which has an `id` and an `email` too) never makes one
-    // ambiguous. The owner is read as `identity::UserLoader` reads it: by id, with no
-    // condition of its own, in the same transaction.
+    // table, so the outer select of `with_owners` (whose subquery takes the table's name) and
+    // its join to `users` (which has an `id` and an `email` too) never make one ambiguous. The
+    // owner is read as `identity::UserLoader` reads it: by id, with no condition of its own, in
+    // the same transaction.
     let owner = || {
         contact::Entity::belongs_to(user::Entity)
             .from(contact::Column::OwnerId)
@@ -279,24 +281,27 @@ pub async fn list(
     };
     let rows: Vec<Listed> = match (shown.owners, shown.slim) {
         (true, false) => {
-            q.select_also(user::Entity)
-                .join(JoinType::LeftJoin, owner())
-                .all(db)
-                .await?
+            let q = with_owners(q, sort, &page)?
+                .select_also(user::Entity)
+                .join(JoinType::LeftJoin, owner());
+            fetch::<SelectTwoModel<contact::Model, user::Model>>(db, q.into_query()).await?
         }
-        (true, true) => SlimListRow::select(q)
-            .select_also(user::Entity)
-            .join(JoinType::LeftJoin, owner())
-            .into_model::<SlimListRow, user::Model>()
-            .all(db)
+        (true, true) => {
+            let q = SlimListRow::select(with_owners(SlimListRow::select(q), sort, &page)?)
+                .select_also(user::Entity)
+                .join(JoinType::LeftJoin, owner());
+            fetch::<SelectTwoModel<SlimListRow, user::Model>>(db, q.into_query())
+                .await?
+                .into_iter()
+                .map(|(c, u)| (c.into_model(), u))
+                .collect()
+        }
+        (false, false) => fetch::<SelectModel<contact::Model>>(db, q.into_query())
             .await?
             .into_iter()
-            .map(|(c, u)| (c.into_model(), u))
+            .map(|c| (c, None))
             .collect(),
-        (false, false) => q.all(db).await?.into_iter().map(|c| (c, None)).collect(),
-        (false, true) => SlimListRow::select(q)
-            .into_model::<SlimListRow>()
-            .all(db)
+        (false, true) => fetch::<SelectModel<SlimListRow>>(db, SlimListRow::select(q).into_query())
             .await?
             .into_iter()
             .map(|c| (c.into_model(), None))
@@ -304,6 +309,22 @@ pub async fn list(
     };
     let (rows, info) = page.finish_with(rows, |(c, _)| sort.cursor(c));
     Ok((rows, info, total))
+}
+
+/// The rows of a page's select, decoded as `S` decodes them, with its limit written into the
+/// statement (`kernel::db::with_literal_limits`): PostgreSQL's generic plan of a tag's page
+/// then knows about how many rows it keeps (`Page::fetch_limit`: one more than the page's
+/// size, rounded up to 21, 51 or 101, so pages of every size share three texts).
+async fn fetch<S: SelectorTrait>(
+    db: &impl ConnectionTrait,
+    query: sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<S::Item>, Error> {
+    let stmt = kernel::db::with_literal_limits(db.get_database_backend(), &query);
+    db.query_all_raw(stmt)
+        .await?
+        .into_iter()
+        .map(|row| S::from_raw_query_result(row).map_err(Error::from))
+        .collect()
 }
 
 /// Orders and pages a contact query (keyset pagination on the sort columns, then the id).
@@ -321,8 +342,16 @@ fn sorted(
         let cols = sort.columns("before", page.before_key.as_deref())?;
         q = q.filter(keyset(&cols, before, !asc));
     }
-    // Fetched in the list's order, or reversed for `last`.
-    let order = if asc != page.backward {
+    Ok(ordered(q, sort, page)?.limit(page.fetch_limit()))
+}
+
+/// A contact query in a page's order: the list's, or reversed for `last`.
+fn ordered(
+    mut q: Select<contact::Entity>,
+    sort: ContactSort,
+    page: &Page,
+) -> Result<Select<contact::Entity>, Error> {
+    let order = if sort.ascending() != page.backward {
         sea_orm::Order::Asc
     } else {
         sea_orm::Order::Desc
@@ -330,7 +359,29 @@ fn sorted(
     for (c, _) in sort.columns("", None)? {
         q = q.order_by(c, order.clone());
     }
-    Ok(q.order_by(contact::Column::Id, order).limit(page.limit + 1))
+    Ok(q.order_by(contact::Column::Id, order))
+}
+
+/// A page's contacts (the sorted and limited `page_rows`) as a subquery named `contacts`, in
+/// the page's order, for its owners to be joined to the page's rows alone.
+///
+/// Joined before the sort and the limit, a page whose order no index gives (a tag's contacts
+/// by name) looks up the owner of every matching contact: at `seed-scale --agencies 1`, 158
+/// owner lookups for a page of 50, and in a plan for the tag given, 232 buffers read against 63
+/// this way (BENCHMARKS.md, sessions 31 and 32). PostgreSQL's generic plan gained little from
+/// it (852 buffers a request against 840); writing the limit in is what changed that plan
+/// ([`fetch`]). The subquery selects every column the outer select names: all of them, or a
+/// slim page's.
+fn with_owners(
+    page_rows: Select<contact::Entity>,
+    sort: ContactSort,
+    page: &Page,
+) -> Result<Select<contact::Entity>, Error> {
+    let mut q = contact::Entity::find();
+    QuerySelect::query(&mut q)
+        .from_clear()
+        .from_subquery(page_rows.into_query(), contact::Entity);
+    ordered(q, sort, page)
 }
 
 /// The live contacts of a sub-account that match a filter (and its segment's saved filter).
@@ -483,4 +534,60 @@ pub fn escape_like(s: &str) -> String {
             c => vec![c],
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_with_owners_is_ordered_again_outside_its_limited_subquery() {
+        // A join keeps no order (a hash join on the owners emits in the users' order), so the
+        // rows reach `Page::finish_with` in the page's order only by the outer `ORDER BY`.
+        let page = Page::new(None, None, Some(2), None).expect("a page");
+        let q = sorted(contact::Entity::find(), ContactSort::NameAsc, &page).expect("sorted");
+        let q = with_owners(q, ContactSort::NameAsc, &page).expect("subquery");
+        let sql =
+            kernel::db::with_literal_limits(sea_orm::DbBackend::Postgres, &q.into_query()).sql;
+        let order = r#"ORDER BY "contacts"."last_name_key" DESC, "contacts"."first_name_key" DESC, "contacts"."id" DESC"#;
+        assert!(
+            sql.contains(&format!("{order} LIMIT 21) AS \"contacts\"")),
+            "{sql}"
+        );
+        assert!(sql.ends_with(order), "{sql}");
+    }
+
+    #[test]
+    fn a_full_text_pages_values_are_numbered_in_order_around_its_written_limit() {
+        // The full-text condition is custom SQL with a `$1` of its own, renumbered where it
+        // lands: inside the page's subquery, after the tenant's two values.
+        let page = Page::new(Some(50), None, None, None).expect("a page");
+        let words = ["ada".to_owned(), "lon".to_owned()];
+        let q = contact::Entity::find()
+            .filter(contact::Column::AgencyId.eq(Uuid::nil()))
+            .filter(contact::Column::SubAccountId.eq(Uuid::max()))
+            .filter(full_text(sea_orm::DbBackend::Postgres, &words));
+        let q = sorted(q, ContactSort::NameAsc, &page).expect("sorted");
+        let q = with_owners(q, ContactSort::NameAsc, &page).expect("subquery");
+        let stmt = kernel::db::with_literal_limits(sea_orm::DbBackend::Postgres, &q.into_query());
+        assert!(
+            stmt.sql.contains(r#""contacts"."sub_account_id" = $2"#),
+            "{}",
+            stmt.sql
+        );
+        assert!(
+            stmt.sql.contains("@@ to_tsquery('simple', $3)"),
+            "{}",
+            stmt.sql
+        );
+        assert!(stmt.sql.contains("LIMIT 51) AS"), "{}", stmt.sql);
+        assert_eq!(
+            stmt.values.expect("values").0,
+            vec![
+                sea_orm::Value::from(Uuid::nil()),
+                sea_orm::Value::from(Uuid::max()),
+                sea_orm::Value::from("ada:* & lon:*"),
+            ]
+        );
+    }
 }

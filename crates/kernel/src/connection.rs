@@ -15,9 +15,13 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest page size accepted.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-/// The row counts a page with a written `LIMIT` fetches ([`Page::fetch_limit`]): one more
-/// than the default page size, than 50, and than the largest page.
+/// The row counts a page with a written `LIMIT` fetches ([`Page::fetch_limit`]), smallest
+/// first: one more than the default page size, than 50, and than the largest page.
 pub const FETCH_LIMITS: [u64; 3] = [DEFAULT_PAGE_SIZE + 1, 51, MAX_PAGE_SIZE + 1];
+const _: () = assert!(
+    FETCH_LIMITS[0] < FETCH_LIMITS[1] && FETCH_LIMITS[1] < FETCH_LIMITS[2],
+    "`Page::fetch_limit` takes the first count large enough"
+);
 
 /// Where a page lies in its list.
 #[derive(SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
@@ -159,9 +163,11 @@ impl Page {
 
     /// How many rows a page whose `LIMIT` is written into its statement fetches: one more than
     /// its size (to know whether another page follows), rounded up to one of
-    /// [`FETCH_LIMITS`], so pages of every size share three statement texts and a page of a
-    /// size not seen before prepares no statement. [`Page::finish_with`] keeps the page's
-    /// rows and decides `hasNextPage` from the rest whatever their number.
+    /// [`FETCH_LIMITS`], so a query's pages of every size share at most three statement
+    /// texts, and a page of a new size in a band already used (1 to 20, 21 to 50, 51 to 100)
+    /// prepares no statement. [`Page::finish_with`] keeps the page's rows and decides from the
+    /// rest, whatever their number, whether another page follows (`hasNextPage`, or
+    /// `hasPreviousPage` for a page read backwards).
     pub fn fetch_limit(&self) -> u64 {
         let wanted = self.limit + 1;
         FETCH_LIMITS

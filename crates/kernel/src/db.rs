@@ -167,7 +167,8 @@ pub fn one_of<C: sea_orm::ColumnTrait>(
 
 /// `query` built for `backend` with its unsigned integers written into the text as numbers, not
 /// bound: a page's `LIMIT` (and an `OFFSET`). Every `u64` value is written so (digits only,
-/// nothing to escape); in the contacts list, its one caller, nothing else binds one.
+/// nothing to escape); in the contacts list, its one caller, nothing else binds one, and a
+/// `u64` bound there later would make a statement text per value.
 ///
 /// PostgreSQL plans a prepared statement for any values (a generic plan) once custom plans have
 /// not proved cheaper, after five runs. A generic plan does not know a bound `LIMIT`, and costs

@@ -194,17 +194,21 @@ async fn a_loader_batch_is_one_statement_whatever_its_size() {
     let replica = app.replica_with(config).await;
     let page = "query($s: ID!, $n: Int!) { contacts(subAccountId: $s, first: $n, sort: NAME_ASC) { nodes { id owner { id } tags { id } customValues { text } } } }";
     let token = &w.owner.access;
-    cost(
-        &replica,
-        &wire,
-        token,
-        page,
-        json!({ "s": w.dental, "n": 8 }),
-    )
-    .await;
+    // A page of up to 20 fetches 21 rows, and one of 21 to 50 fetches 51
+    // (`kernel::connection::Page::fetch_limit`): one list statement a band.
+    for n in [8, 30] {
+        cost(
+            &replica,
+            &wire,
+            token,
+            page,
+            json!({ "s": w.dental, "n": n }),
+        )
+        .await;
+    }
     // Pages of other sizes batch other numbers of contacts: the loaders' statements are the
-    // ones already prepared, so no round trip prepares one.
-    for n in [1, 3, 5] {
+    // ones already prepared, and so is the list's, so no round trip prepares one.
+    for n in [1, 3, 5, 40] {
         let before = wire.settled().await;
         let statements = replica
             .statements_for(token, page, json!({ "s": w.dental, "n": n }))

@@ -6,10 +6,10 @@
 
 use super::*;
 
-const PAGE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName owner { email } } pageInfo { startCursor endCursor } } }";
+const PAGE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName owner { email } } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }";
 /// [`PAGE`] with a field outside `crm::SLIM_PAGE_FIELDS`: the page selects whole contacts.
-const WHOLE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName status owner { email } } pageInfo { startCursor endCursor } } }";
-const BARE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName } pageInfo { startCursor endCursor } } }";
+const WHOLE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName status owner { email } } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }";
+const BARE: &str = "query($s: ID!, $f: ContactFilterInput, $o: ContactSortOrder, $n: Int, $a: String, $l: Int, $b: String) { contacts(subAccountId: $s, filter: $f, sort: $o, first: $n, after: $a, last: $l, before: $b) { nodes { firstName } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }";
 
 #[tokio::test]
 async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
@@ -98,6 +98,12 @@ async fn every_filter_and_order_lists_the_same_contacts_with_their_owners() {
                         .map(|n| &n["firstName"])
                         .collect();
                     assert_eq!(names, bare_names, "{f} {o}");
+                    // The owners' path fetches and cuts its page as the plain one does.
+                    assert_eq!(
+                        joined.data("contacts.pageInfo"),
+                        bare.data("contacts.pageInfo"),
+                        "{f} {o}"
+                    );
                     assert!(
                         page > 0 || !names.is_empty(),
                         "{f} {o}: every filter matches"

@@ -173,7 +173,7 @@ pub fn one_of<C: sea_orm::ColumnTrait>(
 /// PostgreSQL plans a prepared statement for any values (a generic plan) once custom plans have
 /// not proved cheaper, after five runs. A generic plan does not know a bound `LIMIT`, and costs
 /// it as keeping a tenth of the rows, so a page ordered by an index but filtered by another
-/// table walks the index: a tag's contacts by name read 784 buffers where, with the limit known,
+/// table walks the index: a tag's contacts by name read 958 buffers where, with the limit known,
 /// the same generic plan reads the tag's rows and sorts them in 60 (BENCHMARKS.md, session 32).
 /// Each limit is its own statement text, prepared once per connection, so a caller writes a
 /// page's limit rounded up to one of three sizes ([`crate::connection::Page::fetch_limit`]):

@@ -387,15 +387,8 @@ async fn a_page_of_contacts_with_owners_costs_the_same_statements_at_any_size() 
     // Every contact carries two tags too.
     let mut tags = Vec::new();
     for name in ["vip", "newsletter"] {
-        let r = app
-            .gql(
-                Some(&w.owner.access),
-                TAG_CREATE,
-                json!({ "i": { "subAccountId": w.dental, "name": name } }),
-            )
-            .await
-            .ok();
-        tags.push(r.data("tagCreate.tag.id").as_str().expect("tag").to_owned());
+        let t = tag(&app, &w.owner, &w.dental, name).await;
+        tags.push(t.as_str().expect("tag").to_owned());
     }
     let all = app
         .gql(
@@ -499,15 +492,8 @@ async fn tags_are_created_attached_filtered_and_removed() {
         .ok();
     assert_eq!(r.user_error_codes("tagCreate"), vec!["INVALID", "INVALID"]);
     // The same name in another sub-account is another tag.
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            TAG_CREATE,
-            json!({ "i": { "subAccountId": w.gardens, "name": "VIP" } }),
-        )
-        .await
-        .ok();
-    let gardens_vip = r.data("tagCreate.tag.id").as_str().expect("tag").to_owned();
+    let gardens_vip = tag(&app, &w.owner, &w.gardens, "VIP").await;
+    let gardens_vip = gardens_vip.as_str().expect("tag").to_owned();
 
     // All or nothing: a contact or tag of another sub-account spoils the whole call.
     let r = app

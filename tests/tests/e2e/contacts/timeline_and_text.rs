@@ -195,15 +195,7 @@ async fn each_mutation_of_a_request_reads_fresh_related_objects() {
     let app = spawn_app().await;
     let w = app.world().await;
     let c = contact(&app, &w.owner, &w.dental, json!({ "firstName": "Ada" })).await["id"].clone();
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            TAG_CREATE,
-            json!({ "i": { "subAccountId": w.dental, "name": "vip" } }),
-        )
-        .await
-        .ok();
-    let t = r.data("tagCreate.tag.id").clone();
+    let t = tag(&app, &w.owner, &w.dental, "vip").await;
     let r = app
         .gql(
             Some(&w.owner.access),

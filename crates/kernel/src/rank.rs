@@ -4,7 +4,9 @@
 //! [`between`] is the midpoint of two keys (digit by digit, as in Figma's and Rocicorp's
 //! fractional indexing); it never panics and checks its result. Keys are never empty and never
 //! end in `0` (nothing could be placed right before `a0`'s neighbour otherwise); [`spaced`]
-//! makes `n` short, evenly spaced keys for a new or respaced list.
+//! makes `n` short, evenly spaced keys for a new or respaced list. At either end of a list a new
+//! key is the nearest one of its neighbour's level (`level`: its length rounded up to a power of
+//! two), so moves to a lane's top keep their keys short.
 
 use crate::error::Error;
 
@@ -20,35 +22,77 @@ fn valid(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|c| digit(c).is_some())
 }
 
-/// The smallest step after `a`: its first digit that is not `f`, plus one (the rest dropped);
-/// `a` and `1` when it is all `f`s. Appends lengthen keys by a digit per 15.
-fn after(a: &[u8]) -> Vec<u8> {
-    match a.iter().position(|c| *c != b'f') {
-        Some(i) => {
-            let mut out = a[..i].to_vec();
-            out.push(DIGITS[digit(a[i]).unwrap_or(0) + 1]);
-            out
-        }
-        None => {
-            let mut out = a.to_vec();
-            out.push(b'1');
-            out
-        }
-    }
+/// A key's level: its length rounded up to a power of two. Appends and prepends step to the
+/// nearest key of their neighbour's level, and go a level down (twice the digits) only when it
+/// has none left: after `f`, `f1` … `ff`, then `ff01` … `ffff`, then `ffff0001`; before `1`,
+/// `0f` … `01`, then `00ff` … `0001`, then `0000ffff`. A level of `2n` digits holds about
+/// `16^n` keys past its neighbour, so a lane's top or end takes tens of thousands of moves in a
+/// row before its keys reach 16 digits (stepping to the shortest key instead, a digit per 15:
+/// 64 digits, and the lane respaced, after about 900).
+fn level(len: usize) -> usize {
+    len.next_power_of_two()
 }
 
-/// The smallest step before `b`: its first digit above `1`, minus one (the rest dropped); or
-/// before its first `1`, `0f`.
-fn before(b: &[u8]) -> Option<Vec<u8>> {
-    if let Some(i) = b.iter().position(|c| *c > b'1') {
-        let mut out = b[..i].to_vec();
-        out.push(DIGITS[digit(b[i]).unwrap_or(1) - 1]);
-        return Some(out);
+/// The smallest key after `a` of its level (or, when that has none left, the next level's).
+fn after(a: &[u8]) -> Vec<u8> {
+    let l = level(a.len());
+    above(a, l).unwrap_or_else(|| {
+        let mut k = a.to_vec();
+        k.resize(2 * l - 1, b'0');
+        k.push(b'1');
+        k
+    })
+}
+
+/// The smallest key after `a` (of at most `l >= a.len()` digits) of at most `l` digits: `a`
+/// followed by zeros and a `1`, or `a` with its last digit below `f` raised by one (the digits
+/// after it dropped). `None` when `a` has `l` digits, all `f`.
+fn above(a: &[u8], l: usize) -> Option<Vec<u8>> {
+    if a.len() < l {
+        let mut k = a.to_vec();
+        k.resize(l - 1, b'0');
+        k.push(b'1');
+        return Some(k);
     }
-    let i = b.iter().position(|c| *c == b'1')?;
-    let mut out = b[..i].to_vec();
-    out.extend_from_slice(b"0f");
-    Some(out)
+    let mut p = a.to_vec();
+    while let Some(c) = p.pop() {
+        let d = digit(c)?;
+        if d < 15 {
+            p.push(DIGITS[d + 1]);
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// The largest key before `b` of its level (or, when that has none left, the next level's).
+fn before(b: &[u8]) -> Option<Vec<u8>> {
+    let l = level(b.len());
+    below(b, l).or_else(|| below(b, 2 * l))
+}
+
+/// The largest key before `b` (of at most `l` digits) of at most `l` digits and not ending in
+/// `0`: `b` with its last digit lowered by one and `f`s after it up to `l` digits, or, when that
+/// would end in `0`, the digits before it; and so on back. `None` when there is none (`b` is
+/// `0…01` with `l` digits).
+fn below(b: &[u8], l: usize) -> Option<Vec<u8>> {
+    let mut p = b.to_vec();
+    while let Some(c) = p.pop() {
+        let d = digit(c)?;
+        if d > 0 {
+            let mut k = p.clone();
+            k.push(DIGITS[d - 1]);
+            k.resize(l, b'f');
+            if k.last() != Some(&b'0') {
+                return Some(k);
+            }
+        }
+        // Nothing lies between `p` and `p0`: `p` itself is next, if it is a key.
+        if p.last().is_some_and(|c| *c != b'0') {
+            return Some(p);
+        }
+    }
+    None
 }
 
 /// The midpoint of `a` (may be empty: the start) and `b` (`None`: the end), `a < b`.
@@ -204,13 +248,87 @@ mod tests {
             assert!(e > end);
             end = e;
         }
-        // A halving costs a bit; appends and prepends a digit per 15 or so.
+        // A halving costs a bit; appends and prepends a level of 8 digits after 1,000.
         assert!(lo.len() <= 260, "{}", lo.len());
-        assert!(
-            top.len() <= 80 && end.len() <= 80,
-            "{} {}",
-            top.len(),
-            end.len()
-        );
+        assert_eq!((top.len(), end.len()), (8, 8), "{top} {end}");
+    }
+
+    #[test]
+    fn a_hundred_thousand_moves_to_the_top_or_the_end_keep_keys_short() {
+        let (mut top, mut end) = ("8".to_owned(), "8".to_owned());
+        for _ in 0..100_000 {
+            let t = between(None, Some(&top)).expect("top");
+            assert!(t < top && !t.ends_with('0'), "{t} {top}");
+            top = t;
+            let e = between(Some(&end), None).expect("end");
+            assert!(e > end && !e.ends_with('0'), "{e} {end}");
+            end = e;
+        }
+        assert_eq!((top.len(), end.len()), (16, 16), "{top} {end}");
+    }
+
+    #[test]
+    fn keys_of_any_shape_have_a_key_before_and_after_them_at_their_level() {
+        // Single digits, the ends of a level, keys made by shortest steps (a digit per 15),
+        // midpoints, and older keys ending in `80`.
+        for k in [
+            "1",
+            "2",
+            "f",
+            "e",
+            "0f",
+            "0e",
+            "01",
+            "00f",
+            "001",
+            "0001",
+            "00ff",
+            "0ff",
+            "0f1",
+            "0e01",
+            "0e1",
+            "0e0f",
+            "02ffffffffffffff",
+            "0100000000000001",
+            "f1",
+            "f2",
+            "f0",
+            "f08",
+            "f11",
+            "f1f",
+            "f201",
+            "ffff",
+            "fe",
+            "feffffffffffffff",
+            "ff",
+            "fff1",
+            "7f80",
+            "084",
+            "0841f8c",
+            "8abc",
+        ] {
+            let b = between(None, Some(k)).expect(k);
+            assert!(b.as_str() < k, "{b} before {k}");
+            let a = between(Some(k), None).expect(k);
+            assert!(a.as_str() > k, "{a} after {k}");
+            let l = k.len().next_power_of_two();
+            assert!(a.len() <= 2 * l && b.len() <= 2 * l, "{b} {k} {a}");
+        }
+        // The next key of the level, and the next level only when one is used up.
+        let step = |k: &str| {
+            (
+                between(None, Some(k)).unwrap(),
+                between(Some(k), None).unwrap(),
+            )
+        };
+        assert_eq!(step("8"), ("7".to_owned(), "9".to_owned()));
+        assert_eq!(step("084"), ("083f".to_owned(), "0841".to_owned()));
+        assert_eq!(step("00f1"), ("00f".to_owned(), "00f2".to_owned()));
+        assert_eq!(step("00f"), ("00ef".to_owned(), "00f1".to_owned()));
+        assert_eq!(step("01"), ("00ff".to_owned(), "02".to_owned()));
+        assert_eq!(between(Some("ff"), None).unwrap(), "ff01");
+        assert_eq!(between(Some("ff0f"), None).unwrap(), "ff1");
+        assert_eq!(between(Some("ffff"), None).unwrap(), "ffff0001");
+        assert_eq!(between(None, Some("0001")).unwrap(), "0000ffff");
     }
 }

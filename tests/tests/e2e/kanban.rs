@@ -40,6 +40,19 @@ async fn contact(app: &TestApp, who: &Session, sub: &str, name: &str) -> String 
         .await
 }
 
+/// A move that must succeed (`vars` as `MOVE` takes them).
+async fn move_ok(app: &TestApp, who: &Session, vars: Value) {
+    let r = app.gql(Some(&who.access), MOVE, vars).await.ok();
+    assert_eq!(r.user_errors("ticketMove"), vec![], "{}", r.body);
+}
+
+/// The pipeline's board (`BOARD`).
+async fn board(app: &TestApp, who: &Session, pipeline: &Value) -> Gql {
+    app.gql(Some(&who.access), BOARD, json!({ "id": pipeline["id"] }))
+        .await
+        .ok()
+}
+
 fn titles(board: &Gql, lane: usize) -> Vec<String> {
     board.data("node.lanes")[lane]["tickets"]["nodes"]
         .as_array()

@@ -602,20 +602,13 @@ async fn a_lane_is_respaced_when_its_rank_keys_grow_long() {
             .await,
         2
     );
-    let r = app
-        .gql(
-            Some(&w.owner.access),
-            MOVE,
-            json!({ "t": ids[2], "l": lane, "a": ids[0] }),
-        )
-        .await
-        .ok();
-    assert_eq!(r.user_errors("ticketMove"), vec![], "{}", r.body);
-    let r = app
-        .gql(Some(&w.owner.access), BOARD, json!({ "id": p["id"] }))
-        .await
-        .ok();
-    assert_eq!(titles(&r, 0), ["X", "Z", "Y"]);
+    move_ok(
+        &app,
+        &w.owner,
+        json!({ "t": ids[2], "l": lane, "a": ids[0] }),
+    )
+    .await;
+    assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), ["X", "Z", "Y"]);
     assert_eq!(
         app.count("tickets WHERE length(rank) > 16").await,
         0,

@@ -69,3 +69,21 @@ async fn a_move_records_its_event_and_enters_the_lane_history_only_across_lanes(
     );
     assert_eq!(entries(&app, &t["id"]).await, 2);
 }
+
+#[tokio::test]
+async fn moves_to_the_top_of_a_lane_keep_its_rank_keys_short() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Top" })).await;
+    let lane = &p["lanes"][0]["id"];
+    let a = ticket(&app, &w.owner, lane, json!({ "title": "A" })).await["id"].clone();
+    let b = ticket(&app, &w.owner, lane, json!({ "title": "B" })).await["id"].clone();
+    // Each move puts one ticket above the other: 250 keys, each below the last. Stepping to the
+    // shortest key below would take a digit per 15 moves (about 17 digits here).
+    for i in 0..250 {
+        let t = if i % 2 == 0 { &b } else { &a };
+        move_ok(&app, &w.owner, json!({ "t": t, "l": lane })).await;
+    }
+    assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), ["A", "B"]);
+    assert_eq!(app.count("tickets WHERE length(rank) > 4").await, 0);
+}

@@ -5,8 +5,8 @@
 //! fractional indexing); it never panics and checks its result. Keys are never empty and never
 //! end in `0` (nothing could be placed right before `a0`'s neighbour otherwise); [`spaced`]
 //! makes `n` short, evenly spaced keys for a new or respaced list. At either end of a list a new
-//! key is the nearest one of its neighbour's level (`level`: its length rounded up to a power of
-//! two), so moves to a lane's top keep their keys short.
+//! key is the nearest one of the shortest level with room (a level: a length rounded up to a
+//! power of two; see `after`), so moves to a lane's top keep their keys short.
 
 use crate::error::Error;
 
@@ -22,20 +22,23 @@ fn valid(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|c| digit(c).is_some())
 }
 
-/// A key's level: its length rounded up to a power of two. Appends and prepends step to the
-/// nearest key of their neighbour's level, and go a level down (twice the digits) only when it
-/// has none left: after `f`, `f1` … `ff`, then `ff01` … `ffff`, then `ffff0001`; before `1`,
-/// `0f` … `01`, then `00ff` … `0001`, then `0000ffff`. A level of `2n` digits holds about
-/// `16^n` keys past its neighbour, so a lane's top or end takes tens of thousands of moves in a
-/// row before its keys reach 16 digits (stepping to the shortest key instead, a digit per 15:
-/// 64 digits, and the lane respaced, after about 900).
-fn level(len: usize) -> usize {
-    len.next_power_of_two()
-}
-
-/// The smallest key after `a` of its level (or, when that has none left, the next level's).
+/// The smallest key after `a` of the shortest level that has one. A key's level is its length
+/// rounded up to a power of two. Appends and prepends ([`before`]) take a single digit while
+/// there is one, else the nearest key of their neighbour's level, and go a level down (twice the
+/// digits) only when that has none left: after `f`, `f1` … `ff`, then `ff01` … `ffff`, then
+/// `ffff0001`; before `1`, `0f` … `01`, then `00ff` … `0001`, then `0000ffff`. A level of `2n`
+/// digits holds about `16^n` keys past its neighbour, so a lane's top or end takes tens of
+/// thousands of moves in a row before its keys reach 16 digits (stepping to the shortest key
+/// instead, a digit per 15: 64 digits, and the lane respaced, after about 900).
 fn after(a: &[u8]) -> Vec<u8> {
-    let l = level(a.len());
+    // Below `a`'s level: the smallest key of `l` digits after `a` is the one after its first `l`.
+    let mut l = 1;
+    while l < a.len() {
+        if let Some(k) = above(&a[..l], l) {
+            return k;
+        }
+        l *= 2;
+    }
     above(a, l).unwrap_or_else(|| {
         let mut k = a.to_vec();
         k.resize(2 * l - 1, b'0');
@@ -65,9 +68,21 @@ fn above(a: &[u8], l: usize) -> Option<Vec<u8>> {
     None
 }
 
-/// The largest key before `b` of its level (or, when that has none left, the next level's).
+/// The largest key before `b` of the shortest level that has one.
 fn before(b: &[u8]) -> Option<Vec<u8>> {
-    let l = level(b.len());
+    // Below `b`'s level: the largest key of `l` digits before `b` is its first `l` digits (less
+    // trailing zeros), unless they are all zeros.
+    let mut l = 1;
+    while l < b.len() {
+        let mut p = b[..l].to_vec();
+        while p.last() == Some(&b'0') {
+            p.pop();
+        }
+        if !p.is_empty() {
+            return Some(p);
+        }
+        l *= 2;
+    }
     below(b, l).or_else(|| below(b, 2 * l))
 }
 
@@ -268,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_of_any_shape_have_a_key_before_and_after_them_at_their_level() {
+    fn keys_of_any_shape_have_short_keys_before_and_after_them() {
         // Single digits, the ends of a level, keys made by shortest steps (a digit per 15),
         // midpoints, and older keys ending in `80`.
         for k in [
@@ -314,7 +329,8 @@ mod tests {
             let l = k.len().next_power_of_two();
             assert!(a.len() <= 2 * l && b.len() <= 2 * l, "{b} {k} {a}");
         }
-        // The next key of the level, and the next level only when one is used up.
+        // The nearest key of the shortest level with room; the next level only when one is used
+        // up.
         let step = |k: &str| {
             (
                 between(None, Some(k)).unwrap(),
@@ -322,10 +338,16 @@ mod tests {
             )
         };
         assert_eq!(step("8"), ("7".to_owned(), "9".to_owned()));
-        assert_eq!(step("084"), ("083f".to_owned(), "0841".to_owned()));
-        assert_eq!(step("00f1"), ("00f".to_owned(), "00f2".to_owned()));
-        assert_eq!(step("00f"), ("00ef".to_owned(), "00f1".to_owned()));
-        assert_eq!(step("01"), ("00ff".to_owned(), "02".to_owned()));
+        assert_eq!(step("00f1"), ("00f".to_owned(), "1".to_owned()));
+        assert_eq!(step("00f"), ("00ef".to_owned(), "1".to_owned()));
+        assert_eq!(step("01"), ("00ff".to_owned(), "1".to_owned()));
+        assert_eq!(step("fff"), ("f".to_owned(), "fff1".to_owned()));
+        // A long neighbour (a midpoint's) gives a short key: the shortest level with room.
+        assert_eq!(step("084"), ("08".to_owned(), "1".to_owned()));
+        let long = "8".repeat(40);
+        assert_eq!(step(&long), ("8".to_owned(), "9".to_owned()));
+        let deep = "0".repeat(39) + "1";
+        assert_eq!(step(&deep).0, "0".repeat(40) + "f".repeat(24).as_str());
         assert_eq!(between(Some("ff"), None).unwrap(), "ff01");
         assert_eq!(between(Some("ff0f"), None).unwrap(), "ff1");
         assert_eq!(between(Some("ffff"), None).unwrap(), "ffff0001");

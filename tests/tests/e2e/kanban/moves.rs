@@ -79,11 +79,40 @@ async fn moves_to_the_top_of_a_lane_keep_its_rank_keys_short() {
     let a = ticket(&app, &w.owner, lane, json!({ "title": "A" })).await["id"].clone();
     let b = ticket(&app, &w.owner, lane, json!({ "title": "B" })).await["id"].clone();
     // Each move puts one ticket above the other: 250 keys, each below the last. Stepping to the
-    // shortest key below would take a digit per 15 moves (about 17 digits here).
+    // shortest key below would take a digit per 15 moves (18 digits here).
     for i in 0..250 {
         let t = if i % 2 == 0 { &b } else { &a };
         move_ok(&app, &w.owner, json!({ "t": t, "l": lane })).await;
     }
     assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), ["A", "B"]);
+    assert_eq!(app.count("tickets WHERE length(rank) > 4").await, 0);
+}
+
+#[tokio::test]
+async fn a_lane_is_respaced_in_a_few_statements_whatever_its_size() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Big" })).await;
+    let lane = &p["lanes"][0]["id"];
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let t = ticket(&app, &w.owner, lane, json!({ "title": format!("t{i:02}") })).await;
+        ids.push(t["id"].clone());
+    }
+    // t00 and t01 adjacent on a long shared prefix: a ticket placed between them needs a key past
+    // the limit, and the lane is respaced (two writes a ticket, once a statement each).
+    let prefix = "17".repeat(35);
+    for (t, last) in [("t00", "18"), ("t01", "2")] {
+        use sea_orm::ConnectionTrait;
+        let sql = format!("UPDATE tickets SET rank = '{prefix}{last}' WHERE title = '{t}'");
+        app.db.execute_unprepared(&sql).await.expect("fixture");
+    }
+    let vars = json!({ "t": ids[39], "l": lane, "a": ids[0] });
+    let statements = app.statements_for(&w.owner.access, MOVE, vars).await;
+    assert!(statements < 20, "{statements} statements");
+    let mut order: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
+    let last = order.pop().expect("t39");
+    order.insert(1, last);
+    assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), order);
     assert_eq!(app.count("tickets WHERE length(rank) > 4").await, 0);
 }

@@ -8,8 +8,8 @@ use kernel::error::{Error, UserErrorCode};
 use kernel::event::{self, EventType};
 use kernel::id::NodeKind;
 use sea_orm::sea_query::{
-    Alias, Asterisk, CommonTableExpression, Expr, ExprTrait, IntoCondition, LockType, Query,
-    SubQueryStatement, WithClause,
+    Alias, Asterisk, CaseStatement, CommonTableExpression, Expr, ExprTrait, IntoCondition,
+    LockType, Query, SubQueryStatement, WithClause,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait,
@@ -222,36 +222,66 @@ async fn neighbours_rank(
     kernel::rank::between(lower.as_deref(), upper.as_deref())
 }
 
-/// Gives a lane's tickets short, evenly spaced ranks in their current order (two passes, so
-/// the unique `(lane, rank)` index holds at every step). Runs under the lane's lock.
+/// Rows one respacing statement sets at most: two parameters a row in its `CASE`, well under
+/// SQLite's and PostgreSQL's parameter limits (32,766 and 65,535).
+const RESPACE_CHUNK: usize = 1000;
+
+/// Gives a lane's tickets short, evenly spaced ranks in their current order, in two passes (so
+/// the unique `(lane, rank)` index holds at every step) of one statement per 1,000 tickets. Runs
+/// under the lane's lock.
 pub async fn rebalance(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     lane_id: Uuid,
 ) -> Result<(), Error> {
-    let rows = ticket::Entity::find()
+    let ids: Vec<Uuid> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Id)
         .filter(ticket::Column::AgencyId.eq(agency_id))
         .filter(ticket::Column::LaneId.eq(lane_id))
         .order_by_asc(ticket::Column::Rank)
         .order_by_asc(ticket::Column::Id)
+        .into_tuple()
         .all(db)
         .await?;
-    // Only while the ticket is still in this lane: a ticket moving out commits under its new
-    // lane's lock, not this one, and must keep the rank it was given there (giving it one of
-    // this lane's ranks could collide with a ticket of its new lane).
-    let set_rank = |id: Uuid, rank: String| {
-        ticket::Entity::update_many()
-            .col_expr(ticket::Column::Rank, Expr::value(rank))
-            .filter(ticket::Column::AgencyId.eq(agency_id))
-            .filter(ticket::Column::Id.eq(id))
-            .filter(ticket::Column::LaneId.eq(lane_id))
-    };
-    for t in &rows {
-        // `~` sorts after every hex digit: temporary, unique keys.
-        set_rank(t.id, format!("~{}", t.id)).exec(db).await?;
+    // `~` sorts after every hex digit: temporary, unique keys.
+    let temporary: Vec<String> = ids.iter().map(|id| format!("~{id}")).collect();
+    for keys in [temporary, kernel::rank::spaced(ids.len())] {
+        for (ids, keys) in ids.chunks(RESPACE_CHUNK).zip(keys.chunks(RESPACE_CHUNK)) {
+            set_ranks(db, agency_id, lane_id, ids, keys).await?;
+        }
     }
-    for (t, rank) in rows.iter().zip(kernel::rank::spaced(rows.len())) {
-        set_rank(t.id, rank).exec(db).await?;
+    Ok(())
+}
+
+/// Sets the rank of each of `ids` to its key in `keys`, in one statement: only while the ticket
+/// is still in this lane. A ticket moving out commits under its new lane's lock, not this one,
+/// and must keep the rank it was given there (giving it one of this lane's ranks could collide
+/// with a ticket of its new lane).
+async fn set_ranks(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+    ids: &[Uuid],
+    keys: &[String],
+) -> Result<(), Error> {
+    let mut case = CaseStatement::new();
+    for (id, key) in ids.iter().zip(keys) {
+        case = case.case(ticket::Column::Id.eq(*id), Expr::val(key.as_str()));
     }
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Rank,
+            case.finally(Expr::col(ticket::Column::Rank)).into(),
+        )
+        .filter(ticket::Column::AgencyId.eq(agency_id))
+        .filter(ticket::Column::LaneId.eq(lane_id))
+        .filter(kernel::db::one_of(
+            db.get_database_backend(),
+            ticket::Column::Id,
+            ids.iter().copied(),
+        ))
+        .exec(db)
+        .await?;
     Ok(())
 }

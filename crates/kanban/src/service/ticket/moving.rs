@@ -13,7 +13,8 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    UpdateMany,
 };
 use serde_json::json;
 use tenancy::guard::{self, Access};
@@ -222,13 +223,13 @@ async fn neighbours_rank(
     kernel::rank::between(lower.as_deref(), upper.as_deref())
 }
 
-/// Rows one respacing statement sets at most: two parameters a row in its `CASE`, well under
-/// SQLite's and PostgreSQL's parameter limits (32,766 and 65,535).
+/// Rows one respacing statement sets at most on SQLite: two parameters a row in its `CASE`, well
+/// under SQLite's parameter limit (32,766).
 const RESPACE_CHUNK: usize = 1000;
 
 /// Gives a lane's tickets short, evenly spaced ranks in their current order, in two passes (so
-/// the unique `(lane, rank)` index holds at every step) of one statement per 1,000 tickets. Runs
-/// under the lane's lock.
+/// the unique `(lane, rank)` index holds at every step) of one statement each (on SQLite, one per
+/// 1,000 tickets). Runs under the lane's lock.
 pub async fn rebalance(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
@@ -247,41 +248,47 @@ pub async fn rebalance(
     // `~` sorts after every hex digit: temporary, unique keys.
     let temporary: Vec<String> = ids.iter().map(|id| format!("~{id}")).collect();
     for keys in [temporary, kernel::rank::spaced(ids.len())] {
-        for (ids, keys) in ids.chunks(RESPACE_CHUNK).zip(keys.chunks(RESPACE_CHUNK)) {
-            set_ranks(db, agency_id, lane_id, ids, keys).await?;
-        }
+        set_ranks(db, agency_id, lane_id, &ids, keys).await?;
     }
     Ok(())
 }
 
-/// Sets the rank of each of `ids` to its key in `keys`, in one statement: only while the ticket
-/// is still in this lane. A ticket moving out commits under its new lane's lock, not this one,
-/// and must keep the rank it was given there (giving it one of this lane's ranks could collide
-/// with a ticket of its new lane).
+/// Sets the rank of each of `ids` to its key in `keys`: on PostgreSQL in one statement, joined to
+/// both as arrays (`UNNEST`); on SQLite in one per 1,000 tickets, a `CASE` of ids to keys. Only
+/// while the ticket is still in this lane: a ticket moving out commits under its new lane's
+/// lock, not this one, and must keep the rank it was given there (giving it one of this lane's
+/// ranks could collide with a ticket of its new lane).
 async fn set_ranks(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     lane_id: Uuid,
     ids: &[Uuid],
-    keys: &[String],
+    keys: Vec<String>,
 ) -> Result<(), Error> {
-    let mut case = CaseStatement::new();
-    for (id, key) in ids.iter().zip(keys) {
-        case = case.case(ticket::Column::Id.eq(*id), Expr::val(key.as_str()));
-    }
-    ticket::Entity::update_many()
-        .col_expr(
-            ticket::Column::Rank,
-            case.finally(Expr::col(ticket::Column::Rank)).into(),
-        )
-        .filter(ticket::Column::AgencyId.eq(agency_id))
-        .filter(ticket::Column::LaneId.eq(lane_id))
-        .filter(kernel::db::one_of(
-            db.get_database_backend(),
-            ticket::Column::Id,
-            ids.iter().copied(),
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            r#"UPDATE "tickets" SET "rank" = "v"."rank" FROM UNNEST($1::uuid[], $2::text[]) AS "v"("id", "rank") WHERE "tickets"."agency_id" = $3 AND "tickets"."lane_id" = $4 AND "tickets"."id" = "v"."id""#,
+            [ids.to_vec().into(), keys.into(), agency_id.into(), lane_id.into()],
         ))
-        .exec(db)
         .await?;
+        return Ok(());
+    }
+    for (ids, keys) in ids.chunks(RESPACE_CHUNK).zip(keys.chunks(RESPACE_CHUNK)) {
+        let mut case = CaseStatement::new();
+        for (id, key) in ids.iter().zip(keys) {
+            case = case.case(ticket::Column::Id.eq(*id), Expr::val(key.as_str()));
+        }
+        ticket::Entity::update_many()
+            .col_expr(
+                ticket::Column::Rank,
+                case.finally(Expr::col(ticket::Column::Rank)).into(),
+            )
+            .filter(ticket::Column::AgencyId.eq(agency_id))
+            .filter(ticket::Column::LaneId.eq(lane_id))
+            .filter(ticket::Column::Id.is_in(ids.iter().copied()))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }

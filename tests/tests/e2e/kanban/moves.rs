@@ -100,7 +100,8 @@ async fn a_lane_is_respaced_in_a_few_statements_whatever_its_size() {
         ids.push(t["id"].clone());
     }
     // t00 and t01 adjacent on a long shared prefix: a ticket placed between them needs a key past
-    // the limit, and the lane is respaced (two writes a ticket, once a statement each).
+    // the limit, and the lane is respaced: each ticket is written twice (before, each write was
+    // its own statement).
     let prefix = "17".repeat(35);
     for (t, last) in [("t00", "18"), ("t01", "2")] {
         use sea_orm::ConnectionTrait;

@@ -223,8 +223,8 @@ async fn neighbours_rank(
     kernel::rank::between(lower.as_deref(), upper.as_deref())
 }
 
-/// Rows one respacing statement sets at most on SQLite: two parameters a row in its `CASE`, well
-/// under SQLite's parameter limit (32,766).
+/// Rows one respacing statement sets at most on SQLite: its `CASE` binds two parameters a row and
+/// its `IN` one, 3,002 in all, well under SQLite's parameter limit (32,766).
 const RESPACE_CHUNK: usize = 1000;
 
 /// Gives a lane's tickets short, evenly spaced ranks in their current order, in two passes (so
@@ -245,7 +245,8 @@ pub async fn rebalance(
         .into_tuple()
         .all(db)
         .await?;
-    // `~` sorts after every hex digit: temporary, unique keys.
+    // Temporary keys: unique, and never a hex key (`~` is no hex digit), so neither pass can
+    // meet a key still in use.
     let temporary: Vec<String> = ids.iter().map(|id| format!("~{id}")).collect();
     for keys in [temporary, kernel::rank::spaced(ids.len())] {
         set_ranks(db, agency_id, lane_id, &ids, keys).await?;

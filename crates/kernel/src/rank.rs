@@ -30,21 +30,16 @@ fn valid(key: &str) -> bool {
 /// digits holds about `16^n` keys past its neighbour, so a lane's top or end takes tens of
 /// thousands of moves in a row before its keys reach 16 digits (stepping to the shortest key
 /// instead, a digit per 15: 64 digits, and the lane respaced, after about 900).
-fn after(a: &[u8]) -> Vec<u8> {
+fn after(a: &[u8]) -> Option<Vec<u8>> {
     // Below `a`'s level: the smallest key of `l` digits after `a` is the one after its first `l`.
     let mut l = 1;
     while l < a.len() {
         if let Some(k) = above(&a[..l], l) {
-            return k;
+            return Some(k);
         }
         l *= 2;
     }
-    above(a, l).unwrap_or_else(|| {
-        let mut k = a.to_vec();
-        k.resize(2 * l - 1, b'0');
-        k.push(b'1');
-        k
-    })
+    above(a, l).or_else(|| above(a, 2 * l))
 }
 
 /// The smallest key after `a` (of at most `l >= a.len()` digits) of at most `l` digits: `a`
@@ -159,7 +154,7 @@ pub fn between(lower: Option<&str>, upper: Option<&str>) -> Result<String, Error
     }
     let mid = match (lower, upper) {
         (None, None) => Some(b"8".to_vec()),
-        (Some(l), None) => Some(after(l.as_bytes())),
+        (Some(l), None) => after(l.as_bytes()),
         (None, Some(u)) => before(u.as_bytes()),
         (Some(l), Some(u)) => Some(midpoint(l.as_bytes(), Some(u.as_bytes()))),
     };

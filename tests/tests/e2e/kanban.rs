@@ -2,6 +2,7 @@
 
 mod board;
 mod moves;
+mod respacing;
 mod taken;
 
 use kernel::Role;
@@ -563,5 +564,83 @@ async fn tickets_are_checked_moved_closed_and_noted() {
             app.count(&format!("events WHERE event_type = '{e}'")).await >= 1,
             "{e}"
         );
+    }
+}
+
+/// The ids of a pipeline's lanes, in order.
+fn lane_ids(p: &Value) -> Vec<Value> {
+    p["lanes"]
+        .as_array()
+        .expect("lanes")
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect()
+}
+
+/// Inserts `per_lane` tickets into each lane directly (a fixture), each with a contact, an
+/// assignee and a tag.
+async fn fill(app: &TestApp, w: &World, lanes: &[Value], per_lane: usize) {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let r = app.gql(Some(&w.owner.access), "mutation($s: ID!, $n: String!) { tagCreate(input: { subAccountId: $s, name: $n }) { tag { id } } }", json!({ "s": w.dental, "n": format!("bulk {}", lanes.len()) })).await.ok();
+    let tag = kernel::GlobalId::parse(r.data("tagCreate.tag.id").as_str().expect("tag"))
+        .expect("gid")
+        .uuid;
+    let ada = contact(app, &w.owner, &w.dental, "Ada").await;
+    let contact_id = kernel::GlobalId::parse(&ada).expect("gid").uuid;
+    let owner = kernel::GlobalId::parse(&w.owner.user_id).expect("gid").uuid;
+    let agency_id = kernel::GlobalId::parse(&w.agency).expect("gid").uuid;
+    let sub = kernel::GlobalId::parse(&w.dental).expect("gid").uuid;
+    let now = chrono::Utc::now();
+    let mut rows = Vec::new();
+    let mut tags = Vec::new();
+    for l in lanes {
+        let lane_id = kernel::GlobalId::parse(l.as_str().expect("lane"))
+            .expect("gid")
+            .uuid;
+        let lane = kanban::entity::lane::Entity::find_by_id((agency_id, lane_id))
+            .one(&app.db)
+            .await
+            .expect("lane")
+            .expect("lane");
+        for (i, rank) in kernel::rank::spaced(per_lane).into_iter().enumerate() {
+            let id = kernel::id::new_uuid();
+            rows.push(kanban::entity::ticket::ActiveModel {
+                agency_id: Set(agency_id),
+                id: Set(id),
+                sub_account_id: Set(sub),
+                pipeline_id: Set(lane.pipeline_id),
+                lane_id: Set(lane_id),
+                title: Set(format!("T{i}")),
+                description: Set(None),
+                value_minor: Set(Some(100)),
+                contact_id: Set(Some(contact_id)),
+                assignee_id: Set(Some(owner)),
+                due_at: Set(None),
+                status: Set(kanban::entity::ticket::TicketStatus::Open),
+                status_reason: Set(None),
+                closed_at: Set(None),
+                rank: Set(rank),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+            tags.push(kanban::entity::ticket_tag::ActiveModel {
+                agency_id: Set(agency_id),
+                ticket_id: Set(id),
+                tag_id: Set(tag),
+                created_at: Set(now),
+            });
+        }
+    }
+    for chunk in rows.chunks(200) {
+        kanban::entity::ticket::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .expect("tickets");
+    }
+    for chunk in tags.chunks(200) {
+        kanban::entity::ticket_tag::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .expect("tags");
     }
 }

@@ -248,7 +248,8 @@ where
         if !entries.is_empty() {
             lane_entry::Entity::insert_many(entries).exec(&txn).await?;
         }
-        if last.is_some_and(|r| r.len() > super::ticket::MAX_RANK_LEN) {
+        // Each appended key is at least as long as the one before it: the last is the longest.
+        if last.is_some_and(|r| !super::ticket::fits(&r)) {
             super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
         }
     }

@@ -1,85 +1,7 @@
 //! Kanban at scale and under load: the board query's cost at any size, concurrent moves,
-//! pipeline stats, and lanes respaced when their rank keys grow long.
+//! and pipeline stats.
 
 use super::*;
-
-/// The ids of a pipeline's lanes, in order.
-fn lane_ids(p: &Value) -> Vec<Value> {
-    p["lanes"]
-        .as_array()
-        .expect("lanes")
-        .iter()
-        .map(|l| l["id"].clone())
-        .collect()
-}
-
-/// Inserts `per_lane` tickets into each lane directly (a fixture), each with a contact, an
-/// assignee and a tag.
-async fn fill(app: &TestApp, w: &World, lanes: &[Value], per_lane: usize) {
-    use sea_orm::{ActiveValue::Set, EntityTrait};
-    let r = app.gql(Some(&w.owner.access), "mutation($s: ID!, $n: String!) { tagCreate(input: { subAccountId: $s, name: $n }) { tag { id } } }", json!({ "s": w.dental, "n": format!("bulk {}", lanes.len()) })).await.ok();
-    let tag = kernel::GlobalId::parse(r.data("tagCreate.tag.id").as_str().expect("tag"))
-        .expect("gid")
-        .uuid;
-    let ada = contact(app, &w.owner, &w.dental, "Ada").await;
-    let contact_id = kernel::GlobalId::parse(&ada).expect("gid").uuid;
-    let owner = kernel::GlobalId::parse(&w.owner.user_id).expect("gid").uuid;
-    let agency_id = kernel::GlobalId::parse(&w.agency).expect("gid").uuid;
-    let sub = kernel::GlobalId::parse(&w.dental).expect("gid").uuid;
-    let now = chrono::Utc::now();
-    let mut rows = Vec::new();
-    let mut tags = Vec::new();
-    for l in lanes {
-        let lane_id = kernel::GlobalId::parse(l.as_str().expect("lane"))
-            .expect("gid")
-            .uuid;
-        let lane = kanban::entity::lane::Entity::find_by_id((agency_id, lane_id))
-            .one(&app.db)
-            .await
-            .expect("lane")
-            .expect("lane");
-        for (i, rank) in kernel::rank::spaced(per_lane).into_iter().enumerate() {
-            let id = kernel::id::new_uuid();
-            rows.push(kanban::entity::ticket::ActiveModel {
-                agency_id: Set(agency_id),
-                id: Set(id),
-                sub_account_id: Set(sub),
-                pipeline_id: Set(lane.pipeline_id),
-                lane_id: Set(lane_id),
-                title: Set(format!("T{i}")),
-                description: Set(None),
-                value_minor: Set(Some(100)),
-                contact_id: Set(Some(contact_id)),
-                assignee_id: Set(Some(owner)),
-                due_at: Set(None),
-                status: Set(kanban::entity::ticket::TicketStatus::Open),
-                status_reason: Set(None),
-                closed_at: Set(None),
-                rank: Set(rank),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-            tags.push(kanban::entity::ticket_tag::ActiveModel {
-                agency_id: Set(agency_id),
-                ticket_id: Set(id),
-                tag_id: Set(tag),
-                created_at: Set(now),
-            });
-        }
-    }
-    for chunk in rows.chunks(200) {
-        kanban::entity::ticket::Entity::insert_many(chunk.to_vec())
-            .exec(&app.db)
-            .await
-            .expect("tickets");
-    }
-    for chunk in tags.chunks(200) {
-        kanban::entity::ticket_tag::Entity::insert_many(chunk.to_vec())
-            .exec(&app.db)
-            .await
-            .expect("tags");
-    }
-}
 
 /// A lane's count and value come in the statement that reads its first tickets: asking for
 /// them on a board costs no statement more, and they count every ticket, not the page.
@@ -566,54 +488,6 @@ async fn pipeline_stats_count_values_outcomes_and_conversion() {
     );
     let r = app.gql(Some(&w.owner.access), "query($id: ID!) { node(id: $id) { ... on Pipeline { stats(from: \"2020-02-01T00:00:00Z\", to: \"2020-01-01T00:00:00Z\") { wonCount } } } }", json!({ "id": p["id"] })).await;
     assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
-}
-
-#[tokio::test]
-async fn a_lane_is_respaced_when_its_rank_keys_grow_long() {
-    let app = spawn_app().await;
-    let w = app.world().await;
-    let p = pipeline(
-        &app,
-        &w.owner,
-        &w.dental,
-        json!({ "name": "Gap", "lanes": ["A"] }),
-    )
-    .await;
-    let lane = p["lanes"][0]["id"].clone();
-    let mut ids = Vec::new();
-    for t in ["X", "Y", "Z"] {
-        ids.push(ticket(&app, &w.owner, &lane, json!({ "title": t })).await["id"].clone());
-    }
-    // A fixture: X and Y adjacent on a long shared prefix (what thousands of inserts into one
-    // gap leave behind). A ticket placed between them needs a key past the limit.
-    let prefix = "7f".repeat(35);
-    for (title, last) in [("X", "18"), ("Y", "2")] {
-        use sea_orm::ConnectionTrait;
-        app.db
-            .execute_unprepared(&format!(
-                "UPDATE tickets SET rank = '{prefix}{last}' WHERE title = '{title}'"
-            ))
-            .await
-            .expect("fixture");
-    }
-    let limit = kanban::service::ticket::MAX_RANK_LEN;
-    assert_eq!(
-        app.count(&format!("tickets WHERE length(rank) >= {}", limit - 2))
-            .await,
-        2
-    );
-    move_ok(
-        &app,
-        &w.owner,
-        json!({ "t": ids[2], "l": lane, "a": ids[0] }),
-    )
-    .await;
-    assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), ["X", "Z", "Y"]);
-    assert_eq!(
-        app.count("tickets WHERE length(rank) > 16").await,
-        0,
-        "respaced"
-    );
 }
 
 #[tokio::test]

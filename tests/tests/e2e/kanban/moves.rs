@@ -87,33 +87,3 @@ async fn moves_to_the_top_of_a_lane_keep_its_rank_keys_short() {
     assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), ["A", "B"]);
     assert_eq!(app.count("tickets WHERE length(rank) > 4").await, 0);
 }
-
-#[tokio::test]
-async fn a_lane_is_respaced_in_a_few_statements_whatever_its_size() {
-    let app = spawn_app().await;
-    let w = app.world().await;
-    let p = pipeline(&app, &w.owner, &w.dental, json!({ "name": "Big" })).await;
-    let lane = &p["lanes"][0]["id"];
-    let mut ids = Vec::new();
-    for i in 0..40 {
-        let t = ticket(&app, &w.owner, lane, json!({ "title": format!("t{i:02}") })).await;
-        ids.push(t["id"].clone());
-    }
-    // t00 and t01 adjacent on a long shared prefix: a ticket placed between them needs a key past
-    // the limit, and the lane is respaced: each ticket is written twice (before, each write was
-    // its own statement).
-    let prefix = "17".repeat(35);
-    for (t, last) in [("t00", "18"), ("t01", "2")] {
-        use sea_orm::ConnectionTrait;
-        let sql = format!("UPDATE tickets SET rank = '{prefix}{last}' WHERE title = '{t}'");
-        app.db.execute_unprepared(&sql).await.expect("fixture");
-    }
-    let vars = json!({ "t": ids[39], "l": lane, "a": ids[0] });
-    let statements = app.statements_for(&w.owner.access, MOVE, vars).await;
-    assert!(statements < 20, "{statements} statements");
-    let mut order: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
-    let last = order.pop().expect("t39");
-    order.insert(1, last);
-    assert_eq!(titles(&board(&app, &w.owner, &p).await, 0), order);
-    assert_eq!(app.count("tickets WHERE length(rank) > 4").await, 0);
-}

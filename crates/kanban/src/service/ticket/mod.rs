@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 mod moving;
 
+pub(crate) use moving::fits;
 pub use moving::{MAX_RANK_LEN, move_to, rebalance};
 
 /// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
@@ -273,12 +274,18 @@ where
     }
     let txn = db.begin().await?;
     lock_lane(&txn, &l).await?;
-    let mut last = last_rank(&txn, l.agency_id, l.id).await?;
-    if last.as_ref().is_some_and(|r| r.len() >= MAX_RANK_LEN) {
-        rebalance(&txn, l.agency_id, l.id).await?;
-        last = last_rank(&txn, l.agency_id, l.id).await?;
-    }
-    m.rank = Set(kernel::rank::between(last.as_deref(), None)?);
+    let last = last_rank(&txn, l.agency_id, l.id).await?;
+    let rank = match kernel::rank::between(last.as_deref(), None) {
+        Ok(r) if moving::fits(&r) => r,
+        // The lane's last key left no short key after it: respace the lane, then append.
+        Ok(_) | Err(Error::Internal(_)) => {
+            rebalance(&txn, l.agency_id, l.id).await?;
+            let last = last_rank(&txn, l.agency_id, l.id).await?;
+            kernel::rank::between(last.as_deref(), None)?
+        }
+        Err(e) => return Err(e),
+    };
+    m.rank = Set(rank);
     let t = m.insert(&txn).await.map_err(kernel::db::taken_rank)?;
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;

@@ -70,7 +70,7 @@ pub async fn move_to(
         ));
     }
     let rank = match neighbours_rank(db, agency_id, target.id, t.id, after).await {
-        Ok(r) if r.len() <= MAX_RANK_LEN => r,
+        Ok(r) if fits(&r) => r,
         // Many inserts into one gap lengthen keys (or left no room): respace the lane once,
         // then place again.
         Ok(_) | Err(Error::Internal(_)) => {
@@ -176,6 +176,13 @@ async fn write(
 
 /// Longest rank key kept before a lane is respaced (the column holds 255 characters).
 pub const MAX_RANK_LEN: usize = 64;
+
+/// Whether a new rank key may be stored as it is. A move, a create and a lane's deletion each
+/// respace the lane rather than store a longer key (many inserts into one gap, or a lane's end
+/// past its levels), so no stored key is longer than [`MAX_RANK_LEN`].
+pub(crate) fn fits(rank: &str) -> bool {
+    rank.len() <= MAX_RANK_LEN
+}
 
 /// The rank for `ticket` placed right after `after` in `lane_id` (`None`: at the top).
 async fn neighbours_rank(

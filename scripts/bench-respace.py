@@ -3,8 +3,8 @@
 at a lane's ends, and respacing a lane").
 
 On a database that `scripts/bench-compare.sh` seeded (`canopy_bench_<agencies>`), every ticket
-of the first agency's first pipeline's sub-account is moved into one lane (in SQL, as the owner:
-this rewrites the seed, so reseed before other benchmarks). Each rep then gives the lane's first
+of the first agency (2,000 at `--agencies 1`) is moved into one lane of its first sub-account (in
+SQL, as the owner: this rewrites the seed, so reseed before other benchmarks). Each rep then gives the lane's first
 two tickets adjacent 72-digit keys and moves its last ticket between them through `ticketMove`:
 the key it would need is past `MAX_RANK_LEN`, so the move respaces the whole lane first. The
 script prints each move's milliseconds, their median and the lane's longest key after.
@@ -51,8 +51,8 @@ def gql(query, variables, token=None):
     return body["data"]
 
 
-# The lane: the first lane of the agency's first pipeline (by rank); every ticket of that
-# sub-account's pipelines goes into it.
+# The lane: the first lane of the agency's first pipeline (by rank); every ticket of the agency
+# goes into it.
 agency = psql(
     "SELECT a.id FROM agencies a JOIN memberships m ON m.scope_id = a.id "
     "JOIN users u ON u.id = m.user_id WHERE u.email = 'owner@agency-0000.scale.test' LIMIT 1"
@@ -63,10 +63,10 @@ lane, pipeline, sub = psql(
     f"ORDER BY p.sub_account_id, p.rank, l.rank LIMIT 1"
 ).split("|")
 psql(
-    f"UPDATE tickets t SET lane_id = '{lane}', pipeline_id = '{pipeline}', "
-    f"rank = '8' || lpad(to_hex(n.i * 16 + 8), 5, '0') "
+    f"UPDATE tickets t SET sub_account_id = '{sub}', lane_id = '{lane}', "
+    f"pipeline_id = '{pipeline}', rank = '8' || lpad(to_hex(n.i * 16 + 8), 5, '0') "
     f"FROM (SELECT id, row_number() OVER (ORDER BY lane_id, rank) AS i FROM tickets "
-    f"WHERE agency_id = '{agency}' AND sub_account_id = '{sub}') n "
+    f"WHERE agency_id = '{agency}') n "
     f"WHERE t.agency_id = '{agency}' AND t.id = n.id"
 )
 count = psql(f"SELECT count(*) FROM tickets WHERE lane_id = '{lane}'")

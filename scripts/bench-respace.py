@@ -3,11 +3,12 @@
 at a lane's ends, and respacing a lane").
 
 On a database that `scripts/bench-compare.sh` seeded (`canopy_bench_<agencies>`), every ticket
-of the first agency (2,000 at `--agencies 1`) is moved into one lane of its first sub-account (in
-SQL, as the owner: this rewrites the seed, so reseed before other benchmarks). Each rep then gives the lane's first
-two tickets adjacent 72-digit keys and moves its last ticket between them through `ticketMove`:
-the key it would need is past `MAX_RANK_LEN`, so the move respaces the whole lane first. The
-script prints each move's milliseconds, their median and the lane's longest key after.
+of the first agency (2,000 at `--agencies 1`) is moved into one lane of its first sub-account
+(in SQL, as the owner: this rewrites the seed, so reseed before other benchmarks). Each rep then
+gives the lane's first two tickets adjacent keys of 72 and 71 digits and moves its last ticket
+between them through `ticketMove`: the key it would need is past `MAX_RANK_LEN`, so the move
+respaces the whole lane first. The script prints each move's milliseconds, their median and the
+lane's longest key after.
 
 Usage: scripts/bench-respace.py <canopy binary> [reps] [agencies]
 """
@@ -64,7 +65,7 @@ lane, pipeline, sub = psql(
 ).split("|")
 psql(
     f"UPDATE tickets t SET sub_account_id = '{sub}', lane_id = '{lane}', "
-    f"pipeline_id = '{pipeline}', rank = '8' || lpad(to_hex(n.i * 16 + 8), 5, '0') "
+    f"pipeline_id = '{pipeline}', rank = '8' || lpad(to_hex(n.i * 16 + 8), 6, '0') "
     f"FROM (SELECT id, row_number() OVER (ORDER BY lane_id, rank) AS i FROM tickets "
     f"WHERE agency_id = '{agency}') n "
     f"WHERE t.agency_id = '{agency}' AND t.id = n.id"
@@ -93,8 +94,11 @@ try:
             break
         except OSError:
             time.sleep(0.2)
+    else:
+        sys.exit("the server did not become ready within 60 s")
     token = gql(
-        "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { session { accessToken } } }",
+        "mutation($i: SessionCreateInput!) "
+        "{ sessionCreate(input: $i) { session { accessToken } } }",
         {"i": {"email": "owner@agency-0000.scale.test", "password": "canopy-scale"}},
     )["sessionCreate"]["session"]["accessToken"]
     move = (

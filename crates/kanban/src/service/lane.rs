@@ -248,7 +248,9 @@ where
         if !entries.is_empty() {
             lane_entry::Entity::insert_many(entries).exec(&txn).await?;
         }
-        // Each appended key is at least as long as the one before it: the last is the longest.
+        // An appended key is past 64 digits only when no shorter level has room after the key
+        // before it: that key and the new one begin with 64 `f`s, as does every key after them.
+        // So the last key is past the limit if any is.
         if last.is_some_and(|r| !super::ticket::fits(&r)) {
             super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
         }

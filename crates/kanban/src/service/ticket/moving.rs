@@ -177,9 +177,10 @@ async fn write(
 /// Longest rank key kept before a lane is respaced (the column holds 255 characters).
 pub const MAX_RANK_LEN: usize = 64;
 
-/// Whether a new rank key may be stored as it is. A move, a create and a lane's deletion each
-/// respace the lane rather than store a longer key (many inserts into one gap, or a lane's end
-/// past its levels), so no stored key is longer than [`MAX_RANK_LEN`].
+/// Whether a new rank key may be stored as it is. A move and a create respace the lane rather
+/// than store a longer key (many inserts into one gap, or a lane's end past its levels); a lane's
+/// deletion appends its tickets, then respaces if their last key is longer. So no committed key
+/// is longer than [`MAX_RANK_LEN`].
 pub(crate) fn fits(rank: &str) -> bool {
     rank.len() <= MAX_RANK_LEN
 }

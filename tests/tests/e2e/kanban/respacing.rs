@@ -1,7 +1,7 @@
 //! Respacing a lane: when a new rank key would be longer than `MAX_RANK_LEN` (many inserts into
-//! one gap, or a lane's end past its levels), a move, a create and a lane's deletion each give
-//! the lane short, evenly spaced keys in its order first. A respacing is a few statements
-//! whatever the lane's size.
+//! one gap, or a lane's end past its levels), a move and a create first give the lane short,
+//! evenly spaced keys in its order, and a lane's deletion does so after appending its tickets.
+//! A respacing is a few statements whatever the lane's size.
 
 use super::*;
 use sea_orm::ConnectionTrait;

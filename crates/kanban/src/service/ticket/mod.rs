@@ -275,15 +275,14 @@ where
     let txn = db.begin().await?;
     lock_lane(&txn, &l).await?;
     let last = last_rank(&txn, l.agency_id, l.id).await?;
-    let rank = match kernel::rank::between(last.as_deref(), None) {
-        Ok(r) if moving::fits(&r) => r,
+    let rank = match moving::placed(kernel::rank::between(last.as_deref(), None))? {
+        Some(r) => r,
         // The lane's last key left no short key after it: respace the lane, then append.
-        Ok(_) | Err(Error::Internal(_)) => {
+        None => {
             rebalance(&txn, l.agency_id, l.id).await?;
             let last = last_rank(&txn, l.agency_id, l.id).await?;
             kernel::rank::between(last.as_deref(), None)?
         }
-        Err(e) => return Err(e),
     };
     m.rank = Set(rank);
     let t = m.insert(&txn).await.map_err(kernel::db::taken_rank)?;

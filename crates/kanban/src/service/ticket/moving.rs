@@ -69,11 +69,9 @@ pub async fn move_to(
             "a ticket cannot be placed after itself",
         ));
     }
-    let rank = match neighbours_rank(db, agency_id, target.id, t.id, after).await {
-        Ok(r) if fits(&r) => r,
-        // Many inserts into one gap lengthen keys (or left no room): respace the lane once,
-        // then place again.
-        Ok(_) | Err(Error::Internal(_)) => {
+    let rank = match placed(neighbours_rank(db, agency_id, target.id, t.id, after).await)? {
+        Some(r) => r,
+        None => {
             rebalance(db, agency_id, target.id).await?;
             // The ticket to follow may have left the lane since: then the respacing is undone
             // with the move (the gateway rolls it back).
@@ -85,7 +83,6 @@ pub async fn move_to(
                     }
                 })?
         }
-        Err(e) => return Err(e),
     };
     // Only if the ticket is still where it was read (the read took no lock on it): a move of the
     // same ticket that committed meanwhile leaves it elsewhere, and this one is refused rather
@@ -178,11 +175,22 @@ async fn write(
 pub const MAX_RANK_LEN: usize = 64;
 
 /// Whether a new rank key may be stored as it is. A move and a create respace the lane rather
-/// than store a longer key (many inserts into one gap, or a lane's end past its levels); a lane's
-/// deletion appends its tickets, then respaces if their last key is longer. So no committed key
-/// is longer than [`MAX_RANK_LEN`].
+/// than store a longer key (many inserts into one gap, or a lane's end past its levels; see
+/// [`placed`]); a lane's deletion appends its tickets, then respaces if their last key is longer.
+/// So no committed key is longer than [`MAX_RANK_LEN`].
 pub(crate) fn fits(rank: &str) -> bool {
     rank.len() <= MAX_RANK_LEN
+}
+
+/// A new key as a move or a create computed it: `Some` to store; `None` when the lane must be
+/// respaced first and the key computed again (it is too long, or its neighbours left no room: an
+/// internal error from `kernel::rank`); any other error as it is.
+pub(crate) fn placed(rank: Result<String, Error>) -> Result<Option<String>, Error> {
+    match rank {
+        Ok(r) if fits(&r) => Ok(Some(r)),
+        Ok(_) | Err(Error::Internal(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The rank for `ticket` placed right after `after` in `lane_id` (`None`: at the top).

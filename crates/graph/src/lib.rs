@@ -154,10 +154,9 @@ pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Node, Error> {
         NodeKind::Contact => Ok(Node::Contact(Contact(
             crm::service::contact::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),
-        NodeKind::Tag => Ok(Node::Tag(Tag(crm::service::tag::get(
-            &**tx, &rc.actor, gid.uuid,
-        )
-        .await?))),
+        NodeKind::Tag => Ok(Node::Tag(Tag::from(
+            crm::service::tag::get(&**tx, &rc.actor, gid.uuid).await?,
+        ))),
         NodeKind::Activity => Ok(Node::Activity(Activity(
             crm::service::activity::get(&**tx, &rc.actor, gid.uuid).await?,
         ))),

@@ -355,16 +355,15 @@ fn first_tickets(
 }
 
 impl Loader<Uuid> for TicketTagsLoader {
-    type Value = Vec<crm::entity::tag::Model>;
+    type Value = Vec<Arc<crm::entity::tag::Model>>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
         let Some(agency_id) = self.agency_id else {
-            return Ok(out);
+            return Ok(keys.iter().map(|k| (*k, Vec::new())).collect());
         };
         let tx = upgrade(&self.tx)?;
-        let rows = ticket_tag::Entity::find()
+        let links = ticket_tag::Entity::find()
             .filter(ticket_tag::Column::AgencyId.eq(agency_id))
             .filter(kernel::db::one_of(
                 tx.get_database_backend(),
@@ -372,16 +371,8 @@ impl Loader<Uuid> for TicketTagsLoader {
                 keys.iter().copied(),
             ))
             .find_also_related(crm::entity::tag::Entity)
-            .order_by_asc(ticket_tag::Column::CreatedAt)
-            .all(&*tx)
-            .await
-            .map_err(kernel::Error::from)?;
-        for (link, t) in rows {
-            if let Some(t) = t {
-                out.entry(link.ticket_id).or_default().push(t);
-            }
-        }
-        Ok(out)
+            .order_by_asc(ticket_tag::Column::CreatedAt);
+        Ok(crm::loader::tags_by_key(&*tx, links, "ticket_id", keys).await?)
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod owners;
 mod slim;
+mod tags;
 mod timeline_and_text;
 
 use kernel::Role;

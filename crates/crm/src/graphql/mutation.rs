@@ -201,7 +201,7 @@ impl ContactMutation {
         let sub = GlobalId::parse_as(&input.sub_account_id, NodeKind::SubAccount)?;
         crate::service::tag::create(&**tx, &rc.actor, sub, &input.name, input.color.as_deref())
             .await
-            .map(Tag)
+            .map(Tag::from)
             .into_payload()
     }
 
@@ -222,7 +222,7 @@ impl ContactMutation {
             input.color.as_deref(),
         )
         .await
-        .map(Tag)
+        .map(Tag::from)
         .into_payload()
     }
 
@@ -236,7 +236,7 @@ impl ContactMutation {
         let id = GlobalId::parse_as(&id, NodeKind::Tag)?;
         crate::service::tag::delete(&**tx, &rc.actor, id)
             .await
-            .map(Tag)
+            .map(Tag::from)
             .into_payload()
     }
 

@@ -198,16 +198,18 @@ pub async fn contact_page(
         owners: selected("owner"),
         slim: crate::loader::is_slim_page(&ctx.field()),
     };
-    let (rows, info, total) =
-        contact::list(&**tx, &rc.actor, sub, filter, sort, page, shown).await?;
+    let contact::Listing {
+        contacts,
+        owners,
+        info,
+        total,
+    } = contact::list(&**tx, &rc.actor, sub, filter, sort, page, shown).await?;
     // What the rows show is loaded in one batch per kind, whatever the page size; the owners
     // came with the rows.
-    let (contacts, owners): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
     let ids: Vec<uuid::Uuid> = contacts.iter().map(|c| c.id).collect();
-    let owners: Vec<_> = owners.into_iter().flatten().map(|u| (u.id, u)).collect();
     if !owners.is_empty() {
         kernel::loader::get::<identity::UserLoader>(ctx)?
-            .feed_many(owners)
+            .feed_many(owners.into_iter().map(|u| (u.id, u)))
             .await;
     }
     if selected("tags") {
@@ -270,7 +272,7 @@ impl ContactQuery {
         let (rows, info, total) =
             crate::service::tag::list(&**tx, &rc.actor, sub, page, wants_total_count(ctx)).await?;
         Ok(TagConnection::build(
-            rows.into_iter().map(Tag).collect(),
+            rows.into_iter().map(Tag::from).collect(),
             info,
             total,
             |t| t.0.id,

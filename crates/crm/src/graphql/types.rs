@@ -335,9 +335,15 @@ impl TryFrom<ContactUpdateInput> for ContactFields {
     }
 }
 
-/// A label for a sub-account's contacts.
+/// A label for a sub-account's contacts (shared: a page's loaders read each tag once).
 #[derive(Clone)]
-pub struct Tag(pub crate::entity::tag::Model);
+pub struct Tag(pub std::sync::Arc<crate::entity::tag::Model>);
+
+impl From<crate::entity::tag::Model> for Tag {
+    fn from(t: crate::entity::tag::Model) -> Self {
+        Self(std::sync::Arc::new(t))
+    }
+}
 
 /// A label for a sub-account's contacts.
 #[Object]

@@ -11,8 +11,7 @@ use kernel::error::Error;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel, SelectTwoModel,
-    SelectorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectModel, SelectorTrait,
 };
 use serde::{Deserialize, Serialize};
 use tenancy::guard::{self, Access};
@@ -244,8 +243,18 @@ impl SlimListRow {
     }
 }
 
-/// A contact of a page, with its owner when the page shows owners and the contact has one.
-pub type Listed = (contact::Model, Option<identity::entity::user::Model>);
+/// A page of a sub-account's contacts ([`list`]).
+pub struct Listing {
+    /// The page's contacts, in its order.
+    pub contacts: Vec<contact::Model>,
+    /// The owners of the page's contacts, each once, when the page shows owners (none
+    /// otherwise).
+    pub owners: Vec<identity::entity::user::Model>,
+    /// Where the page stands in the list.
+    pub info: PageInfo,
+    /// The count of every matching contact (0 unless [`Shown::total`]).
+    pub total: u64,
+}
 
 /// A page of a sub-account's contacts matching the filter, in the given order.
 pub async fn list(
@@ -256,7 +265,7 @@ pub async fn list(
     sort: ContactSort,
     page: Page,
     shown: Shown,
-) -> Result<(Vec<Listed>, PageInfo, u64), Error> {
+) -> Result<Listing, Error> {
     use identity::entity::user;
     let agency_id = guard::enter::<contact::Entity>(db, actor, sub_account_id, Access::Read)
         .await?
@@ -279,36 +288,52 @@ pub async fn list(
             .to(user::Column::Id)
             .into()
     };
-    let rows: Vec<Listed> = match (shown.owners, shown.slim) {
-        (true, false) => {
-            let q = with_owners(q, sort, &page)?
-                .select_also(user::Entity)
-                .join(JoinType::LeftJoin, owner());
-            fetch::<SelectTwoModel<contact::Model, user::Model>>(db, q.into_query()).await?
-        }
-        (true, true) => {
-            let q = SlimListRow::select(with_owners(SlimListRow::select(q), sort, &page)?)
-                .select_also(user::Entity)
-                .join(JoinType::LeftJoin, owner());
-            fetch::<SelectTwoModel<SlimListRow, user::Model>>(db, q.into_query())
-                .await?
-                .into_iter()
-                .map(|(c, u)| (c.into_model(), u))
-                .collect()
-        }
-        (false, false) => fetch::<SelectModel<contact::Model>>(db, q.into_query())
-            .await?
-            .into_iter()
-            .map(|c| (c, None))
-            .collect(),
-        (false, true) => fetch::<SelectModel<SlimListRow>>(db, SlimListRow::select(q).into_query())
-            .await?
-            .into_iter()
-            .map(|c| (c.into_model(), None))
-            .collect(),
-    };
-    let (rows, info) = page.finish_with(rows, |(c, _)| sort.cursor(c));
-    Ok((rows, info, total))
+    let (contacts, mut owners): (Vec<contact::Model>, Vec<user::Model>) =
+        match (shown.owners, shown.slim) {
+            (true, false) => {
+                let q = with_owners(q, sort, &page)?
+                    .select_also(user::Entity)
+                    .join(JoinType::LeftJoin, owner());
+                fetch_with_owners::<contact::Model>(db, q.into_query(), |c| c.owner_id).await?
+            }
+            (true, true) => {
+                let q = SlimListRow::select(with_owners(SlimListRow::select(q), sort, &page)?)
+                    .select_also(user::Entity)
+                    .join(JoinType::LeftJoin, owner());
+                let (rows, owners) =
+                    fetch_with_owners::<SlimListRow>(db, q.into_query(), |c| c.owner_id).await?;
+                (
+                    rows.into_iter().map(SlimListRow::into_model).collect(),
+                    owners,
+                )
+            }
+            (false, false) => (
+                fetch::<SelectModel<contact::Model>>(db, q.into_query()).await?,
+                Vec::new(),
+            ),
+            (false, true) => (
+                fetch::<SelectModel<SlimListRow>>(db, SlimListRow::select(q).into_query())
+                    .await?
+                    .into_iter()
+                    .map(SlimListRow::into_model)
+                    .collect(),
+                Vec::new(),
+            ),
+        };
+    let (contacts, info) = page.finish_with(contacts, |c| sort.cursor(c));
+    // The statement read a row past the page (`Page::fetch_limit`); only the kept rows' owners
+    // are the page's.
+    if !owners.is_empty() {
+        let kept: std::collections::HashSet<Uuid> =
+            contacts.iter().filter_map(|c| c.owner_id).collect();
+        owners.retain(|u| kept.contains(&u.id));
+    }
+    Ok(Listing {
+        contacts,
+        owners,
+        info,
+        total,
+    })
 }
 
 /// The rows of a page's select, decoded as `S` decodes them, with its limit written into the
@@ -325,6 +350,32 @@ async fn fetch<S: SelectorTrait>(
         .into_iter()
         .map(|row| S::from_raw_query_result(row).map_err(Error::from))
         .collect()
+}
+
+/// The rows of a page's select with its owners joined (`select_also(user::Entity)`: the
+/// contact's columns `A_`-prefixed, the owner's `B_`), fetched as [`fetch`] does: each row's
+/// contact, and each owner once, decoded from the first row that names it (`owner_of` reads a
+/// row's owner id). At `seed-scale --agencies 1` a page of 51 rows names 3 owners in 27 rows.
+async fn fetch_with_owners<C: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    query: sea_orm::sea_query::SelectStatement,
+    owner_of: impl Fn(&C) -> Option<Uuid>,
+) -> Result<(Vec<C>, Vec<identity::entity::user::Model>), Error> {
+    let stmt = kernel::db::with_literal_limits(db.get_database_backend(), &query);
+    let rows = db.query_all_raw(stmt).await?;
+    let mut contacts = Vec::with_capacity(rows.len());
+    let mut owners: Vec<identity::entity::user::Model> = Vec::new();
+    for row in rows {
+        let c = C::from_query_result(&row, "A_")?;
+        if let Some(id) = owner_of(&c)
+            && !owners.iter().any(|u| u.id == id)
+            && let Some(u) = identity::entity::user::Model::from_query_result_optional(&row, "B_")?
+        {
+            owners.push(u);
+        }
+        contacts.push(c);
+    }
+    Ok((contacts, owners))
 }
 
 /// Orders and pages a contact query (keyset pagination on the sort columns, then the id).

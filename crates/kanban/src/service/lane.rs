@@ -227,6 +227,13 @@ where
             .all(&txn)
             .await?;
         let mut last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
+        // The rule of a move and a create: when the first appended key would not fit (the
+        // target's last key is the last of the longest level, or malformed), the target is
+        // respaced first.
+        if super::ticket::placed(kernel::rank::between(last.as_deref(), None))?.is_none() {
+            super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
+            last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
+        }
         let mut entries = Vec::with_capacity(moving.len());
         for t in moving {
             let rank = kernel::rank::between(last.as_deref(), None)?;
@@ -248,9 +255,9 @@ where
         if !entries.is_empty() {
             lane_entry::Entity::insert_many(entries).exec(&txn).await?;
         }
-        // An appended key is past 64 digits only when no shorter level has room after the key
-        // before it: that key and the new one begin with 64 `f`s, as does every key after them.
-        // So the last key is past the limit if any is.
+        // Appending many can still fill the levels: an appended key is past 64 digits only when
+        // no shorter level has room after the key before it: that key and the new one begin with
+        // 64 `f`s, as does every key after them. So the last key is past the limit if any is.
         if last.is_some_and(|r| !super::ticket::fits(&r)) {
             super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
         }

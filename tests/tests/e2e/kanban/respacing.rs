@@ -1,6 +1,7 @@
 //! Respacing a lane: when a new rank key would be longer than `MAX_RANK_LEN` (many inserts into
 //! one gap, or a lane's end past its levels), a move and a create first give the lane short,
-//! evenly spaced keys in its order, and a lane's deletion does so after appending its tickets.
+//! evenly spaced keys in its order, and so does a lane's deletion when the first key it appends
+//! would be (or when the lane's last key is malformed).
 //! A respacing is a few statements whatever the lane's size.
 
 use super::*;
@@ -109,7 +110,7 @@ async fn a_ticket_created_after_the_longest_key_respaces_its_lane() {
 }
 
 /// A lane's deletion appends its tickets to the lane they go to, and respaces that lane when the
-/// appended keys are past the limit.
+/// appended keys would be past the limit.
 #[tokio::test]
 async fn a_lane_deleted_into_one_ending_in_the_longest_key_respaces_it() {
     let app = spawn_app().await;
@@ -131,6 +132,32 @@ async fn a_lane_deleted_into_one_ending_in_the_longest_key_respaces_it() {
     let (order, longest) = lane_order(&app, &a).await;
     assert_eq!(order, ["A1", "B1", "B2"]);
     assert!(longest <= 4, "respaced: {longest} digits");
+}
+
+/// A lane's deletion into a lane whose last key is malformed (not one `kernel::rank` makes)
+/// respaces that lane first, as a move and a create do, where it failed as an internal error.
+#[tokio::test]
+async fn a_lane_deleted_into_one_ending_in_a_malformed_key_respaces_it() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let input = json!({ "name": "Merge", "lanes": ["A", "B"] });
+    let p = pipeline(&app, &w.owner, &w.dental, input).await;
+    let (a, b) = (p["lanes"][0]["id"].clone(), p["lanes"][1]["id"].clone());
+    for t in ["A1", "A2"] {
+        ticket(&app, &w.owner, &a, json!({ "title": t })).await;
+    }
+    ticket(&app, &w.owner, &b, json!({ "title": "B1" })).await;
+    set_rank(&app, "A2", "zz").await;
+    let del = "mutation($l: ID!, $to: ID) { laneDelete(input: { laneId: $l, moveTicketsToLaneId: $to }) { userErrors { field code } } }";
+    let r = app
+        .gql(Some(&w.owner.access), del, json!({ "l": b, "to": a }))
+        .await
+        .ok();
+    assert_eq!(r.user_errors("laneDelete"), vec![], "{}", r.body);
+    let (order, longest) = lane_order(&app, &a).await;
+    assert_eq!(order, ["A1", "A2", "B1"]);
+    assert!(longest <= 4, "respaced: {longest} digits");
+    assert_eq!(app.count("tickets WHERE rank = 'zz'").await, 0);
 }
 
 /// A respacing is a few statements whatever the lane's size: one a pass on PostgreSQL, one a pass

@@ -27,8 +27,8 @@ use uuid::Uuid;
 
 mod moving;
 
-pub(crate) use moving::fits;
 pub use moving::{MAX_RANK_LEN, move_to, rebalance};
+pub(crate) use moving::{fits, placed};
 
 /// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
 /// million such tickets still sums within 64 bits.

@@ -109,26 +109,41 @@ async fn a_ticket_created_after_the_longest_key_respaces_its_lane() {
     assert!(longest <= 4, "respaced: {longest} digits");
 }
 
-/// A lane's deletion appends its tickets to the lane they go to, and respaces that lane when the
-/// appended keys would be past the limit.
-#[tokio::test]
-async fn a_lane_deleted_into_one_ending_in_the_longest_key_respaces_it() {
-    let app = spawn_app().await;
-    let w = app.world().await;
+/// A pipeline of lanes A and B holding tickets of these titles, the ticket `titled` given the rank
+/// key `rank`; then B deleted, its tickets moved to A. Returns A.
+async fn delete_b_into_a(
+    app: &TestApp,
+    w: &World,
+    (in_a, in_b): (&[&str], &[&str]),
+    (titled, rank): (&str, &str),
+) -> Value {
     let input = json!({ "name": "Merge", "lanes": ["A", "B"] });
-    let p = pipeline(&app, &w.owner, &w.dental, input).await;
+    let p = pipeline(app, &w.owner, &w.dental, input).await;
     let (a, b) = (p["lanes"][0]["id"].clone(), p["lanes"][1]["id"].clone());
-    ticket(&app, &w.owner, &a, json!({ "title": "A1" })).await;
-    for t in ["B1", "B2"] {
-        ticket(&app, &w.owner, &b, json!({ "title": t })).await;
+    for (lane, titles) in [(&a, in_a), (&b, in_b)] {
+        for t in titles {
+            ticket(app, &w.owner, lane, json!({ "title": t })).await;
+        }
     }
-    set_rank(&app, "A1", &last_of_the_longest_level()).await;
+    set_rank(app, titled, rank).await;
     let del = "mutation($l: ID!, $to: ID) { laneDelete(input: { laneId: $l, moveTicketsToLaneId: $to }) { userErrors { field code } } }";
     let r = app
         .gql(Some(&w.owner.access), del, json!({ "l": b, "to": a }))
         .await
         .ok();
     assert_eq!(r.user_errors("laneDelete"), vec![], "{}", r.body);
+    a
+}
+
+/// A lane's deletion appends its tickets to the lane they go to, and respaces that lane when the
+/// appended keys would be past the limit.
+#[tokio::test]
+async fn a_lane_deleted_into_one_ending_in_the_longest_key_respaces_it() {
+    let app = spawn_app().await;
+    let w = app.world().await;
+    let longest_level = last_of_the_longest_level();
+    let tickets = (&["A1"][..], &["B1", "B2"][..]);
+    let a = delete_b_into_a(&app, &w, tickets, ("A1", &longest_level)).await;
     let (order, longest) = lane_order(&app, &a).await;
     assert_eq!(order, ["A1", "B1", "B2"]);
     assert!(longest <= 4, "respaced: {longest} digits");
@@ -140,20 +155,8 @@ async fn a_lane_deleted_into_one_ending_in_the_longest_key_respaces_it() {
 async fn a_lane_deleted_into_one_ending_in_a_malformed_key_respaces_it() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let input = json!({ "name": "Merge", "lanes": ["A", "B"] });
-    let p = pipeline(&app, &w.owner, &w.dental, input).await;
-    let (a, b) = (p["lanes"][0]["id"].clone(), p["lanes"][1]["id"].clone());
-    for t in ["A1", "A2"] {
-        ticket(&app, &w.owner, &a, json!({ "title": t })).await;
-    }
-    ticket(&app, &w.owner, &b, json!({ "title": "B1" })).await;
-    set_rank(&app, "A2", "zz").await;
-    let del = "mutation($l: ID!, $to: ID) { laneDelete(input: { laneId: $l, moveTicketsToLaneId: $to }) { userErrors { field code } } }";
-    let r = app
-        .gql(Some(&w.owner.access), del, json!({ "l": b, "to": a }))
-        .await
-        .ok();
-    assert_eq!(r.user_errors("laneDelete"), vec![], "{}", r.body);
+    let tickets = (&["A1", "A2"][..], &["B1"][..]);
+    let a = delete_b_into_a(&app, &w, tickets, ("A2", "zz")).await;
     let (order, longest) = lane_order(&app, &a).await;
     assert_eq!(order, ["A1", "A2", "B1"]);
     assert!(longest <= 4, "respaced: {longest} digits");

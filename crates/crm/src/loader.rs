@@ -48,23 +48,24 @@ impl Loader<Uuid> for ContactTagsLoader {
             ))
             .find_also_related(tag::Entity)
             .order_by_asc(contact_tag::Column::CreatedAt);
-        Ok(tags_by_key(&*tx, links, "contact_id", keys).await?)
+        Ok(tags_by_key(&*tx, links, contact_tag::Column::ContactId, keys).await?)
     }
 }
 
 /// The tags of the tag links a select reads (a link entity's `find_also_related(tag::Entity)`:
 /// the link's columns `A_`-prefixed, the tag's `B_`), grouped by the link's `key` column (the
-/// tagged object's id) in the select's order. Every key of `keys` gets an entry (empty when
+/// tagged object's id; the link's tag is its `tag_id` column) in the select's order. Every key of `keys` gets an entry (empty when
 /// untagged), so a request's loader cache answers it.
 ///
 /// A page's links name a few tags many times (50 contacts, 75 links, about 10 tags): each tag's
-/// columns are decoded from its first row alone and shared, where decoding both models of every
-/// row was 5.6 % of the contacts page's gateway CPU samples (`perf`; BENCHMARKS.md, session 36).
+/// columns are decoded from its first row in the batch alone and shared (every row still carries
+/// them), where decoding both models of every row was 5.6 % of the contacts page's gateway CPU
+/// samples (`perf`; BENCHMARKS.md, session 36).
 /// A link whose tag is missing is left out, as `find_also_related`'s `None` was.
 pub async fn tags_by_key<L: EntityTrait>(
     db: &impl ConnectionTrait,
     links: sea_orm::SelectTwo<L, tag::Entity>,
-    key: &str,
+    key: L::Column,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Arc<tag::Model>>>, kernel::Error> {
     let rows = db
@@ -74,7 +75,7 @@ pub async fn tags_by_key<L: EntityTrait>(
         keys.iter().map(|k| (*k, Vec::new())).collect();
     let mut tags: HashMap<Uuid, Arc<tag::Model>> = HashMap::new();
     for row in rows {
-        let owner: Uuid = row.try_get("A_", key)?;
+        let tagged: Uuid = row.try_get("A_", sea_orm::IdenStatic::as_str(&key))?;
         let tag_id: Uuid = row.try_get("A_", "tag_id")?;
         let t = match tags.get(&tag_id) {
             Some(t) => t.clone(),
@@ -82,10 +83,12 @@ pub async fn tags_by_key<L: EntityTrait>(
                 let Some(t) = tag::Model::from_query_result_optional(&row, "B_")? else {
                     continue;
                 };
-                tags.entry(tag_id).or_insert(Arc::new(t)).clone()
+                let t = Arc::new(t);
+                tags.insert(tag_id, t.clone());
+                t
             }
         };
-        out.entry(owner).or_default().push(t);
+        out.entry(tagged).or_default().push(t);
     }
     Ok(out)
 }

@@ -372,7 +372,7 @@ impl Loader<Uuid> for TicketTagsLoader {
             ))
             .find_also_related(crm::entity::tag::Entity)
             .order_by_asc(ticket_tag::Column::CreatedAt);
-        Ok(crm::loader::tags_by_key(&*tx, links, "ticket_id", keys).await?)
+        Ok(crm::loader::tags_by_key(&*tx, links, ticket_tag::Column::TicketId, keys).await?)
     }
 }
 

@@ -335,7 +335,7 @@ impl TryFrom<ContactUpdateInput> for ContactFields {
     }
 }
 
-/// A label for a sub-account's contacts (shared: a page's loaders read each tag once).
+/// A label for a sub-account's contacts (shared: a page's tag loaders decode each tag once).
 #[derive(Clone)]
 pub struct Tag(pub std::sync::Arc<crate::entity::tag::Model>);
 

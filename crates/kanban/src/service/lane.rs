@@ -229,8 +229,10 @@ where
         let mut last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
         // The rule of a move and a create: when the first appended key would not fit (the
         // target's last key is the last of the longest level, or malformed), the target is
-        // respaced first.
-        if super::ticket::placed(kernel::rank::between(last.as_deref(), None))?.is_none() {
+        // respaced first (a lane with no tickets to move leaves it alone).
+        if !moving.is_empty()
+            && super::ticket::placed(kernel::rank::between(last.as_deref(), None))?.is_none()
+        {
             super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
             last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
         }

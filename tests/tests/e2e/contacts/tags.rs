@@ -4,18 +4,30 @@
 
 use super::*;
 
+/// The first three contacts, with their owners and tags.
+const PAGE: &str = "query($s: ID!) { contacts(subAccountId: $s, first: 3) { nodes { firstName owner { email } tags { name } } } }";
+/// [`PAGE`] without the owners.
+const NO_OWNERS: &str =
+    "query($s: ID!) { contacts(subAccountId: $s, first: 3) { nodes { firstName tags { name } } } }";
+
 #[tokio::test]
 async fn contacts_sharing_tags_and_owners_each_show_their_own_in_order() {
     let app = spawn_app().await;
     let w = app.world().await;
-    let seller = app.user("seller@dental.test").await;
-    app.grant_in(&seller.user_id, &w.dental, Role::SubaccountUser)
-        .await;
+    let [seller, clerk] = [
+        app.user("seller@dental.test").await,
+        app.user("clerk@dental.test").await,
+    ];
+    for u in [&seller, &clerk] {
+        app.grant_in(&u.user_id, &w.dental, Role::SubaccountUser)
+            .await;
+    }
+    // Edsger, past the page but read with it, is owned by a member no contact of the page has.
     let owners = [
-        Some(&w.owner.user_id),
-        Some(&seller.user_id),
-        Some(&w.owner.user_id),
-        None,
+        &w.owner.user_id,
+        &seller.user_id,
+        &w.owner.user_id,
+        &clerk.user_id,
     ];
     let mut ids = Vec::new();
     for (name, owner) in ["Ada", "Alan", "Grace", "Edsger"].into_iter().zip(owners) {
@@ -49,11 +61,7 @@ async fn contacts_sharing_tags_and_owners_each_show_their_own_in_order() {
         assert_eq!(r.user_errors("contactTagsAdd"), vec![], "{}", r.body);
     }
     let page = app
-        .gql(
-            Some(&w.owner.access),
-            "query($s: ID!) { contacts(subAccountId: $s, first: 3) { nodes { firstName owner { email } tags { name } } } }",
-            json!({ "s": w.dental }),
-        )
+        .gql(Some(&w.owner.access), PAGE, json!({ "s": w.dental }))
         .await
         .ok();
     let shown: Vec<(String, Value, Vec<String>)> = page
@@ -91,7 +99,14 @@ async fn contacts_sharing_tags_and_owners_each_show_their_own_in_order() {
             ("Grace".into(), owner, vec!["news".into()]),
         ]
     );
-    // The fourth contact (read past the page, unowned and untagged) shows as it is on the next page.
+    // The owners came with the page's rows: showing them costs no statement of its own.
+    let vars = json!({ "s": w.dental });
+    assert_eq!(
+        app.statements_for(&w.owner.access, PAGE, vars.clone())
+            .await,
+        app.statements_for(&w.owner.access, NO_OWNERS, vars).await,
+    );
+    // The fourth contact (read past the page, untagged) shows as it is on a page of its own.
     let last = app
         .gql(
             Some(&w.owner.access),
@@ -102,6 +117,6 @@ async fn contacts_sharing_tags_and_owners_each_show_their_own_in_order() {
         .ok();
     assert_eq!(
         last.data("contacts.nodes"),
-        &json!([{ "firstName": "Edsger", "owner": null, "tags": [] }])
+        &json!([{ "firstName": "Edsger", "owner": { "email": "clerk@dental.test" }, "tags": [] }])
     );
 }

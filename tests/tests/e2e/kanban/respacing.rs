@@ -1,7 +1,8 @@
 //! Respacing a lane: when a new rank key would be longer than `MAX_RANK_LEN` (many inserts into
 //! one gap, or a lane's end past its levels), a move and a create first give the lane short,
 //! evenly spaced keys in its order, and so does a lane's deletion when the first key it appends
-//! would be (or when the lane's last key is malformed).
+//! would be (or when the lane's last key is malformed), and again after appending if its last
+//! appended key is past the limit.
 //! A respacing is a few statements whatever the lane's size.
 
 use super::*;

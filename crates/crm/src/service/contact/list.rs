@@ -321,8 +321,8 @@ pub async fn list(
             ),
         };
     let (contacts, info) = page.finish_with(contacts, |c| sort.cursor(c));
-    // The statement read a row past the page (`Page::fetch_limit`); only the kept rows' owners
-    // are the page's.
+    // The statement read rows past the page (`Page::fetch_limit`: up to 21, 51 or 101); only the
+    // kept rows' owners are the page's.
     if !owners.is_empty() {
         let kept: std::collections::HashSet<Uuid> =
             contacts.iter().filter_map(|c| c.owner_id).collect();
@@ -355,7 +355,8 @@ async fn fetch<S: SelectorTrait>(
 /// The rows of a page's select with its owners joined (`select_also(user::Entity)`: the
 /// contact's columns `A_`-prefixed, the owner's `B_`), fetched as [`fetch`] does: each row's
 /// contact, and each owner once, decoded from the first row that names it (`owner_of` reads a
-/// row's owner id). At `seed-scale --agencies 1` a page of 51 rows names 3 owners in 27 rows.
+/// row's owner id; a page's few owners are searched in a list). At `seed-scale --agencies 1` a
+/// page of 51 rows names 3 owners in 27 rows.
 async fn fetch_with_owners<C: FromQueryResult>(
     db: &impl ConnectionTrait,
     query: sea_orm::sea_query::SelectStatement,

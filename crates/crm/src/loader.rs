@@ -54,8 +54,8 @@ impl Loader<Uuid> for ContactTagsLoader {
 
 /// The tags of the tag links a select reads (a link entity's `find_also_related(tag::Entity)`:
 /// the link's columns `A_`-prefixed, the tag's `B_`), grouped by the link's `key` column (the
-/// tagged object's id; the link's tag is its `tag_id` column) in the select's order. Every key of `keys` gets an entry (empty when
-/// untagged), so a request's loader cache answers it.
+/// tagged object's id; the link's tag is its `tag_id` column) in the select's order. Every key
+/// of `keys` gets an entry (empty when untagged), so a request's loader cache answers it.
 ///
 /// A page's links name a few tags many times (50 contacts, 75 links, about 10 tags): each tag's
 /// columns are decoded from its first row in the batch alone and shared (every row still carries

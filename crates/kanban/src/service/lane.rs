@@ -226,19 +226,15 @@ where
             .order_by_asc(ticket::Column::Rank)
             .all(&txn)
             .await?;
-        let mut last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
-        // The rule of a move and a create: when the first appended key would not fit (the
-        // target's last key is the last of the longest level, or malformed), the target is
-        // respaced first (a lane with no tickets to move leaves it alone).
-        if !moving.is_empty()
-            && super::ticket::placed(kernel::rank::between(last.as_deref(), None))?.is_none()
-        {
-            super::ticket::rebalance(&txn, target.agency_id, target.id).await?;
-            last = super::ticket::last_rank(&txn, target.agency_id, target.id).await?;
-        }
+        // The first ticket goes after the target's last as a create's does (respacing the
+        // target first if need be), each next one after the one before.
+        let mut last: Option<String> = None;
         let mut entries = Vec::with_capacity(moving.len());
         for t in moving {
-            let rank = kernel::rank::between(last.as_deref(), None)?;
+            let rank = match last.as_deref() {
+                None => super::ticket::appended_rank(&txn, target.agency_id, target.id).await?,
+                after => kernel::rank::between(after, None)?,
+            };
             last = Some(rank.clone());
             entries.push(lane_entry::ActiveModel {
                 agency_id: Set(t.agency_id),

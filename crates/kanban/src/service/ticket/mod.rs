@@ -27,8 +27,8 @@ use uuid::Uuid;
 
 mod moving;
 
+pub(crate) use moving::fits;
 pub use moving::{MAX_RANK_LEN, move_to, rebalance};
-pub(crate) use moving::{fits, placed};
 
 /// Largest ticket value in minor units (10 billion in a two-decimal currency): a lane of a
 /// million such tickets still sums within 64 bits.
@@ -99,6 +99,25 @@ pub async fn last_rank(
         .into_tuple::<String>()
         .one(db)
         .await?)
+}
+
+/// The rank key after a lane's last ticket, for a ticket appended to it. When that key would not
+/// fit (the last key is the last of the longest level, or malformed: [`moving::placed`]), the
+/// lane is respaced first and the key computed again.
+pub(crate) async fn appended_rank(
+    db: &impl ConnectionTrait,
+    agency_id: Uuid,
+    lane_id: Uuid,
+) -> Result<String, Error> {
+    let last = last_rank(db, agency_id, lane_id).await?;
+    match moving::placed(kernel::rank::between(last.as_deref(), None))? {
+        Some(r) => Ok(r),
+        None => {
+            rebalance(db, agency_id, lane_id).await?;
+            let last = last_rank(db, agency_id, lane_id).await?;
+            kernel::rank::between(last.as_deref(), None)
+        }
+    }
 }
 
 /// Checks the fields against the ticket's sub-account; sets what is valid on `m`. Returns the
@@ -274,17 +293,7 @@ where
     }
     let txn = db.begin().await?;
     lock_lane(&txn, &l).await?;
-    let last = last_rank(&txn, l.agency_id, l.id).await?;
-    let rank = match moving::placed(kernel::rank::between(last.as_deref(), None))? {
-        Some(r) => r,
-        // The lane's last key left no short key after it: respace the lane, then append.
-        None => {
-            rebalance(&txn, l.agency_id, l.id).await?;
-            let last = last_rank(&txn, l.agency_id, l.id).await?;
-            kernel::rank::between(last.as_deref(), None)?
-        }
-    };
-    m.rank = Set(rank);
+    m.rank = Set(appended_rank(&txn, l.agency_id, l.id).await?);
     let t = m.insert(&txn).await.map_err(kernel::db::taken_rank)?;
     if let Some(tags) = tags {
         set_tags(&txn, t.agency_id, t.id, &tags).await?;

@@ -174,15 +174,15 @@ async fn write(
 /// Longest rank key kept before a lane is respaced (the column holds 255 characters).
 pub const MAX_RANK_LEN: usize = 64;
 
-/// Whether a new rank key may be stored as it is. A move and a create respace the lane rather
-/// than store a longer key (many inserts into one gap, or a lane's end past its levels; see
-/// [`placed`]); a lane's deletion appends its tickets, then respaces if their last key is longer.
-/// So no committed key is longer than [`MAX_RANK_LEN`].
+/// Whether a new rank key may be stored as it is. A move, a create and a lane's deletion's first
+/// appended ticket respace the lane rather than store a longer key (many inserts into one gap,
+/// or a lane's end past its levels; see [`placed`]); a lane's deletion also respaces after
+/// appending if its last key is longer. So no committed key is longer than [`MAX_RANK_LEN`].
 pub(crate) fn fits(rank: &str) -> bool {
     rank.len() <= MAX_RANK_LEN
 }
 
-/// A new key as a move or a create computed it: `Some` to store; `None` when the lane must be
+/// A new key as a move or an append (`super::appended_rank`) computed it: `Some` to store; `None` when the lane must be
 /// respaced first and the key computed again (it is too long, or its neighbours left no room: an
 /// internal error from `kernel::rank`); any other error as it is.
 pub(crate) fn placed(rank: Result<String, Error>) -> Result<Option<String>, Error> {

@@ -84,6 +84,33 @@ async fn several_waiting_fields_and_a_failing_one() {
     assert_eq!(r.errors[0].path.len(), 2);
 }
 
+/// A field with a directive, or under a schema with an extension, takes the path the fifth
+/// async-graphql patch moved out of line (`resolve_field_extended`): the same answers, order and
+/// errors as a plain field's.
+#[tokio::test]
+async fn fields_with_a_directive_or_under_an_extension_answer_as_plain_ones() {
+    let plain = "{ card { b a slow x: a fails child { b a } } }";
+    let directed = "{ card { b @include(if: true) a slow @skip(if: false) x: a \
+                    fails @include(if: true) child { b a @skip(if: false) } } }";
+    let extended = Schema::build(Query, EmptyMutation, EmptySubscription)
+        .extension(async_graphql::extensions::Analyzer)
+        .finish();
+    for r in [
+        run(directed).await,
+        extended.execute(plain).await,
+        extended.execute(directed).await,
+    ] {
+        let json = serde_json::to_string(&r.data).expect("json");
+        assert_eq!(
+            json,
+            r#"{"card":{"b":"b","a":1,"x":1,"child":{"b":"b","a":1},"slow":2}}"#
+        );
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        assert_eq!(r.errors[0].message, "no");
+        assert_eq!(r.errors[0].path.len(), 2);
+    }
+}
+
 #[tokio::test]
 async fn a_null_decodes_to_none_and_is_named_where_a_value_is_required() {
     let db = Database::connect("sqlite::memory:").await.expect("sqlite");

@@ -4,8 +4,10 @@ use futures_util::{FutureExt, StreamExt as _, stream::FuturesUnordered};
 use indexmap::IndexMap;
 
 use crate::{
-    Context, ContextBase, ContextSelectionSet, Error, Name, OutputType, ServerError, ServerResult,
-    Value, extensions::ResolveInfo, parser::types::Selection,
+    Context, ContextBase, ContextSelectionSet, Error, Name, OutputType, Positioned, ServerError,
+    ServerResult, Value,
+    extensions::ResolveInfo,
+    parser::types::{Field, Selection},
 };
 
 /// Represents a GraphQL container object.
@@ -238,6 +240,96 @@ pub(crate) async fn do_resolve_container<'a>(
     }
 }
 
+/// A field resolved through the schema's extensions or its directives (Canopy's patch: moved
+/// out of `Fields::add_set`, which awaits it boxed).
+async fn resolve_field_extended<'a, T: ContainerType + ?Sized>(
+    ctx: &ContextSelectionSet<'a>,
+    field: &'a Positioned<Field>,
+    root: &'a T,
+    field_name: Name,
+) -> ServerResult<(Name, Value)> {
+    let ctx_field = ctx.with_field(field);
+    let extensions = &ctx.query_env.extensions;
+    let type_name = T::type_name();
+    let resolve_info = ResolveInfo {
+        path_node: ctx_field.path_node.as_ref().unwrap(),
+        parent_type: &type_name,
+        return_type: match ctx_field
+            .schema_env
+            .registry
+            .types
+            .get(type_name.as_ref())
+            .and_then(|ty| ty.field_by_name(field.node.name.node.as_str()))
+            .map(|field| &field.ty)
+        {
+            Some(ty) => &ty,
+            None => {
+                return Err(ServerError::new(
+                    format!(
+                        r#"Cannot query field "{}" on type "{}"."#,
+                        field_name, type_name
+                    ),
+                    Some(ctx_field.item.pos),
+                ));
+            }
+        },
+        name: field.node.name.node.as_str(),
+        alias: field.node.alias.as_ref().map(|alias| alias.node.as_str()),
+        is_for_introspection: ctx_field.is_for_introspection,
+        field: &field.node,
+    };
+
+    let resolve_fut = root.resolve_field(&ctx_field);
+
+    if field.node.directives.is_empty() {
+        futures_util::pin_mut!(resolve_fut);
+        Ok((
+            field_name,
+            extensions
+                .resolve(resolve_info, &mut resolve_fut)
+                .await?
+                .unwrap_or_default(),
+        ))
+    } else {
+        let mut resolve_fut = resolve_fut.boxed();
+
+        for directive in &field.node.directives {
+            if let Some(directive_factory) = ctx
+                .schema_env
+                .custom_directives
+                .get(directive.node.name.node.as_str())
+            {
+                let ctx_directive = ContextBase {
+                    path_node: ctx_field.path_node,
+                    is_for_introspection: false,
+                    item: directive,
+                    schema_env: ctx_field.schema_env,
+                    query_env: ctx_field.query_env,
+                    execute_data: ctx_field.execute_data,
+                };
+                let directive_instance =
+                    directive_factory.create(&ctx_directive, &directive.node)?;
+                resolve_fut = Box::pin({
+                    let ctx_field = ctx_field.clone();
+                    async move {
+                        directive_instance
+                            .resolve_field(&ctx_field, &mut resolve_fut)
+                            .await
+                    }
+                });
+            }
+        }
+
+        Ok((
+            field_name,
+            extensions
+                .resolve(resolve_info, &mut resolve_fut)
+                .await?
+                .unwrap_or_default(),
+        ))
+    }
+}
+
 type BoxFieldFuture<'a> = Pin<Box<dyn Future<Output = ServerResult<(Name, Value)>> + 'a + Send>>;
 
 /// A set of fields on an container that are being selected.
@@ -279,90 +371,10 @@ impl<'a> Fields<'a> {
                                     root.resolve_field(&ctx_field).await?.unwrap_or_default(),
                                 ))
                             } else {
-                                let type_name = T::type_name();
-                                let resolve_info = ResolveInfo {
-                                    path_node: ctx_field.path_node.as_ref().unwrap(),
-                                    parent_type: &type_name,
-                                    return_type: match ctx_field
-                                        .schema_env
-                                        .registry
-                                        .types
-                                        .get(type_name.as_ref())
-                                        .and_then(|ty| {
-                                            ty.field_by_name(field.node.name.node.as_str())
-                                        })
-                                        .map(|field| &field.ty)
-                                    {
-                                        Some(ty) => &ty,
-                                        None => {
-                                            return Err(ServerError::new(
-                                                format!(
-                                                    r#"Cannot query field "{}" on type "{}"."#,
-                                                    field_name, type_name
-                                                ),
-                                                Some(ctx_field.item.pos),
-                                            ));
-                                        }
-                                    },
-                                    name: field.node.name.node.as_str(),
-                                    alias: field
-                                        .node
-                                        .alias
-                                        .as_ref()
-                                        .map(|alias| alias.node.as_str()),
-                                    is_for_introspection: ctx_field.is_for_introspection,
-                                    field: &field.node,
-                                };
-
-                                let resolve_fut = root.resolve_field(&ctx_field);
-
-                                if field.node.directives.is_empty() {
-                                    futures_util::pin_mut!(resolve_fut);
-                                    Ok((
-                                        field_name,
-                                        extensions
-                                            .resolve(resolve_info, &mut resolve_fut)
-                                            .await?
-                                            .unwrap_or_default(),
-                                    ))
-                                } else {
-                                    let mut resolve_fut = resolve_fut.boxed();
-
-                                    for directive in &field.node.directives {
-                                        if let Some(directive_factory) = ctx
-                                            .schema_env
-                                            .custom_directives
-                                            .get(directive.node.name.node.as_str())
-                                        {
-                                            let ctx_directive = ContextBase {
-                                                path_node: ctx_field.path_node,
-                                                is_for_introspection: false,
-                                                item: directive,
-                                                schema_env: ctx_field.schema_env,
-                                                query_env: ctx_field.query_env,
-                                                execute_data: ctx_field.execute_data,
-                                            };
-                                            let directive_instance = directive_factory
-                                                .create(&ctx_directive, &directive.node)?;
-                                            resolve_fut = Box::pin({
-                                                let ctx_field = ctx_field.clone();
-                                                async move {
-                                                    directive_instance
-                                                        .resolve_field(&ctx_field, &mut resolve_fut)
-                                                        .await
-                                                }
-                                            });
-                                        }
-                                    }
-
-                                    Ok((
-                                        field_name,
-                                        extensions
-                                            .resolve(resolve_info, &mut resolve_fut)
-                                            .await?
-                                            .unwrap_or_default(),
-                                    ))
-                                }
+                                // Canopy's patch: out of line and boxed, so that a field's
+                                // future is as large as its resolver's, not this branch's.
+                                Box::pin(resolve_field_extended(&ctx, field, root, field_name))
+                                    .await
                             }
                         }
                     });

@@ -182,9 +182,9 @@ pub(crate) fn fits(rank: &str) -> bool {
     rank.len() <= MAX_RANK_LEN
 }
 
-/// A new key as a move or an append (`super::appended_rank`) computed it: `Some` to store; `None` when the lane must be
-/// respaced first and the key computed again (it is too long, or its neighbours left no room: an
-/// internal error from `kernel::rank`); any other error as it is.
+/// A new key as a move or an append (`super::appended_rank`) computed it: `Some` to store;
+/// `None` when the lane must be respaced first and the key computed again (it is too long, or its
+/// neighbours left no room: an internal error from `kernel::rank`); any other error as it is.
 pub(crate) fn placed(rank: Result<String, Error>) -> Result<Option<String>, Error> {
     match rank {
         Ok(r) if fits(&r) => Ok(Some(r)),

@@ -3,7 +3,7 @@
 
 use crate::entity::{contact, contact_field_value, contact_tag, custom_field, tag};
 use async_graphql::SelectionField;
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{LoadedMap, Loader};
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{
@@ -31,9 +31,9 @@ impl Loader<Uuid> for ContactTagsLoader {
     type Value = Vec<Arc<tag::Model>>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
-            return Ok(HashMap::new());
+            return Ok(LoadedMap::default());
         };
         let tx = self
             .tx
@@ -67,11 +67,11 @@ pub async fn tags_by_key<L: EntityTrait>(
     links: sea_orm::SelectTwo<L, tag::Entity>,
     key: L::Column,
     keys: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<Arc<tag::Model>>>, kernel::Error> {
+) -> Result<LoadedMap<Uuid, Vec<Arc<tag::Model>>>, kernel::Error> {
     let rows = db
         .query_all_raw(links.build(db.get_database_backend()))
         .await?;
-    let mut out: HashMap<Uuid, Vec<Arc<tag::Model>>> =
+    let mut out: LoadedMap<Uuid, Vec<Arc<tag::Model>>> =
         keys.iter().map(|k| (*k, Vec::new())).collect();
     let mut tags: HashMap<Uuid, Arc<tag::Model>> = HashMap::new();
     for row in rows {
@@ -115,9 +115,9 @@ impl Loader<Uuid> for ContactValuesLoader {
     type Value = Vec<FieldValue>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<FieldValue>>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Vec<FieldValue>>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
-            return Ok(HashMap::new());
+            return Ok(LoadedMap::default());
         };
         let tx = self
             .tx
@@ -139,7 +139,7 @@ impl Loader<Uuid> for ContactValuesLoader {
             .await
             .map_err(kernel::Error::from)?;
         // Every key gets an entry (empty without values), so the request's cache answers it.
-        let mut out: HashMap<Uuid, Vec<FieldValue>> =
+        let mut out: LoadedMap<Uuid, Vec<FieldValue>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         // A sub-account has a few fields and its contacts many values: each field's columns
         // are decoded from its first row alone (as `find_also_related`'s model would have
@@ -213,8 +213,8 @@ impl Loader<Uuid> for ContactLoader {
     type Value = Option<contact::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
+        let mut out: LoadedMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
         let Some((tx, live)) = self.live(keys.iter().copied())? else {
             return Ok(out);
         };
@@ -341,8 +341,8 @@ impl Loader<Slim> for ContactLoader {
     type Value = Option<contact::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Slim]) -> Result<HashMap<Slim, Self::Value>, Self::Error> {
-        let mut out: HashMap<Slim, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+    async fn load(&self, keys: &[Slim]) -> Result<LoadedMap<Slim, Self::Value>, Self::Error> {
+        let mut out: LoadedMap<Slim, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
         let Some((tx, live)) = self.live(keys.iter().map(|k| k.0))? else {
             return Ok(out);
         };

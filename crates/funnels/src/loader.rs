@@ -3,13 +3,12 @@
 //! their pages.
 
 use crate::entity::page;
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{LoadedMap, Loader};
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
-use std::collections::HashMap;
 use std::sync::Weak;
 use uuid::Uuid;
 
@@ -23,8 +22,8 @@ impl Loader<Uuid> for FunnelPagesLoader {
     type Value = Vec<page::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
+        let mut out: LoadedMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
         let Some(agency_id) = self.agency_id else {
             return Ok(out);
         };

@@ -1,9 +1,10 @@
 //! Tests of what Canopy's patches to its vendored crates must keep (vendor/README.md): an
 //! object's fields answer as they did before the patch, in the same order, whether they wait or
-//! not (async-graphql; the published crate passes these too: they pin behaviour, not speed), and
-//! a NULL in a column that may not hold one is still reported by the column's name (sea-orm), and
-//! a column found by position reads what the by-name lookup read (sea-orm and sqlx-postgres; on
-//! PostgreSQL, with `TEST_DATABASE_URL` set).
+//! not (async-graphql; the published crate passes these too: they pin behaviour, not speed); an
+//! answer's and an input's objects keep their order in foldhash-keyed maps (async-graphql-value
+//! and -derive); a NULL in a column that may not hold one is still reported by the column's name
+//! (sea-orm); and a column found by position reads what the by-name lookup read (sea-orm and
+//! sqlx-postgres; on PostgreSQL, with `TEST_DATABASE_URL` set).
 
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
@@ -38,10 +39,20 @@ impl Card {
     }
 }
 
+/// Two numbers, declared in an order no sorting gives (an input object of the vendored derive).
+#[derive(Debug, async_graphql::InputObject)]
+struct Range {
+    to: i32,
+    from: i32,
+}
+
 #[Object]
 impl Query {
     async fn card(&self) -> Card {
         Card
+    }
+    async fn span(&self, range: Range) -> i32 {
+        range.to - range.from
     }
 }
 
@@ -82,6 +93,48 @@ async fn several_waiting_fields_and_a_failing_one() {
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].message, "no");
     assert_eq!(r.errors[0].path.len(), 2);
+}
+
+/// The sixth async-graphql patch keys an answer's objects with foldhash (`ObjectMap`): an object
+/// of many fields, under aliases in an order neither sorted nor hashed, keeps the selection's.
+#[tokio::test]
+async fn an_object_of_many_fields_keeps_the_selection_order() {
+    let aliases: Vec<String> = (0..64).map(|i| format!("f{}", (i * 37) % 64)).collect();
+    let fields: Vec<String> = aliases.iter().map(|a| format!("{a}: b")).collect();
+    let r = run(&format!("{{ card {{ {} }} }}", fields.join(" "))).await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let async_graphql::Value::Object(data) = &r.data else {
+        panic!("{:?}", r.data)
+    };
+    let Some(async_graphql::Value::Object(card)) = data.get("card") else {
+        panic!("{data:?}")
+    };
+    let keys: Vec<&str> = card.keys().map(|k| k.as_str()).collect();
+    assert_eq!(keys, aliases.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+/// A derived input object's value (an `ObjectMap` the vendored derive builds) keeps its fields'
+/// order and reads back, and one sent in a request's variables arrives whole.
+#[tokio::test]
+async fn an_input_object_goes_to_a_value_and_back_and_arrives_from_variables() {
+    let value = async_graphql::InputType::to_value(&Range { to: 9, from: 4 });
+    assert_eq!(
+        serde_json::to_string(&value).expect("json"),
+        r#"{"to":9,"from":4}"#
+    );
+    let back = <Range as async_graphql::InputType>::parse(Some(value)).expect("parse");
+    assert_eq!((back.to, back.from), (9, 4));
+    let variables = serde_json::json!({ "r": { "from": 4, "to": 9 } });
+    let request = async_graphql::Request::new("query($r: Range!) { span(range: $r) }")
+        .variables(async_graphql::Variables::from_json(variables));
+    let r = Schema::new(Query, EmptyMutation, EmptySubscription)
+        .execute(request)
+        .await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(
+        serde_json::to_string(&r.data).expect("json"),
+        r#"{"span":5}"#
+    );
 }
 
 /// A directive that appends `!` to a string it resolves: proof that a field went through it.

@@ -7,11 +7,10 @@
 //! could keep the transaction alive past the request, and its commit would fail).
 
 use crate::entity::user;
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{LoadedMap, Loader};
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
-use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use uuid::Uuid;
 
@@ -32,7 +31,7 @@ impl Loader<Uuid> for UserLoader {
     type Value = user::Model;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, user::Model>, Self::Error> {
         let tx: Arc<DatabaseTransaction> = self
             .tx
             .upgrade()

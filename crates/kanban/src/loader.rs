@@ -5,7 +5,7 @@
 use crate::entity::{lane, pipeline, ticket, ticket_tag};
 use crate::service::stats::{Total, lane_totals};
 use async_graphql::SelectionField;
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{LoadedMap, Loader};
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
@@ -66,8 +66,8 @@ impl Loader<Uuid> for PipelineLanesLoader {
     type Value = Vec<lane::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
+        let mut out: LoadedMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
         let Some(agency_id) = self.agency_id else {
             return Ok(out);
         };
@@ -95,9 +95,9 @@ impl Loader<Uuid> for PipelineCurrencyLoader {
     type Value = String;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, String>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
-            return Ok(HashMap::new());
+            return Ok(LoadedMap::default());
         };
         let tx = upgrade(&self.tx)?;
         let rows: Vec<(Uuid, String)> = pipeline::Entity::find()
@@ -122,7 +122,7 @@ impl Loader<Uuid> for LaneTotalsLoader {
     type Value = Total;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Total>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Total>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
             return Ok(keys.iter().map(|k| (*k, Total::default())).collect());
         };
@@ -243,7 +243,7 @@ impl Loader<LaneFirst> for LaneTicketsLoader {
     async fn load(
         &self,
         keys: &[LaneFirst],
-    ) -> Result<HashMap<LaneFirst, Self::Value>, Self::Error> {
+    ) -> Result<LoadedMap<LaneFirst, Self::Value>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
             return Ok(keys.iter().map(|k| (*k, Arc::default())).collect());
         };
@@ -358,7 +358,7 @@ impl Loader<Uuid> for TicketTagsLoader {
     type Value = Vec<Arc<crm::entity::tag::Model>>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
             return Ok(keys.iter().map(|k| (*k, Vec::new())).collect());
         };

@@ -8,6 +8,8 @@
 //! mutation of the same request read.
 
 use crate::error::Error;
+/// What a loader answers (foldhash, seeded at random per map), for the services that build it.
+pub use async_graphql::dataloader::LoadedMap;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::extensions::ExtensionContext;
 use async_graphql::{Context, Request};

@@ -3,13 +3,12 @@
 //! uses them all, and a task's attachments one for their library files.
 
 use crate::entity::{file, usage};
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{LoadedMap, Loader};
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
-use std::collections::HashMap;
 use std::sync::Weak;
 use uuid::Uuid;
 
@@ -23,8 +22,8 @@ impl Loader<Uuid> for UsesLoader {
     type Value = Vec<usage::Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
+        let mut out: LoadedMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
         let Some(agency_id) = self.agency_id else {
             return Ok(out);
         };
@@ -61,9 +60,9 @@ impl Loader<Uuid> for FilesLoader {
     type Value = file::Model;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, Self::Value>, Self::Error> {
         let Some(agency_id) = self.agency_id else {
-            return Ok(HashMap::new());
+            return Ok(LoadedMap::default());
         };
         let tx = self
             .tx

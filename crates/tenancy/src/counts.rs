@@ -5,11 +5,10 @@
 //!
 //! [`Loaders`] is the crate's per-request loaders as one value (see `kernel::loader`).
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{LoadedMap, Loader};
 use async_graphql::extensions::ExtensionContext;
 use kernel::loader::{RequestLoaders, cached, clear};
 use sea_orm::DatabaseTransaction;
-use std::collections::HashMap;
 use std::sync::Weak;
 use uuid::Uuid;
 
@@ -42,9 +41,9 @@ impl Loader<Uuid> for SubAccountCountsLoader {
     type Value = SubAccountCounts;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, SubAccountCounts>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<LoadedMap<Uuid, SubAccountCounts>, Self::Error> {
         let mut out = match self.agency_id {
-            None => HashMap::new(),
+            None => LoadedMap::default(),
             Some(agency) => {
                 let tx = self.tx.upgrade().ok_or_else(|| {
                     kernel::Error::internal("loader used after its request ended")

@@ -52,7 +52,7 @@ pub async fn lane_totals(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     lanes: &[Uuid],
-) -> Result<HashMap<Uuid, Total>, Error> {
+) -> Result<kernel::loader::LoadedMap<Uuid, Total>, Error> {
     let rows: Vec<(Uuid, i64, Option<i64>)> = ticket::Entity::find()
         .select_only()
         .column(ticket::Column::LaneId)
@@ -69,7 +69,8 @@ pub async fn lane_totals(
         .into_tuple()
         .all(db)
         .await?;
-    let mut out: HashMap<Uuid, Total> = lanes.iter().map(|l| (*l, Total::default())).collect();
+    let mut out: kernel::loader::LoadedMap<Uuid, Total> =
+        lanes.iter().map(|l| (*l, Total::default())).collect();
     for (lane, n, v) in rows {
         out.insert(
             lane,

@@ -330,7 +330,7 @@ pub async fn counts(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     sub_accounts: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, crate::SubAccountCounts>, Error> {
+) -> Result<kernel::loader::LoadedMap<Uuid, crate::SubAccountCounts>, Error> {
     use crate::entity::{membership, sub_account_counter as counter};
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
     let backend = db.get_database_backend();
@@ -369,7 +369,7 @@ pub async fn counts(
         .to_owned();
     counters.union(UnionType::All, members);
     let stmt = backend.build(&counters);
-    let mut out: std::collections::HashMap<Uuid, crate::SubAccountCounts> = Default::default();
+    let mut out: kernel::loader::LoadedMap<Uuid, crate::SubAccountCounts> = Default::default();
     for row in db.query_all_raw(stmt).await? {
         let id: Uuid = row.try_get("", "id")?;
         let kind: i32 = row.try_get("", "kind")?;

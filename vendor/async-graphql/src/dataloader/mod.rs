@@ -5,7 +5,7 @@
 //! ```rust
 //! use async_graphql::*;
 //! use async_graphql::dataloader::*;
-//! use std::collections::{HashSet, HashMap};
+//! use std::collections::HashSet;
 //! use std::convert::Infallible;
 //! use async_graphql::dataloader::Loader;
 //!
@@ -17,7 +17,7 @@
 //!     type Value = String;
 //!     type Error = Infallible;
 //!
-//!     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+//!     async fn load(&self, keys: &[i32]) -> Result<LoadedMap<i32, Self::Value>, Self::Error> {
 //!         // Use `MyLoader` to load data.
 //!         Ok(keys.iter().copied().map(|n| (n, n.to_string())).collect())
 //!     }
@@ -77,6 +77,12 @@ use fnv::FnvHashMap;
 
 /// The keys of a batch (internal: a quick hasher with a random seed; loaders' keys are ids).
 type KeySet<K> = HashSet<K, foldhash::fast::RandomState>;
+
+/// What a [`Loader`] answers and [`DataLoader::load_many`] hands back: the keys found and their
+/// values, hashed with foldhash (seeded at random per map).
+///
+/// Canopy's patch (vendor/README.md): a std `HashMap` (SipHash) in async-graphql.
+pub type LoadedMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use futures_channel::oneshot;
 use futures_util::future::BoxFuture;
 #[cfg(feature = "tracing")]
@@ -86,10 +92,10 @@ use crate::util::Delay;
 
 #[allow(clippy::type_complexity)]
 struct ResSender<K: Send + Sync + Hash + Eq + Clone + 'static, T: Loader<K>> {
-    use_cache_values: HashMap<K, T::Value>,
+    use_cache_values: LoadedMap<K, T::Value>,
     /// Whether the caller wants the values (not when it only fills the cache).
     wanted: bool,
-    tx: oneshot::Sender<Result<HashMap<K, T::Value>, T::Error>>,
+    tx: oneshot::Sender<Result<LoadedMap<K, T::Value>, T::Error>>,
 }
 
 struct Requests<K: Send + Sync + Hash + Eq + Clone + 'static, T: Loader<K>> {
@@ -130,14 +136,14 @@ pub trait Loader<K: Send + Sync + Hash + Eq + Clone + 'static>: Send + Sync + 's
 
     /// Load the data set specified by the `keys`.
     #[cfg(feature = "boxed-trait")]
-    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Self::Error>;
+    async fn load(&self, keys: &[K]) -> Result<LoadedMap<K, Self::Value>, Self::Error>;
 
     /// Load the data set specified by the `keys`.
     #[cfg(not(feature = "boxed-trait"))]
     fn load(
         &self,
         keys: &[K],
-    ) -> impl Future<Output = Result<HashMap<K, Self::Value>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<LoadedMap<K, Self::Value>, Self::Error>> + Send;
 }
 
 struct DataLoaderInner<T> {
@@ -175,7 +181,7 @@ impl<T> DataLoaderInner<T> {
                         }
                     }
                     for (_, sender) in senders {
-                        sender.tx.send(Ok(HashMap::new())).ok();
+                        sender.tx.send(Ok(LoadedMap::default())).ok();
                     }
                     return;
                 }
@@ -190,10 +196,10 @@ impl<T> DataLoaderInner<T> {
                 // send response
                 for (keys, sender) in senders {
                     if !sender.wanted {
-                        sender.tx.send(Ok(HashMap::new())).ok();
+                        sender.tx.send(Ok(LoadedMap::default())).ok();
                         continue;
                     }
-                    let mut res = HashMap::new();
+                    let mut res = LoadedMap::default();
                     res.extend(sender.use_cache_values);
                     for key in &keys {
                         res.extend(values.get(key).map(|value| (key.clone(), value.clone())));
@@ -363,7 +369,7 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
 
     /// Use this `DataLoader` to load some data.
     #[cfg_attr(feature = "tracing", instrument(skip_all))]
-    pub async fn load_many<K, I>(&self, keys: I) -> Result<HashMap<K, T::Value>, T::Error>
+    pub async fn load_many<K, I>(&self, keys: I) -> Result<LoadedMap<K, T::Value>, T::Error>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
         I: IntoIterator<Item = K>,
@@ -374,7 +380,11 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
 
     /// [`DataLoader::load_many`], handing the values back only if `wanted` (else an empty map,
     /// and only the keys not cached are loaded).
-    async fn request<K, I>(&self, keys: I, wanted: bool) -> Result<HashMap<K, T::Value>, T::Error>
+    async fn request<K, I>(
+        &self,
+        keys: I,
+        wanted: bool,
+    ) -> Result<LoadedMap<K, T::Value>, T::Error>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
         I: IntoIterator<Item = K>,
@@ -397,12 +407,12 @@ impl<T, C: CacheFactory> DataLoader<T, C> {
                 .unwrap();
             let prev_count = typed_requests.keys.len();
             let mut keys_set = KeySet::default();
-            let mut use_cache_values = HashMap::new();
+            let mut use_cache_values = LoadedMap::default();
 
             if typed_requests.disable_cache || self.disable_cache.load(Ordering::SeqCst) {
                 if !wanted {
                     // Nothing would keep what a priming load fetched.
-                    return Ok(HashMap::new());
+                    return Ok(LoadedMap::default());
                 }
                 keys_set = keys.into_iter().collect();
             } else {
@@ -586,7 +596,7 @@ mod tests {
         type Value = i32;
         type Error = ();
 
-        async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        async fn load(&self, keys: &[i32]) -> Result<LoadedMap<i32, Self::Value>, Self::Error> {
             assert!(keys.len() <= 10);
             Ok(keys.iter().copied().map(|k| (k, k)).collect())
         }
@@ -597,7 +607,7 @@ mod tests {
         type Value = i64;
         type Error = ();
 
-        async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        async fn load(&self, keys: &[i64]) -> Result<LoadedMap<i64, Self::Value>, Self::Error> {
             assert!(keys.len() <= 10);
             Ok(keys.iter().copied().map(|k| (k, k)).collect())
         }
@@ -775,7 +785,7 @@ mod tests {
             type Value = i32;
             type Error = ();
 
-            async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+            async fn load(&self, keys: &[i32]) -> Result<LoadedMap<i32, Self::Value>, Self::Error> {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 Ok(keys.iter().copied().map(|k| (k, k)).collect())
             }

@@ -1,11 +1,10 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use futures_util::{FutureExt, StreamExt as _, stream::FuturesUnordered};
-use indexmap::IndexMap;
 
 use crate::{
-    Context, ContextBase, ContextSelectionSet, Error, Name, OutputType, Positioned, ServerError,
-    ServerResult, Value,
+    Context, ContextBase, ContextSelectionSet, Error, Name, ObjectMap, OutputType, Positioned,
+    ServerError, ServerResult, Value,
     extensions::ResolveInfo,
     parser::types::{Field, Selection},
 };
@@ -142,7 +141,7 @@ pub async fn resolve_container_serial<'a, T: ContainerType + ?Sized>(
     resolve_container_inner(ctx, root, false).await
 }
 
-fn insert_value(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
+fn insert_value(target: &mut ObjectMap<Value>, name: Name, value: Value) {
     // Canopy's patch (vendor/README.md): one lookup per field (the entry), not a `get_mut`
     // and then an `insert`, each hashing the name.
     let prev_value = match target.entry(name) {
@@ -190,7 +189,7 @@ pub(crate) async fn do_resolve_container<'a>(
     futures: Vec<BoxFieldFuture<'a>>,
 ) -> Value {
     // Canopy's patch: sized for the fields at once (one per future, fewer if some merge).
-    let mut results = IndexMap::with_capacity(futures.len());
+    let mut results = ObjectMap::with_capacity_and_hasher(futures.len(), Default::default());
     let mut handle = |res| match res {
         Ok((name, value)) => insert_value(&mut results, name, value),
         Err(e) => ctx.add_error(e),

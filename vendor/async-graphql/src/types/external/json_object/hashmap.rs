@@ -8,7 +8,7 @@ use std::{
 
 use async_graphql_parser::{Positioned, types::Field};
 use async_graphql_value::{from_value, to_value};
-use indexmap::IndexMap;
+use crate::ObjectMap;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
@@ -64,7 +64,7 @@ where
     }
 
     fn to_value(&self) -> Value {
-        let mut map = IndexMap::new();
+        let mut map = ObjectMap::default();
         for (name, value) in self {
             map.insert(
                 Name::new(name.to_string()),
@@ -109,7 +109,7 @@ where
         _ctx: &ContextSelectionSet<'_>,
         _field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let mut map = IndexMap::new();
+        let mut map = ObjectMap::default();
         for (name, value) in self {
             map.insert(
                 Name::new(name.to_string()),

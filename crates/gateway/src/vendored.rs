@@ -137,6 +137,29 @@ async fn an_input_object_goes_to_a_value_and_back_and_arrives_from_variables() {
     );
 }
 
+/// A `@oneOf` input (the vendored derive's other object value): its value reads back.
+#[derive(Debug, PartialEq, async_graphql::OneofObject)]
+enum Pick {
+    Id(i32),
+    Name(String),
+}
+
+#[test]
+fn a_oneof_inputs_value_reads_back() {
+    let value = async_graphql::InputType::to_value(&Pick::Name("x".into()));
+    assert_eq!(
+        serde_json::to_string(&value).expect("json"),
+        r#"{"name":"x"}"#
+    );
+    let back = <Pick as async_graphql::InputType>::parse(Some(value)).expect("parse");
+    assert_eq!(back, Pick::Name("x".into()));
+    let id = async_graphql::InputType::to_value(&Pick::Id(7));
+    assert_eq!(
+        <Pick as async_graphql::InputType>::parse(Some(id)).expect("parse"),
+        Pick::Id(7)
+    );
+}
+
 /// A directive that appends `!` to a string it resolves: proof that a field went through it.
 struct Bang;
 

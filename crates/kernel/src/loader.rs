@@ -8,8 +8,6 @@
 //! mutation of the same request read.
 
 use crate::error::Error;
-/// What a loader answers (foldhash, seeded at random per map), for the services that build it.
-pub use async_graphql::dataloader::LoadedMap;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::extensions::ExtensionContext;
 use async_graphql::{Context, Request};
@@ -17,6 +15,9 @@ use sea_orm::DatabaseTransaction;
 use std::sync::Weak;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// What a loader answers (foldhash, seeded at random per map), for the services that build it.
+pub use async_graphql::dataloader::LoadedMap;
 
 /// A request's loader of `L`, with its cache (hashed with foldhash, seeded at random per
 /// cache: its keys are ids, hashed for every field that finds a related object there, and

@@ -5,7 +5,6 @@
 //! ```rust
 //! use async_graphql::*;
 //! use async_graphql::dataloader::*;
-//! use std::collections::HashSet;
 //! use std::convert::Infallible;
 //! use async_graphql::dataloader::Loader;
 //!
@@ -74,6 +73,12 @@ use std::{
 
 pub use cache::{CacheFactory, CacheStorage, HashMapCache, LruCache, NoCache};
 use fnv::FnvHashMap;
+use futures_channel::oneshot;
+use futures_util::future::BoxFuture;
+#[cfg(feature = "tracing")]
+use tracing::{Instrument, info_span, instrument};
+
+use crate::util::Delay;
 
 /// The keys of a batch (internal: a quick hasher with a random seed; loaders' keys are ids).
 type KeySet<K> = HashSet<K, foldhash::fast::RandomState>;
@@ -83,12 +88,6 @@ type KeySet<K> = HashSet<K, foldhash::fast::RandomState>;
 ///
 /// Canopy's patch (vendor/README.md): a std `HashMap` (SipHash) in async-graphql.
 pub type LoadedMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-use futures_channel::oneshot;
-use futures_util::future::BoxFuture;
-#[cfg(feature = "tracing")]
-use tracing::{Instrument, info_span, instrument};
-
-use crate::util::Delay;
 
 #[allow(clippy::type_complexity)]
 struct ResSender<K: Send + Sync + Hash + Eq + Clone + 'static, T: Loader<K>> {

@@ -637,8 +637,6 @@ impl<'a> GraphQLPlaygroundConfig<'a> {
 
 #[cfg(test)]
 mod tests {
-    use indexmap::IndexMap;
-
     use super::*;
 
     #[test]
@@ -649,7 +647,7 @@ mod tests {
             .with_setting("number", 10)
             .with_setting("null", Value::Null)
             .with_setting("array", Vec::from([1, 2, 3]))
-            .with_setting("object", IndexMap::new());
+            .with_setting("object", crate::ObjectMap::default());
 
         let json = serde_json::to_value(settings).unwrap();
         let settings = json["settings"].as_object().unwrap();

@@ -2,12 +2,11 @@ use std::{borrow::Cow, collections::BTreeMap, fmt::Display, str::FromStr};
 
 use async_graphql_parser::{Positioned, types::Field};
 use async_graphql_value::{from_value, to_value};
-use crate::ObjectMap;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    ContextSelectionSet, InputType, InputValueError, InputValueResult, Name, OutputType,
-    ServerResult, Value,
+    ContextSelectionSet, InputType, InputValueError, InputValueResult, Name, ObjectMap,
+    OutputType, ServerResult, Value,
     registry::{MetaType, MetaTypeId, Registry},
 };
 

@@ -5,12 +5,11 @@ use std::{
 use async_graphql_parser::{Positioned, types::Field};
 use async_graphql_value::{from_value, to_value};
 use hashbrown::HashMap;
-use crate::ObjectMap;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    ContextSelectionSet, InputType, InputValueError, InputValueResult, Name, OutputType,
-    ServerResult, Value, registry::Registry,
+    ContextSelectionSet, InputType, InputValueError, InputValueResult, Name, ObjectMap,
+    OutputType, ServerResult, Value, registry::Registry,
 };
 
 impl<K, V> InputType for HashMap<K, V>

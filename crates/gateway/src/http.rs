@@ -263,7 +263,8 @@ async fn graphql_post(
         }
     };
     if is_multipart {
-        return multipart(state, headers, addr, body, media).await;
+        // Boxed: an upload's parsing would otherwise size every JSON request's future.
+        return Box::pin(multipart(state, headers, addr, body, media)).await;
     }
     if content_type.as_deref() != Some("application/json") {
         // Form, text and multipart bodies are what a cross-site page can send without a CORS

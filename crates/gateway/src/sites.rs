@@ -101,7 +101,9 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
         _ if req.uri().path().starts_with("/media/") => next.run(req).await,
         HostKind::MaybeSite if api_path(req.uri().path()) => next.run(req).await,
         kind if *req.method() == Method::POST => {
-            match crate::site_forms::post(&state, &sites, &host, req).await {
+            // Boxed, as `serve` below: a page's work is kilobytes of future, and inline it made
+            // every API request's pass through this layer as large.
+            match Box::pin(crate::site_forms::post(&state, &sites, &host, req)).await {
                 Ok(resp) => resp,
                 Err(req) if kind == HostKind::MaybeSite => next.run(req).await,
                 Err(_) => html(
@@ -111,7 +113,7 @@ pub async fn dispatch(State(state): State<AppState>, req: Request, next: Next) -
                 ),
             }
         }
-        kind => match serve(&state, &sites, &host, Asked::of(&state, &req)).await {
+        kind => match Box::pin(serve(&state, &sites, &host, Asked::of(&state, &req))).await {
             Some(resp) => resp,
             None if kind == HostKind::MaybeSite => next.run(req).await,
             None => html(

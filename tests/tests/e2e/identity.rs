@@ -290,6 +290,27 @@ async fn expired_forged_and_malformed_tokens_are_unauthenticated() {
     );
 }
 
+/// A token verified once is not verified again on this replica (identity's memo of checked
+/// tokens), but it still expires there, and a copy differing by one character of its signature
+/// is checked afresh and refused.
+#[tokio::test]
+async fn a_token_used_before_still_expires_and_an_altered_copy_is_refused() {
+    let app = spawn_app_with(|c| c.access_token_ttl_secs = 1).await;
+    let s = app.user("ivy@example.com").await;
+    app.gql(Some(&s.access), VIEWER, json!({})).await.ok();
+    let mut chars: Vec<char> = s.access.chars().collect();
+    let at = chars.len() - 10;
+    chars[at] = if chars[at] == 'A' { 'B' } else { 'A' };
+    let altered: String = chars.into_iter().collect();
+    let r = app.gql(Some(&altered), VIEWER, json!({})).await;
+    assert_eq!((r.status, r.error_code()), (401, Some("UNAUTHENTICATED")));
+    // Past its expiry and the 5 s leeway.
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    let r = app.gql(Some(&s.access), VIEWER, json!({})).await;
+    assert_eq!((r.status, r.error_code()), (401, Some("UNAUTHENTICATED")));
+    assert!(r.error_message().expect("message").contains("expired"));
+}
+
 #[tokio::test]
 async fn session_revoke_current_named_and_everywhere() {
     let app = spawn_app().await;

@@ -68,7 +68,12 @@ impl<T: ObjectType> ContainerType for QueryRoot<T> {
             return Ok(None);
         }
 
-        if ctx.schema_env.registry.enable_federation || ctx.schema_env.registry.has_entities() {
+        // Canopy's patch (vendor/README.md): the field's name first, so that every other root
+        // field does not walk the registry's types (`has_entities`) to find it is not one of these.
+        let name = ctx.item.node.name.node.as_str();
+        if (name == "_entities" || name == "_service")
+            && (ctx.schema_env.registry.enable_federation || ctx.schema_env.registry.has_entities())
+        {
             if ctx.item.node.name.node == "_entities" {
                 let (_, representations) = ctx.param_value::<Vec<Any>>("representations", None)?;
                 let res = futures_util::future::try_join_all(representations.iter().map(

@@ -37,8 +37,8 @@ pub struct TokenKeys {
     checked: Checked,
 }
 
-/// How many verified tokens [`Checked`] keeps before it starts again empty (each about 300
-/// bytes with its claims).
+/// How many verified tokens [`Checked`] keeps (each about 450 bytes with its claims and its
+/// slot); when full, the expired ones go, and if none had, all.
 const MAX_CHECKED: usize = 10_000;
 
 /// The access tokens this replica has verified, so that a token's signature (an HMAC-SHA-256 and
@@ -68,10 +68,14 @@ impl Checked {
         bool::from(text.as_bytes().ct_eq(token.as_bytes())).then(|| claims.clone())
     }
 
-    fn put(&self, key: u64, token: &str, claims: &Claims) {
+    /// Keeps `token`; `expired_before` is the expiry under which a kept token is refused.
+    fn put(&self, key: u64, token: &str, claims: &Claims, expired_before: i64) {
         let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         if tokens.len() >= MAX_CHECKED {
-            tokens.clear();
+            tokens.retain(|_, (_, c)| c.exp >= expired_before);
+            if tokens.len() >= MAX_CHECKED {
+                tokens.clear();
+            }
         }
         tokens.insert(key, (token.into(), claims.clone()));
     }
@@ -110,17 +114,21 @@ impl TokenKeys {
 
     fn check(&self, token: &str) -> Result<Claims, Error> {
         let key = self.checked.seed.hash_one(token);
+        // Verified before: only what time changes is checked again, as `decode` checks it
+        // (`exp` only: `nbf` is not validated, and no token is refused early; the test
+        // `a_checked_token_is_answered_from_the_memo_and_still_expires` holds `validation` to
+        // that).
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(i64::MAX);
+        let expired_before = Utc::now().timestamp().saturating_sub(leeway);
         if let Some(claims) = self.checked.get(key, token) {
-            // Verified before: only what time changes is checked again, as `decode` checks it.
-            let leeway = i64::try_from(self.validation.leeway).unwrap_or(i64::MAX);
-            if claims.exp < Utc::now().timestamp().saturating_sub(leeway) {
+            if claims.exp < expired_before {
                 return Err(expired());
             }
             return access(claims);
         }
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
             Ok(data) => {
-                self.checked.put(key, token, &data.claims);
+                self.checked.put(key, token, &data.claims, expired_before);
                 access(data.claims)
             }
             Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(expired()),
@@ -299,24 +307,40 @@ mod tests {
     #[test]
     fn a_checked_token_is_answered_from_the_memo_and_still_expires() {
         let keys = TokenKeys::new(&[7u8; 32], chrono::Duration::minutes(5));
+        // The memo re-checks `exp` only: `decode` must check nothing else that time changes.
+        let v = &keys.validation;
+        assert!(v.validate_exp && !v.validate_nbf && v.reject_tokens_expiring_in_less_than == 0);
         let (u, s) = (Uuid::now_v7(), Uuid::now_v7());
         let (token, _) = keys.issue(u, s).expect("issue");
         keys.check(&token).expect("valid");
         let key = keys.checked.seed.hash_one(token.as_str());
-        assert!(
-            keys.checked.get(key, &token).is_some(),
-            "kept once verified"
-        );
-        // Another text under the same key (a hash collision) is not taken for it.
-        assert!(keys.checked.get(key, &format!("{token}x")).is_none());
-        // Claims kept with an expiry now past: refused as `decode` would refuse them.
-        let mut stale = keys.checked.get(key, &token).expect("kept");
-        stale.exp = Utc::now().timestamp() - 60;
-        keys.checked.put(key, &token, &stale);
-        let e = keys.check(&token).expect_err("expired");
+        let kept = keys.checked.get(key, &token).expect("kept once verified");
+        // Another text of the same length under the same key (a collision) is not taken for it.
+        let mut other: Vec<u8> = token.clone().into_bytes();
+        let at = other.len() - 10;
+        other[at] = if other[at] == b'A' { b'B' } else { b'A' };
+        let other = String::from_utf8(other).expect("ascii");
+        assert!(keys.checked.get(key, &other).is_none());
+        // Kept claims are held to the same expiry and leeway (5 s) as `decode`'s, and the type.
+        let now = Utc::now().timestamp();
+        let refused = |exp: i64, typ: &str| {
+            let claims = Claims {
+                exp,
+                typ: typ.into(),
+                ..kept.clone()
+            };
+            keys.checked.put(key, &token, &claims, i64::MIN);
+            keys.check(&token).err()
+        };
+        assert!(refused(now - 3, "access").is_none(), "within the leeway");
+        let e = refused(now - 7, "access").expect("expired");
         assert!(
             matches!(&e, Error::Unauthenticated(m) if m.contains("expired")),
             "{e:?}"
+        );
+        assert!(
+            refused(now + 60, "refresh").is_some(),
+            "not an access token"
         );
         // A forged token is never kept.
         let other = TokenKeys::new(&[8u8; 32], chrono::Duration::minutes(5));

@@ -6,10 +6,11 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use kernel::auth::Principal;
 use kernel::credentials::{ApiKeyFact, Credentials, SessionFact, Stamp};
 use kernel::error::Error;
+use lru::LruCache;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::num::NonZeroUsize;
 use std::sync::{Mutex, PoisonError};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -38,8 +39,8 @@ pub struct TokenKeys {
 }
 
 /// How many verified tokens [`Checked`] keeps (each about 450 bytes with its claims and its
-/// slot); when full, the expired ones go, and if none had, all.
-const MAX_CHECKED: usize = 10_000;
+/// slot), the least recently used going first.
+const MAX_CHECKED: NonZeroUsize = NonZeroUsize::new(10_000).expect("not zero");
 
 /// The access tokens this replica has verified, so that a token's signature (an HMAC-SHA-256 and
 /// the decoding around it, 12 % of a lookup's instructions) is checked once, not on every
@@ -50,34 +51,27 @@ const MAX_CHECKED: usize = 10_000;
 /// that verified are kept, so a client sending forged ones adds nothing.
 struct Checked {
     seed: foldhash::fast::RandomState,
-    tokens: Mutex<HashMap<u64, (Box<str>, Claims)>>,
+    tokens: Mutex<LruCache<u64, (Box<str>, Claims)>>,
 }
 
 impl Checked {
     fn new() -> Self {
         Self {
             seed: foldhash::fast::RandomState::default(),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(LruCache::new(MAX_CHECKED)),
         }
     }
 
     /// The claims of `token` if it verified before.
     fn get(&self, key: u64, token: &str) -> Option<Claims> {
-        let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         let (text, claims) = tokens.get(&key)?;
         bool::from(text.as_bytes().ct_eq(token.as_bytes())).then(|| claims.clone())
     }
 
-    /// Keeps `token`; `expired_before` is the expiry under which a kept token is refused.
-    fn put(&self, key: u64, token: &str, claims: &Claims, expired_before: i64) {
+    fn put(&self, key: u64, token: &str, claims: &Claims) {
         let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        if tokens.len() >= MAX_CHECKED {
-            tokens.retain(|_, (_, c)| c.exp >= expired_before);
-            if tokens.len() >= MAX_CHECKED {
-                tokens.clear();
-            }
-        }
-        tokens.insert(key, (token.into(), claims.clone()));
+        tokens.put(key, (token.into(), claims.clone()));
     }
 }
 
@@ -118,17 +112,16 @@ impl TokenKeys {
         // (`exp` only: `nbf` is not validated, and no token is refused early; the test
         // `a_checked_token_is_answered_from_the_memo_and_still_expires` holds `validation` to
         // that).
-        let leeway = i64::try_from(self.validation.leeway).unwrap_or(i64::MAX);
-        let expired_before = Utc::now().timestamp().saturating_sub(leeway);
         if let Some(claims) = self.checked.get(key, token) {
-            if claims.exp < expired_before {
+            let leeway = i64::try_from(self.validation.leeway).unwrap_or(i64::MAX);
+            if claims.exp < Utc::now().timestamp().saturating_sub(leeway) {
                 return Err(expired());
             }
             return access(claims);
         }
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
             Ok(data) => {
-                self.checked.put(key, token, &data.claims, expired_before);
+                self.checked.put(key, token, &data.claims);
                 access(data.claims)
             }
             Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(expired()),
@@ -329,7 +322,7 @@ mod tests {
                 typ: typ.into(),
                 ..kept.clone()
             };
-            keys.checked.put(key, &token, &claims, i64::MIN);
+            keys.checked.put(key, &token, &claims);
             keys.check(&token).err()
         };
         assert!(refused(now - 3, "access").is_none(), "within the leeway");
